@@ -1,0 +1,46 @@
+"""autograd: reverse-mode automatic differentiation over numpy arrays.
+
+Example:
+    >>> import autograd as ag
+    >>> x = ag.tensor([1.0, 2.0, 3.0], requires_grad=True)
+    >>> y = (ag.exp(x) * x).sum()
+    >>> y.backward()
+    >>> x.grad                     # (1 + x) e**x
+    Tensor([ 5.43656366, 22.16716829, 80.34214769])
+"""
+from .tensor import Tensor, tensor, as_tensor
+from .modes import no_grad, enable_grad, set_grad_enabled, is_grad_enabled, detect_anomaly
+from .primitive import Primitive, primitive, defvjp, defvjp_argnum, REGISTRY
+from .engine import backward, gradients, unbroadcast
+from .ops import *  # noqa: F401,F403
+from .ops import abs, all, any, max, min, round, sum  # noqa: F401
+from .transforms import grad, value_and_grad, vjp, jacobian, hessian, hvp
+from .gradcheck import gradcheck, GradcheckError
+from .inplace import assign, assign_add, assign_sub
+from . import numpy_dispatch  # noqa: F401
+
+__version__ = "0.1.0"
+
+
+def zeros(shape, dtype=float, requires_grad=False):
+    """A tensor of zeros."""
+    return Tensor(__import__("numpy").zeros(shape, dtype), requires_grad=requires_grad)
+
+
+def ones(shape, dtype=float, requires_grad=False):
+    """A tensor of ones."""
+    return Tensor(__import__("numpy").ones(shape, dtype), requires_grad=requires_grad)
+
+
+def zeros_like(x, dtype=None, requires_grad=False):
+    """Zeros with the shape (and dtype) of ``x``."""
+    import numpy as _np
+    d = x.data if isinstance(x, Tensor) else _np.asarray(x)
+    return Tensor(_np.zeros(d.shape, dtype or d.dtype), requires_grad=requires_grad)
+
+
+def ones_like(x, dtype=None, requires_grad=False):
+    """Ones with the shape (and dtype) of ``x``."""
+    import numpy as _np
+    d = x.data if isinstance(x, Tensor) else _np.asarray(x)
+    return Tensor(_np.ones(d.shape, dtype or d.dtype), requires_grad=requires_grad)

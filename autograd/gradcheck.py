@@ -1,0 +1,86 @@
+"""Check analytic gradients against central differences, in float64, along random directions.
+
+Example:
+    >>> gradcheck(lambda x: ag.tanh(x) * x, np.random.randn(3, 2))
+    True
+"""
+import numpy as np
+
+from .engine import gradients
+from .ops.elementwise import multiply
+from .ops.reductions import sum as _sum
+from .tensor import Tensor
+
+
+class GradcheckError(AssertionError):
+    """Raised when analytic and numerical gradients disagree."""
+
+
+def _to64(x):
+    d = x.data if isinstance(x, Tensor) else np.asarray(x)
+    return np.array(d, dtype=np.float64 if d.dtype.kind != "c" else np.complex128)
+
+
+def _call(f, arrays):
+    out = f(*[Tensor(a) for a in arrays])
+    return out.data if isinstance(out, Tensor) else np.asarray(out, dtype=np.float64)
+
+
+def gradcheck(f, *inputs, eps=1e-6, atol=1e-5, rtol=1e-3, n_directions=3, order=1, seed=0):
+    """Compare the vjp of ``f`` with a central finite difference along ``n_directions`` random directions.
+
+    Args:
+        f: a function of Tensors returning a Tensor.
+        inputs: the point (arrays or Tensors), converted to float64.
+        eps: the finite-difference step.
+        atol, rtol: allowed mismatch |analytic - numeric| <= atol + rtol * |numeric|.
+        order: 2 also checks the gradient of the gradient (second order).
+
+    Returns:
+        True; raises GradcheckError naming the worst mismatch otherwise.
+    """
+    rng = np.random.default_rng(seed)
+    xs = [_to64(x) for x in inputs]
+    out0 = _call(f, xs)
+    if out0.dtype.kind not in "fc":
+        raise TypeError(f"gradcheck: f must return floating values, it returned dtype {out0.dtype}")
+    u = rng.standard_normal(out0.shape)
+    leaves = [Tensor(x, requires_grad=True) for x in xs]
+    out = f(*leaves)
+    if isinstance(out, Tensor) and out.requires_grad:
+        analytic = [g.data for g in gradients(_sum(multiply(out, u)), leaves)]
+    else:
+        analytic = [np.zeros_like(x) for x in xs]
+    worst = None
+    for _ in range(n_directions):
+        vs = [rng.standard_normal(x.shape) for x in xs]
+        plus = _call(f, [x + eps * v for x, v in zip(xs, vs)])
+        minus = _call(f, [x - eps * v for x, v in zip(xs, vs)])
+        numeric = float(np.sum(u * (plus - minus)) / (2 * eps))
+        ana = float(sum(np.sum(a * v) for a, v in zip(analytic, vs)))
+        err = abs(ana - numeric)
+        tol = atol + rtol * abs(numeric)
+        if err > tol and (worst is None or err - tol > worst[0]):
+            worst = (err - tol, ana, numeric, err)
+    if worst is not None:
+        _, ana, numeric, err = worst
+        raise GradcheckError(
+            f"gradcheck failed: along a random direction the analytic directional derivative is {ana:.10g} but "
+            f"the numerical one is {numeric:.10g} (|difference| {err:.3g} > atol {atol} + rtol {rtol} * |numeric|); "
+            f"input shapes {[x.shape for x in xs]}, output shape {out0.shape}")
+    if order >= 2:
+        def first_order(*args):
+            ls = list(args)
+            o = f(*ls)
+            gs = gradients(_sum(multiply(o, u)), ls, create_graph=True)
+            return sum(_sum(multiply(g, w)) for g, w in zip(gs, ws))
+
+        ws = [rng.standard_normal(x.shape) for x in xs]
+
+        def wrapped(*args):
+            ls = [a if a.requires_grad else Tensor(a.data, requires_grad=True) for a in args]
+            return first_order(*ls)
+
+        gradcheck(wrapped, *xs, eps=eps, atol=atol, rtol=rtol, n_directions=n_directions, order=order - 1,
+                  seed=seed + 1)
+    return True

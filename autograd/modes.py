@@ -1,0 +1,112 @@
+"""Global recording modes: gradient recording on/off and anomaly detection.
+
+Example:
+    >>> import autograd as ag
+    >>> with ag.no_grad():
+    ...     y = ag.tensor([1.0], requires_grad=True) * 2   # records nothing
+    >>> y.requires_grad
+    False
+"""
+import functools
+
+
+class _State:
+    __slots__ = ("grad_enabled", "anomaly")
+
+    def __init__(self):
+        self.grad_enabled = True
+        self.anomaly = False
+
+
+STATE = _State()
+
+
+def is_grad_enabled():
+    """Return True when operations on tensors that require grad are recorded."""
+    return STATE.grad_enabled
+
+
+class _GradMode:
+    """Context manager and decorator that sets gradient recording to a fixed value."""
+
+    _value = True
+
+    def __enter__(self):
+        self._prev = STATE.grad_enabled
+        STATE.grad_enabled = self._value
+        return self
+
+    def __exit__(self, *exc):
+        STATE.grad_enabled = self._prev
+        return False
+
+    def __call__(self, fn):
+        value = self._value
+
+        @functools.wraps(fn)
+        def wrapper(*args, **kwargs):
+            prev = STATE.grad_enabled
+            STATE.grad_enabled = value
+            try:
+                return fn(*args, **kwargs)
+            finally:
+                STATE.grad_enabled = prev
+
+        return wrapper
+
+
+class no_grad(_GradMode):
+    """Record nothing inside: ops cost what numpy costs and results do not require grad.
+
+    Example:
+        >>> with no_grad():
+        ...     y = x * 2
+    """
+
+    _value = False
+
+
+class enable_grad(_GradMode):
+    """Turn recording back on inside a ``no_grad`` block."""
+
+    _value = True
+
+
+class set_grad_enabled(_GradMode):
+    """Set recording on or off: ``with set_grad_enabled(False): ...`` or as a plain call."""
+
+    def __init__(self, mode):
+        if not isinstance(mode, bool):
+            raise TypeError(f"set_grad_enabled(mode): expected a bool, received {mode!r}")
+        self._prev = STATE.grad_enabled
+        self._value = mode
+        STATE.grad_enabled = mode
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        STATE.grad_enabled = self._prev
+        return False
+
+
+class detect_anomaly:
+    """Raise at the first op whose forward or backward produces NaN or inf, naming the op
+    and the line of user code that created it.
+
+    Example:
+        >>> with detect_anomaly():
+        ...     ag.log(ag.tensor([-1.0], requires_grad=True))   # raises FloatingPointError
+    """
+
+    def __init__(self, enabled=True):
+        self._enabled = bool(enabled)
+
+    def __enter__(self):
+        self._prev = STATE.anomaly
+        STATE.anomaly = self._enabled
+        return self
+
+    def __exit__(self, *exc):
+        STATE.anomaly = self._prev
+        return False

@@ -1,0 +1,128 @@
+"""NumPy's own functions on Tensors: ``np.exp(t)``, ``np.sum(t, axis=0)``, ``np.concatenate([t, u])``, ...
+
+``Tensor.__array_ufunc__`` and ``__array_function__`` land here and route each NumPy function to the
+autograd op of the same meaning, so the result is a Tensor and stays differentiable. A NumPy function
+with no rule raises a TypeError naming it when a gradient would be lost; when no argument is being
+differentiated it runs on the plain arrays.
+
+Example:
+    >>> x = ag.tensor([1.0, 2.0], requires_grad=True)
+    >>> np.sum(np.exp(x))
+    Tensor(10.10733793, requires_grad=True)
+"""
+import numpy as np
+
+from . import ops as O
+from .modes import STATE
+from .tensor import Tensor, make_leaf
+
+UFUNCS = {
+    np.add: O.add, np.subtract: O.subtract, np.multiply: O.multiply, np.divide: O.divide,
+    np.true_divide: O.divide, np.power: O.power, np.negative: O.negative, np.positive: O.positive,
+    np.exp: O.exp, np.expm1: O.expm1, np.log: O.log, np.log1p: O.log1p, np.log2: O.log2, np.log10: O.log10,
+    np.sqrt: O.sqrt, np.square: O.square, np.reciprocal: O.reciprocal, np.absolute: O.abs, np.fabs: O.abs,
+    np.sign: O.sign, np.sin: O.sin, np.cos: O.cos, np.tan: O.tan, np.tanh: O.tanh, np.sinh: O.sinh,
+    np.cosh: O.cosh, np.arctan: O.arctan, np.maximum: O.maximum, np.minimum: O.minimum, np.matmul: O.matmul,
+    np.equal: O.equal, np.not_equal: O.not_equal, np.less: O.less, np.less_equal: O.less_equal,
+    np.greater: O.greater, np.greater_equal: O.greater_equal, np.isfinite: O.isfinite, np.isnan: O.isnan,
+    np.isinf: O.isinf, np.logical_and: O.logical_and, np.logical_or: O.logical_or,
+    np.logical_not: O.logical_not, np.floor: O.floor, np.ceil: O.ceil,
+}
+
+REDUCE = {np.add: O.sum, np.multiply: O.prod, np.maximum: O.max, np.minimum: O.min}
+
+
+def _kw(kwargs, *allowed):
+    extra = set(kwargs) - set(allowed)
+    return extra
+
+
+FUNCTIONS = {
+    np.sum: O.sum, np.mean: O.mean, np.var: O.var, np.std: O.std, np.max: O.max, np.min: O.min,
+    np.amax: O.max, np.amin: O.min, np.prod: O.prod, np.cumsum: O.cumsum, np.argmax: O.argmax,
+    np.argmin: O.argmin, np.reshape: O.reshape, np.transpose: O.transpose, np.swapaxes: O.swapaxes,
+    np.moveaxis: O.moveaxis, np.expand_dims: O.expand_dims, np.squeeze: O.squeeze,
+    np.broadcast_to: O.broadcast_to, np.concatenate: O.concatenate, np.stack: O.stack, np.split: O.split,
+    np.pad: O.pad, np.repeat: O.repeat, np.tile: O.tile, np.flip: O.flip, np.take: O.take,
+    np.where: O.where, np.clip: O.clip, np.dot: O.dot, np.matmul: O.matmul, np.tensordot: O.tensordot,
+    np.outer: O.outer, np.inner: O.inner, np.abs: O.abs, np.linalg.norm: O.norm, np.all: O.all, np.any: O.any,
+}
+
+# Functions whose results carry no gradient by nature (shapes, comparisons, indices): they run on data.
+PASSTHROUGH = {
+    np.shape, np.ndim, np.size, np.allclose, np.isclose, np.array_equal, np.array_equiv, np.argsort,
+    np.count_nonzero, np.nonzero, np.result_type, np.sort, np.unique, np.round, np.around, np.copyto,
+    np.may_share_memory, np.shares_memory, np.iscomplexobj, np.isrealobj, np.atleast_1d, np.zeros_like,
+    np.ones_like, np.empty_like, np.full_like, np.searchsorted, np.histogram, np.percentile, np.median,
+    np.testing.assert_allclose, np.testing.assert_array_equal,
+}
+
+
+def _unwrap(x):
+    if isinstance(x, Tensor):
+        return x.data
+    if isinstance(x, (list, tuple)):
+        return type(x)(_unwrap(i) for i in x)
+    if isinstance(x, dict):
+        return {k: _unwrap(v) for k, v in x.items()}
+    return x
+
+
+def _needs_grad(x):
+    if isinstance(x, Tensor):
+        return x.requires_grad
+    if isinstance(x, (list, tuple)):
+        return any(_needs_grad(i) for i in x)
+    if isinstance(x, dict):
+        return any(_needs_grad(v) for v in x.values())
+    return False
+
+
+def _rewrap(out):
+    if isinstance(out, np.ndarray):
+        return make_leaf(out)
+    if isinstance(out, tuple):
+        return tuple(_rewrap(o) for o in out)
+    if isinstance(out, list):
+        return [_rewrap(o) for o in out]
+    return out
+
+
+def _no_rule(name, args, kwargs):
+    if STATE.grad_enabled and (_needs_grad(args) or _needs_grad(kwargs)):
+        raise TypeError(
+            f"numpy.{name} has no autograd rule, so calling it on a Tensor that requires grad would silently "
+            f"drop the gradient; use the autograd op of the same meaning, wrap it with ag.primitive/ag.defvjp, "
+            f"or call it on t.detach().numpy()")
+    return None
+
+
+def array_ufunc(ufunc, method, inputs, kwargs):
+    if kwargs.get("out") is not None:
+        if _needs_grad(inputs) and STATE.grad_enabled:
+            raise TypeError(f"numpy.{ufunc.__name__}(..., out=...) cannot be recorded for autograd; "
+                            f"assign the result instead")
+        kwargs = dict(kwargs)
+        kwargs["out"] = tuple(o.data if isinstance(o, Tensor) else o for o in kwargs["out"])
+        return getattr(ufunc, method)(*_unwrap(inputs), **kwargs)
+    if method == "__call__" and ufunc in UFUNCS and not kwargs:
+        return UFUNCS[ufunc](*inputs)
+    if method == "reduce" and ufunc in REDUCE and set(kwargs) <= {"axis", "keepdims"}:
+        return REDUCE[ufunc](inputs[0], **kwargs)
+    _no_rule(f"{ufunc.__name__}" + ("" if method == "__call__" else f".{method}"), inputs, kwargs)
+    return _rewrap(getattr(ufunc, method)(*_unwrap(inputs), **kwargs))
+
+
+def array_function(func, types, args, kwargs):
+    op = FUNCTIONS.get(func)
+    if op is not None:
+        try:
+            return op(*args, **kwargs)
+        except TypeError as e:
+            if not _needs_grad(args) and "unexpected keyword" in str(e):
+                return _rewrap(func(*_unwrap(args), **_unwrap(kwargs)))
+            raise TypeError(f"numpy.{func.__name__} on Tensors: {e}") from None
+    if func in PASSTHROUGH:
+        return func(*_unwrap(args), **_unwrap(kwargs))
+    _no_rule(func.__name__, args, kwargs)
+    return _rewrap(func(*_unwrap(args), **_unwrap(kwargs)))

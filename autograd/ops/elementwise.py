@@ -1,0 +1,299 @@
+"""Elementwise ops: arithmetic, exp/log family, trigonometry and activations.
+
+Each op is a numpy forward plus its vjp, written with these same ops so it can be differentiated again.
+
+Example:
+    >>> import autograd as ag
+    >>> x = ag.tensor([0.5, 2.0], requires_grad=True)
+    >>> ag.exp(x).sum().backward(); x.grad       # d/dx exp(x) = exp(x)
+    Tensor([1.64872127, 7.3890561 ])
+"""
+import math
+
+import numpy as np
+
+from ..primitive import Primitive, apply, defvjp
+from ..tensor import Tensor, make_leaf
+from ._make import binary_op, raw, unary_op
+
+# -- helpers ------------------------------------------------------------------------------------
+
+
+def _zero_where_g_zero(g, r):
+    # NOTE: ops whose derivative is singular somewhere (sqrt at 0, log at 0, division by 0) give
+    # 0 * inf = NaN when no gradient flows (g == 0), e.g. through the branch ``where`` did not take.
+    # Only when the result is not finite do we pay for the mask that turns those back into zeros.
+    d = r.data
+    if d.dtype.kind == "f" and not np.isfinite(d).all():
+        gd = g.data if isinstance(g, Tensor) else np.asarray(g)
+        return where(gd == 0, make_leaf(np.zeros((), d.dtype)), r)
+    return r
+
+
+# -- arithmetic ---------------------------------------------------------------------------------
+add = binary_op(np.add, "add", lambda g, ans, a, b: g, lambda g, ans, a, b: g,
+                "Elementwise a + b with broadcasting.")
+subtract = binary_op(np.subtract, "subtract", lambda g, ans, a, b: g, lambda g, ans, a, b: negative(g),
+                     "Elementwise a - b with broadcasting.")
+multiply = binary_op(np.multiply, "multiply", lambda g, ans, a, b: multiply(g, b),
+                     lambda g, ans, a, b: multiply(g, a), "Elementwise a * b with broadcasting.")
+divide = binary_op(
+    np.true_divide, "divide",
+    lambda g, ans, a, b: _zero_where_g_zero(g, divide(g, b)),
+    lambda g, ans, a, b: _zero_where_g_zero(g, negative(divide(multiply(g, ans), b))),
+    "Elementwise a / b with broadcasting.")
+true_divide = divide
+
+
+def _pow_vjp_a(g, ans, a, b):
+    bd = raw(b)
+    if np.ndim(bd) == 0 and bd == 0:
+        return None
+    return _zero_where_g_zero(g, multiply(g, multiply(b, power(a, subtract(b, 1)))))
+
+
+def _pow_vjp_b(g, ans, a, b):
+    ad = raw(a)
+    safe_log = log(where(ad > 0, a, make_leaf(np.ones((), ad.dtype if ad.dtype.kind == "f" else np.float64))))
+    return multiply(g, multiply(ans, safe_log))
+
+
+power = binary_op(np.power, "power", _pow_vjp_a, _pow_vjp_b,
+                  "Elementwise a ** b (the gradient for b is taken where a > 0).")
+negative = unary_op(np.negative, "negative", lambda g, ans, x: negative(g), "Elementwise -x.")
+positive = unary_op(np.positive, "positive", lambda g, ans, x: g, "Elementwise +x.")
+
+
+def _max_mask(a, b, ad, bd):
+    # NOTE: at ties (a == b) each side gets half the gradient, so the two halves sum to the whole.
+    m = (ad > bd).astype(np.result_type(ad, bd, np.float32)) + 0.5 * (ad == bd)
+    return m
+
+
+maximum = binary_op(
+    np.maximum, "maximum",
+    lambda g, ans, a, b: multiply(g, _max_mask(a, b, raw(a), raw(b))),
+    lambda g, ans, a, b: multiply(g, _max_mask(b, a, raw(b), raw(a))),
+    "Elementwise maximum; ties split the gradient in half.")
+minimum = binary_op(
+    np.minimum, "minimum",
+    lambda g, ans, a, b: multiply(g, _max_mask(b, a, raw(b), raw(a))),
+    lambda g, ans, a, b: multiply(g, _max_mask(a, b, raw(a), raw(b))),
+    "Elementwise minimum; ties split the gradient in half.")
+
+# -- exp / log family ---------------------------------------------------------------------------
+exp = unary_op(np.exp, "exp", lambda g, ans, x: multiply(g, ans), "Elementwise e**x.")
+expm1 = unary_op(np.expm1, "expm1", lambda g, ans, x: multiply(g, add(ans, 1.0)), "Elementwise e**x - 1.")
+log = unary_op(np.log, "log", lambda g, ans, x: _zero_where_g_zero(g, divide(g, x)), "Natural logarithm.")
+log1p = unary_op(np.log1p, "log1p", lambda g, ans, x: _zero_where_g_zero(g, divide(g, add(x, 1.0))),
+                 "Elementwise log(1 + x), accurate for small x.")
+log2 = unary_op(np.log2, "log2", lambda g, ans, x: _zero_where_g_zero(g, divide(g, multiply(x, math.log(2.0)))),
+                "Base-2 logarithm.")
+log10 = unary_op(np.log10, "log10",
+                 lambda g, ans, x: _zero_where_g_zero(g, divide(g, multiply(x, math.log(10.0)))),
+                 "Base-10 logarithm.")
+sqrt = unary_op(np.sqrt, "sqrt", lambda g, ans, x: _zero_where_g_zero(g, divide(g, multiply(ans, 2.0))),
+                "Elementwise square root.")
+square = unary_op(np.square, "square", lambda g, ans, x: multiply(g, multiply(x, 2.0)), "Elementwise x**2.")
+reciprocal = unary_op(np.reciprocal, "reciprocal",
+                      lambda g, ans, x: _zero_where_g_zero(g, negative(multiply(g, square(ans)))),
+                      "Elementwise 1 / x.")
+abs = unary_op(np.abs, "abs", lambda g, ans, x: multiply(g, np.sign(raw(x))),
+               "Elementwise |x| (gradient 0 at 0).")
+absolute = abs
+sign = unary_op(np.sign, "sign", lambda g, ans, x: None, "Elementwise sign (no gradient).")
+
+# -- trigonometry -------------------------------------------------------------------------------
+sin = unary_op(np.sin, "sin", lambda g, ans, x: multiply(g, cos(x)), "Elementwise sine.")
+cos = unary_op(np.cos, "cos", lambda g, ans, x: negative(multiply(g, sin(x))), "Elementwise cosine.")
+tan = unary_op(np.tan, "tan", lambda g, ans, x: multiply(g, add(square(ans), 1.0)), "Elementwise tangent.")
+tanh = unary_op(np.tanh, "tanh", lambda g, ans, x: multiply(g, subtract(1.0, square(ans))),
+                "Elementwise hyperbolic tangent.")
+sinh = unary_op(np.sinh, "sinh", lambda g, ans, x: multiply(g, cosh(x)), "Elementwise hyperbolic sine.")
+cosh = unary_op(np.cosh, "cosh", lambda g, ans, x: multiply(g, sinh(x)), "Elementwise hyperbolic cosine.")
+arctan = unary_op(np.arctan, "arctan", lambda g, ans, x: divide(g, add(square(x), 1.0)), "Elementwise arctan.")
+
+# -- activations --------------------------------------------------------------------------------
+
+
+def _sigmoid_np(x):
+    # NOTE: 1 / (1 + exp(-x)) overflows exp for x << 0 (a warning, and inf); split by sign instead.
+    out = np.empty_like(x, dtype=np.result_type(x, np.float32))
+    pos = x >= 0
+    np.divide(1.0, 1.0 + np.exp(-x, where=pos, out=np.zeros_like(out)), out=out, where=pos)
+    ez = np.exp(x, where=~pos, out=np.zeros_like(out))
+    np.divide(ez, 1.0 + ez, out=out, where=~pos)
+    return out
+
+
+sigmoid = unary_op(_sigmoid_np, "sigmoid", lambda g, ans, x: multiply(g, multiply(ans, subtract(1.0, ans))),
+                   "Logistic sigmoid 1 / (1 + e**-x), computed without overflow.")
+
+
+def _relu_np(x):
+    return np.maximum(x, 0).astype(x.dtype, copy=False)
+
+
+relu = unary_op(_relu_np, "relu", lambda g, ans, x: multiply(g, raw(x) > 0),
+                "max(x, 0); gradient 0 at 0, as in TensorFlow.")
+
+
+def _softplus_np(x):
+    return np.logaddexp(x, 0).astype(x.dtype, copy=False)
+
+
+softplus = unary_op(_softplus_np, "softplus", lambda g, ans, x: multiply(g, sigmoid(x)),
+                    "log(1 + e**x), finite for large |x|.")
+
+
+def _leaky_np(x, alpha=0.2):
+    return np.where(x > 0, x, x * np.asarray(alpha, x.dtype))
+
+
+_leaky = unary_op(_leaky_np, "leaky_relu",
+                  lambda g, ans, x, alpha=0.2: multiply(g, np.where(raw(x) > 0, 1.0, alpha).astype(raw(x).dtype)))
+
+
+def leaky_relu(x, alpha=0.2):
+    """x for x > 0, alpha * x otherwise (tf.nn.leaky_relu's default alpha 0.2)."""
+    return _leaky(x, alpha=float(alpha))
+
+
+def elu(x, alpha=1.0):
+    """x for x > 0, alpha * (e**x - 1) otherwise."""
+    xd = raw(x)
+    neg = multiply(expm1(minimum(x, make_leaf(np.zeros((), xd.dtype)))), alpha) if alpha != 1.0 else \
+        expm1(minimum(x, make_leaf(np.zeros((), xd.dtype))))
+    return where(xd > 0, x, neg)
+
+
+_SELU_ALPHA = 1.6732632423543772848170429916717
+_SELU_SCALE = 1.0507009873554804934193349852946
+
+
+def selu(x):
+    """Scaled ELU with the self-normalizing constants of Klambauer et al."""
+    return multiply(elu(x, _SELU_ALPHA), _SELU_SCALE)
+
+
+def _erf_np(x):
+    try:
+        from scipy.special import erf as _erf
+        return _erf(x).astype(x.dtype, copy=False)
+    except ImportError:  # pragma: no cover - scipy is optional
+        return np.frompyfunc(math.erf, 1, 1)(x).astype(x.dtype)
+
+
+erf = unary_op(_erf_np, "erf",
+               lambda g, ans, x: multiply(g, multiply(exp(negative(square(x))), 2.0 / math.sqrt(math.pi))),
+               "The error function.")
+
+
+def gelu(x, approximate=False):
+    """Gaussian error linear unit: x * Phi(x) (tanh approximation when ``approximate``)."""
+    if approximate:
+        c = math.sqrt(2.0 / math.pi)
+        inner = multiply(add(x, multiply(power(x, 3), 0.044715)), c)
+        return multiply(multiply(x, 0.5), add(tanh(inner), 1.0))
+    return multiply(multiply(x, 0.5), add(erf(multiply(x, 1.0 / math.sqrt(2.0))), 1.0))
+
+
+def swish(x):
+    """x * sigmoid(x) (also called silu)."""
+    return multiply(x, sigmoid(x))
+
+
+silu = swish
+
+
+def hard_sigmoid(x):
+    """Keras 2's piecewise-linear sigmoid: clip(0.2 * x + 0.5, 0, 1)."""
+    return clip(add(multiply(x, 0.2), 0.5), 0.0, 1.0)
+
+
+# -- selection ----------------------------------------------------------------------------------
+
+
+def _clip_np(x, lo, hi):
+    out = x
+    if lo is not None:
+        out = np.maximum(out, lo)
+    if hi is not None:
+        out = np.minimum(out, hi)
+    return np.asarray(out, dtype=x.dtype)
+
+
+def _clip_vjp(g, ans, x, lo, hi):
+    # NOTE: like tf.clip_by_value, the gradient passes where lo <= x <= hi (bounds included).
+    xd = raw(x)
+    mask = np.ones(xd.shape, bool)
+    if lo is not None:
+        mask &= xd >= raw(lo)
+    if hi is not None:
+        mask &= xd <= raw(hi)
+    return multiply(g, mask)
+
+
+_clip_prim = Primitive(_clip_np, "clip")
+defvjp(_clip_prim, _clip_vjp, None, None)
+
+
+def clip(x, a_min, a_max):
+    """Limit values to [a_min, a_max] (either may be None); gradient 1 inside, bounds included."""
+    return apply(_clip_prim, (x, a_min, a_max), {})
+
+
+def _where_np(cond, a, b):
+    return np.where(cond, a, b)
+
+
+_where_prim = Primitive(_where_np, "where")
+
+
+def _where_vjp_a(g, ans, cond, a, b):
+    return where(raw(cond), g, make_leaf(np.zeros((), g.dtype)))
+
+
+def _where_vjp_b(g, ans, cond, a, b):
+    return where(raw(cond), make_leaf(np.zeros((), g.dtype)), g)
+
+
+defvjp(_where_prim, None, _where_vjp_a, _where_vjp_b)
+
+
+def where(condition, x=None, y=None):
+    """Pick from ``x`` where ``condition`` holds, else from ``y``; no gradient leaks from the branch
+    not taken. With only ``condition``, returns the indices like ``np.where``."""
+    if x is None and y is None:
+        return tuple(make_leaf(i) for i in np.where(raw(condition)))
+    if isinstance(condition, Tensor):
+        condition = condition.data
+    return apply(_where_prim, (condition, x, y), {})
+
+
+# -- comparisons and predicates (no gradient) ----------------------------------------------------
+
+
+def _nodiff(fun):
+    def op(*args, **kwargs):
+        return make_leaf(np.asarray(fun(*(raw(a) if isinstance(a, Tensor) else a for a in args), **kwargs)))
+    op.__name__ = fun.__name__
+    op.__doc__ = f"``np.{fun.__name__}`` on tensor data; the result carries no gradient."
+    return op
+
+
+equal = _nodiff(np.equal)
+not_equal = _nodiff(np.not_equal)
+less = _nodiff(np.less)
+less_equal = _nodiff(np.less_equal)
+greater = _nodiff(np.greater)
+greater_equal = _nodiff(np.greater_equal)
+isfinite = _nodiff(np.isfinite)
+isnan = _nodiff(np.isnan)
+isinf = _nodiff(np.isinf)
+logical_and = _nodiff(np.logical_and)
+logical_or = _nodiff(np.logical_or)
+logical_not = _nodiff(np.logical_not)
+floor = _nodiff(np.floor)
+ceil = _nodiff(np.ceil)
+round = _nodiff(np.round)

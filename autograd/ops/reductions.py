@@ -1,0 +1,260 @@
+"""Reductions over axes: sum, mean, var, std, max, min, prod, cumsum, logsumexp, softmax, log_softmax.
+
+Every reduction takes ``axis`` (None, an int or a tuple) and ``keepdims`` like numpy.
+
+Example:
+    >>> x = ag.tensor([[1.0, 3.0], [3.0, 2.0]], requires_grad=True)
+    >>> ag.max(x).backward(); x.grad          # the tie splits the gradient: halves summing to 1
+    Tensor([[0. , 0.5], [0.5, 0. ]])
+"""
+import builtins
+
+import numpy as np
+
+from ..primitive import Primitive, apply, defvjp
+from ..tensor import make_leaf
+from ._make import raw
+from .elementwise import divide, exp, multiply, sqrt, square, subtract, where
+from .shape import broadcast_to, flip, reshape
+
+
+def _axes(axis, ndim):
+    if axis is None:
+        return tuple(range(ndim))
+    if isinstance(axis, (int, np.integer)):
+        axis = (axis,)
+    out = []
+    for a in axis:
+        a = int(a)
+        if a < -ndim or a >= builtins.max(ndim, 1):
+            raise ValueError(f"axis {a} is out of bounds for a tensor of rank {ndim}")
+        out.append(a % builtins.max(ndim, 1))
+    return tuple(sorted(set(out)))
+
+
+def _keep_shape(shape, axes):
+    return tuple(1 if i in axes else s for i, s in enumerate(shape))
+
+
+def _restore(g, x_shape, axis, keepdims):
+    """Reshape a reduced gradient so it broadcasts against the input (undoing keepdims=False)."""
+    if keepdims:
+        return g
+    return reshape(g, _keep_shape(x_shape, _axes(axis, len(x_shape))))
+
+
+# -- sum / mean -----------------------------------------------------------------------------------
+_sum_prim = Primitive(lambda x, axis=None, keepdims=False: np.sum(x, axis=axis, keepdims=keepdims), "sum")
+defvjp(_sum_prim, lambda g, ans, x, axis=None, keepdims=False:
+       broadcast_to(_restore(g, raw(x).shape, axis, keepdims), raw(x).shape))
+
+
+def sum(x, axis=None, keepdims=False):
+    """Sum of elements over ``axis``."""
+    xd = raw(x)
+    axis = _axes(axis, xd.ndim) if axis is not None else None
+    return apply(_sum_prim, (x,), {"axis": axis, "keepdims": keepdims})
+
+
+def _count(shape, axis):
+    n = 1
+    for a in _axes(axis, len(shape)):
+        n *= shape[a]
+    return n
+
+
+_mean_prim = Primitive(lambda x, axis=None, keepdims=False: np.mean(x, axis=axis, keepdims=keepdims), "mean")
+defvjp(_mean_prim, lambda g, ans, x, axis=None, keepdims=False: broadcast_to(
+    divide(_restore(g, raw(x).shape, axis, keepdims), float(builtins.max(_count(raw(x).shape, axis), 1))),
+    raw(x).shape))
+
+
+def mean(x, axis=None, keepdims=False):
+    """Mean of elements over ``axis``."""
+    xd = raw(x)
+    axis = _axes(axis, xd.ndim) if axis is not None else None
+    return apply(_mean_prim, (x,), {"axis": axis, "keepdims": keepdims})
+
+
+def var(x, axis=None, keepdims=False, ddof=0):
+    """Variance over ``axis`` (divides by n - ddof)."""
+    xd = raw(x)
+    d = subtract(x, mean(x, axis=axis, keepdims=True))
+    n = _count(xd.shape, axis)
+    s = sum(square(d), axis=axis, keepdims=keepdims)
+    return divide(s, float(builtins.max(n - ddof, 0)))
+
+
+def std(x, axis=None, keepdims=False, ddof=0):
+    """Standard deviation over ``axis``."""
+    return sqrt(var(x, axis=axis, keepdims=keepdims, ddof=ddof))
+
+
+# -- max / min ------------------------------------------------------------------------------------
+
+
+def _extreme_vjp(g, ans, x, axis=None, keepdims=False):
+    # NOTE: ties share the gradient equally, so the gradient over the tied entries sums to g.
+    xd = raw(x)
+    a = ans.data if keepdims else ans.data.reshape(_keep_shape(xd.shape, _axes(axis, xd.ndim)))
+    mask = (xd == a).astype(g.dtype)
+    mask /= mask.sum(axis=axis, keepdims=True)
+    return multiply(broadcast_to(_restore(g, xd.shape, axis, keepdims), xd.shape), mask)
+
+
+def _check_nonempty(xd, axis, name):
+    if xd.size == 0 or builtins.any(xd.shape[a] == 0 for a in _axes(axis, xd.ndim)):
+        raise ValueError(f"{name}: cannot reduce an empty tensor of shape {xd.shape} over axis {axis}")
+
+
+_max_prim = Primitive(lambda x, axis=None, keepdims=False: np.max(x, axis=axis, keepdims=keepdims), "max")
+defvjp(_max_prim, _extreme_vjp)
+_min_prim = Primitive(lambda x, axis=None, keepdims=False: np.min(x, axis=axis, keepdims=keepdims), "min")
+defvjp(_min_prim, _extreme_vjp)
+
+
+def max(x, axis=None, keepdims=False):
+    """Largest element over ``axis``; ties split the gradient."""
+    xd = raw(x)
+    _check_nonempty(xd, axis, "max")
+    axis = _axes(axis, xd.ndim) if axis is not None else None
+    return apply(_max_prim, (x,), {"axis": axis, "keepdims": keepdims})
+
+
+def min(x, axis=None, keepdims=False):
+    """Smallest element over ``axis``; ties split the gradient."""
+    xd = raw(x)
+    _check_nonempty(xd, axis, "min")
+    axis = _axes(axis, xd.ndim) if axis is not None else None
+    return apply(_min_prim, (x,), {"axis": axis, "keepdims": keepdims})
+
+
+amax = max
+amin = min
+
+
+def argmax(x, axis=None, keepdims=False):
+    """Index of the largest element (no gradient)."""
+    return make_leaf(np.asarray(np.argmax(raw(x), axis=axis, keepdims=keepdims)))
+
+
+def argmin(x, axis=None, keepdims=False):
+    """Index of the smallest element (no gradient)."""
+    return make_leaf(np.asarray(np.argmin(raw(x), axis=axis, keepdims=keepdims)))
+
+
+# -- prod -----------------------------------------------------------------------------------------
+
+
+def _prod_vjp(g, ans, x, axis=None, keepdims=False):
+    # NOTE: ans / x fails at zeros; the product of the *other* entries is used where x == 0 (it is
+    # nonzero only when that entry is the single zero of its slice).
+    xd = raw(x)
+    gb = broadcast_to(_restore(g, xd.shape, axis, keepdims), xd.shape)
+    ab = broadcast_to(_restore(ans, xd.shape, axis, keepdims), xd.shape)
+    zero = xd == 0
+    if not zero.any():
+        return multiply(gb, divide(ab, x))
+    ones = make_leaf(np.ones((), xd.dtype))
+    x_nz = where(zero, ones, x)
+    prod_nz = prod(x_nz, axis=axis, keepdims=True)
+    nzeros = zero.sum(axis=axis, keepdims=True)
+    others = where(zero, multiply(prod_nz, (nzeros == 1).astype(xd.dtype)), divide(ab, x_nz))
+    return multiply(gb, others)
+
+
+_prod_prim = Primitive(lambda x, axis=None, keepdims=False: np.prod(x, axis=axis, keepdims=keepdims), "prod")
+defvjp(_prod_prim, _prod_vjp)
+
+
+def prod(x, axis=None, keepdims=False):
+    """Product of elements over ``axis`` (correct gradients with zeros present)."""
+    xd = raw(x)
+    axis = _axes(axis, xd.ndim) if axis is not None else None
+    return apply(_prod_prim, (x,), {"axis": axis, "keepdims": keepdims})
+
+
+# -- cumulative and log-sum-exp family ------------------------------------------------------------
+_cumsum_prim = Primitive(lambda x, axis: np.cumsum(x, axis=axis), "cumsum")
+defvjp(_cumsum_prim, lambda g, ans, x, axis: flip(cumsum(flip(g, axis), axis), axis))
+
+
+def cumsum(x, axis=None):
+    """Running sum along ``axis`` (over the flattened tensor when None)."""
+    if axis is None:
+        x = reshape(x, (-1,))
+        axis = 0
+    return apply(_cumsum_prim, (x, int(axis) % builtins.max(raw(x).ndim, 1)), {})
+
+
+def _lse_np(x, axis=None, keepdims=False):
+    m = np.max(x, axis=axis, keepdims=True)
+    m = np.where(np.isfinite(m), m, 0)
+    out = np.log(np.sum(np.exp(x - m), axis=axis, keepdims=True)) + m
+    return out if keepdims else np.squeeze(out, axis=axis)
+
+
+_lse_prim = Primitive(_lse_np, "logsumexp")
+defvjp(_lse_prim, lambda g, ans, x, axis=None, keepdims=False: multiply(
+    broadcast_to(_restore(g, raw(x).shape, axis, keepdims), raw(x).shape),
+    exp(subtract(x, _restore(ans, raw(x).shape, axis, keepdims)))))
+
+
+def logsumexp(x, axis=None, keepdims=False):
+    """log(sum(exp(x))) over ``axis``, without overflow."""
+    xd = raw(x)
+    _check_nonempty(xd, axis, "logsumexp")
+    axis = _axes(axis, xd.ndim) if axis is not None else tuple(range(xd.ndim))
+    return apply(_lse_prim, (x,), {"axis": axis, "keepdims": keepdims})
+
+
+def _softmax_np(x, axis=-1):
+    e = np.exp(x - np.max(x, axis=axis, keepdims=True))
+    e /= np.sum(e, axis=axis, keepdims=True)
+    return e
+
+
+_softmax_prim = Primitive(_softmax_np, "softmax")
+defvjp(_softmax_prim, lambda g, ans, x, axis=-1: multiply(
+    ans, subtract(g, sum(multiply(g, ans), axis=axis, keepdims=True))))
+
+
+def softmax(x, axis=-1):
+    """exp(x) / sum(exp(x)) along ``axis``, computed stably."""
+    return apply(_softmax_prim, (x,), {"axis": axis})
+
+
+def _log_softmax_np(x, axis=-1):
+    s = x - np.max(x, axis=axis, keepdims=True)
+    return s - np.log(np.sum(np.exp(s), axis=axis, keepdims=True))
+
+
+_log_softmax_prim = Primitive(_log_softmax_np, "log_softmax")
+defvjp(_log_softmax_prim, lambda g, ans, x, axis=-1: subtract(
+    g, multiply(exp(ans), sum(g, axis=axis, keepdims=True))))
+
+
+def log_softmax(x, axis=-1):
+    """x - logsumexp(x) along ``axis``, computed stably."""
+    return apply(_log_softmax_prim, (x,), {"axis": axis})
+
+
+def norm(x, ord=None, axis=None, keepdims=False):
+    """Euclidean (ord None or 2) or ord-1 norm over ``axis``."""
+    if ord in (None, 2, "fro"):
+        return sqrt(sum(square(x), axis=axis, keepdims=keepdims))
+    if ord == 1:
+        from .elementwise import abs as _abs
+        return sum(_abs(x), axis=axis, keepdims=keepdims)
+    raise ValueError(f"norm: ord must be None, 1, 2 or 'fro', received {ord!r}")
+
+
+def all(x, axis=None, keepdims=False):
+    """True where every element is truthy (no gradient)."""
+    return make_leaf(np.asarray(np.all(raw(x), axis=axis, keepdims=keepdims)))
+
+
+def any(x, axis=None, keepdims=False):
+    """True where any element is truthy (no gradient)."""
+    return make_leaf(np.asarray(np.any(raw(x), axis=axis, keepdims=keepdims)))
+

@@ -1,0 +1,431 @@
+"""Ops that move, copy or select elements: reshape, transpose, broadcast, concatenate, pad, index, ...
+
+Example:
+    >>> x = ag.tensor(np.arange(6.0).reshape(2, 3), requires_grad=True)
+    >>> ag.concatenate([x, x[:, :1]], axis=1).shape
+    (2, 4)
+"""
+import numpy as np
+
+from ..primitive import Primitive, apply, defvjp, defvjp_argnum
+from ..tensor import Tensor, make_leaf
+from ._make import raw
+
+
+def _norm_axis(axis, ndim):
+    if axis < -ndim or axis >= ndim:
+        raise ValueError(f"axis {axis} is out of bounds for a tensor of rank {ndim}")
+    return axis % ndim
+
+
+def _as_shape(shape):
+    if isinstance(shape, (int, np.integer)):
+        return (int(shape),)
+    return tuple(int(s) for s in shape)
+
+
+# -- dtype ----------------------------------------------------------------------------------------
+_astype_prim = Primitive(lambda x, dtype: x.astype(dtype, copy=False), "astype")
+defvjp(_astype_prim, lambda g, ans, x, dtype: astype(g, raw(x).dtype))
+
+
+def astype(x, dtype):
+    """Convert to ``dtype``; the gradient is converted back to the input's dtype."""
+    xd = raw(x)
+    if xd.dtype == np.dtype(dtype) and isinstance(x, Tensor):
+        return x
+    if not (isinstance(x, Tensor) and x.requires_grad) or np.dtype(dtype).kind not in "fc":
+        return make_leaf(xd.astype(dtype))
+    return apply(_astype_prim, (x, np.dtype(dtype)), {})
+
+
+# -- reshape family -------------------------------------------------------------------------------
+_reshape_prim = Primitive(lambda x, shape: np.reshape(x, shape), "reshape")
+defvjp(_reshape_prim, lambda g, ans, x, shape: reshape(g, raw(x).shape))
+
+
+def reshape(x, *shape):
+    """Give the data a new shape with the same number of elements (-1 infers one size)."""
+    if len(shape) == 1 and not isinstance(shape[0], (int, np.integer)):
+        shape = shape[0]
+    shape = _as_shape(shape)
+    xd = raw(x)
+    if xd.shape == shape and isinstance(x, Tensor):
+        return x
+    try:
+        return apply(_reshape_prim, (x, shape), {})
+    except ValueError:
+        raise ValueError(f"reshape: cannot reshape a tensor of shape {xd.shape} ({xd.size} elements) "
+                         f"into shape {shape}") from None
+
+
+def _inverse_perm(axes):
+    inv = [0] * len(axes)
+    for i, a in enumerate(axes):
+        inv[a] = i
+    return tuple(inv)
+
+
+_transpose_prim = Primitive(lambda x, axes: np.transpose(x, axes), "transpose")
+defvjp(_transpose_prim, lambda g, ans, x, axes: transpose(g, _inverse_perm(axes)))
+
+
+def transpose(x, axes=None):
+    """Permute axes (reverse them when ``axes`` is None)."""
+    nd = raw(x).ndim
+    if axes is None:
+        axes = tuple(range(nd))[::-1]
+    else:
+        axes = tuple(_norm_axis(int(a), nd) for a in axes)
+        if sorted(axes) != list(range(nd)):
+            raise ValueError(f"transpose: axes {axes} are not a permutation of the {nd} axes")
+    return apply(_transpose_prim, (x, axes), {})
+
+
+def swapaxes(x, axis1, axis2):
+    """Exchange two axes."""
+    nd = raw(x).ndim
+    perm = list(range(nd))
+    a, b = _norm_axis(axis1, nd), _norm_axis(axis2, nd)
+    perm[a], perm[b] = perm[b], perm[a]
+    return transpose(x, perm)
+
+
+def moveaxis(x, source, destination):
+    """Move one axis to a new position."""
+    nd = raw(x).ndim
+    src = _norm_axis(source, nd)
+    dst = _norm_axis(destination, nd)
+    perm = [i for i in range(nd) if i != src]
+    perm.insert(dst, src)
+    return transpose(x, perm)
+
+
+def expand_dims(x, axis):
+    """Insert a size-1 axis at ``axis``."""
+    shape = list(raw(x).shape)
+    shape.insert(_norm_axis(axis, len(shape) + 1), 1)
+    return reshape(x, tuple(shape))
+
+
+def squeeze(x, axis=None):
+    """Remove size-1 axes (all of them, or those in ``axis``)."""
+    shape = raw(x).shape
+    if axis is None:
+        axes = {i for i, s in enumerate(shape) if s == 1}
+    else:
+        axes = {_norm_axis(a, len(shape)) for a in ((axis,) if isinstance(axis, (int, np.integer)) else axis)}
+        for a in axes:
+            if shape[a] != 1:
+                raise ValueError(f"squeeze: axis {a} has size {shape[a]}, not 1 (shape {shape})")
+    return reshape(x, tuple(s for i, s in enumerate(shape) if i not in axes))
+
+
+def flatten(x):
+    """All elements as a 1-d tensor."""
+    return reshape(x, (-1,))
+
+
+# -- broadcasting ---------------------------------------------------------------------------------
+
+
+def _sum_to_np(x, shape):
+    lead = x.ndim - len(shape)
+    axes = tuple(range(lead)) + tuple(i + lead for i, s in enumerate(shape) if s == 1 and x.shape[i + lead] != 1)
+    out = x.sum(axis=axes, keepdims=True) if axes else x
+    if lead:
+        out = out.reshape(out.shape[lead:])
+    if out.shape != tuple(shape):
+        raise ValueError(f"cannot sum shape {x.shape} down to {shape}")
+    return out
+
+
+_sum_to_prim = Primitive(_sum_to_np, "sum_to")
+defvjp(_sum_to_prim, lambda g, ans, x, shape: broadcast_to(g, raw(x).shape))
+
+
+def sum_to(x, shape):
+    """Sum a broadcast tensor back down to ``shape`` (the inverse of ``broadcast_to``)."""
+    shape = _as_shape(shape)
+    if raw(x).shape == shape:
+        return x
+    return apply(_sum_to_prim, (x, shape), {})
+
+
+_broadcast_prim = Primitive(lambda x, shape: np.broadcast_to(x, shape), "broadcast_to")
+defvjp(_broadcast_prim, lambda g, ans, x, shape: sum_to(g, raw(x).shape))
+
+
+def broadcast_to(x, shape):
+    """A read-only broadcast view of ``x`` with ``shape``."""
+    shape = _as_shape(shape)
+    xd = raw(x)
+    if xd.shape == shape and isinstance(x, Tensor):
+        return x
+    try:
+        np.broadcast_shapes(xd.shape, shape)
+    except ValueError:
+        raise ValueError(f"broadcast_to: cannot broadcast shape {xd.shape} to {shape}") from None
+    return apply(_broadcast_prim, (x, shape), {})
+
+
+# -- joining and splitting ------------------------------------------------------------------------
+_concat_prim = Primitive(lambda *xs, axis: np.concatenate(xs, axis=axis), "concatenate")
+
+
+def _concat_vjp(i, g, ans, args, kw):
+    axis = kw["axis"]
+    start = sum(raw(a).shape[axis] for a in args[:i])
+    stop = start + raw(args[i]).shape[axis]
+    index = [slice(None)] * ans.ndim
+    index[axis] = slice(start, stop)
+    return getitem(g, tuple(index))
+
+
+defvjp_argnum(_concat_prim, _concat_vjp)
+
+
+def concatenate(tensors, axis=0):
+    """Join tensors along an existing axis (``axis=None`` flattens them first)."""
+    tensors = list(tensors)
+    if not tensors:
+        raise ValueError("concatenate: expected at least one tensor, received an empty sequence")
+    if axis is None:
+        tensors = [flatten(t) for t in tensors]
+        axis = 0
+    nd = raw(tensors[0]).ndim
+    if nd == 0:
+        raise ValueError("concatenate: zero-dimensional tensors cannot be concatenated")
+    axis = _norm_axis(axis, nd)
+    shapes = [raw(t).shape for t in tensors]
+    for s in shapes:
+        if len(s) != nd or s[:axis] + s[axis + 1:] != shapes[0][:axis] + shapes[0][axis + 1:]:
+            raise ValueError(f"concatenate: shapes {shapes} do not match except along axis {axis}")
+    return apply(_concat_prim, tuple(tensors), {"axis": axis})
+
+
+def stack(tensors, axis=0):
+    """Join same-shape tensors along a new axis."""
+    tensors = list(tensors)
+    if not tensors:
+        raise ValueError("stack: expected at least one tensor, received an empty sequence")
+    shapes = {raw(t).shape for t in tensors}
+    if len(shapes) != 1:
+        raise ValueError(f"stack: all tensors must have the same shape, received {sorted(shapes)}")
+    nd = len(next(iter(shapes))) + 1
+    axis = _norm_axis(axis, nd)
+    return concatenate([expand_dims(t, axis) for t in tensors], axis=axis)
+
+
+def split(x, indices_or_sections, axis=0):
+    """Split into pieces along ``axis`` (a count of equal sections or a list of split points)."""
+    xd = raw(x)
+    axis = _norm_axis(axis, xd.ndim)
+    n = xd.shape[axis]
+    if isinstance(indices_or_sections, (int, np.integer)):
+        k = int(indices_or_sections)
+        if k <= 0 or n % k:
+            raise ValueError(f"split: axis {axis} of size {n} cannot be split into {k} equal sections")
+        bounds = [i * (n // k) for i in range(k + 1)]
+    else:
+        bounds = [0] + [int(i) for i in indices_or_sections] + [n]
+    out = []
+    for lo, hi in zip(bounds[:-1], bounds[1:]):
+        index = [slice(None)] * xd.ndim
+        index[axis] = slice(lo, hi)
+        out.append(getitem(x, tuple(index)))
+    return out
+
+
+def _pad_np(x, pad_width, constant_values=0):
+    return np.pad(x, pad_width, mode="constant", constant_values=constant_values)
+
+
+def _pad_vjp(g, ans, x, pad_width, constant_values=0):
+    index = tuple(slice(lo, lo + s) for (lo, _), s in zip(pad_width, raw(x).shape))
+    return getitem(g, index)
+
+
+_pad_prim = Primitive(_pad_np, "pad")
+defvjp(_pad_prim, _pad_vjp)
+
+
+def pad(x, pad_width, mode="constant", constant_values=0):
+    """Pad with a constant (``pad_width`` as in ``np.pad``); only mode 'constant' is differentiable."""
+    if mode != "constant":
+        raise ValueError(f"pad: only mode='constant' is supported, received mode={mode!r}")
+    nd = raw(x).ndim
+    pw = np.broadcast_to(np.asarray(pad_width, dtype=int), (nd, 2))
+    pw = tuple((int(a), int(b)) for a, b in pw)
+    return apply(_pad_prim, (x, pw), {"constant_values": constant_values})
+
+
+def _repeat_vjp(g, ans, x, repeats, axis):
+    xd = raw(x)
+    if axis is None:
+        flat = reshape(g, (xd.size, int(repeats))) if np.ndim(repeats) == 0 else None
+        if flat is not None:
+            return reshape(sum_axis(flat, 1), xd.shape)
+        return reshape(_segment_sum(g, np.repeat(np.arange(xd.size), repeats), xd.size, 0), xd.shape)
+    if np.ndim(repeats) == 0:
+        shp = xd.shape[:axis] + (xd.shape[axis], int(repeats)) + xd.shape[axis + 1:]
+        return sum_axis(reshape(g, shp), axis + 1)
+    return _segment_sum(g, np.repeat(np.arange(xd.shape[axis]), repeats), xd.shape[axis], axis)
+
+
+_repeat_prim = Primitive(lambda x, repeats, axis: np.repeat(x, repeats, axis=axis), "repeat")
+defvjp(_repeat_prim, _repeat_vjp)
+
+
+def repeat(x, repeats, axis=None):
+    """Repeat each element ``repeats`` times along ``axis`` (flattened when None)."""
+    if axis is not None:
+        axis = _norm_axis(axis, raw(x).ndim)
+    if np.ndim(repeats) != 0:
+        repeats = tuple(int(r) for r in np.asarray(repeats))
+    else:
+        repeats = int(repeats)
+    return apply(_repeat_prim, (x, repeats, axis), {})
+
+
+def _tile_vjp(g, ans, x, reps):
+    xd = raw(x)
+    nd = max(len(reps), xd.ndim)
+    shape = (1,) * (nd - xd.ndim) + xd.shape
+    reps = (1,) * (nd - len(reps)) + tuple(reps)
+    inter = []
+    for r, s in zip(reps, shape):
+        inter += [r, s]
+    summed = reshape(g, tuple(inter))
+    summed = sum_axis(summed, tuple(range(0, 2 * nd, 2)))
+    return reshape(summed, xd.shape)
+
+
+_tile_prim = Primitive(lambda x, reps: np.tile(x, reps), "tile")
+defvjp(_tile_prim, _tile_vjp)
+
+
+def tile(x, reps):
+    """Repeat the whole tensor ``reps`` times along each axis."""
+    reps = _as_shape(reps)
+    return apply(_tile_prim, (x, reps), {})
+
+
+_flip_prim = Primitive(lambda x, axis: np.flip(x, axis), "flip")
+defvjp(_flip_prim, lambda g, ans, x, axis: flip(g, axis))
+
+
+def flip(x, axis=None):
+    """Reverse the order of elements along ``axis`` (all axes when None)."""
+    return apply(_flip_prim, (x, axis), {})
+
+
+# -- indexing -------------------------------------------------------------------------------------
+
+
+def _unwrap_index(index):
+    if isinstance(index, Tensor):
+        return index.data
+    if isinstance(index, tuple):
+        return tuple(i.data if isinstance(i, Tensor) else i for i in index)
+    if isinstance(index, list):
+        return np.asarray([i.data if isinstance(i, Tensor) else i for i in index])
+    return index
+
+
+def _is_basic(index):
+    items = index if isinstance(index, tuple) else (index,)
+    return all(i is None or i is Ellipsis or isinstance(i, (slice, int, np.integer)) for i in items)
+
+
+def _index_add_np(g, shape, index):
+    out = np.zeros(shape, dtype=g.dtype)
+    if _is_basic(index):
+        out[index] = g  # basic indexing selects each element at most once
+    else:
+        np.add.at(out, index, g)  # NOTE: repeated integer indices accumulate
+    return out
+
+
+_index_add_prim = Primitive(_index_add_np, "index_add")
+defvjp(_index_add_prim, lambda g, ans, x, shape, index: getitem(g, index))
+
+_getitem_prim = Primitive(lambda x, index: x[index], "getitem")
+defvjp(_getitem_prim, lambda g, ans, x, index: apply(_index_add_prim, (g, raw(x).shape, index), {}))
+
+
+def getitem(x, index):
+    """``x[index]`` with ints, slices, Ellipsis, None, integer arrays and boolean masks."""
+    index = _unwrap_index(index)
+    try:
+        return apply(_getitem_prim, (x, index), {})
+    except IndexError as e:
+        raise IndexError(f"index {index!r} is invalid for a tensor of shape {raw(x).shape}: {e}") from None
+
+
+def _take_np(x, indices, axis):
+    return np.take(x, indices, axis=axis)
+
+
+def _take_vjp(g, ans, x, indices, axis):
+    xd = raw(x)
+    if axis is None:
+        return reshape(_segment_sum(flatten(g), np.ravel(indices), xd.size, 0), xd.shape)
+    return _segment_sum(g, indices, xd.shape[axis], axis)
+
+
+_take_prim = Primitive(_take_np, "take")
+defvjp(_take_prim, _take_vjp)
+
+
+def take(x, indices, axis=None):
+    """Select entries by integer ``indices`` along ``axis``; repeated indices accumulate gradients."""
+    ind = raw(indices)
+    if ind.dtype.kind not in "iu":
+        raise TypeError(f"take: indices must be integers, received dtype {ind.dtype}")
+    xd = raw(x)
+    if axis is not None:
+        axis = _norm_axis(axis, xd.ndim)
+    n = xd.size if axis is None else xd.shape[axis]
+    if ind.size and (ind.max() >= n or ind.min() < -n):
+        raise IndexError(f"take: indices range [{ind.min()}, {ind.max()}] is out of bounds for size {n}")
+    return apply(_take_prim, (x, ind, axis), {})
+
+
+def _segment_sum_np(g, indices, n, axis):
+    # sum slices of g into n rows of the output along axis, as np.add.at with take's layout
+    indices = np.asarray(indices)
+    gm = np.moveaxis(g, list(range(axis, axis + indices.ndim)), list(range(indices.ndim)))
+    gm = gm.reshape((indices.size,) + gm.shape[indices.ndim:])
+    out = np.zeros((n,) + gm.shape[1:], dtype=g.dtype)
+    np.add.at(out, indices.ravel() % max(n, 1), gm)
+    return np.moveaxis(out, 0, axis)
+
+
+_segment_prim = Primitive(_segment_sum_np, "segment_sum")
+defvjp(_segment_prim, lambda g, ans, x, indices, n, axis: take(g, indices, axis=axis))
+
+
+def _segment_sum(g, indices, n, axis):
+    return apply(_segment_prim, (g, np.asarray(indices), int(n), int(axis)), {})
+
+
+def one_hot(indices, depth, dtype=np.float32):
+    """Rows of the identity: ``one_hot([0, 2], 3)`` is ``[[1, 0, 0], [0, 0, 1]]`` (no gradient)."""
+    ind = raw(indices)
+    if ind.dtype.kind not in "iu":
+        if ind.dtype.kind == "f" and np.all(np.mod(ind, 1) == 0):
+            ind = ind.astype(np.int64)
+        else:
+            raise TypeError(f"one_hot: indices must be integers, received dtype {ind.dtype}")
+    out = np.zeros(ind.shape + (int(depth),), dtype=dtype)
+    valid = (ind >= 0) & (ind < depth)
+    np.put_along_axis(out, np.where(valid, ind, 0)[..., None], valid[..., None].astype(dtype), axis=-1)
+    return make_leaf(out)
+
+
+def sum_axis(x, axis):
+    """Sum over ``axis`` (internal helper for vjps; the public op lives in reductions)."""
+    from .reductions import sum as _sum
+    return _sum(x, axis=axis)
+

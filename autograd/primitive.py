@@ -1,0 +1,156 @@
+"""Primitives: a numpy forward function with its vector-Jacobian products, side by side.
+
+Every differentiable op in the package is either a primitive defined here or a composition of them.
+A vjp has the staged signature ``vjp(g, ans, *args, **kwargs) -> gradient for one argument``
+(``None``: no gradient). It is written with autograd ops so that ``create_graph=True`` differentiates it.
+
+Example:
+    >>> import numpy as np, autograd as ag
+    >>> cube = ag.primitive(lambda x: x ** 3, name="cube")
+    >>> ag.defvjp(cube, lambda g, ans, x: g * 3 * x ** 2)
+    >>> ag.grad(lambda x: cube(x))(2.0)
+    Tensor(12.)
+"""
+import traceback
+
+import numpy as np
+
+from .modes import STATE
+from .tensor import Tensor, make_leaf, make_node
+
+#: every primitive by name (user primitives included), for error messages and introspection
+REGISTRY = {}
+
+
+class Primitive:
+    """A differentiable function of numpy arrays.
+
+    Args:
+        fun: the forward numpy function; receives raw arrays in place of Tensors.
+        name: the op's name in error messages (defaults to ``fun.__name__``).
+    """
+
+    __slots__ = ("fun", "name", "vjps", "vjp_argnum", "__weakref__")
+
+    def __init__(self, fun, name=None):
+        self.fun = fun
+        self.name = name or getattr(fun, "__name__", "primitive")
+        self.vjps = {}
+        self.vjp_argnum = None
+        REGISTRY.setdefault(self.name, self)
+
+    def __call__(self, *args, **kwargs):
+        return apply(self, args, kwargs)
+
+    def __repr__(self):
+        return f"<autograd primitive {self.name}>"
+
+    def vjp_for(self, argnum):
+        """The vjp for argument ``argnum``, raising NotImplementedError by name when there is none."""
+        fn = self.vjps.get(argnum)
+        if fn is not None:
+            return fn
+        if self.vjp_argnum is not None:
+            va = self.vjp_argnum
+            return lambda g, ans, *args, **kw: va(argnum, g, ans, args, kw)
+        raise NotImplementedError(
+            f"autograd: op '{self.name}' has no gradient rule for argument {argnum}; "
+            f"define one with ag.defvjp({self.name}, ...) or stop gradients with .detach()")
+
+
+def apply(prim, args, kwargs):
+    """Run a primitive on raw data and record it when any input requires grad (general path)."""
+    record = False
+    raw = []
+    for a in args:
+        if isinstance(a, Tensor):
+            raw.append(a.data)
+            if a.requires_grad:
+                record = True
+        else:
+            raw.append(a)
+    out = prim.fun(*raw, **kwargs)
+    if not isinstance(out, np.ndarray):
+        out = np.asarray(out)
+    if record and STATE.grad_enabled:
+        versions = tuple(a._version if isinstance(a, Tensor) else 0 for a in args)
+        t = make_node(out, (prim, args, kwargs, versions))
+    else:
+        t = make_leaf(out)
+    if STATE.anomaly:
+        check_forward(prim, t)
+    return t
+
+
+def primitive(fun=None, name=None):
+    """Turn a numpy function into a differentiable primitive (usable as a decorator).
+
+    Example:
+        >>> @primitive
+        ... def logcosh(x):
+        ...     return np.logaddexp(x, -x) - np.log(2.0)
+        >>> defvjp(logcosh, lambda g, ans, x: g * ag.tanh(x))
+    """
+    if fun is None:
+        return lambda f: primitive(f, name=name)
+    if isinstance(fun, Primitive):
+        return fun
+    return Primitive(fun, name)
+
+
+def defvjp(prim, *vjps, argnums=None):
+    """Attach vjps to a primitive: ``defvjp(prim, vjp_arg0, vjp_arg1, ...)``.
+
+    Each ``vjp(g, ans, *args, **kwargs)`` returns the gradient for its argument (None for none).
+    ``argnums`` picks which arguments the vjps are for (default 0, 1, ...).
+    """
+    if not isinstance(prim, Primitive):
+        raise TypeError(f"defvjp: expected a primitive made by ag.primitive(...), received {type(prim).__name__}")
+    argnums = range(len(vjps)) if argnums is None else argnums
+    for i, fn in zip(argnums, vjps):
+        if fn is not None and not callable(fn):
+            raise TypeError(f"defvjp({prim.name}): vjp for argument {i} must be callable or None, received {fn!r}")
+        prim.vjps[i] = fn if fn is not None else _no_grad_vjp
+    return prim
+
+
+def defvjp_argnum(prim, vjp):
+    """One vjp for every argument: ``vjp(argnum, g, ans, args, kwargs)`` (for variadic primitives)."""
+    prim.vjp_argnum = vjp
+    return prim
+
+
+def _no_grad_vjp(g, ans, *args, **kwargs):
+    return None
+
+
+# -- anomaly detection -------------------------------------------------------------------------
+import weakref
+
+_CREATION_SITES = weakref.WeakKeyDictionary()
+
+
+def _user_frame():
+    for frame in reversed(traceback.extract_stack()[:-3]):
+        if "/autograd/" not in frame.filename.replace("\\", "/"):
+            return f"{frame.filename}:{frame.lineno} in {frame.name}"
+    return "<unknown>"
+
+
+def check_forward(prim, t):
+    """In anomaly mode: remember where ``t`` was made, raise if the forward is not finite."""
+    site = _user_frame()
+    try:
+        _CREATION_SITES[t] = site
+    except TypeError:
+        pass
+    d = t.data
+    if d.dtype.kind in "fc" and not np.isfinite(d).all():
+        raise FloatingPointError(
+            f"autograd anomaly: forward of op '{prim.name}' produced NaN or inf (output shape {d.shape}), "
+            f"created at {site}")
+
+
+def creation_site(t):
+    """Where ``t`` was created, when it was made under ``detect_anomaly`` (else None)."""
+    return _CREATION_SITES.get(t)

@@ -1,0 +1,189 @@
+"""Functional transforms: grad, value_and_grad, vjp, jacobian, hessian, hvp.
+
+They accept numpy arrays, Python scalars or Tensors, return Tensors, and compose with themselves
+(``grad(grad(f))``): when an argument is itself part of an outer recorded computation, the inner
+backward pass is recorded (``create_graph``) so the outer one can differentiate through it.
+
+Example:
+    >>> f = lambda x: x ** 4
+    >>> ag.grad(ag.grad(f))(2.0)      # 12 x**2
+    Tensor(48.)
+"""
+import numpy as np
+
+from .engine import gradients
+from .modes import STATE
+from .ops.elementwise import multiply, positive
+from .ops.reductions import sum as _sum
+from .ops.shape import reshape, stack
+from .tensor import Tensor, make_leaf
+
+
+def _as_argnums(argnums, nargs, name):
+    single = isinstance(argnums, (int, np.integer))
+    nums = (int(argnums),) if single else tuple(int(a) for a in argnums)
+    for a in nums:
+        if not -nargs <= a < nargs:
+            raise ValueError(f"{name}: argnums {argnums!r} is out of range for a function called with {nargs} "
+                             f"positional arguments")
+    return single, tuple(a % nargs for a in nums)
+
+
+def _leafify(x):
+    """A fresh input that requires grad; connected to ``x`` when ``x`` is already being differentiated."""
+    if isinstance(x, Tensor):
+        if x.requires_grad and STATE.grad_enabled:
+            return positive(x), True
+        data = x.data
+    else:
+        data = np.asarray(x)
+    if data.dtype.kind not in "fc":
+        data = data.astype(np.float64)
+    return Tensor(data, requires_grad=True), False
+
+
+def _trace(f, args, argnums, name):
+    single, nums = _as_argnums(argnums, len(args), name)
+    args = list(args)
+    xs = []
+    nested = False
+    for i in nums:
+        x, outer = _leafify(args[i])
+        nested = nested or outer
+        args[i] = x
+        xs.append(x)
+    prev = STATE.grad_enabled
+    STATE.grad_enabled = True
+    try:
+        out = f(*args)
+    finally:
+        STATE.grad_enabled = prev
+    return single, xs, out, nested and prev
+
+
+def _scalar_output(out, name):
+    if not isinstance(out, Tensor):
+        out = make_leaf(np.asarray(out))
+    if out.size != 1:
+        raise TypeError(f"{name}: the function must return a scalar (one element), but it returned shape "
+                        f"{out.shape}; for vector outputs use ag.jacobian (or ag.vjp with a cotangent)")
+    return out
+
+
+def value_and_grad(f, argnums=0):
+    """Return a function computing ``(f(*args), df/d args[argnums])``; ``f`` must return a scalar.
+
+    Example:
+        >>> value, g = value_and_grad(lambda x: (x ** 2).sum())(np.array([1.0, 2.0]))
+    """
+
+    def wrapped(*args):
+        single, xs, out, create = _trace(f, args, argnums, "grad")
+        out = _scalar_output(out, "grad")
+        grads = gradients(out, xs, create_graph=create) if out.requires_grad else \
+            [make_leaf(np.zeros(x.shape, x.dtype)) for x in xs]
+        value = out if create else out.detach()
+        return value, (grads[0] if single else tuple(grads))
+
+    wrapped.__name__ = f"value_and_grad({getattr(f, '__name__', 'f')})"
+    return wrapped
+
+
+def grad(f, argnums=0):
+    """Return a function computing the gradient of scalar-valued ``f`` with respect to ``args[argnums]``
+    (a tuple of gradients when ``argnums`` is a tuple).
+
+    Example:
+        >>> grad(lambda x, y: x * y, argnums=(0, 1))(3.0, 4.0)
+        (Tensor(4.), Tensor(3.))
+    """
+    vg = value_and_grad(f, argnums)
+
+    def wrapped(*args):
+        return vg(*args)[1]
+
+    wrapped.__name__ = f"grad({getattr(f, '__name__', 'f')})"
+    return wrapped
+
+
+def vjp(f, *primals):
+    """Evaluate ``f(*primals)`` and return ``(out, vjp_fn)``, where ``vjp_fn(cotangent)`` returns the tuple of
+    cotangent-weighted gradients for each primal. ``vjp_fn`` can be called several times.
+
+    Example:
+        >>> out, back = vjp(lambda x: x * 2, np.ones(3))
+        >>> back(np.arange(3.0))
+        (Tensor([0., 2., 4.]),)
+    """
+    _, xs, out, create = _trace(f, primals, tuple(range(len(primals))), "vjp")
+    if not isinstance(out, Tensor):
+        out = make_leaf(np.asarray(out))
+
+    def vjp_fn(cotangent):
+        ct = cotangent if isinstance(cotangent, Tensor) else make_leaf(np.asarray(cotangent, dtype=out.dtype))
+        if ct.shape != out.shape:
+            raise ValueError(f"vjp_fn: the cotangent has shape {ct.shape}, expected the output's shape {out.shape}")
+        if not out.requires_grad:
+            return tuple(make_leaf(np.zeros(x.shape, x.dtype)) for x in xs)
+        return tuple(gradients(out, xs, grad_outputs=ct, retain_graph=True,
+                               create_graph=create or (isinstance(ct, Tensor) and ct.requires_grad)))
+
+    return (out if create else out.detach()), vjp_fn
+
+
+def jacobian(f, argnums=0):
+    """Return a function computing the Jacobian, of shape ``out.shape + arg.shape``, one reverse pass per
+    output element.
+
+    Example:
+        >>> jacobian(lambda x: x ** 2)(np.array([1.0, 2.0]))
+        Tensor([[2., 0.], [0., 4.]])
+    """
+
+    def wrapped(*args):
+        single, xs, out, create = _trace(f, args, argnums, "jacobian")
+        if not isinstance(out, Tensor):
+            out = make_leaf(np.asarray(out))
+        flat = reshape(out, (-1,)) if out.requires_grad else out
+        rows = [[] for _ in xs]
+        for k in range(out.size):
+            if out.requires_grad:
+                gs = gradients(flat[k], xs, retain_graph=True, create_graph=create)
+            else:
+                gs = [make_leaf(np.zeros(x.shape, x.dtype)) for x in xs]
+            for r, g in zip(rows, gs):
+                r.append(g)
+        jacs = []
+        for x, r in zip(xs, rows):
+            if r:
+                j = reshape(stack(r, axis=0), out.shape + x.shape)
+            else:
+                j = make_leaf(np.zeros(out.shape + x.shape, x.dtype))
+            jacs.append(j)
+        return jacs[0] if single else tuple(jacs)
+
+    wrapped.__name__ = f"jacobian({getattr(f, '__name__', 'f')})"
+    return wrapped
+
+
+def hessian(f, argnums=0):
+    """Return a function computing the Hessian of scalar-valued ``f`` (the Jacobian of its gradient)."""
+    return jacobian(grad(f, argnums), argnums)
+
+
+def hvp(f, x, v):
+    """The Hessian of scalar-valued ``f`` at ``x`` times ``v``, without forming the Hessian.
+
+    Example:
+        >>> hvp(lambda x: (x ** 3).sum(), np.array([1.0, 2.0]), np.array([1.0, 0.0]))   # 6 x * v
+        Tensor([6., 0.])
+    """
+    vt = v if isinstance(v, Tensor) else make_leaf(np.asarray(v))
+
+    def directional(x_):
+        g = grad(f)(x_)
+        if g.shape != vt.shape:
+            raise ValueError(f"hvp: v has shape {vt.shape}, expected the shape of x {g.shape}")
+        return _sum(multiply(g, vt))
+
+    return grad(directional)(x)
