@@ -1,0 +1,1 @@
+"""Fused recurrent primitives (LSTM, GRU, SimpleRNN over a whole sequence)."""

@@ -1,0 +1,34 @@
+"""The global random generator behind initializers, dropout and shuffling (reset by set_random_seed).
+
+Example:
+    >>> from kerasfront.random_state import set_seed, generator
+    >>> set_seed(0); a = generator().random()
+    >>> set_seed(0); a == generator().random()
+    True
+"""
+import random
+
+import numpy as np
+
+_GEN = [np.random.default_rng()]
+
+
+def set_seed(seed):
+    """Seed Python's, numpy's and kerasfront's generators so that runs repeat exactly."""
+    if not isinstance(seed, (int, np.integer)) or isinstance(seed, bool) or seed < 0:
+        raise ValueError(f"set_random_seed(seed): expected a non-negative integer, received {seed!r}")
+    random.seed(int(seed))
+    np.random.seed(int(seed) % (2 ** 32))
+    _GEN[0] = np.random.default_rng(int(seed))
+
+
+def generator():
+    """The current global ``np.random.Generator``."""
+    return _GEN[0]
+
+
+def make_generator(seed=None):
+    """A generator for one object: seeded when ``seed`` is given, else drawn from the global one."""
+    if seed is None:
+        return np.random.default_rng(_GEN[0].integers(0, 2 ** 63))
+    return np.random.default_rng(int(seed))

@@ -1,0 +1,65 @@
+"""Variable: a named, assignable autograd Tensor that holds a layer's or an optimizer's state.
+
+Example:
+    >>> v = Variable(np.zeros((2,), np.float32), name="dense/bias:0")
+    >>> v.assign([1.0, 2.0]); v.numpy()
+    array([1., 2.], dtype=float32)
+"""
+import numpy as np
+
+import autograd as ag
+
+
+class Variable(ag.Tensor):
+    """A leaf Tensor with a Keras name (``"dense/kernel:0"``), trainability and an optional constraint.
+
+    Trainable floating-point variables require grad; the rest (moving statistics, optimizer slots,
+    iteration counters) do not.
+    """
+
+    __slots__ = ("name", "trainable", "constraint")
+
+    def __init__(self, value, name="Variable:0", trainable=True, dtype=None, constraint=None):
+        data = value.data if isinstance(value, ag.Tensor) else value
+        arr = np.array(data, dtype=dtype, copy=True) if dtype is not None else np.array(data, copy=True)
+        trainable = bool(trainable)
+        super().__init__(arr, requires_grad=trainable and arr.dtype.kind == "f")
+        self.name = name if ":" in name else name + ":0"
+        self.trainable = trainable
+        self.constraint = constraint
+
+    @property
+    def path(self):
+        """The name without the ``:0`` suffix (``dense/kernel``)."""
+        return self.name.rsplit(":", 1)[0]
+
+    def numpy(self):
+        """A copy of the current value, as ``tf.Variable.numpy()`` gives."""
+        return self.data.copy()
+
+    def value(self):
+        """The variable as a plain (non-assignable) tensor view."""
+        return self.detach()
+
+    def assign(self, value):
+        """Set the value in place (shape must match); returns self."""
+        v = np.asarray(value.data if isinstance(value, ag.Tensor) else value)
+        if v.shape != self.shape:
+            raise ValueError(f"Variable '{self.name}': cannot assign a value of shape {v.shape} to a variable of "
+                             f"shape {self.shape}")
+        ag.assign(self, v)
+        return self
+
+    def assign_add(self, value):
+        """Add to the value in place; returns self."""
+        ag.assign_add(self, value)
+        return self
+
+    def assign_sub(self, value):
+        """Subtract from the value in place; returns self."""
+        ag.assign_sub(self, value)
+        return self
+
+    def __repr__(self):
+        return (f"<kerasfront.Variable '{self.name}' shape={self.shape} dtype={self.dtype.name}, "
+                f"numpy={np.array2string(self.data, threshold=20)}>")
