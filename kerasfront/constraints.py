@@ -1,0 +1,152 @@
+"""Weight constraints, as in ``tf.keras.constraints``: ``c(w) -> Tensor`` projected back into the allowed set.
+
+The optimizer applies a variable's constraint after each update (``variable.assign(constraint(variable))``).
+
+Example:
+    >>> c = kerasfront.constraints.get("non_neg")
+    >>> c(ag.tensor([-1.0, 2.0]))
+    Tensor([0., 2.])
+"""
+import numpy as np
+
+import autograd as ag
+
+from .serialization import deserialize_keras_object, serialize_keras_object
+
+__all__ = ["Constraint", "MaxNorm", "NonNeg", "UnitNorm", "MinMaxNorm", "max_norm", "non_neg", "unit_norm",
+           "min_max_norm", "get", "serialize", "deserialize"]
+
+
+def _norms(w, axis):
+    # NOTE: as tf.keras: sqrt of the sum of squares (clipped at 0 by backend.sqrt), keepdims for broadcasting.
+    return ag.sqrt(ag.sum(ag.square(w), axis=axis, keepdims=True))
+
+
+def _eps(w):
+    from . import backend
+    return np.asarray(backend.epsilon(), w.dtype)
+
+
+def _t(w):
+    return w if isinstance(w, ag.Tensor) else ag.as_tensor(np.asarray(w, np.float32))
+
+
+class Constraint:
+    """Base class: ``__call__(w)`` returns the constrained weight (the identity here)."""
+
+    def __call__(self, w):
+        return w
+
+    def get_config(self):
+        """The constructor arguments as a dict."""
+        return {}
+
+    @classmethod
+    def from_config(cls, config):
+        """Rebuild from ``get_config()``'s dict."""
+        return cls(**config)
+
+
+class MaxNorm(Constraint):
+    """Rescale each slice along ``axis`` whose L2 norm exceeds ``max_value`` down to ``max_value``.
+
+    Example:
+        >>> MaxNorm(1.0)(ag.tensor([[3.0], [4.0]]))     # column norm 5 -> 1
+        Tensor([[0.6], [0.8]])
+    """
+
+    def __init__(self, max_value=2, axis=0):
+        self.max_value = max_value
+        self.axis = axis
+
+    def __call__(self, w):
+        w = _t(w)
+        norms = _norms(w, self.axis)
+        desired = ag.clip(norms, np.asarray(0, w.dtype), np.asarray(self.max_value, w.dtype))
+        return ag.multiply(w, ag.divide(desired, ag.add(norms, _eps(w))))
+
+    def get_config(self):
+        return {"max_value": self.max_value, "axis": self.axis}
+
+
+class NonNeg(Constraint):
+    """Zero the negative entries."""
+
+    def __call__(self, w):
+        w = _t(w)
+        return ag.multiply(w, (w.data >= 0).astype(w.dtype))
+
+
+class UnitNorm(Constraint):
+    """Scale each slice along ``axis`` to unit L2 norm."""
+
+    def __init__(self, axis=0):
+        self.axis = axis
+
+    def __call__(self, w):
+        w = _t(w)
+        return ag.divide(w, ag.add(_norms(w, self.axis), _eps(w)))
+
+    def get_config(self):
+        return {"axis": self.axis}
+
+
+class MinMaxNorm(Constraint):
+    """Move each slice's L2 norm into [min_value, max_value], a fraction ``rate`` of the way."""
+
+    def __init__(self, min_value=0.0, max_value=1.0, rate=1.0, axis=0):
+        if max_value < min_value:
+            raise ValueError(f"MinMaxNorm: max_value ({max_value}) must be >= min_value ({min_value})")
+        self.min_value = min_value
+        self.max_value = max_value
+        self.rate = rate
+        self.axis = axis
+
+    def __call__(self, w):
+        w = _t(w)
+        norms = _norms(w, self.axis)
+        clipped = ag.clip(norms, np.asarray(self.min_value, w.dtype), np.asarray(self.max_value, w.dtype))
+        desired = ag.add(ag.multiply(clipped, np.asarray(self.rate, w.dtype)),
+                         ag.multiply(norms, np.asarray(1 - self.rate, w.dtype)))
+        return ag.multiply(w, ag.divide(desired, ag.add(norms, _eps(w))))
+
+    def get_config(self):
+        return {"min_value": self.min_value, "max_value": self.max_value, "rate": self.rate, "axis": self.axis}
+
+
+max_norm = maxnorm = MaxNorm
+non_neg = nonneg = NonNeg
+unit_norm = unitnorm = UnitNorm
+min_max_norm = MinMaxNorm
+
+_BUILTINS = {"Constraint": Constraint, "MaxNorm": MaxNorm, "NonNeg": NonNeg, "UnitNorm": UnitNorm,
+             "MinMaxNorm": MinMaxNorm, "max_norm": MaxNorm, "non_neg": NonNeg, "unit_norm": UnitNorm,
+             "min_max_norm": MinMaxNorm, "maxnorm": MaxNorm, "nonneg": NonNeg, "unitnorm": UnitNorm}
+
+
+def serialize(constraint):
+    """``{"class_name": ..., "config": ...}`` for a constraint (None stays None)."""
+    return serialize_keras_object(constraint)
+
+
+def deserialize(config, custom_objects=None):
+    """Rebuild a constraint from a name or config dict (unknown names list close matches)."""
+    obj = deserialize_keras_object(config, module_objects=_BUILTINS, custom_objects=custom_objects,
+                                   printable_module_name="constraint")
+    if isinstance(obj, type):
+        obj = obj()
+    return obj
+
+
+def get(identifier):
+    """A constraint from a name (``'max_norm'``), a config dict or a callable; ``None`` stays None."""
+    if identifier is None:
+        return None
+    if isinstance(identifier, str):
+        return deserialize({"class_name": identifier, "config": {}})
+    if isinstance(identifier, dict):
+        return deserialize(identifier)
+    if callable(identifier):
+        return identifier
+    raise ValueError(f"constraints.get: could not interpret constraint identifier {identifier!r} "
+                     f"(expected a name, a config dict or a callable)")
