@@ -1,0 +1,589 @@
+"""Losses, as in ``tf.keras.losses``: per-sample functions and ``Loss`` classes that weight and reduce them.
+
+A loss function maps ``(y_true, y_pred)`` to one value per sample (it reduces the last axis, as Keras
+does). A ``Loss`` object multiplies those by ``sample_weight`` and reduces them: with the default
+``"auto"`` / ``"sum_over_batch_size"`` reduction, the sum divided by the number of elements of the
+per-sample losses (tf.keras 2 semantics). Everything is built from autograd ops, so the result can be
+differentiated.
+
+Example:
+    >>> loss = kerasfront.losses.CategoricalCrossentropy(from_logits=True)
+    >>> loss(np.array([[0.0, 1.0]]), ag.tensor([[1.0, 3.0]]))     # -log softmax(...)[1]
+    Tensor(0.126928, dtype=float32)
+"""
+import warnings
+
+import numpy as np
+
+import autograd as ag
+
+from . import backend
+from .serialization import deserialize_keras_object, get_registered_name, serialize_keras_object
+
+__all__ = ["Reduction", "Loss", "LossFunctionWrapper", "MeanSquaredError", "MeanAbsoluteError",
+           "MeanAbsolutePercentageError", "MeanSquaredLogarithmicError", "BinaryCrossentropy",
+           "CategoricalCrossentropy", "SparseCategoricalCrossentropy", "Hinge", "SquaredHinge", "CategoricalHinge",
+           "Huber", "LogCosh", "KLDivergence", "Poisson", "CosineSimilarity", "mean_squared_error",
+           "mean_absolute_error", "mean_absolute_percentage_error", "mean_squared_logarithmic_error",
+           "binary_crossentropy", "categorical_crossentropy", "sparse_categorical_crossentropy", "hinge",
+           "squared_hinge", "categorical_hinge", "huber", "log_cosh", "kl_divergence", "poisson",
+           "cosine_similarity", "get", "serialize", "deserialize"]
+
+
+class Reduction:
+    """How a ``Loss`` reduces weighted per-sample losses (tf.keras's ``ReductionV2``)."""
+
+    AUTO = "auto"
+    NONE = "none"
+    SUM = "sum"
+    SUM_OVER_BATCH_SIZE = "sum_over_batch_size"
+
+    @classmethod
+    def all(cls):
+        return (cls.AUTO, cls.NONE, cls.SUM, cls.SUM_OVER_BATCH_SIZE)
+
+    @classmethod
+    def validate(cls, key):
+        if key not in cls.all():
+            raise ValueError(f"Loss(reduction=...): expected one of {cls.all()}, received {key!r}")
+
+
+ReductionV2 = Reduction
+
+
+# -- helpers --------------------------------------------------------------------------------------
+
+
+def _pred(y_pred):
+    """``y_pred`` as a floating Tensor."""
+    if isinstance(y_pred, ag.Tensor):
+        return y_pred if y_pred.dtype.kind == "f" else ag.astype(y_pred, backend.floatx())
+    arr = np.asarray(y_pred)
+    if arr.dtype.kind != "f" or arr.dtype == np.float64 and not isinstance(y_pred, np.ndarray):
+        arr = arr.astype(backend.floatx())
+    return ag.as_tensor(arr)
+
+
+def _true_like(y_true, y_pred):
+    """``y_true`` cast to ``y_pred``'s dtype (as tf.cast in every Keras loss)."""
+    if isinstance(y_true, ag.Tensor):
+        return y_true if y_true.dtype == y_pred.dtype else ag.astype(y_true, y_pred.dtype)
+    return ag.as_tensor(np.asarray(y_true, dtype=y_pred.dtype))
+
+
+def _prep(y_true, y_pred):
+    y_pred = _pred(y_pred)
+    return _true_like(y_true, y_pred), y_pred
+
+
+def _c(value, t):
+    """A scalar constant with ``t``'s dtype (keeps float32 math float32)."""
+    return np.asarray(value, dtype=t.dtype)
+
+
+# -- loss functions ---------------------------------------------------------------------------------
+
+
+def mean_squared_error(y_true, y_pred):
+    """``mean(square(y_pred - y_true), axis=-1)``.
+
+    Example:
+        >>> mean_squared_error(np.array([[0.0, 1.0]]), np.array([[1.0, 1.0]]))
+        Tensor([0.5], dtype=float32)
+    """
+    y_true, y_pred = _prep(y_true, y_pred)
+    return ag.mean(ag.square(ag.subtract(y_pred, y_true)), axis=-1)
+
+
+def mean_absolute_error(y_true, y_pred):
+    """``mean(abs(y_pred - y_true), axis=-1)``."""
+    y_true, y_pred = _prep(y_true, y_pred)
+    return ag.mean(ag.abs(ag.subtract(y_pred, y_true)), axis=-1)
+
+
+def mean_absolute_percentage_error(y_true, y_pred):
+    """``100 * mean(abs((y_true - y_pred) / max(abs(y_true), eps)), axis=-1)``."""
+    y_true, y_pred = _prep(y_true, y_pred)
+    denom = ag.maximum(ag.abs(y_true), _c(backend.epsilon(), y_pred))
+    diff = ag.abs(ag.divide(ag.subtract(y_true, y_pred), denom))
+    return ag.multiply(ag.mean(diff, axis=-1), _c(100.0, y_pred))
+
+
+def mean_squared_logarithmic_error(y_true, y_pred):
+    """``mean(square(log(max(y_pred, eps) + 1) - log(max(y_true, eps) + 1)), axis=-1)``."""
+    y_true, y_pred = _prep(y_true, y_pred)
+    eps = _c(backend.epsilon(), y_pred)
+    first = ag.log(ag.add(ag.maximum(y_pred, eps), _c(1.0, y_pred)))
+    second = ag.log(ag.add(ag.maximum(y_true, eps), _c(1.0, y_pred)))
+    return ag.mean(ag.square(ag.subtract(first, second)), axis=-1)
+
+
+def _maybe_convert_labels(y_true):
+    # NOTE: as tf.keras, hinge losses turn {0, 1} labels into {-1, 1}; other labels are used as given.
+    d = y_true.data
+    if np.all((d == 0) | (d == 1)):
+        return ag.subtract(ag.multiply(y_true, _c(2.0, y_true)), _c(1.0, y_true))
+    return y_true
+
+
+def hinge(y_true, y_pred):
+    """``mean(max(1 - y_true * y_pred, 0), axis=-1)`` with {0, 1} labels mapped to {-1, 1}."""
+    y_true, y_pred = _prep(y_true, y_pred)
+    y_true = _maybe_convert_labels(y_true)
+    return ag.mean(ag.maximum(ag.subtract(_c(1.0, y_pred), ag.multiply(y_true, y_pred)), _c(0.0, y_pred)), axis=-1)
+
+
+def squared_hinge(y_true, y_pred):
+    """``mean(square(max(1 - y_true * y_pred, 0)), axis=-1)`` with {0, 1} labels mapped to {-1, 1}."""
+    y_true, y_pred = _prep(y_true, y_pred)
+    y_true = _maybe_convert_labels(y_true)
+    margin = ag.maximum(ag.subtract(_c(1.0, y_pred), ag.multiply(y_true, y_pred)), _c(0.0, y_pred))
+    return ag.mean(ag.square(margin), axis=-1)
+
+
+def categorical_hinge(y_true, y_pred):
+    """``max(max((1 - y_true) * y_pred) - sum(y_true * y_pred) + 1, 0)`` over the last axis."""
+    y_true, y_pred = _prep(y_true, y_pred)
+    pos = ag.sum(ag.multiply(y_true, y_pred), axis=-1)
+    neg = ag.max(ag.multiply(ag.subtract(_c(1.0, y_pred), y_true), y_pred), axis=-1)
+    return ag.maximum(ag.add(ag.subtract(neg, pos), _c(1.0, y_pred)), _c(0.0, y_pred))
+
+
+def huber(y_true, y_pred, delta=1.0):
+    """Quadratic for ``|error| <= delta``, linear beyond: mean over the last axis."""
+    y_pred = _pred(y_pred)
+    if y_pred.dtype != np.dtype(backend.floatx()):
+        y_pred = ag.astype(y_pred, backend.floatx())
+    y_true = _true_like(y_true, y_pred)
+    error = ag.subtract(y_pred, y_true)
+    abs_error = ag.abs(error)
+    half = _c(0.5, y_pred)
+    d = _c(delta, y_pred)
+    quad = ag.multiply(ag.square(error), half)
+    lin = ag.subtract(ag.multiply(abs_error, d), half * d * d)
+    return ag.mean(ag.where(abs_error.data <= d, quad, lin), axis=-1)
+
+
+def log_cosh(y_true, y_pred):
+    """``mean(log(cosh(y_pred - y_true)), axis=-1)``, computed as ``x + softplus(-2x) - log 2``."""
+    y_true, y_pred = _prep(y_true, y_pred)
+    x = ag.subtract(y_pred, y_true)
+    val = ag.subtract(ag.add(x, ag.softplus(ag.multiply(x, _c(-2.0, x)))), _c(np.log(2.0), x))
+    return ag.mean(val, axis=-1)
+
+
+def kl_divergence(y_true, y_pred):
+    """``sum(y_true * log(y_true / y_pred), axis=-1)`` with both clipped to [eps, 1]."""
+    y_true, y_pred = _prep(y_true, y_pred)
+    eps, one = _c(backend.epsilon(), y_pred), _c(1.0, y_pred)
+    y_true = ag.clip(y_true, eps, one)
+    y_pred = ag.clip(y_pred, eps, one)
+    return ag.sum(ag.multiply(y_true, ag.log(ag.divide(y_true, y_pred))), axis=-1)
+
+
+def poisson(y_true, y_pred):
+    """``mean(y_pred - y_true * log(y_pred + eps), axis=-1)``."""
+    y_true, y_pred = _prep(y_true, y_pred)
+    return ag.mean(ag.subtract(y_pred, ag.multiply(y_true, ag.log(ag.add(y_pred, _c(backend.epsilon(), y_pred))))),
+                   axis=-1)
+
+
+def cosine_similarity(y_true, y_pred, axis=-1):
+    """``-sum(l2_normalize(y_true) * l2_normalize(y_pred), axis)`` (-1 when the vectors point the same way)."""
+    y_true, y_pred = _prep(y_true, y_pred)
+    y_true = backend.l2_normalize(y_true, axis=axis)
+    y_pred = backend.l2_normalize(y_pred, axis=axis)
+    return ag.negative(ag.sum(ag.multiply(y_true, y_pred), axis=axis))
+
+
+def binary_crossentropy(y_true, y_pred, from_logits=False, label_smoothing=0.0, axis=-1):
+    """Binary crossentropy averaged over ``axis``; labels are smoothed towards 0.5 by ``label_smoothing``.
+
+    Example:
+        >>> binary_crossentropy(np.array([[1.0]]), np.array([[0.5]]))     # -log(0.5 + 1e-7)
+        Tensor([0.6931470], dtype=float32)
+    """
+    y_true, y_pred = _prep(y_true, y_pred)
+    if label_smoothing:
+        ls = _c(label_smoothing, y_pred)
+        y_true = ag.add(ag.multiply(y_true, _c(1.0 - label_smoothing, y_pred)), _c(0.5, y_pred) * ls)
+    return ag.mean(backend.binary_crossentropy(y_true, y_pred, from_logits=from_logits), axis=axis)
+
+
+def categorical_crossentropy(y_true, y_pred, from_logits=False, label_smoothing=0.0, axis=-1):
+    """Crossentropy between one-hot (or soft) ``y_true`` and ``y_pred`` over ``axis``.
+
+    Probabilities are rescaled to sum to 1 and clipped to [1e-7, 1 - 1e-7]; an output made by a softmax
+    is evaluated from its logits, as tf.keras does. ``label_smoothing`` mixes the labels with the uniform
+    distribution.
+    """
+    if isinstance(axis, bool):
+        raise ValueError(f"categorical_crossentropy: axis must be an int, received {axis!r}")
+    y_true, y_pred = _prep(y_true, y_pred)
+    if y_pred.ndim and y_pred.shape[-1] == 1:
+        warnings.warn(f"In loss categorical_crossentropy, expected y_pred.shape to be (batch_size, num_classes) with "
+                      f"num_classes > 1. Received: y_pred.shape={y_pred.shape}. Consider using "
+                      f"'binary_crossentropy' if you only have 2 classes.", SyntaxWarning, stacklevel=2)
+    if label_smoothing:
+        num_classes = y_true.shape[axis]
+        y_true = ag.add(ag.multiply(y_true, _c(1.0 - label_smoothing, y_pred)),
+                        _c(label_smoothing, y_pred) / _c(num_classes, y_pred))
+    return backend.categorical_crossentropy(y_true, y_pred, from_logits=from_logits, axis=axis)
+
+
+def sparse_categorical_crossentropy(y_true, y_pred, from_logits=False, axis=-1, ignore_class=None):
+    """Crossentropy between integer class ids ``y_true`` and ``y_pred`` over ``axis``.
+
+    ``ignore_class`` gives those entries a loss of 0 (a ``Loss`` object also leaves them out of the mean).
+    """
+    return backend.sparse_categorical_crossentropy(y_true, y_pred, from_logits=from_logits, axis=axis,
+                                                   ignore_class=ignore_class)
+
+
+# aliases, as tf.keras exports them
+bce = BCE = binary_crossentropy
+mse = MSE = mean_squared_error
+mae = MAE = mean_absolute_error
+mape = MAPE = mean_absolute_percentage_error
+msle = MSLE = mean_squared_logarithmic_error
+kld = KLD = kullback_leibler_divergence = kl_divergence
+logcosh = log_cosh
+huber_loss = huber
+
+
+# -- shape alignment and reduction ------------------------------------------------------------------
+
+
+def _squeeze_last(t):
+    return ag.reshape(t, t.shape[:-1])
+
+
+def _align(y_true, y_pred):
+    """Drop a trailing size-1 axis so that ``y_true`` and ``y_pred`` have the same rank (Keras's rule)."""
+    if not isinstance(y_true, ag.Tensor):
+        y_true = ag.as_tensor(np.asarray(y_true))
+    if not isinstance(y_pred, ag.Tensor):
+        y_pred = _pred(y_pred)
+    rp, rt = y_pred.ndim, y_true.ndim
+    if rp - rt != 1 or (rp and y_pred.shape[-1] == 1):
+        diff = rp - rt
+        if diff == 1 and y_pred.shape[-1] == 1:
+            y_pred = _squeeze_last(y_pred)
+        elif diff == -1 and y_true.shape[-1] == 1:
+            y_true = _squeeze_last(y_true)
+    return y_true, y_pred
+
+
+def _weights(sample_weight, losses):
+    """``sample_weight`` as a constant of the losses' dtype, with its rank matched to the losses'."""
+    sw = sample_weight.data if isinstance(sample_weight, ag.Tensor) else np.asarray(sample_weight)
+    sw = sw.astype(losses.dtype, copy=False)
+    if sw.ndim == 0:
+        return sw
+    if sw.ndim - losses.ndim == 1 and sw.shape[-1] == 1:
+        sw = sw.reshape(sw.shape[:-1])
+    elif losses.ndim - sw.ndim == 1:
+        sw = sw[..., None]
+    return sw
+
+
+def compute_weighted_loss(losses, sample_weight=None, reduction=Reduction.SUM_OVER_BATCH_SIZE):
+    """Multiply per-sample ``losses`` by ``sample_weight`` and reduce them.
+
+    ``sum_over_batch_size`` (and ``auto``) divides the weighted sum by the number of elements of the
+    weighted losses (0 when there are none); ``sum`` sums; ``none`` returns the weighted losses.
+    """
+    Reduction.validate(reduction)
+    if reduction == Reduction.AUTO:
+        reduction = Reduction.SUM_OVER_BATCH_SIZE
+    if not isinstance(losses, ag.Tensor):
+        losses = ag.as_tensor(np.asarray(losses))
+    if losses.dtype.kind != "f":
+        losses = ag.astype(losses, "float32")
+    if sample_weight is not None:
+        sw = _weights(sample_weight, losses)
+        try:
+            weighted = ag.multiply(losses, sw)
+        except ValueError:
+            raise ValueError(f"sample_weight of shape {np.shape(sw)} cannot be broadcast to the per-sample losses "
+                             f"of shape {losses.shape}") from None
+    else:
+        weighted = losses
+    if reduction == Reduction.NONE:
+        return weighted
+    total = ag.sum(weighted)
+    if reduction == Reduction.SUM:
+        return total
+    n = weighted.size
+    if n == 0:
+        return ag.Tensor(np.zeros((), weighted.dtype))
+    return ag.divide(total, np.asarray(n, weighted.dtype))
+
+
+# -- Loss classes -----------------------------------------------------------------------------------
+
+
+class Loss:
+    """Base class: subclasses implement ``call(y_true, y_pred)`` returning per-sample losses.
+
+    ``__call__(y_true, y_pred, sample_weight=None)`` weights and reduces them per ``reduction``.
+
+    Example:
+        >>> class MyMSE(Loss):
+        ...     def call(self, y_true, y_pred):
+        ...         return ag.mean(ag.square(y_pred - y_true), axis=-1)
+    """
+
+    def __init__(self, reduction=Reduction.AUTO, name=None):
+        Reduction.validate(reduction)
+        self.reduction = reduction
+        self.name = name
+
+    def __call__(self, y_true, y_pred, sample_weight=None):
+        losses = self.call(y_true, y_pred)
+        return compute_weighted_loss(losses, sample_weight, reduction=self.reduction)
+
+    def call(self, y_true, y_pred):
+        """Per-sample losses (implement in subclasses)."""
+        raise NotImplementedError(f"{type(self).__name__} must implement call(y_true, y_pred)")
+
+    def get_config(self):
+        """``{"reduction": ..., "name": ...}`` plus subclass arguments."""
+        return {"reduction": self.reduction, "name": self.name}
+
+    @classmethod
+    def from_config(cls, config):
+        """Rebuild from ``get_config()``'s dict."""
+        return cls(**config)
+
+
+class LossFunctionWrapper(Loss):
+    """A ``Loss`` around a per-sample function ``fn(y_true, y_pred, **kwargs)``.
+
+    Example:
+        >>> loss = LossFunctionWrapper(mean_absolute_error, name="mae")
+    """
+
+    def __init__(self, fn, reduction=Reduction.AUTO, name=None, **kwargs):
+        if not callable(fn):
+            raise TypeError(f"LossFunctionWrapper(fn=...): expected a callable, received {fn!r}")
+        super().__init__(reduction=reduction, name=name)
+        self.fn = fn
+        self._fn_kwargs = kwargs
+
+    def call(self, y_true, y_pred):
+        y_true, y_pred = _align(y_true, y_pred)
+        return self.fn(y_true, y_pred, **self._fn_kwargs)
+
+    def get_config(self):
+        config = super().get_config()
+        for k, v in self._fn_kwargs.items():
+            config[k] = v.item() if isinstance(v, (ag.Tensor, np.ndarray)) and np.ndim(v) == 0 else v
+        config["fn"] = get_registered_name(self.fn)
+        return config
+
+    @classmethod
+    def from_config(cls, config):
+        config = dict(config)
+        fn_name = config.pop("fn", None)
+        if cls is LossFunctionWrapper:
+            if fn_name is None:
+                raise ValueError("LossFunctionWrapper.from_config: the config has no 'fn'")
+            config["fn"] = get(fn_name)
+        return cls(**config)
+
+
+class MeanSquaredError(LossFunctionWrapper):
+    """Mean of squares of errors (``mean_squared_error``)."""
+
+    def __init__(self, reduction=Reduction.AUTO, name="mean_squared_error"):
+        super().__init__(mean_squared_error, reduction=reduction, name=name)
+
+
+class MeanAbsoluteError(LossFunctionWrapper):
+    """Mean of absolute errors (``mean_absolute_error``)."""
+
+    def __init__(self, reduction=Reduction.AUTO, name="mean_absolute_error"):
+        super().__init__(mean_absolute_error, reduction=reduction, name=name)
+
+
+class MeanAbsolutePercentageError(LossFunctionWrapper):
+    """``mean_absolute_percentage_error`` as a Loss."""
+
+    def __init__(self, reduction=Reduction.AUTO, name="mean_absolute_percentage_error"):
+        super().__init__(mean_absolute_percentage_error, reduction=reduction, name=name)
+
+
+class MeanSquaredLogarithmicError(LossFunctionWrapper):
+    """``mean_squared_logarithmic_error`` as a Loss."""
+
+    def __init__(self, reduction=Reduction.AUTO, name="mean_squared_logarithmic_error"):
+        super().__init__(mean_squared_logarithmic_error, reduction=reduction, name=name)
+
+
+class BinaryCrossentropy(LossFunctionWrapper):
+    """Binary crossentropy (``from_logits``, ``label_smoothing``, ``axis``)."""
+
+    def __init__(self, from_logits=False, label_smoothing=0.0, axis=-1, reduction=Reduction.AUTO,
+                 name="binary_crossentropy"):
+        super().__init__(binary_crossentropy, reduction=reduction, name=name, from_logits=from_logits,
+                         label_smoothing=label_smoothing, axis=axis)
+        self.from_logits = from_logits
+
+
+class CategoricalCrossentropy(LossFunctionWrapper):
+    """Categorical crossentropy on one-hot labels (``from_logits``, ``label_smoothing``, ``axis``)."""
+
+    def __init__(self, from_logits=False, label_smoothing=0.0, axis=-1, reduction=Reduction.AUTO,
+                 name="categorical_crossentropy"):
+        super().__init__(categorical_crossentropy, reduction=reduction, name=name, from_logits=from_logits,
+                         label_smoothing=label_smoothing, axis=axis)
+        self.from_logits = from_logits
+
+
+class SparseCategoricalCrossentropy(LossFunctionWrapper):
+    """Crossentropy on integer labels (``from_logits``, ``ignore_class``).
+
+    With ``ignore_class``, the ignored entries are left out of the mean (the others are weighted by
+    total / valid, as tf.keras does).
+    """
+
+    def __init__(self, from_logits=False, ignore_class=None, reduction=Reduction.AUTO,
+                 name="sparse_categorical_crossentropy"):
+        super().__init__(sparse_categorical_crossentropy, reduction=reduction, name=name, from_logits=from_logits,
+                         ignore_class=ignore_class)
+        self.from_logits = from_logits
+        self.ignore_class = ignore_class
+
+    def __call__(self, y_true, y_pred, sample_weight=None):
+        losses = self.call(y_true, y_pred)
+        if self.ignore_class is None:
+            return compute_weighted_loss(losses, sample_weight, reduction=self.reduction)
+        labels = np.asarray(y_true.data if isinstance(y_true, ag.Tensor) else y_true).reshape(losses.shape)
+        mask = (labels != self.ignore_class).astype(losses.dtype)
+        if self.reduction in (Reduction.AUTO, Reduction.SUM_OVER_BATCH_SIZE):
+            valid = mask.sum()
+            mask = mask * (mask.size / valid if valid else 0.0)
+        sw = mask if sample_weight is None else _weights(sample_weight, losses) * mask
+        return compute_weighted_loss(losses, sw, reduction=self.reduction)
+
+
+class Hinge(LossFunctionWrapper):
+    """``hinge`` as a Loss."""
+
+    def __init__(self, reduction=Reduction.AUTO, name="hinge"):
+        super().__init__(hinge, reduction=reduction, name=name)
+
+
+class SquaredHinge(LossFunctionWrapper):
+    """``squared_hinge`` as a Loss."""
+
+    def __init__(self, reduction=Reduction.AUTO, name="squared_hinge"):
+        super().__init__(squared_hinge, reduction=reduction, name=name)
+
+
+class CategoricalHinge(LossFunctionWrapper):
+    """``categorical_hinge`` as a Loss."""
+
+    def __init__(self, reduction=Reduction.AUTO, name="categorical_hinge"):
+        super().__init__(categorical_hinge, reduction=reduction, name=name)
+
+
+class Huber(LossFunctionWrapper):
+    """``huber`` with threshold ``delta`` as a Loss."""
+
+    def __init__(self, delta=1.0, reduction=Reduction.AUTO, name="huber_loss"):
+        super().__init__(huber, reduction=reduction, name=name, delta=delta)
+
+
+class LogCosh(LossFunctionWrapper):
+    """``log_cosh`` as a Loss."""
+
+    def __init__(self, reduction=Reduction.AUTO, name="log_cosh"):
+        super().__init__(log_cosh, reduction=reduction, name=name)
+
+
+class KLDivergence(LossFunctionWrapper):
+    """``kl_divergence`` as a Loss."""
+
+    def __init__(self, reduction=Reduction.AUTO, name="kl_divergence"):
+        super().__init__(kl_divergence, reduction=reduction, name=name)
+
+
+class Poisson(LossFunctionWrapper):
+    """``poisson`` as a Loss."""
+
+    def __init__(self, reduction=Reduction.AUTO, name="poisson"):
+        super().__init__(poisson, reduction=reduction, name=name)
+
+
+class CosineSimilarity(LossFunctionWrapper):
+    """``cosine_similarity`` over ``axis`` as a Loss."""
+
+    def __init__(self, axis=-1, reduction=Reduction.AUTO, name="cosine_similarity"):
+        super().__init__(cosine_similarity, reduction=reduction, name=name, axis=axis)
+
+
+_FUNCTIONS = {
+    "mean_squared_error": mean_squared_error, "mean_absolute_error": mean_absolute_error,
+    "mean_absolute_percentage_error": mean_absolute_percentage_error,
+    "mean_squared_logarithmic_error": mean_squared_logarithmic_error, "binary_crossentropy": binary_crossentropy,
+    "categorical_crossentropy": categorical_crossentropy,
+    "sparse_categorical_crossentropy": sparse_categorical_crossentropy, "hinge": hinge,
+    "squared_hinge": squared_hinge, "categorical_hinge": categorical_hinge, "huber": huber, "log_cosh": log_cosh,
+    "kl_divergence": kl_divergence, "poisson": poisson, "cosine_similarity": cosine_similarity,
+    "bce": bce, "BCE": BCE, "mse": mse, "MSE": MSE, "mae": mae, "MAE": MAE, "mape": mape, "MAPE": MAPE,
+    "msle": msle, "MSLE": MSLE, "kld": kld, "KLD": KLD, "kullback_leibler_divergence": kl_divergence,
+    "logcosh": logcosh, "huber_loss": huber_loss,
+}
+_CLASSES = {c.__name__: c for c in (
+    Loss, LossFunctionWrapper, MeanSquaredError, MeanAbsoluteError, MeanAbsolutePercentageError,
+    MeanSquaredLogarithmicError, BinaryCrossentropy, CategoricalCrossentropy, SparseCategoricalCrossentropy, Hinge,
+    SquaredHinge, CategoricalHinge, Huber, LogCosh, KLDivergence, Poisson, CosineSimilarity)}
+_BUILTINS = {**_FUNCTIONS, **_CLASSES}
+
+
+def is_categorical_crossentropy(loss):
+    """True when ``loss`` is categorical crossentropy in any spelling (used to resolve ``'accuracy'``)."""
+    return (isinstance(loss, CategoricalCrossentropy)
+            or (isinstance(loss, LossFunctionWrapper) and loss.fn is categorical_crossentropy)
+            or getattr(loss, "__name__", None) == "categorical_crossentropy"
+            or loss == "categorical_crossentropy")
+
+
+def serialize(loss):
+    """A built-in loss function serializes to its name; a Loss object to ``{"class_name", "config"}``.
+
+    Example:
+        >>> serialize(mse)
+        'mean_squared_error'
+    """
+    if loss is None:
+        return None
+    return serialize_keras_object(loss)
+
+
+def deserialize(name, custom_objects=None):
+    """A loss function or Loss object from a name or config dict (unknown names list close matches)."""
+    obj = deserialize_keras_object(name, module_objects=_BUILTINS, custom_objects=custom_objects,
+                                   printable_module_name="loss function")
+    if isinstance(obj, type):
+        obj = obj()
+    return obj
+
+
+def get(identifier):
+    """A loss from a name (``'mse'``), a config dict, a Loss object or any callable ``loss(y_true, y_pred)``.
+
+    Example:
+        >>> get("mse") is mean_squared_error
+        True
+    """
+    if identifier is None:
+        return None
+    if isinstance(identifier, (str, dict)):
+        return deserialize(identifier)
+    if callable(identifier):
+        return identifier
+    raise ValueError(f"losses.get: could not interpret loss function identifier {identifier!r} "
+                     f"(expected a name, a config dict or a callable)")
