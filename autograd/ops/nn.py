@@ -1,1 +1,858 @@
-"""Neural-network primitives in Keras's layouts (owned by the nn-ops work; see DESIGN.md)."""
+"""Neural-network primitives in Keras's layouts (channels_last) and argument names.
+
+Convolution (``conv1d``, ``conv2d`` with groups, ``conv1d_transpose``, ``conv2d_transpose``,
+``depthwise_conv2d``, ``separable_conv2d``), pooling (``max_pool1d/2d``, ``avg_pool1d/2d``),
+nearest upsampling, dropout with an explicit generator, embedding lookup and fused cross-entropies.
+
+Convolution is im2col: one strided view of the (padded) input copied into a patch matrix, then one
+BLAS product; no Python loop runs over pixels (only over the few kernel taps when scattering back).
+The three convolution primitives (forward, gradient for the input, gradient for the kernel) are each
+other's vjps, so ``create_graph=True`` differentiates through convolutions to any order; pooling and
+the losses are likewise differentiable twice.
+
+Example:
+    >>> x = ag.tensor(np.random.rand(2, 5, 5, 3), requires_grad=True)
+    >>> k = ag.tensor(np.random.rand(3, 3, 3, 4), requires_grad=True)
+    >>> ag.conv2d(x, k, padding="same").shape
+    (2, 5, 5, 4)
+"""
+from collections import namedtuple
+
+import numpy as np
+from numpy.lib.stride_tricks import as_strided
+
+from ..modes import STATE
+from ..primitive import Primitive, apply, defvjp
+from ..tensor import Tensor, make_leaf
+from ._make import raw
+from .elementwise import multiply, negative, sigmoid, subtract
+from .reductions import log_softmax, softmax
+from .reductions import sum as _sum
+from .shape import broadcast_to, expand_dims, reshape
+
+__all__ = [
+    "conv1d", "conv2d", "conv1d_transpose", "conv2d_transpose", "depthwise_conv2d", "separable_conv2d",
+    "max_pool1d", "max_pool2d", "avg_pool1d", "avg_pool2d", "upsample1d", "upsample2d",
+    "dropout", "embedding",
+    "softmax_cross_entropy", "sparse_softmax_cross_entropy", "sigmoid_cross_entropy",
+    "conv_output_length", "deconv_output_length",
+]
+
+# -- argument checking ----------------------------------------------------------------------------
+
+
+def _ints(value, n, fn, arg):
+    """``value`` as a tuple of ``n`` positive ints (an int is repeated), or a ValueError naming ``arg``."""
+    if isinstance(value, (int, np.integer)) and not isinstance(value, bool):
+        out = (int(value),) * n
+    else:
+        try:
+            out = tuple(int(v) for v in value)
+        except TypeError:
+            raise TypeError(f"{fn}: {arg} must be an int or a tuple of {n} ints, received {value!r}") from None
+        if len(out) != n:
+            raise ValueError(f"{fn}: {arg} must be an int or a tuple of {n} ints, received {value!r}")
+    if any(v < 1 for v in out):
+        raise ValueError(f"{fn}: {arg} must be positive, received {value!r}")
+    return out
+
+
+def _padding(padding, fn, allowed=("valid", "same")):
+    p = padding.lower() if isinstance(padding, str) else padding
+    if p not in allowed:
+        raise ValueError(f"{fn}: padding must be one of {', '.join(repr(a) for a in allowed)}, received {padding!r}")
+    return p
+
+
+def _rank(x, n, fn, arg, layout):
+    d = raw(x)
+    if d.ndim != n:
+        raise ValueError(f"{fn}: {arg} must be {n}-d {layout}, received shape {d.shape}")
+    return d
+
+
+def _same_pads(n, k_eff, s):
+    """TensorFlow's 'same' padding: total = max((ceil(n/s) - 1) * s + k_eff - n, 0), extra after."""
+    total = max((-(-n // s) - 1) * s + k_eff - n, 0)
+    return total // 2, total - total // 2
+
+
+def conv_output_length(length, filter_size, padding, stride=1, dilation=1):
+    """Output length of a convolution or pooling window as Keras computes it ('valid', 'same', 'causal')."""
+    k_eff = (filter_size - 1) * dilation + 1
+    if padding in ("same", "causal"):
+        return -(-length // stride)
+    return (length - k_eff + stride) // stride
+
+
+def deconv_output_length(length, filter_size, padding, output_padding=None, stride=1, dilation=1):
+    """Output length of a transposed convolution, exactly as Keras's Conv2DTranspose computes it."""
+    k_eff = (filter_size - 1) * dilation + 1
+    if output_padding is None:
+        if padding == "valid":
+            return length * stride + max(k_eff - stride, 0)
+        return length * stride
+    pad = k_eff // 2 if padding == "same" else 0
+    return (length - 1) * stride + k_eff - 2 * pad + output_padding
+
+
+# -- geometry of a 2-d window op ------------------------------------------------------------------
+#: kernel (kh, kw), strides (sh, sw), dilation (dh, dw), pads top/bottom/left/right, the input's
+#: spatial size and channels (h, w, c), the output's spatial size (oh, ow) and the group count.
+_Geom = namedtuple("_Geom", "kh kw sh sw dh dw pt pb pl pr h w c oh ow groups")
+
+
+def _geom(fn, shape, ksize, strides, dilation, padding, groups=1):
+    """The geometry of a window op over an NHWC ``shape``; ``padding`` is 'valid', 'same' or pads."""
+    _, h, w, c = shape
+    kh, kw = ksize
+    sh, sw = strides
+    dh, dw = dilation
+    ekh, ekw = (kh - 1) * dh + 1, (kw - 1) * dw + 1
+    if padding == "same":
+        pt, pb = _same_pads(h, ekh, sh)
+        pl, pr = _same_pads(w, ekw, sw)
+    elif padding == "valid":
+        pt = pb = pl = pr = 0
+    else:
+        (pt, pb), (pl, pr) = padding
+    oh = (h + pt + pb - ekh) // sh + 1
+    ow = (w + pl + pr - ekw) // sw + 1
+    if oh < 1 or ow < 1:
+        raise ValueError(
+            f"{fn}: the input's spatial size {(h, w)} is smaller than the (dilated) window {(ekh, ekw)}; "
+            f"use padding='same' or a larger input")
+    return _Geom(kh, kw, sh, sw, dh, dw, pt, pb, pl, pr, h, w, c, oh, ow, groups)
+
+
+def _has_pad(g):
+    return g.pt or g.pb or g.pl or g.pr
+
+
+def _padded(x, g, fill=0):
+    """``x`` with the geometry's padding added (``x`` itself when there is none)."""
+    if not _has_pad(g):
+        return x
+    n, h, w, c = x.shape
+    xp = np.full((n, h + g.pt + g.pb, w + g.pl + g.pr, c), fill, dtype=x.dtype)
+    xp[:, g.pt:g.pt + h, g.pl:g.pl + w] = x
+    return xp
+
+
+def _unpadded(xp, g):
+    if not _has_pad(g):
+        return xp
+    return np.ascontiguousarray(xp[:, g.pt:g.pt + g.h, g.pl:g.pl + g.w])
+
+
+def _padded_shape(n, g):
+    return (n, g.h + g.pt + g.pb, g.w + g.pl + g.pr, g.c)
+
+
+def _taps(g):
+    """(tap index, row slice, column slice) of the padded input that each kernel tap reads."""
+    k = 0
+    for i in range(g.kh):
+        r0 = i * g.dh
+        rows = slice(r0, r0 + (g.oh - 1) * g.sh + 1, g.sh)
+        for j in range(g.kw):
+            c0 = j * g.dw
+            yield k, rows, slice(c0, c0 + (g.ow - 1) * g.sw + 1, g.sw)
+            k += 1
+
+
+def _is_pointwise(g):
+    return g.kh == 1 and g.kw == 1 and g.sh == 1 and g.sw == 1 and not _has_pad(g)
+
+
+# -- convolution: im2col and its adjoint ----------------------------------------------------------
+
+
+def _im2col(x, g):
+    """Patches of ``x`` (NHWC): (M, kh*kw*c) for one group, (groups, M, kh*kw*c/groups) otherwise,
+    with M = n*oh*ow and the patch laid out (kh, kw, channel) like the kernel."""
+    n = x.shape[0]
+    m = n * g.oh * g.ow
+    if _is_pointwise(g) and g.groups == 1:
+        return x.reshape(m, g.c)
+    xp = _padded(x, g)
+    s0, s1, s2, s3 = xp.strides
+    if g.groups == 1:
+        if g.c < 8:
+            # NOTE: with few channels the 6-d strided copy runs a tiny inner loop per pixel; copying
+            # one tap at a time (a kh*kw loop, not a pixel loop) is about twice as fast there.
+            cols = np.empty((n, g.oh, g.ow, g.kh, g.kw, g.c), dtype=x.dtype)
+            for k, rows, cs in _taps(g):
+                cols[:, :, :, k // g.kw, k % g.kw] = xp[:, rows, cs]
+        else:
+            view = as_strided(xp, (n, g.oh, g.ow, g.kh, g.kw, g.c),
+                              (s0, s1 * g.sh, s2 * g.sw, s1 * g.dh, s2 * g.dw, s3), writeable=False)
+            cols = np.ascontiguousarray(view)
+        return cols.reshape(m, g.kh * g.kw * g.c)
+    cg = g.c // g.groups
+    view = as_strided(xp, (g.groups, n, g.oh, g.ow, g.kh, g.kw, cg),
+                      (s3 * cg, s0, s1 * g.sh, s2 * g.sw, s1 * g.dh, s2 * g.dw, s3), writeable=False)
+    return np.ascontiguousarray(view).reshape(g.groups, m, g.kh * g.kw * cg)
+
+
+def _grouped_kernel(k, g):
+    """(kh, kw, c/groups, out) -> (groups, kh*kw*c/groups, out/groups)."""
+    kh, kw, cg, o = k.shape
+    return k.reshape(kh * kw * cg, g.groups, o // g.groups).transpose(1, 0, 2)
+
+
+def _conv_np(x, k, geom, saved=None):
+    g = geom
+    cols = _im2col(x, g)
+    if saved is not None:
+        saved["cols"] = cols
+    n, o = x.shape[0], k.shape[3]
+    if g.groups == 1:
+        out = cols @ k.reshape(-1, o)
+    else:
+        out = np.matmul(cols, _grouped_kernel(k, g)).transpose(1, 0, 2)
+    return out.reshape(n, g.oh, g.ow, o)
+
+
+def _conv_dx_np(gy, k, geom):
+    """The gradient of the convolution for its input (also the transposed convolution's forward)."""
+    g = geom
+    n, o = gy.shape[0], k.shape[3]
+    m = n * g.oh * g.ow
+    g2 = gy.reshape(m, o)
+    if _is_pointwise(g) and g.groups == 1:
+        return (g2 @ k.reshape(g.c, o).T).reshape(n, g.h, g.w, g.c)
+    dxp = np.zeros(_padded_shape(n, g), dtype=np.result_type(gy, k))
+    if g.groups == 1:
+        # NOTE: patch gradients are computed tap-major, (kh*kw, M, c), so that each tap's slab is
+        # contiguous when added back into the image; the (M, kh*kw*c) layout makes that scatter
+        # about 1.5x slower because its inner runs are only c long.
+        kt = k.reshape(g.kh * g.kw, g.c, o).transpose(0, 2, 1)
+        dcols = np.matmul(g2[None], kt)
+        for t, rows, cs in _taps(g):
+            dxp[:, rows, cs] += dcols[t].reshape(n, g.oh, g.ow, g.c)
+    else:
+        cg, og = g.c // g.groups, o // g.groups
+        g3 = g2.reshape(m, g.groups, og).transpose(1, 0, 2)
+        dcols = np.matmul(g3, _grouped_kernel(k, g).transpose(0, 2, 1))
+        dcols = dcols.reshape(g.groups, n, g.oh, g.ow, g.kh, g.kw, cg).transpose(1, 2, 3, 0, 4, 5, 6)
+        dx5 = dxp.reshape(dxp.shape[:3] + (g.groups, cg))
+        for t, rows, cs in _taps(g):
+            dx5[:, rows, cs] += dcols[:, :, :, :, t // g.kw, t % g.kw]
+    return _unpadded(dxp, g)
+
+
+def _conv_dk_np(x, gy, geom, cols=None):
+    """The gradient of the convolution for its kernel, shape (kh, kw, c/groups, out)."""
+    g = geom
+    if cols is None:
+        cols = _im2col(x, g)
+    o = gy.shape[3]
+    m = gy.shape[0] * g.oh * g.ow
+    g2 = gy.reshape(m, o)
+    cg = g.c // g.groups
+    if g.groups == 1:
+        dk = cols.T @ g2
+    else:
+        g3 = g2.reshape(m, g.groups, o // g.groups).transpose(1, 0, 2)
+        dk = np.matmul(cols.transpose(0, 2, 1), g3).transpose(1, 0, 2)
+    return dk.reshape(g.kh, g.kw, cg, o)
+
+
+_conv_prim = Primitive(_conv_np, "conv2d")
+_conv_dx_prim = Primitive(_conv_dx_np, "conv2d_input_grad")
+_conv_dk_prim = Primitive(_conv_dk_np, "conv2d_kernel_grad")
+
+
+def _conv(x, k, geom, saved=None):
+    return apply(_conv_prim, (x, k), {"geom": geom, "saved": saved})
+
+
+def _conv_dx(gy, k, geom):
+    return apply(_conv_dx_prim, (gy, k), {"geom": geom})
+
+
+def _conv_dk(x, gy, geom, cols=None):
+    return apply(_conv_dk_prim, (x, gy), {"geom": geom, "cols": cols})
+
+
+# The three are bilinear and each other's adjoints, so every vjp is one of them (any order works).
+defvjp(_conv_prim,
+       lambda gy, ans, x, k, geom, saved=None: _conv_dx(gy, k, geom),
+       lambda gy, ans, x, k, geom, saved=None: _conv_dk(x, gy, geom, saved.get("cols") if saved else None))
+defvjp(_conv_dx_prim,
+       lambda gx, ans, gy, k, geom: _conv(gx, k, geom),
+       lambda gx, ans, gy, k, geom: _conv_dk(gx, gy, geom))
+defvjp(_conv_dk_prim,
+       lambda gk, ans, x, gy, geom, cols=None: _conv_dx(gy, gk, geom),
+       lambda gk, ans, x, gy, geom, cols=None: _conv(x, gk, geom))
+
+
+def _conv_checked(fn, x, kernel, strides, padding, dilation_rate, groups):
+    """Validate and run a 2-d convolution (x NHWC, kernel (kh, kw, in/groups, out))."""
+    xd = _rank(x, 4, fn, "x", "(batch, height, width, channels)")
+    kd = _rank(kernel, 4, fn, "kernel", "(kernel_h, kernel_w, in_channels / groups, filters)")
+    if isinstance(groups, bool) or not isinstance(groups, (int, np.integer)) or groups < 1:
+        raise ValueError(f"{fn}: groups must be a positive int, received {groups!r}")
+    groups = int(groups)
+    c = xd.shape[3]
+    if c % groups or kd.shape[3] % groups:
+        raise ValueError(f"{fn}: input channels ({c}) and filters ({kd.shape[3]}) must both be divisible by "
+                         f"groups={groups}")
+    if kd.shape[2] * groups != c:
+        raise ValueError(f"{fn}: kernel shape {kd.shape} expects {kd.shape[2] * groups} input channels "
+                         f"(in_channels / groups = {kd.shape[2]}, groups={groups}), but x has {c} (shape {xd.shape})")
+    strides = _ints(strides, 2, fn, "strides")
+    dilation = _ints(dilation_rate, 2, fn, "dilation_rate")
+    if not isinstance(padding, tuple):
+        padding = _padding(padding, fn)
+    geom = _geom(fn, xd.shape, kd.shape[:2], strides, dilation, padding, groups)
+    save = STATE.grad_enabled and isinstance(kernel, Tensor) and kernel.requires_grad
+    return _conv(x, kernel, geom, {} if save else None)
+
+
+def conv2d(x, kernel, strides=(1, 1), padding="valid", dilation_rate=(1, 1), groups=1):
+    """2-d convolution (cross-correlation, as tf.nn.conv2d) of NHWC ``x`` with ``kernel`` of shape
+    (kernel_h, kernel_w, in_channels / groups, filters); 'same' pads exactly as TensorFlow does.
+
+    Example:
+        >>> conv2d(np.ones((1, 4, 4, 2)), np.ones((3, 3, 2, 5)), strides=2, padding="same").shape
+        (1, 2, 2, 5)
+    """
+    return _conv_checked("conv2d", x, kernel, strides, padding, dilation_rate, groups)
+
+
+def conv1d(x, kernel, strides=1, padding="valid", dilation_rate=1, groups=1):
+    """1-d convolution of ``x`` (batch, steps, channels) with ``kernel`` (kernel_size, in / groups,
+    filters); padding 'valid', 'same' or 'causal' (left padding only, as Keras's Conv1D).
+
+    Example:
+        >>> conv1d(np.ones((2, 10, 3)), np.ones((3, 3, 4)), padding="causal").shape
+        (2, 10, 4)
+    """
+    xd = _rank(x, 3, "conv1d", "x", "(batch, steps, channels)")
+    kd = _rank(kernel, 3, "conv1d", "kernel", "(kernel_size, in_channels / groups, filters)")
+    (s,) = _ints(strides, 1, "conv1d", "strides")
+    (d,) = _ints(dilation_rate, 1, "conv1d", "dilation_rate")
+    p = _padding(padding, "conv1d", ("valid", "same", "causal"))
+    if p == "causal":
+        p = ((0, 0), ((kd.shape[0] - 1) * d, 0))
+    n, w, c = xd.shape
+    out = _conv_checked("conv1d", reshape(x, (n, 1, w, c)), reshape(kernel, (1,) + kd.shape),
+                        (1, s), p, (1, d), groups)
+    return reshape(out, (n, out.shape[2], out.shape[3]))
+
+
+def depthwise_conv2d(x, depthwise_kernel, strides=(1, 1), padding="valid", dilation_rate=(1, 1)):
+    """Depthwise 2-d convolution: each input channel convolved with its own ``depth_multiplier``
+    filters; kernel (kernel_h, kernel_w, in_channels, depth_multiplier), output channel
+    ``c * depth_multiplier + m`` (tf.nn.depthwise_conv2d's order).
+
+    Example:
+        >>> depthwise_conv2d(np.ones((1, 5, 5, 3)), np.ones((3, 3, 3, 2))).shape
+        (1, 3, 3, 6)
+    """
+    fn = "depthwise_conv2d"
+    xd = _rank(x, 4, fn, "x", "(batch, height, width, channels)")
+    kd = _rank(depthwise_kernel, 4, fn, "depthwise_kernel", "(kernel_h, kernel_w, in_channels, depth_multiplier)")
+    if kd.shape[2] != xd.shape[3]:
+        raise ValueError(f"{fn}: depthwise_kernel shape {kd.shape} expects {kd.shape[2]} input channels, "
+                         f"x has {xd.shape[3]} (shape {xd.shape})")
+    kh, kw, c, dm = kd.shape
+    k = reshape(depthwise_kernel, (kh, kw, 1, c * dm))
+    return _conv_checked(fn, x, k, strides, padding, dilation_rate, c)
+
+
+def separable_conv2d(x, depthwise_kernel, pointwise_kernel, strides=(1, 1), padding="valid",
+                     dilation_rate=(1, 1)):
+    """Depthwise convolution followed by a 1x1 convolution with ``pointwise_kernel`` of shape
+    (1, 1, in_channels * depth_multiplier, filters), as Keras's SeparableConv2D.
+
+    Example:
+        >>> separable_conv2d(np.ones((1, 5, 5, 3)), np.ones((3, 3, 3, 2)), np.ones((1, 1, 6, 4))).shape
+        (1, 3, 3, 4)
+    """
+    y = depthwise_conv2d(x, depthwise_kernel, strides, padding, dilation_rate)
+    return _conv_checked("separable_conv2d", y, pointwise_kernel, (1, 1), "valid", (1, 1), 1)
+
+
+def conv2d_transpose(x, kernel, output_shape=None, strides=(1, 1), padding="valid", output_padding=None,
+                     dilation_rate=(1, 1)):
+    """Transposed 2-d convolution (the gradient of conv2d for its input), as Keras's Conv2DTranspose.
+
+    Args:
+        x: (batch, height, width, in_channels).
+        kernel: (kernel_h, kernel_w, filters, in_channels), Keras's storage order.
+        output_shape: (out_h, out_w) or (batch, out_h, out_w, filters); computed as Keras does from
+            strides, padding and output_padding when None.
+
+    Example:
+        >>> conv2d_transpose(np.ones((1, 3, 3, 4)), np.ones((3, 3, 2, 4)), strides=2, padding="same").shape
+        (1, 6, 6, 2)
+    """
+    fn = "conv2d_transpose"
+    xd = _rank(x, 4, fn, "x", "(batch, height, width, in_channels)")
+    kd = _rank(kernel, 4, fn, "kernel", "(kernel_h, kernel_w, filters, in_channels)")
+    if kd.shape[3] != xd.shape[3]:
+        raise ValueError(f"{fn}: kernel shape {kd.shape} expects {kd.shape[3]} input channels (its last axis), "
+                         f"x has {xd.shape[3]} (shape {xd.shape})")
+    strides = _ints(strides, 2, fn, "strides")
+    dilation = _ints(dilation_rate, 2, fn, "dilation_rate")
+    padding = _padding(padding, fn)
+    n, h, w, _ = xd.shape
+    kh, kw, filters, _ = kd.shape
+    if output_shape is None:
+        ops = (None, None) if output_padding is None else _ints_nonneg(output_padding, fn)
+        for op, s, dd in zip(ops, strides, dilation):
+            if op is not None and op >= s:
+                raise ValueError(f"{fn}: output_padding {output_padding!r} must be smaller than the strides "
+                                 f"{strides}")
+        out_hw = tuple(deconv_output_length(length, k, padding, op, s, dd)
+                       for length, k, op, s, dd in zip((h, w), (kh, kw), ops, strides, dilation))
+    else:
+        shape = tuple(int(v) for v in output_shape)
+        if len(shape) == 4:
+            if shape[0] != n or shape[3] != filters:
+                raise ValueError(f"{fn}: output_shape {tuple(output_shape)} does not agree with batch {n} and "
+                                 f"filters {filters}")
+            shape = shape[1:3]
+        if len(shape) != 2:
+            raise ValueError(f"{fn}: output_shape must be (height, width) or (batch, height, width, filters), "
+                             f"received {output_shape!r}")
+        out_hw = shape
+    geom = _geom(fn, (n,) + tuple(out_hw) + (filters,), (kh, kw), strides, dilation, padding)
+    if (geom.oh, geom.ow) != (h, w):
+        raise ValueError(f"{fn}: output size {tuple(out_hw)} is inconsistent with the input size {(h, w)}: a "
+                         f"convolution of it with these strides and padding gives {(geom.oh, geom.ow)}")
+    return _conv_dx(x, kernel, geom)
+
+
+def _ints_nonneg(value, fn):
+    vals = (value, value) if isinstance(value, (int, np.integer)) else tuple(value)
+    if len(vals) != 2 or any(int(v) < 0 for v in vals):
+        raise ValueError(f"{fn}: output_padding must be a non-negative int or a pair of them, received {value!r}")
+    return tuple(int(v) for v in vals)
+
+
+def conv1d_transpose(x, kernel, output_shape=None, strides=1, padding="valid", output_padding=None,
+                     dilation_rate=1):
+    """Transposed 1-d convolution, x (batch, steps, in_channels), kernel (kernel_size, filters,
+    in_channels), as Keras's Conv1DTranspose.
+
+    Example:
+        >>> conv1d_transpose(np.ones((1, 4, 3)), np.ones((3, 2, 3)), strides=2).shape
+        (1, 9, 2)
+    """
+    fn = "conv1d_transpose"
+    xd = _rank(x, 3, fn, "x", "(batch, steps, in_channels)")
+    kd = _rank(kernel, 3, fn, "kernel", "(kernel_size, filters, in_channels)")
+    (s,) = _ints(strides, 1, fn, "strides")
+    (d,) = _ints(dilation_rate, 1, fn, "dilation_rate")
+    n, w, c = xd.shape
+    if output_shape is not None:
+        shape = tuple(int(v) for v in output_shape)
+        output_shape = (1, shape[-1] if len(shape) == 1 else shape[1])
+    op = None if output_padding is None else (0, int(np.ravel([output_padding])[0]))
+    out = conv2d_transpose(reshape(x, (n, 1, w, c)), reshape(kernel, (1,) + kd.shape), output_shape,
+                           (1, s), padding, op, (1, d))
+    return reshape(out, (n, out.shape[2], out.shape[3]))
+
+
+# -- pooling --------------------------------------------------------------------------------------
+
+
+def _pool_geom(fn, x, pool_size, strides, padding, rank):
+    layout = "(batch, height, width, channels)" if rank == 2 else "(batch, steps, channels)"
+    xd = _rank(x, rank + 2, fn, "x", layout)
+    pool = _ints(pool_size, rank, fn, "pool_size")
+    strides = pool if strides is None else _ints(strides, rank, fn, "strides")
+    padding = _padding(padding, fn)
+    if rank == 1:
+        pool, strides = (1,) + pool, (1,) + strides
+        shape = (xd.shape[0], 1) + xd.shape[1:]
+    else:
+        shape = xd.shape
+    return _geom(fn, shape, pool, strides, (1, 1), padding), shape
+
+
+def _lowest(dtype):
+    return -np.inf if dtype.kind == "f" else np.iinfo(dtype).min
+
+
+def _max_pool_np(x, geom):
+    xp = _padded(x, geom, _lowest(x.dtype))
+    out = None
+    for _, rows, cs in _taps(geom):
+        if out is None:
+            out = xp[:, rows, cs].copy()
+        else:
+            np.maximum(out, xp[:, rows, cs], out=out)
+    return out
+
+
+def _max_hits(xp, ans, geom):
+    """For each tap: where it holds its window's maximum, first tap (row-major) winning ties as in
+    TensorFlow's MaxPoolGrad."""
+    taken = None
+    for _, rows, cs in _taps(geom):
+        hit = xp[:, rows, cs] == ans
+        if taken is None:
+            taken = hit.copy()
+        else:
+            hit &= ~taken
+            taken |= hit
+        yield rows, cs, hit
+
+
+def _max_pool_grad_np(gy, x, ans, geom):
+    xp = _padded(x, geom, _lowest(x.dtype))
+    dxp = np.zeros(xp.shape, dtype=gy.dtype)
+    for rows, cs, hit in _max_hits(xp, ans, geom):
+        dxp[:, rows, cs] += gy * hit
+    return _unpadded(dxp, geom)
+
+
+def _max_pool_select_np(gx, x, ans, geom):
+    xp = _padded(x, geom, _lowest(x.dtype))
+    gp = _padded(gx, geom)
+    out = np.zeros(ans.shape, dtype=gx.dtype)
+    for rows, cs, hit in _max_hits(xp, ans, geom):
+        out += gp[:, rows, cs] * hit
+    return out
+
+
+_max_pool_prim = Primitive(_max_pool_np, "max_pool")
+_max_pool_grad_prim = Primitive(_max_pool_grad_np, "max_pool_grad")
+_max_pool_select_prim = Primitive(_max_pool_select_np, "max_pool_select")
+defvjp(_max_pool_prim, lambda g, ans, x, geom: apply(_max_pool_grad_prim, (g, raw(x), ans.data), {"geom": geom}))
+defvjp(_max_pool_grad_prim,
+       lambda gg, ans, gy, x, a, geom: apply(_max_pool_select_prim, (gg, x, a), {"geom": geom}), None, None)
+defvjp(_max_pool_select_prim,
+       lambda g, ans, gx, x, a, geom: apply(_max_pool_grad_prim, (g, x, a), {"geom": geom}), None, None)
+
+
+def _counts(geom):
+    """How many real (unpadded) input elements each window covers: (oh, ow, 1) or a scalar."""
+    if not _has_pad(geom):
+        return geom.kh * geom.kw
+
+    def along(n, k, s, before, o):
+        start = np.arange(o) * s - before
+        return np.minimum(start + k, n) - np.maximum(start, 0)
+
+    rows = along(geom.h, geom.kh, geom.sh, geom.pt, geom.oh)
+    cols = along(geom.w, geom.kw, geom.sw, geom.pl, geom.ow)
+    return (rows[:, None] * cols[None, :])[:, :, None]
+
+
+def _avg_pool_np(x, geom):
+    xp = _padded(x, geom)
+    out = None
+    for _, rows, cs in _taps(geom):
+        if out is None:
+            out = xp[:, rows, cs].astype(np.result_type(x.dtype, np.float32), copy=True)
+        else:
+            out += xp[:, rows, cs]
+    # NOTE: as TensorFlow's 'same' average pooling, padded positions are not counted in the mean.
+    out /= np.asarray(_counts(geom), dtype=out.dtype)
+    return out
+
+
+def _avg_pool_grad_np(gy, geom, n):
+    gd = gy / np.asarray(_counts(geom), dtype=gy.dtype)
+    dxp = np.zeros(_padded_shape(n, geom), dtype=gy.dtype)
+    for _, rows, cs in _taps(geom):
+        dxp[:, rows, cs] += gd
+    return _unpadded(dxp, geom)
+
+
+_avg_pool_prim = Primitive(_avg_pool_np, "avg_pool")
+_avg_pool_grad_prim = Primitive(_avg_pool_grad_np, "avg_pool_grad")
+defvjp(_avg_pool_prim,
+       lambda g, ans, x, geom: apply(_avg_pool_grad_prim, (g,), {"geom": geom, "n": raw(x).shape[0]}))
+defvjp(_avg_pool_grad_prim, lambda g, ans, gy, geom, n: apply(_avg_pool_prim, (g,), {"geom": geom}))
+
+
+def _pool(prim, fn, x, pool_size, strides, padding, rank):
+    geom, shape = _pool_geom(fn, x, pool_size, strides, padding, rank)
+    if rank == 2:
+        return apply(prim, (x,), {"geom": geom})
+    out = apply(prim, (reshape(x, shape),), {"geom": geom})
+    return reshape(out, (shape[0], geom.ow, shape[3]))
+
+
+def max_pool2d(x, pool_size, strides=None, padding="valid"):
+    """Max pooling over NHWC ``x`` (strides default to pool_size, as Keras's MaxPooling2D).
+
+    Example:
+        >>> max_pool2d(np.arange(16.0).reshape(1, 4, 4, 1), 2)[0, :, :, 0]
+        Tensor([[ 5.,  7.], [13., 15.]])
+    """
+    return _pool(_max_pool_prim, "max_pool2d", x, pool_size, strides, padding, 2)
+
+
+def max_pool1d(x, pool_size=2, strides=None, padding="valid"):
+    """Max pooling over ``x`` (batch, steps, channels), as Keras's MaxPooling1D."""
+    return _pool(_max_pool_prim, "max_pool1d", x, pool_size, strides, padding, 1)
+
+
+def avg_pool2d(x, pool_size, strides=None, padding="valid"):
+    """Average pooling over NHWC ``x``; with 'same' padding the padded positions are left out of each
+    mean, as in TensorFlow.
+
+    Example:
+        >>> avg_pool2d(np.ones((1, 3, 3, 1)), 2, padding="same")[0, :, :, 0]
+        Tensor([[1., 1.], [1., 1.]])
+    """
+    return _pool(_avg_pool_prim, "avg_pool2d", x, pool_size, strides, padding, 2)
+
+
+def avg_pool1d(x, pool_size=2, strides=None, padding="valid"):
+    """Average pooling over ``x`` (batch, steps, channels), as Keras's AveragePooling1D."""
+    return _pool(_avg_pool_prim, "avg_pool1d", x, pool_size, strides, padding, 1)
+
+
+# -- upsampling -----------------------------------------------------------------------------------
+
+
+def upsample2d(x, size=(2, 2), interpolation="nearest"):
+    """Repeat rows and columns of NHWC ``x`` ``size`` times (Keras's UpSampling2D, nearest).
+
+    Example:
+        >>> upsample2d(np.ones((1, 2, 3, 4)), (2, 3)).shape
+        (1, 4, 9, 4)
+    """
+    fn = "upsample2d"
+    if interpolation != "nearest":
+        raise ValueError(f"{fn}: only interpolation='nearest' is implemented, received {interpolation!r}")
+    xd = _rank(x, 4, fn, "x", "(batch, height, width, channels)")
+    sh, sw = _ints(size, 2, fn, "size")
+    n, h, w, c = xd.shape
+    y = broadcast_to(reshape(x, (n, h, 1, w, 1, c)), (n, h, sh, w, sw, c))
+    return reshape(y, (n, h * sh, w * sw, c))
+
+
+def upsample1d(x, size=2):
+    """Repeat each step of ``x`` (batch, steps, channels) ``size`` times (Keras's UpSampling1D).
+
+    Example:
+        >>> upsample1d(np.ones((2, 3, 4)), 2).shape
+        (2, 6, 4)
+    """
+    xd = _rank(x, 3, "upsample1d", "x", "(batch, steps, channels)")
+    (s,) = _ints(size, 1, "upsample1d", "size")
+    n, w, c = xd.shape
+    return reshape(broadcast_to(reshape(x, (n, w, 1, c)), (n, w, s, c)), (n, w * s, c))
+
+
+# -- dropout --------------------------------------------------------------------------------------
+
+
+def dropout(x, rate, rng, noise_shape=None):
+    """Inverted dropout: zero each element with probability ``rate`` and scale the rest by
+    1 / (1 - rate), drawing from the numpy Generator ``rng`` (as tf.nn.dropout / Keras's Dropout).
+
+    ``noise_shape`` (None entries take x's size) shares one draw along its size-1 axes.
+
+    Example:
+        >>> dropout(np.ones((2, 4)), 0.5, np.random.default_rng(0))      # entries are 0 or 2
+    """
+    xd = raw(x)
+    if isinstance(rate, bool) or not isinstance(rate, (int, float, np.floating, np.integer)) \
+            or not 0.0 <= float(rate) < 1.0:
+        raise ValueError(f"dropout: rate must be a number in [0, 1), received {rate!r}")
+    if not isinstance(rng, np.random.Generator):
+        raise TypeError(f"dropout: rng must be a numpy random Generator (np.random.default_rng(seed)), "
+                        f"received {type(rng).__name__}")
+    if noise_shape is None:
+        shape = xd.shape
+    else:
+        ns = tuple(noise_shape)
+        if len(ns) != xd.ndim:
+            raise ValueError(f"dropout: noise_shape {noise_shape!r} must have one entry per axis of x {xd.shape}")
+        shape = tuple(xd.shape[i] if s is None else int(s) for i, s in enumerate(ns))
+        for i, s in enumerate(shape):
+            if s not in (1, xd.shape[i]):
+                raise ValueError(f"dropout: noise_shape {noise_shape!r} must broadcast to x's shape {xd.shape}")
+    rate = float(rate)
+    if rate == 0.0:
+        return x if isinstance(x, Tensor) else make_leaf(np.asarray(xd))
+    dtype = xd.dtype if xd.dtype.kind == "f" else np.dtype(np.float32)
+    draw = rng.random(shape, dtype=np.float32 if dtype != np.float64 else np.float64)
+    mask = (draw >= rate).astype(dtype)
+    mask *= dtype.type(1.0 / (1.0 - rate))
+    return multiply(x, mask)
+
+
+# -- embedding lookup -----------------------------------------------------------------------------
+
+
+def _embedding_grad_np(gy, ids, vocab):
+    out = np.zeros((vocab,) + gy.shape[ids.ndim:], dtype=gy.dtype)
+    np.add.at(out, ids.ravel(), gy.reshape((ids.size,) + out.shape[1:]))  # NOTE: repeated ids accumulate
+    return out
+
+
+_embedding_prim = Primitive(lambda params, ids: np.take(params, ids, axis=0), "embedding")
+_embedding_grad_prim = Primitive(_embedding_grad_np, "embedding_grad")
+defvjp(_embedding_prim, lambda g, ans, params, ids: apply(_embedding_grad_prim, (g, ids, raw(params).shape[0]), {}),
+       None)
+defvjp(_embedding_grad_prim, lambda g, ans, gy, ids, vocab: apply(_embedding_prim, (g, ids), {}), None, None)
+
+
+def embedding(params, ids):
+    """Rows of ``params`` (vocab, dim) picked by integer ``ids`` of any shape: output ids.shape + (dim,).
+
+    Float ids are truncated to integers as Keras's Embedding does; ids outside [0, vocab) raise.
+
+    Example:
+        >>> embedding(np.eye(3), [[0, 2], [2, 2]]).shape
+        (2, 2, 3)
+    """
+    pd = raw(params)
+    if pd.ndim < 1:
+        raise ValueError(f"embedding: params must have a vocabulary axis, received shape {pd.shape}")
+    idd = raw(ids)
+    if idd.dtype.kind == "f":
+        idd = idd.astype(np.int64)
+    elif idd.dtype.kind not in "iu":
+        raise TypeError(f"embedding: ids must be integers, received dtype {idd.dtype}")
+    if idd.size and (idd.min() < 0 or idd.max() >= pd.shape[0]):
+        bad = idd.min() if idd.min() < 0 else idd.max()
+        raise ValueError(f"embedding: id {bad} is outside the vocabulary [0, {pd.shape[0]}) of params with "
+                         f"shape {pd.shape}")
+    return apply(_embedding_prim, (params, idd), {})
+
+
+# -- fused cross-entropies ------------------------------------------------------------------------
+
+
+def _class_axis(logits, axis, fn):
+    nd = raw(logits).ndim
+    if nd == 0 or not -nd <= axis < nd:
+        raise ValueError(f"{fn}: axis {axis} is out of range for logits of shape {raw(logits).shape}")
+    return axis % nd
+
+
+def _softmax_ce_np(logits, labels, axis):
+    s = logits - np.max(logits, axis=axis, keepdims=True)
+    lse = np.log(np.sum(np.exp(s), axis=axis, keepdims=True))
+    # NOTE: -sum(labels * log_softmax) with log_softmax = s - lse computed from shifted logits: every
+    # term is finite for logits of any size (a 0 label times a large finite number is 0, never NaN).
+    return np.sum(labels * (lse - s), axis=axis)
+
+
+def _softmax_ce_vjp_logits(g, ans, logits, labels, axis):
+    # NOTE: d/dlogits = softmax * sum(labels) - labels; with labels summing to 1 (one-hot, smoothed)
+    # that is TensorFlow's softmax - labels, and it stays the exact gradient for any labels.
+    ge = expand_dims(g, axis)
+    total = _sum(labels, axis=axis, keepdims=True)
+    return multiply(ge, subtract(multiply(softmax(logits, axis=axis), total), labels))
+
+
+_softmax_ce_prim = Primitive(_softmax_ce_np, "softmax_cross_entropy")
+defvjp(_softmax_ce_prim, _softmax_ce_vjp_logits,
+       lambda g, ans, logits, labels, axis: multiply(expand_dims(g, axis), negative(log_softmax(logits, axis=axis))),
+       None)
+
+
+def softmax_cross_entropy(logits, labels, axis=-1):
+    """Per-example -sum(labels * log_softmax(logits)) over ``axis``; finite for any finite logits, and
+    its gradient is softmax(logits) - labels (for labels that sum to 1).
+
+    Example:
+        >>> softmax_cross_entropy([[1e4, -1e4]], [[0.0, 1.0]])
+        Tensor([20000.])
+    """
+    fn = "softmax_cross_entropy"
+    ld, yd = raw(logits), raw(labels)
+    if ld.shape != yd.shape:
+        raise ValueError(f"{fn}: logits and labels must have the same shape, received {ld.shape} and {yd.shape}")
+    axis = _class_axis(logits, axis, fn)
+    if ld.dtype.kind != "f":
+        logits = make_leaf(ld.astype(np.float32))
+        ld = logits.data
+    if yd.dtype != ld.dtype and not (isinstance(labels, Tensor) and labels.requires_grad):
+        labels = yd.astype(ld.dtype)
+    return apply(_softmax_ce_prim, (logits, labels, axis), {})
+
+
+def _sparse_ce_np(logits, labels, axis):
+    s = logits - np.max(logits, axis=axis, keepdims=True)
+    lse = np.log(np.sum(np.exp(s), axis=axis))
+    picked = np.take_along_axis(s, np.expand_dims(labels, axis), axis=axis)
+    return lse - np.squeeze(picked, axis=axis)
+
+
+def _sparse_ce_vjp(g, ans, logits, labels, axis):
+    ld = raw(logits)
+    onehot = np.zeros(ld.shape, dtype=ld.dtype)
+    np.put_along_axis(onehot, np.expand_dims(labels, axis), 1, axis=axis)
+    return multiply(expand_dims(g, axis), subtract(softmax(logits, axis=axis), onehot))
+
+
+_sparse_ce_prim = Primitive(_sparse_ce_np, "sparse_softmax_cross_entropy")
+defvjp(_sparse_ce_prim, _sparse_ce_vjp, None, None)
+
+
+def sparse_softmax_cross_entropy(logits, labels, axis=-1):
+    """Per-example cross-entropy with integer class ``labels`` (logits' shape without ``axis``):
+    logsumexp(logits) - logits[label]; gradient softmax(logits) - one_hot(label).
+
+    Example:
+        >>> sparse_softmax_cross_entropy([[1e4, -1e4]], [1])
+        Tensor([20000.])
+    """
+    fn = "sparse_softmax_cross_entropy"
+    ld = raw(logits)
+    axis = _class_axis(logits, axis, fn)
+    yd = raw(labels)
+    if yd.dtype.kind == "f":
+        if not np.all(np.mod(yd, 1) == 0):
+            raise ValueError(f"{fn}: labels must be integer class ids, received non-integral floats")
+        yd = yd.astype(np.int64)
+    elif yd.dtype.kind not in "iu":
+        raise TypeError(f"{fn}: labels must be integer class ids, received dtype {yd.dtype}")
+    expected = ld.shape[:axis] + ld.shape[axis + 1:]
+    if yd.shape != expected:
+        raise ValueError(f"{fn}: labels must have the logits' shape without the class axis, {expected}; "
+                         f"received labels of shape {yd.shape} for logits of shape {ld.shape}")
+    n = ld.shape[axis]
+    if yd.size and (yd.min() < 0 or yd.max() >= n):
+        bad = yd.min() if yd.min() < 0 else yd.max()
+        raise ValueError(f"{fn}: label {bad} is outside the {n} classes [0, {n})")
+    if ld.dtype.kind != "f":
+        logits = make_leaf(ld.astype(np.float32))
+    return apply(_sparse_ce_prim, (logits, yd, axis), {})
+
+
+def _sigmoid_ce_np(logits, labels):
+    # NOTE: max(x, 0) - x * z + log1p(exp(-|x|)), TensorFlow's overflow-free form.
+    return np.maximum(logits, 0) - logits * labels + np.log1p(np.exp(-np.abs(logits)))
+
+
+_sigmoid_ce_prim = Primitive(_sigmoid_ce_np, "sigmoid_cross_entropy")
+defvjp(_sigmoid_ce_prim,
+       lambda g, ans, logits, labels: multiply(g, subtract(sigmoid(logits), labels)),
+       lambda g, ans, logits, labels: multiply(g, negative(logits)))
+
+
+def sigmoid_cross_entropy(logits, labels):
+    """Elementwise -z log sigmoid(x) - (1 - z) log(1 - sigmoid(x)) for logits x and labels z of the same
+    shape (tf.nn.sigmoid_cross_entropy_with_logits; take the mean over the last axis for Keras's
+    binary_crossentropy); finite for any finite logits, gradient sigmoid(x) - z.
+
+    Example:
+        >>> sigmoid_cross_entropy([1e4, -1e4], [0.0, 0.0])
+        Tensor([10000.,     0.])
+    """
+    ld, yd = raw(logits), raw(labels)
+    if ld.shape != yd.shape:
+        raise ValueError(f"sigmoid_cross_entropy: logits and labels must have the same shape, received "
+                         f"{ld.shape} and {yd.shape}")
+    if ld.dtype.kind != "f":
+        logits = make_leaf(ld.astype(np.float32))
+        ld = logits.data
+    if yd.dtype != ld.dtype and not (isinstance(labels, Tensor) and labels.requires_grad):
+        labels = yd.astype(ld.dtype)
+    return apply(_sigmoid_ce_prim, (logits, labels), {})
