@@ -1,0 +1,117 @@
+"""Runs one workload of one system in this interpreter and prints its result as one JSON line.
+
+Started by the runner as ``python benchmarks/child.py run SYSTEM WORKLOAD [--quick]`` or
+``python benchmarks/child.py probe SYSTEM``. It is run as a script, so ``sys.path`` starts at
+``benchmarks/`` and never at the repository root: a peer's own ``autograd`` (HIPS) is not shadowed by
+this project's. Only the kerasfront system adds the repository root, in its own module.
+
+Example:
+    $ python benchmarks/child.py run numpy mlp_step --quick
+    BENCH_RESULT {"system": "numpy", "workload": "mlp_step", "status": "ok", "median_s": 0.0021, ...}
+"""
+import importlib.util
+import json
+import os
+import platform
+import resource
+import statistics
+import sys
+import time
+import traceback
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+SYSTEMS_DIR = os.path.join(HERE, "systems")
+if HERE not in sys.path:
+    sys.path.insert(0, HERE)
+if SYSTEMS_DIR not in sys.path:
+    sys.path.insert(1, SYSTEMS_DIR)
+
+from registry import PROBE_MARK, RESULT_MARK, SYSTEMS  # noqa: E402
+from workloads import WORKLOADS, NotAvailable  # noqa: E402
+
+
+def peak_rss_mb():
+    """Peak resident memory of this process so far, in MB (10**6 bytes)."""
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    scale = 1 if sys.platform == "darwin" else 1024      # bytes on macOS, KiB on Linux
+    return peak * scale / 1e6
+
+
+def load_system(name):
+    system = SYSTEMS[name]
+    path = os.path.join(SYSTEMS_DIR, system.module + ".py")
+    spec = importlib.util.spec_from_file_location(system.module, path)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[system.module] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+def time_workload(module, workload, quick):
+    """Set up, warm up, then time the workload's repeats; returns the list of seconds per run."""
+    spec = WORKLOADS[workload]
+    maker = getattr(module, workload, None)
+    if maker is None:
+        raise NotAvailable(f"{module.__name__} has no {workload} workload")
+    bench = maker(quick=quick)
+    warmup, repeats = (spec.quick_warmup, spec.quick_repeats) if quick else (spec.warmup, spec.repeats)
+    if bench.warmup is not None:
+        bench.warmup()
+    else:
+        for _ in range(max(warmup, 1)):
+            bench.run()
+    clock = time.perf_counter
+    times = []
+    for _ in range(repeats):
+        start = clock()
+        bench.run()
+        times.append(clock() - start)
+    return times
+
+
+def run(system, workload, quick):
+    result = {"system": system, "workload": workload, "quick": quick, "python": platform.python_version()}
+    started = time.perf_counter()
+    try:
+        module = load_system(system)
+        times = time_workload(module, workload, quick)
+        result.update(status="ok", median_s=statistics.median(times), min_s=min(times),
+                      max_s=max(times), repeats=len(times), times_s=times)
+    except NotAvailable as e:
+        result.update(status="n/a", error=str(e))
+    except Exception as e:      # reported as "failed: ..." in the table; the traceback goes to stderr
+        traceback.print_exc()
+        result.update(status="failed", error=f"{type(e).__name__}: {e}".splitlines()[0][:300])
+    result["wall_s"] = time.perf_counter() - started
+    result["peak_rss_mb"] = peak_rss_mb()
+    print(RESULT_MARK + json.dumps(result), flush=True)
+
+
+def probe(system):
+    """Import the system's packages and report their versions, or why they are not installed."""
+    result = {"system": system, "python": platform.python_version(), "executable": sys.executable}
+    try:
+        module = load_system(system)
+        result.update(status="ok", versions=module.versions())
+    except ImportError as e:
+        result.update(status="not installed", error=f"{type(e).__name__}: {e}".splitlines()[0][:300])
+    except Exception as e:
+        traceback.print_exc()
+        result.update(status="failed", error=f"{type(e).__name__}: {e}".splitlines()[0][:300])
+    print(PROBE_MARK + json.dumps(result), flush=True)
+
+
+def main(argv):
+    usage = "usage: child.py run SYSTEM WORKLOAD [--quick] | child.py probe SYSTEM"
+    if len(argv) >= 2 and argv[0] == "probe" and argv[1] in SYSTEMS:
+        probe(argv[1])
+    elif len(argv) >= 3 and argv[0] == "run" and argv[1] in SYSTEMS and argv[2] in WORKLOADS:
+        run(argv[1], argv[2], "--quick" in argv[3:])
+    else:
+        print(f"{usage}\nsystems: {', '.join(SYSTEMS)}\nworkloads: {', '.join(WORKLOADS)}", file=sys.stderr)
+        return 2
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -1,0 +1,59 @@
+"""Keras 3 with the JAX backend; the op chain as ``jax.value_and_grad`` of ``keras.ops`` calls, not jitted
+(eager, as the other systems run it)."""
+import os
+
+os.environ["KERAS_BACKEND"] = "jax"
+
+import jax  # noqa: E402
+import keras  # noqa: E402
+import numpy as np  # noqa: E402
+
+import keras_like  # noqa: E402
+from workloads import OPS_CHAIN_LENGTH, OPS_CYCLE, Bench, ops_inputs  # noqa: E402
+
+keras.utils.set_random_seed(0)
+
+
+def versions():
+    return {"keras": keras.__version__, "jax": jax.__version__, "backend": keras.backend.backend(),
+            "numpy": np.__version__}
+
+
+def ops(quick=False):
+    x0, c0, d0 = ops_inputs()
+    x, c, d = (jax.numpy.asarray(a) for a in (x0, c0, d0))
+    kops = keras.ops
+    funcs = {"mul": lambda y: kops.multiply(y, c), "add": lambda y: kops.add(y, d), "tanh": kops.tanh,
+             "exp": kops.exp}
+    chain = [funcs[OPS_CYCLE[i % len(OPS_CYCLE)]] for i in range(OPS_CHAIN_LENGTH)]
+
+    def f(y):
+        for g in chain:
+            y = g(y)
+        return kops.sum(y)
+    value_and_grad = jax.value_and_grad(f)
+
+    def run():
+        value, grad = value_and_grad(x)
+        return grad.block_until_ready()
+    return Bench(run)
+
+
+def mlp_step(quick=False):
+    return keras_like.mlp_step(keras)
+
+
+def mlp_epoch(quick=False):
+    return keras_like.mlp_epoch(keras)
+
+
+def predict(quick=False):
+    return keras_like.predict(keras)
+
+
+def cnn_step(quick=False):
+    return keras_like.cnn_step(keras)
+
+
+def lstm_step(quick=False):
+    return keras_like.lstm_step(keras)

@@ -1,0 +1,74 @@
+"""numpy by hand: the lower bound. The op chain and the MLP from ``numpy_reference``; the CNN (im2col) and
+the LSTM (unfused) from ``numpy_reference_nn`` when that file is present."""
+import numpy as np
+
+import numpy_reference as ref
+from workloads import (ADAM, EPOCH_SAMPLES, LEARNING_RATE, MLP_BATCH, MLP_SIZES, OPS_CHAIN_LENGTH,
+                       OPS_CYCLE, PREDICT_BATCH, Bench, NotAvailable, cnn_batches, cycle, lstm_batches,
+                       mlp_batches, mlp_dataset, ops_inputs, predict_inputs)
+
+
+def versions():
+    return {"numpy": np.__version__}
+
+
+def ops(quick=False):
+    x, c, d = ops_inputs()
+    return Bench(lambda: ref.ops_chain_value_and_grad(x, c, d, OPS_CHAIN_LENGTH, OPS_CYCLE))
+
+
+def _mlp():
+    return ref.MLP(MLP_SIZES, seed=0, learning_rate=LEARNING_RATE, **ADAM)
+
+
+def mlp_step(quick=False):
+    model = _mlp()
+    batch = cycle(mlp_batches())
+
+    def step():
+        x, y = batch()
+        model.train_step(x, y)
+    return Bench(step)
+
+
+def mlp_epoch(quick=False):
+    model = _mlp()
+    x, y = mlp_dataset(EPOCH_SAMPLES)
+    rng = np.random.RandomState(0)
+    small = 8 * MLP_BATCH
+    return Bench(lambda: model.fit_epoch(x, y, MLP_BATCH, rng),
+                 warmup=lambda: model.fit_epoch(x[:small], y[:small], MLP_BATCH, rng))
+
+
+def predict(quick=False):
+    model = _mlp()
+    x = predict_inputs()
+    return Bench(lambda: model.predict(x, PREDICT_BATCH), warmup=lambda: model.predict(x[:256], PREDICT_BATCH))
+
+
+def _nn_reference():
+    try:
+        import numpy_reference_nn
+    except ImportError as e:
+        raise NotAvailable(f"benchmarks/numpy_reference_nn.py is not importable ({e})") from None
+    return numpy_reference_nn
+
+
+def cnn_step(quick=False):
+    nn = _nn_reference()
+    maker = getattr(nn, "cnn_train_step", None)
+    if maker is None:
+        raise NotAvailable("numpy_reference_nn has no cnn_train_step")
+    step_fn = maker()
+    batch = cycle(cnn_batches())
+    return Bench(lambda: step_fn(*batch()))
+
+
+def lstm_step(quick=False):
+    nn = _nn_reference()
+    maker = getattr(nn, "lstm_train_step", None)
+    if maker is None:
+        raise NotAvailable("numpy_reference_nn has no lstm_train_step")
+    step_fn = maker()
+    batch = cycle(lstm_batches())
+    return Bench(lambda: step_fn(*batch()))

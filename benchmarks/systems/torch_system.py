@@ -1,0 +1,128 @@
+"""PyTorch eager on the CPU, with as many threads as cores; training loops written the usual way."""
+import os
+
+import numpy as np
+import torch
+from torch import nn
+
+from workloads import (ADAM, CNN_INPUT, EPOCH_SAMPLES, LEARNING_RATE, LSTM_FEATURES, LSTM_UNITS, MLP_BATCH,
+                       MLP_SIZES, N_CLASSES, OPS_CHAIN_LENGTH, OPS_CYCLE, PREDICT_BATCH, RMSPROP, Bench,
+                       cnn_batches, cycle, lstm_batches, mlp_batches, mlp_dataset, ops_inputs, predict_inputs)
+
+torch.set_num_threads(os.cpu_count() or 1)
+torch.manual_seed(0)
+
+
+def versions():
+    return {"torch": torch.__version__, "numpy": np.__version__, "threads": torch.get_num_threads()}
+
+
+def ops(quick=False):
+    x0, c0, d0 = ops_inputs()
+    x = torch.from_numpy(x0).requires_grad_(True)
+    c, d = torch.from_numpy(c0), torch.from_numpy(d0)
+    funcs = {"mul": lambda y: y * c, "add": lambda y: y + d, "tanh": torch.tanh, "exp": torch.exp}
+    chain = [funcs[OPS_CYCLE[i % len(OPS_CYCLE)]] for i in range(OPS_CHAIN_LENGTH)]
+
+    def run():
+        y = x
+        for f in chain:
+            y = f(y)
+        y.sum().backward()
+        x.grad = None
+    return Bench(run)
+
+
+def _mlp():
+    layers = []
+    for i, (a, b) in enumerate(zip(MLP_SIZES[:-1], MLP_SIZES[1:])):
+        layers.append(nn.Linear(a, b))
+        if i < len(MLP_SIZES) - 2:
+            layers.append(nn.ReLU())
+    return nn.Sequential(*layers)
+
+
+def _adam(model):
+    return torch.optim.Adam(model.parameters(), lr=LEARNING_RATE, betas=(ADAM["beta_1"], ADAM["beta_2"]),
+                            eps=ADAM["epsilon"])
+
+
+def _trainer(model, optimizer):
+    loss_fn = nn.CrossEntropyLoss()
+
+    def train_step(x, y):
+        optimizer.zero_grad(set_to_none=True)
+        loss = loss_fn(model(x), y)
+        loss.backward()
+        optimizer.step()
+        return loss.item()
+    return train_step
+
+
+def _tensors(batches):
+    return [(torch.from_numpy(x), torch.from_numpy(y)) for x, y in batches]
+
+
+def mlp_step(quick=False):
+    model = _mlp()
+    step = _trainer(model, _adam(model))
+    batch = cycle(_tensors(mlp_batches()))
+    return Bench(lambda: step(*batch()))
+
+
+def mlp_epoch(quick=False):
+    model = _mlp()
+    step = _trainer(model, _adam(model))
+    x_np, y_np = mlp_dataset(EPOCH_SAMPLES)
+    x, y = torch.from_numpy(x_np), torch.from_numpy(y_np)
+
+    def epoch(n=len(x)):
+        order = torch.randperm(n)
+        for start in range(0, n, MLP_BATCH):
+            index = order[start:start + MLP_BATCH]
+            step(x[index], y[index])
+    return Bench(epoch, warmup=lambda: epoch(8 * MLP_BATCH))
+
+
+def predict(quick=False):
+    model = _mlp().eval()
+    x = predict_inputs()
+
+    def run(data=x):
+        with torch.inference_mode():
+            outs = [model(torch.from_numpy(data[i:i + PREDICT_BATCH])) for i in range(0, len(data), PREDICT_BATCH)]
+            return torch.cat(outs).numpy()
+    return Bench(run, warmup=lambda: run(x[:256]))
+
+
+def cnn_step(quick=False):
+    h, w, _ = CNN_INPUT
+    flat = 64 * ((((h - 2) // 2) - 2) // 2) * ((((w - 2) // 2) - 2) // 2)
+    model = nn.Sequential(nn.Conv2d(1, 32, 3), nn.ReLU(), nn.MaxPool2d(2), nn.Conv2d(32, 64, 3), nn.ReLU(),
+                          nn.MaxPool2d(2), nn.Flatten(), nn.Linear(flat, N_CLASSES))
+    step = _trainer(model, _adam(model))
+    # NOTE: PyTorch convolves channels-first; the layout change is done once here, not timed.
+    batches = [(torch.from_numpy(np.ascontiguousarray(x.transpose(0, 3, 1, 2))), torch.from_numpy(y))
+               for x, y in cnn_batches()]
+    batch = cycle(batches)
+    return Bench(lambda: step(*batch()))
+
+
+class _LSTMClassifier(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.lstm = nn.LSTM(LSTM_FEATURES, LSTM_UNITS, batch_first=True)
+        self.head = nn.Linear(LSTM_UNITS, N_CLASSES)
+
+    def forward(self, x):
+        _, (h, _) = self.lstm(x)
+        return self.head(h[-1])
+
+
+def lstm_step(quick=False):
+    model = _LSTMClassifier()
+    optimizer = torch.optim.RMSprop(model.parameters(), lr=LEARNING_RATE, alpha=RMSPROP["rho"],
+                                    eps=RMSPROP["epsilon"])
+    step = _trainer(model, optimizer)
+    batch = cycle(_tensors(lstm_batches()))
+    return Bench(lambda: step(*batch()))
