@@ -1,0 +1,467 @@
+"""Neural-network primitives: forward against plain-loop references, gradients against numerical ones.
+
+The references below are deliberately naive (Python loops over output positions, explicit bounds
+checks) and compute TensorFlow's padding themselves, so they share no code with autograd/ops/nn.py.
+"""
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import autograd as ag
+
+RNG = np.random.default_rng(1234)
+
+
+def rand(*shape):
+    return RNG.standard_normal(shape)
+
+
+# -- references -----------------------------------------------------------------------------------
+
+
+def tf_same_pad(n, k_eff, s):
+    out = -(-n // s)
+    total = max((out - 1) * s + k_eff - n, 0)
+    return out, total // 2
+
+
+def ref_conv2d(x, k, strides=(1, 1), padding="valid", dilation=(1, 1), groups=1):
+    n, h, w, c = x.shape
+    kh, kw, cg, o = k.shape
+    sh, sw = strides
+    dh, dw = dilation
+    ekh, ekw = (kh - 1) * dh + 1, (kw - 1) * dw + 1
+    if padding == "same":
+        oh, pt = tf_same_pad(h, ekh, sh)
+        ow, pl = tf_same_pad(w, ekw, sw)
+    else:
+        oh, ow, pt, pl = (h - ekh) // sh + 1, (w - ekw) // sw + 1, 0, 0
+    og = o // groups
+    out = np.zeros((n, oh, ow, o))
+    for b in range(n):
+        for i in range(oh):
+            for j in range(ow):
+                patch = np.zeros((kh, kw, c))
+                for a in range(kh):
+                    for e in range(kw):
+                        r, q = i * sh - pt + a * dh, j * sw - pl + e * dw
+                        if 0 <= r < h and 0 <= q < w:
+                            patch[a, e] = x[b, r, q]
+                for grp in range(groups):
+                    pg = patch[:, :, grp * cg:(grp + 1) * cg].ravel()
+                    out[b, i, j, grp * og:(grp + 1) * og] = pg @ k[:, :, :, grp * og:(grp + 1) * og].reshape(-1, og)
+    return out
+
+
+def ref_conv2d_transpose(x, k, out_hw, strides, padding):
+    """Scatter every input pixel through the kernel (k: kh, kw, filters, in)."""
+    n, h, w, _ = x.shape
+    kh, kw, f, _ = k.shape
+    sh, sw = strides
+    oh, ow = out_hw
+    pt = tf_same_pad(oh, kh, sh)[1] if padding == "same" else 0
+    pl = tf_same_pad(ow, kw, sw)[1] if padding == "same" else 0
+    out = np.zeros((n, oh, ow, f))
+    for b in range(n):
+        for i in range(h):
+            for j in range(w):
+                for a in range(kh):
+                    for e in range(kw):
+                        r, q = i * sh - pt + a, j * sw - pl + e
+                        if 0 <= r < oh and 0 <= q < ow:
+                            out[b, r, q] += k[a, e] @ x[b, i, j]
+    return out
+
+
+def ref_pool2d(x, pool, strides, padding, kind):
+    n, h, w, c = x.shape
+    ph, pw = pool
+    sh, sw = strides
+    if padding == "same":
+        oh, pt = tf_same_pad(h, ph, sh)
+        ow, pl = tf_same_pad(w, pw, sw)
+    else:
+        oh, ow, pt, pl = (h - ph) // sh + 1, (w - pw) // sw + 1, 0, 0
+    out = np.zeros((n, oh, ow, c))
+    for i in range(oh):
+        for j in range(ow):
+            r0, q0 = i * sh - pt, j * sw - pl
+            win = x[:, max(r0, 0):min(r0 + ph, h), max(q0, 0):min(q0 + pw, w)]
+            out[:, i, j] = win.max(axis=(1, 2)) if kind == "max" else win.mean(axis=(1, 2))
+    return out
+
+
+def ref_softmax_ce(logits, labels):
+    z = logits - logits.max(-1, keepdims=True)
+    logp = z - np.log(np.exp(z).sum(-1, keepdims=True))
+    return -(labels * logp).sum(-1)
+
+
+# -- convolution ----------------------------------------------------------------------------------
+CONV_CASES = [
+    # (x shape, kernel shape, strides, padding, dilation, groups)
+    ((2, 5, 6, 3), (3, 3, 3, 4), (1, 1), "valid", (1, 1), 1),
+    ((2, 5, 6, 3), (3, 3, 3, 4), (1, 1), "same", (1, 1), 1),
+    ((2, 7, 6, 2), (3, 2, 2, 3), (2, 3), "same", (1, 1), 1),
+    ((1, 8, 7, 2), (3, 3, 2, 2), (2, 2), "valid", (1, 1), 1),
+    ((1, 9, 9, 2), (3, 3, 2, 3), (1, 1), "same", (2, 2), 1),
+    ((1, 9, 8, 2), (2, 3, 2, 2), (1, 1), "valid", (3, 2), 1),
+    ((2, 6, 6, 4), (3, 3, 2, 6), (1, 1), "same", (1, 1), 2),
+    ((1, 7, 7, 6), (3, 3, 2, 3), (2, 2), "valid", (1, 1), 3),
+    ((2, 4, 5, 3), (1, 1, 3, 5), (1, 1), "valid", (1, 1), 1),
+    ((1, 6, 6, 9), (3, 3, 9, 2), (1, 1), "same", (1, 1), 1),   # >= 8 channels: strided-copy im2col
+    ((1, 4, 4, 1), (4, 4, 1, 2), (3, 3), "same", (1, 1), 1),
+]
+
+
+@pytest.mark.parametrize("xs,ks,strides,padding,dilation,groups", CONV_CASES)
+def test_conv2d_forward_and_gradients(xs, ks, strides, padding, dilation, groups):
+    x, k = rand(*xs), rand(*ks)
+    out = ag.conv2d(x, k, strides, padding, dilation, groups)
+    np.testing.assert_allclose(out.data, ref_conv2d(x, k, strides, padding, dilation, groups), atol=1e-12)
+    ag.gradcheck(lambda a, b: ag.conv2d(a, b, strides, padding, dilation, groups), x, k)
+
+
+@pytest.mark.parametrize("xs,ks,strides,padding,dilation,groups", CONV_CASES[:7:3])
+def test_conv2d_second_order(xs, ks, strides, padding, dilation, groups):
+    x, k = rand(*xs), rand(*ks)
+    ag.gradcheck(lambda a, b: ag.conv2d(a, b, strides, padding, dilation, groups) ** 2, x, k, order=2)
+
+
+@settings(max_examples=15)
+@given(h=st.integers(1, 6), w=st.integers(1, 6), c=st.integers(1, 3), o=st.integers(1, 3),
+       kh=st.integers(1, 3), kw=st.integers(1, 3), s=st.integers(1, 3), d=st.integers(1, 2),
+       padding=st.sampled_from(["valid", "same"]))
+def test_conv2d_matches_reference_over_shapes(h, w, c, o, kh, kw, s, d, padding):
+    if padding == "valid" and ((kh - 1) * d + 1 > h or (kw - 1) * d + 1 > w):
+        with pytest.raises(ValueError, match="smaller than the"):
+            ag.conv2d(rand(1, h, w, c), rand(kh, kw, c, o), s, padding, d)
+        return
+    x, k = rand(2, h, w, c), rand(kh, kw, c, o)
+    np.testing.assert_allclose(ag.conv2d(x, k, s, padding, d).data, ref_conv2d(x, k, (s, s), padding, (d, d)),
+                               atol=1e-12)
+
+
+@pytest.mark.parametrize("padding", ["valid", "same", "causal"])
+@pytest.mark.parametrize("strides,dilation", [(1, 1), (2, 1), (1, 2)])
+def test_conv1d(padding, strides, dilation):
+    x, k = rand(2, 9, 3), rand(3, 3, 2)
+    out = ag.conv1d(x, k, strides, padding, dilation)
+    if padding == "causal":
+        xp = np.concatenate([np.zeros((2, 2 * dilation, 3)), x], axis=1)
+        ref = ref_conv2d(xp[:, None], k[None], (1, strides), "valid", (1, dilation))[:, 0]
+    else:
+        ref = ref_conv2d(x[:, None], k[None], (1, strides), padding, (1, dilation))[:, 0]
+    np.testing.assert_allclose(out.data, ref, atol=1e-12)
+    if padding == "causal":   # output t sees inputs up to t only
+        assert out.shape[1] == -(-9 // strides)
+        x2 = x.copy()
+        x2[:, 5:] += 1.0
+        np.testing.assert_allclose(ag.conv1d(x2, k, strides, padding, dilation).data[:, :-(-5 // strides)],
+                                   out.data[:, :-(-5 // strides)])
+    ag.gradcheck(lambda a, b: ag.conv1d(a, b, strides, padding, dilation), x, k)
+
+
+def test_conv1d_groups():
+    x, k = rand(2, 7, 4), rand(3, 2, 6)
+    ref = ref_conv2d(x[:, None], k[None], (1, 1), "same", (1, 1), 2)[:, 0]
+    np.testing.assert_allclose(ag.conv1d(x, k, padding="same", groups=2).data, ref, atol=1e-12)
+    ag.gradcheck(lambda a, b: ag.conv1d(a, b, padding="same", groups=2), x, k)
+
+
+@pytest.mark.parametrize("strides,padding,dilation", [(1, "same", 1), (2, "valid", 1), (1, "valid", 2)])
+def test_depthwise_conv2d(strides, padding, dilation):
+    x, k = rand(2, 7, 6, 3), rand(3, 3, 3, 2)
+    out = ag.depthwise_conv2d(x, k, strides, padding, dilation)
+    # reference: channel c convolved alone with its depth_multiplier filters, output channel c*dm + m
+    ref = np.concatenate([ref_conv2d(x[..., c:c + 1], k[:, :, c:c + 1], (strides,) * 2, padding, (dilation,) * 2)
+                          for c in range(3)], axis=-1)
+    np.testing.assert_allclose(out.data, ref, atol=1e-12)
+    ag.gradcheck(lambda a, b: ag.depthwise_conv2d(a, b, strides, padding, dilation), x, k)
+
+
+def test_separable_conv2d():
+    x, dk, pk = rand(2, 6, 6, 3), rand(3, 3, 3, 2), rand(1, 1, 6, 4)
+    out = ag.separable_conv2d(x, dk, pk, padding="same")
+    ref = ref_conv2d(ref_conv2d(x, dk.reshape(3, 3, 1, 6), padding="same", groups=3), pk)
+    np.testing.assert_allclose(out.data, ref, atol=1e-12)
+    ag.gradcheck(lambda a, b, c: ag.separable_conv2d(a, b, c, padding="same"), x, dk, pk)
+
+
+TRANSPOSE_CASES = [
+    # (input hw, kernel size, strides, padding, output_padding, expected output hw (Keras's formula))
+    ((3, 4), 3, 2, "same", None, (6, 8)),
+    ((3, 4), 3, 2, "valid", None, (7, 9)),
+    ((3, 3), 3, 2, "valid", 1, (8, 8)),
+    ((4, 3), 3, 2, "same", 1, (8, 6)),
+    ((3, 3), 2, 3, "valid", None, (9, 9)),
+    ((3, 2), 5, 1, "same", None, (3, 2)),
+]
+
+
+@pytest.mark.parametrize("hw,k,s,padding,out_pad,out_hw", TRANSPOSE_CASES)
+def test_conv2d_transpose(hw, k, s, padding, out_pad, out_hw):
+    x, kern = rand(2, *hw, 3), rand(k, k, 2, 3)
+    out = ag.conv2d_transpose(x, kern, strides=s, padding=padding, output_padding=out_pad)
+    assert out.shape == (2,) + out_hw + (2,)
+    np.testing.assert_allclose(out.data, ref_conv2d_transpose(x, kern, out_hw, (s, s), padding), atol=1e-12)
+    ag.gradcheck(lambda a, b: ag.conv2d_transpose(a, b, strides=s, padding=padding, output_padding=out_pad),
+                 x, kern)
+
+
+def test_conv2d_transpose_is_the_adjoint_of_conv2d():
+    # <conv2d(y, k), x> == <y, conv2d_transpose(x, k)> for every y, x
+    y, k = rand(2, 7, 8, 2), rand(3, 3, 2, 3)
+    x = rand(2, 4, 4, 3)
+    lhs = np.sum(ag.conv2d(y, k, 2, "same").data * x)
+    rhs = np.sum(y * ag.conv2d_transpose(x, k, output_shape=(7, 8), strides=2, padding="same").data)
+    np.testing.assert_allclose(lhs, rhs, rtol=1e-12)
+    ag.gradcheck(lambda a, b: ag.conv2d_transpose(a, b, (2, 7, 8, 2), 2, "same") ** 2, x, k, order=2)
+
+
+def test_conv1d_transpose():
+    x, k = rand(2, 4, 3), rand(3, 2, 3)
+    out = ag.conv1d_transpose(x, k, strides=2)
+    assert out.shape == (2, 9, 2)
+    ref = ref_conv2d_transpose(x[:, None], k[None], (1, 9), (1, 2), "valid")[:, 0]
+    np.testing.assert_allclose(out.data, ref, atol=1e-12)
+    ag.gradcheck(lambda a, b: ag.conv1d_transpose(a, b, strides=2, padding="same"), x, k)
+
+
+def test_conv_keeps_float32_and_frozen_inputs():
+    x = ag.tensor(rand(2, 5, 5, 3).astype(np.float32), requires_grad=True)
+    k = ag.tensor(rand(3, 3, 3, 4).astype(np.float32))          # frozen kernel: only dx is needed
+    y = ag.conv2d(x, k, padding="same")
+    assert y.dtype == np.float32
+    y.sum().backward()
+    assert x.grad.dtype == np.float32 and k.grad is None
+    kk = ag.tensor(k.data, requires_grad=True)                  # frozen input: only dk is needed
+    ag.conv2d(x.data, kk, strides=2).sum().backward()
+    assert kk.grad.dtype == np.float32 and kk.grad.shape == (3, 3, 3, 4)
+
+
+def test_conv_errors_name_the_argument():
+    x, k = np.ones((1, 5, 5, 3)), np.ones((3, 3, 3, 4))
+    with pytest.raises(ValueError, match="kernel shape .* expects 2 input channels"):
+        ag.conv2d(x, np.ones((3, 3, 2, 4)))
+    with pytest.raises(ValueError, match="padding must be one of"):
+        ag.conv2d(x, k, padding="full")
+    with pytest.raises(ValueError, match="strides must be positive"):
+        ag.conv2d(x, k, strides=0)
+    with pytest.raises(ValueError, match="x must be 4-d"):
+        ag.conv2d(np.ones((5, 5, 3)), k)
+    with pytest.raises(ValueError, match="divisible by groups=2"):
+        ag.conv2d(x, np.ones((3, 3, 1, 4)), groups=2)
+    with pytest.raises(ValueError, match="output_padding"):
+        ag.conv2d_transpose(x, np.ones((3, 3, 2, 3)), strides=2, output_padding=2)
+    with pytest.raises(ValueError, match="inconsistent"):
+        ag.conv2d_transpose(x, np.ones((3, 3, 2, 3)), output_shape=(20, 20), strides=2, padding="same")
+
+
+# -- pooling --------------------------------------------------------------------------------------
+POOL_CASES = [
+    ((2, 6, 6, 2), 2, None, "valid"),
+    ((2, 7, 7, 2), 2, None, "valid"),
+    ((2, 7, 7, 2), 2, None, "same"),
+    ((1, 8, 9, 3), 3, 2, "same"),
+    ((1, 8, 9, 1), (2, 3), (1, 2), "same"),
+    ((1, 6, 5, 2), 3, 1, "valid"),
+]
+
+
+@pytest.mark.parametrize("xs,pool,strides,padding", POOL_CASES)
+@pytest.mark.parametrize("kind", ["max", "avg"])
+def test_pool2d(xs, pool, strides, padding, kind):
+    x = rand(*xs)
+    fn = ag.max_pool2d if kind == "max" else ag.avg_pool2d
+    p = (pool, pool) if isinstance(pool, int) else pool
+    s = p if strides is None else ((strides, strides) if isinstance(strides, int) else strides)
+    np.testing.assert_allclose(fn(x, pool, strides, padding).data, ref_pool2d(x, p, s, padding, kind), atol=1e-12)
+    ag.gradcheck(lambda a: fn(a, pool, strides, padding), x)
+    ag.gradcheck(lambda a: fn(a, pool, strides, padding) ** 2, x, order=2)
+
+
+@pytest.mark.parametrize("kind", ["max", "avg"])
+@pytest.mark.parametrize("padding", ["valid", "same"])
+def test_pool1d(kind, padding):
+    x = rand(2, 9, 3)
+    fn = ag.max_pool1d if kind == "max" else ag.avg_pool1d
+    ref = ref_pool2d(x[:, None], (1, 3), (1, 2), padding, kind)[:, 0]
+    np.testing.assert_allclose(fn(x, 3, 2, padding).data, ref, atol=1e-12)
+    ag.gradcheck(lambda a: fn(a, 3, 2, padding), x)
+
+
+def test_max_pool_gradient_goes_to_the_first_maximum_as_in_tensorflow():
+    x = ag.tensor(np.array([[1.0, 1.0], [1.0, 1.0]]).reshape(1, 2, 2, 1), requires_grad=True)
+    ag.max_pool2d(x, 2).sum().backward()
+    np.testing.assert_array_equal(x.grad.data.ravel(), [1, 0, 0, 0])
+    # overlapping windows each route to their own first maximum
+    x = ag.tensor(np.array([[3.0, 3, 3], [3, 3, 3], [0, 0, 0]]).reshape(1, 3, 3, 1), requires_grad=True)
+    ag.max_pool2d(x, 2, 1).sum().backward()
+    np.testing.assert_array_equal(x.grad.data.ravel(), [1, 1, 0, 1, 1, 0, 0, 0, 0])
+
+
+def test_avg_pool_same_ignores_padding():
+    out = ag.avg_pool2d(np.ones((1, 3, 3, 1)), 2, padding="same")
+    np.testing.assert_array_equal(out.data, np.ones((1, 2, 2, 1)))
+
+
+@settings(max_examples=15)
+@given(h=st.integers(1, 7), w=st.integers(1, 7), p=st.integers(1, 3), s=st.integers(1, 3),
+       padding=st.sampled_from(["valid", "same"]), kind=st.sampled_from(["max", "avg"]))
+def test_pool2d_matches_reference_over_shapes(h, w, p, s, padding, kind):
+    fn = ag.max_pool2d if kind == "max" else ag.avg_pool2d
+    x = rand(2, h, w, 2)
+    if padding == "valid" and (p > h or p > w):
+        with pytest.raises(ValueError, match="smaller than the"):
+            fn(x, p, s, padding)
+        return
+    np.testing.assert_allclose(fn(x, p, s, padding).data, ref_pool2d(x, (p, p), (s, s), padding, kind), atol=1e-12)
+
+
+def test_pool_keeps_float32():
+    x = ag.tensor(rand(1, 4, 4, 2).astype(np.float32), requires_grad=True)
+    y = ag.max_pool2d(x, 2) + ag.avg_pool2d(x, 2, padding="same")
+    assert y.dtype == np.float32
+    y.sum().backward()
+    assert x.grad.dtype == np.float32
+
+
+# -- upsampling -----------------------------------------------------------------------------------
+
+
+def test_upsample2d_and_1d():
+    x = rand(2, 3, 4, 2)
+    out = ag.upsample2d(x, (2, 3))
+    np.testing.assert_array_equal(out.data, np.repeat(np.repeat(x, 2, axis=1), 3, axis=2))
+    ag.gradcheck(lambda a: ag.upsample2d(a, (2, 3)) ** 2, x, order=2)
+    x1 = rand(2, 3, 2)
+    np.testing.assert_array_equal(ag.upsample1d(x1, 3).data, np.repeat(x1, 3, axis=1))
+    ag.gradcheck(lambda a: ag.upsample1d(a, 3), x1)
+    with pytest.raises(ValueError, match="interpolation"):
+        ag.upsample2d(x, 2, interpolation="bilinear")
+
+
+# -- dropout --------------------------------------------------------------------------------------
+
+
+def test_dropout_zeroes_at_rate_and_scales_the_rest():
+    x = ag.tensor(np.ones((200, 100), np.float32), requires_grad=True)
+    y = ag.dropout(x, 0.3, np.random.default_rng(0))
+    assert y.dtype == np.float32
+    vals = np.unique(y.data)
+    np.testing.assert_allclose(vals, [0.0, 1 / 0.7], rtol=1e-6)
+    assert abs((y.data == 0).mean() - 0.3) < 0.02
+    y.sum().backward()
+    np.testing.assert_array_equal(x.grad.data, y.data)          # the gradient is the scaled mask
+    again = ag.dropout(x, 0.3, np.random.default_rng(0))
+    np.testing.assert_array_equal(again.data, y.data)           # the generator alone decides the mask
+
+
+def test_dropout_noise_shape_and_rate_zero():
+    x = np.ones((4, 5, 6))
+    y = ag.dropout(x, 0.5, np.random.default_rng(1), noise_shape=(None, 1, 6)).data
+    assert np.all(y == y[:, :1, :])                            # one draw shared along axis 1
+    assert 0 < (y == 0).mean() < 1
+    np.testing.assert_array_equal(ag.dropout(x, 0.0, np.random.default_rng(1)).data, x)
+    ag.gradcheck(lambda a: ag.dropout(a, 0.4, np.random.default_rng(3)), rand(3, 4))
+
+
+def test_dropout_errors():
+    with pytest.raises(ValueError, match="rate must be a number in"):
+        ag.dropout(np.ones(3), 1.0, np.random.default_rng(0))
+    with pytest.raises(TypeError, match="rng must be a numpy random Generator"):
+        ag.dropout(np.ones(3), 0.5, 0)
+    with pytest.raises(ValueError, match="noise_shape"):
+        ag.dropout(np.ones((3, 4)), 0.5, np.random.default_rng(0), noise_shape=(3, 2))
+
+
+# -- embedding ------------------------------------------------------------------------------------
+
+
+def test_embedding_lookup_and_accumulating_gradient():
+    params = ag.tensor(rand(5, 3), requires_grad=True)
+    ids = np.array([[0, 2, 2], [4, 2, 0]])
+    out = ag.embedding(params, ids)
+    np.testing.assert_array_equal(out.data, params.data[ids])
+    out.sum().backward()
+    np.testing.assert_array_equal(params.grad.data[:, 0], [2, 0, 3, 0, 1])   # repeated ids accumulate
+    ag.gradcheck(lambda p: ag.embedding(p, ids) ** 2, params.data, order=2)
+    np.testing.assert_array_equal(ag.embedding(params, ids.astype(np.float32)).data, out.data)
+
+
+def test_embedding_rejects_out_of_range_ids():
+    with pytest.raises(ValueError, match="id 5 is outside the vocabulary"):
+        ag.embedding(np.ones((5, 2)), [1, 5])
+    with pytest.raises(ValueError, match="id -1"):
+        ag.embedding(np.ones((5, 2)), [-1])
+
+
+# -- cross-entropies ------------------------------------------------------------------------------
+
+
+def test_softmax_cross_entropy_values_and_exact_gradient():
+    logits, labels = rand(6, 5) * 3, RNG.dirichlet(np.ones(5), 6)
+    x = ag.tensor(logits, requires_grad=True)
+    loss = ag.softmax_cross_entropy(x, labels)
+    np.testing.assert_allclose(loss.data, ref_softmax_ce(logits, labels), rtol=1e-12)
+    loss.sum().backward()
+    sm = np.exp(logits) / np.exp(logits).sum(-1, keepdims=True)
+    np.testing.assert_allclose(x.grad.data, sm - labels, atol=1e-12)
+    ag.gradcheck(lambda a, b: ag.softmax_cross_entropy(a, b), logits, labels * 1.7)   # also unnormalised labels
+    ag.gradcheck(lambda a, b: ag.softmax_cross_entropy(a, b), logits, labels, order=2)
+    # another class axis
+    np.testing.assert_allclose(ag.softmax_cross_entropy(logits.T, labels.T, axis=0).data, loss.data, rtol=1e-12)
+
+
+def test_sparse_softmax_cross_entropy():
+    logits, ids = rand(6, 5), RNG.integers(0, 5, 6)
+    x = ag.tensor(logits, requires_grad=True)
+    loss = ag.sparse_softmax_cross_entropy(x, ids)
+    np.testing.assert_allclose(loss.data, ref_softmax_ce(logits, np.eye(5)[ids]), rtol=1e-12)
+    loss.sum().backward()
+    sm = np.exp(logits) / np.exp(logits).sum(-1, keepdims=True)
+    np.testing.assert_allclose(x.grad.data, sm - np.eye(5)[ids], atol=1e-12)
+    ag.gradcheck(lambda a: ag.sparse_softmax_cross_entropy(a, ids), logits, order=2)
+    with pytest.raises(ValueError, match="label 5 is outside the 5 classes"):
+        ag.sparse_softmax_cross_entropy(logits, np.full(6, 5))
+    with pytest.raises(ValueError, match="labels must have the logits' shape"):
+        ag.sparse_softmax_cross_entropy(logits, ids[:, None])
+
+
+def test_sigmoid_cross_entropy():
+    logits, labels = rand(4, 3) * 3, RNG.random((4, 3))
+    x = ag.tensor(logits, requires_grad=True)
+    loss = ag.sigmoid_cross_entropy(x, labels)
+    p = 1 / (1 + np.exp(-logits))
+    np.testing.assert_allclose(loss.data, -labels * np.log(p) - (1 - labels) * np.log(1 - p), rtol=1e-10)
+    loss.sum().backward()
+    np.testing.assert_allclose(x.grad.data, p - labels, atol=1e-12)
+    ag.gradcheck(lambda a, b: ag.sigmoid_cross_entropy(a, b), logits, labels, order=2)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_cross_entropies_finite_for_huge_logits(dtype):
+    logits = np.array([[1e4, -1e4, 0.0], [-1e4, -1e4, 1e4]], dtype)
+    onehot = np.array([[0, 1, 0], [1, 0, 0]], dtype)
+    for fn, lab in ((ag.softmax_cross_entropy, onehot), (ag.sparse_softmax_cross_entropy, np.array([1, 0])),
+                    (ag.sigmoid_cross_entropy, onehot)):
+        x = ag.tensor(logits, requires_grad=True)
+        loss = fn(x, lab)
+        loss.sum().backward()
+        assert loss.dtype == dtype and x.grad.dtype == dtype
+        assert np.all(np.isfinite(loss.data)) and np.all(np.isfinite(x.grad.data))
+    np.testing.assert_allclose(ag.softmax_cross_entropy(logits, onehot).data, [2e4, 2e4], rtol=1e-6)
+    x = ag.tensor(logits, requires_grad=True)
+    ag.softmax_cross_entropy(x, onehot).sum().backward()
+    np.testing.assert_allclose(x.grad.data, [[1, -1, 0], [-1, 0, 1]], atol=1e-6)   # softmax - labels
+    np.testing.assert_allclose(ag.sigmoid_cross_entropy(np.array([1e4, -1e4], dtype), np.zeros(2, dtype)).data,
+                               [1e4, 0.0])
+
+
+def test_cross_entropy_shape_errors():
+    with pytest.raises(ValueError, match="same shape"):
+        ag.softmax_cross_entropy(np.ones((2, 3)), np.ones((2, 4)))
+    with pytest.raises(ValueError, match="same shape"):
+        ag.sigmoid_cross_entropy(np.ones((2, 3)), np.ones((3,)))
