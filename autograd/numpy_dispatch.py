@@ -27,14 +27,10 @@ UFUNCS = {
     np.greater: O.greater, np.greater_equal: O.greater_equal, np.isfinite: O.isfinite, np.isnan: O.isnan,
     np.isinf: O.isinf, np.logical_and: O.logical_and, np.logical_or: O.logical_or,
     np.logical_not: O.logical_not, np.floor: O.floor, np.ceil: O.ceil,
+    np.floor_divide: O.floor_divide, np.remainder: O.mod, np.rint: O.round,
 }
 
 REDUCE = {np.add: O.sum, np.multiply: O.prod, np.maximum: O.max, np.minimum: O.min}
-
-
-def _kw(kwargs, *allowed):
-    extra = set(kwargs) - set(allowed)
-    return extra
 
 
 FUNCTIONS = {
@@ -46,15 +42,19 @@ FUNCTIONS = {
     np.pad: O.pad, np.repeat: O.repeat, np.tile: O.tile, np.flip: O.flip, np.take: O.take,
     np.where: O.where, np.clip: O.clip, np.dot: O.dot, np.matmul: O.matmul, np.tensordot: O.tensordot,
     np.outer: O.outer, np.inner: O.inner, np.abs: O.abs, np.linalg.norm: O.norm, np.all: O.all, np.any: O.any,
+    np.einsum: O.einsum, np.round: O.round, np.around: O.round, np.ravel: O.flatten,
+    np.atleast_1d: lambda x: x if O.raw(x).ndim >= 1 else O.reshape(x, (1,)),
 }
 
-# Functions whose results carry no gradient by nature (shapes, comparisons, indices): they run on data.
+# Functions whose results carry no gradient by nature (shapes, comparisons, indices, predicates): they
+# run on the plain arrays and return what numpy returns.
 PASSTHROUGH = {
     np.shape, np.ndim, np.size, np.allclose, np.isclose, np.array_equal, np.array_equiv, np.argsort,
-    np.count_nonzero, np.nonzero, np.result_type, np.sort, np.unique, np.round, np.around, np.copyto,
-    np.may_share_memory, np.shares_memory, np.iscomplexobj, np.isrealobj, np.atleast_1d, np.zeros_like,
-    np.ones_like, np.empty_like, np.full_like, np.searchsorted, np.histogram, np.percentile, np.median,
-    np.testing.assert_allclose, np.testing.assert_array_equal,
+    np.count_nonzero, np.nonzero, np.argwhere, np.flatnonzero, np.result_type, np.copyto, np.may_share_memory,
+    np.shares_memory, np.iscomplexobj, np.isrealobj, np.zeros_like, np.ones_like, np.empty_like, np.full_like,
+    np.searchsorted, np.array2string, np.array_repr, np.array_str, np.save, np.savez, np.savez_compressed,
+    np.testing.assert_allclose, np.testing.assert_array_equal, np.testing.assert_array_almost_equal,
+    np.testing.assert_equal,
 }
 
 

@@ -16,7 +16,10 @@ import traceback
 import numpy as np
 
 from .modes import STATE
-from .tensor import Tensor, make_leaf, make_node
+from .tensor import Tensor, make_leaf, next_seq
+
+_new = object.__new__
+_ndarray = np.ndarray
 
 #: every primitive by name (user primitives included), for error messages and introspection
 REGISTRY = {}
@@ -30,13 +33,17 @@ class Primitive:
         name: the op's name in error messages (defaults to ``fun.__name__``).
     """
 
-    __slots__ = ("fun", "name", "vjps", "vjp_argnum", "__weakref__")
+    __slots__ = ("fun", "name", "vjps", "vjp_argnum", "freed", "__weakref__")
 
     def __init__(self, fun, name=None):
+        if not callable(fun):
+            raise TypeError(f"primitive(fun): expected a callable numpy function, received {fun!r}")
         self.fun = fun
         self.name = name or getattr(fun, "__name__", "primitive")
         self.vjps = {}
         self.vjp_argnum = None
+        #: what a node's ``_ctx`` becomes once backward has freed it (names the op in the error)
+        self.freed = Freed(self.name)
         REGISTRY.setdefault(self.name, self)
 
     def __call__(self, *args, **kwargs):
@@ -58,8 +65,20 @@ class Primitive:
             f"define one with ag.defvjp({self.name}, ...) or stop gradients with .detach()")
 
 
+class Freed:
+    """Stands in a node's ``_ctx`` after backward freed what the op saved."""
+
+    __slots__ = ("name",)
+
+    def __init__(self, name):
+        self.name = name
+
+
 def apply(prim, args, kwargs):
-    """Run a primitive on raw data and record it when any input requires grad (general path)."""
+    """Run a primitive on raw data and record it when any input requires grad (general path).
+
+    ``args`` is a tuple (Tensors and plain values), ``kwargs`` a dict (or None) of non-Tensor options.
+    """
     record = False
     raw = []
     for a in args:
@@ -69,14 +88,20 @@ def apply(prim, args, kwargs):
                 record = True
         else:
             raw.append(a)
-    out = prim.fun(*raw, **kwargs)
-    if not isinstance(out, np.ndarray):
+    out = prim.fun(*raw, **kwargs) if kwargs else prim.fun(*raw)
+    if type(out) is not _ndarray:
         out = np.asarray(out)
+    t = _new(Tensor)
+    t.data = out
+    t.grad = None
+    t._version = 0
     if record and STATE.grad_enabled:
-        versions = tuple(a._version if isinstance(a, Tensor) else 0 for a in args)
-        t = make_node(out, (prim, args, kwargs, versions))
+        t.requires_grad = True
+        t._ctx = (prim, tuple(args), kwargs or None,
+                  tuple([a._version if isinstance(a, Tensor) else 0 for a in args]), next_seq())
     else:
-        t = make_leaf(out)
+        t.requires_grad = False
+        t._ctx = None
     if STATE.anomaly:
         check_forward(prim, t)
     return t

@@ -10,11 +10,17 @@ Example:
     >>> x.grad
     Tensor([2., 4.])
 """
+import itertools
+
 import numpy as np
 
 from .modes import STATE
 
 _new = object.__new__
+
+#: creation counter of recorded nodes: an op's output always gets a larger number than its inputs,
+#: so the backward pass visits nodes in decreasing order without sorting the graph first.
+next_seq = itertools.count().__next__
 
 
 def _is_float_dtype(dtype):
@@ -203,12 +209,15 @@ def make_leaf(data):
 
 
 def make_node(data, ctx):
-    """Wrap an ndarray produced by a recorded op (internal, hot path)."""
+    """Wrap an ndarray produced by a recorded op (internal).
+
+    ``ctx`` is ``(primitive, args, kwargs, versions)``; the node's creation number is appended here.
+    """
     t = _new(Tensor)
     t.data = data
     t.requires_grad = True
     t.grad = None
-    t._ctx = ctx
+    t._ctx = (ctx[0], ctx[1], ctx[2], ctx[3], next_seq()) if len(ctx) == 4 else ctx
     t._version = 0
     return t
 

@@ -64,22 +64,42 @@ negative = unary_op(np.negative, "negative", lambda g, ans, x: negative(g), "Ele
 positive = unary_op(np.positive, "positive", lambda g, ans, x: g, "Elementwise +x.")
 
 
-def _max_mask(a, b, ad, bd):
+def _max_mask(ad, bd, dtype):
     # NOTE: at ties (a == b) each side gets half the gradient, so the two halves sum to the whole.
-    m = (ad > bd).astype(np.result_type(ad, bd, np.float32)) + 0.5 * (ad == bd)
+    m = (ad > bd).astype(dtype)
+    tie = ad == bd
+    if tie.any():
+        m += 0.5 * tie
     return m
 
 
 maximum = binary_op(
     np.maximum, "maximum",
-    lambda g, ans, a, b: multiply(g, _max_mask(a, b, raw(a), raw(b))),
-    lambda g, ans, a, b: multiply(g, _max_mask(b, a, raw(b), raw(a))),
+    lambda g, ans, a, b: multiply(g, _max_mask(raw(a), raw(b), g.dtype)),
+    lambda g, ans, a, b: multiply(g, _max_mask(raw(b), raw(a), g.dtype)),
     "Elementwise maximum; ties split the gradient in half.")
 minimum = binary_op(
     np.minimum, "minimum",
-    lambda g, ans, a, b: multiply(g, _max_mask(b, a, raw(b), raw(a))),
-    lambda g, ans, a, b: multiply(g, _max_mask(a, b, raw(a), raw(b))),
+    lambda g, ans, a, b: multiply(g, _max_mask(raw(b), raw(a), g.dtype)),
+    lambda g, ans, a, b: multiply(g, _max_mask(raw(a), raw(b), g.dtype)),
     "Elementwise minimum; ties split the gradient in half.")
+
+
+def _floor_divide_np(a, b):
+    return np.floor_divide(a, b)
+
+
+floor_divide = binary_op(_floor_divide_np, "floor_divide", lambda g, ans, a, b: None, lambda g, ans, a, b: None,
+                         "Elementwise a // b (piecewise constant: no gradient flows).")
+
+
+def _mod_vjp_b(g, ans, a, b):
+    return negative(multiply(g, np.floor_divide(raw(a), raw(b))))
+
+
+mod = binary_op(np.remainder, "mod", lambda g, ans, a, b: g, _mod_vjp_b,
+                "Elementwise a % b with Python's sign convention (gradient 1 for a, -floor(a / b) for b).")
+remainder = mod
 
 # -- exp / log family ---------------------------------------------------------------------------
 exp = unary_op(np.exp, "exp", lambda g, ans, x: multiply(g, ans), "Elementwise e**x.")
@@ -116,14 +136,21 @@ arctan = unary_op(np.arctan, "arctan", lambda g, ans, x: divide(g, add(square(x)
 # -- activations --------------------------------------------------------------------------------
 
 
+_EXP_LIMIT = {np.dtype(np.float16): 11.0, np.dtype(np.float32): 88.0}
+
+
 def _sigmoid_np(x):
-    # NOTE: 1 / (1 + exp(-x)) overflows exp for x << 0 (a warning, and inf); split by sign instead.
-    out = np.empty_like(x, dtype=np.result_type(x, np.float32))
-    pos = x >= 0
-    np.divide(1.0, 1.0 + np.exp(-x, where=pos, out=np.zeros_like(out)), out=out, where=pos)
-    ez = np.exp(x, where=~pos, out=np.zeros_like(out))
-    np.divide(ez, 1.0 + ez, out=out, where=~pos)
-    return out
+    # NOTE: 1 / (1 + e**-x) with the exponent clipped so e**-x cannot overflow (no warning, no inf): below
+    # the clip (x < -88 in float32, -709 in float64) the true value is under the dtype's smallest normal
+    # number anyway. Four in-place ufunc calls, the cheapest exact form found for small arrays.
+    if x.dtype.kind != "f":
+        x = x.astype(np.float64)
+    t = np.empty(x.shape, x.dtype)
+    np.negative(x, out=t)
+    np.minimum(t, _EXP_LIMIT.get(x.dtype, 709.0), out=t)
+    np.exp(t, out=t)
+    t += 1.0
+    return np.reciprocal(t, out=t)
 
 
 sigmoid = unary_op(_sigmoid_np, "sigmoid", lambda g, ans, x: multiply(g, multiply(ans, subtract(1.0, ans))),

@@ -1,4 +1,4 @@
-"""Products: matmul (batched, vector cases), dot, tensordot, outer.
+"""Products: matmul (batched, vector cases), dot, tensordot, outer, inner, einsum.
 
 Example:
     >>> a = ag.tensor(np.ones((5, 2, 3)), requires_grad=True)
@@ -6,11 +6,14 @@ Example:
     >>> (a @ b).shape          # b broadcasts over the batch; its gradient is summed back
     (5, 2, 4)
 """
+import string
+
 import numpy as np
 
-
+from ..primitive import Primitive, apply, defvjp_argnum
+from ..tensor import Tensor, make_leaf
 from ._make import binary_op, raw
-from .shape import expand_dims, reshape, swapaxes, transpose
+from .shape import broadcast_to, expand_dims, reshape, swapaxes, transpose
 
 
 def _matmul_vjp_a(g, ans, a, b):
@@ -29,6 +32,9 @@ def _matmul_vjp_a(g, ans, a, b):
 def _matmul_vjp_b(g, ans, a, b):
     ad, bd = raw(a), raw(b)
     if ad.ndim == 1:
+        if bd.ndim == 1:
+            # (k,) @ (k,) -> (): gb = g * a
+            return g * a
         # (k,) @ (..., k, m): gb = a[:, None] * g[..., None, :]
         return expand_dims(a, -1) * expand_dims(g, -2)
     if bd.ndim == 1:
@@ -98,4 +104,171 @@ def inner(a, b):
     return tensordot(a, b, axes=([-1], [-1]))
 
 
+# -- einsum ---------------------------------------------------------------------------------------
+_LETTERS = string.ascii_letters
 
+
+def _parse_einsum(subscripts, shapes):
+    """Normalize an einsum spec to explicit form without ellipsis: (input letter strings, output string).
+
+    Implicit mode (no ``->``) gives the output letters that appear once, in alphabetical order (after the
+    broadcast ``...`` axes), as numpy does.
+    """
+    if not isinstance(subscripts, str):
+        raise TypeError(f"einsum(subscripts): expected a string such as 'ij,jk->ik', received {subscripts!r}")
+    spec = subscripts.replace(" ", "")
+    if "->" in spec:
+        lhs, out = spec.split("->", 1)
+        explicit = True
+    else:
+        lhs, out, explicit = spec, "", False
+    ins = lhs.split(",")
+    if len(ins) != len(shapes):
+        raise ValueError(f"einsum: the subscripts {subscripts!r} name {len(ins)} operands, but {len(shapes)} "
+                         f"were given")
+    for part in ins + [out]:
+        rest = part.replace("...", "")
+        if "." in rest or any(c not in _LETTERS for c in rest):
+            raise ValueError(f"einsum: invalid subscripts {subscripts!r} (letters, ',' '->' and '...' only)")
+    used = set(lhs.replace("...", "").replace(",", "")) | set(out.replace("...", ""))
+    free = [c for c in _LETTERS if c not in used]
+    n_ell = 0
+    for part, shape in zip(ins, shapes):
+        if "..." in part:
+            n_ell = max(n_ell, len(shape) - (len(part) - 3))
+    ell = "".join(free[:n_ell])
+    norm = []
+    for k, (part, shape) in enumerate(zip(ins, shapes)):
+        if "..." in part:
+            n = len(shape) - (len(part) - 3)
+            if n < 0:
+                raise ValueError(f"einsum: operand {k} has {len(shape)} axes, fewer than its subscripts "
+                                 f"{part!r} name")
+            part = part.replace("...", ell[n_ell - n:] if n else "")
+        if len(part) != len(shape):
+            raise ValueError(f"einsum: operand {k} has shape {shape} ({len(shape)} axes) but its subscripts "
+                             f"{part!r} name {len(part)}")
+        norm.append(part)
+    if explicit:
+        if n_ell and "..." not in out:
+            raise ValueError(f"einsum: the operands of {subscripts!r} have {n_ell} broadcast axes ('...') but the "
+                             f"output does not name '...'; add it to the output (as numpy requires)")
+        out = out.replace("...", ell)
+    else:
+        counts = {}
+        for part in norm:
+            for c in part:
+                counts[c] = counts.get(c, 0) + 1
+        out = ell + "".join(sorted(c for c, n in counts.items() if n == 1 and c not in ell))
+    for c in out:
+        if out.count(c) > 1:
+            raise ValueError(f"einsum: output subscript {c!r} repeated in {subscripts!r}")
+        if not any(c in part for part in norm):
+            raise ValueError(f"einsum: output subscript {c!r} does not appear in any operand of {subscripts!r}")
+    return norm, out
+
+
+def _einsum_np(*operands, spec):
+    return np.einsum(spec, *operands)
+
+
+_einsum_prim = Primitive(_einsum_np, "einsum")
+
+
+def _letter_sizes(ins, args):
+    sizes = {}
+    for part, a in zip(ins, args):
+        for c, n in zip(part, raw(a).shape):
+            if n != 1 or c not in sizes:
+                sizes[c] = n
+    return sizes
+
+
+def _einsum_vjp(k, g, ans, args, kwargs):
+    # NOTE: the gradient for operand k is another einsum: the output cotangent contracted with every other
+    # operand onto operand k's letters. Letters of operand k found nowhere else were summed in the forward
+    # pass, so the gradient is broadcast along them; a letter repeated within operand k (a diagonal,
+    # 'ii->i') is written back onto the diagonal through identity matrices.
+    spec = kwargs["spec"]
+    lhs, out = spec.split("->")
+    ins = lhs.split(",")
+    target = ins[k]
+    sizes = _letter_sizes(ins, args)
+    others = [(p, a) for j, (p, a) in enumerate(zip(ins, args)) if j != k]
+    avail = set(out).union(*[set(p) for p, _ in others]) if others else set(out)
+    uniq = "".join(dict.fromkeys(target))
+    keep = "".join(c for c in uniq if c in avail)
+    sub = ",".join([out] + [p for p, _ in others]) + "->" + keep
+    h = einsum(sub, g, *[a for _, a in others])
+    if keep != uniq:
+        shape = tuple(sizes[c] if c in keep else 1 for c in uniq)
+        h = reshape(h, shape) if h.shape != shape else h
+        h = broadcast_to(h, tuple(sizes[c] for c in uniq))
+    if uniq == target:
+        return h
+    fresh = iter(c for c in _LETTERS if c not in lhs)
+    renamed, eyes, seen = "", [], set()
+    for c in target:
+        if c in seen:
+            d = next(fresh)
+            eyes.append((c + d, make_leaf(np.eye(sizes[c], dtype=raw(g).dtype))))
+            renamed += d
+        else:
+            seen.add(c)
+            renamed += c
+    sub = ",".join([uniq] + [s for s, _ in eyes]) + "->" + renamed
+    return einsum(sub, h, *[e for _, e in eyes])
+
+
+defvjp_argnum(_einsum_prim, _einsum_vjp)
+
+
+def _sublist_letters(sub):
+    try:
+        return "".join("..." if s is Ellipsis else _LETTERS[int(s)] for s in sub)
+    except (IndexError, TypeError, ValueError):
+        raise ValueError(f"einsum: sublist {sub!r} must hold integers in [0, 52) or Ellipsis") from None
+
+
+def einsum(subscripts, *operands, optimize=False):
+    """Einstein summation as ``np.einsum``: ``einsum('ij,jk->ik', a, b)``; implicit mode ('ij,jk'),
+    ellipsis ('...ij,...jk->...ik'), repeated letters (traces, diagonals) and numpy's interleaved form
+    ``einsum(a, [0, 1], b, [1, 2], [0, 2])`` work, with a gradient for every operand.
+
+    Example:
+        >>> a, b = ag.tensor(np.ones((2, 3))), ag.tensor(np.ones((3, 4)))
+        >>> ag.einsum('ij,jk->ik', a, b).shape
+        (2, 4)
+    """
+    if not isinstance(subscripts, str):
+        items = (subscripts,) + operands
+        ops, subs = list(items[0::2]), list(items[1::2])
+        out = None
+        if len(items) % 2 == 1:
+            out = ops.pop()
+            subs_out = _sublist_letters(out)
+        subscripts = ",".join(_sublist_letters(s) for s in subs) + ("->" + subs_out if out is not None else "")
+        operands = tuple(ops)
+    if not operands:
+        raise ValueError("einsum: expected at least one operand")
+    shapes = [raw(o).shape for o in operands]
+    ins, out = _parse_einsum(subscripts, shapes)
+    spec = ",".join(ins) + "->" + out
+    if optimize and len(operands) > 2:
+        # NOTE: contract pairwise in numpy's chosen order, so each step (and its gradient) stays cheap.
+        path = np.einsum_path(spec, *[raw(o) for o in operands], optimize=optimize)[0][1:]
+        parts, ops = list(ins), list(operands)
+        for pair in path:
+            pair = sorted(pair, reverse=True)
+            picked = [(parts.pop(i), ops.pop(i)) for i in pair]
+            rest = "".join(parts) + out
+            letters = "".join(dict.fromkeys(c for p, _ in picked for c in p if c in rest))
+            res = einsum(",".join(p for p, _ in picked) + "->" + letters, *[o for _, o in picked])
+            parts.append(letters)
+            ops.append(res)
+        return einsum(",".join(parts) + "->" + out, *ops)
+    operands = tuple(o if isinstance(o, Tensor) else np.asarray(o) for o in operands)
+    try:
+        return apply(_einsum_prim, operands, {"spec": spec})
+    except ValueError as e:
+        raise ValueError(f"einsum {subscripts!r} on shapes {shapes}: {e}") from None

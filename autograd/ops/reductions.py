@@ -239,10 +239,38 @@ def log_softmax(x, axis=-1):
     return apply(_log_softmax_prim, (x,), {"axis": axis})
 
 
+def _norm2_np(x, axis=None, keepdims=False):
+    return np.sqrt(np.sum(x * x, axis=axis, keepdims=keepdims))
+
+
+def _norm2_vjp(g, ans, x, axis=None, keepdims=False):
+    # NOTE: d|x|/dx = x / |x|, taken as 0 where |x| = 0 (a subgradient) rather than the NaN of 0 / 0.
+    xd = raw(x)
+    gb = _restore(g, xd.shape, axis, keepdims)
+    nb = _restore(ans, xd.shape, axis, keepdims)
+    pos = nb.data > 0
+    if pos.all():
+        return multiply(divide(gb, nb), x)
+    safe = where(pos, nb, make_leaf(np.ones((), nb.dtype)))
+    return where(pos, multiply(divide(gb, safe), x), make_leaf(np.zeros((), xd.dtype)))
+
+
+_norm2_prim = Primitive(_norm2_np, "norm")
+defvjp(_norm2_prim, _norm2_vjp)
+
+
 def norm(x, ord=None, axis=None, keepdims=False):
-    """Euclidean (ord None or 2) or ord-1 norm over ``axis``."""
+    """Euclidean (ord None, 2 or 'fro') or ord-1 norm over ``axis`` (all axes when None); the gradient
+    of the Euclidean norm at 0 is 0.
+
+    Example:
+        >>> ag.norm(ag.tensor([3.0, 4.0]))
+        Tensor(5.)
+    """
+    xd = raw(x)
+    axis = _axes(axis, xd.ndim) if axis is not None else None
     if ord in (None, 2, "fro"):
-        return sqrt(sum(square(x), axis=axis, keepdims=keepdims))
+        return apply(_norm2_prim, (x,), {"axis": axis, "keepdims": keepdims})
     if ord == 1:
         from .elementwise import abs as _abs
         return sum(_abs(x), axis=axis, keepdims=keepdims)
