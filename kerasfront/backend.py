@@ -720,7 +720,7 @@ def binary_crossentropy(target, output, from_logits=False):
     target = ag.astype(_t(target), output.dtype) if _t(target).dtype != output.dtype else _t(target)
     output, from_logits = _get_logits(output, from_logits, "sigmoid", "binary_crossentropy")
     if from_logits:
-        if _has_fused("sigmoid_cross_entropy"):
+        if _has_fused("sigmoid_cross_entropy") and target.shape == output.shape:
             return ag.sigmoid_cross_entropy(output, target)
         return _sigmoid_xent_logits(target, output)
     eps = _eps_like(output)
@@ -746,7 +746,7 @@ def categorical_crossentropy(target, output, from_logits=False, axis=-1):
                          f"shape {output.shape}")
     output, from_logits = _get_logits(output, from_logits, "softmax", "categorical_crossentropy")
     if from_logits:
-        if _has_fused("softmax_cross_entropy"):
+        if _has_fused("softmax_cross_entropy") and target.shape == output.shape:
             return ag.softmax_cross_entropy(output, target, axis=axis)
         return ag.negative(ag.sum(ag.multiply(target, ag.log_softmax(output, axis=axis)), axis=axis))
     output = ag.divide(output, ag.sum(output, axis=axis, keepdims=True))
@@ -798,7 +798,7 @@ def sparse_categorical_crossentropy(target, output, from_logits=False, axis=-1, 
         raise ValueError(f"sparse_categorical_crossentropy: received a label value of {bad} which is outside the "
                          f"valid range of [0, {num_classes})")
     if _has_fused("sparse_softmax_cross_entropy"):
-        res = ag.sparse_softmax_cross_entropy(output, labels)
+        res = ag.sparse_softmax_cross_entropy(output, labels, axis=-1)
     else:
         onehot = np.zeros(output.shape, dtype=output.dtype)
         np.put_along_axis(onehot, labels[..., None], 1, axis=-1)

@@ -1,0 +1,72 @@
+"""``kerasfront.optimizers``: SGD, Adam, AdamW, RMSprop, Adagrad, Adadelta, Adamax, Nadam and schedules.
+
+Names resolve as in tf.keras: ``get("adam")`` gives ``Adam()`` with defaults, a config dict rebuilds an
+instance, an instance is returned as is. tf.keras's HDF5 files name the class ``"Custom>Adam"``; that
+resolves to ``Adam`` too.
+
+Example:
+    >>> opt = kerasfront.optimizers.get("rmsprop")
+    >>> kerasfront.optimizers.serialize(opt)["class_name"]
+    'RMSprop'
+"""
+from ..serialization import deserialize_keras_object, serialize_keras_object
+from . import schedules
+from .adadelta import Adadelta
+from .adagrad import Adagrad
+from .adam import Adam, AdamW
+from .adamax import Adamax
+from .base import Optimizer
+from .nadam import Nadam
+from .rmsprop import RMSprop
+from .sgd import SGD
+
+__all__ = ["Optimizer", "SGD", "Adam", "AdamW", "RMSprop", "Adagrad", "Adadelta", "Adamax", "Nadam", "schedules",
+           "get", "serialize", "deserialize"]
+
+_CLASSES = (SGD, Adam, AdamW, RMSprop, Adagrad, Adadelta, Adamax, Nadam)
+_BUILTINS = {c.__name__: c for c in _CLASSES}
+_BUILTINS.update({c.__name__.lower(): c for c in _CLASSES})
+_BUILTINS["Optimizer"] = Optimizer
+
+
+def serialize(optimizer):
+    """``{"class_name": "Adam", "config": {...}}`` with tf.keras's config keys.
+
+    Example:
+        >>> serialize(SGD())["config"]["momentum"]
+        0.0
+    """
+    if not isinstance(optimizer, Optimizer):
+        raise TypeError(f"optimizers.serialize: expected an Optimizer, received {type(optimizer).__name__}")
+    return serialize_keras_object(optimizer)
+
+
+def deserialize(config, custom_objects=None):
+    """An optimizer from a config dict or a name (case-insensitive for the built-ins)."""
+    if isinstance(config, str):
+        config = {"class_name": config, "config": {}}
+    if isinstance(config, dict) and isinstance(config.get("class_name"), str):
+        name = config["class_name"]
+        short = name.split(">", 1)[-1]
+        if short.lower() in _BUILTINS and name not in (custom_objects or {}):
+            config = dict(config, class_name=_BUILTINS[short.lower()].__name__)
+    obj = deserialize_keras_object(config, module_objects=_BUILTINS, custom_objects=custom_objects,
+                                   printable_module_name="optimizer")
+    if isinstance(obj, type):
+        obj = obj()
+    return obj
+
+
+def get(identifier, **kwargs):
+    """An optimizer from a name (``'adam'``), a config dict or an instance (returned as is).
+
+    Example:
+        >>> get("sgd").get_config()["learning_rate"]
+        0.009999999776482582
+    """
+    if isinstance(identifier, Optimizer):
+        return identifier
+    if isinstance(identifier, (dict, str)):
+        return deserialize(identifier)
+    raise ValueError(f"optimizers.get: could not interpret optimizer identifier {identifier!r} "
+                     f"(expected a name such as 'adam', a config dict or an Optimizer instance)")

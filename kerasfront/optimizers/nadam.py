@@ -1,0 +1,79 @@
+"""Nadam (Adam with Nesterov momentum), as tf.keras 2.11+.
+
+With the momentum schedule ``u_t = beta_1 (1 - 0.5 * 0.96^t)`` and its running product ``P_t = u_1 ... u_t``:
+``m += (g - m)(1 - beta_1)``; ``v += (g^2 - v)(1 - beta_2)``;
+``m_hat = u_{t+1} m / (1 - P_{t+1}) + (1 - u_t) g / (1 - P_t)``; ``v_hat = v / (1 - beta_2^t)``;
+``w -= lr * m_hat / (sqrt(v_hat) + epsilon)``. Slots per variable: ``m`` then ``v``.
+
+Example:
+    >>> opt = Nadam(learning_rate=0.01)
+"""
+import numpy as np
+
+from autograd import inplace
+
+from .adam import _check_betas
+from .base import Optimizer
+
+__all__ = ["Nadam"]
+
+
+class Nadam(Optimizer):
+    """Adam with Nesterov momentum (Dozat, 2015).
+
+    Args:
+        learning_rate: float or LearningRateSchedule (default 0.001).
+        beta_1, beta_2: decay rates (0.9, 0.999).
+        epsilon: added to the denominator (1e-7).
+    """
+
+    def __init__(self, learning_rate=0.001, beta_1=0.9, beta_2=0.999, epsilon=1e-07, weight_decay=None,
+                 clipnorm=None, clipvalue=None, global_clipnorm=None, use_ema=False, ema_momentum=0.99,
+                 ema_overwrite_frequency=None, jit_compile=True, name="Nadam", **kwargs):
+        super().__init__(name=name, weight_decay=weight_decay, clipnorm=clipnorm, clipvalue=clipvalue,
+                         global_clipnorm=global_clipnorm, use_ema=use_ema, ema_momentum=ema_momentum,
+                         ema_overwrite_frequency=ema_overwrite_frequency, jit_compile=jit_compile, **kwargs)
+        _check_betas("Nadam", beta_1, beta_2, epsilon)
+        self._learning_rate = self._build_learning_rate(learning_rate)
+        self.beta_1 = beta_1
+        self.beta_2 = beta_2
+        self.epsilon = epsilon
+        self._u_product = np.float32(1.0)
+        self._u_product_step = 0
+
+    def build(self, var_list):
+        super().build(var_list)
+        if self._built:
+            return
+        self._momentums = []
+        self._velocities = []
+        for v in var_list:
+            self._momentums.append(self.add_variable_from_reference(v, "m"))
+            self._velocities.append(self.add_variable_from_reference(v, "v"))
+        self._dtype = np.dtype(var_list[0].dtype) if var_list else np.dtype(np.float32)
+        self._built = True
+
+    def _prepare_step(self):
+        step = int(self._iterations.data) + 1
+        if self._u_product_step != step - 1:
+            # NOTE: the running product P_{t-1} is host state (tf.keras keeps it outside the saved variables);
+            # after a restore or a jump in iterations it is recomputed from step 1, in float32 as it was built.
+            prod = np.float32(1.0)
+            for t in range(1, step):
+                prod = inplace.nadam_coefficients(t, self.beta_1, prod, self._dtype)[2]
+            self._u_product = prod
+        self._coefficients = inplace.nadam_coefficients(step, self.beta_1, self._u_product, self._dtype)
+        self._u_product = self._coefficients[2]
+        self._u_product_step = step
+        self._step = step
+
+    def update_step(self, gradient, variable):
+        i = self._index_dict[self._var_key(variable)]
+        inplace.nadam_update(variable, gradient, self._momentums[i], self._velocities[i], self._lr_value(),
+                             self.beta_1, self.beta_2, self.epsilon, self._step, self._coefficients)
+
+    def get_config(self):
+        config = super().get_config()
+        config.update({"learning_rate": self._serialize_hyperparameter(self._learning_rate), "beta_1": self.beta_1,
+                       "beta_2": self.beta_2, "epsilon": self.epsilon})
+        return config
