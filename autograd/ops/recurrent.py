@@ -1,1 +1,673 @@
-"""Fused recurrent primitives (LSTM, GRU, SimpleRNN over a whole sequence)."""
+"""Fused recurrent primitives: LSTM, GRU and SimpleRNN over a whole sequence, in Keras's layouts.
+
+Each sequence op does one input projection ``x @ kernel + bias`` for all time steps (an ordinary
+differentiable matmul), then runs the recurrence as one primitive: one recurrent matmul per step
+forward, and a hand-written backward through time that collects the per-step gate gradients and
+turns them into the recurrent kernel's gradient with one large matmul at the end.
+
+Masking and ``go_backwards`` follow tf.keras (``backend.rnn``): at a masked step the states are
+carried over unchanged and the output repeats the previous output (zeros before the first unmasked
+step, or always zeros with ``zero_output_for_mask=True``); with ``go_backwards`` the sequence is read
+from the end and the outputs come back in processing order.
+
+Example:
+    >>> x = np.random.rand(8, 20, 5).astype("float32")
+    >>> W, R, b = (np.random.rand(5, 64), np.random.rand(16, 64), np.zeros(64))
+    >>> outputs, h, c = ag.lstm_sequence(x, None, None, W.astype("f"), R.astype("f"), b.astype("f"))
+    >>> outputs.shape, h.shape
+    ((8, 20, 16), (8, 16))
+"""
+import numpy as np
+
+from ..modes import STATE
+from ..primitive import Primitive, apply, defvjp
+from ..tensor import Tensor, make_leaf
+from . import elementwise as E
+from ._make import raw
+from .linalg import matmul
+from .shape import concatenate, getitem, reshape, stack
+
+__all__ = ["lstm_sequence", "gru_sequence", "simple_rnn_sequence", "FUSED_ACTIVATIONS"]
+
+# -- activations: in-place forward, in-place multiply by the derivative (read from the output) -------
+
+
+def _sigmoid_(z):
+    # NOTE: 0.5 * tanh(z / 2) + 0.5 is the logistic function without exp overflow and in place.
+    np.multiply(z, 0.5, out=z)
+    np.tanh(z, out=z)
+    np.multiply(z, 0.5, out=z)
+    np.add(z, 0.5, out=z)
+
+
+def _d_sigmoid_(d, y):
+    t = np.subtract(1.0, y)
+    t *= y
+    d *= t
+
+
+def _d_tanh_(d, y):
+    t = np.multiply(y, y)
+    np.subtract(1.0, t, out=t)
+    d *= t
+
+
+def _hard_sigmoid_(z):
+    np.multiply(z, 0.2, out=z)
+    np.add(z, 0.5, out=z)
+    np.clip(z, 0.0, 1.0, out=z)
+
+
+def _d_hard_sigmoid_(d, y):
+    d *= ((y > 0) & (y < 1)) * d.dtype.type(0.2)
+
+
+def _relu_(z):
+    np.maximum(z, 0, out=z)
+
+
+def _d_relu_(d, y):
+    d *= y > 0
+
+
+def _identity_(z):
+    pass
+
+
+def _d_identity_(d, y):
+    pass
+
+
+def _ag_linear(z):
+    return z
+
+
+#: name -> (forward in place, multiply by the derivative in place given the output, autograd op)
+_ACTIVATIONS = {
+    "tanh": (np.tanh, _d_tanh_, E.tanh),
+    "sigmoid": (_sigmoid_, _d_sigmoid_, E.sigmoid),
+    "hard_sigmoid": (_hard_sigmoid_, _d_hard_sigmoid_, E.hard_sigmoid),
+    "relu": (_relu_, _d_relu_, E.relu),
+    "linear": (_identity_, _d_identity_, _ag_linear),
+}
+#: activation names the fused primitives implement (others need a per-step graph built by the caller)
+FUSED_ACTIVATIONS = tuple(_ACTIVATIONS)
+
+
+def _activation(name, fn, arg):
+    key = "linear" if name is None else name
+    if not isinstance(key, str) or key.lower() not in _ACTIVATIONS:
+        raise ValueError(f"{fn}: {arg} must be one of {', '.join(FUSED_ACTIVATIONS)} (or None for linear), "
+                         f"received {name!r}")
+    return key.lower()
+
+
+def _apply_act(name, z):
+    f = _ACTIVATIONS[name][0]
+    if f is np.tanh:
+        np.tanh(z, out=z)
+    else:
+        f(z)
+
+
+# -- the cells: one step forward, one step backward, over preallocated time-major buffers ---------
+
+
+class _Cell:
+    """Shared state of a fused recurrence. ``k`` indexes processing order, ``t`` the input's time axis."""
+
+    nstates = 1
+
+    def __init__(self, xp, R, act, ract, n, steps, units, dtype):
+        self.xp = xp
+        self.R = R
+        self.act, self.ract = act, ract
+        self.n, self.steps, self.units, self.dtype = n, steps, units, dtype
+
+    def act_(self, z):
+        _apply_act(self.act, z)
+
+    def ract_(self, z):
+        _apply_act(self.ract, z)
+
+    def dact_(self, d, y):
+        _ACTIVATIONS[self.act][1](d, y)
+
+    def dract_(self, d, y):
+        _ACTIVATIONS[self.ract][1](d, y)
+
+
+class _LSTMCell(_Cell):
+    """i, f, c, o = split(x W + b + h R); c' = f c + i act(c~); h' = o act(c')."""
+
+    nstates = 2
+
+    def __init__(self, xp, R, act, ract, n, steps, units, dtype, extra=None):
+        super().__init__(xp, R, act, ract, n, steps, units, dtype)
+        self.gates = np.empty((steps, n, 4 * units), dtype)
+        self.tc = np.empty((steps, n, units), dtype)
+
+    def step(self, k, t, prev, new):
+        h, c = prev
+        hn, cn = new
+        u = self.units
+        z = self.gates[k]
+        np.matmul(h, self.R, out=z)
+        z += self.xp[:, t]
+        self.ract_(z[:, :2 * u])
+        self.act_(z[:, 2 * u:3 * u])
+        self.ract_(z[:, 3 * u:])
+        np.multiply(z[:, u:2 * u], c, out=cn)
+        cn += z[:, :u] * z[:, 2 * u:3 * u]
+        tc = self.tc[k]
+        np.copyto(tc, cn)
+        self.act_(tc)
+        np.multiply(z[:, 3 * u:], tc, out=hn)
+
+    def begin_backward(self):
+        self.dz = np.empty_like(self.gates)
+
+    def back(self, k, prev, dnew):
+        dh, dc_in = dnew
+        c_prev = prev[1]
+        u = self.units
+        z = self.gates[k]
+        i, f, g, o = z[:, :u], z[:, u:2 * u], z[:, 2 * u:3 * u], z[:, 3 * u:]
+        tc = self.tc[k]
+        dz = self.dz[k]
+        np.multiply(dh, tc, out=dz[:, 3 * u:])
+        self.dract_(dz[:, 3 * u:], o)
+        dc = dh * o
+        self.dact_(dc, tc)
+        dc += dc_in
+        np.multiply(dc, g, out=dz[:, :u])
+        np.multiply(dc, c_prev, out=dz[:, u:2 * u])
+        self.dract_(dz[:, :2 * u], z[:, :2 * u])
+        np.multiply(dc, i, out=dz[:, 2 * u:3 * u])
+        self.dact_(dz[:, 2 * u:3 * u], g)
+        dc *= f
+        return [dz @ self.R.T, dc]
+
+    def param_grads(self, h_prev):
+        """(gradient for the projected inputs in processing order, for R, for extra parameters)."""
+        m = self.steps * self.n
+        dz2 = self.dz.reshape(m, -1)
+        return self.dz, h_prev.reshape(m, self.units).T @ dz2, None
+
+
+class _GRUCell(_Cell):
+    """Keras's GRU, gates z, r, h: h' = z h + (1 - z) hh, with the reset gate applied after the
+    recurrent matmul (``reset_after=True``: hh = act(x_h + r * (h R_h + b_rh))) or before it
+    (hh = act(x_h + (r * h) R_h))."""
+
+    def __init__(self, xp, R, act, ract, n, steps, units, dtype, extra=None):
+        super().__init__(xp, R, act, ract, n, steps, units, dtype)
+        self.reset_after, self.rbias = extra
+        u = units
+        self.gates = np.empty((steps, n, 3 * u), dtype)
+        if self.reset_after:
+            self.rph = np.empty((steps, n, u), dtype)       # h R_h + b_rh
+            self.rp = np.empty((n, 3 * u), dtype)
+        else:
+            self.rzr = np.ascontiguousarray(R[:, :2 * u])
+            self.rh_kernel = np.ascontiguousarray(R[:, 2 * u:])
+            self.rh = np.empty((steps, n, u), dtype)        # r * h
+
+    def step(self, k, t, prev, new):
+        (h,), (hn,) = prev, new
+        u = self.units
+        gz = self.gates[k]
+        xpt = self.xp[:, t]
+        if self.reset_after:
+            rp = self.rp
+            np.matmul(h, self.R, out=rp)
+            if self.rbias is not None:
+                rp += self.rbias
+            np.add(xpt[:, :2 * u], rp[:, :2 * u], out=gz[:, :2 * u])
+            self.ract_(gz[:, :2 * u])
+            np.copyto(self.rph[k], rp[:, 2 * u:])
+            np.multiply(gz[:, u:2 * u], self.rph[k], out=gz[:, 2 * u:])
+        else:
+            np.matmul(h, self.rzr, out=gz[:, :2 * u])
+            gz[:, :2 * u] += xpt[:, :2 * u]
+            self.ract_(gz[:, :2 * u])
+            rh = self.rh[k]
+            np.multiply(gz[:, u:2 * u], h, out=rh)
+            np.matmul(rh, self.rh_kernel, out=gz[:, 2 * u:])
+        gz[:, 2 * u:] += xpt[:, 2 * u:]
+        hh = gz[:, 2 * u:]
+        self.act_(hh)
+        np.subtract(h, hh, out=hn)
+        hn *= gz[:, :u]
+        hn += hh
+
+    def begin_backward(self):
+        self.dxp = np.empty_like(self.gates)
+        if self.reset_after:
+            self.drp = np.empty_like(self.gates)
+
+    def back(self, k, prev, dnew):
+        (dh,), (h,) = dnew, prev
+        u = self.units
+        gz = self.gates[k]
+        z, r, hh = gz[:, :u], gz[:, u:2 * u], gz[:, 2 * u:]
+        da = self.dxp[k]
+        np.subtract(h, hh, out=da[:, :u])
+        da[:, :u] *= dh
+        np.subtract(1.0, z, out=da[:, 2 * u:])
+        da[:, 2 * u:] *= dh
+        self.dact_(da[:, 2 * u:], hh)
+        dh_prev = dh * z
+        if self.reset_after:
+            np.multiply(da[:, 2 * u:], self.rph[k], out=da[:, u:2 * u])
+            self.dract_(da[:, u:2 * u], r)
+            self.dract_(da[:, :u], z)
+            drp = self.drp[k]
+            np.copyto(drp[:, :2 * u], da[:, :2 * u])
+            np.multiply(da[:, 2 * u:], r, out=drp[:, 2 * u:])
+            dh_prev += drp @ self.R.T
+        else:
+            drh = da[:, 2 * u:] @ self.rh_kernel.T
+            np.multiply(drh, h, out=da[:, u:2 * u])
+            self.dract_(da[:, u:2 * u], r)
+            self.dract_(da[:, :u], z)
+            drh *= r
+            dh_prev += drh
+            dh_prev += da[:, :2 * u] @ self.rzr.T
+        return [dh_prev]
+
+    def param_grads(self, h_prev):
+        m, u = self.steps * self.n, self.units
+        hp = h_prev.reshape(m, u)
+        if self.reset_after:
+            drp = self.drp.reshape(m, 3 * u)
+            return self.dxp, hp.T @ drp, drp.sum(axis=0)
+        dxp = self.dxp.reshape(m, 3 * u)
+        dr = np.concatenate([hp.T @ dxp[:, :2 * u], self.rh.reshape(m, u).T @ dxp[:, 2 * u:]], axis=1)
+        return self.dxp, dr, None
+
+
+class _SimpleRNNCell(_Cell):
+    """h' = act(x W + b + h R)."""
+
+    def __init__(self, xp, R, act, ract, n, steps, units, dtype, extra=None):
+        super().__init__(xp, R, act, ract, n, steps, units, dtype)
+        self.out = np.empty((steps, n, units), dtype)
+
+    def step(self, k, t, prev, new):
+        (h,), (hn,) = prev, new
+        a = self.out[k]
+        np.matmul(h, self.R, out=a)
+        a += self.xp[:, t]
+        self.act_(a)
+        np.copyto(hn, a)
+
+    def begin_backward(self):
+        self.dxp = np.empty_like(self.out)
+
+    def back(self, k, prev, dnew):
+        da = self.dxp[k]
+        np.copyto(da, dnew[0])
+        self.dact_(da, self.out[k])
+        return [da @ self.R.T]
+
+    def param_grads(self, h_prev):
+        m = self.steps * self.n
+        return self.dxp, h_prev.reshape(m, self.units).T @ self.dxp.reshape(m, self.units), None
+
+
+# -- the scan: masking and direction around any cell ----------------------------------------------
+
+
+def _order(a, reverse):
+    return a[::-1] if reverse else a
+
+
+def _scan_np(cell_cls, xp, states0, R, rbias, mask, reverse, act, ract, zero_output, extra, saved):
+    """Run the recurrence; returns packed (n, T + nstates, units): outputs, then the final states."""
+    n, steps, _ = xp.shape
+    units = R.shape[0]
+    dtype = np.result_type(xp, R, *states0)
+    xp = xp.astype(dtype, copy=False)
+    cell = cell_cls(xp, R.astype(dtype, copy=False), act, ract, n, steps, units, dtype,
+                    (extra, None if rbias is None else rbias.astype(dtype, copy=False)) if extra is not None else None)
+    states = []
+    for s0 in states0:
+        buf = np.empty((steps + 1, n, units), dtype)
+        buf[0] = s0
+        states.append(buf)
+    mk = None if mask is None else _order(mask.T, reverse)[:, :, None]    # (T, n, 1) in processing order
+    outs = states[0][1:] if mk is None else np.empty((steps, n, units), dtype)
+    for k in range(steps):
+        t = steps - 1 - k if reverse else k
+        cell.step(k, t, [s[k] for s in states], [s[k + 1] for s in states])
+        if mk is not None:
+            keep = ~mk[k]
+            if zero_output:
+                np.multiply(states[0][k + 1], mk[k], out=outs[k])
+            else:
+                np.copyto(outs[k], states[0][k + 1])
+                np.copyto(outs[k], outs[k - 1] if k else 0, where=keep)
+            for s in states:
+                np.copyto(s[k + 1], s[k], where=keep)
+    packed = np.empty((n, steps + len(states), units), dtype)
+    packed[:, :steps] = outs.transpose(1, 0, 2)
+    for j, s in enumerate(states):
+        packed[:, steps + j] = s[steps]
+    if saved is not None:
+        saved["cell"] = cell
+        saved["states"] = states
+        saved["mask"] = mk
+    return packed
+
+
+def _scan_backward_np(g, saved, reverse, zero_output):
+    """Backward through time; returns (d xp, [d initial states], d R, d recurrent bias)."""
+    cell, states, mk = saved["cell"], saved["states"], saved["mask"]
+    steps, ns = cell.steps, len(states)
+    dtype = cell.dtype
+    g = np.asarray(g, dtype=dtype)
+    gout = g[:, :steps]
+    ds = [np.array(g[:, steps + j]) for j in range(ns)]
+    cell.begin_backward()
+    if mk is not None:
+        mf = mk.astype(dtype)
+    d_out = None
+    for k in range(steps - 1, -1, -1):
+        prev = [s[k] for s in states]
+        go = gout[:, k]
+        if mk is None:
+            dnew = [ds[0] + go] + ds[1:]
+            ds = cell.back(k, prev, dnew)
+            continue
+        m = mf[k]
+        if d_out is not None:
+            go = go + d_out
+        dnew = [(ds[0] + go) * m] + [d * m for d in ds[1:]]
+        carry = [d - d * m for d in ds]
+        if not zero_output:
+            d_out = go - go * m
+        ds = [a + b for a, b in zip(cell.back(k, prev, dnew), carry)]
+    dxp_k, dr, drbias = cell.param_grads(states[0][:-1])
+    dxp = np.ascontiguousarray(_order(dxp_k, reverse).transpose(1, 0, 2))
+    return dxp, ds, dr, drbias
+
+
+# -- primitives with one backward for all their inputs ----------------------------------------------
+
+
+def _multi_vjps(nargs, compute):
+    """vjps for ``nargs`` arguments that share one computation ``compute(g, ans, args, kw, need)``
+    returning a gradient per argument; it runs once per backward and is handed out argument by
+    argument (the engine asks for each input's gradient in turn)."""
+    cache = {}
+
+    def make(i):
+        def vjp(g, ans, *args, **kw):
+            key = id(ans)
+            entry = cache.get(key)
+            if entry is None or entry[0] is not g:
+                need = [isinstance(a, Tensor) and a.requires_grad for a in args[:nargs]]
+                entry = [g, compute(g, ans, args, kw, need), sum(need)]
+                cache[key] = entry
+            entry[2] -= 1
+            if entry[2] <= 0:
+                del cache[key]
+            return entry[1][i]
+        return vjp
+
+    return [make(i) for i in range(nargs)]
+
+
+def _graph_scan(cell, xp, states0, R, rbias, mask, reverse, act, ract, zero_output, extra):
+    """The same recurrence as ``_scan_np`` built from autograd ops, step by step (for create_graph)."""
+    n, steps, _ = raw(xp).shape
+    u = raw(R).shape[0]
+    f, fr = _ACTIVATIONS[act][2], _ACTIVATIONS[ract][2]
+    states = list(states0)
+    prev_out = make_leaf(np.zeros((n, u), raw(xp).dtype))
+    outs = []
+    for k in range(steps):
+        t = steps - 1 - k if reverse else k
+        xt = getitem(xp, (slice(None), t))
+        h = states[0]
+        if cell is _LSTMCell:
+            z = xt + matmul(h, R)
+            i, fg, o = fr(z[:, :u]), fr(z[:, u:2 * u]), fr(z[:, 3 * u:])
+            c = fg * states[1] + i * f(z[:, 2 * u:3 * u])
+            new = [o * f(c), c]
+        elif cell is _GRUCell:
+            if extra:
+                rp = matmul(h, R)
+                if rbias is not None:
+                    rp = rp + rbias
+                zr = fr(xt[:, :2 * u] + rp[:, :2 * u])
+                hh = f(xt[:, 2 * u:] + zr[:, u:] * rp[:, 2 * u:])
+            else:
+                zr = fr(xt[:, :2 * u] + matmul(h, R[:, :2 * u]))
+                hh = f(xt[:, 2 * u:] + matmul(zr[:, u:] * h, R[:, 2 * u:]))
+            zg = zr[:, :u]
+            new = [zg * h + (1.0 - zg) * hh]
+        else:
+            new = [f(xt + matmul(h, R))]
+        if mask is None:
+            out = new[0]
+            states = new
+        else:
+            m = mask[:, t][:, None]
+            out = E.where(m, new[0], make_leaf(np.zeros((), raw(xp).dtype)) if zero_output else prev_out)
+            states = [E.where(m, a, b) for a, b in zip(new, states)]
+        outs.append(out)
+        prev_out = out
+    return concatenate([stack(outs, axis=1)] + [reshape(s, (n, 1, u)) for s in states], axis=1)
+
+
+def _make_scan_prim(name, cell, nstates, has_rbias):
+    """A primitive over (xp, *initial states, R[, recurrent bias]) returning the packed outputs."""
+    nargs = 1 + nstates + 1 + (1 if has_rbias else 0)
+
+    def forward(xp, *rest, mask=None, reverse=False, act="tanh", ract="sigmoid", zero_output=False,
+                extra=None, saved=None):
+        states0 = rest[:nstates]
+        R = rest[nstates]
+        rbias = rest[nstates + 1] if has_rbias else None
+        return _scan_np(cell, xp, states0, R, rbias, mask, reverse, act, ract, zero_output, extra, saved)
+
+    def compute(g, ans, args, kw, need):
+        if STATE.grad_enabled:
+            # NOTE: the hand-written backward is numpy, so for create_graph=True (higher-order
+            # gradients) we differentiate the same recurrence rebuilt step by step from autograd ops.
+            ins = [a for a, nd in zip(args, need) if nd]
+            rb = args[nstates + 2] if has_rbias else None
+            graph = _graph_scan(cell, args[0], list(args[1:1 + nstates]), args[1 + nstates], rb, kw.get("mask"),
+                                kw.get("reverse", False), kw.get("act", "tanh"), kw.get("ract", "sigmoid"),
+                                kw.get("zero_output", False), kw.get("extra"))
+            grads = iter(_gradients(graph, ins, g))
+            return [next(grads) if nd else None for nd in need]
+        saved = kw.get("saved")
+        if saved is None or "cell" not in saved:
+            raise RuntimeError(f"autograd: op '{name}' ran without saving its forward state; it must be called "
+                               f"through its public function while recording gradients")
+        dxp, ds, dr, drb = _scan_backward_np(raw(g), saved, kw.get("reverse", False), kw.get("zero_output", False))
+        out = [dxp] + ds + [dr] + ([drb] if has_rbias else [])
+        return [make_leaf(o) if (nd and o is not None) else None for o, nd in zip(out, need)]
+
+    prim = Primitive(forward, name)
+    defvjp(prim, *_multi_vjps(nargs, compute))
+    return prim
+
+
+def _gradients(out, ins, g):
+    from ..engine import gradients
+    return gradients(out, ins, grad_outputs=g, create_graph=True)
+
+
+_lstm_prim = _make_scan_prim("lstm_sequence", _LSTMCell, 2, False)
+_gru_prim = _make_scan_prim("gru_sequence", _GRUCell, 1, True)
+_gru_nobias_prim = _make_scan_prim("gru_sequence", _GRUCell, 1, False)
+_rnn_prim = _make_scan_prim("simple_rnn_sequence", _SimpleRNNCell, 1, False)
+
+
+# -- public functions -----------------------------------------------------------------------------
+
+
+def _check_sequence(fn, x, kernel, recurrent_kernel, gates):
+    xd = raw(x)
+    if xd.ndim != 3:
+        raise ValueError(f"{fn}: x must be 3-d (batch, timesteps, features), received shape {xd.shape}")
+    if xd.shape[1] == 0:
+        raise ValueError(f"{fn}: x must have at least one timestep, received shape {xd.shape}")
+    kd, rd = raw(kernel), raw(recurrent_kernel)
+    if rd.ndim != 2 or rd.shape[1] != gates * rd.shape[0]:
+        raise ValueError(f"{fn}: recurrent_kernel must have shape (units, {gates} * units), received {rd.shape}")
+    units = rd.shape[0]
+    if kd.shape != (xd.shape[2], gates * units):
+        raise ValueError(f"{fn}: kernel must have shape (features, {gates} * units) = {(xd.shape[2], gates * units)} "
+                         f"for x of shape {xd.shape}, received {kd.shape}")
+    return xd.shape[0], xd.shape[1], units
+
+
+def _initial(fn, arg, s, n, units, dtype):
+    if s is None:
+        return make_leaf(np.zeros((n, units), dtype))
+    if raw(s).shape != (n, units):
+        raise ValueError(f"{fn}: {arg} must have shape (batch, units) = {(n, units)}, received {raw(s).shape}")
+    return s
+
+
+def _mask(fn, mask, n, steps):
+    if mask is None:
+        return None
+    m = np.asarray(raw(mask)).astype(bool, copy=False)
+    if m.shape != (n, steps):
+        raise ValueError(f"{fn}: mask must have shape (batch, timesteps) = {(n, steps)}, received {m.shape}")
+    return None if m.all() else m
+
+
+def _project(x, kernel, bias):
+    """x @ kernel + bias for all time steps at once: (batch, T, features) -> (batch, T, gates * units)."""
+    n, steps, f = raw(x).shape
+    xp = matmul(reshape(x, (n * steps, f)), kernel)
+    if bias is not None:
+        xp = xp + bias
+    return reshape(xp, (n, steps, -1))
+
+
+def _split(packed, steps, nstates):
+    out = [getitem(packed, (slice(None), slice(0, steps)))]
+    out += [getitem(packed, (slice(None), steps + j)) for j in range(nstates)]
+    return tuple(out)
+
+
+def _save():
+    return {} if STATE.grad_enabled else None
+
+
+def lstm_sequence(x, h0, c0, kernel, recurrent_kernel, bias=None, mask=None, go_backwards=False,
+                  activation="tanh", recurrent_activation="sigmoid", zero_output_for_mask=False):
+    """Keras's LSTM over a whole sequence (gate order i, f, c, o).
+
+    Args:
+        x: (batch, timesteps, features).
+        h0, c0: initial states (batch, units), or None for zeros.
+        kernel: (features, 4 * units); recurrent_kernel: (units, 4 * units); bias: (4 * units,) or None.
+        mask: (batch, timesteps) booleans, False where a step is skipped (states carried over).
+        go_backwards: read the sequence from its end; outputs are returned in processing order.
+        activation, recurrent_activation: one of FUSED_ACTIVATIONS.
+        zero_output_for_mask: output zeros at masked steps instead of repeating the previous output.
+
+    Returns:
+        (outputs (batch, timesteps, units), final h (batch, units), final c (batch, units)).
+
+    Example:
+        >>> outs, h, c = lstm_sequence(np.ones((2, 5, 3)), None, None, np.ones((3, 8)), np.ones((2, 8)))
+        >>> outs.shape, c.shape
+        ((2, 5, 2), (2, 2))
+    """
+    fn = "lstm_sequence"
+    n, steps, units = _check_sequence(fn, x, kernel, recurrent_kernel, 4)
+    dtype = np.result_type(raw(x), raw(kernel))
+    _check_bias(fn, bias, (4 * units,))
+    opts = {"mask": _mask(fn, mask, n, steps), "reverse": bool(go_backwards),
+            "act": _activation(activation, fn, "activation"),
+            "ract": _activation(recurrent_activation, fn, "recurrent_activation"),
+            "zero_output": bool(zero_output_for_mask), "saved": _save()}
+    packed = apply(_lstm_prim, (_project(x, kernel, bias), _initial(fn, "h0", h0, n, units, dtype),
+                                _initial(fn, "c0", c0, n, units, dtype), recurrent_kernel), opts)
+    return _split(packed, steps, 2)
+
+
+def gru_sequence(x, h0, kernel, recurrent_kernel, bias=None, mask=None, go_backwards=False, reset_after=True,
+                 activation="tanh", recurrent_activation="sigmoid", zero_output_for_mask=False):
+    """Keras's GRU over a whole sequence (gate order z, r, h; h' = z h + (1 - z) hh).
+
+    Args:
+        x: (batch, timesteps, features); h0: (batch, units) or None for zeros.
+        kernel: (features, 3 * units); recurrent_kernel: (units, 3 * units).
+        bias: (2, 3 * units) (input bias, recurrent bias) when ``reset_after`` (Keras's default),
+            (3 * units,) otherwise; or None.
+        reset_after: apply the reset gate after the recurrent matmul (True) or before it (False).
+        mask, go_backwards, activation, recurrent_activation, zero_output_for_mask: as lstm_sequence.
+
+    Returns:
+        (outputs (batch, timesteps, units), final h (batch, units)).
+
+    Example:
+        >>> outs, h = gru_sequence(np.ones((2, 5, 3)), None, np.ones((3, 6)), np.ones((2, 6)), np.zeros((2, 6)))
+        >>> outs.shape
+        (2, 5, 2)
+    """
+    fn = "gru_sequence"
+    n, steps, units = _check_sequence(fn, x, kernel, recurrent_kernel, 3)
+    dtype = np.result_type(raw(x), raw(kernel))
+    opts = {"mask": _mask(fn, mask, n, steps), "reverse": bool(go_backwards),
+            "act": _activation(activation, fn, "activation"),
+            "ract": _activation(recurrent_activation, fn, "recurrent_activation"),
+            "zero_output": bool(zero_output_for_mask), "extra": bool(reset_after), "saved": _save()}
+    h0 = _initial(fn, "h0", h0, n, units, dtype)
+    if reset_after:
+        _check_bias(fn, bias, (2, 3 * units), "when reset_after=True")
+        if bias is not None:
+            xp = _project(x, kernel, getitem(bias, 0))
+            packed = apply(_gru_prim, (xp, h0, recurrent_kernel, getitem(bias, 1)), opts)
+        else:
+            packed = apply(_gru_nobias_prim, (_project(x, kernel, None), h0, recurrent_kernel), opts)
+    else:
+        _check_bias(fn, bias, (3 * units,), "when reset_after=False")
+        packed = apply(_gru_nobias_prim, (_project(x, kernel, bias), h0, recurrent_kernel), opts)
+    return _split(packed, steps, 1)
+
+
+def simple_rnn_sequence(x, h0, kernel, recurrent_kernel, bias=None, mask=None, go_backwards=False,
+                        activation="tanh", zero_output_for_mask=False):
+    """Keras's SimpleRNN over a whole sequence: h' = activation(x kernel + bias + h recurrent_kernel).
+
+    Args:
+        x: (batch, timesteps, features); h0: (batch, units) or None for zeros.
+        kernel: (features, units); recurrent_kernel: (units, units); bias: (units,) or None.
+        mask, go_backwards, activation, zero_output_for_mask: as lstm_sequence.
+
+    Returns:
+        (outputs (batch, timesteps, units), final h (batch, units)).
+
+    Example:
+        >>> outs, h = simple_rnn_sequence(np.ones((2, 5, 3)), None, np.ones((3, 4)), np.eye(4))
+        >>> h.shape
+        (2, 4)
+    """
+    fn = "simple_rnn_sequence"
+    n, steps, units = _check_sequence(fn, x, kernel, recurrent_kernel, 1)
+    dtype = np.result_type(raw(x), raw(kernel))
+    _check_bias(fn, bias, (units,))
+    opts = {"mask": _mask(fn, mask, n, steps), "reverse": bool(go_backwards),
+            "act": _activation(activation, fn, "activation"), "ract": "sigmoid",
+            "zero_output": bool(zero_output_for_mask), "saved": _save()}
+    packed = apply(_rnn_prim, (_project(x, kernel, bias), _initial(fn, "h0", h0, n, units, dtype),
+                               recurrent_kernel), opts)
+    return _split(packed, steps, 1)
+
+
+def _check_bias(fn, bias, shape, when=""):
+    if bias is not None and raw(bias).shape != shape:
+        raise ValueError(f"{fn}: bias must have shape {shape}{' ' + when if when else ''}, "
+                         f"received {raw(bias).shape}")
