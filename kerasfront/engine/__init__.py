@@ -1,0 +1,1 @@
+"""The Keras engine: Layer, Input/KerasTensor, Node, functional Model, Sequential, training loop."""

@@ -1,0 +1,941 @@
+"""Layer: the base class of every Keras layer and model.
+
+A layer stores its validated configuration in ``__init__``, creates its weights in ``build(input_shape)``
+with ``add_weight``, computes in ``call(inputs, training=None, mask=None)`` with autograd ops, and
+round-trips through ``get_config()`` / ``from_config()``. Calling a layer on a symbolic ``KerasTensor``
+(from ``Input``) records a ``Node`` (the functional API); calling it on arrays or Tensors runs it.
+
+Example:
+    >>> class Scale(Layer):
+    ...     def build(self, input_shape):
+    ...         self.w = self.add_weight("w", shape=(input_shape[-1],), initializer="ones")
+    ...     def call(self, inputs):
+    ...         return inputs * self.w
+    >>> Scale()(np.ones((2, 3), "float32")).shape
+    (2, 3)
+"""
+import contextlib
+import inspect
+import json
+import re
+import weakref
+
+import numpy as np
+
+import autograd as ag
+from autograd.tensor import Tensor
+
+from ..variables import Variable
+from . import nest
+from .input_spec import InputSpec, assert_input_compatibility  # noqa: F401  (re-exported for layer authors)
+
+# ---------------------------------------------------------------------------------------------------------
+# unique names ("dense", "dense_1", ...), reset by backend.clear_session()
+# ---------------------------------------------------------------------------------------------------------
+_UIDS = {}
+
+
+def to_snake_case(name):
+    """``"BatchNormalization"`` -> ``"batch_normalization"``, ``"Conv2D"`` -> ``"conv2d"`` (Keras's rule)."""
+    s = re.sub(r"(.)([A-Z][a-z0-9]+)", r"\1_\2", name)
+    s = re.sub(r"([a-z])([A-Z])", r"\1_\2", s).lower()
+    return "private" + s if s.startswith("_") else s
+
+
+def unique_object_name(base, zero_based=True):
+    """The next free name for ``base``: ``base``, ``base_1``, ... (or ``base_1``, ``base_2`` when not
+    zero-based, as Keras names inputs)."""
+    n = _UIDS.get(base, 0)
+    _UIDS[base] = n + 1
+    if zero_based:
+        return base if n == 0 else f"{base}_{n}"
+    return f"{base}_{n + 1}"
+
+
+def reset_name_uids():
+    """Forget every name counter (``clear_session`` calls this)."""
+    _UIDS.clear()
+
+
+# ---------------------------------------------------------------------------------------------------------
+# name scopes: weights are named "<scope>/.../<weight>:0"
+# ---------------------------------------------------------------------------------------------------------
+_SCOPES = []
+
+
+@contextlib.contextmanager
+def name_scope(name):
+    """Prefix the names of weights created inside with ``name/`` (LSTM uses it for ``lstm/lstm_cell/...``).
+
+    Example:
+        >>> with name_scope(self.cell.name):
+        ...     self.cell.build(input_shape)
+    """
+    _SCOPES.append(name)
+    try:
+        yield
+    finally:
+        _SCOPES.pop()
+
+
+def current_name_scope():
+    """The active scope path, ``"a/b"`` (empty string outside any scope)."""
+    return "/".join(_SCOPES)
+
+
+# ---------------------------------------------------------------------------------------------------------
+# call context: training flag inherited by nested calls, call depth, shape inference, added losses
+# ---------------------------------------------------------------------------------------------------------
+class _CallContext:
+    __slots__ = ("training", "depth", "shape_inference", "loss_epoch", "step_losses")
+
+    def __init__(self):
+        self.training = None
+        self.depth = 0
+        self.shape_inference = False
+        self.loss_epoch = 0
+        self.step_losses = []
+
+
+_CTX = _CallContext()
+
+
+def in_shape_inference():
+    """True while a layer runs on a placeholder batch to infer output shapes (a symbolic call).
+
+    Layers with side effects (moving statistics, random draws) should skip them then.
+    """
+    return _CTX.shape_inference
+
+
+def current_training():
+    """The ``training`` value set by an enclosing call (None when no caller set one)."""
+    return _CTX.training
+
+
+# ---------------------------------------------------------------------------------------------------------
+# masks: an eager tensor's mask, kept beside it (Tensors have __slots__, so no ``_keras_mask`` attribute)
+# ---------------------------------------------------------------------------------------------------------
+_MASKS = {}
+
+
+def _forget_mask(key, ref):
+    entry = _MASKS.get(key)
+    if entry is not None and entry[0] is ref:
+        del _MASKS[key]
+
+
+def set_mask(tensor, mask):
+    """Attach ``mask`` (a boolean Tensor, or None to remove) to ``tensor``."""
+    key = id(tensor)
+    if mask is None:
+        if _MASKS:
+            entry = _MASKS.get(key)
+            if entry is not None and entry[0]() is tensor:
+                del _MASKS[key]
+        return
+    _MASKS[key] = (weakref.ref(tensor, lambda r, k=key: _forget_mask(k, r)), mask)
+
+
+def get_mask(tensor):
+    """The mask attached to ``tensor`` by the layer that made it (None when it has none)."""
+    if not _MASKS:
+        return None
+    entry = _MASKS.get(id(tensor))
+    if entry is None or entry[0]() is not tensor:
+        return None
+    return entry[1]
+
+
+# ---------------------------------------------------------------------------------------------------------
+# what a layer's ``call`` accepts, found once per class
+# ---------------------------------------------------------------------------------------------------------
+class _CallInfo:
+    __slots__ = ("has_training", "has_mask", "var_kwargs", "arg_names", "overrides_compute_mask")
+
+
+_CALL_INFO = {}
+
+
+def _call_info(cls):
+    info = _CALL_INFO.get(cls)
+    if info is None:
+        info = _CallInfo()
+        params = list(inspect.signature(cls.call).parameters.values())[1:]
+        names = [p.name for p in params if p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)]
+        info.var_kwargs = any(p.kind == p.VAR_KEYWORD for p in params)
+        info.has_training = "training" in names
+        info.has_mask = "mask" in names
+        info.arg_names = names
+        info.overrides_compute_mask = cls.compute_mask is not Layer.compute_mask
+        _CALL_INFO[cls] = info
+    return info
+
+
+_ALLOWED_KWARGS = frozenset({"input_dim", "input_shape", "batch_input_shape", "batch_size", "weights",
+                             "activity_regularizer", "autocast", "implementation"})
+_FLOAT_DTYPES = ("float16", "float32", "float64", "bfloat16")
+
+
+def _dtype_name(dtype, layer_desc):
+    if dtype is None:
+        return "float32"
+    if isinstance(dtype, dict):  # a serialized mixed-precision Policy: {"class_name": "Policy", "config": {...}}
+        dtype = dtype.get("config", {}).get("name", "float32")
+        if dtype.startswith("mixed_"):
+            dtype = "float32"
+    if hasattr(dtype, "name") and not isinstance(dtype, str):
+        dtype = dtype.name
+    try:
+        name = np.dtype(dtype).name
+    except TypeError:
+        raise TypeError(f"{layer_desc}: dtype must be a dtype name such as 'float32', received {dtype!r}") from None
+    return name
+
+
+def _is_keras_tensor(x):
+    from .input_layer import KerasTensor
+    return isinstance(x, KerasTensor)
+
+
+def _contains_keras_tensor(x):
+    from .input_layer import KerasTensor
+    if isinstance(x, KerasTensor):
+        return True
+    if isinstance(x, (list, tuple)):
+        return any(_contains_keras_tensor(v) for v in x)
+    if isinstance(x, dict):
+        return any(_contains_keras_tensor(v) for v in x.values())
+    return False
+
+
+def _shape_structure(x):
+    """Shapes of a structure of tensors: a tuple for one, a list of tuples for several."""
+    if isinstance(x, (list, tuple)):
+        return [_shape_structure(v) for v in x]
+    if isinstance(x, dict):
+        return {k: _shape_structure(v) for k, v in x.items()}
+    return tuple(x.shape)
+
+
+def _json_safe(value):
+    try:
+        json.dumps(value)
+        return True
+    except (TypeError, ValueError):
+        return False
+
+
+class Layer:
+    """Base class of every layer (and of ``Model``).
+
+    Args:
+        trainable: whether the layer's weights are updated by training.
+        name: a unique name; default ``snake_case(ClassName)`` made unique (``dense``, ``dense_1``...).
+        dtype: the dtype of the weights and computations (default ``'float32'``).
+        input_shape / batch_input_shape / input_dim / batch_size: on the first layer of a Sequential model,
+            the shape of its input (without / with the batch axis).
+        activity_regularizer: a regularizer applied to the layer's output, added to ``losses``.
+
+    Subclasses implement ``build(input_shape)``, ``call(inputs, training=None, mask=None)`` and
+    ``get_config()``.
+    """
+
+    #: layers push their own name as weight-name scope while they build; functional models do not
+    _pushes_name_scope = True
+
+    def __new__(cls, *args, **kwargs):
+        obj = super().__new__(cls)
+        obj._init_args = (args, kwargs)
+        return obj
+
+    def __init__(self, trainable=True, name=None, dtype=None, dynamic=False, **kwargs):
+        cls_name = type(self).__name__
+        for key in kwargs:
+            if key not in _ALLOWED_KWARGS:
+                raise TypeError(f"{cls_name}: keyword argument not understood: '{key}'. Known keyword arguments "
+                                f"of every layer: {sorted(_ALLOWED_KWARGS)}")
+        if name is not None and not isinstance(name, str):
+            raise TypeError(f"{cls_name}(name=...): expected a string, received {name!r}")
+        if name is not None and ("/" in name or not name):
+            raise ValueError(f"{cls_name}(name=...): expected a non-empty name without '/', received {name!r}")
+        if not isinstance(trainable, (bool, np.bool_)):
+            raise TypeError(f"{cls_name}(trainable=...): expected True or False, received {trainable!r}")
+        self._name = name if name is not None else self._default_name()
+        self._trainable = bool(trainable)
+        self._dtype = _dtype_name(dtype, f"{cls_name}(dtype=...)")
+        self._np_dtype = np.dtype(self._dtype)
+        self._autocast = bool(kwargs.get("autocast", True))
+        self.dynamic = dynamic
+        self.built = False
+        self._build_input_shape = None
+        self._trainable_weights = []
+        self._non_trainable_weights = []
+        self._callable_losses = []
+        self._eager_losses = []
+        self._loss_epoch = -1
+        self._inbound_nodes = []
+        self._outbound_nodes = []
+        if not hasattr(self, "supports_masking"):
+            self.supports_masking = False
+        if not hasattr(self, "input_spec"):
+            self.input_spec = None
+        self._call_info = _call_info(type(self))
+        # input shape given to the first layer of a Sequential model
+        batch_input_shape = kwargs.get("batch_input_shape")
+        if "input_dim" in kwargs and "input_shape" not in kwargs:
+            kwargs["input_shape"] = (kwargs["input_dim"],)
+        if batch_input_shape is None and kwargs.get("input_shape") is not None:
+            input_shape = kwargs["input_shape"]
+            if isinstance(input_shape, (int, np.integer)):
+                input_shape = (int(input_shape),)
+            if not isinstance(input_shape, (list, tuple)):
+                raise TypeError(f"{cls_name}(input_shape=...): expected a tuple of ints (without the batch axis), "
+                                f"received {input_shape!r}")
+            batch_input_shape = (kwargs.get("batch_size"),) + tuple(input_shape)
+        self._batch_input_shape = tuple(batch_input_shape) if batch_input_shape is not None else None
+        if self._batch_input_shape is not None:
+            for d in self._batch_input_shape:
+                if d is not None and (not isinstance(d, (int, np.integer)) or d < 0):
+                    raise ValueError(f"{cls_name}: input_shape must hold non-negative ints or None, received "
+                                     f"{self._batch_input_shape[1:]}")
+        self._initial_weights = kwargs.get("weights")
+        act = kwargs.get("activity_regularizer")
+        if act is not None:
+            from .. import regularizers
+            act = regularizers.get(act)
+        self._activity_regularizer = act
+
+    def _default_name(self):
+        return unique_object_name(to_snake_case(type(self).__name__), zero_based=True)
+
+    # -- basic attributes ----------------------------------------------------------------------------------
+    @property
+    def name(self):
+        return self._name
+
+    @property
+    def dtype(self):
+        """The layer's dtype name (``'float32'``)."""
+        return self._dtype
+
+    @property
+    def compute_dtype(self):
+        return self._dtype
+
+    @property
+    def variable_dtype(self):
+        return self._dtype
+
+    @property
+    def activity_regularizer(self):
+        return self._activity_regularizer
+
+    @activity_regularizer.setter
+    def activity_regularizer(self, value):
+        from .. import regularizers
+        self._activity_regularizer = regularizers.get(value) if value is not None else None
+
+    @property
+    def trainable(self):
+        return self._trainable
+
+    @trainable.setter
+    def trainable(self, value):
+        if not isinstance(value, (bool, np.bool_)):
+            raise TypeError(f"Layer {self.name}: trainable must be True or False, received {value!r}")
+        for layer in self._flatten_layers():
+            layer._trainable = bool(value)
+
+    def __repr__(self):
+        return f"<{type(self).__module__}.{type(self).__name__} name={self.name}, built={self.built}>"
+
+    # -- sublayers ---------------------------------------------------------------------------------------
+    _NOT_SUBLAYER_ATTRS = frozenset({"_inbound_nodes", "_outbound_nodes", "_init_args", "_call_info"})
+
+    def _sublayers(self):
+        """Layers held by this one as attributes (or in lists/tuples/dicts of attributes), in the order they
+        were assigned."""
+        out = []
+        for key, value in self.__dict__.items():
+            if key in self._NOT_SUBLAYER_ATTRS:
+                continue
+            if isinstance(value, Layer):
+                out.append(value)
+            elif isinstance(value, (list, tuple)):
+                out.extend(v for v in value if isinstance(v, Layer))
+            elif isinstance(value, dict):
+                out.extend(v for v in value.values() if isinstance(v, Layer))
+        return out
+
+    def _flatten_layers(self, include_self=True, recursive=True):
+        """This layer and every layer it holds, depth first, each once."""
+        seen = set()
+        if include_self:
+            seen.add(id(self))
+            yield self
+        stack = list(reversed(self._sublayers()))
+        while stack:
+            layer = stack.pop()
+            if id(layer) in seen or layer is self:
+                continue
+            seen.add(id(layer))
+            yield layer
+            if recursive:
+                stack.extend(reversed(layer._sublayers()))
+
+    @property
+    def submodules(self):
+        return list(self._flatten_layers(include_self=False))
+
+    # -- weights -------------------------------------------------------------------------------------------
+    def add_weight(self, name=None, shape=None, dtype=None, initializer=None, regularizer=None, trainable=None,
+                   constraint=None, use_resource=None, synchronization=None, aggregation=None, **kwargs):
+        """Create a weight Variable named ``"<scope>/<name>:0"`` and track it.
+
+        Args:
+            name: the weight's name (``"kernel"``); the layer's name scope is prepended.
+            shape: a tuple of ints (default ``()``).
+            dtype: default the layer's dtype.
+            initializer: a name, an initializer object or callable ``(shape, dtype) -> Tensor``
+                (default ``glorot_uniform`` for floats, ``zeros`` otherwise).
+            regularizer: a name, object or callable ``w -> scalar``; its value joins ``layer.losses``.
+            trainable: whether training updates it (default True).
+            constraint: a callable ``w -> w'`` applied after each optimizer update.
+
+        Example:
+            >>> self.kernel = self.add_weight("kernel", (in_dim, self.units), initializer="glorot_uniform")
+        """
+        desc = f"Layer {self.name}: add_weight(name={name!r})"
+        if name is None:
+            name = "Variable"
+        if not isinstance(name, str):
+            raise TypeError(f"Layer {self.name}: add_weight(name=...) expected a string, received {name!r}")
+        shape = () if shape is None else shape
+        if isinstance(shape, (int, np.integer)):
+            shape = (int(shape),)
+        try:
+            shape = tuple(int(d) for d in shape)
+        except (TypeError, ValueError):
+            raise ValueError(f"{desc}: shape must be a tuple of ints, received {shape!r} (a None dimension usually "
+                             f"means the layer was built on an input whose feature size is unknown)") from None
+        if any(d < 0 for d in shape):
+            raise ValueError(f"{desc}: shape must hold non-negative ints, received {shape}")
+        dtype = _dtype_name(dtype, desc) if dtype is not None else self._dtype
+        is_float = np.dtype(dtype).kind == "f"
+        if trainable is None:
+            trainable = True
+        if not is_float:
+            trainable = False  # NOTE: only floating-point weights can be differentiated
+        from .. import initializers
+        if initializer is None:
+            initializer = "glorot_uniform" if is_float else "zeros"
+        init = initializers.get(initializer)
+        value = init(shape, dtype=dtype)
+        value = value.data if isinstance(value, Tensor) else np.asarray(value, dtype=dtype)
+        if value.shape != shape:
+            raise ValueError(f"{desc}: the initializer returned shape {value.shape}, expected {shape}")
+        if constraint is not None:
+            from .. import constraints
+            constraint = constraints.get(constraint)
+        full_name = "/".join(_SCOPES + [name]) + ":0"
+        var = Variable(value, name=full_name, trainable=trainable, dtype=dtype, constraint=constraint)
+        if trainable:
+            self._trainable_weights.append(var)
+        else:
+            self._non_trainable_weights.append(var)
+        if regularizer is not None:
+            from .. import regularizers
+            reg = regularizers.get(regularizer)
+            self._callable_losses.append(lambda reg=reg, var=var: reg(var))
+        return var
+
+    add_variable = add_weight
+
+    @staticmethod
+    def _dedup(weights):
+        seen = set()
+        out = []
+        for w in weights:
+            if id(w) not in seen:
+                seen.add(id(w))
+                out.append(w)
+        return out
+
+    @property
+    def trainable_weights(self):
+        """Weights updated by training: this layer's, then its sublayers' (empty when not trainable)."""
+        if not self._trainable:
+            return []
+        out = list(self._trainable_weights)
+        for layer in self._sublayers():
+            out.extend(layer.trainable_weights)
+        return self._dedup(out)
+
+    @property
+    def non_trainable_weights(self):
+        """Weights training does not update (all of them when the layer is frozen)."""
+        if self._trainable:
+            out = list(self._non_trainable_weights)
+            for layer in self._sublayers():
+                out.extend(layer.non_trainable_weights)
+        else:
+            out = self._trainable_weights + self._non_trainable_weights
+            for layer in self._sublayers():
+                out.extend(layer.weights)
+        return self._dedup(out)
+
+    @property
+    def weights(self):
+        """All weights: trainable first, then non-trainable (Keras's order, as saved in files)."""
+        return self._dedup(self.trainable_weights + self.non_trainable_weights)
+
+    variables = weights
+    trainable_variables = trainable_weights
+    non_trainable_variables = non_trainable_weights
+
+    def get_weights(self):
+        """The weights' values as numpy arrays, in ``weights`` order."""
+        return [w.numpy() for w in self.weights]
+
+    def set_weights(self, weights):
+        """Set every weight from a list of arrays (``get_weights`` order); checks count and shapes first,
+        so a bad list changes nothing."""
+        params = self.weights
+        if not isinstance(weights, (list, tuple)):
+            raise TypeError(f"Layer {self.name}: set_weights(weights) expected a list of arrays, received "
+                            f"{type(weights).__name__}")
+        if len(weights) != len(params):
+            raise ValueError(
+                f'You called `set_weights(weights)` on layer "{self.name}" with a weight list of length '
+                f"{len(weights)}, but the layer was expecting {len(params)} weights"
+                + (" (is the layer built?)" if not self.built else "")
+                + f". Expected shapes: {[tuple(p.shape) for p in params]}")
+        arrays = []
+        for p, w in zip(params, weights):
+            a = np.asarray(w.data if isinstance(w, Tensor) else w)
+            if a.shape != p.shape:
+                raise ValueError(f'Layer "{self.name}" weight "{p.name}" has shape {tuple(p.shape)}, which is not '
+                                 f"compatible with the provided weight shape {a.shape}")
+            if a.dtype.kind not in "fiub":
+                raise TypeError(f'Layer "{self.name}" weight "{p.name}": expected a numeric array, received dtype '
+                                f"{a.dtype}")
+            arrays.append(a)
+        for p, a in zip(params, arrays):
+            p.assign(a)
+
+    def count_params(self):
+        """The number of scalars in all weights."""
+        if not self.built:
+            raise ValueError(f"You tried to call `count_params` on layer {self.name}, but the layer isn't built. "
+                             f"You can build it manually via: `{self.name}.build(batch_input_shape)`.")
+        return int(sum(int(np.prod(w.shape, dtype=np.int64)) for w in self.weights))
+
+    # -- losses --------------------------------------------------------------------------------------------
+    def add_loss(self, loss):
+        """Add a scalar loss (a Tensor, or a zero-argument callable computed when ``losses`` is read).
+
+        Losses added during ``call`` belong to the latest outermost call and join the training loss.
+        """
+        if callable(loss) and not isinstance(loss, Tensor):
+            self._callable_losses.append(loss)
+            return
+        ctx = _CTX
+        if ctx.shape_inference:
+            return
+        if _is_keras_tensor(loss):
+            raise NotImplementedError(f"Layer {self.name}: add_loss() of a symbolic tensor is not supported; add the "
+                                      f"loss inside a layer's call() instead")
+        if not isinstance(loss, Tensor):
+            loss = ag.Tensor(np.asarray(loss, dtype=self._np_dtype))
+        if self._loss_epoch != ctx.loss_epoch:
+            self._eager_losses = []
+            self._loss_epoch = ctx.loss_epoch
+        self._eager_losses.append(loss)
+        ctx.step_losses.append(loss)
+
+    @property
+    def losses(self):
+        """Regularization losses of this layer and its sublayers: weight regularizers (computed now) and the
+        losses added during the latest call."""
+        out = []
+        epoch = _CTX.loss_epoch
+        for layer in self._flatten_layers():
+            if layer._eager_losses and layer._loss_epoch == epoch:
+                out.extend(layer._eager_losses)
+            for fn in layer._callable_losses:
+                out.append(fn())
+        return out
+
+    # -- build / call ----------------------------------------------------------------------------------------
+    def build(self, input_shape):
+        """Create the weights for inputs of ``input_shape`` (a tuple with ``None`` batch, or a list of them).
+        The base version only records the shape."""
+        self._build_input_shape = input_shape
+        self.built = True
+
+    def call(self, inputs, *args, **kwargs):
+        """The computation, written with autograd ops. The base layer returns its inputs."""
+        return inputs
+
+    def compute_mask(self, inputs, mask=None):
+        """The mask of the output: the input mask for layers that support masking, else None."""
+        if not self.supports_masking:
+            return None
+        return mask
+
+    def _maybe_build(self, input_shape):
+        if self.built:
+            return
+        if self.input_spec is not None:
+            assert_input_compatibility(self.input_spec, _flat_shapes_of(input_shape), self.name)
+        self.build(input_shape)
+        self.built = True
+        if self._build_input_shape is None:
+            self._build_input_shape = input_shape
+        if self._initial_weights is not None:
+            weights, self._initial_weights = self._initial_weights, None
+            self.set_weights(weights)
+
+    def _convert(self, x):
+        """Turn arrays, lists and numbers into Tensors; cast floating inputs to the layer's dtype."""
+        if isinstance(x, Tensor):
+            if self._autocast and x.data.dtype.kind == "f" and x.data.dtype != self._np_dtype:
+                return ag.astype(x, self._np_dtype)
+            return x
+        if isinstance(x, np.ndarray):
+            kind = x.dtype.kind
+            if kind == "f":
+                if x.dtype != self._np_dtype and self._autocast:
+                    x = x.astype(self._np_dtype)
+                return ag.Tensor(x)
+            if kind in "iub":
+                return ag.Tensor(x)
+            raise TypeError(f"Layer {self.name}: expected numeric input, received an array of dtype {x.dtype}")
+        if isinstance(x, dict):
+            return {k: self._convert(v) for k, v in x.items()}
+        if isinstance(x, (list, tuple)) and _has_arrays(x):
+            return type(x)(self._convert(v) for v in x)
+        if x is None:
+            return None
+        try:
+            arr = np.asarray(x)
+        except ValueError:
+            raise ValueError(f"Layer {self.name}: cannot turn the input into an array (ragged nested lists?): "
+                             f"{_short_repr(x)}") from None
+        if arr.dtype.kind == "f" or (arr.dtype.kind in "iu" and self._np_dtype.kind == "f"
+                                     and not getattr(self, "_keep_int_inputs", False)):
+            arr = arr.astype(self._np_dtype)
+        if arr.dtype.kind not in "fiub":
+            raise TypeError(f"Layer {self.name}: expected numeric input, received {_short_repr(x)} "
+                            f"(dtype {arr.dtype})")
+        return ag.Tensor(arr)
+
+    def __call__(self, *args, **kwargs):
+        """Run the layer on Tensors/arrays, or record a node when called on KerasTensors."""
+        if args:
+            inputs = args[0]
+            args = args[1:]
+        elif "inputs" in kwargs:
+            inputs = kwargs.pop("inputs")
+        else:
+            raise TypeError(f"Layer {self.name}: __call__() is missing the 'inputs' argument")
+        if type(inputs) is not Tensor and (_contains_keras_tensor(inputs) or
+                                           any(_contains_keras_tensor(a) for a in args) or
+                                           any(_contains_keras_tensor(v) for v in kwargs.values())):
+            return self._symbolic_call(inputs, args, kwargs)
+        if type(inputs) is not Tensor:
+            inputs = self._convert(inputs)
+        return self._eager_call(inputs, args, kwargs, True)
+
+    def _eager_call(self, inputs, args, kwargs, check):
+        """Run ``call`` on converted inputs: build on first use, resolve ``training`` and ``mask``, record the
+        output mask and the activity regularization."""
+        ctx = _CTX
+        if ctx.depth == 0 and not ctx.shape_inference:
+            ctx.loss_epoch += 1
+            ctx.step_losses = []
+        pushed = False
+        if not self.built:
+            if self._pushes_name_scope:
+                _SCOPES.append(self._name)
+                pushed = True
+            try:
+                self._maybe_build(_shape_structure(inputs))
+            except BaseException:
+                _SCOPES.pop() if pushed else None
+                raise
+        elif check and self.input_spec is not None:
+            assert_input_compatibility(self.input_spec, _flat_shapes(inputs), self._name)
+        info = self._call_info
+        prev_training = ctx.training
+        training = kwargs.get("training")
+        if training is not None:
+            if not info.has_training and not info.var_kwargs:
+                del kwargs["training"]
+            ctx.training = bool(training) if not isinstance(training, Tensor) else bool(training.data)
+        elif info.has_training:
+            if "training" in kwargs:
+                del kwargs["training"]
+            if ctx.training is not None:
+                kwargs["training"] = ctx.training
+        elif "training" in kwargs:
+            del kwargs["training"]
+        input_mask = None
+        if _MASKS and (info.has_mask or self.supports_masking or info.overrides_compute_mask):
+            input_mask = kwargs.get("mask")
+            if input_mask is None:
+                input_mask = _masks_of(inputs)
+                if input_mask is not None and info.has_mask:
+                    kwargs["mask"] = input_mask
+        elif info.has_mask:
+            input_mask = kwargs.get("mask")
+        ctx.depth += 1
+        try:
+            outputs = self.call(inputs, *args, **kwargs)
+        finally:
+            ctx.depth -= 1
+            ctx.training = prev_training
+            if pushed:
+                _SCOPES.pop()
+        if info.overrides_compute_mask or (self.supports_masking and input_mask is not None):
+            out_mask = self.compute_mask(inputs, input_mask)
+            if out_mask is not None:
+                if isinstance(outputs, (list, tuple)):
+                    masks = out_mask if isinstance(out_mask, (list, tuple)) else [out_mask] * len(outputs)
+                    for o, m in zip(outputs, masks):
+                        set_mask(o, m)
+                else:
+                    set_mask(outputs, out_mask)
+        if self._activity_regularizer is not None and not ctx.shape_inference:
+            for out in nest.flatten(outputs):
+                batch = out.shape[0] if out.ndim else 1
+                self.add_loss(self._activity_regularizer(out) / float(max(batch, 1)))
+        return outputs
+
+    # -- symbolic calls (functional API) -------------------------------------------------------------------
+    def _symbolic_call(self, inputs, args, kwargs):
+        from .input_layer import KerasTensor
+        from .node import Node
+        pushed = False
+        if not self.built and self._pushes_name_scope:
+            _SCOPES.append(self._name)
+            pushed = True
+        try:
+            if not self.built:
+                shapes = nest.map_structure(lambda t: tuple(t.shape) if isinstance(t, KerasTensor) else
+                                            tuple(np.shape(t)), inputs)
+                self._maybe_build(shapes)
+            elif self.input_spec is not None:
+                assert_input_compatibility(self.input_spec, _flat_shapes(inputs), self._name)
+            out_shapes, out_dtypes, structure = self._infer_outputs(inputs, args, kwargs)
+        finally:
+            if pushed:
+                _SCOPES.pop()
+        flat_out = [KerasTensor(s, d) for s, d in zip(out_shapes, out_dtypes)]
+        outputs = nest.pack_sequence_as(structure, flat_out)
+        Node(self, call_args=(inputs,) + tuple(args), call_kwargs=dict(kwargs), outputs=outputs)
+        return outputs
+
+    def _infer_outputs(self, inputs, args, kwargs):
+        """Output shapes and dtypes of a symbolic call, found by running the layer on placeholder batches.
+
+        Every unknown dimension is filled with 2, then with 3; an output dimension that changes between the
+        two runs is unknown (None) in the output.
+        """
+        from .input_layer import KerasTensor
+        structure = (inputs, args, kwargs)
+        has_unknown = any(d is None for t in nest.flatten(structure) if isinstance(t, KerasTensor) for d in t.shape)
+        runs = []
+        for fill in ((2, 3) if has_unknown else (2,)):
+            def placeholder(t, fill=fill):
+                if not isinstance(t, KerasTensor):
+                    return t
+                shape = tuple(fill if d is None else d for d in t.shape)
+                return ag.Tensor(np.zeros(shape, dtype=t.dtype))
+            d_inputs = nest.map_structure(placeholder, inputs)
+            d_args = nest.map_structure(placeholder, list(args))
+            d_kwargs = {k: nest.map_structure(placeholder, v) for k, v in kwargs.items()}
+            prev = _CTX.shape_inference
+            _CTX.shape_inference = True
+            try:
+                with ag.no_grad(), np.errstate(all="ignore"):
+                    out = self._eager_call(d_inputs, tuple(d_args), d_kwargs, False)
+            except (ValueError, TypeError, IndexError) as e:
+                in_shapes = [tuple(t.shape) for t in nest.flatten(inputs) if isinstance(t, KerasTensor)]
+                raise type(e)(f'Exception encountered when calling layer "{self.name}" '
+                              f"(type {type(self).__name__}) on inputs of shape "
+                              f"{in_shapes[0] if len(in_shapes) == 1 else in_shapes}: {e}") from e
+            finally:
+                _CTX.shape_inference = prev
+            runs.append(out)
+        flat = [nest.flatten(r) for r in runs]
+        shapes, dtypes = [], []
+        for i, t in enumerate(flat[0]):
+            if not isinstance(t, Tensor):
+                t = ag.Tensor(np.asarray(t))
+            shape = tuple(t.shape)
+            if len(flat) > 1:
+                other = tuple(np.shape(flat[1][i]))
+                shape = tuple(None if (len(other) == len(shape) and a != b) else a for a, b in zip(shape, other))
+            shapes.append(shape)
+            dtypes.append(t.dtype.name)
+        return shapes, dtypes, runs[0]
+
+    def compute_output_shape(self, input_shape):
+        """The output shape for inputs of ``input_shape`` (found by a placeholder run unless overridden)."""
+        from .input_layer import KerasTensor
+
+        def to_kt(s):
+            return KerasTensor(tuple(s), self._dtype)
+        if isinstance(input_shape, (list, tuple)) and input_shape and isinstance(input_shape[0], (list, tuple)):
+            kts = [to_kt(s) for s in input_shape]
+        else:
+            kts = to_kt(input_shape)
+        if not self.built:
+            self._maybe_build(input_shape if not isinstance(kts, list) else [tuple(s) for s in input_shape])
+        shapes, _, structure = self._infer_outputs(kts, (), {})
+        packed = nest.pack_sequence_as(structure, shapes)
+        return packed
+
+    # -- inbound/outbound nodes ------------------------------------------------------------------------------
+    def _single_node_attr(self, attr, what):
+        if not self._inbound_nodes:
+            raise AttributeError(f"Layer {self.name} is not connected, no {what} to return.")
+        if len(self._inbound_nodes) > 1 and attr in ("input", "output"):
+            raise AttributeError(f"Layer {self.name} has multiple inbound nodes, hence the notion of \"layer {what}\" "
+                                 f"is ill-defined. Use `get_{what}_at(node_index)` instead.")
+        node = self._inbound_nodes[0]
+        if attr == "input":
+            return nest.unnest_if_single(node.input_tensors)
+        return node.outputs
+
+    @property
+    def input(self):
+        """The symbolic input of the layer (when it was called once in a functional graph)."""
+        return self._single_node_attr("input", "input")
+
+    @property
+    def output(self):
+        """The symbolic output of the layer (when it was called once in a functional graph)."""
+        return self._single_node_attr("output", "output")
+
+    @property
+    def input_shape(self):
+        shapes = {str(_shape_structure(n.input_tensors if len(n.input_tensors) != 1 else n.input_tensors[0]))
+                  for n in self._inbound_nodes}
+        if not self._inbound_nodes:
+            if self._build_input_shape is not None:
+                return self._build_input_shape
+            raise AttributeError(f'The layer "{self.name}" has never been called and thus has no defined input '
+                                 f"shape.")
+        if len(shapes) > 1:
+            raise AttributeError(f'The layer "{self.name}" has multiple inbound nodes with different input shapes.')
+        n = self._inbound_nodes[0]
+        return _shape_structure(n.input_tensors[0] if len(n.input_tensors) == 1 else n.input_tensors)
+
+    @property
+    def output_shape(self):
+        if not self._inbound_nodes:
+            raise AttributeError(f'The layer "{self.name}" has never been called and thus has no defined output '
+                                 f"shape.")
+        shapes = [_shape_structure(n.outputs) for n in self._inbound_nodes]
+        if any(s != shapes[0] for s in shapes[1:]):
+            raise AttributeError(f'The layer "{self.name}" has multiple inbound nodes with different output shapes.')
+        return shapes[0]
+
+    @property
+    def inbound_nodes(self):
+        return self._inbound_nodes
+
+    @property
+    def outbound_nodes(self):
+        return self._outbound_nodes
+
+    # -- config --------------------------------------------------------------------------------------------
+    def get_config(self):
+        """The layer's constructor arguments as a JSON-able dict (``from_config`` rebuilds the layer)."""
+        config = {"name": self.name, "trainable": self.trainable, "dtype": self._dtype}
+        if self._batch_input_shape is not None:
+            config["batch_input_shape"] = self._batch_input_shape
+        cls = type(self)
+        if cls.get_config is Layer.get_config and cls.__init__ is not Layer.__init__:
+            extra = self._auto_config()
+            if extra is None:
+                raise NotImplementedError(
+                    f"Layer {cls.__name__} has arguments in `__init__` that cannot be saved automatically "
+                    f"and therefore needs to override `get_config()`, returning a dict of them.")
+            for k, v in extra.items():
+                config.setdefault(k, v)
+        return config
+
+    def _auto_config(self):
+        """The constructor's arguments as recorded by ``__new__``, when they are all JSON-able."""
+        args, kwargs = getattr(self, "_init_args", ((), {}))
+        try:
+            bound = inspect.signature(type(self).__init__).bind(None, *args, **kwargs)
+        except TypeError:
+            return None
+        out = {}
+        for k, v in list(bound.arguments.items())[1:]:
+            param = inspect.signature(type(self).__init__).parameters[k]
+            if param.kind == param.VAR_KEYWORD:
+                for kk, vv in v.items():
+                    out[kk] = vv
+            elif param.kind == param.VAR_POSITIONAL:
+                if v:
+                    return None
+            else:
+                out[k] = v
+        if not _json_safe(out):
+            return None
+        return out
+
+    @classmethod
+    def from_config(cls, config):
+        """Rebuild a layer from ``get_config()``'s dict."""
+        try:
+            return cls(**config)
+        except TypeError as e:
+            raise TypeError(f"Error when deserializing class '{cls.__name__}' using config={config}.\n\n"
+                            f"Exception encountered: {e}") from None
+
+
+def _has_arrays(x):
+    for v in x:
+        if isinstance(v, (Tensor, np.ndarray, dict)):
+            return True
+        if isinstance(v, (list, tuple)) and _has_arrays(v):
+            return True
+    return False
+
+
+def _short_repr(x, n=80):
+    r = repr(x)
+    return r if len(r) <= n else r[:n] + "..."
+
+
+def _flat_shapes(x):
+    return [tuple(t.shape) for t in nest.flatten(x) if t is not None and hasattr(t, "shape")]
+
+
+def _flat_shapes_of(shape_structure):
+    """A shape structure (tuple, or list/dict of tuples) as a flat list of tuples."""
+    if isinstance(shape_structure, dict):
+        return [tuple(shape_structure[k]) for k in sorted(shape_structure)]
+    if isinstance(shape_structure, list) or (isinstance(shape_structure, tuple) and shape_structure and
+                                             isinstance(shape_structure[0], (list, tuple))):
+        out = []
+        for s in shape_structure:
+            out.extend(_flat_shapes_of(s) if s and isinstance(s[0], (list, tuple, dict)) else [tuple(s)])
+        return out
+    return [tuple(shape_structure)]
+
+
+def _masks_of(inputs):
+    if isinstance(inputs, Tensor):
+        return get_mask(inputs)
+    if isinstance(inputs, (list, tuple)):
+        masks = [get_mask(t) if isinstance(t, Tensor) else None for t in inputs]
+        return masks if any(m is not None for m in masks) else None
+    return None
