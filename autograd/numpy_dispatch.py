@@ -14,6 +14,7 @@ import numpy as np
 
 from . import ops as O
 from .modes import STATE
+from .ops._make import raw
 from .tensor import Tensor, make_leaf
 
 UFUNCS = {
@@ -43,7 +44,7 @@ FUNCTIONS = {
     np.where: O.where, np.clip: O.clip, np.dot: O.dot, np.matmul: O.matmul, np.tensordot: O.tensordot,
     np.outer: O.outer, np.inner: O.inner, np.abs: O.abs, np.linalg.norm: O.norm, np.all: O.all, np.any: O.any,
     np.einsum: O.einsum, np.round: O.round, np.around: O.round, np.ravel: O.flatten,
-    np.atleast_1d: lambda x: x if O.raw(x).ndim >= 1 else O.reshape(x, (1,)),
+    np.atleast_1d: lambda x: x if raw(x).ndim >= 1 else O.reshape(x, (1,)),
 }
 
 # Functions whose results carry no gradient by nature (shapes, comparisons, indices, predicates): they

@@ -21,7 +21,12 @@ from .tensor import Tensor, make_leaf
 
 def _as_argnums(argnums, nargs, name):
     single = isinstance(argnums, (int, np.integer))
-    nums = (int(argnums),) if single else tuple(int(a) for a in argnums)
+    try:
+        nums = (int(argnums),) if single else tuple(int(a) for a in argnums)
+    except TypeError:
+        raise TypeError(f"{name}: argnums must be an int or a tuple of ints, received {argnums!r}") from None
+    if not nums:
+        raise ValueError(f"{name}: argnums is empty; name at least one argument to differentiate")
     for a in nums:
         if not -nargs <= a < nargs:
             raise ValueError(f"{name}: argnums {argnums!r} is out of range for a function called with {nargs} "
@@ -42,7 +47,9 @@ def _leafify(x):
     return Tensor(data, requires_grad=True), False
 
 
-def _trace(f, args, argnums, name):
+def _trace(f, args, argnums, name, kwargs=None):
+    if not callable(f):
+        raise TypeError(f"{name}(f): expected a callable, received {f!r}")
     single, nums = _as_argnums(argnums, len(args), name)
     args = list(args)
     xs = []
@@ -55,7 +62,7 @@ def _trace(f, args, argnums, name):
     prev = STATE.grad_enabled
     STATE.grad_enabled = True
     try:
-        out = f(*args)
+        out = f(*args, **kwargs) if kwargs else f(*args)
     finally:
         STATE.grad_enabled = prev
     return single, xs, out, nested and prev
@@ -77,8 +84,8 @@ def value_and_grad(f, argnums=0):
         >>> value, g = value_and_grad(lambda x: (x ** 2).sum())(np.array([1.0, 2.0]))
     """
 
-    def wrapped(*args):
-        single, xs, out, create = _trace(f, args, argnums, "grad")
+    def wrapped(*args, **kwargs):
+        single, xs, out, create = _trace(f, args, argnums, "grad", kwargs)
         out = _scalar_output(out, "grad")
         grads = gradients(out, xs, create_graph=create) if out.requires_grad else \
             [make_leaf(np.zeros(x.shape, x.dtype)) for x in xs]
@@ -99,8 +106,8 @@ def grad(f, argnums=0):
     """
     vg = value_and_grad(f, argnums)
 
-    def wrapped(*args):
-        return vg(*args)[1]
+    def wrapped(*args, **kwargs):
+        return vg(*args, **kwargs)[1]
 
     wrapped.__name__ = f"grad({getattr(f, '__name__', 'f')})"
     return wrapped
@@ -140,8 +147,8 @@ def jacobian(f, argnums=0):
         Tensor([[2., 0.], [0., 4.]])
     """
 
-    def wrapped(*args):
-        single, xs, out, create = _trace(f, args, argnums, "jacobian")
+    def wrapped(*args, **kwargs):
+        single, xs, out, create = _trace(f, args, argnums, "jacobian", kwargs)
         if not isinstance(out, Tensor):
             out = make_leaf(np.asarray(out))
         flat = reshape(out, (-1,)) if out.requires_grad else out

@@ -1,4 +1,6 @@
 """All ops, gathered; importing this also gives Tensor its operator and method forms."""
+import types as _types
+
 from .elementwise import *  # noqa: F401,F403
 from .elementwise import abs, round  # noqa: F401  (names that shadow builtins are exported on purpose)
 from .linalg import *  # noqa: F401,F403
@@ -7,4 +9,21 @@ from .reductions import all, any, max, min, sum  # noqa: F401
 from .shape import *  # noqa: F401,F403
 from .nn import *  # noqa: F401,F403
 from .recurrent import *  # noqa: F401,F403
+from . import elementwise as _elementwise, linalg as _linalg, reductions as _reductions, shape as _shape
+from . import nn as _nn, recurrent as _recurrent
 from . import tensor_methods  # noqa: F401  (attaches operators and methods to Tensor)
+
+_HELPERS = {"raw", "unary_op", "binary_op"}
+
+
+def _public(mod):
+    """A module's ``__all__``, or else the public ops it defines (not what it imported)."""
+    names = getattr(mod, "__all__", None)
+    if names is not None:
+        return list(names)
+    return [n for n, v in vars(mod).items()
+            if not n.startswith("_") and n not in _HELPERS and not isinstance(v, _types.ModuleType)
+            and str(getattr(v, "__module__", mod.__name__)).startswith("autograd.ops")]
+
+
+__all__ = [n for m in (_elementwise, _linalg, _reductions, _shape, _nn, _recurrent) for n in _public(m)]

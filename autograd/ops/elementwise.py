@@ -16,6 +16,15 @@ from ..primitive import Primitive, apply, defvjp
 from ..tensor import Tensor, make_leaf
 from ._make import binary_op, raw, unary_op
 
+__all__ = [
+    "add", "subtract", "multiply", "divide", "true_divide", "power", "negative", "positive", "maximum",
+    "minimum", "floor_divide", "mod", "remainder", "exp", "expm1", "log", "log1p", "log2", "log10", "sqrt",
+    "square", "reciprocal", "abs", "absolute", "sign", "sin", "cos", "tan", "tanh", "sinh", "cosh", "arctan",
+    "sigmoid", "relu", "softplus", "leaky_relu", "elu", "selu", "erf", "gelu", "swish", "silu",
+    "hard_sigmoid", "clip", "where", "equal", "not_equal", "less", "less_equal", "greater", "greater_equal",
+    "isfinite", "isnan", "isinf", "logical_and", "logical_or", "logical_not", "floor", "ceil", "round",
+]
+
 # -- helpers ------------------------------------------------------------------------------------
 
 

@@ -15,6 +15,10 @@ from ..tensor import Tensor, make_leaf
 from ._make import binary_op, raw
 from .shape import broadcast_to, expand_dims, reshape, swapaxes, transpose
 
+__all__ = [
+    "matmul", "tensordot", "dot", "outer", "inner", "einsum",
+]
+
 
 def _matmul_vjp_a(g, ans, a, b):
     ad, bd = raw(a), raw(b)
@@ -100,7 +104,10 @@ def outer(a, b):
 
 
 def inner(a, b):
-    """Sum of products over the last axes."""
+    """Sum of products over the last axes (a plain product when either is 0-d), as ``np.inner``."""
+    if raw(a).ndim == 0 or raw(b).ndim == 0:
+        from .elementwise import multiply
+        return multiply(a, b)
     return tensordot(a, b, axes=([-1], [-1]))
 
 

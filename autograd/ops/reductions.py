@@ -17,6 +17,11 @@ from ._make import raw
 from .elementwise import divide, exp, multiply, sqrt, square, subtract, where
 from .shape import broadcast_to, flip, reshape
 
+__all__ = [
+    "sum", "mean", "var", "std", "max", "min", "amax", "amin", "argmax", "argmin", "prod", "cumsum",
+    "logsumexp", "softmax", "log_softmax", "norm", "all", "any",
+]
+
 
 def _axes(axis, ndim):
     if axis is None:

@@ -11,6 +11,12 @@ from ..primitive import Primitive, apply, defvjp, defvjp_argnum
 from ..tensor import Tensor, make_leaf
 from ._make import raw
 
+__all__ = [
+    "astype", "reshape", "transpose", "swapaxes", "moveaxis", "expand_dims", "squeeze", "flatten", "sum_to",
+    "broadcast_to", "concatenate", "stack", "split", "pad", "repeat", "tile", "flip", "getitem", "take",
+    "one_hot",
+]
+
 
 def _norm_axis(axis, ndim):
     if axis < -ndim or axis >= ndim:
@@ -44,11 +50,10 @@ _reshape_prim = Primitive(lambda x, shape: np.reshape(x, shape), "reshape")
 defvjp(_reshape_prim, lambda g, ans, x, shape: reshape(g, raw(x).shape))
 
 
-def reshape(x, *shape):
-    """Give the data a new shape with the same number of elements (-1 infers one size)."""
-    if len(shape) == 1 and not isinstance(shape[0], (int, np.integer)):
-        shape = shape[0]
-    shape = _as_shape(shape)
+def reshape(x, shape, *more):
+    """Give the data a new shape with the same number of elements (-1 infers one size):
+    ``reshape(x, (2, 3))`` or ``reshape(x, 2, 3)``."""
+    shape = _as_shape((shape,) + more if more else shape)
     xd = raw(x)
     if xd.shape == shape and isinstance(x, Tensor):
         return x
@@ -255,7 +260,15 @@ def pad(x, pad_width, mode="constant", constant_values=0):
     if mode != "constant":
         raise ValueError(f"pad: only mode='constant' is supported, received mode={mode!r}")
     nd = raw(x).ndim
-    pw = np.broadcast_to(np.asarray(pad_width, dtype=int), (nd, 2))
+    if nd == 0:
+        return x
+    try:
+        pw = np.broadcast_to(np.asarray(pad_width, dtype=int), (nd, 2))
+    except ValueError:
+        raise ValueError(f"pad(pad_width): expected an int, a (before, after) pair or one pair per axis for a "
+                         f"tensor of rank {nd}, received {pad_width!r}") from None
+    if (pw < 0).any():
+        raise ValueError(f"pad(pad_width): widths must be >= 0, received {pad_width!r}")
     pw = tuple((int(a), int(b)) for a, b in pw)
     return apply(_pad_prim, (x, pw), {"constant_values": constant_values})
 

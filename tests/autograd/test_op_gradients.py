@@ -1,0 +1,205 @@
+"""Property tests: every op's forward against numpy and its gradient against central differences.
+
+One line per op in ``CASES``: a name, the function under test (``fn(*arrays, **options)``), the strategy
+drawing its float64 inputs and options (tests/autograd/strategies.py: shapes drawn with 0-d, size-1 and
+empty axes where meaningful, values inside the op's domain), a numpy reference for the forward value
+(or None), and the gradient order to check (2 for the smooth ops: ``ag.gradcheck(order=2)``).
+"""
+import math
+from dataclasses import dataclass
+from typing import Callable, Optional
+
+import numpy as np
+import pytest
+from hypothesis import given, settings, strategies as st
+
+import autograd as ag
+
+from . import strategies as S
+
+try:
+    from scipy.special import erf as _scipy_erf
+except ImportError:  # pragma: no cover
+    _scipy_erf = np.vectorize(math.erf)
+
+
+@dataclass
+class Case:
+    name: str
+    fn: Callable
+    args: st.SearchStrategy
+    ref: Optional[Callable] = None
+    order: int = 1
+
+    def __repr__(self):
+        return self.name
+
+
+def _np_sigmoid(x):
+    return 1.0 / (1.0 + np.exp(-x))
+
+
+def _np_gelu(x):
+    return 0.5 * x * (1.0 + _scipy_erf(x / np.sqrt(2.0)))
+
+
+def _np_elu(x, alpha=1.0):
+    return np.where(x > 0, x, alpha * np.expm1(np.minimum(x, 0)))
+
+
+def _np_lse(x, axis=None, keepdims=False):
+    m = np.max(x, axis=axis, keepdims=True)
+    out = np.log(np.sum(np.exp(x - m), axis=axis, keepdims=True)) + m
+    return out if keepdims else np.squeeze(out, axis=axis if axis is not None else tuple(range(x.ndim)))
+
+
+def _np_softmax(x, axis):
+    e = np.exp(x - x.max(axis=axis, keepdims=True))
+    return e / e.sum(axis=axis, keepdims=True)
+
+
+def _np_split(x, sections, axis):
+    return np.concatenate([p * (i + 1) for i, p in enumerate(np.split(x, sections, axis=axis))], axis=axis)
+
+
+def _ag_split(x, sections, axis):
+    return ag.concatenate([p * (i + 1) for i, p in enumerate(ag.split(x, sections, axis=axis))], axis=axis)
+
+
+_SELU = (1.6732632423543772848170429916717, 1.0507009873554804934193349852946)
+
+CASES = [
+    # -- arithmetic, operators and their reflected forms --------------------------------------------
+    Case("add", ag.add, S.binary(), np.add, 2),
+    Case("subtract", ag.subtract, S.binary(), np.subtract, 2),
+    Case("multiply", ag.multiply, S.binary(), np.multiply, 2),
+    Case("divide", ag.divide, S.binary("real", "away0"), np.divide, 2),
+    Case("power", ag.power, S.binary("positive", "real"), np.power, 2),
+    Case("power_int_exponent", lambda x: x ** 3, S.unary(), lambda x: x ** 3, 2),
+    Case("rpow", lambda x: 2.0 ** x, S.unary(), lambda x: 2.0 ** x, 2),
+    Case("operators", lambda a, b: (a + b) * a - b / 2.0 + 1.0 - (-a), S.binary(),
+         lambda a, b: (a + b) * a - b / 2.0 + 1.0 - (-a), 2),
+    Case("reflected", lambda x: 3.0 - 2.0 * x + 1.0 / (x * x + 1.0), S.unary(),
+         lambda x: 3.0 - 2.0 * x + 1.0 / (x * x + 1.0), 2),
+    Case("maximum", ag.maximum, S.binary("grid_a", "grid_b"), np.maximum, 2),
+    Case("minimum", ag.minimum, S.binary("grid_a", "grid_b"), np.minimum, 2),
+    Case("mod", ag.mod, S.binary("real", "positive"), np.mod),
+    # -- exp / log family -------------------------------------------------------------------------------
+    Case("exp", ag.exp, S.unary(), np.exp, 2),
+    Case("expm1", ag.expm1, S.unary(), np.expm1, 2),
+    Case("log", ag.log, S.unary("positive"), np.log, 2),
+    Case("log1p", ag.log1p, S.unary("positive"), np.log1p, 2),
+    Case("log2", ag.log2, S.unary("positive"), np.log2, 2),
+    Case("log10", ag.log10, S.unary("positive"), np.log10, 2),
+    Case("sqrt", ag.sqrt, S.unary("positive"), np.sqrt, 2),
+    Case("square", ag.square, S.unary(), np.square, 2),
+    Case("reciprocal", ag.reciprocal, S.unary("away0"), np.reciprocal, 2),
+    Case("abs", ag.abs, S.unary("away0"), np.abs, 2),
+    Case("sign", lambda x: ag.sign(x) * x, S.unary("away0"), lambda x: np.sign(x) * x, 2),
+    # -- trigonometry -----------------------------------------------------------------------------------
+    Case("sin", ag.sin, S.unary(), np.sin, 2),
+    Case("cos", ag.cos, S.unary(), np.cos, 2),
+    Case("tan", ag.tan, S.unary("unit"), np.tan, 2),
+    Case("tanh", ag.tanh, S.unary(), np.tanh, 2),
+    Case("sinh", ag.sinh, S.unary(), np.sinh, 2),
+    Case("cosh", ag.cosh, S.unary(), np.cosh, 2),
+    Case("arctan", ag.arctan, S.unary(), np.arctan, 2),
+    Case("erf", ag.erf, S.unary(), _scipy_erf, 2),
+    # -- activations ------------------------------------------------------------------------------------
+    Case("sigmoid", ag.sigmoid, S.unary(), _np_sigmoid, 2),
+    Case("relu", ag.relu, S.unary("away0"), lambda x: np.maximum(x, 0), 2),
+    Case("softplus", ag.softplus, S.unary(), lambda x: np.log1p(np.exp(x)), 2),
+    Case("elu", ag.elu, S.unary("away0"), _np_elu, 2),
+    Case("elu_alpha", lambda x: ag.elu(x, alpha=0.5), S.unary("away0"), lambda x: _np_elu(x, 0.5), 2),
+    Case("selu", ag.selu, S.unary("away0"), lambda x: _SELU[1] * _np_elu(x, _SELU[0]), 2),
+    Case("leaky_relu", lambda x: ag.leaky_relu(x, alpha=0.3), S.unary("away0"),
+         lambda x: np.where(x > 0, x, 0.3 * x), 2),
+    Case("gelu", ag.gelu, S.unary(), _np_gelu, 2),
+    Case("gelu_tanh", lambda x: ag.gelu(x, approximate=True), S.unary(),
+         lambda x: 0.5 * x * (1 + np.tanh(np.sqrt(2 / np.pi) * (x + 0.044715 * x ** 3))), 2),
+    Case("swish", ag.swish, S.unary(), lambda x: x * _np_sigmoid(x), 2),
+    Case("hard_sigmoid", ag.hard_sigmoid, S.unary(), lambda x: np.clip(0.2 * x + 0.5, 0, 1)),
+    # -- selection --------------------------------------------------------------------------------------
+    Case("clip", lambda x: ag.clip(x, -0.5, 1.0), S.unary("grid_a"), lambda x: np.clip(x, -0.5, 1.0), 2),
+    Case("clip_one_sided", lambda x: ag.clip(x, None, 0.5), S.unary("grid_a"), lambda x: np.minimum(x, 0.5)),
+    Case("where", lambda a, b, cond: ag.where(cond, a, b), S.where_args(),
+         lambda a, b, cond: np.where(cond, a, b), 2),
+    # -- reductions -------------------------------------------------------------------------------------
+    Case("sum", ag.sum, S.reduction(min_side=0), np.sum, 2),
+    Case("mean", ag.mean, S.reduction(), np.mean, 2),
+    Case("var", ag.var, S.reduction(min_side=2, min_dims=1, ddof=True), np.var, 2),
+    Case("std", ag.std, S.reduction("distinct", min_side=2, min_dims=1), np.std, 2),
+    Case("prod", ag.prod, S.reduction("away0"), np.prod, 2),
+    Case("max", ag.max, S.reduction("distinct"), np.max),
+    Case("min", ag.min, S.reduction("distinct"), np.min),
+    Case("logsumexp", ag.logsumexp, S.reduction(), _np_lse, 2),
+    Case("norm", lambda x, axis, keepdims: ag.norm(x, axis=axis, keepdims=keepdims), S.reduction("away0"),
+         lambda x, axis, keepdims: np.sqrt(np.sum(x * x, axis=axis, keepdims=keepdims)), 2),
+    Case("cumsum", ag.cumsum, S.along_axis(), np.cumsum, 2),
+    Case("cumsum_flat", ag.cumsum, S.unary(min_side=1), np.cumsum, 2),
+    Case("softmax", ag.softmax, S.along_axis(), _np_softmax, 2),
+    Case("log_softmax", ag.log_softmax, S.along_axis(), lambda x, axis: np.log(_np_softmax(x, axis)), 2),
+    # -- shape ------------------------------------------------------------------------------------------
+    Case("reshape", ag.reshape, S.reshaped(), np.reshape, 2),
+    Case("transpose", ag.transpose, S.permutation(), np.transpose, 2),
+    Case("T", lambda x: x.T, S.unary(), lambda x: x.T, 2),
+    Case("swapaxes", lambda x, a, b: ag.swapaxes(x, a, b), S.two_axes(), lambda x, a, b: np.swapaxes(x, a, b), 2),
+    Case("moveaxis", lambda x, a, b: ag.moveaxis(x, a, b), S.two_axes(), lambda x, a, b: np.moveaxis(x, a, b), 2),
+    Case("expand_dims", lambda x, axis: ag.expand_dims(x, axis), S.new_axis(),
+         lambda x, axis: np.expand_dims(x, axis)),
+    Case("squeeze", ag.squeeze, S.unary(), np.squeeze, 2),
+    Case("broadcast_to", ag.broadcast_to, S.broadcast_target(), np.broadcast_to, 2),
+    Case("sum_to", ag.sum_to, S.summed_to(), None, 2),
+    Case("concatenate", lambda *xs, axis: ag.concatenate(xs, axis=axis), S.joined(),
+         lambda *xs, axis: np.concatenate(xs, axis=axis), 2),
+    Case("stack", lambda *xs, axis: ag.stack(xs, axis=axis), S.joined(same_shape=True),
+         lambda *xs, axis: np.stack(xs, axis=axis), 2),
+    Case("split", _ag_split, S.split_args(), _np_split, 2),
+    Case("pad", ag.pad, S.padded(), np.pad, 2),
+    Case("repeat", ag.repeat, S.repeated(), np.repeat, 2),
+    Case("tile", ag.tile, S.tiled(), np.tile, 2),
+    Case("flip", ag.flip, S.flipped(), np.flip, 2),
+    Case("take", ag.take, S.taken(), np.take, 2),
+    Case("getitem_basic", lambda x, index: x[index], S.basic_index(), lambda x, index: x[index], 2),
+    Case("getitem_advanced", lambda x, index: x[index], S.advanced_index(), lambda x, index: x[index], 2),
+    Case("iteration", lambda x: ag.stack([r * (i + 1) for i, r in enumerate(x)]) if len(x) else x,
+         S.unary(min_dims=1, min_side=1), lambda x: x * (np.arange(len(x)) + 1.0).reshape((-1,) + (1,) * (x.ndim - 1)),
+         2),
+    # -- products ---------------------------------------------------------------------------------------
+    Case("matmul", ag.matmul, S.matmul_pair(), np.matmul, 2),
+    Case("matmul_operator", lambda a, b: a @ b, S.matmul_pair(), np.matmul, 2),
+    Case("dot", ag.dot, S.dot_pair(), np.dot, 2),
+    Case("tensordot", ag.tensordot, S.tensordot_pair(), np.tensordot, 2),
+    Case("outer", ag.outer, S.binary(min_side=1), np.outer, 2),
+    Case("inner", ag.inner, S.inner_pair(), np.inner, 2),
+    Case("einsum", lambda *xs, spec: ag.einsum(spec, *xs), S.einsum_case(),
+         lambda *xs, spec: np.einsum(spec, *xs), 2),
+]
+
+
+@pytest.mark.parametrize("case", CASES, ids=repr)
+@given(data=st.data())
+def test_gradient_matches_numerical(case, data):
+    arrays, kwargs = data.draw(case.args, label="inputs and options")
+
+    def f(*xs):
+        return case.fn(*xs, **kwargs)
+
+    if case.ref is not None:
+        out = f(*[ag.tensor(a) for a in arrays])
+        np.testing.assert_allclose(out.numpy(), case.ref(*arrays, **kwargs), rtol=1e-9, atol=1e-12)
+    assert ag.gradcheck(f, *arrays, order=case.order)
+
+
+@pytest.mark.parametrize("case", CASES, ids=repr)
+@settings(max_examples=5)
+@given(data=st.data())
+def test_float32_stays_float32(case, data):
+    arrays, kwargs = data.draw(case.args, label="inputs and options")
+    xs = [ag.tensor(a.astype(np.float32), requires_grad=True) for a in arrays]
+    out = case.fn(*xs, **kwargs)
+    assert out.dtype == np.float32
+    if out.requires_grad:
+        grads = ag.gradients(out, xs, grad_outputs=np.ones(out.shape, np.float32))
+        assert [g.dtype for g in grads] == [np.float32] * len(xs)
+        assert [g.shape for g in grads] == [x.shape for x in xs]
