@@ -1,6 +1,10 @@
-"""Runs one workload of one system in this interpreter and prints its result as one JSON line.
+"""Runs workloads of one system in this interpreter and prints each result as one JSON line.
 
-Started by the runner as ``python benchmarks/child.py run SYSTEM WORKLOAD [--quick]`` or
+Several workloads in one process share its imports and its peak-memory reading (``ru_maxrss`` only
+grows), so the runner gives a process one workload, except under ``--quick``, where it runs a system's
+workloads together with the mlp epoch first (its memory figure is then still its own).
+
+Started by the runner as ``python benchmarks/child.py run SYSTEM WORKLOAD[,WORKLOAD...] [--quick]`` or
 ``python benchmarks/child.py probe SYSTEM``. It is run as a script, so ``sys.path`` starts at
 ``benchmarks/`` and never at the repository root: a peer's own ``autograd`` (HIPS) is not shadowed by
 this project's. Only the kerasfront system adds the repository root, in its own module.
@@ -69,22 +73,37 @@ def time_workload(module, workload, quick):
     return times
 
 
-def run(system, workload, quick):
-    result = {"system": system, "workload": workload, "quick": quick, "python": platform.python_version()}
-    started = time.perf_counter()
+def run(system, workloads, quick):
+    """Time each workload in turn in this process, printing one result line after each."""
+    module, load_error, versions = None, None, {}
     try:
         module = load_system(system)
-        times = time_workload(module, workload, quick)
-        result.update(status="ok", median_s=statistics.median(times), min_s=min(times),
-                      max_s=max(times), repeats=len(times), times_s=times)
-    except NotAvailable as e:
-        result.update(status="n/a", error=str(e))
-    except Exception as e:      # reported as "failed: ..." in the table; the traceback goes to stderr
+        versions = module.versions()
+    except ImportError as e:
+        load_error = ("not installed", f"{type(e).__name__}: {e}".splitlines()[0][:300])
+    except Exception as e:
         traceback.print_exc()
-        result.update(status="failed", error=f"{type(e).__name__}: {e}".splitlines()[0][:300])
-    result["wall_s"] = time.perf_counter() - started
-    result["peak_rss_mb"] = peak_rss_mb()
-    print(RESULT_MARK + json.dumps(result), flush=True)
+        load_error = ("failed", f"{type(e).__name__}: {e}".splitlines()[0][:300])
+    for workload in workloads:
+        result = {"system": system, "workload": workload, "quick": quick, "python": platform.python_version(),
+                  "versions": versions}
+        started = time.perf_counter()
+        try:
+            if load_error:
+                result.update(status=load_error[0], error=load_error[1])
+                continue
+            times = time_workload(module, workload, quick)
+            result.update(status="ok", median_s=statistics.median(times), min_s=min(times),
+                          max_s=max(times), repeats=len(times), times_s=times)
+        except NotAvailable as e:
+            result.update(status="n/a", error=str(e))
+        except Exception as e:      # reported as "failed: ..." in the table; the traceback goes to stderr
+            traceback.print_exc()
+            result.update(status="failed", error=f"{type(e).__name__}: {e}".splitlines()[0][:300])
+        finally:
+            result["wall_s"] = time.perf_counter() - started
+            result["peak_rss_mb"] = peak_rss_mb()
+            print(RESULT_MARK + json.dumps(result), flush=True)
 
 
 def probe(system):
@@ -102,11 +121,12 @@ def probe(system):
 
 
 def main(argv):
-    usage = "usage: child.py run SYSTEM WORKLOAD [--quick] | child.py probe SYSTEM"
+    usage = "usage: child.py run SYSTEM WORKLOAD[,WORKLOAD...] [--quick] | child.py probe SYSTEM"
+    workloads = argv[2].split(",") if len(argv) >= 3 else []
     if len(argv) >= 2 and argv[0] == "probe" and argv[1] in SYSTEMS:
         probe(argv[1])
-    elif len(argv) >= 3 and argv[0] == "run" and argv[1] in SYSTEMS and argv[2] in WORKLOADS:
-        run(argv[1], argv[2], "--quick" in argv[3:])
+    elif argv and argv[0] == "run" and argv[1] in SYSTEMS and workloads and all(w in WORKLOADS for w in workloads):
+        run(argv[1], workloads, "--quick" in argv[3:])
     else:
         print(f"{usage}\nsystems: {', '.join(SYSTEMS)}\nworkloads: {', '.join(WORKLOADS)}", file=sys.stderr)
         return 2

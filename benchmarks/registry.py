@@ -41,10 +41,10 @@ SYSTEMS = {s.name: s for s in (
 
 # Names users may type for a system (after lower-casing).
 ALIASES = {
-    "kf": "kerasfront", "ours": "kerasfront", "autograd": "kerasfront",
+    "kf": "kerasfront", "ours": "kerasfront",
     "np": "numpy", "pytorch": "torch",
     "tf": "tf.keras", "tfkeras": "tf.keras", "tf_keras": "tf.keras", "tensorflow": "tf.keras",
-    "keras3": "keras3-jax", "keras": "keras3-jax", "jax": "keras3-jax",
+    "keras3": "keras3-jax", "jax": "keras3-jax",
     "hips": "hips-autograd",
 }
 

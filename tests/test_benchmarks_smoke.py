@@ -1,0 +1,180 @@
+"""The benchmark harness without timing anything: the numpy lower bound computes the right numbers, the
+workload data is fixed, --only parses, targets are judged right, and a tiny run writes RESULTS.md."""
+import json
+import os
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.append(os.path.join(REPO, "benchmarks"))     # numpy_reference and workloads by plain name
+
+import numpy_reference as ref  # noqa: E402
+import workloads  # noqa: E402
+from benchmarks import report, run  # noqa: E402
+
+
+def numerical_grad(f, x, eps=1e-6):
+    g = np.zeros_like(x)
+    for i in np.ndindex(x.shape):
+        old = x[i]
+        x[i] = old + eps
+        up = f()
+        x[i] = old - eps
+        down = f()
+        x[i] = old
+        g[i] = (up - down) / (2 * eps)
+    return g
+
+
+# -- the numpy lower bound --------------------------------------------------------------------------
+
+def test_mlp_loss_matches_an_independent_formula():
+    mlp = ref.MLP((5, 4, 3), seed=1, dtype=np.float64)
+    rng = np.random.RandomState(0)
+    x, y = rng.randn(6, 5), np.array([0, 1, 2, 2, 1, 0])
+    w1, b1, w2, b2 = mlp.weights
+    logits = np.maximum(x @ w1 + b1, 0) @ w2 + b2
+    p = np.exp(logits) / np.exp(logits).sum(axis=1, keepdims=True)
+    expected = -np.mean(np.log(p[np.arange(6), y]))
+    loss, _ = mlp.loss_and_grads(x, y)
+    assert loss == pytest.approx(expected, rel=1e-12)
+
+
+def test_mlp_gradients_match_finite_differences():
+    mlp = ref.MLP((5, 4, 4, 3), seed=2, dtype=np.float64)
+    rng = np.random.RandomState(3)
+    x, y = rng.randn(7, 5), rng.randint(0, 3, 7)
+    _, grads = mlp.loss_and_grads(x, y)
+    for w, g in zip(mlp.weights, grads):
+        expected = numerical_grad(lambda: mlp.loss_and_grads(x, y)[0], w)
+        np.testing.assert_allclose(g, expected, rtol=1e-5, atol=1e-8)
+
+
+def test_mlp_predict_is_forward_in_batches():
+    mlp = ref.MLP((5, 4, 3), seed=1, dtype=np.float64)
+    x = np.random.RandomState(0).randn(10, 5)
+    w1, b1, w2, b2 = mlp.weights
+    np.testing.assert_allclose(mlp.predict(x, batch_size=3), np.maximum(x @ w1 + b1, 0) @ w2 + b2)
+
+
+def test_adam_two_steps_follow_the_keras_formula():
+    p = np.array([1.0, -2.0])
+    opt = ref.Adam([p], learning_rate=0.1, beta_1=0.9, beta_2=0.999, epsilon=1e-7)
+    g1, g2 = np.array([0.5, -1.0]), np.array([0.25, 2.0])
+    m = v = np.zeros(2)
+    expected = np.array([1.0, -2.0])
+    for t, g in enumerate((g1, g2), start=1):
+        opt.step([g])
+        m = 0.9 * m + 0.1 * g
+        v = 0.999 * v + 0.001 * g * g
+        expected = expected - 0.1 * np.sqrt(1 - 0.999 ** t) / (1 - 0.9 ** t) * m / (np.sqrt(v) + 1e-7)
+    np.testing.assert_allclose(p, expected, rtol=1e-12)
+
+
+def test_rmsprop_step_follows_the_keras_formula():
+    p = np.array([1.0, -2.0])
+    ref.RMSprop([p], learning_rate=0.01, rho=0.9, epsilon=1e-7).step([np.array([3.0, -4.0])])
+    a = 0.1 * np.array([9.0, 16.0])
+    np.testing.assert_allclose(p, np.array([1.0, -2.0]) - 0.01 * np.array([3.0, -4.0]) / (np.sqrt(a) + 1e-7))
+
+
+def test_op_chain_value_and_gradient():
+    rng = np.random.RandomState(0)
+    x, c, d = rng.uniform(-1, 1, (3, 4)), rng.uniform(0.9, 1.1, (3, 4)), rng.uniform(-0.1, 0.1, (3, 4))
+    value, grad = ref.ops_chain_value_and_grad(x, c, d, length=10)
+
+    def direct():
+        y = x
+        for i in range(10):
+            y = [lambda t: t * c, lambda t: t + d, np.tanh, np.exp][i % 4](y)
+        return y.sum()
+    assert value == pytest.approx(direct(), rel=1e-12)
+    np.testing.assert_allclose(grad, numerical_grad(direct, x), rtol=1e-6, atol=1e-9)
+
+
+# -- workload data ------------------------------------------------------------------------------------
+
+def test_workload_data_is_float32_fixed_and_shaped():
+    x, y = workloads.mlp_batches()[0]
+    assert x.dtype == np.float32 and x.shape == (128, 784) and y.dtype == np.int64
+    np.testing.assert_array_equal(x, workloads.mlp_batches()[0][0])
+    cx, _ = workloads.cnn_batches()[0]
+    lx, _ = workloads.lstm_batches()[0]
+    assert cx.shape == (64, 28, 28, 1) and lx.shape == (64, 50, 32)
+    assert not np.array_equal(workloads.mlp_batches()[0][0], workloads.mlp_batches()[1][0])
+
+
+def test_chunked_draws_equal_one_draw():
+    a = workloads._uniform_float32(np.random.RandomState(5), (50, 3), chunk_rows=7)
+    b = np.random.RandomState(5).random_sample((50, 3)).astype(np.float32)
+    np.testing.assert_array_equal(a, b)
+
+
+# -- the runner ---------------------------------------------------------------------------------------
+
+def test_only_splits_workloads_and_systems():
+    assert run.select(["mlp,numpy", "tf"]) == (["mlp_step", "mlp_epoch"], ["numpy", "tf.keras"])
+    assert run.select(["memory"]) == (["mlp_epoch"], list(run.SYSTEMS))
+    assert run.select([]) == (list(workloads.WORKLOADS), list(run.SYSTEMS))
+    with pytest.raises(ValueError, match="unknown name 'gpu'"):
+        run.select(["gpu"])
+
+
+def test_python_overrides_and_env(monkeypatch):
+    monkeypatch.setenv("BENCH_PYTHON_TORCH", "/opt/torch/bin/python")
+    monkeypatch.delenv("BENCH_VENVS", raising=False)
+    found = run.interpreters(run.parse_python_overrides(["hips=/opt/hips/bin/python"]))
+    assert found["torch"] == "/opt/torch/bin/python"
+    assert found["hips-autograd"] == "/opt/hips/bin/python"
+    assert found["numpy"] == sys.executable
+    with pytest.raises(ValueError, match="SYSTEM=PATH"):
+        run.parse_python_overrides(["torch"])
+
+
+def test_peers_never_see_this_repository_on_pythonpath(monkeypatch):
+    monkeypatch.setenv("PYTHONPATH", run.REPO)
+    assert "PYTHONPATH" not in run.child_env("hips-autograd")
+    assert run.child_env("tf.keras")["TF_USE_LEGACY_KERAS"] == "1"
+    assert run.child_env("kerasfront")["PYTHONPATH"] == run.REPO
+
+
+def test_targets_are_judged_with_the_margin_missed_by():
+    ok = lambda s: {"status": "ok", "median_s": s, "peak_rss_mb": 100.0}  # noqa: E731
+    results = {"mlp_step": {"kerasfront": ok(0.0030), "numpy": ok(0.0020), "torch": ok(0.004)},
+               "cnn_step": {"kerasfront": ok(0.040), "tf.keras": ok(0.050),
+                            "keras3-jax": {"status": "not installed"}},
+               "mlp_epoch": {"kerasfront": {"status": "failed", "error": "boom"}, "numpy": ok(1.0)}}
+    by_key = {t.key: t for t in report.evaluate_targets(results)}
+    assert by_key["mlp_step_vs_numpy"].status == "missed"
+    assert "over by 20%" in by_key["mlp_step_vs_numpy"].detail          # 3.0 ms vs 1.25 x 2.0 ms
+    assert by_key["mlp_step_vs_peers"].status == "partly measured"
+    assert by_key["cnn_vs_keras"].status == "partly measured"
+    assert by_key["mlp_epoch_vs_numpy"].status == "not measured"
+    assert by_key["memory_vs_numpy"].status == "not measured"
+    assert "lstm_vs_keras" not in by_key                                  # workload not run at all
+    table = report.results_table(results, ["kerasfront", "numpy", "keras3-jax"])
+    assert "failed: boom" in table and "not installed" in table and "3.00 ms" in table
+
+
+def test_notes_survive_a_rewrite():
+    old = f"x\n{report.NOTES_START}\nLSTM misses: the backward is unfused.\n{report.NOTES_END}\n"
+    assert report.kept_notes(old) == "LSTM misses: the backward is unfused."
+    assert report.kept_notes(None) == report.DEFAULT_NOTES
+
+
+def test_a_tiny_run_writes_results(tmp_path):
+    out, raw = tmp_path / "RESULTS.md", tmp_path / "raw.json"
+    done = subprocess.run([sys.executable, "-m", "benchmarks", "--quick", "--only", "ops,numpy,kerasfront",
+                           "--output", str(out), "--json", str(raw)], cwd=REPO, capture_output=True, text=True,
+                          timeout=120)
+    assert done.returncode == 0, done.stderr
+    text = out.read_text()
+    assert "QUICK RUN" in text and "## Machine" in text and "ops: at most 10 us per op" in text
+    data = json.loads(raw.read_text())
+    for system in ("numpy", "kerasfront"):
+        r = data["results"]["ops"][system]
+        assert r["status"] == "ok" and r["repeats"] == workloads.WORKLOADS["ops"].quick_repeats
+        assert r["median_s"] > 0 and r["peak_rss_mb"] > 0
