@@ -1,0 +1,1024 @@
+"""Callbacks, as in ``tf.keras.callbacks``: objects whose ``on_*`` hooks ``fit``/``evaluate``/``predict`` call.
+
+``CallbackList`` is what the training loop uses: it wraps the user's callbacks, adds ``History`` and
+``ProgbarLogger`` when asked, hands every callback the model and the params, and calls each hook on each
+callback (batch hooks only when some callback implements them, so an unused hook costs nothing).
+
+Example:
+    >>> stop = kerasfront.callbacks.EarlyStopping(monitor="val_loss", patience=2, restore_best_weights=True)
+    >>> model.fit(x, y, validation_split=0.2, epochs=50, callbacks=[stop])
+"""
+import collections
+import csv
+import inspect
+import math
+import os
+import sys
+import tempfile
+import time
+import warnings
+
+import numpy as np
+
+import autograd as ag
+
+from .utils.progbar import Progbar
+
+__all__ = ["Callback", "CallbackList", "History", "ProgbarLogger", "LambdaCallback", "EarlyStopping",
+           "ModelCheckpoint", "CSVLogger", "ReduceLROnPlateau", "LearningRateScheduler", "TerminateOnNaN",
+           "BackupAndRestore", "RemoteMonitor"]
+
+
+def _print(message):
+    sys.stdout.write(message + "\n")
+    sys.stdout.flush()
+
+
+def _to_python(value):
+    """A Tensor or numpy scalar in logs becomes a Python float (arrays become numpy arrays)."""
+    if isinstance(value, ag.Tensor):
+        value = value.data
+    if isinstance(value, np.ndarray):
+        return value.item() if value.ndim == 0 else value
+    if isinstance(value, np.generic):
+        return value.item()
+    return value
+
+
+def _process_logs(logs):
+    if not logs:
+        return {} if logs is None else logs
+    for k, v in logs.items():
+        if isinstance(v, (ag.Tensor, np.ndarray, np.generic)):
+            return {k2: _to_python(v2) for k2, v2 in logs.items()}
+    return logs
+
+
+def _get_lr(optimizer):
+    lr = getattr(optimizer, "learning_rate", None)
+    if lr is None:
+        lr = getattr(optimizer, "lr", None)
+    if lr is None:
+        raise ValueError('Optimizer must have a "learning_rate" (or "lr") attribute.')
+    return float(lr.data if isinstance(lr, ag.Tensor) else lr)
+
+
+def _set_lr(optimizer, value):
+    current = getattr(optimizer, "learning_rate", None)
+    if isinstance(current, ag.Tensor):
+        ag.assign(current, np.asarray(value, dtype=current.dtype))
+    else:
+        optimizer.learning_rate = float(value)
+
+
+class Callback:
+    """Base class: override the hooks you need; each receives Keras's arguments.
+
+    Hooks: ``on_train_begin/end(logs)``, ``on_epoch_begin/end(epoch, logs)``,
+    ``on_train_batch_begin/end(batch, logs)`` (alias ``on_batch_begin/end``),
+    ``on_test_begin/end(logs)``, ``on_test_batch_begin/end(batch, logs)``, ``on_predict_begin/end(logs)``,
+    ``on_predict_batch_begin/end(batch, logs)``. ``self.model`` and ``self.params`` are set before training.
+
+    Example:
+        >>> class PrintLoss(Callback):
+        ...     def on_epoch_end(self, epoch, logs=None):
+        ...         print(epoch, logs["loss"])
+    """
+
+    def __init__(self):
+        self.validation_data = None
+        self.model = None
+        self.params = {}
+
+    def set_params(self, params):
+        """Receive the training parameters (``verbose``, ``epochs``, ``steps``)."""
+        self.params = params
+
+    def set_model(self, model):
+        """Receive the model being trained."""
+        self.model = model
+
+    def on_batch_begin(self, batch, logs=None):
+        """Alias of ``on_train_batch_begin`` (kept for Keras 1 callbacks)."""
+
+    def on_batch_end(self, batch, logs=None):
+        """Alias of ``on_train_batch_end``."""
+
+    def on_epoch_begin(self, epoch, logs=None):
+        """Called at the start of each epoch (``epoch`` counts from 0)."""
+
+    def on_epoch_end(self, epoch, logs=None):
+        """Called at the end of each epoch with the epoch's metrics (``val_*`` included)."""
+
+    def on_train_batch_begin(self, batch, logs=None):
+        """Called before each training batch."""
+        self.on_batch_begin(batch, logs)
+
+    def on_train_batch_end(self, batch, logs=None):
+        """Called after each training batch with the running metrics."""
+        self.on_batch_end(batch, logs)
+
+    def on_test_batch_begin(self, batch, logs=None):
+        """Called before each batch in ``evaluate`` (and validation)."""
+
+    def on_test_batch_end(self, batch, logs=None):
+        """Called after each batch in ``evaluate`` (and validation)."""
+
+    def on_predict_batch_begin(self, batch, logs=None):
+        """Called before each batch in ``predict``."""
+
+    def on_predict_batch_end(self, batch, logs=None):
+        """Called after each batch in ``predict`` (``logs["outputs"]`` holds the batch's outputs)."""
+
+    def on_train_begin(self, logs=None):
+        """Called once at the start of ``fit``."""
+
+    def on_train_end(self, logs=None):
+        """Called once at the end of ``fit``."""
+
+    def on_test_begin(self, logs=None):
+        """Called at the start of ``evaluate`` (and of each validation run)."""
+
+    def on_test_end(self, logs=None):
+        """Called at the end of ``evaluate`` (and of each validation run)."""
+
+    def on_predict_begin(self, logs=None):
+        """Called at the start of ``predict``."""
+
+    def on_predict_end(self, logs=None):
+        """Called at the end of ``predict``."""
+
+    def _overrides(self, *names):
+        cls = type(self)
+        for name in names:
+            if name in self.__dict__:  # set on the instance (LambdaCallback)
+                return True
+            if getattr(cls, name, None) is not getattr(Callback, name):
+                return True
+        return False
+
+    def _implements_train_batch_hooks(self):
+        return self._overrides("on_batch_begin", "on_batch_end", "on_train_batch_begin", "on_train_batch_end")
+
+    def _implements_test_batch_hooks(self):
+        return self._overrides("on_test_batch_begin", "on_test_batch_end")
+
+    def _implements_predict_batch_hooks(self):
+        return self._overrides("on_predict_batch_begin", "on_predict_batch_end")
+
+
+class CallbackList:
+    """A container calling every hook on every callback, as the training loop needs.
+
+    Args:
+        callbacks: a list of Callback objects (or None).
+        add_history: add a ``History`` unless one is in the list (it becomes ``model.history``).
+        add_progbar: add a ``ProgbarLogger(count_mode="steps")`` unless one is in the list.
+        model: the model to hand to every callback.
+        **params: ``verbose``, ``epochs``, ``steps``, ... handed to ``set_params``.
+
+    Example:
+        >>> cbs = CallbackList(callbacks, add_history=True, add_progbar=verbose != 0, model=model,
+        ...                    verbose=verbose, epochs=epochs, steps=steps_per_epoch)
+        >>> cbs.on_train_begin()
+    """
+
+    def __init__(self, callbacks=None, add_history=False, add_progbar=False, model=None, **params):
+        if callbacks is None:
+            callbacks = []
+        elif isinstance(callbacks, CallbackList):
+            callbacks = list(callbacks.callbacks)
+        elif isinstance(callbacks, Callback):
+            callbacks = [callbacks]
+        else:
+            callbacks = list(callbacks)
+        for cb in callbacks:
+            if not isinstance(cb, Callback):
+                raise TypeError(f"callbacks: expected kerasfront.callbacks.Callback objects, received "
+                                f"{type(cb).__name__} ({cb!r}); subclass Callback or use LambdaCallback")
+        self.callbacks = callbacks
+        self._add_default_callbacks(add_history, add_progbar)
+        self.model = None
+        self.params = {}
+        if model is not None:
+            self.set_model(model)
+        if params:
+            self.set_params(params)
+        self._refresh_hook_flags()
+
+    def _add_default_callbacks(self, add_history, add_progbar):
+        self._progbar = None
+        self._history = None
+        for cb in self.callbacks:
+            if isinstance(cb, ProgbarLogger):
+                self._progbar = cb
+            elif isinstance(cb, History):
+                self._history = cb
+        if self._history is None and add_history:
+            self._history = History()
+            self.callbacks.append(self._history)
+        if self._progbar is None and add_progbar:
+            self._progbar = ProgbarLogger(count_mode="steps")
+            self.callbacks.append(self._progbar)
+
+    def _refresh_hook_flags(self):
+        self._train_batch = any(cb._implements_train_batch_hooks() for cb in self.callbacks)
+        self._test_batch = any(cb._implements_test_batch_hooks() for cb in self.callbacks)
+        self._predict_batch = any(cb._implements_predict_batch_hooks() for cb in self.callbacks)
+
+    def append(self, callback):
+        """Add a callback (it gets the model and params already set)."""
+        if not isinstance(callback, Callback):
+            raise TypeError(f"CallbackList.append: expected a Callback, received {type(callback).__name__}")
+        self.callbacks.append(callback)
+        if self.model is not None:
+            callback.set_model(self.model)
+        if self.params:
+            callback.set_params(self.params)
+        self._refresh_hook_flags()
+
+    def set_params(self, params):
+        """Hand ``params`` to every callback."""
+        self.params = params
+        for cb in self.callbacks:
+            cb.set_params(params)
+        self._refresh_hook_flags()
+
+    def set_model(self, model):
+        """Hand ``model`` to every callback; the History (if any) becomes ``model.history``."""
+        self.model = model
+        if self._history is not None:
+            model.history = self._history
+        for cb in self.callbacks:
+            cb.set_model(model)
+
+    def __iter__(self):
+        return iter(self.callbacks)
+
+    def __len__(self):
+        return len(self.callbacks)
+
+    def _each(self, hook, *args):
+        for cb in self.callbacks:
+            getattr(cb, hook)(*args)
+
+    # batch hooks (skipped when no callback implements them)
+    def on_batch_begin(self, batch, logs=None):
+        self.on_train_batch_begin(batch, logs)
+
+    def on_batch_end(self, batch, logs=None):
+        self.on_train_batch_end(batch, logs)
+
+    def on_train_batch_begin(self, batch, logs=None):
+        if self._train_batch:
+            self._each("on_train_batch_begin", batch, _process_logs(logs))
+
+    def on_train_batch_end(self, batch, logs=None):
+        if self._train_batch:
+            self._each("on_train_batch_end", batch, _process_logs(logs))
+
+    def on_test_batch_begin(self, batch, logs=None):
+        if self._test_batch:
+            self._each("on_test_batch_begin", batch, _process_logs(logs))
+
+    def on_test_batch_end(self, batch, logs=None):
+        if self._test_batch:
+            self._each("on_test_batch_end", batch, _process_logs(logs))
+
+    def on_predict_batch_begin(self, batch, logs=None):
+        if self._predict_batch:
+            self._each("on_predict_batch_begin", batch, logs if logs is not None else {})
+
+    def on_predict_batch_end(self, batch, logs=None):
+        if self._predict_batch:
+            self._each("on_predict_batch_end", batch, logs if logs is not None else {})
+
+    # epoch and run hooks
+    def on_epoch_begin(self, epoch, logs=None):
+        self._each("on_epoch_begin", epoch, _process_logs(logs))
+
+    def on_epoch_end(self, epoch, logs=None):
+        self._each("on_epoch_end", epoch, _process_logs(logs))
+
+    def on_train_begin(self, logs=None):
+        self._each("on_train_begin", _process_logs(logs))
+
+    def on_train_end(self, logs=None):
+        self._each("on_train_end", _process_logs(logs))
+
+    def on_test_begin(self, logs=None):
+        self._each("on_test_begin", _process_logs(logs))
+
+    def on_test_end(self, logs=None):
+        self._each("on_test_end", _process_logs(logs))
+
+    def on_predict_begin(self, logs=None):
+        self._each("on_predict_begin", _process_logs(logs))
+
+    def on_predict_end(self, logs=None):
+        self._each("on_predict_end", _process_logs(logs))
+
+
+class History(Callback):
+    """Records each epoch's logs: ``history.history["loss"]`` is one value per epoch; ``history.epoch``
+    lists the epoch indices. ``fit`` returns it and sets ``model.history``."""
+
+    def __init__(self):
+        super().__init__()
+        self.history = {}
+        self.epoch = []
+
+    def on_train_begin(self, logs=None):
+        self.epoch = []
+
+    def on_epoch_end(self, epoch, logs=None):
+        self.epoch.append(epoch)
+        for k, v in (logs or {}).items():
+            self.history.setdefault(k, []).append(v)
+        if self.model is not None:
+            self.model.history = self
+
+
+class ProgbarLogger(Callback):
+    """Prints Keras's progress: ``Epoch 1/5`` then ``32/32 [====...] - 0s 4ms/step - loss: 0.1234``.
+
+    ``verbose=1`` draws the bar (redrawn in place on a terminal; elsewhere the final state of each
+    epoch's bar is printed once); ``verbose=2`` prints one line per epoch. ``Epoch i/N`` is printed when
+    there is more than one epoch, as in tf.keras.
+
+    Args:
+        count_mode: ``"steps"`` (what fit uses) or ``"samples"``.
+        stateful_metrics: names displayed as given; every logged value is already a running result in
+            fit and evaluate, so all of them are shown as given.
+    """
+
+    def __init__(self, count_mode="samples", stateful_metrics=None):
+        super().__init__()
+        if count_mode not in ("samples", "steps"):
+            raise ValueError(f'ProgbarLogger(count_mode=...): expected "samples" or "steps", received '
+                             f'{count_mode!r}')
+        self.use_steps = count_mode == "steps"
+        self.stateful_metrics = set(stateful_metrics) if stateful_metrics else set()
+        self.seen = 0
+        self.progbar = None
+        self.target = None
+        self.verbose = 1
+        self.epochs = 1
+        self._call_batch_hooks = True
+        self._called_in_fit = False
+
+    def set_params(self, params):
+        super().set_params(params)
+        self.verbose = params.get("verbose", 1)
+        self.epochs = params.get("epochs", 1)
+        if self.use_steps and params.get("steps") is not None:
+            self.target = params["steps"]
+        elif not self.use_steps and params.get("samples") is not None:
+            self.target = params["samples"]
+        else:
+            self.target = None
+        self._call_batch_hooks = self.verbose == 1
+
+    def _implements_train_batch_hooks(self):
+        return self._call_batch_hooks
+
+    def _implements_test_batch_hooks(self):
+        return self._call_batch_hooks
+
+    def _implements_predict_batch_hooks(self):
+        return self._call_batch_hooks
+
+    def on_train_begin(self, logs=None):
+        self._called_in_fit = True
+
+    def on_train_end(self, logs=None):
+        self._called_in_fit = False
+
+    def on_test_begin(self, logs=None):
+        if not self._called_in_fit:
+            self._reset_progbar()
+            self._maybe_init_progbar()
+
+    def on_predict_begin(self, logs=None):
+        self._reset_progbar()
+        self._maybe_init_progbar()
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self._reset_progbar()
+        self._maybe_init_progbar()
+        if self.verbose and self.epochs > 1:
+            _print(f"Epoch {epoch + 1}/{self.epochs}")
+
+    def on_train_batch_end(self, batch, logs=None):
+        self._batch_update_progbar(batch, logs)
+
+    def on_test_batch_end(self, batch, logs=None):
+        if not self._called_in_fit:
+            self._batch_update_progbar(batch, logs)
+
+    def on_predict_batch_end(self, batch, logs=None):
+        self._batch_update_progbar(batch, None)
+
+    def on_epoch_end(self, epoch, logs=None):
+        self._finalize_progbar(logs)
+
+    def on_test_end(self, logs=None):
+        if not self._called_in_fit:
+            self._finalize_progbar(logs)
+
+    def on_predict_end(self, logs=None):
+        self._finalize_progbar(None)
+
+    def _reset_progbar(self):
+        self.seen = 0
+        self.progbar = None
+
+    def _maybe_init_progbar(self):
+        if self.progbar is None:
+            self.progbar = Progbar(target=self.target, verbose=self.verbose, stateful_metrics=self.stateful_metrics,
+                                   unit_name="step" if self.use_steps else "sample")
+
+    def _items(self, logs):
+        items = [(k, v) for k, v in _process_logs(logs).items() if not isinstance(v, (np.ndarray, list, dict))]
+        self.progbar._update_stateful_metrics({k for k, _ in items})
+        return items
+
+    def _batch_update_progbar(self, batch, logs=None):
+        logs = dict(logs or {})
+        self._maybe_init_progbar()
+        if self.use_steps:
+            self.seen = batch + 1
+        else:
+            size = logs.pop("size", 0)
+            num_steps = logs.pop("num_steps", 1)
+            logs.pop("batch", None)
+            self.seen += num_steps * size
+        if self.verbose == 1:
+            self.progbar.update(self.seen, self._items(logs), finalize=False)
+
+    def _finalize_progbar(self, logs):
+        if self.verbose == 0:
+            return
+        self._maybe_init_progbar()
+        if self.target is None:
+            self.target = self.seen
+            self.progbar.target = self.target
+        logs = dict(logs or {})
+        for k in ("size", "num_steps", "batch", "outputs"):
+            logs.pop(k, None)
+        self.progbar.update(self.target, self._items(logs), finalize=True)
+
+
+class LambdaCallback(Callback):
+    """A callback from plain functions, called positionally as in Keras:
+    ``on_epoch_begin(epoch, logs)``, ``on_epoch_end(epoch, logs)``, ``on_batch_begin(batch, logs)``,
+    ``on_batch_end(batch, logs)``, ``on_train_begin(logs)``, ``on_train_end(logs)``; other hooks
+    (``on_test_begin=...``) may be given as keyword arguments too.
+
+    Example:
+        >>> LambdaCallback(on_epoch_end=lambda epoch, logs: print(epoch, logs["loss"]))
+    """
+
+    _HOOKS = ("on_epoch_begin", "on_epoch_end", "on_batch_begin", "on_batch_end", "on_train_begin", "on_train_end",
+              "on_train_batch_begin", "on_train_batch_end", "on_test_begin", "on_test_end", "on_test_batch_begin",
+              "on_test_batch_end", "on_predict_begin", "on_predict_end", "on_predict_batch_begin",
+              "on_predict_batch_end")
+
+    def __init__(self, on_epoch_begin=None, on_epoch_end=None, on_batch_begin=None, on_batch_end=None,
+                 on_train_begin=None, on_train_end=None, **kwargs):
+        super().__init__()
+        hooks = dict(on_epoch_begin=on_epoch_begin, on_epoch_end=on_epoch_end, on_batch_begin=on_batch_begin,
+                     on_batch_end=on_batch_end, on_train_begin=on_train_begin, on_train_end=on_train_end)
+        for k, v in kwargs.items():
+            if k not in self._HOOKS:
+                raise TypeError(f"LambdaCallback: unexpected argument {k!r}; expected hook names such as "
+                                f"on_epoch_end, on_batch_end, on_train_begin")
+            hooks[k] = v
+        for name, fn in hooks.items():
+            if fn is None:
+                continue
+            if not callable(fn):
+                raise TypeError(f"LambdaCallback({name}=...): expected a callable, received {fn!r}")
+            setattr(self, name, fn)
+
+
+def _monitor_mode(mode, monitor, who):
+    if mode not in ("auto", "min", "max"):
+        warnings.warn(f"{who} mode {mode} is unknown, fallback to auto mode.", stacklevel=3)
+        mode = "auto"
+    return mode
+
+
+class EarlyStopping(Callback):
+    """Stop training (``model.stop_training = True``) when ``monitor`` stops improving.
+
+    Args:
+        monitor: the logged quantity (``"val_loss"``).
+        min_delta: smallest change that counts as an improvement.
+        patience: epochs without improvement before stopping.
+        verbose: 1 prints when stopping and restoring.
+        mode: ``"min"``, ``"max"`` or ``"auto"`` (max for names ending in acc/accuracy/auc).
+        baseline: the monitored value must beat this to reset the patience counter.
+        restore_best_weights: put back the weights of the best epoch at the end.
+        start_from_epoch: epochs to wait before monitoring.
+    """
+
+    def __init__(self, monitor="val_loss", min_delta=0, patience=0, verbose=0, mode="auto", baseline=None,
+                 restore_best_weights=False, start_from_epoch=0):
+        super().__init__()
+        if isinstance(patience, bool) or not isinstance(patience, (int, np.integer)) or patience < 0:
+            raise ValueError(f"EarlyStopping(patience=...): expected a non-negative integer, received {patience!r}")
+        self.monitor = monitor
+        self.patience = int(patience)
+        self.verbose = verbose
+        self.baseline = baseline
+        self.min_delta = abs(min_delta)
+        self.wait = 0
+        self.stopped_epoch = 0
+        self.restore_best_weights = restore_best_weights
+        self.best_weights = None
+        self.start_from_epoch = start_from_epoch
+        mode = _monitor_mode(mode, monitor, "EarlyStopping")
+        if mode == "min":
+            self.monitor_op = np.less
+        elif mode == "max":
+            self.monitor_op = np.greater
+        elif monitor.endswith("acc") or monitor.endswith("accuracy") or monitor.endswith("auc"):
+            self.monitor_op = np.greater
+        else:
+            self.monitor_op = np.less
+        if self.monitor_op is np.less:
+            self.min_delta *= -1
+        self.best = np.inf if self.monitor_op is np.less else -np.inf
+        self.best_epoch = 0
+
+    def on_train_begin(self, logs=None):
+        self.wait = 0
+        self.stopped_epoch = 0
+        self.best = np.inf if self.monitor_op is np.less else -np.inf
+        self.best_weights = None
+        self.best_epoch = 0
+
+    def on_epoch_end(self, epoch, logs=None):
+        current = self.get_monitor_value(logs)
+        if current is None or epoch < self.start_from_epoch:
+            return
+        if self.restore_best_weights and self.best_weights is None:
+            self.best_weights = self.model.get_weights()
+            self.best_epoch = epoch
+        self.wait += 1
+        if self._is_improvement(current, self.best):
+            self.best = current
+            self.best_epoch = epoch
+            if self.restore_best_weights:
+                self.best_weights = self.model.get_weights()
+            if self.baseline is None or self._is_improvement(current, self.baseline):
+                self.wait = 0
+            return
+        if self.wait >= self.patience and epoch > 0:
+            self.stopped_epoch = epoch
+            self.model.stop_training = True
+
+    def on_train_end(self, logs=None):
+        if self.stopped_epoch > 0 and self.verbose > 0:
+            _print(f"Epoch {self.stopped_epoch + 1}: early stopping")
+        if self.restore_best_weights and self.best_weights is not None:
+            if self.verbose > 0:
+                _print(f"Restoring model weights from the end of the best epoch: {self.best_epoch + 1}.")
+            self.model.set_weights(self.best_weights)
+
+    def get_monitor_value(self, logs):
+        """The monitored value from ``logs`` (None, with a warning, when it is missing)."""
+        logs = logs or {}
+        value = logs.get(self.monitor)
+        if value is None:
+            warnings.warn(f"Early stopping conditioned on metric `{self.monitor}` which is not available. Available "
+                          f"metrics are: {','.join(logs.keys())}", stacklevel=2)
+        return value
+
+    def _is_improvement(self, monitor_value, reference_value):
+        return self.monitor_op(monitor_value - self.min_delta, reference_value)
+
+
+class ModelCheckpoint(Callback):
+    """Save the model (``model.save``) or its weights (``model.save_weights``) during training.
+
+    ``filepath`` may hold ``str.format`` fields filled from the epoch (counted from 1) and the logs:
+    ``"ckpt-{epoch:02d}-{val_loss:.2f}.h5"``.
+
+    Args:
+        monitor, mode: the quantity watched with ``save_best_only`` (mode auto: max for names with "acc").
+        save_best_only: save only when ``monitor`` improves.
+        save_weights_only: call ``save_weights`` instead of ``save``.
+        save_freq: ``"epoch"`` or a number of batches.
+        initial_value_threshold: the value to beat first with ``save_best_only``.
+    """
+
+    def __init__(self, filepath, monitor="val_loss", verbose=0, save_best_only=False, save_weights_only=False,
+                 mode="auto", save_freq="epoch", options=None, initial_value_threshold=None, **kwargs):
+        super().__init__()
+        if not isinstance(filepath, (str, os.PathLike)):
+            raise TypeError(f"ModelCheckpoint(filepath=...): expected a path string, received {filepath!r}")
+        self.monitor = monitor
+        self.verbose = verbose
+        self.filepath = os.fspath(filepath)
+        self.save_best_only = save_best_only
+        self.save_weights_only = save_weights_only
+        if save_freq != "epoch" and (isinstance(save_freq, bool) or not isinstance(save_freq, int) or save_freq < 1):
+            raise ValueError(f'ModelCheckpoint: unrecognized save_freq: {save_freq!r}. Expected save_freq are "epoch" '
+                             f'or a positive integer')
+        self.save_freq = save_freq
+        self.period = kwargs.pop("period", 1)
+        kwargs.pop("load_weights_on_restart", None)
+        if kwargs:
+            raise TypeError(f"ModelCheckpoint: unexpected argument(s) {sorted(kwargs)}")
+        self.epochs_since_last_save = 0
+        self._batches_seen_since_last_saving = 0
+        self._last_batch_seen = -1
+        self._current_epoch = 0
+        self.best = initial_value_threshold
+        mode = _monitor_mode(mode, monitor, "ModelCheckpoint")
+        if mode == "min" or (mode == "auto" and not ("acc" in monitor or monitor.startswith("fmeasure"))):
+            self.monitor_op = np.less
+            if self.best is None:
+                self.best = np.inf
+        else:
+            self.monitor_op = np.greater
+            if self.best is None:
+                self.best = -np.inf
+
+    def _implements_train_batch_hooks(self):
+        return self.save_freq != "epoch"
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self._current_epoch = epoch
+
+    def on_train_batch_end(self, batch, logs=None):
+        if self._should_save_on_batch(batch):
+            self._save_model(epoch=self._current_epoch, batch=batch, logs=logs)
+
+    def on_epoch_end(self, epoch, logs=None):
+        self.epochs_since_last_save += 1
+        if self.save_freq == "epoch":
+            self._save_model(epoch=epoch, batch=None, logs=logs)
+
+    def _should_save_on_batch(self, batch):
+        if self.save_freq == "epoch":
+            return False
+        add = batch + 1 if batch <= self._last_batch_seen else batch - self._last_batch_seen
+        self._batches_seen_since_last_saving += add
+        self._last_batch_seen = batch
+        if self._batches_seen_since_last_saving >= self.save_freq:
+            self._batches_seen_since_last_saving = 0
+            return True
+        return False
+
+    def _get_file_path(self, epoch, batch, logs):
+        try:
+            if batch is None or "batch" in logs:
+                return self.filepath.format(epoch=epoch + 1, **logs)
+            return self.filepath.format(epoch=epoch + 1, batch=batch + 1, **logs)
+        except KeyError as e:
+            raise KeyError(f'Failed to format this callback filepath: "{self.filepath}". Reason: {e} is not in the '
+                           f"logs (available: epoch, {', '.join(logs)})") from None
+
+    def _save_handler(self, filepath):
+        if self.save_weights_only:
+            self.model.save_weights(filepath, overwrite=True)
+        else:
+            self.model.save(filepath, overwrite=True)
+
+    def _save_model(self, epoch, batch, logs):
+        logs = _process_logs(dict(logs or {}))
+        if not (isinstance(self.save_freq, int) or self.epochs_since_last_save >= self.period):
+            return
+        self.epochs_since_last_save = 0
+        filepath = self._get_file_path(epoch, batch, logs)
+        if os.path.isdir(filepath):
+            raise IOError(f"Please specify a non-directory filepath for ModelCheckpoint. Filepath used is an existing "
+                          f"directory: {filepath}")
+        dirname = os.path.dirname(filepath)
+        if dirname:
+            os.makedirs(dirname, exist_ok=True)
+        if self.save_best_only:
+            current = logs.get(self.monitor)
+            if current is None:
+                warnings.warn(f"Can save best model only with {self.monitor} available, skipping.", stacklevel=2)
+            elif self.monitor_op(current, self.best):
+                if self.verbose > 0:
+                    _print(f"\nEpoch {epoch + 1}: {self.monitor} improved from {self.best:.5f} to {current:.5f}, "
+                           f"saving model to {filepath}")
+                self.best = current
+                self._save_handler(filepath)
+            elif self.verbose > 0:
+                _print(f"\nEpoch {epoch + 1}: {self.monitor} did not improve from {self.best:.5f}")
+        else:
+            if self.verbose > 0:
+                _print(f"\nEpoch {epoch + 1}: saving model to {filepath}")
+            self._save_handler(filepath)
+
+
+class CSVLogger(Callback):
+    """Stream each epoch's logs to a CSV file: an ``epoch`` column, then the log keys sorted.
+
+    Args:
+        filename: the CSV path.
+        separator: the field separator (``","``).
+        append: append to an existing file (the header is written only if it is empty).
+    """
+
+    def __init__(self, filename, separator=",", append=False):
+        super().__init__()
+        if not isinstance(filename, (str, os.PathLike)):
+            raise TypeError(f"CSVLogger(filename=...): expected a path string, received {filename!r}")
+        self.sep = separator
+        self.filename = os.fspath(filename)
+        self.append = append
+        self.writer = None
+        self.keys = None
+        self.append_header = True
+        self.csv_file = None
+
+    def on_train_begin(self, logs=None):
+        if self.append:
+            if os.path.exists(self.filename):
+                with open(self.filename, "r", newline="") as f:
+                    self.append_header = not bool(len(f.readline()))
+            mode = "a"
+        else:
+            mode = "w"
+        self.csv_file = open(self.filename, mode, newline="")
+        self.writer = None
+        self.keys = None
+
+    def on_epoch_end(self, epoch, logs=None):
+        logs = _process_logs(logs or {})
+
+        def handle_value(k):
+            if isinstance(k, str):
+                return k
+            if isinstance(k, collections.abc.Iterable) and not (isinstance(k, np.ndarray) and k.ndim == 0):
+                return f'"[{", ".join(map(str, k))}]"'
+            return k
+
+        if self.keys is None:
+            self.keys = sorted(logs.keys())
+            if not any(k.startswith("val_") for k in self.keys):
+                self.keys.extend(["val_" + k for k in self.keys])
+        if self.writer is None:
+            sep = self.sep
+
+            class _Dialect(csv.excel):
+                delimiter = sep
+
+            self.writer = csv.DictWriter(self.csv_file, fieldnames=["epoch"] + self.keys, dialect=_Dialect)
+            if self.append_header:
+                self.writer.writeheader()
+        row = collections.OrderedDict({"epoch": epoch})
+        row.update((key, handle_value(logs.get(key, "NA"))) for key in self.keys)
+        self.writer.writerow(row)
+        self.csv_file.flush()
+
+    def on_train_end(self, logs=None):
+        if self.csv_file is not None:
+            self.csv_file.close()
+        self.writer = None
+
+
+class ReduceLROnPlateau(Callback):
+    """Multiply the learning rate by ``factor`` when ``monitor`` has not improved for ``patience`` epochs.
+
+    Adds ``lr`` to each epoch's logs, as tf.keras does.
+
+    Args:
+        monitor, mode, min_delta: what counts as an improvement (mode auto: max when "acc" is in the name).
+        factor: the multiplier (< 1).
+        patience: epochs without improvement before reducing.
+        cooldown: epochs to wait after a reduction.
+        min_lr: the lower bound.
+    """
+
+    def __init__(self, monitor="val_loss", factor=0.1, patience=10, verbose=0, mode="auto", min_delta=1e-4,
+                 cooldown=0, min_lr=0, **kwargs):
+        super().__init__()
+        if factor >= 1.0:
+            raise ValueError(f"ReduceLROnPlateau does not support a factor >= 1.0. Got {factor}")
+        if "epsilon" in kwargs:
+            min_delta = kwargs.pop("epsilon")
+        if kwargs:
+            raise TypeError(f"ReduceLROnPlateau: unexpected argument(s) {sorted(kwargs)}")
+        self.monitor = monitor
+        self.factor = factor
+        self.min_lr = min_lr
+        self.min_delta = min_delta
+        self.patience = patience
+        self.verbose = verbose
+        self.cooldown = cooldown
+        self.cooldown_counter = 0
+        self.wait = 0
+        self.best = 0
+        self.mode = mode
+        self.monitor_op = None
+        self._reset()
+
+    def _reset(self):
+        self.mode = _monitor_mode(self.mode, self.monitor, "ReduceLROnPlateau")
+        if self.mode == "min" or (self.mode == "auto" and "acc" not in self.monitor):
+            self.monitor_op = lambda a, b: np.less(a, b - self.min_delta)
+            self.best = np.inf
+        else:
+            self.monitor_op = lambda a, b: np.greater(a, b + self.min_delta)
+            self.best = -np.inf
+        self.cooldown_counter = 0
+        self.wait = 0
+
+    def on_train_begin(self, logs=None):
+        self._reset()
+
+    def in_cooldown(self):
+        return self.cooldown_counter > 0
+
+    def on_epoch_end(self, epoch, logs=None):
+        logs = logs if logs is not None else {}
+        logs["lr"] = _get_lr(self.model.optimizer)
+        current = logs.get(self.monitor)
+        if current is None:
+            warnings.warn(f"Learning rate reduction is conditioned on metric `{self.monitor}` which is not "
+                          f"available. Available metrics are: {','.join(logs.keys())}", stacklevel=2)
+            return
+        if self.in_cooldown():
+            self.cooldown_counter -= 1
+            self.wait = 0
+        if self.monitor_op(current, self.best):
+            self.best = current
+            self.wait = 0
+        elif not self.in_cooldown():
+            self.wait += 1
+            if self.wait >= self.patience:
+                old_lr = _get_lr(self.model.optimizer)
+                if old_lr > np.float32(self.min_lr):
+                    new_lr = max(old_lr * self.factor, self.min_lr)
+                    _set_lr(self.model.optimizer, new_lr)
+                    if self.verbose > 0:
+                        _print(f"\nEpoch {epoch + 1}: ReduceLROnPlateau reducing learning rate to {new_lr}.")
+                    self.cooldown_counter = self.cooldown
+                    self.wait = 0
+
+
+def _positional_arity(fn):
+    try:
+        params = inspect.signature(fn).parameters.values()
+    except (TypeError, ValueError):
+        return None
+    if any(p.kind == p.VAR_POSITIONAL for p in params):
+        return 2
+    return sum(1 for p in params if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD))
+
+
+class LearningRateScheduler(Callback):
+    """Set the learning rate at the start of each epoch to ``schedule(epoch, lr)`` (or ``schedule(epoch)``).
+
+    Adds ``lr`` to each epoch's logs.
+
+    Example:
+        >>> LearningRateScheduler(lambda epoch, lr: lr if epoch < 10 else lr * 0.9)
+    """
+
+    def __init__(self, schedule, verbose=0):
+        super().__init__()
+        if not callable(schedule):
+            raise TypeError(f"LearningRateScheduler(schedule=...): expected a callable, received {schedule!r}")
+        self.schedule = schedule
+        self.verbose = verbose
+
+    def on_epoch_begin(self, epoch, logs=None):
+        optimizer = self.model.optimizer
+        lr = _get_lr(optimizer)
+        arity = _positional_arity(self.schedule)
+        if arity is None:
+            try:
+                new_lr = self.schedule(epoch, lr)
+            except TypeError:  # a schedule of the epoch only (old Keras style)
+                new_lr = self.schedule(epoch)
+        else:
+            new_lr = self.schedule(epoch, lr) if arity >= 2 else self.schedule(epoch)
+        if isinstance(new_lr, ag.Tensor):
+            if new_lr.dtype.kind != "f" or new_lr.size != 1:
+                raise ValueError(f"The dtype of `lr` Tensor should be float. Got: {new_lr.dtype}")
+            new_lr = float(new_lr.data)
+        if isinstance(new_lr, bool) or not isinstance(new_lr, (float, np.floating)):
+            raise ValueError(f'The output of the "schedule" function should be float. Got: {new_lr!r}')
+        if not math.isfinite(new_lr):
+            raise ValueError(f'The output of the "schedule" function should be a finite float. Got: {new_lr!r}')
+        _set_lr(optimizer, new_lr)
+        if self.verbose > 0:
+            _print(f"\nEpoch {epoch + 1}: LearningRateScheduler setting learning rate to {new_lr}.")
+
+    def on_epoch_end(self, epoch, logs=None):
+        if logs is not None:
+            logs["lr"] = _get_lr(self.model.optimizer)
+
+
+class TerminateOnNaN(Callback):
+    """Stop training at the first batch whose loss is NaN or infinite (and say which batch)."""
+
+    def on_batch_end(self, batch, logs=None):
+        loss = (logs or {}).get("loss")
+        if loss is None:
+            return
+        loss = _to_python(loss)
+        if np.isnan(loss) or np.isinf(loss):
+            _print(f"Batch {batch}: Invalid loss, terminating training")
+            self.model.stop_training = True
+
+
+class BackupAndRestore(Callback):
+    """Back up the training state at each epoch end and restore it when ``fit`` starts again.
+
+    The backup (weights, optimizer variables, last finished epoch) is one ``.npz`` file in ``backup_dir``,
+    replaced atomically. On ``on_train_begin`` an existing backup is loaded and the epoch to resume from
+    is published as ``model._resume_from_epoch`` (fit starts there). With ``delete_checkpoint`` the backup
+    is removed when training finishes normally.
+
+    Example:
+        >>> model.fit(x, y, epochs=10, callbacks=[BackupAndRestore("/tmp/backup")])
+    """
+
+    _FILE = "training_state.npz"
+
+    def __init__(self, backup_dir, save_freq="epoch", delete_checkpoint=True, save_before_preemption=False):
+        super().__init__()
+        if not backup_dir:
+            raise ValueError("BackupAndRestore(backup_dir=...): an empty backup directory was given")
+        if save_freq != "epoch":
+            raise NotImplementedError("BackupAndRestore: only save_freq='epoch' is supported")
+        self.backup_dir = os.fspath(backup_dir)
+        self.save_freq = save_freq
+        self.delete_checkpoint = delete_checkpoint
+        self.save_before_preemption = save_before_preemption
+        self._path = os.path.join(self.backup_dir, self._FILE)
+        self._finished = False
+
+    def _optimizer_variables(self):
+        opt = getattr(self.model, "optimizer", None)
+        return list(getattr(opt, "variables", None) or []) if opt is not None else []
+
+    def on_train_begin(self, logs=None):
+        self._finished = False
+        if not os.path.exists(self._path):
+            return
+        with np.load(self._path, allow_pickle=False) as data:
+            n_w = int(data["num_weights"])
+            self.model.set_weights([data[f"w{i}"] for i in range(n_w)])
+            n_o = int(data["num_optimizer_variables"])
+            opt_vars = self._optimizer_variables()
+            if n_o:
+                opt = self.model.optimizer
+                if len(opt_vars) != n_o and hasattr(opt, "build"):
+                    trainable = getattr(self.model, "trainable_variables", None) or \
+                        getattr(self.model, "trainable_weights", [])
+                    opt.build(list(trainable))
+                    opt_vars = self._optimizer_variables()
+                if len(opt_vars) == n_o:
+                    for i, v in enumerate(opt_vars):
+                        ag.assign(v, data[f"o{i}"])
+                else:
+                    warnings.warn(f"BackupAndRestore: the backup has {n_o} optimizer variables but the optimizer "
+                                  f"has {len(opt_vars)}; the optimizer state was not restored", stacklevel=2)
+            self.model._resume_from_epoch = int(data["epoch"]) + 1
+
+    def on_epoch_end(self, epoch, logs=None):
+        os.makedirs(self.backup_dir, exist_ok=True)
+        arrays = {f"w{i}": np.asarray(w) for i, w in enumerate(self.model.get_weights())}
+        opt_vars = self._optimizer_variables()
+        arrays.update({f"o{i}": np.asarray(v.data if isinstance(v, ag.Tensor) else v) for i, v in enumerate(opt_vars)})
+        fd, tmp = tempfile.mkstemp(dir=self.backup_dir, suffix=".tmp.npz")
+        os.close(fd)
+        try:
+            np.savez(tmp, num_weights=len(arrays) - len(opt_vars), num_optimizer_variables=len(opt_vars),
+                     epoch=epoch, saved_at=time.time(), **arrays)
+            os.replace(tmp, self._path)
+        finally:
+            if os.path.exists(tmp):
+                os.remove(tmp)
+
+    def on_train_end(self, logs=None):
+        if self.delete_checkpoint and os.path.exists(self._path):
+            os.remove(self._path)
+            try:
+                os.rmdir(self.backup_dir)  # only when nothing else is in it
+            except OSError:
+                pass
+        if hasattr(self.model, "_resume_from_epoch"):
+            try:
+                del self.model._resume_from_epoch
+            except AttributeError:
+                pass
+
+
+class RemoteMonitor(Callback):
+    """Not available: kerasfront makes no network requests."""
+
+    def __init__(self, *args, **kwargs):
+        raise NotImplementedError("RemoteMonitor is not available in kerasfront (it makes no network requests); "
+                                  "use CSVLogger or a LambdaCallback instead")
