@@ -135,10 +135,21 @@ class Tensor:
         return bool(self.data)
 
     def __float__(self):
-        return float(self.data)
+        return float(self._scalar("float"))
 
     def __int__(self):
-        return int(self.data)
+        return int(self._scalar("int"))
+
+    def _scalar(self, what):
+        if self.data.size != 1:
+            raise TypeError(f"{what}(): only a tensor with one element can be converted to a Python scalar, "
+                            f"shape is {self.shape}")
+        return self.data.item()
+
+    def __format__(self, spec):
+        if spec and self.data.size == 1:
+            return format(self.data.item(), spec)
+        return format(repr(self), spec)
 
     def __index__(self):
         return self.data.__index__()
@@ -223,15 +234,15 @@ def make_node(data, ctx):
 
 
 def tensor(data, requires_grad=False, dtype=None):
-    """Make a Tensor (a copy of ``data`` when it is a Tensor, like ``np.array``).
+    """Make a Tensor over a copy of ``data`` (like ``np.array``; ``Tensor(...)`` shares a numpy array).
 
     Example:
         >>> tensor([1.0, 2.0], requires_grad=True)
         Tensor([1., 2.], requires_grad=True)
     """
     if isinstance(data, Tensor):
-        data = data.data.copy()
-    return Tensor(data, requires_grad=requires_grad, dtype=dtype)
+        data = data.data
+    return Tensor(np.array(data, dtype=dtype), requires_grad=requires_grad)
 
 
 def as_tensor(x):
