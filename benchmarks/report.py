@@ -247,7 +247,9 @@ def render(results, probes, systems, interpreters, machine, meter, command, quic
         "# Benchmark results", "",
         *([*warnings, ""] if warnings else []),
         f"Made by `{command}` on {m['date']}, commit {m['commit']}. Medians over repeated runs after warm-up; "
-        "lower is better. Each system ran each workload in its own process, one after another.", "",
+        "lower is better. " + ("Each system ran its workloads in one process of its own (the mlp epoch first), "
+                               "one system after another." if quick else
+                               "Each system ran each workload in a process of its own, one after another."), "",
         "## Machine", "",
         f"- CPU: {m['cpu']}, {m['cores']} cores",
         f"- OS: {m['os']}",
