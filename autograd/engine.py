@@ -143,6 +143,9 @@ def run_backward(roots, root_grads, targets=None, retain_graph=False, create_gra
     anomaly = STATE.anomaly
     prev_mode = STATE.grad_enabled
     STATE.grad_enabled = create_graph
+    # NOTE: in anomaly mode the ops inside a vjp are not checked one by one (a vjp may pass through inf
+    # on purpose, e.g. a where-guarded sqrt); the vjp's result is checked instead, naming the primitive.
+    STATE.anomaly = False
     try:
         while heap:
             node = heappop(heap)[1]
@@ -202,6 +205,7 @@ def run_backward(roots, root_grads, targets=None, retain_graph=False, create_gra
                 leaf.grad = leaf.grad + g
     finally:
         STATE.grad_enabled = prev_mode
+        STATE.anomaly = anomaly
     if targets is None:
         return None
     out = []

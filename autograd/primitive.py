@@ -11,7 +11,9 @@ Example:
     >>> ag.grad(lambda x: cube(x))(2.0)
     Tensor(12.)
 """
+import os
 import traceback
+import weakref
 
 import numpy as np
 
@@ -150,25 +152,29 @@ def _no_grad_vjp(g, ans, *args, **kwargs):
 
 
 # -- anomaly detection -------------------------------------------------------------------------
-import weakref
+# id(tensor) -> (weak reference, "file:line in function"); keyed by id because Tensor's == is elementwise.
+_CREATION_SITES = {}
 
-_CREATION_SITES = weakref.WeakKeyDictionary()
+_PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__)) + os.sep
 
 
 def _user_frame():
+    """The innermost stack frame outside this package: the line of user code that called the op."""
     for frame in reversed(traceback.extract_stack()[:-3]):
-        if "/autograd/" not in frame.filename.replace("\\", "/"):
+        if not os.path.abspath(frame.filename).startswith(_PACKAGE_DIR):
             return f"{frame.filename}:{frame.lineno} in {frame.name}"
     return "<unknown>"
+
+
+def _forget(key):
+    return lambda ref: _CREATION_SITES.pop(key, None)
 
 
 def check_forward(prim, t):
     """In anomaly mode: remember where ``t`` was made, raise if the forward is not finite."""
     site = _user_frame()
-    try:
-        _CREATION_SITES[t] = site
-    except TypeError:
-        pass
+    key = id(t)
+    _CREATION_SITES[key] = (weakref.ref(t, _forget(key)), site)
     d = t.data
     if d.dtype.kind in "fc" and not np.isfinite(d).all():
         raise FloatingPointError(
@@ -178,4 +184,7 @@ def check_forward(prim, t):
 
 def creation_site(t):
     """Where ``t`` was created, when it was made under ``detect_anomaly`` (else None)."""
-    return _CREATION_SITES.get(t)
+    entry = _CREATION_SITES.get(id(t))
+    if entry is not None and entry[0]() is t:
+        return entry[1]
+    return None

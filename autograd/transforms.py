@@ -23,7 +23,7 @@ def _as_argnums(argnums, nargs, name):
     single = isinstance(argnums, (int, np.integer))
     try:
         nums = (int(argnums),) if single else tuple(int(a) for a in argnums)
-    except TypeError:
+    except (TypeError, ValueError):
         raise TypeError(f"{name}: argnums must be an int or a tuple of ints, received {argnums!r}") from None
     if not nums:
         raise ValueError(f"{name}: argnums is empty; name at least one argument to differentiate")
@@ -65,7 +65,33 @@ def _trace(f, args, argnums, name, kwargs=None):
         out = f(*args, **kwargs) if kwargs else f(*args)
     finally:
         STATE.grad_enabled = prev
-    return single, xs, out, nested and prev
+    # Record the backward pass (so an outer differentiation sees through it) when recording is on and the
+    # result depends on something outside this transform: a differentiated argument or a closed-over tensor.
+    create = prev and (nested or _depends_on_other_leaves(out, xs))
+    return single, xs, out, create
+
+
+def _depends_on_other_leaves(out, xs):
+    """Whether ``out``'s graph reaches a leaf that requires grad other than the fresh inputs ``xs``."""
+    if not isinstance(out, Tensor) or not out.requires_grad:
+        return False
+    own = {id(x) for x in xs}
+    seen = set()
+    stack = [out]
+    while stack:
+        t = stack.pop()
+        ctx = t._ctx
+        if ctx is None:
+            if id(t) not in own:
+                return True
+            continue
+        if type(ctx) is not tuple:
+            continue
+        for a in ctx[1]:
+            if isinstance(a, Tensor) and a.requires_grad and id(a) not in seen:
+                seen.add(id(a))
+                stack.append(a)
+    return False
 
 
 def _scalar_output(out, name):
