@@ -1,0 +1,250 @@
+"""Fused recurrent primitives against step-by-step numpy references, and their gradients.
+
+The references follow tf.keras's ``backend.rnn`` literally: at a masked step the states are kept and
+the output repeats the previous output (zeros before any unmasked step, or always zeros with
+``zero_output_for_mask``); ``go_backwards`` reads the sequence from its end and returns the outputs in
+that (processing) order.
+"""
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import autograd as ag
+
+RNG = np.random.default_rng(7)
+
+
+def sigmoid(z):
+    return 1.0 / (1.0 + np.exp(-z))
+
+
+def hard_sigmoid(z):
+    return np.clip(0.2 * z + 0.5, 0.0, 1.0)
+
+
+ACTS = {"tanh": np.tanh, "sigmoid": sigmoid, "hard_sigmoid": hard_sigmoid,
+        "relu": lambda z: np.maximum(z, 0.0), "linear": lambda z: z}
+
+
+def lstm_cell(x, states, W, R, b, act, ract):
+    h, c = states
+    z = x @ W + h @ R + (0 if b is None else b)
+    i, f, g, o = np.split(z, 4, axis=-1)
+    c = ACTS[ract](f) * c + ACTS[ract](i) * ACTS[act](g)
+    h = ACTS[ract](o) * ACTS[act](c)
+    return h, [h, c]
+
+
+def gru_cell(x, states, W, R, b, act, ract, reset_after):
+    (h,) = states
+    u = h.shape[-1]
+    if reset_after:
+        bi, br = (0, 0) if b is None else (b[0], b[1])
+        xz, xr, xh = np.split(x @ W + bi, 3, axis=-1)
+        rz, rr, rh = np.split(h @ R + br, 3, axis=-1)
+        z, r = ACTS[ract](xz + rz), ACTS[ract](xr + rr)
+        hh = ACTS[act](xh + r * rh)
+    else:
+        xz, xr, xh = np.split(x @ W + (0 if b is None else b), 3, axis=-1)
+        z = ACTS[ract](xz + h @ R[:, :u])
+        r = ACTS[ract](xr + h @ R[:, u:2 * u])
+        hh = ACTS[act](xh + (r * h) @ R[:, 2 * u:])
+    h = z * h + (1 - z) * hh
+    return h, [h]
+
+
+def rnn_cell(x, states, W, R, b, act, ract):
+    h = ACTS[act](x @ W + states[0] @ R + (0 if b is None else b))
+    return h, [h]
+
+
+def ref_rnn(cell, x, states, mask, go_backwards, zero_output):
+    n, steps, _ = x.shape
+    order = range(steps - 1, -1, -1) if go_backwards else range(steps)
+    prev_out = np.zeros_like(states[0])
+    outs = []
+    for t in order:
+        out, new = cell(x[:, t], states)
+        if mask is not None:
+            m = mask[:, t][:, None]
+            out = np.where(m, out, 0.0 if zero_output else prev_out)
+            new = [np.where(m, a, s) for a, s in zip(new, states)]
+        outs.append(out)
+        prev_out, states = out, new
+    return [np.stack(outs, axis=1)] + states
+
+
+def weights(kind, f, u, reset_after=True, use_bias=True):
+    gates = {"lstm": 4, "gru": 3, "rnn": 1}[kind]
+    W = RNG.standard_normal((f, gates * u)) * 0.6
+    R = RNG.standard_normal((u, gates * u)) * 0.6
+    if not use_bias:
+        return W, R, None
+    b = RNG.standard_normal((2, gates * u) if kind == "gru" and reset_after else (gates * u,)) * 0.5
+    return W, R, b
+
+
+def run_fused(kind, x, states, W, R, b, **kw):
+    if kind == "lstm":
+        return ag.lstm_sequence(x, states[0], states[1], W, R, b, **kw)
+    if kind == "gru":
+        return ag.gru_sequence(x, states[0], W, R, b, **kw)
+    return ag.simple_rnn_sequence(x, states[0], W, R, b, **kw)
+
+
+def run_ref(kind, x, states, W, R, b, mask=None, go_backwards=False, zero_output_for_mask=False,
+            activation="tanh", recurrent_activation="sigmoid", reset_after=True):
+    if kind == "lstm":
+        cell = lambda xt, s: lstm_cell(xt, s, W, R, b, activation, recurrent_activation)  # noqa: E731
+    elif kind == "gru":
+        cell = lambda xt, s: gru_cell(xt, s, W, R, b, activation, recurrent_activation, reset_after)  # noqa: E731
+    else:
+        cell = lambda xt, s: rnn_cell(xt, s, W, R, b, activation, None)  # noqa: E731
+    return ref_rnn(cell, x, list(states), mask, go_backwards, zero_output_for_mask)
+
+
+def case(kind, n=3, steps=5, f=4, u=3, **kw):
+    x = RNG.standard_normal((n, steps, f))
+    states = [RNG.standard_normal((n, u)) for _ in range(2 if kind == "lstm" else 1)]
+    return x, states
+
+
+MASK = np.array([[0, 0, 1, 1, 1], [1, 1, 1, 0, 1], [1, 1, 1, 0, 0]], bool)   # leading, inner, trailing gaps
+
+
+@pytest.mark.parametrize("kind", ["lstm", "gru", "rnn"])
+@pytest.mark.parametrize("go_backwards", [False, True])
+@pytest.mark.parametrize("mask,zero_output", [(None, False), (MASK, False), (MASK, True)])
+def test_forward_and_gradients(kind, go_backwards, mask, zero_output):
+    x, states = case(kind)
+    W, R, b = weights(kind, 4, 3)
+    kw = dict(mask=mask, go_backwards=go_backwards, zero_output_for_mask=zero_output)
+    got = run_fused(kind, x, states, W, R, b, **kw)
+    want = run_ref(kind, x, states, W, R, b, **kw)
+    assert len(got) == len(want)
+    for g, w in zip(got, want):
+        np.testing.assert_allclose(g.data, w, atol=1e-12)
+
+    def loss(x, *rest):
+        outs = run_fused(kind, x, rest[:-3], *rest[-3:], **kw)
+        return sum((o * np.cos(np.arange(o.size)).reshape(o.shape)).sum() for o in outs)
+    ag.gradcheck(loss, x, *states, W, R, b)
+
+
+@pytest.mark.parametrize("reset_after", [True, False])
+@pytest.mark.parametrize("use_bias", [True, False])
+def test_gru_reset_after_variants(reset_after, use_bias):
+    x, states = case("gru")
+    W, R, b = weights("gru", 4, 3, reset_after, use_bias)
+    got = ag.gru_sequence(x, states[0], W, R, b, mask=MASK, reset_after=reset_after)
+    want = run_ref("gru", x, states, W, R, b, mask=MASK, reset_after=reset_after)
+    for g, w in zip(got, want):
+        np.testing.assert_allclose(g.data, w, atol=1e-12)
+    args = (x, states[0], W, R) + ((b,) if use_bias else ())
+    ag.gradcheck(lambda x, h, W, R, *b: sum(
+        (o ** 2).sum() for o in ag.gru_sequence(x, h, W, R, b[0] if b else None, go_backwards=True,
+                                                reset_after=reset_after)), *args)
+
+
+@pytest.mark.parametrize("kind,act,ract", [("lstm", "relu", "hard_sigmoid"), ("lstm", "linear", "tanh"),
+                                           ("gru", "relu", "hard_sigmoid"), ("rnn", "relu", None),
+                                           ("rnn", "sigmoid", None)])
+def test_other_activations(kind, act, ract):
+    x, states = case(kind)
+    W, R, b = weights(kind, 4, 3)
+    kw = {"activation": act}
+    if ract:
+        kw["recurrent_activation"] = ract
+    got = run_fused(kind, x, states, W, R, b, mask=MASK, **kw)
+    want = run_ref(kind, x, states, W, R, b, mask=MASK, **kw)
+    for g, w in zip(got, want):
+        np.testing.assert_allclose(g.data, w, atol=1e-12)
+    ag.gradcheck(lambda x, *s: sum((o ** 2).sum() for o in run_fused(kind, x, s, W, R, b, **kw)), x, *states)
+
+
+@pytest.mark.parametrize("kind", ["lstm", "gru", "rnn"])
+def test_second_order_through_the_recurrence(kind):
+    x, states = case(kind, n=2, steps=3, f=2, u=2)
+    W, R, b = weights(kind, 2, 2)
+    mask = np.array([[1, 0, 1], [1, 1, 1]], bool)
+
+    def loss(x, *rest):
+        outs = run_fused(kind, x, rest[:-3], *rest[-3:], mask=mask, go_backwards=True)
+        return sum((o ** 2).sum() for o in outs)
+    ag.gradcheck(loss, x, *states, W, R, b, order=2)
+
+
+def test_backward_twice_and_partial_requirements():
+    x, states = case("lstm")
+    W, R, b = weights("lstm", 4, 3)
+    xt = ag.tensor(x, requires_grad=True)
+    Rt = ag.tensor(R, requires_grad=True)
+    outs, h, c = ag.lstm_sequence(xt, states[0], states[1], W, Rt, b)   # only x and R require grad
+    loss = (outs ** 2).sum() + (c * 3).sum()
+    loss.backward(retain_graph=True)
+    gx, gr = xt.grad.data.copy(), Rt.grad.data.copy()
+    loss.backward()
+    np.testing.assert_allclose(xt.grad.data, 2 * gx)
+    np.testing.assert_allclose(Rt.grad.data, 2 * gr)
+    # the same gradients as the whole graph rebuilt from autograd ops (create_graph path)
+    xs = ag.tensor(x, requires_grad=True)
+    Rs = ag.tensor(R, requires_grad=True)
+    outs, h, c = ag.lstm_sequence(xs, states[0], states[1], W, Rs, b)
+    g1 = ag.gradients((outs ** 2).sum() + (c * 3).sum(), [xs, Rs], create_graph=True)
+    np.testing.assert_allclose(g1[0].data, gx, atol=1e-12)
+    np.testing.assert_allclose(g1[1].data, gr, atol=1e-12)
+
+
+def test_float32_stays_float32_and_no_grad_records_nothing():
+    x = ag.tensor(RNG.standard_normal((2, 4, 3)).astype(np.float32), requires_grad=True)
+    W, R, b = (a.astype(np.float32) for a in weights("lstm", 3, 5))
+    outs, h, c = ag.lstm_sequence(x, None, None, W, R, b)
+    assert outs.dtype == h.dtype == c.dtype == np.float32
+    assert outs.shape == (2, 4, 5) and h.shape == c.shape == (2, 5)
+    np.testing.assert_allclose(outs.data[:, -1], h.data)
+    outs.sum().backward()
+    assert x.grad.dtype == np.float32
+    with ag.no_grad():
+        o2, _, _ = ag.lstm_sequence(x, None, None, W, R, b)
+    assert not o2.requires_grad
+    np.testing.assert_allclose(o2.data, outs.data, rtol=1e-6)
+
+
+@settings(max_examples=10)
+@given(n=st.integers(1, 3), steps=st.integers(1, 4), f=st.integers(1, 3), u=st.integers(1, 3),
+       kind=st.sampled_from(["lstm", "gru", "rnn"]), go_backwards=st.booleans(), seed=st.integers(0, 99))
+def test_recurrences_over_shapes(n, steps, f, u, kind, go_backwards, seed):
+    rng = np.random.default_rng(seed)
+    x = rng.standard_normal((n, steps, f))
+    states = [rng.standard_normal((n, u)) for _ in range(2 if kind == "lstm" else 1)]
+    W, R, b = weights(kind, f, u)
+    mask = rng.random((n, steps)) > 0.3
+    got = run_fused(kind, x, states, W, R, b, mask=mask, go_backwards=go_backwards)
+    want = run_ref(kind, x, states, W, R, b, mask=mask, go_backwards=go_backwards)
+    for g, w in zip(got, want):
+        np.testing.assert_allclose(g.data, w, atol=1e-12)
+    ag.gradcheck(lambda x, W, R: sum((o ** 2).sum() for o in run_fused(kind, x, states, W, R, b, mask=mask,
+                                                                        go_backwards=go_backwards)), x, W, R)
+
+
+def test_errors_name_the_argument():
+    x = np.ones((2, 3, 4))
+    W, R, b = weights("lstm", 4, 3)
+    with pytest.raises(ValueError, match="x must be 3-d"):
+        ag.lstm_sequence(np.ones((3, 4)), None, None, W, R, b)
+    with pytest.raises(ValueError, match=r"kernel must have shape \(features, 4 \* units\)"):
+        ag.lstm_sequence(x, None, None, W[:3], R, b)
+    with pytest.raises(ValueError, match="recurrent_kernel must have shape"):
+        ag.lstm_sequence(x, None, None, W, R[:, :6], b)
+    with pytest.raises(ValueError, match="bias must have shape"):
+        ag.lstm_sequence(x, None, None, W, R, b[:5])
+    with pytest.raises(ValueError, match="h0 must have shape"):
+        ag.lstm_sequence(x, np.ones((3, 3)), None, W, R, b)
+    with pytest.raises(ValueError, match="mask must have shape"):
+        ag.lstm_sequence(x, None, None, W, R, b, mask=np.ones((2, 4)))
+    with pytest.raises(ValueError, match="recurrent_activation must be one of"):
+        ag.lstm_sequence(x, None, None, W, R, b, recurrent_activation="softsign")
+    Wg, Rg, bg = weights("gru", 4, 3)
+    with pytest.raises(ValueError, match=r"bias must have shape \(3, 9\)|bias must have shape \(9,\)"):
+        ag.gru_sequence(x, None, Wg, Rg, bg, reset_after=False)
