@@ -9,8 +9,16 @@ Example:
     >>> history = model.fit(x, y, epochs=3, batch_size=16)
 """
 import json
+import math
 
-from .base_layer import Layer, to_snake_case, unique_object_name
+import numpy as np
+
+import autograd as ag
+from autograd.tensor import Tensor, make_leaf
+
+from . import data_adapter, nest
+from .base_layer import _CTX, Layer, to_snake_case, unique_object_name
+from .compile_utils import LossesContainer, MetricsContainer, is_sparse_loss
 
 
 class Model(Layer):
@@ -47,6 +55,634 @@ class Model(Layer):
 
     def _default_name(self):
         return unique_object_name(to_snake_case(type(self).__name__), zero_based=True)
+
+    # -- compile -------------------------------------------------------------------------------------------
+    def compile(self, optimizer="rmsprop", loss=None, metrics=None, loss_weights=None, weighted_metrics=None,
+                run_eagerly=None, steps_per_execution=None, jit_compile=None, **kwargs):
+        """Configure training: the optimizer, the loss (per output: a list or a dict by output name), metrics
+        and loss weights. Names resolve now: an unknown name raises a ValueError listing close matches.
+
+        Example:
+            >>> model.compile(optimizer="adam", loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+        """
+        from .. import optimizers
+        legacy = {"sample_weight_mode", "experimental_steps_per_execution", "target_tensors", "distribute",
+                  "pss_evaluation_shards", "auto_scale_loss"}
+        unknown = [k for k in kwargs if k not in legacy]
+        if unknown:
+            raise TypeError(f"Invalid keyword argument(s) in `compile()`: {sorted(unknown)}. Valid keyword arguments "
+                            f"include: optimizer, loss, metrics, loss_weights, weighted_metrics, run_eagerly, "
+                            f"steps_per_execution, jit_compile")
+        if steps_per_execution is not None and (isinstance(steps_per_execution, bool) or not isinstance(
+                steps_per_execution, (int, np.integer)) or steps_per_execution < 1):
+            raise ValueError(f"compile(steps_per_execution=...): expected a positive int, received "
+                             f"{steps_per_execution!r}")
+        try:
+            opt = optimizers.get(optimizer)
+        except ValueError as e:
+            raise ValueError(f"compile(optimizer=...): {e}") from None
+        try:
+            compiled_loss = LossesContainer(loss, loss_weights)
+        except ValueError as e:
+            msg = str(e)
+            raise ValueError(msg if msg.startswith("compile(") else f"compile(loss=...): {msg}") from None
+        compiled_metrics = MetricsContainer(metrics, weighted_metrics)
+        names = self._output_names_list()
+        if names is not None:
+            compiled_loss.build(names, self._output_keys())
+            # check the per-output structure of metrics now (their objects are made on the first batch)
+            from .compile_utils import map_to_outputs
+            for kind, value in (("metrics", compiled_metrics._metrics_in),
+                                ("weighted_metrics", compiled_metrics._weighted_in)):
+                map_to_outputs(value, names, kind, self._output_keys())
+        self.optimizer = opt
+        self.compiled_loss = compiled_loss
+        self.compiled_metrics = compiled_metrics
+        self.loss = loss
+        self._compile_args = {"optimizer": optimizer, "loss": loss, "metrics": metrics, "loss_weights": loss_weights,
+                              "weighted_metrics": weighted_metrics}
+        self._run_eagerly = run_eagerly
+        self._steps_per_execution = steps_per_execution or 1
+        self._jit_compile = jit_compile
+        self._is_compiled = True
+        self.stop_training = False
+
+    @property
+    def is_compiled(self):
+        return self._is_compiled
+
+    def _get_compile_args(self, user_metrics=True):
+        """The arguments ``compile`` was called with (the saving code writes them as ``training_config``)."""
+        self._assert_compiled("_get_compile_args")
+        args = dict(self._compile_args)
+        args["optimizer"] = self.optimizer
+        return args
+
+    def _assert_compiled(self, what):
+        if not self._is_compiled:
+            raise RuntimeError("You must compile your model before training/testing. Use `model.compile(optimizer, "
+                               "loss)`.")
+
+    @property
+    def metrics(self):
+        """The loss trackers and compiled metrics (after the first batch of fit/evaluate)."""
+        out = []
+        if self._is_compiled:
+            if self.compiled_loss is not None and self.compiled_loss.built:
+                out.extend(self.compiled_loss.metrics)
+            if self.compiled_metrics is not None and self.compiled_metrics.built:
+                out.extend(self.compiled_metrics.metrics)
+        return out
+
+    @property
+    def metrics_names(self):
+        """The names of ``metrics``: ``['loss', 'accuracy']``."""
+        return [m.name for m in self.metrics]
+
+    def reset_metrics(self):
+        """Reset every metric's running state."""
+        for m in self.metrics:
+            m.reset_state()
+
+    # -- structure of data -------------------------------------------------------------------------------
+    def _output_names_list(self):
+        if self._is_graph_network:
+            return list(self.output_names)
+        return getattr(self, "_probed_output_names", None)
+
+    def _output_keys(self):
+        nested = getattr(self, "_nested_outputs", None)
+        if isinstance(nested, dict):
+            return sorted(nested)
+        return None
+
+    def _flatten_outputs(self, out):
+        if isinstance(out, Tensor):
+            return [out]
+        return nest.flatten(out)
+
+    def _flatten_x(self, x, arg="x"):
+        """The model's inputs as a list of checked numpy arrays (dicts matched by input name)."""
+        if self._is_graph_network:
+            names = self.input_names
+            if isinstance(x, dict):
+                keys = sorted(self._nested_inputs) if isinstance(self._nested_inputs, dict) else names
+                missing = [k for k in keys if k not in x]
+                if missing:
+                    raise ValueError(f"`{arg}` is missing data for input(s) {missing}: the dict has keys {sorted(x)} "
+                                     f"and the model's inputs are {keys}")
+                flat = [x[k] for k in keys]
+                labels = [f"{arg}['{k}']" for k in keys]
+            elif isinstance(x, (list, tuple)) and len(self.inputs) > 1:
+                if len(x) != len(self.inputs):
+                    raise ValueError(f"`{arg}`: the model has {len(self.inputs)} inputs {names}, but received a list "
+                                     f"of {len(x)} arrays")
+                flat = list(x)
+                labels = [f"{arg}[{i}]" for i in range(len(flat))]
+            elif isinstance(x, (list, tuple)) and len(x) == 1 and isinstance(x[0], (np.ndarray, Tensor)):
+                flat, labels = [x[0]], [arg]
+            else:
+                if len(self.inputs) > 1:
+                    raise ValueError(f"`{arg}`: the model has {len(self.inputs)} inputs {names}; pass a list or a dict "
+                                     f"of {len(self.inputs)} arrays")
+                flat, labels = [x], [arg]
+            arrays = []
+            for i, (a, label) in enumerate(zip(flat, labels)):
+                dtype = self._input_dtypes[i]
+                arr = data_adapter.check_array(a, label, float_dtype=dtype if dtype.kind == "f" else np.float32)
+                if arr.dtype != dtype:
+                    arr = arr.astype(dtype)
+                ref = self.inputs[i].shape
+                if arr.ndim == len(ref) - 1 and ref[-1] == 1:
+                    arr = arr[..., None]
+                arrays.append(arr)
+            from .input_spec import assert_input_compatibility
+            assert_input_compatibility(self.input_spec, [(None,) + a.shape[1:] for a in arrays], self.name)
+            return arrays
+        if isinstance(x, dict):
+            self._x_structure = {k: None for k in x}
+            flat = [x[k] for k in sorted(x)]
+            labels = [f"{arg}['{k}']" for k in sorted(x)]
+        elif isinstance(x, (list, tuple)):
+            self._x_structure = [None] * len(x)
+            flat = list(x)
+            labels = [f"{arg}[{i}]" for i in range(len(flat))]
+        else:
+            self._x_structure = None
+            flat, labels = [x], [arg]
+        return [data_adapter.check_array(a, label) for a, label in zip(flat, labels)]
+
+    def _to_model_inputs(self, arrays):
+        tensors = [make_leaf(a) for a in arrays]
+        if self._is_graph_network:
+            return tensors
+        struct = getattr(self, "_x_structure", None)
+        if struct is None:
+            return tensors[0]
+        return nest.pack_sequence_as(struct, tensors)
+
+    def _flatten_y(self, y, arg="y", names=None):
+        """Labels (or sample weights) as a list aligned with the outputs (dicts matched by output name)."""
+        names = names or self._output_names_list()
+        n = len(names)
+        keys = self._output_keys()
+        if isinstance(y, dict):
+            out = [None] * n
+            for k, v in y.items():
+                if k in names:
+                    out[names.index(k)] = v
+                elif keys and k in keys:
+                    out[keys.index(k)] = v
+                else:
+                    raise ValueError(f"`{arg}` has an entry '{k}' that matches no model output; outputs are {names}")
+            labels = [f"{arg}['{nm}']" for nm in names]
+        elif isinstance(y, (list, tuple)) and n > 1:
+            if len(y) != n:
+                raise ValueError(f"`{arg}`: the model has {n} outputs {names}, but received a list of {len(y)} arrays")
+            out = list(y)
+            labels = [f"{arg}[{i}]" for i in range(n)]
+        elif isinstance(y, (list, tuple)) and len(y) == 1 and isinstance(y[0], (np.ndarray, Tensor, list)):
+            out, labels = [y[0]], [arg]
+        else:
+            if n > 1:
+                raise ValueError(f"`{arg}`: the model has {n} outputs {names}; pass a list or a dict with one array per "
+                                 f"output")
+            out, labels = [y], [arg]
+        return [None if a is None else data_adapter.check_array(a, label) for a, label in zip(out, labels)]
+
+    def _probe(self, x_arrays):
+        """Run a subclassed model on two samples (building it) to learn how many outputs it has."""
+        with ag.no_grad():
+            out = self(self._to_model_inputs([a[:2] for a in x_arrays]))
+        flat = self._flatten_outputs(out)
+        self._probed_output_names = [f"output_{i + 1}" for i in range(len(flat))]
+        self._probed_output_shapes = [tuple(t.shape) for t in flat]
+
+    def _prepare_for_data(self, x_arrays):
+        """Build an unbuilt model from the data's shapes (Sequential without input_shape, subclassed models)."""
+        from .sequential import Sequential
+        if isinstance(self, Sequential) and not self._is_graph_network:
+            a = x_arrays[0]
+            self._build_graph_for_shape((None,) + a.shape[1:], "float32" if a.dtype.kind == "f" else a.dtype.name)
+        if not self._is_graph_network and getattr(self, "_probed_output_names", None) is None:
+            self._probe(x_arrays)
+
+    def _check_labels(self, y_arrays):
+        """Sparse crossentropy labels must be whole class ids within the output's number of classes."""
+        if self.compiled_loss is None or not self.compiled_loss.built:
+            return
+        shapes = ([tuple(t.shape) for t in self.outputs] if self._is_graph_network
+                  else getattr(self, "_probed_output_shapes", None))
+        for i, loss in enumerate(self.compiled_loss.losses):
+            if not is_sparse_loss(loss) or y_arrays[i] is None or shapes is None:
+                continue
+            n_classes = shapes[i][-1]
+            y = y_arrays[i]
+            if y.dtype.kind == "f" and not np.all(np.isfinite(y) & (y == np.round(y))):
+                raise ValueError(f"`y` (output '{self.compiled_loss.output_names[i]}'): sparse_categorical_crossentropy "
+                                 f"expects integer class ids, found non-integer values such as "
+                                 f"{y[~(np.isfinite(y) & (y == np.round(y)))].ravel()[:3].tolist()}")
+            ignore = getattr(loss, "ignore_class", None)
+            vals = y if ignore is None else y[y != ignore]
+            if vals.size and n_classes is not None and (vals.min() < 0 or vals.max() >= n_classes):
+                bad = vals.max() if vals.max() >= n_classes else vals.min()
+                raise ValueError(f"`y` (output '{self.compiled_loss.output_names[i]}'): received a label value of "
+                                 f"{bad} which is outside the valid range of [0, {n_classes}) for "
+                                 f"sparse_categorical_crossentropy (the model's output has {n_classes} classes)")
+
+    def _make_data(self, x, y, sample_weight, batch_size, shuffle, steps, class_weight=None, arg="x",
+                   need_y=True):
+        """An ArrayData / GeneratorData / SequenceData for ``fit``, ``evaluate`` or ``predict``."""
+        if data_adapter.is_sequence(x) or data_adapter.is_generator_like(x):
+            if y is not None:
+                raise ValueError(f"`y` argument is not supported when using a generator or Sequence as input (its "
+                                 f"batches already hold the targets); received y of type {type(y).__name__}")
+            if sample_weight is not None:
+                raise ValueError("`sample_weight` argument is not supported when using a generator or Sequence as "
+                                 "input: yield (x, y, sample_weight) batches instead")
+            if batch_size is not None:
+                raise ValueError(f"The `batch_size` argument must not be specified for a generator or Sequence input "
+                                 f"(it yields batches already); received batch_size={batch_size}")
+
+            def convert(item):
+                return self._convert_batch(item, class_weight, need_y)
+            if data_adapter.is_sequence(x):
+                return data_adapter.SequenceData(x, convert, shuffle=shuffle, steps_per_epoch=steps)
+            return data_adapter.GeneratorData(x, convert, steps_per_epoch=steps, arg=arg)
+        if x is None:
+            raise ValueError(f"`{arg}` is None: pass the input data (a numpy array, a list or dict of arrays, a "
+                             f"generator or a kerasfront.utils.Sequence)")
+        x_arrays = self._flatten_x(x, arg)
+        self._prepare_for_data(x_arrays)
+        y_arrays = sw_arrays = None
+        if y is not None:
+            y_arrays = self._flatten_y(y, "y" if arg == "x" else arg.replace("x", "y"))
+        elif need_y and self._needs_targets():
+            raise ValueError(f"Target data is missing. Your model was compiled with loss={self.loss!r}, and therefore "
+                             f"expects target data to be passed in `fit()`/`evaluate()` (the `y` argument).")
+        if sample_weight is not None:
+            sw_arrays = self._flatten_y(sample_weight, "sample_weight")
+        if class_weight is not None:
+            sw_arrays = _apply_class_weight(class_weight, y_arrays, sw_arrays)
+        data_adapter.check_cardinality(x_arrays, y_arrays, sw_arrays)
+        if y_arrays is not None:
+            self._check_labels(y_arrays)
+        return data_adapter.ArrayData(x_arrays, y_arrays, sw_arrays, batch_size or 32, shuffle=shuffle,
+                                      steps_per_epoch=steps)
+
+    def _needs_targets(self):
+        return (self._is_compiled and self.compiled_loss is not None and
+                any(loss is not None for loss in nest.flatten(self.compiled_loss._resolved)))
+
+    def _convert_batch(self, item, class_weight=None, need_y=True):
+        x, y, sw = data_adapter.unpack_x_y_sample_weight(item, "batch")
+        x_arrays = self._flatten_x(x, "x (batch)")
+        self._prepare_for_data(x_arrays)
+        y_arrays = self._flatten_y(y, "y (batch)") if y is not None else None
+        sw_arrays = self._flatten_y(sw, "sample_weight (batch)") if sw is not None else None
+        if class_weight is not None and y_arrays is not None:
+            sw_arrays = _apply_class_weight(class_weight, y_arrays, sw_arrays)
+        data_adapter.check_cardinality(x_arrays, y_arrays, sw_arrays)
+        return x_arrays, y_arrays, sw_arrays
+
+    # -- steps ---------------------------------------------------------------------------------------------
+    def _regularization_losses(self):
+        out = [fn() for fn in self._reg_fns] if self._reg_fns else []
+        if _CTX.step_losses:
+            out.extend(_CTX.step_losses)
+        return out
+
+    def _build_containers(self, y, y_pred):
+        names = self._output_names_list()
+        if not self.compiled_loss.built:
+            self.compiled_loss.build(names, self._output_keys())
+        if not self.compiled_metrics.built:
+            self.compiled_metrics.build(names, y if y is not None else [None] * len(y_pred), y_pred,
+                                        self._output_keys())
+
+    def _train_step(self, xb, yb, swb):
+        x = self._to_model_inputs(xb)
+        y = None if yb is None else [None if a is None else make_leaf(a) for a in yb]
+        out = self._eager_call(x, (), {"training": True}, False)
+        y_pred = self._flatten_outputs(out)
+        if not self.compiled_metrics.built or not self.compiled_loss.built:
+            self._build_containers(y, y_pred)
+        if y is None:
+            y = [None] * len(y_pred)
+        total = self.compiled_loss(y, y_pred, swb, self._regularization_losses())
+        if not self._has_any_loss and not total.requires_grad and self._train_vars:
+            raise ValueError("No loss to compute. Provide a `loss` argument in `compile()`.")
+        if self._train_vars and total.requires_grad:
+            grads = ag.gradients(total, self._train_vars)
+            self.optimizer.apply(grads, self._train_vars)
+        self.compiled_metrics.update_state(y, y_pred, swb)
+
+    def _test_step(self, xb, yb, swb):
+        x = self._to_model_inputs(xb)
+        y = None if yb is None else [None if a is None else make_leaf(a) for a in yb]
+        with ag.no_grad():
+            out = self._eager_call(x, (), {"training": False}, False)
+            y_pred = self._flatten_outputs(out)
+            if not self.compiled_metrics.built or not self.compiled_loss.built:
+                self._build_containers(y, y_pred)
+            if y is None:
+                y = [None] * len(y_pred)
+            self.compiled_loss(y, y_pred, swb, self._regularization_losses())
+            self.compiled_metrics.update_state(y, y_pred, swb)
+
+    def _logs(self):
+        logs = {}
+        for m in self.metrics:
+            r = m.result()
+            logs[m.name] = float(r.data) if isinstance(r, Tensor) else float(r)
+        return logs
+
+    def _prepare_training(self):
+        """Cache what every step needs: trainable variables, regularization callables."""
+        self._train_vars = self.trainable_weights
+        self._reg_fns = [fn for layer in self._flatten_layers() for fn in layer._callable_losses]
+        self._has_any_loss = self._needs_targets()
+
+    # -- fit -----------------------------------------------------------------------------------------------
+    def fit(self, x=None, y=None, batch_size=None, epochs=1, verbose="auto", callbacks=None, validation_split=0.0,
+            validation_data=None, shuffle=True, class_weight=None, sample_weight=None, initial_epoch=0,
+            steps_per_epoch=None, validation_steps=None, validation_batch_size=None, validation_freq=1,
+            max_queue_size=10, workers=1, use_multiprocessing=False):
+        """Train for ``epochs`` passes over the data; returns the ``History`` (``history.history["loss"]``...).
+
+        Args:
+            x, y: arrays (lists or dicts of arrays for several inputs/outputs), or a generator / Sequence
+                yielding ``(x, y)`` or ``(x, y, sample_weight)`` batches (then ``y`` is None).
+            batch_size: samples per step (default 32; not for generators).
+            epochs: the epoch to stop at (training runs epochs ``initial_epoch .. epochs - 1``).
+            verbose: ``"auto"``/1 progress bar, 2 one line per epoch, 0 silent.
+            callbacks: ``kerasfront.callbacks.Callback`` objects.
+            validation_split: the last fraction of the arrays to hold out (taken before shuffling).
+            validation_data: ``(x_val, y_val)`` or ``(x_val, y_val, sample_weight)``, or a generator/Sequence.
+            shuffle: reshuffle the training arrays each epoch (``"batch"``: shuffle batch-sized chunks).
+            class_weight: ``{class_id: weight}`` multiplying the loss of each sample of that class.
+            sample_weight: per-sample loss weights.
+            steps_per_epoch / validation_steps: batches per epoch / per validation run.
+            validation_freq: validate every N epochs (an int) or at the listed epochs (1-based).
+
+        Example:
+            >>> history = model.fit(x, y, batch_size=16, epochs=3, validation_split=0.2)
+            >>> history.history["val_loss"]
+        """
+        from ..callbacks import CallbackList
+        self._assert_compiled("fit")
+        verbose = _check_verbose(verbose, "fit")
+        _check_batch_size(batch_size, "batch_size")
+        _check_int(epochs, "epochs", minimum=0)
+        _check_int(initial_epoch, "initial_epoch", minimum=0)
+        if steps_per_epoch is not None:
+            _check_int(steps_per_epoch, "steps_per_epoch", minimum=1)
+        if validation_steps is not None:
+            _check_int(validation_steps, "validation_steps", minimum=1)
+        _check_batch_size(validation_batch_size, "validation_batch_size")
+        if isinstance(validation_split, bool) or not isinstance(validation_split, (int, float, np.integer,
+                                                                                   np.floating)) \
+                or not 0.0 <= float(validation_split) < 1.0:
+            raise ValueError(f"fit(validation_split=...): expected a float in [0, 1), received {validation_split!r}")
+        if isinstance(validation_freq, (list, tuple, set)):
+            val_epochs = {int(e) for e in validation_freq}
+            should_validate = lambda epoch: (epoch + 1) in val_epochs  # noqa: E731
+        else:
+            _check_int(validation_freq, "validation_freq", minimum=1)
+            should_validate = lambda epoch: (epoch + 1) % validation_freq == 0  # noqa: E731
+        if shuffle not in (True, False, "batch") and not isinstance(shuffle, (bool, np.bool_)):
+            raise ValueError(f"fit(shuffle=...): expected True, False or 'batch', received {shuffle!r}")
+        if class_weight is not None and not isinstance(class_weight, dict):
+            raise TypeError(f"fit(class_weight=...): expected a dict {{class_id: weight}}, received "
+                            f"{type(class_weight).__name__}")
+
+        val_data = None
+        if validation_split and validation_data is None:
+            if data_adapter.is_sequence(x) or data_adapter.is_generator_like(x):
+                raise ValueError(f"`validation_split` is only supported for Tensors or NumPy arrays, found "
+                                 f"{type(x).__name__}; pass validation_data instead")
+            train = self._make_data(x, y, sample_weight, batch_size, shuffle, steps_per_epoch, class_weight)
+            (tx, ty, tsw), (vx, vy, vsw) = data_adapter.train_validation_split([train.x, train.y, train.sw],
+                                                                               float(validation_split))
+            train_data = data_adapter.ArrayData(tx, ty, tsw, batch_size or 32, shuffle=shuffle,
+                                                steps_per_epoch=steps_per_epoch)
+            val_data = data_adapter.ArrayData(vx, vy, vsw, validation_batch_size or batch_size or 32,
+                                              steps_per_epoch=validation_steps)
+        else:
+            train_data = self._make_data(x, y, sample_weight, batch_size, shuffle, steps_per_epoch, class_weight)
+            if validation_data is not None:
+                if data_adapter.is_sequence(validation_data) or data_adapter.is_generator_like(validation_data):
+                    val_data = self._make_data(validation_data, None, None, None, False, validation_steps,
+                                               arg="validation_data")
+                else:
+                    if not isinstance(validation_data, (tuple, list)) or len(validation_data) not in (2, 3):
+                        raise ValueError("fit(validation_data=...): expected a tuple (x_val, y_val) or (x_val, y_val, "
+                                         "val_sample_weight), or a generator/Sequence; received "
+                                         f"{type(validation_data).__name__}"
+                                         + (f" of length {len(validation_data)}" if isinstance(
+                                             validation_data, (tuple, list)) else ""))
+                    vx, vy, vsw = data_adapter.unpack_x_y_sample_weight(tuple(validation_data))
+                    val_data = self._make_data(vx, vy, vsw, validation_batch_size or batch_size, False,
+                                               validation_steps, arg="validation_data x")
+
+        self._prepare_training()
+        callbacks = CallbackList(callbacks, add_history=True, add_progbar=verbose != 0, model=self,
+                                 verbose=verbose, epochs=epochs, steps=train_data.steps)
+        train_hooks = getattr(callbacks, "_train_batch", True)
+        self.stop_training = False
+        callbacks.on_train_begin()
+        logs = {}
+        for epoch in range(initial_epoch, epochs):
+            self.reset_metrics()
+            callbacks.on_epoch_begin(epoch)
+            step = 0
+            for xb, yb, swb in train_data.epoch():
+                if train_hooks:
+                    callbacks.on_train_batch_begin(step)
+                self._train_step(xb, yb, swb)
+                if train_hooks:
+                    callbacks.on_train_batch_end(step, self._logs())
+                step += 1
+                if self.stop_training:
+                    break
+            if step == 0 and getattr(train_data, "exhausted", False):
+                break
+            epoch_logs = self._logs()
+            if val_data is not None and should_validate(epoch):
+                val_logs = self._evaluate_loop(val_data, callbacks)
+                epoch_logs.update({"val_" + k: v for k, v in val_logs.items()})
+            callbacks.on_epoch_end(epoch, epoch_logs)
+            train_data.on_epoch_end()
+            logs = epoch_logs
+            if self.stop_training or getattr(train_data, "exhausted", False):
+                break
+        if hasattr(self.optimizer, "finalize_variable_values"):
+            self.optimizer.finalize_variable_values(self._train_vars)
+        callbacks.on_train_end(logs)
+        return self.history
+
+    # -- evaluate --------------------------------------------------------------------------------------------
+    def _evaluate_loop(self, data, callbacks):
+        self.reset_metrics()
+        test_hooks = getattr(callbacks, "_test_batch", True)
+        callbacks.on_test_begin()
+        step = 0
+        for xb, yb, swb in data.epoch():
+            if test_hooks:
+                callbacks.on_test_batch_begin(step)
+            self._test_step(xb, yb, swb)
+            if test_hooks:
+                callbacks.on_test_batch_end(step, self._logs())
+            step += 1
+        data.on_epoch_end()
+        logs = self._logs()
+        callbacks.on_test_end(logs)
+        return logs
+
+    def evaluate(self, x=None, y=None, batch_size=None, verbose="auto", sample_weight=None, steps=None,
+                 callbacks=None, max_queue_size=10, workers=1, use_multiprocessing=False, return_dict=False):
+        """The loss and metrics on the data: a scalar (loss only), a list in ``metrics_names`` order, or a dict
+        with ``return_dict=True``. Runs without recording a graph.
+
+        Example:
+            >>> loss, acc = model.evaluate(x_test, y_test, verbose=0)
+        """
+        from ..callbacks import CallbackList
+        self._assert_compiled("evaluate")
+        verbose = _check_verbose(verbose, "evaluate")
+        _check_batch_size(batch_size, "batch_size")
+        if steps is not None:
+            _check_int(steps, "steps", minimum=1)
+        data = self._make_data(x, y, sample_weight, batch_size, False, steps)
+        self._prepare_training()
+        cbs = CallbackList(callbacks, add_progbar=verbose != 0, model=self, verbose=verbose, epochs=1,
+                           steps=data.steps)
+        logs = self._evaluate_loop(data, cbs)
+        if return_dict:
+            return logs
+        values = list(logs.values())
+        return values[0] if len(values) == 1 else values
+
+    # -- predict ---------------------------------------------------------------------------------------------
+    def _predict_loop(self, data, callbacks):
+        outputs = None
+        hooks = getattr(callbacks, "_predict_batch", True)
+        callbacks.on_predict_begin()
+        step = 0
+        structure = None
+        with ag.no_grad():
+            for xb, _, _ in data.epoch():
+                if hooks:
+                    callbacks.on_predict_batch_begin(step)
+                out = self._eager_call(self._to_model_inputs(xb), (), {"training": False}, False)
+                flat = self._flatten_outputs(out)
+                if structure is None:
+                    structure = out
+                    outputs = [[] for _ in flat]
+                for acc, t in zip(outputs, flat):
+                    acc.append(t.data)
+                if hooks:
+                    callbacks.on_predict_batch_end(step, {"outputs": [t.data for t in flat]})
+                step += 1
+        data.on_epoch_end()
+        callbacks.on_predict_end()
+        if outputs is None:
+            raise ValueError("predict: the input produced no batches (an empty generator or Sequence?)")
+        arrays = [np.concatenate(parts, axis=0) if len(parts) > 1 else parts[0] for parts in outputs]
+        if isinstance(structure, Tensor):
+            return arrays[0]
+        return nest.pack_sequence_as(structure, arrays)
+
+    def predict(self, x, batch_size=None, verbose="auto", steps=None, callbacks=None, max_queue_size=10, workers=1,
+                use_multiprocessing=False):
+        """The model's outputs on ``x`` as numpy arrays (batched, ``training=False``, no graph recorded).
+
+        Example:
+            >>> probs = model.predict(x_test, batch_size=256, verbose=0)
+        """
+        from ..callbacks import CallbackList
+        verbose = _check_verbose(verbose, "predict")
+        _check_batch_size(batch_size, "batch_size")
+        if steps is not None:
+            _check_int(steps, "steps", minimum=1)
+        if data_adapter.is_sequence(x) or data_adapter.is_generator_like(x):
+            data = self._make_data(x, None, None, batch_size, False, steps, need_y=False)
+        else:
+            if x is None:
+                raise ValueError("`x` is None: pass the input data to predict()")
+            x_arrays = self._flatten_x(x, "x")
+            self._prepare_for_data(x_arrays)
+            data = data_adapter.ArrayData(x_arrays, None, None, batch_size or 32, steps_per_epoch=steps)
+        cbs = CallbackList(callbacks, add_progbar=verbose != 0, model=self, verbose=verbose, epochs=1,
+                           steps=data.steps)
+        return self._predict_loop(data, cbs)
+
+    # -- single batches -------------------------------------------------------------------------------------
+    def _single_batch(self, x, y, sample_weight, class_weight, need_y):
+        x_arrays = self._flatten_x(x, "x")
+        self._prepare_for_data(x_arrays)
+        y_arrays = self._flatten_y(y, "y") if y is not None else None
+        if y_arrays is None and need_y and self._needs_targets():
+            raise ValueError(f"Target data is missing. Your model was compiled with loss={self.loss!r}, and therefore "
+                             f"expects target data (the `y` argument).")
+        sw_arrays = self._flatten_y(sample_weight, "sample_weight") if sample_weight is not None else None
+        if class_weight is not None:
+            sw_arrays = _apply_class_weight(class_weight, y_arrays, sw_arrays)
+        data_adapter.check_cardinality(x_arrays, y_arrays, sw_arrays)
+        if y_arrays is not None:
+            self._check_labels(y_arrays)
+        return x_arrays, y_arrays, sw_arrays
+
+    def _return_logs(self, return_dict):
+        logs = self._logs()
+        if return_dict:
+            return logs
+        values = list(logs.values())
+        return values[0] if len(values) == 1 else values
+
+    def train_on_batch(self, x, y=None, sample_weight=None, class_weight=None, reset_metrics=True,
+                       return_dict=False):
+        """One training step on one batch; returns the loss (and metrics) of that batch."""
+        self._assert_compiled("train_on_batch")
+        xb, yb, swb = self._single_batch(x, y, sample_weight, class_weight, True)
+        self._prepare_training()
+        if reset_metrics:
+            self.reset_metrics()
+        self._train_step(xb, yb, swb)
+        return self._return_logs(return_dict)
+
+    def test_on_batch(self, x, y=None, sample_weight=None, reset_metrics=True, return_dict=False):
+        """The loss (and metrics) on one batch, without training."""
+        self._assert_compiled("test_on_batch")
+        xb, yb, swb = self._single_batch(x, y, sample_weight, None, True)
+        self._prepare_training()
+        if reset_metrics:
+            self.reset_metrics()
+        self._test_step(xb, yb, swb)
+        return self._return_logs(return_dict)
+
+    def predict_on_batch(self, x):
+        """The model's outputs on one batch, as numpy arrays."""
+        x_arrays = self._flatten_x(x, "x")
+        self._prepare_for_data(x_arrays)
+        with ag.no_grad():
+            out = self._eager_call(self._to_model_inputs(x_arrays), (), {"training": False}, False)
+        if isinstance(out, Tensor):
+            return out.data
+        return nest.map_structure(lambda t: t.data, out)
+
+    # -- summary ---------------------------------------------------------------------------------------------
+    def summary(self, line_length=None, positions=None, print_fn=None, expand_nested=False, show_trainable=False,
+                layer_range=None):
+        """Print Keras's table of layers, output shapes and parameter counts (and the totals).
+
+        Example:
+            >>> model.summary()
+        """
+        from .summary_utils import print_summary
+        print_summary(self, line_length=line_length, positions=positions, print_fn=print_fn,
+                      expand_nested=expand_nested, show_trainable=show_trainable)
+
 
     # -- structure -----------------------------------------------------------------------------------------
     @property
@@ -148,3 +784,60 @@ def _json_default(obj):
     if hasattr(obj, "get_config"):
         return {"class_name": type(obj).__name__, "config": obj.get_config()}
     raise TypeError(f"Object of type {type(obj).__name__} is not JSON serializable")
+
+
+def _check_verbose(verbose, where):
+    if verbose == "auto":
+        return 1
+    if isinstance(verbose, bool) or verbose not in (0, 1, 2):
+        raise ValueError(f"{where}(verbose=...): expected 'auto', 0, 1 or 2, received {verbose!r}")
+    return int(verbose)
+
+
+def _check_int(value, arg, minimum=None):
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
+        raise TypeError(f"`{arg}` must be an integer, received {value!r} ({type(value).__name__})")
+    if minimum is not None and value < minimum:
+        raise ValueError(f"`{arg}` must be >= {minimum}, received {arg}={value}")
+
+
+def _check_batch_size(batch_size, arg):
+    if batch_size is None:
+        return
+    if isinstance(batch_size, bool) or not isinstance(batch_size, (int, np.integer)):
+        raise TypeError(f"`{arg}` must be a positive integer, received {batch_size!r} ({type(batch_size).__name__})")
+    if batch_size <= 0:
+        raise ValueError(f"`{arg}` must be a positive integer, received {arg}={batch_size}")
+
+
+def _apply_class_weight(class_weight, y_arrays, sw_arrays):
+    """Per-sample weights from ``{class_id: weight}`` (classes from one-hot argmax or integer labels), multiplied
+    into the sample weights."""
+    if y_arrays is None:
+        raise ValueError("`class_weight` needs the targets `y` to find each sample's class")
+    if len(y_arrays) > 1:
+        raise ValueError("`class_weight` is only supported for Models with a single output.")
+    y = y_arrays[0]
+    if y.ndim > 2:
+        raise ValueError(f"`class_weight` not supported for 3+ dimensional targets (y has shape {y.shape}).")
+    if y.ndim == 2 and y.shape[1] > 1:
+        classes = np.argmax(y, axis=1)
+    else:
+        classes = np.rint(y.reshape(-1)).astype(np.int64)
+    keys = []
+    for k in class_weight:
+        if isinstance(k, bool) or not isinstance(k, (int, np.integer)):
+            raise ValueError(f"`class_weight` keys must be integer class ids, received {k!r}")
+        keys.append(int(k))
+    missing = sorted(set(np.unique(classes).tolist()) - set(keys))
+    if missing:
+        raise ValueError(f"`class_weight` must contain all classes in the data. The classes {missing} exist in the "
+                         f"data but not in `class_weight`.")
+    table = np.zeros(max(keys) + 1, np.float32)
+    for k, w in class_weight.items():
+        table[int(k)] = float(w)
+    cw = table[classes]
+    if sw_arrays is None or sw_arrays[0] is None:
+        return [cw]
+    sw = sw_arrays[0].astype(np.float32).reshape(cw.shape[0], -1)
+    return [(sw * cw[:, None]).reshape(sw_arrays[0].shape)]

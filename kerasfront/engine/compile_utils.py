@@ -1,0 +1,368 @@
+"""The loss and metric containers ``compile`` builds: which loss and metrics apply to which model output,
+their names in the history (``loss``, ``<output>_loss``, ``accuracy``, ``<output>_accuracy``) and the
+running means ``fit`` reports.
+
+Names resolve when ``compile`` is called, so an unknown loss or metric fails there; ``'accuracy'`` /
+``'acc'`` (and ``'crossentropy'`` / ``'ce'``) resolve on the first batch from the shapes of the labels and
+predictions, as tf.keras does: binary when the prediction's last axis is 1, sparse when the labels have
+one axis less (or a last axis of 1 against several classes), categorical otherwise.
+
+Example:
+    >>> losses = LossesContainer({"cls": "categorical_crossentropy", "reg": "mae"}, {"cls": 1.0, "reg": 0.5},
+    ...                          output_names=["cls", "reg"])
+"""
+import numpy as np
+
+import autograd as ag
+
+from .. import losses as losses_mod
+from .. import metrics as metrics_mod
+
+_ACC_NAMES = ("accuracy", "acc")
+_CE_NAMES = ("crossentropy", "ce")
+
+
+class MeanTracker:
+    """A running weighted mean kept in Python floats (the ``loss`` entries of the logs): cheap per batch."""
+
+    __slots__ = ("name", "total", "count")
+
+    def __init__(self, name):
+        self.name = name
+        self.total = 0.0
+        self.count = 0.0
+
+    def update_state(self, value, weight=1.0):
+        self.total += value * weight
+        self.count += weight
+
+    def result(self):
+        return self.total / self.count if self.count else 0.0
+
+    def reset_state(self):
+        self.total = 0.0
+        self.count = 0.0
+
+    reset_states = reset_state
+
+
+def _structure_error(kind, value, output_names):
+    return ValueError(f"compile({kind}=...): found entries that do not correspond to any model output: {value}. "
+                      f"Valid model output names: {output_names}")
+
+
+def map_to_outputs(value, output_names, kind, output_keys=None, broadcast=True):
+    """Spread a per-output argument (a single value, a list, or a dict by output name) into a list aligned with
+    ``output_names`` (None where an output has none)."""
+    n = len(output_names)
+    if isinstance(value, dict):
+        keys = list(output_names)
+        alias = {}
+        if output_keys:
+            alias = {k: i for i, k in enumerate(output_keys)}
+        out = [None] * n
+        unknown = []
+        for k, v in value.items():
+            if k in keys:
+                out[keys.index(k)] = v
+            elif k in alias:
+                out[alias[k]] = v
+            else:
+                unknown.append(k)
+        if unknown:
+            raise _structure_error(kind, unknown, output_names)
+        return out
+    if isinstance(value, (list, tuple)) and kind in ("loss", "loss_weights"):
+        if len(value) != n:
+            raise ValueError(f"compile({kind}=...): when passing a list as {kind}, it should have one entry per model "
+                             f"output. The model has {n} output(s) {output_names}, but you passed {kind} with "
+                             f"{len(value)} entries: {value!r}")
+        return list(value)
+    if kind in ("metrics", "weighted_metrics"):
+        if value is None:
+            return [[] for _ in range(n)]
+        if isinstance(value, (list, tuple)):
+            if n > 1 and value and all(isinstance(v, (list, tuple)) or v is None for v in value):
+                if len(value) != n:
+                    raise ValueError(f"compile({kind}=...): a list of lists needs one list per model output "
+                                     f"({n}), received {len(value)}")
+                return [list(v) if v is not None else [] for v in value]
+            return [list(value) for _ in range(n)]
+        return [[value] for _ in range(n)]
+    return [value] * n if broadcast else [value] + [None] * (n - 1)
+
+
+def _loss_name(loss):
+    if isinstance(loss, str):
+        return loss
+    if isinstance(loss, losses_mod.Loss):
+        return loss.name or type(loss).__name__
+    return getattr(loss, "__name__", type(loss).__name__)
+
+
+def resolve_loss(loss):
+    """A Loss object for a name, function or Loss (unknown names raise a ValueError listing close matches)."""
+    if loss is None:
+        return None
+    obj = losses_mod.get(loss)
+    if isinstance(obj, losses_mod.Loss):
+        return obj
+    if not callable(obj):
+        raise TypeError(f"compile(loss=...): expected a loss name, a function or a Loss object, received {loss!r}")
+    return losses_mod.LossFunctionWrapper(obj, name=_loss_name(loss) if not isinstance(loss, str)
+                                          else getattr(obj, "__name__", loss))
+
+
+def is_sparse_loss(loss):
+    """True for sparse categorical crossentropy in any spelling (its labels are class ids)."""
+    if loss is None:
+        return False
+    if isinstance(loss, losses_mod.SparseCategoricalCrossentropy):
+        return True
+    fn = getattr(loss, "fn", loss)
+    return fn is losses_mod.sparse_categorical_crossentropy
+
+
+class LossesContainer:
+    """The compiled loss: one Loss per output (or None), loss weights, and the ``loss`` / ``<output>_loss``
+    running means."""
+
+    def __init__(self, losses, loss_weights=None, output_names=None):
+        self._user_losses = losses
+        self._user_loss_weights = loss_weights
+        # resolve now, so that unknown names fail in compile
+        self._resolved = _map_leaves(losses, resolve_loss)
+        if loss_weights is not None:
+            for w in (loss_weights.values() if isinstance(loss_weights, dict) else
+                      loss_weights if isinstance(loss_weights, (list, tuple)) else [loss_weights]):
+                if w is not None and (isinstance(w, bool) or not isinstance(w, (int, float, np.integer, np.floating))):
+                    raise TypeError(f"compile(loss_weights=...): expected numbers, received {w!r}")
+        self.loss_metric = MeanTracker("loss")
+        self.per_output_metrics = []
+        self.output_names = None
+        self.built = False
+        if output_names is not None:
+            self.build(output_names)
+
+    def build(self, output_names, output_keys=None):
+        self.output_names = list(output_names)
+        self.losses = map_to_outputs(self._resolved, self.output_names, "loss", output_keys)
+        weights = self._user_loss_weights
+        self.loss_weights = (map_to_outputs(weights, self.output_names, "loss_weights", output_keys)
+                             if weights is not None else [None] * len(self.output_names))
+        self.per_output_metrics = ([MeanTracker(f"{name}_loss") if loss is not None else None
+                                    for name, loss in zip(self.output_names, self.losses)]
+                                   if len(self.output_names) > 1 else [])
+        self.built = True
+
+    @property
+    def metrics(self):
+        return [self.loss_metric] + [m for m in self.per_output_metrics if m is not None]
+
+    def reset_state(self):
+        for m in self.metrics:
+            m.reset_state()
+
+    def __call__(self, y_true, y_pred, sample_weight, regularization_losses=None):
+        """The total loss Tensor for lists of labels/predictions/sample weights aligned with the outputs; updates
+        the running means (weighted by batch size)."""
+        total = None
+        total_value = 0.0
+        batch = None
+        per_output = self.per_output_metrics
+        for i, loss in enumerate(self.losses):
+            if loss is None:
+                continue
+            yt, yp = y_true[i], y_pred[i]
+            if yt is None:
+                raise ValueError(f"Target data is missing for output '{self.output_names[i]}': the model was compiled "
+                                 f"with a loss for it, so `fit`/`evaluate` need its labels in `y`")
+            sw = sample_weight[i] if sample_weight is not None else None
+            value = loss(yt, yp, sample_weight=sw)
+            n = yt.shape[0] if yt.ndim else 1
+            batch = n if batch is None else batch
+            v = float(value.data)
+            if per_output:
+                per_output[i].update_state(v, n)
+            w = self.loss_weights[i]
+            if w is not None and w != 1:
+                value = value * float(w)
+                v *= float(w)
+            total = value if total is None else total + value
+            total_value += v
+        if regularization_losses:
+            reg = regularization_losses[0]
+            for r in regularization_losses[1:]:
+                reg = reg + r
+            if not isinstance(reg, ag.Tensor):
+                reg = ag.Tensor(np.asarray(reg, np.float32))
+            total = reg if total is None else total + reg
+            total_value += float(reg.data)
+        if total is None:
+            total = ag.Tensor(np.zeros((), np.float32))
+        self.loss_metric.update_state(total_value, batch if batch is not None else 1)
+        return total
+
+
+def _map_leaves(value, fn):
+    if isinstance(value, dict):
+        return {k: fn(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [fn(v) for v in value]
+    return fn(value)
+
+
+class _Resolved:
+    """A metric name or function resolved at compile time, with what the user wrote (for its name)."""
+
+    __slots__ = ("user", "obj")
+
+    def __init__(self, user, obj):
+        self.user = user
+        self.obj = obj
+
+
+def _resolve_metric_leaf(m, kind):
+    """Resolve a metric name now (unknown names fail in compile); 'accuracy'-like names wait for data."""
+    if m is None:
+        return None
+    if isinstance(m, str) and m.lower() in _ACC_NAMES + _CE_NAMES:
+        return m
+    if isinstance(m, metrics_mod.Metric):
+        return m
+    if isinstance(m, (list, tuple, dict)):
+        return _map_leaves(m, lambda v: _resolve_metric_leaf(v, kind))
+    try:
+        obj = metrics_mod.get(m)
+    except ValueError as e:
+        raise ValueError(f"compile({kind}=...): {e}") from None
+    return _Resolved(m, obj)
+
+
+class MetricsContainer:
+    """The compiled metrics: per output, the metrics (unweighted) and weighted metrics, named as tf.keras names
+    them (``<output>_`` prefix with several outputs, ``weighted_`` prefix on a clash)."""
+
+    def __init__(self, metrics=None, weighted_metrics=None, output_names=None):
+        for kind, value in (("metrics", metrics), ("weighted_metrics", weighted_metrics)):
+            if value is not None and not isinstance(value, (list, tuple, dict, str)) and not callable(value):
+                raise TypeError(f"compile({kind}=...): expected a list (or dict by output) of metric names, functions "
+                                f"or Metric objects, received {value!r}")
+        self._metrics_in = _resolve_metric_leaf(metrics, "metrics") if metrics is not None else None
+        self._weighted_in = (_resolve_metric_leaf(weighted_metrics, "weighted_metrics")
+                             if weighted_metrics is not None else None)
+        self._user_metrics = metrics
+        self._user_weighted_metrics = weighted_metrics
+        self.built = False
+        self.output_names = None
+        self._per_output = []
+        self._per_output_weighted = []
+
+    def build(self, output_names, y_true, y_pred, output_keys=None):
+        """Create the metric objects for outputs named ``output_names``, using one batch of labels and
+        predictions to resolve ``'accuracy'``."""
+        self.output_names = list(output_names)
+        un = map_to_outputs(self._metrics_in, self.output_names, "metrics", output_keys)
+        we = map_to_outputs(self._weighted_in, self.output_names, "weighted_metrics", output_keys)
+        self._per_output = []
+        self._per_output_weighted = []
+        for i in range(len(self.output_names)):
+            yt, yp = y_true[i], y_pred[i]
+            self._per_output.append([self._metric_object(m, yt, yp) for m in _flat_metrics(un[i])])
+            self._per_output_weighted.append([self._metric_object(m, yt, yp) for m in _flat_metrics(we[i])])
+        self._set_names()
+        self.built = True
+
+    @staticmethod
+    def _metric_object(m, yt, yp):
+        if m is None:
+            return None
+        if isinstance(m, metrics_mod.Metric):
+            return m
+        if isinstance(m, str):
+            low = m.lower()
+            yt_shape = tuple(yt.shape) if yt is not None else tuple(yp.shape)
+            yp_shape = tuple(yp.shape)
+            is_binary = yp_shape[-1:] == (1,)
+            is_sparse = len(yt_shape) < len(yp_shape) or (yt_shape[-1:] == (1,) and yp_shape[-1:] != (1,))
+            if low in _ACC_NAMES:
+                fn = (metrics_mod.binary_accuracy if is_binary else metrics_mod.sparse_categorical_accuracy
+                      if is_sparse else metrics_mod.categorical_accuracy)
+            else:
+                fn = (losses_mod.binary_crossentropy if is_binary else losses_mod.sparse_categorical_crossentropy
+                      if is_sparse else losses_mod.categorical_crossentropy)
+            return metrics_mod.MeanMetricWrapper(fn, name=m)
+        user, obj = m.user, m.obj
+        if isinstance(obj, metrics_mod.Metric):
+            return obj
+        if isinstance(obj, type) and issubclass(obj, metrics_mod.Metric):
+            return obj()
+        if isinstance(obj, losses_mod.Loss):
+            name = user if isinstance(user, str) else (obj.name or type(obj).__name__)
+            return metrics_mod.MeanMetricWrapper(lambda t, p, _l=obj: _l.call(t, p), name=name)
+        name = user if isinstance(user, str) else getattr(obj, "__name__", None)
+        if name is None:
+            raise ValueError(f"Metric should be a callable with a __name__, received: {user!r}")
+        return metrics_mod.MeanMetricWrapper(obj, name=name)
+
+    def _set_names(self):
+        seen = set()
+        multi = len(self.output_names) > 1
+        for out_name, ms, wms in zip(self.output_names, self._per_output, self._per_output_weighted):
+            for m in ms:
+                if m is None:
+                    continue
+                if multi:
+                    m.name = f"{out_name}_{m.name}"
+                if m.name in seen:
+                    raise ValueError(f"Found two metrics with the same name: {m.name}. All the metrics added to the "
+                                     f"model need to have unique names.")
+                seen.add(m.name)
+            for m in wms:
+                if m is None:
+                    continue
+                if multi:
+                    m.name = (f"{out_name}_weighted_{m.name}" if f"{out_name}_{m.name}" in seen
+                              else f"{out_name}_{m.name}")
+                elif m.name in seen:
+                    m.name = f"weighted_{m.name}"
+                if m.name in seen:
+                    raise ValueError(f"Found two metrics with the same name: {m.name}. All the metrics added to the "
+                                     f"model need to have unique names.")
+                seen.add(m.name)
+
+    @property
+    def metrics(self):
+        out = []
+        for ms, wms in zip(self._per_output, self._per_output_weighted):
+            out.extend(m for m in ms if m is not None)
+            out.extend(m for m in wms if m is not None)
+        return out
+
+    def reset_state(self):
+        for m in self.metrics:
+            m.reset_state()
+
+    def update_state(self, y_true, y_pred, sample_weight=None):
+        with ag.no_grad():
+            for i, (ms, wms) in enumerate(zip(self._per_output, self._per_output_weighted)):
+                yt, yp = y_true[i], y_pred[i]
+                if yt is None:
+                    continue
+                for m in ms:
+                    m.update_state(yt, yp)
+                if wms:
+                    sw = sample_weight[i] if sample_weight is not None else None
+                    for m in wms:
+                        m.update_state(yt, yp, sample_weight=sw)
+
+
+def _flat_metrics(ms):
+    if ms is None:
+        return []
+    if isinstance(ms, (list, tuple)):
+        out = []
+        for m in ms:
+            out.extend(_flat_metrics(m) if isinstance(m, list) else [m])
+        return out
+    return [ms]

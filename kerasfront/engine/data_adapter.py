@@ -1,0 +1,234 @@
+"""Turning what users pass to ``fit`` / ``evaluate`` / ``predict`` into batches.
+
+Arrays (and lists or dicts of arrays) are checked once, up front (numeric, not ragged, not empty, the same
+number of samples everywhere), cast once (floating data to float32) and then sliced batch by batch without
+copies when not shuffled. Python generators and ``kerasfront.utils.Sequence`` yield batches that are
+converted one at a time.
+
+Example:
+    >>> data = ArrayData([x], [y], None, batch_size=32, shuffle=False)
+    >>> for xb, yb, swb in data.epoch(): ...
+"""
+import inspect
+import math
+import warnings
+
+import numpy as np
+
+from .. import random_state
+from ..utils.data_utils import Sequence
+
+
+def check_array(value, arg, float_dtype=np.float32):
+    """``value`` as a numeric numpy array, or a TypeError/ValueError naming ``arg``: None, strings, objects,
+    ragged lists and empty arrays are refused. Floating data becomes ``float_dtype``."""
+    if value is None:
+        raise ValueError(f"`{arg}` is None: expected a numeric array (numpy array, list of numbers or Tensor)")
+    if hasattr(value, "numpy") and not isinstance(value, np.ndarray):
+        value = value.numpy()
+    if isinstance(value, np.ndarray):
+        arr = value
+    else:
+        try:
+            arr = np.asarray(value)
+        except ValueError:
+            raise ValueError(f"`{arg}` looks like a ragged nested list (its rows have different lengths); expected a "
+                             f"rectangular array. Pad the rows to one length first.") from None
+    if arr.dtype == object:
+        raise TypeError(f"`{arg}` has dtype object (a ragged list, or mixed Python objects); expected a numeric "
+                        f"array of shape (samples, ...)")
+    if arr.dtype.kind in "USV":
+        raise TypeError(f"`{arg}` holds strings (dtype {arr.dtype}); expected numbers. Encode text as numbers first "
+                        f"(e.g. token ids)")
+    if arr.dtype.kind not in "fiub":
+        raise TypeError(f"`{arg}` has unsupported dtype {arr.dtype}; expected floats, ints or bools")
+    if arr.ndim == 0:
+        raise ValueError(f"`{arg}` is a scalar; expected an array with a samples axis first, shape (samples, ...)")
+    if arr.shape[0] == 0:
+        raise ValueError(f"`{arg}` is empty (shape {arr.shape}); expected at least one sample")
+    if arr.dtype.kind == "f" and arr.dtype != float_dtype:
+        arr = arr.astype(float_dtype)
+    elif arr.dtype.kind == "b":
+        arr = arr.astype(float_dtype)
+    return arr
+
+
+def unpack_x_y_sample_weight(data, arg="data"):
+    """``(x, y, sample_weight)`` from a batch given as ``x``, ``(x,)``, ``(x, y)`` or ``(x, y, sw)``."""
+    if isinstance(data, list):
+        data = tuple(data)
+    if not isinstance(data, tuple):
+        return data, None, None
+    if len(data) == 1:
+        return data[0], None, None
+    if len(data) == 2:
+        return data[0], data[1], None
+    if len(data) == 3:
+        return data
+    raise ValueError(f"{arg}: expected a tuple (x,), (x, y) or (x, y, sample_weight), received a tuple of "
+                     f"{len(data)} elements")
+
+
+def num_samples(arrays):
+    return arrays[0].shape[0] if arrays else 0
+
+
+def check_cardinality(x_list, y_list, sw_list):
+    """The common number of samples, or a ValueError listing every size."""
+    sizes = {}
+    for name, arrays in (("x", x_list), ("y", y_list), ("sample_weight", sw_list)):
+        if arrays:
+            got = [a.shape[0] for a in arrays if a is not None]
+            if got:
+                sizes[name] = got
+    flat = {s for v in sizes.values() for s in v}
+    if len(flat) > 1:
+        detail = "\n".join(f"  {k} sizes: {', '.join(str(s) for s in v)}" for k, v in sizes.items())
+        raise ValueError(f"Data cardinality is ambiguous:\n{detail}\nMake sure all arrays contain the same number of "
+                         f"samples.")
+    return flat.pop() if flat else 0
+
+
+def is_generator_like(data):
+    return inspect.isgenerator(data) or (hasattr(data, "__next__") and hasattr(data, "__iter__")
+                                         and not isinstance(data, (np.ndarray, list, tuple, dict)))
+
+
+def is_sequence(data):
+    return isinstance(data, Sequence)
+
+
+class ArrayData:
+    """Batches sliced from arrays: one pass per epoch, or ``steps_per_epoch`` batches from an endless stream of
+    passes (each reshuffled when ``shuffle``)."""
+
+    def __init__(self, x, y, sw, batch_size, shuffle=False, steps_per_epoch=None):
+        self.x, self.y, self.sw = x, y, sw
+        self.n = check_cardinality(x, y, sw)
+        self.batch_size = batch_size
+        self.shuffle = shuffle
+        self.steps_per_pass = max(1, math.ceil(self.n / batch_size))
+        self.steps_per_epoch = steps_per_epoch
+        self.steps = steps_per_epoch if steps_per_epoch is not None else self.steps_per_pass
+        self._stream = None
+
+    def _slice_all(self, arrays, idx):
+        if arrays is None:
+            return None
+        if isinstance(idx, slice):
+            return [None if a is None else a[idx] for a in arrays]
+        return [None if a is None else a.take(idx, axis=0) for a in arrays]
+
+    def _one_pass(self):
+        n, bs = self.n, self.batch_size
+        if self.shuffle:
+            perm = random_state.generator().permutation(n)
+            if self.shuffle == "batch":
+                starts = list(range(0, n, bs))
+                random_state.generator().shuffle(starts)
+                order = np.arange(n)
+                perm = np.concatenate([random_state.generator().permutation(order[s:s + bs]) for s in starts])
+            for start in range(0, n, bs):
+                idx = perm[start:start + bs]
+                yield self._slice_all(self.x, idx), self._slice_all(self.y, idx), self._slice_all(self.sw, idx)
+        else:
+            for start in range(0, n, bs):
+                s = slice(start, start + bs)
+                yield self._slice_all(self.x, s), self._slice_all(self.y, s), self._slice_all(self.sw, s)
+
+    def epoch(self):
+        """The batches of one epoch."""
+        if self.steps_per_epoch is None:
+            yield from self._one_pass()
+            return
+        for _ in range(self.steps_per_epoch):
+            if self._stream is None:
+                self._stream = self._one_pass()
+            try:
+                yield next(self._stream)
+            except StopIteration:
+                self._stream = self._one_pass()
+                yield next(self._stream)
+
+    def on_epoch_end(self):
+        pass
+
+
+class GeneratorData:
+    """Batches pulled from a Python generator (``steps_per_epoch`` of them per epoch, or until it ends)."""
+
+    def __init__(self, generator, convert, steps_per_epoch=None, arg="x"):
+        self.generator = iter(generator)
+        self.convert = convert
+        self.steps_per_epoch = steps_per_epoch
+        self.steps = steps_per_epoch
+        self.exhausted = False
+        self.arg = arg
+
+    def epoch(self):
+        count = 0
+        while self.steps_per_epoch is None or count < self.steps_per_epoch:
+            try:
+                item = next(self.generator)
+            except StopIteration:
+                self.exhausted = True
+                if count == 0 or self.steps_per_epoch is not None:
+                    warnings.warn("Your input ran out of data; interrupting training. Make sure that your dataset or "
+                                  "generator can generate at least `steps_per_epoch * epochs` batches.", stacklevel=4)
+                return
+            count += 1
+            yield self.convert(item)
+        if self.steps is None:
+            self.steps = count
+
+    def on_epoch_end(self):
+        pass
+
+
+class SequenceData:
+    """Batches indexed from a ``kerasfront.utils.Sequence`` (its order shuffled per epoch when ``shuffle``)."""
+
+    def __init__(self, sequence, convert, shuffle=False, steps_per_epoch=None):
+        self.sequence = sequence
+        self.convert = convert
+        self.shuffle = bool(shuffle)
+        try:
+            length = len(sequence)
+        except TypeError:
+            raise TypeError(f"{type(sequence).__name__} must implement __len__()") from None
+        if length <= 0:
+            raise ValueError(f"The Sequence {type(sequence).__name__} is empty (len() == {length}); it must yield at "
+                             f"least one batch")
+        self.length = length
+        self.steps = steps_per_epoch if steps_per_epoch is not None else length
+        self.steps_per_epoch = steps_per_epoch
+
+    def epoch(self):
+        order = list(range(self.length))
+        if self.shuffle:
+            random_state.generator().shuffle(order)
+        for i in range(self.steps):
+            yield self.convert(self.sequence[order[i % self.length]])
+
+    def on_epoch_end(self):
+        self.sequence.on_epoch_end()
+
+
+def train_validation_split(arrays_lists, validation_split):
+    """Split each list of arrays into (train, validation), the validation part being the LAST fraction of the
+    samples, taken before any shuffling (as Keras does)."""
+    n = None
+    for arrays in arrays_lists:
+        if arrays:
+            n = arrays[0].shape[0]
+            break
+    split_at = int(math.floor(n * (1.0 - validation_split)))
+    if split_at == 0 or split_at == n:
+        raise ValueError(f"Training data contains {split_at} samples, which is not sufficient to split it into a "
+                         f"validation and training set as specified by `validation_split={validation_split}`. Either "
+                         f"provide more data, or a different value for the `validation_split` argument.")
+    train = [None if arrays is None else [None if a is None else a[:split_at] for a in arrays]
+             for arrays in arrays_lists]
+    val = [None if arrays is None else [None if a is None else a[split_at:] for a in arrays]
+           for arrays in arrays_lists]
+    return train, val
