@@ -97,20 +97,36 @@ def results_table(results, systems):
     return _table(["workload"] + list(systems), rows)
 
 
-def ratio_table(results, systems):
-    """Markdown table of kerasfront's figure divided by each other system's (below 1: kerasfront is faster)."""
-    others = [s for s in systems if s != OURS]
+def ratio_table(results, systems, base=OURS):
+    """Markdown table of ``base``'s figure divided by each other system's (below 1: ``base`` is faster)."""
+    others = [s for s in systems if s != base]
     rows = []
     for row in ROWS:
         if (MEMORY_FROM if row == "memory" else row) not in results:
             continue
-        ours = value(results, row, OURS)
+        ours = value(results, row, base)
         line = [ROW_TITLES[row]]
         for s in others:
             theirs = value(results, row, s)
             line.append(f"{ours / theirs:.2f}x" if ours and theirs else "-")
         rows.append(line)
-    return _table(["kerasfront / system"] + others, rows)
+    return _table([f"{base} / system"] + others, rows)
+
+
+def lower_bound_table(results, systems):
+    """Markdown table of each system's figure divided by the numpy lower bound's."""
+    others = [s for s in systems if s != "numpy"]
+    rows = []
+    for row in ROWS:
+        if (MEMORY_FROM if row == "memory" else row) not in results:
+            continue
+        base = value(results, row, "numpy")
+        line = [ROW_TITLES[row]]
+        for s in others:
+            theirs = value(results, row, s)
+            line.append(f"{theirs / base:.2f}x" if base and theirs else "-")
+        rows.append(line)
+    return _table(["system / numpy"] + others, rows)
 
 
 # -- targets --------------------------------------------------------------------------------------
@@ -265,6 +281,9 @@ def render(results, probes, systems, interpreters, machine, meter, command, quic
         "## kerasfront relative to each system", "",
         "kerasfront's figure divided by the system's: below 1.00x kerasfront is faster (or smaller).", "",
         ratio_table(results, systems), "",
+        "## Each system relative to the numpy lower bound", "",
+        "The system's figure divided by the hand-written numpy one (1.00x is the lower bound).", "",
+        lower_bound_table(results, systems), "",
         "## Targets (issue 6)", "",
         targets_table(results), "",
         "## Failures, unavailable workloads and missing peers", "",
