@@ -117,7 +117,13 @@ def _binary(fun, prim, swap):
             bd = b
             rb = False
             vb = 0
-        out = fun(ad, bd)
+        try:
+            out = fun(ad, bd)
+        except ValueError as e:
+            msg = str(e)
+            if not msg.startswith(prim.name):
+                msg = f"{prim.name}: {msg}"
+            raise ValueError(f"{msg} (operand shapes {np.shape(ad)} and {np.shape(bd)})") from None
         if type(out) is not _ndarray:
             out = _asarray(out)
         t = _new(Tensor)

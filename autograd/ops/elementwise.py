@@ -167,7 +167,7 @@ sigmoid = unary_op(_sigmoid_np, "sigmoid", lambda g, ans, x: multiply(g, multipl
 
 
 def _relu_np(x):
-    return np.maximum(x, 0).astype(x.dtype, copy=False)
+    return np.maximum(x, 0)  # a Python 0 keeps x's dtype (float32 stays float32)
 
 
 relu = unary_op(_relu_np, "relu", lambda g, ans, x: multiply(g, raw(x) > 0),

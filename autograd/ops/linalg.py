@@ -47,17 +47,9 @@ def _matmul_vjp_b(g, ans, a, b):
     return matmul(swapaxes(a, -1, -2), g)
 
 
-def _matmul_np(a, b):
-    if a.ndim == 0 or b.ndim == 0:
-        raise ValueError(f"matmul: operands must have at least one axis, received shapes {a.shape} and {b.shape}")
-    try:
-        return np.matmul(a, b)
-    except ValueError:
-        raise ValueError(f"matmul: shapes {a.shape} and {b.shape} do not align "
-                         f"(the last axis of the first must equal the second-to-last of the second)") from None
-
-
-matmul = binary_op(_matmul_np, "matmul", _matmul_vjp_a, _matmul_vjp_b,
+# NOTE: the forward is np.matmul itself (no Python wrapper); its ValueError for shapes that do not align or
+# 0-d operands comes back from binary_op with the op's name and both shapes.
+matmul = binary_op(np.matmul, "matmul", _matmul_vjp_a, _matmul_vjp_b,
                    "Matrix product with numpy's rules: batched over leading axes, vectors promoted.")
 
 

@@ -11,8 +11,12 @@ import builtins
 
 import numpy as np
 
-from ..primitive import Primitive, apply, defvjp
-from ..tensor import make_leaf
+_ndarray = np.ndarray
+_new = object.__new__
+
+from ..modes import STATE
+from ..primitive import Primitive, apply, check_forward, defvjp
+from ..tensor import Tensor, make_leaf, next_seq
 from ._make import raw
 from .elementwise import divide, exp, multiply, sqrt, square, subtract, where
 from .shape import broadcast_to, flip, reshape
@@ -24,17 +28,20 @@ __all__ = [
 
 
 def _axes(axis, ndim):
+    """``axis`` (None, an int or a sequence, negatives allowed) as a sorted tuple of non-negative axes."""
     if axis is None:
         return tuple(range(ndim))
     if isinstance(axis, (int, np.integer)):
+        if -ndim <= axis < ndim:
+            return (int(axis) % ndim,)
         axis = (axis,)
-    out = []
+    out = set()
     for a in axis:
         a = int(a)
-        if a < -ndim or a >= builtins.max(ndim, 1):
+        if a < -ndim or a >= ndim:
             raise ValueError(f"axis {a} is out of bounds for a tensor of rank {ndim}")
-        out.append(a % builtins.max(ndim, 1))
-    return tuple(sorted(set(out)))
+        out.add(a % ndim)
+    return tuple(sorted(out))
 
 
 def _keep_shape(shape, axes):
@@ -48,17 +55,60 @@ def _restore(g, x_shape, axis, keepdims):
     return reshape(g, _keep_shape(x_shape, _axes(axis, len(x_shape))))
 
 
+# -- the reduction wrapper ------------------------------------------------------------------------
+
+
+def _reduction(fun, prim, name, nonempty=False):
+    """``op(x, axis=None, keepdims=False)`` running ``fun`` (a numpy reduction) and recording ``prim``.
+
+    Written out like the elementwise wrappers (no general ``apply``): numpy's own ``np.sum`` costs
+    about 3 us on a small array, most of it Python-level dispatch that ``np.add.reduce`` skips.
+    """
+    state = STATE
+
+    def op(x, axis=None, keepdims=False):
+        if isinstance(x, Tensor):
+            xd = x.data
+            rec = x.requires_grad and state.grad_enabled
+        else:
+            xd = np.asarray(x)
+            rec = False
+        if axis is not None:
+            axis = _axes(axis, xd.ndim)
+        if nonempty:
+            _check_nonempty(xd, axis, name)
+        out = fun(xd, axis=axis, keepdims=keepdims)
+        if type(out) is not _ndarray:
+            out = np.asarray(out)
+        t = _new(Tensor)
+        t.data = out
+        t.grad = None
+        t._version = 0
+        if rec:
+            t.requires_grad = True
+            t._ctx = (prim, (x,), {"axis": axis, "keepdims": keepdims}, (x._version,), next_seq())
+        else:
+            t.requires_grad = False
+            t._ctx = None
+        if state.anomaly:
+            check_forward(prim, t)
+        return t
+
+    op.__name__ = op.__qualname__ = name
+    return op
+
+
 # -- sum / mean -----------------------------------------------------------------------------------
-_sum_prim = Primitive(lambda x, axis=None, keepdims=False: np.sum(x, axis=axis, keepdims=keepdims), "sum")
+_sum_prim = Primitive(np.add.reduce, "sum")
 defvjp(_sum_prim, lambda g, ans, x, axis=None, keepdims=False:
        broadcast_to(_restore(g, raw(x).shape, axis, keepdims), raw(x).shape))
+sum = _reduction(np.add.reduce, _sum_prim, "sum")
+sum.__doc__ = """Sum of elements over ``axis`` (None: all; an int or a tuple), keeping reduced axes with ``keepdims``.
 
-
-def sum(x, axis=None, keepdims=False):
-    """Sum of elements over ``axis``."""
-    xd = raw(x)
-    axis = _axes(axis, xd.ndim) if axis is not None else None
-    return apply(_sum_prim, (x,), {"axis": axis, "keepdims": keepdims})
+    Example:
+        >>> ag.sum(ag.tensor([[1.0, 2.0], [3.0, 4.0]]), axis=0)
+        Tensor([4., 6.])
+    """
 
 
 def _count(shape, axis):
@@ -68,17 +118,17 @@ def _count(shape, axis):
     return n
 
 
-_mean_prim = Primitive(lambda x, axis=None, keepdims=False: np.mean(x, axis=axis, keepdims=keepdims), "mean")
+_mean_prim = Primitive(np.ndarray.mean, "mean")
 defvjp(_mean_prim, lambda g, ans, x, axis=None, keepdims=False: broadcast_to(
     divide(_restore(g, raw(x).shape, axis, keepdims), float(builtins.max(_count(raw(x).shape, axis), 1))),
     raw(x).shape))
+mean = _reduction(np.ndarray.mean, _mean_prim, "mean")
+mean.__doc__ = """Mean of elements over ``axis`` (None: all; an int or a tuple).
 
-
-def mean(x, axis=None, keepdims=False):
-    """Mean of elements over ``axis``."""
-    xd = raw(x)
-    axis = _axes(axis, xd.ndim) if axis is not None else None
-    return apply(_mean_prim, (x,), {"axis": axis, "keepdims": keepdims})
+    Example:
+        >>> ag.mean(ag.tensor([1.0, 2.0, 6.0]))
+        Tensor(3.)
+    """
 
 
 def var(x, axis=None, keepdims=False, ddof=0):
@@ -108,30 +158,23 @@ def _extreme_vjp(g, ans, x, axis=None, keepdims=False):
 
 
 def _check_nonempty(xd, axis, name):
-    if xd.size == 0 or builtins.any(xd.shape[a] == 0 for a in _axes(axis, xd.ndim)):
+    if xd.size == 0 and (axis is None or builtins.any(xd.shape[a] == 0 for a in axis)):
         raise ValueError(f"{name}: cannot reduce an empty tensor of shape {xd.shape} over axis {axis}")
 
 
-_max_prim = Primitive(lambda x, axis=None, keepdims=False: np.max(x, axis=axis, keepdims=keepdims), "max")
+_max_prim = Primitive(np.maximum.reduce, "max")
 defvjp(_max_prim, _extreme_vjp)
-_min_prim = Primitive(lambda x, axis=None, keepdims=False: np.min(x, axis=axis, keepdims=keepdims), "min")
+_min_prim = Primitive(np.minimum.reduce, "min")
 defvjp(_min_prim, _extreme_vjp)
+max = _reduction(np.maximum.reduce, _max_prim, "max", nonempty=True)
+max.__doc__ = """Largest element over ``axis``; tied maxima split the gradient equally (it sums to 1).
 
-
-def max(x, axis=None, keepdims=False):
-    """Largest element over ``axis``; ties split the gradient."""
-    xd = raw(x)
-    _check_nonempty(xd, axis, "max")
-    axis = _axes(axis, xd.ndim) if axis is not None else None
-    return apply(_max_prim, (x,), {"axis": axis, "keepdims": keepdims})
-
-
-def min(x, axis=None, keepdims=False):
-    """Smallest element over ``axis``; ties split the gradient."""
-    xd = raw(x)
-    _check_nonempty(xd, axis, "min")
-    axis = _axes(axis, xd.ndim) if axis is not None else None
-    return apply(_min_prim, (x,), {"axis": axis, "keepdims": keepdims})
+    Example:
+        >>> ag.max(ag.tensor([[1.0, 5.0], [7.0, 2.0]]), axis=1)
+        Tensor([5., 7.])
+    """
+min = _reduction(np.minimum.reduce, _min_prim, "min", nonempty=True)
+min.__doc__ = """Smallest element over ``axis``; tied minima split the gradient equally (it sums to 1)."""
 
 
 amax = max
@@ -189,7 +232,7 @@ def cumsum(x, axis=None):
     if axis is None:
         x = reshape(x, (-1,))
         axis = 0
-    return apply(_cumsum_prim, (x, int(axis) % builtins.max(raw(x).ndim, 1)), {})
+    return apply(_cumsum_prim, (x, _axes(int(axis), raw(x).ndim)[0]), {})
 
 
 def _lse_np(x, axis=None, keepdims=False):
@@ -208,8 +251,8 @@ defvjp(_lse_prim, lambda g, ans, x, axis=None, keepdims=False: multiply(
 def logsumexp(x, axis=None, keepdims=False):
     """log(sum(exp(x))) over ``axis``, without overflow."""
     xd = raw(x)
+    axis = _axes(axis, xd.ndim)
     _check_nonempty(xd, axis, "logsumexp")
-    axis = _axes(axis, xd.ndim) if axis is not None else tuple(range(xd.ndim))
     return apply(_lse_prim, (x,), {"axis": axis, "keepdims": keepdims})
 
 
