@@ -247,7 +247,8 @@ def systems_table(probes, systems, interpreters):
     return _table(["system", "what", "interpreter", "versions"], rows)
 
 
-def render(results, probes, systems, interpreters, machine, meter, command, quick, label=None, notes=None):
+def render(results, probes, systems, interpreters, machine, meter, command, quick, label=None, notes=None,
+           threads=None):
     """The whole RESULTS.md text."""
     warnings = []
     share = meter.get("foreign_share", 0.0)
@@ -273,6 +274,8 @@ def render(results, probes, systems, interpreters, machine, meter, command, quic
         f"- numpy (runner): {m['numpy']}; BLAS: {m['blas']}",
         f"- Load average at start: {m['load_average']}; CPU used by other processes during the run: "
         f"{share:.0%}" + ("" if meter.get("known", True) else " (unknown on this OS)"),
+        "- Threads: " + (f"{threads} for BLAS and every framework (`--threads {threads}`)" if threads else
+                         "each library's default (all cores)"),
         f"- Wall time of the run: {meter.get('wall_s', 0):.0f} s", "",
         "## Systems", "",
         systems_table(probes, systems, interpreters), "",

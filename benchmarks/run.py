@@ -5,6 +5,7 @@ Usage:
     python -m benchmarks --quick              # few repeats, under about 2 minutes
     python -m benchmarks --only mlp,kerasfront,numpy --no-write
     python -m benchmarks --python torch=/path/to/venv/bin/python
+    python -m benchmarks --threads 1          # one thread everywhere: steadier on a busy machine
     python benchmarks/run.py --list           # systems, their interpreters and versions
 
 ``--only`` takes names separated by commas (or the flag repeated): workload names or their prefixes
@@ -86,9 +87,14 @@ def parse_python_overrides(items):
 
 # -- child processes ------------------------------------------------------------------------------
 
-def child_env(system):
+def child_env(system, threads=None):
+    """The environment of a system's child: its own variables, no path to this repository for peers, and
+    with ``threads`` the thread count of BLAS and of each framework (read by the system modules)."""
     env = dict(os.environ)
     env.update(SYSTEMS[system].env)
+    if threads:
+        for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "BENCH_THREADS"):
+            env[var] = str(threads)
     env["PYTHONDONTWRITEBYTECODE"] = "1"
     if not SYSTEMS[system].needs_repo:
         # NOTE: a peer must not see this repository's `autograd` (HIPS autograd has the same import name).
@@ -109,12 +115,12 @@ def _tail(text, n=3):
     return " | ".join(lines[-n:])
 
 
-def call_child(python, args, system, timeout, mark):
+def call_child(python, args, system, timeout, mark, threads=None):
     """Run child.py with ``args`` under ``python``: (its marked JSON lines, a failure dict or None)."""
     if not os.path.exists(python):
         return [], {"status": "not installed", "error": f"no interpreter at {python}"}
     try:
-        done = subprocess.run([python, CHILD] + args, env=child_env(system), cwd=REPO, capture_output=True,
+        done = subprocess.run([python, CHILD] + args, env=child_env(system, threads), cwd=REPO, capture_output=True,
                               text=True, timeout=timeout)
     except subprocess.TimeoutExpired as e:
         out = e.stdout.decode() if isinstance(e.stdout, bytes) else (e.stdout or "")
@@ -130,15 +136,15 @@ def call_child(python, args, system, timeout, mark):
     return found, failure
 
 
-def probe(python, system, timeout=300):
-    found, failure = call_child(python, ["probe", system], system, timeout, PROBE_MARK)
+def probe(python, system, timeout=300, threads=None):
+    found, failure = call_child(python, ["probe", system], system, timeout, PROBE_MARK, threads)
     return found[-1] if found else (failure or {"status": "failed", "error": "the probe printed nothing"})
 
 
-def run_workloads(python, system, workloads, quick, timeout):
+def run_workloads(python, system, workloads, quick, timeout, threads=None):
     """Results of ``workloads`` run together in one child process, keyed by workload."""
     args = ["run", system, ",".join(workloads)] + (["--quick"] if quick else [])
-    found, failure = call_child(python, args, system, timeout * len(workloads), RESULT_MARK)
+    found, failure = call_child(python, args, system, timeout * len(workloads), RESULT_MARK, threads)
     out = {r["workload"]: r for r in found}
     for w in workloads:
         if w not in out:
@@ -187,6 +193,9 @@ def build_parser():
                    help="interpreter for a system, e.g. torch=/opt/venvs/torch/bin/python (repeatable)")
     p.add_argument("--timeout", type=float, default=None,
                    help="seconds allowed to one child process (default 900, 300 with --quick)")
+    p.add_argument("--threads", type=int, default=None, metavar="N",
+                   help="threads for BLAS and every framework (default: theirs, all cores); "
+                        "--threads 1 keeps figures steadier on a busy machine")
     p.add_argument("--label", help="a line printed at the top of RESULTS.md, e.g. 'contended: other jobs ran'")
     p.add_argument("--list", action="store_true", help="show each system's interpreter and versions, then stop")
     return p
@@ -204,12 +213,14 @@ def main(argv=None):
         overrides = parse_python_overrides(args.python)
     except ValueError as e:
         parser.error(str(e))
+    if args.threads is not None and args.threads < 1:
+        parser.error(f"--threads: expected a positive number of threads, received {args.threads}")
     pythons = interpreters(overrides)
     timeout = args.timeout or (300.0 if args.quick else 900.0)
 
     if args.list:
         for s in systems:
-            p = probe(pythons[s], s)
+            p = probe(pythons[s], s, threads=args.threads)
             log(f"{s:14s} {pythons[s]}  {describe_probe(p)}")
         return 0
 
@@ -223,7 +234,7 @@ def main(argv=None):
                 results[w][s] = dict(probes[s])
             continue
         started = time.monotonic()
-        for w, r in run_workloads(pythons[s], s, group, args.quick, timeout).items():
+        for w, r in run_workloads(pythons[s], s, group, args.quick, timeout, args.threads).items():
             results[w][s] = r
             probes.setdefault(s, {})
             if r.get("versions") or r.get("status") == "not installed":
@@ -252,7 +263,7 @@ def main(argv=None):
             with open(args.output) as f:
                 previous = f.read()
         text = report.render(results, probes, systems, pythons, info, usage, command, args.quick,
-                             label=args.label, notes=report.kept_notes(previous))
+                             label=args.label, notes=report.kept_notes(previous), threads=args.threads)
         with open(args.output, "w") as f:
             f.write(text)
         log(f"wrote {args.output}")

@@ -141,6 +141,13 @@ def test_peers_never_see_this_repository_on_pythonpath(monkeypatch):
     assert run.child_env("kerasfront")["PYTHONPATH"] == run.REPO
 
 
+def test_threads_reach_blas_and_the_frameworks(monkeypatch):
+    monkeypatch.delenv("OPENBLAS_NUM_THREADS", raising=False)
+    env = run.child_env("torch", threads=1)
+    assert env["OPENBLAS_NUM_THREADS"] == env["OMP_NUM_THREADS"] == env["BENCH_THREADS"] == "1"
+    assert "OPENBLAS_NUM_THREADS" not in run.child_env("torch")
+
+
 def test_targets_are_judged_with_the_margin_missed_by():
     ok = lambda s: {"status": "ok", "median_s": s, "peak_rss_mb": 100.0}  # noqa: E731
     results = {"mlp_step": {"kerasfront": ok(0.0030), "numpy": ok(0.0020), "torch": ok(0.004)},

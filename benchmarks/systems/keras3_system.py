@@ -3,6 +3,10 @@
 import os
 
 os.environ["KERAS_BACKEND"] = "jax"
+if os.environ.get("BENCH_THREADS") == "1":
+    # NOTE: XLA on the CPU takes no thread count; this pair of flags is its documented single-thread mode.
+    os.environ["XLA_FLAGS"] = (os.environ.get("XLA_FLAGS", "") +
+                               " --xla_cpu_multi_thread_eigen=false intra_op_parallelism_threads=1").strip()
 
 import jax  # noqa: E402
 import keras  # noqa: E402
@@ -16,7 +20,7 @@ keras.utils.set_random_seed(0)
 
 def versions():
     return {"keras": keras.__version__, "jax": jax.__version__, "backend": keras.backend.backend(),
-            "numpy": np.__version__}
+            "numpy": np.__version__, "threads": "1" if os.environ.get("BENCH_THREADS") == "1" else "default"}
 
 
 def ops(quick=False):

@@ -12,10 +12,14 @@ import keras_like  # noqa: E402
 from workloads import OPS_CHAIN_LENGTH, OPS_CYCLE, Bench, ops_inputs  # noqa: E402
 
 tf_keras.utils.set_random_seed(0)
+if os.environ.get("BENCH_THREADS"):
+    tf.config.threading.set_intra_op_parallelism_threads(int(os.environ["BENCH_THREADS"]))
+    tf.config.threading.set_inter_op_parallelism_threads(int(os.environ["BENCH_THREADS"]))
 
 
 def versions():
-    return {"tf_keras": tf_keras.__version__, "tensorflow": tf.__version__, "numpy": np.__version__}
+    return {"tf_keras": tf_keras.__version__, "tensorflow": tf.__version__, "numpy": np.__version__,
+            "threads": os.environ.get("BENCH_THREADS", "default")}
 
 
 def ops(quick=False):

@@ -9,7 +9,7 @@ from workloads import (ADAM, CNN_INPUT, EPOCH_SAMPLES, LEARNING_RATE, LSTM_FEATU
                        MLP_SIZES, N_CLASSES, OPS_CHAIN_LENGTH, OPS_CYCLE, PREDICT_BATCH, RMSPROP, Bench,
                        cnn_batches, cycle, lstm_batches, mlp_batches, mlp_dataset, ops_inputs, predict_inputs)
 
-torch.set_num_threads(os.cpu_count() or 1)
+torch.set_num_threads(int(os.environ.get("BENCH_THREADS") or os.cpu_count() or 1))
 torch.manual_seed(0)
 
 
