@@ -11,8 +11,7 @@ import autograd.numpy as anp
 import numpy_reference as ref
 from workloads import (ADAM, CNN_INPUT, EPOCH_SAMPLES, LEARNING_RATE, LSTM_FEATURES, LSTM_UNITS, MLP_BATCH,
                        MLP_SIZES, N_CLASSES, OPS_CHAIN_LENGTH, OPS_CYCLE, PREDICT_BATCH, RMSPROP, Bench,
-                       NotAvailable, cnn_batches, cycle, lstm_batches, mlp_batches, mlp_dataset, ops_inputs,
-                       predict_inputs)
+                       cnn_batches, cycle, lstm_batches, mlp_batches, mlp_dataset, ops_inputs, predict_inputs)
 
 if not hasattr(autograd, "numpy") or not hasattr(autograd, "grad") or not hasattr(anp, "tanh"):
     raise ImportError("the importable 'autograd' is not HIPS autograd (it has no autograd.numpy)")
