@@ -120,11 +120,28 @@ def probe(system):
     print(PROBE_MARK + json.dumps(result), flush=True)
 
 
+def no_grad(quick):
+    """bench_ops.py's figures for autograd ops under ``no_grad`` against the bare numpy calls."""
+    result = {"system": "kerasfront", "workload": "no_grad", "quick": quick}
+    try:
+        import bench_ops
+        result.update(status="ok", ratios=bench_ops.no_grad_ratios(quick))
+    except (ImportError, AttributeError) as e:
+        result.update(status="n/a", error=f"benchmarks/bench_ops.py: {type(e).__name__}: {e}")
+    except Exception as e:
+        traceback.print_exc()
+        result.update(status="failed", error=f"{type(e).__name__}: {e}".splitlines()[0][:300])
+    print(RESULT_MARK + json.dumps(result), flush=True)
+
+
 def main(argv):
-    usage = "usage: child.py run SYSTEM WORKLOAD[,WORKLOAD...] [--quick] | child.py probe SYSTEM"
+    usage = ("usage: child.py run SYSTEM WORKLOAD[,WORKLOAD...] [--quick] | child.py probe SYSTEM | "
+             "child.py no_grad [--quick]")
     workloads = argv[2].split(",") if len(argv) >= 3 else []
     if len(argv) >= 2 and argv[0] == "probe" and argv[1] in SYSTEMS:
         probe(argv[1])
+    elif argv and argv[0] == "no_grad":
+        no_grad("--quick" in argv[1:])
     elif argv and argv[0] == "run" and argv[1] in SYSTEMS and workloads and all(w in WORKLOADS for w in workloads):
         run(argv[1], workloads, "--quick" in argv[3:])
     else:

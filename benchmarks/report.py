@@ -204,8 +204,42 @@ def evaluate_targets(results):
     return out
 
 
-def targets_table(results):
+NO_GRAD_LIMIT = 1.5
+
+
+def no_grad_target(extra):
+    """Issue 2's target: under no_grad an autograd op costs at most 1.5x the bare numpy call."""
+    text = f"no_grad: an op costs at most {NO_GRAD_LIMIT:g}x the bare numpy call (issue 2, bench_ops.py)"
+    if not extra or extra.get("status") != "ok":
+        why = (extra or {}).get("error", "not run")
+        return Target("no_grad", text, "not measured", _short(why, 120))
+    over = {op: r["ratio"] for op, r in extra["ratios"].items() if r["ratio"] > NO_GRAD_LIMIT}
+    worst = max(extra["ratios"].items(), key=lambda kv: kv[1]["ratio"])
+    if over:
+        detail = "MISSED: " + ", ".join(f"{op} {ratio:.2f}x (over by {(ratio / NO_GRAD_LIMIT - 1) * 100:.0f}%)"
+                                        for op, ratio in over.items())
+        return Target("no_grad", text, "missed", detail)
+    return Target("no_grad", text, "met", f"met: worst is {worst[0]} at {worst[1]['ratio']:.2f}x")
+
+
+def no_grad_summary(extra):
+    if not extra or extra.get("status") != "ok":
+        return f"{(extra or {}).get('status', 'not run')}: {(extra or {}).get('error', '')}"
+    return ", ".join(f"{op} {r['ratio']:.2f}x" for op, r in extra["ratios"].items())
+
+
+def no_grad_table(extra):
+    if not extra or extra.get("status") != "ok":
+        return f"Not measured: {(extra or {}).get('error', 'the ops workload or kerasfront was not run')}."
+    rows = [[op, f"{r['autograd_us']:.2f} us", f"{r['numpy_us']:.2f} us", f"{r['ratio']:.2f}x"]
+            for op, r in extra["ratios"].items()]
+    return _table(["op on (16, 16) float32", "autograd under no_grad", "bare numpy", "ratio"], rows)
+
+
+def targets_table(results, extras=None):
     targets = evaluate_targets(results)
+    if "ops" in results and extras is not None and "no_grad" in extras:
+        targets.append(no_grad_target(extras["no_grad"]))
     return _table(["target", "status", "detail"], [[t.text, t.status, t.detail] for t in targets])
 
 
@@ -248,7 +282,7 @@ def systems_table(probes, systems, interpreters):
 
 
 def render(results, probes, systems, interpreters, machine, meter, command, quick, label=None, notes=None,
-           threads=None):
+           threads=None, extras=None):
     """The whole RESULTS.md text."""
     warnings = []
     share = meter.get("foreign_share", 0.0)
@@ -288,7 +322,10 @@ def render(results, probes, systems, interpreters, machine, meter, command, quic
         "The system's figure divided by the hand-written numpy one (1.00x is the lower bound).", "",
         lower_bound_table(results, systems), "",
         "## Targets (issue 6)", "",
-        targets_table(results), "",
+        targets_table(results, extras or {}), "",
+        *(["## Per-op overhead under no_grad (benchmarks/bench_ops.py)", "",
+           "Best of alternating rounds, as bench_ops.py times them.", "",
+           no_grad_table((extras or {}).get("no_grad")), ""] if "ops" in results else []),
         "## Failures, unavailable workloads and missing peers", "",
         problems(results, probes, systems), "",
         "## Notes", "",

@@ -241,13 +241,19 @@ def main(argv=None):
                 probes[s] = probe_from_result(r)
             log(f"{w:10s} {s:14s} {report.cell({w: {s: r}}, w, s)}")
         log(f"{'':10s} {s:14s} [{time.monotonic() - started:.1f} s in its process; {describe_probe(probes[s])}]")
+    extras = {}
+    if "ops" in workloads and report.OURS in systems and probes.get(report.OURS, {}).get("status") == "ok":
+        found, failure = call_child(pythons[report.OURS], ["no_grad"] + (["--quick"] if args.quick else []),
+                                    report.OURS, timeout, RESULT_MARK, args.threads)
+        extras["no_grad"] = found[-1] if found else failure
+        log(f"{'no_grad':10s} {report.OURS:14s} {report.no_grad_summary(extras['no_grad'])}")
     usage = meter.stop()
 
     print(report.results_table(results, systems))
     print()
     print(report.ratio_table(results, systems))
     print()
-    print(report.targets_table(results))
+    print(report.targets_table(results, extras))
     if usage["foreign_share"] > 0.10:
         log(f"warning: other processes used {usage['foreign_share']:.0%} of the CPU during the run; "
             f"the figures are not reliable")
@@ -256,14 +262,15 @@ def main(argv=None):
     if args.json:
         with open(args.json, "w") as f:
             json.dump({"machine": info, "cpu_usage": usage, "probes": probes, "interpreters": pythons,
-                       "results": results, "quick": args.quick}, f, indent=1)
+                       "results": results, "extras": extras, "quick": args.quick}, f, indent=1)
     if not args.no_write:
         previous = None
         if os.path.exists(args.output):
             with open(args.output) as f:
                 previous = f.read()
         text = report.render(results, probes, systems, pythons, info, usage, command, args.quick,
-                             label=args.label, notes=report.kept_notes(previous), threads=args.threads)
+                             label=args.label, notes=report.kept_notes(previous), threads=args.threads,
+                             extras=extras)
         with open(args.output, "w") as f:
             f.write(text)
         log(f"wrote {args.output}")

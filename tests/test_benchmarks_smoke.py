@@ -166,6 +166,16 @@ def test_targets_are_judged_with_the_margin_missed_by():
     assert "failed: boom" in table and "not installed" in table and "3.00 ms" in table
 
 
+def test_no_grad_target_names_each_op_over_the_limit():
+    ok = {"status": "ok", "ratios": {"add": {"ratio": 1.2, "autograd_us": 1.2, "numpy_us": 1.0},
+                                     "relu": {"ratio": 3.0, "autograd_us": 3.0, "numpy_us": 1.0}}}
+    missed = report.no_grad_target(ok)
+    assert missed.status == "missed" and "relu 3.00x (over by 100%)" in missed.detail and "add" not in missed.detail
+    ok["ratios"].pop("relu")
+    assert report.no_grad_target(ok).status == "met"
+    assert report.no_grad_target({"status": "n/a", "error": "no bench_ops"}).status == "not measured"
+
+
 def test_notes_survive_a_rewrite():
     old = f"x\n{report.NOTES_START}\nLSTM misses: the backward is unfused.\n{report.NOTES_END}\n"
     assert report.kept_notes(old) == "LSTM misses: the backward is unfused."
@@ -180,7 +190,9 @@ def test_a_tiny_run_writes_results(tmp_path):
     assert done.returncode == 0, done.stderr
     text = out.read_text()
     assert "QUICK RUN" in text and "## Machine" in text and "ops: at most 10 us per op" in text
+    assert "Per-op overhead under no_grad" in text
     data = json.loads(raw.read_text())
+    assert data["extras"]["no_grad"]["status"] in ("ok", "n/a")
     for system in ("numpy", "kerasfront"):
         r = data["results"]["ops"][system]
         assert r["status"] == "ok" and r["repeats"] == workloads.WORKLOADS["ops"].quick_repeats
