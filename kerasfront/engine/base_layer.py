@@ -57,6 +57,10 @@ def reset_name_uids():
     _UIDS.clear()
 
 
+#: bumped whenever weights are created or trainability changes, so models can cache their variable lists
+STRUCTURE_VERSION = [0]
+
+
 # ---------------------------------------------------------------------------------------------------------
 # name scopes: weights are named "<scope>/.../<weight>:0"
 # ---------------------------------------------------------------------------------------------------------
@@ -346,6 +350,7 @@ class Layer:
             raise TypeError(f"Layer {self.name}: trainable must be True or False, received {value!r}")
         for layer in self._flatten_layers():
             layer._trainable = bool(value)
+        STRUCTURE_VERSION[0] += 1
 
     def __repr__(self):
         return f"<{type(self).__module__}.{type(self).__name__} name={self.name}, built={self.built}>"
@@ -444,6 +449,7 @@ class Layer:
             self._trainable_weights.append(var)
         else:
             self._non_trainable_weights.append(var)
+        STRUCTURE_VERSION[0] += 1
         if regularizer is not None:
             from .. import regularizers
             reg = regularizers.get(regularizer)

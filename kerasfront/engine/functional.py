@@ -105,13 +105,14 @@ def map_graph_network(inputs, outputs):
     seen_layers = []
     for depth in sorted(nodes_by_depth, reverse=True):
         for node in nodes_by_depth[depth]:
-            if not node.is_input:
-                for t in node.keras_inputs:
-                    if id(t) not in computable:
-                        raise ValueError(
-                            f"Graph disconnected: cannot obtain value for tensor {t!r} at layer \"{node.layer.name}\". "
-                            f"The following previous layers were accessed without issue: {seen_layers}. Pass every "
-                            f"Input the outputs depend on in `inputs=`.")
+            if node.is_input:
+                continue
+            for t in node.keras_inputs:
+                if id(t) not in computable:
+                    raise ValueError(
+                        f"Graph disconnected: cannot obtain value for tensor {t!r} at layer \"{node.layer.name}\". "
+                        f"The following previous layers were accessed without issue: {seen_layers}. Pass every "
+                        f"Input the outputs depend on in `inputs=`.")
             for t in node.flat_outputs:
                 computable.add(id(t))
             seen_layers.append(node.layer.name)

@@ -113,6 +113,8 @@ class Sequential(Functional):
             self._reset_graph()
 
     def _reset_graph(self):
+        from .base_layer import STRUCTURE_VERSION
+        STRUCTURE_VERSION[0] += 1
         internal_only = all(getattr(n, "_is_internal_link", False) for n in self._inbound_nodes)
         if internal_only:
             self._inbound_nodes = []

@@ -17,7 +17,7 @@ import autograd as ag
 from autograd.tensor import Tensor, make_leaf
 
 from . import data_adapter, nest
-from .base_layer import _CTX, Layer, to_snake_case, unique_object_name
+from .base_layer import _CTX, STRUCTURE_VERSION, Layer, to_snake_case, unique_object_name
 from .compile_utils import LossesContainer, MetricsContainer, is_sparse_loss
 
 
@@ -398,7 +398,12 @@ class Model(Layer):
         return logs
 
     def _prepare_training(self):
-        """Cache what every step needs: trainable variables, regularization callables."""
+        """Cache what every step needs: trainable variables, regularization callables (recomputed only when
+        weights were added or trainability changed since)."""
+        key = (STRUCTURE_VERSION[0], id(self.compiled_loss))
+        if getattr(self, "_prepared_key", None) == key:
+            return
+        self._prepared_key = key
         self._train_vars = self.trainable_weights
         self._reg_fns = [fn for layer in self._flatten_layers() for fn in layer._callable_losses]
         self._has_any_loss = self._needs_targets()
