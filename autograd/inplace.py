@@ -75,7 +75,7 @@ def sgd_update(var, grad, lr, m=None, momentum=0.0, nesterov=False):
     nesterov). Without a momentum slot ``m``: ``w -= g * lr``.
 
     Example:
-        >>> w = ag.tensor([1.0]); ag.sgd_update(w, ag.tensor([2.0]), lr=0.1); w
+        >>> w = ag.tensor([1.0]); inplace.sgd_update(w, ag.tensor([2.0]), lr=0.1); w
         Tensor([0.8])
     """
     w, g = var.data, _raw(grad)

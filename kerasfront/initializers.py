@@ -337,8 +337,8 @@ class Identity(Initializer):
     """``gain`` times the identity matrix (2-d shapes only).
 
     Example:
-        >>> Identity()((2, 2))
-        Tensor([[1., 0.], [0., 1.]], dtype=float32)
+        >>> Identity()((2, 2)).numpy().tolist()
+        [[1.0, 0.0], [0.0, 1.0]]
     """
 
     def __init__(self, gain=1.0):

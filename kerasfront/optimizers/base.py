@@ -14,7 +14,7 @@ variable's ``constraint``.
 
 Example:
     >>> opt = kerasfront.optimizers.SGD(learning_rate=0.1)
-    >>> w = kerasfront.Variable(np.ones(2, np.float32), name="w")
+    >>> w = kerasfront.variables.Variable(np.ones(2, np.float32), name="w")
     >>> opt.apply_gradients([(ag.tensor(np.ones(2, np.float32)), w)]); w.numpy()
     array([0.9, 0.9], dtype=float32)
 """

@@ -5,7 +5,7 @@ in float32 in the order tf.keras uses (these are host-side scalars, not tensors 
 
 Example:
     >>> sched = ExponentialDecay(0.1, decay_steps=10, decay_rate=0.5)
-    >>> float(sched(10))
+    >>> round(float(sched(10)), 6)
     0.05
 """
 import math
@@ -80,7 +80,7 @@ class PiecewiseConstantDecay(LearningRateSchedule):
     ``values[-1]`` after the last boundary.
 
     Example:
-        >>> s = PiecewiseConstantDecay([10, 20], [1.0, 0.5, 0.1]); [float(s(t)) for t in (10, 11, 21)]
+        >>> s = PiecewiseConstantDecay([10, 20], [1.0, 0.5, 0.1]); [round(float(s(t)), 6) for t in (10, 11, 21)]
         [1.0, 0.5, 0.1]
     """
 
@@ -162,7 +162,7 @@ class CosineDecay(LearningRateSchedule):
     linear warmup to ``warmup_target`` over ``warmup_steps`` first.
 
     Example:
-        >>> float(CosineDecay(1.0, decay_steps=10)(5))
+        >>> round(float(CosineDecay(1.0, decay_steps=10)(5)), 6)
         0.5
     """
 

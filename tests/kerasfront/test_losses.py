@@ -135,6 +135,9 @@ def test_softmax_and_sigmoid_outputs_are_evaluated_from_their_logits():
     with ag.no_grad():   # the cache works without a recorded graph too (evaluate / predict)
         probs2 = activations.softmax(logits)
         assert float(L.categorical_crossentropy(target, probs2).numpy()[0]) == pytest.approx(60.0, rel=1e-5)
+    # a softmax recorded by autograd directly (a custom layer) is recognized from the graph, as tf.keras does
+    direct = ag.softmax(logits)
+    assert float(L.categorical_crossentropy(target, direct).numpy()[0]) == pytest.approx(60.0, rel=1e-5)
     s = activations.sigmoid(ag.tensor(np.array([[-40.0]], f32)))
     assert float(L.binary_crossentropy(np.array([[1.0]], f32), s).numpy()[0]) == pytest.approx(40.0, rel=1e-5)
     with pytest.warns(UserWarning, match="from_logits=True"):
