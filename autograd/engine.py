@@ -174,7 +174,13 @@ def run_backward(roots, root_grads, targets=None, retain_graph=False, create_gra
                 gi = fn(g, node, *args, **kwargs) if kwargs else fn(g, node, *args)
                 if gi is None:
                     continue
-                if not isinstance(gi, Tensor) or gi.data.shape != a.data.shape or gi.data.dtype != a.data.dtype:
+                if isinstance(gi, Tensor):
+                    gd = gi.data
+                    ad = a.data
+                    # (dtype objects of arrays made by numpy are shared, so `is` settles the common case)
+                    if gd.shape != ad.shape or (gd.dtype is not ad.dtype and gd.dtype != ad.dtype):
+                        gi = _fit(gi, a, prim, i)
+                else:
                     gi = _fit(gi, a, prim, i)
                 if anomaly:
                     _check_backward(prim, node, i, gi)

@@ -140,6 +140,8 @@ CASES = [
     Case("softmax", ag.softmax, S.along_axis(), _np_softmax, 2),
     Case("log_softmax", ag.log_softmax, S.along_axis(), lambda x, axis: np.log(_np_softmax(x, axis)), 2),
     # -- shape ------------------------------------------------------------------------------------------
+    Case("astype", lambda x: ag.astype(ag.astype(x, np.longdouble) * 3.0, x.dtype), S.unary(),
+         lambda x: x * 3.0, 2),
     Case("reshape", ag.reshape, S.reshaped(), np.reshape, 2),
     Case("transpose", ag.transpose, S.permutation(), np.transpose, 2),
     Case("T", lambda x: x.T, S.unary(), lambda x: x.T, 2),
