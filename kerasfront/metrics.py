@@ -558,6 +558,27 @@ def _confusion_counts(y_true, y_pred, thresholds, sample_weight, dtype, top_k=No
         return out
 
 
+def _confusion_counts_evenly(y_true, y_pred, num_thresholds, sample_weight, dtype):
+    """AUC's counts for evenly spaced thresholds in O(n): each prediction falls in one bucket, and a reverse
+    cumulative sum gives the counts above every threshold (tf.keras's optimized path, same float32 math)."""
+    # NOTE: this is host-side bookkeeping of metric state (a weighted histogram), so it uses numpy's bincount;
+    # the bucket of p is ceil(p * (T - 1)) - 1 (clipped at 0), computed in float32 exactly as tf.keras does.
+    with ag.no_grad():
+        y_true, y_pred = _align(_t(y_true, dtype), _t(y_pred, dtype))
+    if y_true.shape != y_pred.shape:
+        raise ValueError(f"y_true of shape {y_true.shape} is not compatible with y_pred of shape {y_pred.shape}")
+    p = np.clip(y_pred.data, dtype.type(0), dtype.type(1)).ravel()
+    label = (y_true.data != 0).ravel().astype(dtype)
+    w = np.ones_like(p) if sample_weight is None else \
+        np.broadcast_to(_match_weights(sample_weight, y_pred.data).astype(dtype, copy=False), y_pred.shape).ravel()
+    bucket = np.maximum(np.ceil(p * dtype.type(num_thresholds - 1)) - 1, 0).astype(np.int64)
+    true_w = label * w
+    false_w = (dtype.type(1) - label) * w
+    tp = np.cumsum(np.bincount(bucket, true_w, minlength=num_thresholds)[::-1])[::-1].astype(dtype)
+    fp = np.cumsum(np.bincount(bucket, false_w, minlength=num_thresholds)[::-1])[::-1].astype(dtype)
+    return {"tp": tp, "fp": fp, "fn": true_w.sum(dtype=dtype) - tp, "tn": false_w.sum(dtype=dtype) - fp}
+
+
 def _divide_no_nan(a, b):
     a, b = _t(a), _t(b)
     safe = ag.where(ag.equal(b, 0), ag.ones_like(b), b)
@@ -677,7 +698,11 @@ class AUC(Metric):
         if thresholds is not None:
             inner = sorted(float(t) for t in thresholds)
             self.num_thresholds = len(inner) + 2
+            full = np.array([0.0] + inner + [1.0])
+            self._evenly = len(full) >= 3 and np.allclose(full, np.arange(len(full)) / (len(full) - 1),
+                                                          atol=backend.epsilon())
         else:
+            self._evenly = True
             if isinstance(num_thresholds, bool) or not isinstance(num_thresholds, int) or num_thresholds <= 1:
                 raise ValueError(f"AUC(num_thresholds=...): must be an integer > 1, received {num_thresholds!r}")
             self.num_thresholds = num_thresholds
@@ -721,7 +746,10 @@ class AUC(Metric):
             lw = np.broadcast_to(self.label_weights, _np(y_pred).shape)
             sample_weight = lw if sample_weight is None else \
                 np.broadcast_to(_match_weights(sample_weight, _np(y_pred)), lw.shape) * lw
-        counts = _confusion_counts(y_true, y_pred, self._thresholds, sample_weight, self._dtype, clip=True)
+        if self._evenly:
+            counts = _confusion_counts_evenly(y_true, y_pred, self.num_thresholds, sample_weight, self._dtype)
+        else:
+            counts = _confusion_counts(y_true, y_pred, self._thresholds, sample_weight, self._dtype, clip=True)
         ag.assign_add(self.true_positives, counts["tp"])
         ag.assign_add(self.true_negatives, counts["tn"])
         ag.assign_add(self.false_positives, counts["fp"])

@@ -179,6 +179,11 @@ def test_auc_roc_against_trapezoids_and_pr_variants():
     interp.update_state(y, p)
     assert 0.0 < float(interp.result()) <= 1.0
     assert abs(float(interp.result()) - _np_auc(y, p, 200, curve="PR")) < 0.05
+    uneven = M.AUC(thresholds=[0.1, 0.25, 0.7])   # counted by comparisons instead of buckets
+    uneven.update_state(y, p, sample_weight=w)
+    c = _np_confusion(y, p, [-1e-7, 0.1, 0.25, 0.7, 1 + 1e-7], w)
+    fpr, tpr = c["fp"] / (c["fp"] + c["tn"]), c["tp"] / (c["tp"] + c["fn"])
+    assert float(uneven.result()) == pytest.approx(np.sum((fpr[:-1] - fpr[1:]) * (tpr[:-1] + tpr[1:]) / 2), rel=1e-5)
     logits = M.AUC(from_logits=True)
     logits.update_state(y, np.log(p + 1e-3) - np.log1p(-p + 1e-3))
     assert float(logits.result()) == pytest.approx(float(M.AUC()(y, p)), abs=0.02)
