@@ -41,10 +41,35 @@ def serialize(optimizer):
     return serialize_keras_object(optimizer)
 
 
+_LEGACY_ONLY_KEYS = ("decay", "lr", "is_legacy_optimizer")
+
+
+def _from_legacy_config(config):
+    """Translate a pre-2.11 ("legacy") optimizer config: ``lr`` -> ``learning_rate`` and a nonzero ``decay``
+    -> ``InverseTimeDecay(lr, 1, decay)``, which is the legacy ``lr / (1 + decay * iterations)``."""
+    cfg = dict(config)
+    cfg.pop("is_legacy_optimizer", None)
+    if "lr" in cfg:
+        cfg.setdefault("learning_rate", cfg.pop("lr"))
+        cfg.pop("lr", None)
+    decay = cfg.pop("decay", 0.0) or 0.0
+    if decay and not isinstance(cfg.get("learning_rate"), dict):
+        cfg["learning_rate"] = schedules.InverseTimeDecay(cfg.get("learning_rate", 0.001), decay_steps=1,
+                                                          decay_rate=decay)
+    return cfg
+
+
 def deserialize(config, custom_objects=None):
-    """An optimizer from a config dict or a name (case-insensitive for the built-ins)."""
+    """An optimizer from a config dict or a name (case-insensitive for the built-ins).
+
+    Configs written by tf.keras before 2.11 (``is_legacy_optimizer`` true or absent, ``lr``/``decay`` keys)
+    become the corresponding optimizer here, with ``decay`` expressed as an InverseTimeDecay schedule.
+    """
     if isinstance(config, str):
         config = {"class_name": config, "config": {}}
+    if isinstance(config, dict) and isinstance(config.get("config"), dict) and config["config"] and \
+            (config["config"].get("is_legacy_optimizer", True) or any(k in config["config"] for k in ("lr", "decay"))):
+        config = dict(config, config=_from_legacy_config(config["config"]))
     if isinstance(config, dict) and isinstance(config.get("class_name"), str):
         name = config["class_name"]
         short = name.split(">", 1)[-1]

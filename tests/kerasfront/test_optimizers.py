@@ -437,3 +437,14 @@ def test_schedules_follow_their_formulas():
     cfg = schedules.serialize(c)
     assert cfg["class_name"] == "CosineDecay"
     assert float(schedules.deserialize(cfg)(3)) == pytest.approx(float(c(3)))
+
+
+def test_legacy_configs_from_older_tf_keras_files_are_translated():
+    opt = O.deserialize({"class_name": "SGD", "config": {"name": "SGD", "lr": 0.1, "decay": 0.0, "momentum": 0.9,
+                                                         "nesterov": False}})
+    assert isinstance(opt, O.SGD) and opt.get_config()["learning_rate"] == pytest.approx(0.1)
+    opt = O.deserialize({"class_name": "Adam", "config": {"name": "Adam", "learning_rate": 0.01, "decay": 0.5,
+                                                          "beta_1": 0.9, "beta_2": 0.999, "epsilon": 1e-7,
+                                                          "amsgrad": False}})
+    # legacy decay: lr / (1 + decay * iterations)
+    assert float(opt._learning_rate(4)) == pytest.approx(0.01 / (1 + 0.5 * 4), rel=1e-6)
