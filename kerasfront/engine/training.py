@@ -127,11 +127,10 @@ class Model(Layer):
     def metrics(self):
         """The loss trackers and compiled metrics (after the first batch of fit/evaluate)."""
         out = []
-        if self._is_compiled:
-            if self.compiled_loss is not None and self.compiled_loss.built:
-                out.extend(self.compiled_loss.metrics)
-            if self.compiled_metrics is not None and self.compiled_metrics.built:
-                out.extend(self.compiled_metrics.metrics)
+        # NOTE: like tf.keras, the list is empty until the first batch of fit/evaluate built the metrics
+        if self._is_compiled and self.compiled_metrics is not None and self.compiled_metrics.built:
+            out.extend(self.compiled_loss.metrics)
+            out.extend(self.compiled_metrics.metrics)
         return out
 
     @property
@@ -519,7 +518,7 @@ class Model(Layer):
             callbacks.on_epoch_end(epoch, epoch_logs)
             train_data.on_epoch_end()
             logs = epoch_logs
-            if self.stop_training or getattr(train_data, "exhausted", False):
+            if self.stop_training:
                 break
         if hasattr(self.optimizer, "finalize_variable_values"):
             self.optimizer.finalize_variable_values(self._train_vars)
