@@ -94,6 +94,13 @@ def unary_op(fun, name, vjp, doc=None):
     return op
 
 
+def _shape_error(prim, e, ad, bd):
+    msg = str(e)
+    if not msg.startswith(prim.name):
+        msg = f"{prim.name}: {msg}"
+    return ValueError(f"{msg} (operand shapes {np.shape(ad)} and {np.shape(bd)})")
+
+
 def _binary(fun, prim, swap):
     """The call of a binary op; with ``swap`` it is the reflected form ``op(b, a)`` (for ``__radd__``)."""
     state = STATE
@@ -101,6 +108,23 @@ def _binary(fun, prim, swap):
     def op(a, b):
         if swap:
             a, b = b, a
+        if not state.grad_enabled:
+            # nothing is recorded: the shortest path from the arrays to the result
+            try:
+                out = fun(a.data if isinstance(a, Tensor) else a, b.data if isinstance(b, Tensor) else b)
+            except ValueError as e:
+                raise _shape_error(prim, e, raw(a), raw(b)) from None
+            if type(out) is not _ndarray:
+                out = _asarray(out)
+            t = _new(Tensor)
+            t.data = out
+            t.grad = None
+            t._version = 0
+            t.requires_grad = False
+            t._ctx = None
+            if state.anomaly:
+                check_forward(prim, t)
+            return t
         if isinstance(a, Tensor):
             ad = a.data
             ra = a.requires_grad
@@ -120,17 +144,14 @@ def _binary(fun, prim, swap):
         try:
             out = fun(ad, bd)
         except ValueError as e:
-            msg = str(e)
-            if not msg.startswith(prim.name):
-                msg = f"{prim.name}: {msg}"
-            raise ValueError(f"{msg} (operand shapes {np.shape(ad)} and {np.shape(bd)})") from None
+            raise _shape_error(prim, e, ad, bd) from None
         if type(out) is not _ndarray:
             out = _asarray(out)
         t = _new(Tensor)
         t.data = out
         t.grad = None
         t._version = 0
-        if (ra or rb) and state.grad_enabled:
+        if ra or rb:
             t.requires_grad = True
             t._ctx = (prim, (a, b), None, (va, vb), next_seq())
         else:
