@@ -97,10 +97,25 @@ class Tensor:
 
     def __array__(self, dtype=None, copy=None):
         if dtype is not None and dtype != self.data.dtype:
+            if copy is False:
+                raise ValueError(f"np.asarray(Tensor, dtype={dtype}, copy=False): converting from "
+                                 f"{self.data.dtype} needs a copy")
             return self.data.astype(dtype)
         if copy:
             return self.data.copy()
         return self.data
+
+    def __getstate__(self):
+        # NOTE: pickling keeps the values, requires_grad and grad, never the recorded graph (whose ops may be
+        # lambdas); an unpickled tensor is a leaf.
+        return {"data": self.data, "requires_grad": self.requires_grad, "grad": self.grad}
+
+    def __setstate__(self, state):
+        self.data = state["data"]
+        self.requires_grad = state["requires_grad"]
+        self.grad = state["grad"]
+        self._ctx = None
+        self._version = 0
 
     def item(self):
         """The single element as a Python scalar."""

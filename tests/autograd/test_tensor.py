@@ -159,3 +159,20 @@ def test_clear_errors_for_bad_shapes():
         ag.take(ag.tensor(np.ones(3)), np.array([0.5]))
     with pytest.raises(ValueError, match="pad_width"):
         ag.pad(ag.tensor(np.ones((2, 2))), [(1, 2, 3)])
+
+
+def test_pickle_and_deepcopy_keep_values_and_grad_but_not_the_graph():
+    import copy
+    import pickle
+    x = ag.tensor([1.0, 2.0], requires_grad=True)
+    y = ag.exp(x) * 2
+    y.sum().backward(retain_graph=True)
+    y2 = pickle.loads(pickle.dumps(y))
+    np.testing.assert_array_equal(y2.numpy(), y.numpy())
+    assert y2.is_leaf and y2.requires_grad
+    x2 = copy.deepcopy(x)
+    np.testing.assert_array_equal(x2.grad.numpy(), x.grad.numpy())
+    assert not np.shares_memory(x2.numpy(), x.numpy())
+    x2.grad = None
+    (x2 * 3).sum().backward()
+    np.testing.assert_array_equal(x2.grad.numpy(), [3.0, 3.0])
