@@ -152,7 +152,11 @@ def _float(x):
     if isinstance(x, ag.Tensor):
         return x if x.dtype.kind == "f" else ag.astype(x, floatx())
     arr = np.asarray(x)
-    return ag.as_tensor(arr if arr.dtype.kind == "f" and arr.dtype != np.float64 else arr.astype(floatx()))
+    # NOTE: numpy float arrays keep their dtype (as tf.convert_to_tensor does); Python numbers and lists,
+    # and integer arrays, become floatx.
+    if arr.dtype.kind == "f" and (isinstance(x, (np.ndarray, np.generic))):
+        return ag.as_tensor(arr)
+    return ag.as_tensor(arr.astype(floatx()))
 
 
 def constant(value, dtype=None, shape=None, name=None):
