@@ -1,0 +1,241 @@
+"""Pooling layers: MaxPooling1D/2D, AveragePooling1D/2D ('valid' and 'same'), GlobalMaxPooling1D/2D,
+GlobalAveragePooling1D/2D (``keepdims``; GlobalAveragePooling1D averages only unmasked steps), and Keras's
+alias names (MaxPool2D, AvgPool2D, GlobalAvgPool2D, ...).
+
+'same' pooling pads as TensorFlow does (extra padding after); average pooling leaves padded positions out of
+each mean, as TensorFlow does.
+
+Example:
+    >>> MaxPooling2D(2)(np.zeros((1, 5, 5, 3), "float32")).shape
+    (1, 2, 2, 3)
+    >>> AveragePooling1D(3, strides=1, padding="same")(np.zeros((2, 4, 3), "float32")).shape
+    (2, 4, 3)
+"""
+import autograd as ag
+
+from ..engine.base_layer import Layer
+from ..engine.input_spec import InputSpec
+from .conv_utils import (check_output_size, conv_output_length, normalize_data_format, normalize_padding,
+                         normalize_tuple)
+
+__all__ = ["MaxPooling1D", "MaxPooling2D", "AveragePooling1D", "AveragePooling2D", "GlobalMaxPooling1D",
+           "GlobalMaxPooling2D", "GlobalAveragePooling1D", "GlobalAveragePooling2D", "MaxPool1D", "MaxPool2D",
+           "AvgPool1D", "AvgPool2D", "GlobalMaxPool1D", "GlobalMaxPool2D", "GlobalAvgPool1D", "GlobalAvgPool2D"]
+
+
+class _Pooling(Layer):
+    """Windowed pooling over the spatial axes; subclasses set ``_rank`` and implement ``_pool(x)`` on
+    channels_last ``x``."""
+
+    _rank = 2
+
+    def __init__(self, pool_size, strides=None, padding="valid", data_format=None, **kwargs):
+        super().__init__(**kwargs)
+        who = self._who = f"{type(self).__name__} layer '{self.name}'"
+        rank = self._rank
+        if data_format is None and rank == 1:
+            data_format = "channels_last"
+        self.data_format = normalize_data_format(data_format, who)
+        self.pool_size = normalize_tuple(pool_size, rank, "pool_size", who)
+        self.strides = self.pool_size if strides is None else normalize_tuple(strides, rank, "strides", who)
+        self.padding = normalize_padding(padding, who)
+        self.input_spec = InputSpec(ndim=rank + 2)
+        self._channels_first = self.data_format == "channels_first"
+
+    def build(self, input_shape):
+        input_shape = tuple(input_shape)
+        spatial = input_shape[2:] if self._channels_first else input_shape[1:-1]
+        out = [None if n is None else conv_output_length(n, k, self.padding, s)
+               for n, k, s in zip(spatial, self.pool_size, self.strides)]
+        check_output_size(input_shape, (input_shape[0],) + tuple(out), self._who)
+        self.built = True
+
+    def call(self, inputs):
+        x = inputs
+        rank = self._rank
+        if self._channels_first:
+            x = ag.transpose(x, (0,) + tuple(range(2, rank + 2)) + (1,))
+        out = self._pool(x)
+        if self._channels_first:
+            out = ag.transpose(out, (0, rank + 1) + tuple(range(1, rank + 1)))
+        return out
+
+    def _pool(self, x):
+        raise NotImplementedError
+
+    def get_config(self):
+        config = super().get_config()
+        if self._rank == 1:   # Keras's 1-d pooling configs list strides first
+            config.update({"strides": self.strides, "pool_size": self.pool_size, "padding": self.padding,
+                           "data_format": self.data_format})
+        else:
+            config.update({"pool_size": self.pool_size, "padding": self.padding, "strides": self.strides,
+                           "data_format": self.data_format})
+        return config
+
+
+class MaxPooling1D(_Pooling):
+    """Max over windows of ``pool_size`` steps (strides default to pool_size).
+
+    Example:
+        >>> MaxPooling1D(2)(np.arange(8.0, dtype="float32").reshape(1, 4, 2)).numpy()[0]
+        array([[2., 3.], [6., 7.]], dtype=float32)
+    """
+
+    _rank = 1
+
+    def __init__(self, pool_size=2, strides=None, padding="valid", data_format="channels_last", **kwargs):
+        super().__init__(pool_size, strides, padding, data_format, **kwargs)
+
+    def _pool(self, x):
+        return ag.max_pool1d(x, self.pool_size, self.strides, self.padding)
+
+
+class MaxPooling2D(_Pooling):
+    """Max over ``pool_size`` windows of (rows, cols): ``MaxPooling2D(pool_size=(2, 2), strides=None,
+    padding='valid', data_format=None)``.
+
+    Example:
+        >>> MaxPooling2D((2, 2), strides=1, padding="same")(np.zeros((1, 3, 3, 1), "float32")).shape
+        (1, 3, 3, 1)
+    """
+
+    def __init__(self, pool_size=(2, 2), strides=None, padding="valid", data_format=None, **kwargs):
+        super().__init__(pool_size, strides, padding, data_format, **kwargs)
+
+    def _pool(self, x):
+        return ag.max_pool2d(x, self.pool_size, self.strides, self.padding)
+
+
+class AveragePooling1D(_Pooling):
+    """Mean over windows of ``pool_size`` steps; with 'same' padding, padded steps are not counted.
+
+    Example:
+        >>> AveragePooling1D(2)(np.ones((1, 4, 2), "float32")).shape
+        (1, 2, 2)
+    """
+
+    _rank = 1
+
+    def __init__(self, pool_size=2, strides=None, padding="valid", data_format="channels_last", **kwargs):
+        super().__init__(pool_size, strides, padding, data_format, **kwargs)
+
+    def _pool(self, x):
+        return ag.avg_pool1d(x, self.pool_size, self.strides, self.padding)
+
+
+class AveragePooling2D(_Pooling):
+    """Mean over ``pool_size`` windows of (rows, cols); with 'same' padding, padded positions are not counted.
+
+    Example:
+        >>> AveragePooling2D(2, padding="same")(np.ones((1, 3, 3, 1), "float32")).numpy()[0, :, :, 0]
+        array([[1., 1.], [1., 1.]], dtype=float32)
+    """
+
+    def __init__(self, pool_size=(2, 2), strides=None, padding="valid", data_format=None, **kwargs):
+        super().__init__(pool_size, strides, padding, data_format, **kwargs)
+
+    def _pool(self, x):
+        return ag.avg_pool2d(x, self.pool_size, self.strides, self.padding)
+
+
+# -- global pooling ------------------------------------------------------------------------------------------
+class _GlobalPooling(Layer):
+    """Reduce every spatial axis (``keepdims`` keeps them with size 1)."""
+
+    _rank = 2
+
+    def __init__(self, data_format=None, keepdims=False, **kwargs):
+        super().__init__(**kwargs)
+        who = self._who = f"{type(self).__name__} layer '{self.name}'"
+        if data_format is None and self._rank == 1:
+            data_format = "channels_last"
+        self.data_format = normalize_data_format(data_format, who)
+        if not isinstance(keepdims, bool):
+            raise TypeError(f"{who}: `keepdims` must be True or False, received keepdims={keepdims!r}")
+        self.keepdims = keepdims
+        self.input_spec = InputSpec(ndim=self._rank + 2)
+        rank = self._rank
+        self._axes = tuple(range(2, rank + 2)) if self.data_format == "channels_first" else tuple(range(1, rank + 1))
+
+    def get_config(self):
+        config = super().get_config()
+        config.update({"data_format": self.data_format, "keepdims": self.keepdims})
+        return config
+
+
+class GlobalMaxPooling1D(_GlobalPooling):
+    """Max over the steps axis: (batch, steps, features) -> (batch, features).
+
+    Example:
+        >>> GlobalMaxPooling1D()(np.zeros((2, 5, 3), "float32")).shape
+        (2, 3)
+    """
+
+    _rank = 1
+
+    def call(self, inputs):
+        return ag.max(inputs, axis=self._axes, keepdims=self.keepdims)
+
+
+class GlobalMaxPooling2D(_GlobalPooling):
+    """Max over rows and columns: (batch, rows, cols, channels) -> (batch, channels).
+
+    Example:
+        >>> GlobalMaxPooling2D(keepdims=True)(np.zeros((2, 4, 4, 3), "float32")).shape
+        (2, 1, 1, 3)
+    """
+
+    def call(self, inputs):
+        return ag.max(inputs, axis=self._axes, keepdims=self.keepdims)
+
+
+class GlobalAveragePooling1D(_GlobalPooling):
+    """Mean over the steps axis; with a mask (e.g. from ``Embedding(mask_zero=True)``) only unmasked steps are
+    averaged, as Keras does.
+
+    Example:
+        >>> GlobalAveragePooling1D()(np.ones((2, 5, 3), "float32")).shape
+        (2, 3)
+    """
+
+    _rank = 1
+
+    def __init__(self, data_format="channels_last", keepdims=False, **kwargs):
+        super().__init__(data_format, keepdims, **kwargs)
+        self.supports_masking = True
+
+    def call(self, inputs, mask=None):
+        axis = self._axes[0]
+        if mask is None:
+            return ag.mean(inputs, axis=axis, keepdims=self.keepdims)
+        m = ag.astype(mask, inputs.dtype)
+        m = ag.expand_dims(m, 1 if self.data_format == "channels_first" else 2)
+        # NOTE: a sample whose steps are all masked divides 0 by 0 (NaN), as Keras does
+        return ag.sum(inputs * m, axis=axis, keepdims=self.keepdims) / ag.sum(m, axis=axis, keepdims=self.keepdims)
+
+    def compute_mask(self, inputs, mask=None):
+        return None
+
+
+class GlobalAveragePooling2D(_GlobalPooling):
+    """Mean over rows and columns: (batch, rows, cols, channels) -> (batch, channels).
+
+    Example:
+        >>> GlobalAveragePooling2D()(np.ones((2, 4, 4, 3), "float32")).shape
+        (2, 3)
+    """
+
+    def call(self, inputs):
+        return ag.mean(inputs, axis=self._axes, keepdims=self.keepdims)
+
+
+# Keras's alias names
+MaxPool1D = MaxPooling1D
+MaxPool2D = MaxPooling2D
+AvgPool1D = AveragePooling1D
+AvgPool2D = AveragePooling2D
+GlobalMaxPool1D = GlobalMaxPooling1D
+GlobalMaxPool2D = GlobalMaxPooling2D
+GlobalAvgPool1D = GlobalAveragePooling1D
+GlobalAvgPool2D = GlobalAveragePooling2D
