@@ -675,6 +675,27 @@ class Model(Layer):
             return out.data
         return nest.map_structure(lambda t: t.data, out)
 
+    # -- saving (kerasfront.saving does the work) ---------------------------------------------------------------
+    def save(self, filepath, overwrite=True, include_optimizer=True, save_format=None, **kwargs):
+        """Save architecture, weights, compile arguments and optimizer state (``.h5``; ``.keras`` as Keras 3).
+
+        Example:
+            >>> model.save("model.h5")
+        """
+        from ..saving import save_model
+        return save_model(self, filepath, overwrite=overwrite, include_optimizer=include_optimizer,
+                          save_format=save_format, **kwargs)
+
+    def save_weights(self, filepath, overwrite=True, save_format=None, options=None):
+        """Save only the weights, in tf.keras's HDF5 layout."""
+        from ..saving import save_weights
+        return save_weights(self, filepath, overwrite=overwrite, save_format=save_format)
+
+    def load_weights(self, filepath, by_name=False, skip_mismatch=False, options=None):
+        """Load weights saved by ``save_weights`` (or by tf.keras), by layer order or ``by_name``."""
+        from ..saving import load_weights
+        return load_weights(self, filepath, by_name=by_name, skip_mismatch=skip_mismatch)
+
     # -- summary ---------------------------------------------------------------------------------------------
     def summary(self, line_length=None, positions=None, print_fn=None, expand_nested=False, show_trainable=False,
                 layer_range=None):
