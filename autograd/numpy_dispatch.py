@@ -51,7 +51,7 @@ FUNCTIONS = {
 # run on the plain arrays and return what numpy returns.
 PASSTHROUGH = {
     np.shape, np.ndim, np.size, np.allclose, np.isclose, np.array_equal, np.array_equiv, np.argsort,
-    np.count_nonzero, np.nonzero, np.argwhere, np.flatnonzero, np.result_type, np.copyto, np.may_share_memory,
+    np.count_nonzero, np.nonzero, np.argwhere, np.flatnonzero, np.result_type, np.may_share_memory,
     np.shares_memory, np.iscomplexobj, np.isrealobj, np.zeros_like, np.ones_like, np.empty_like, np.full_like,
     np.searchsorted, np.array2string, np.array_repr, np.array_str, np.save, np.savez, np.savez_compressed,
     np.testing.assert_allclose, np.testing.assert_array_equal, np.testing.assert_array_almost_equal,
@@ -114,7 +114,18 @@ def array_ufunc(ufunc, method, inputs, kwargs):
     return _rewrap(getattr(ufunc, method)(*_unwrap(inputs), **kwargs))
 
 
+def _copyto(dst, src, **kwargs):
+    """``np.copyto`` into a Tensor: an in-place write, refused on tensors that require grad (see __setitem__)."""
+    if not isinstance(dst, Tensor):
+        return np.copyto(dst, _unwrap(src), **_unwrap(kwargs))
+    if kwargs:
+        raise TypeError(f"numpy.copyto into a Tensor: options {sorted(kwargs)} are not supported")
+    dst[...] = src
+
+
 def array_function(func, types, args, kwargs):
+    if func is np.copyto:
+        return _copyto(*args, **kwargs)
     op = FUNCTIONS.get(func)
     if op is not None:
         try:

@@ -57,3 +57,13 @@ def test_shape_and_predicate_functions_pass_through():
     assert np.allclose(t, 1.0) and np.array_equal(t, np.ones((2, 3)))
     assert np.argsort(ag.tensor([2.0, 1.0])).tolist() == [1, 0]
     assert np.asarray(t).shape == (2, 3)
+
+
+def test_copyto_into_a_tensor_is_an_in_place_write():
+    t = ag.tensor([1.0, 2.0])
+    np.copyto(t, [3.0, 4.0])
+    assert t.numpy().tolist() == [3.0, 4.0] and t._version == 1
+    w = ag.tensor([1.0, 2.0], requires_grad=True)
+    with pytest.raises(RuntimeError, match="in-place"):
+        np.copyto(w, [3.0, 4.0])
+    assert w.numpy().tolist() == [1.0, 2.0]
