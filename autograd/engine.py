@@ -146,6 +146,11 @@ def run_backward(roots, root_grads, targets=None, retain_graph=False, create_gra
     # NOTE: in anomaly mode the ops inside a vjp are not checked one by one (a vjp may pass through inf
     # on purpose, e.g. a where-guarded sqrt); the vjp's result is checked instead, naming the primitive.
     STATE.anomaly = False
+    # NOTE: divisions by zero and invalid values met while pushing gradients through the branch a `where`
+    # did not take are masked out again (see elementwise._zero_where_g_zero); numpy's warnings about them
+    # would only be noise, so they are off during backward. detect_anomaly reports real non-finite grads.
+    quiet = np.errstate(divide="ignore", invalid="ignore")
+    quiet.__enter__()
     try:
         while heap:
             node = heappop(heap)[1]
@@ -210,6 +215,7 @@ def run_backward(roots, root_grads, targets=None, retain_graph=False, create_gra
             else:
                 leaf.grad = leaf.grad + g
     finally:
+        quiet.__exit__(None, None, None)
         STATE.grad_enabled = prev_mode
         STATE.anomaly = anomaly
     if targets is None:
