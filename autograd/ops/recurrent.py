@@ -118,8 +118,9 @@ class _Cell:
 
     nstates = 1
 
-    def __init__(self, xp, R, act, ract, n, steps, units, dtype):
-        self.xp = xp
+    def __init__(self, xp, bias, R, act, ract, n, steps, units, dtype, train):
+        self.xp = xp if bias is None else np.add(xp, bias)
+        self.train = train
         self.R = R
         self.act, self.ract = act, ract
         self.n, self.steps, self.units, self.dtype = n, steps, units, dtype
@@ -142,12 +143,12 @@ class _LSTMCell(_Cell):
 
     nstates = 2
 
-    def __init__(self, xp, R, act, ract, n, steps, units, dtype, extra=None):
-        super().__init__(xp, R, act, ract, n, steps, units, dtype)
+    def __init__(self, xp, bias, R, act, ract, n, steps, units, dtype, train, extra=None):
+        self.fast = act == "tanh" and ract == "sigmoid"
+        super().__init__(xp, None if self.fast else bias, R, act, ract, n, steps, units, dtype, train)
         u = units
         self.gates = np.empty((steps, n, 4 * u), dtype)
         self.tc = np.empty((steps, n, u), dtype)
-        self.fast = act == "tanh" and ract == "sigmoid"
         if self.fast:
             # NOTE: with Keras's default activations every gate is one tanh: sigmoid(z) =
             # 0.5 * tanh(z / 2) + 0.5. Scaling the sigmoid columns of x W + b and of R by 1/2 once lets
@@ -156,9 +157,16 @@ class _LSTMCell(_Cell):
             half = np.full(4 * u, 0.5, dtype)
             half[2 * u:3 * u] = 1.0
             self.xs = np.multiply(xp, half)
+            if bias is not None:
+                self.xs += bias * half
             self.Rs = np.multiply(R, half)
             self.a = half
             self.b = np.where(half == 0.5, half, 0).astype(dtype)
+            if train:
+                # the gates' derivatives, c4 * (1 - tanh ** 2): y (1 - y) for the sigmoid gates and
+                # 1 - y ** 2 for the tanh gate, kept from the forward pass for backward
+                self.c4 = np.where(half == 0.5, 0.25, 1.0).astype(dtype)
+                self.deriv = np.empty_like(self.gates)
 
     def step(self, k, t, prev, new):
         h, c = prev
@@ -169,6 +177,11 @@ class _LSTMCell(_Cell):
             np.matmul(h, self.Rs, out=z)
             z += self.xs[t]
             np.tanh(z, out=z)
+            if self.train:
+                d = self.deriv[k]
+                np.multiply(z, z, out=d)
+                np.subtract(1.0, d, out=d)
+                d *= self.c4
             z *= self.a
             z += self.b
         else:
@@ -186,14 +199,6 @@ class _LSTMCell(_Cell):
 
     def begin_backward(self):
         self.dz = np.empty_like(self.gates)
-        if self.fast:
-            u, dt = self.units, self.dtype
-            # the derivative of every gate from its output y: c4 * (1 - (a2 * y + b2) ** 2), i.e.
-            # y (1 - y) for the sigmoid gates and 1 - y ** 2 for the tanh gate
-            self.a2 = np.full(4 * u, 2.0, dt)
-            self.b2 = np.full(4 * u, -1.0, dt)
-            self.c4 = np.full(4 * u, 0.25, dt)
-            self.a2[2 * u:3 * u], self.b2[2 * u:3 * u], self.c4[2 * u:3 * u] = 1.0, 0.0, 1.0
 
     def back(self, k, prev, dnew):
         dh, dc_in = dnew
@@ -211,12 +216,7 @@ class _LSTMCell(_Cell):
         np.multiply(dc, c_prev, out=dz[:, u:2 * u])
         np.multiply(dc, i, out=dz[:, 2 * u:3 * u])
         if self.fast:
-            d = np.multiply(z, self.a2)
-            d += self.b2
-            d *= d
-            np.subtract(1.0, d, out=d)
-            d *= self.c4
-            dz *= d
+            dz *= self.deriv[k]
         else:
             self.dract_(dz[:, :2 * u], z[:, :2 * u])
             self.dact_(dz[:, 2 * u:3 * u], g)
@@ -236,8 +236,8 @@ class _GRUCell(_Cell):
     recurrent matmul (``reset_after=True``: hh = act(x_h + r * (h R_h + b_rh))) or before it
     (hh = act(x_h + (r * h) R_h))."""
 
-    def __init__(self, xp, R, act, ract, n, steps, units, dtype, extra=None):
-        super().__init__(xp, R, act, ract, n, steps, units, dtype)
+    def __init__(self, xp, bias, R, act, ract, n, steps, units, dtype, train, extra=None):
+        super().__init__(xp, bias, R, act, ract, n, steps, units, dtype, train)
         self.reset_after, self.rbias = extra
         u = units
         self.gates = np.empty((steps, n, 3 * u), dtype)
@@ -326,8 +326,8 @@ class _GRUCell(_Cell):
 class _SimpleRNNCell(_Cell):
     """h' = act(x W + b + h R)."""
 
-    def __init__(self, xp, R, act, ract, n, steps, units, dtype, extra=None):
-        super().__init__(xp, R, act, ract, n, steps, units, dtype)
+    def __init__(self, xp, bias, R, act, ract, n, steps, units, dtype, train, extra=None):
+        super().__init__(xp, bias, R, act, ract, n, steps, units, dtype, train)
         self.out = np.empty((steps, n, units), dtype)
 
     def step(self, k, t, prev, new):
@@ -359,14 +359,15 @@ def _order(a, reverse):
     return a[::-1] if reverse else a
 
 
-def _scan_np(cell_cls, xp, states0, R, rbias, mask, reverse, act, ract, zero_output, extra, saved):
-    """Run the recurrence; returns packed (n, T + nstates, units): outputs, then the final states."""
+def _scan_np(cell_cls, xp, states0, R, bias, rbias, mask, reverse, act, ract, zero_output, extra, saved):
+    """Run the recurrence over time-major ``xp`` (the input projection without its bias); returns
+    packed (n, T + nstates, units): the outputs, then the final states."""
     steps, n, _ = xp.shape
     units = R.shape[0]
     dtype = np.result_type(xp, R, *states0)
-    xp = xp.astype(dtype, copy=False)
-    cell = cell_cls(xp, R.astype(dtype, copy=False), act, ract, n, steps, units, dtype,
-                    (extra, None if rbias is None else rbias.astype(dtype, copy=False)) if extra is not None else None)
+    cast = (lambda a: None if a is None else a.astype(dtype, copy=False))
+    cell = cell_cls(cast(xp), cast(bias), cast(R), act, ract, n, steps, units, dtype, saved is not None,
+                    (extra, cast(rbias)) if extra is not None else None)
     states = []
     for s0 in states0:
         buf = np.empty((steps + 1, n, units), dtype)
@@ -398,7 +399,7 @@ def _scan_np(cell_cls, xp, states0, R, rbias, mask, reverse, act, ract, zero_out
 
 
 def _scan_backward_np(g, saved, reverse, zero_output):
-    """Backward through time; returns (d xp, [d initial states], d R, d recurrent bias)."""
+    """Backward through time; returns (d xp, [d initial states], d R, d input bias, d recurrent bias)."""
     cell, states, mk = saved["cell"], saved["states"], saved["mask"]
     steps, ns = cell.steps, len(states)
     dtype = cell.dtype
@@ -425,7 +426,7 @@ def _scan_backward_np(g, saved, reverse, zero_output):
             d_out = go - go * m
         ds = [a + b for a, b in zip(cell.back(k, prev, dnew), carry)]
     dxp_k, dr, drbias = cell.param_grads(states[0][:-1])
-    return _order(dxp_k, reverse), ds, dr, drbias
+    return _order(dxp_k, reverse), ds, dr, dxp_k.sum(axis=(0, 1)), drbias
 
 
 # -- primitives with one backward for all their inputs ----------------------------------------------
@@ -454,8 +455,10 @@ def _multi_vjps(nargs, compute):
     return [make(i) for i in range(nargs)]
 
 
-def _graph_scan(cell, xp, states0, R, rbias, mask, reverse, act, ract, zero_output, extra):
+def _graph_scan(cell, xp, states0, R, bias, rbias, mask, reverse, act, ract, zero_output, extra):
     """The same recurrence as ``_scan_np`` built from autograd ops, step by step (for create_graph)."""
+    if bias is not None:
+        xp = xp + bias
     steps, n, _ = raw(xp).shape
     u = raw(R).shape[0]
     f, fr = _ACTIVATIONS[act][2], _ACTIVATIONS[ract][2]
@@ -498,23 +501,25 @@ def _graph_scan(cell, xp, states0, R, rbias, mask, reverse, act, ract, zero_outp
 
 
 def _make_scan_prim(name, cell, nstates, has_rbias):
-    """A primitive over (xp, *initial states, R[, recurrent bias]) returning the packed outputs."""
-    nargs = 1 + nstates + 1 + (1 if has_rbias else 0)
+    """A primitive over (xp, *initial states, R, input bias or None[, recurrent bias]) returning the
+    packed outputs."""
+    nargs = 1 + nstates + 2 + (1 if has_rbias else 0)
 
     def forward(xp, *rest, mask=None, reverse=False, act="tanh", ract="sigmoid", zero_output=False,
                 extra=None, saved=None):
         states0 = rest[:nstates]
-        R = rest[nstates]
-        rbias = rest[nstates + 1] if has_rbias else None
-        return _scan_np(cell, xp, states0, R, rbias, mask, reverse, act, ract, zero_output, extra, saved)
+        R, bias = rest[nstates], rest[nstates + 1]
+        rbias = rest[nstates + 2] if has_rbias else None
+        return _scan_np(cell, xp, states0, R, bias, rbias, mask, reverse, act, ract, zero_output, extra, saved)
 
     def compute(g, ans, args, kw, need):
         if STATE.grad_enabled:
             # NOTE: the hand-written backward is numpy, so for create_graph=True (higher-order
             # gradients) we differentiate the same recurrence rebuilt step by step from autograd ops.
             ins = [a for a, nd in zip(args, need) if nd]
-            rb = args[nstates + 2] if has_rbias else None
-            graph = _graph_scan(cell, args[0], list(args[1:1 + nstates]), args[1 + nstates], rb, kw.get("mask"),
+            rb = args[nstates + 3] if has_rbias else None
+            graph = _graph_scan(cell, args[0], list(args[1:1 + nstates]), args[1 + nstates], args[2 + nstates], rb,
+                                kw.get("mask"),
                                 kw.get("reverse", False), kw.get("act", "tanh"), kw.get("ract", "sigmoid"),
                                 kw.get("zero_output", False), kw.get("extra"))
             grads = iter(_gradients(graph, ins, g))
@@ -523,8 +528,9 @@ def _make_scan_prim(name, cell, nstates, has_rbias):
         if saved is None or "cell" not in saved:
             raise RuntimeError(f"autograd: op '{name}' ran without saving its forward state; it must be called "
                                f"through its public function while recording gradients")
-        dxp, ds, dr, drb = _scan_backward_np(raw(g), saved, kw.get("reverse", False), kw.get("zero_output", False))
-        out = [dxp] + ds + [dr] + ([drb] if has_rbias else [])
+        dxp, ds, dr, db, drb = _scan_backward_np(raw(g), saved, kw.get("reverse", False),
+                                                 kw.get("zero_output", False))
+        out = [dxp] + ds + [dr, db] + ([drb] if has_rbias else [])
         return [make_leaf(o) if (nd and o is not None) else None for o, nd in zip(out, need)]
 
     prim = Primitive(forward, name)
@@ -579,14 +585,12 @@ def _mask(fn, mask, n, steps):
     return None if m.all() else m
 
 
-def _project(x, kernel, bias):
-    """x @ kernel + bias for all time steps at once, time-major: (batch, T, features) -> (T, batch,
-    gates * units). One matmul; the (narrow) input is transposed rather than the (wide) projection."""
+def _project(x, kernel):
+    """x @ kernel for all time steps at once, time-major: (batch, T, features) -> (T, batch,
+    gates * units). One matmul; the (narrow) input is transposed rather than the (wide) projection.
+    The bias is added inside the recurrence primitive, fused with its first pass over the result."""
     n, steps, f = raw(x).shape
-    xp = matmul(reshape(transpose(x, (1, 0, 2)), (steps * n, f)), kernel)
-    if bias is not None:
-        xp = xp + bias
-    return reshape(xp, (steps, n, -1))
+    return reshape(matmul(reshape(transpose(x, (1, 0, 2)), (steps * n, f)), kernel), (steps, n, -1))
 
 
 def _split(packed, steps, nstates):
@@ -628,8 +632,8 @@ def lstm_sequence(x, h0, c0, kernel, recurrent_kernel, bias=None, mask=None, go_
             "act": _activation(activation, fn, "activation"),
             "ract": _activation(recurrent_activation, fn, "recurrent_activation"),
             "zero_output": bool(zero_output_for_mask), "saved": _save()}
-    packed = apply(_lstm_prim, (_project(x, kernel, bias), _initial(fn, "h0", h0, n, units, dtype),
-                                _initial(fn, "c0", c0, n, units, dtype), recurrent_kernel), opts)
+    packed = apply(_lstm_prim, (_project(x, kernel), _initial(fn, "h0", h0, n, units, dtype),
+                                _initial(fn, "c0", c0, n, units, dtype), recurrent_kernel, bias), opts)
     return _split(packed, steps, 2)
 
 
@@ -664,13 +668,13 @@ def gru_sequence(x, h0, kernel, recurrent_kernel, bias=None, mask=None, go_backw
     if reset_after:
         _check_bias(fn, bias, (2, 3 * units), "when reset_after=True")
         if bias is not None:
-            xp = _project(x, kernel, getitem(bias, 0))
-            packed = apply(_gru_prim, (xp, h0, recurrent_kernel, getitem(bias, 1)), opts)
+            packed = apply(_gru_prim, (_project(x, kernel), h0, recurrent_kernel, getitem(bias, 0),
+                                       getitem(bias, 1)), opts)
         else:
-            packed = apply(_gru_nobias_prim, (_project(x, kernel, None), h0, recurrent_kernel), opts)
+            packed = apply(_gru_nobias_prim, (_project(x, kernel), h0, recurrent_kernel, None), opts)
     else:
         _check_bias(fn, bias, (3 * units,), "when reset_after=False")
-        packed = apply(_gru_nobias_prim, (_project(x, kernel, bias), h0, recurrent_kernel), opts)
+        packed = apply(_gru_nobias_prim, (_project(x, kernel), h0, recurrent_kernel, bias), opts)
     return _split(packed, steps, 1)
 
 
@@ -698,8 +702,8 @@ def simple_rnn_sequence(x, h0, kernel, recurrent_kernel, bias=None, mask=None, g
     opts = {"mask": _mask(fn, mask, n, steps), "reverse": bool(go_backwards),
             "act": _activation(activation, fn, "activation"), "ract": "sigmoid",
             "zero_output": bool(zero_output_for_mask), "saved": _save()}
-    packed = apply(_rnn_prim, (_project(x, kernel, bias), _initial(fn, "h0", h0, n, units, dtype),
-                               recurrent_kernel), opts)
+    packed = apply(_rnn_prim, (_project(x, kernel), _initial(fn, "h0", h0, n, units, dtype),
+                               recurrent_kernel, bias), opts)
     return _split(packed, steps, 1)
 
 
