@@ -1,0 +1,109 @@
+"""``kerasfront.saving``: save and load whole models and their weights.
+
+Formats, chosen by the file name's extension as Keras does:
+
+- ``.h5`` / ``.hdf5`` (and any other name): tf.keras 2.x's HDF5 file, readable by tf.keras (``tf_keras``) and
+  by Keras 3's legacy loader; tf.keras's own files load here.
+- ``.keras``: Keras 3's zip archive (``metadata.json``, ``config.json``, ``model.weights.h5``).
+
+Loading looks at the file's content, not its name. Files are written to a temporary file and renamed into
+place, so a crash never leaves a damaged file where a good one was. Loading is safe by default: no code
+from a file runs unless ``safe_mode=False``, names resolve only through kerasfront's registries and
+``custom_objects``, and sizes are checked before anything is allocated.
+
+Example:
+    >>> kerasfront.models.save_model(model, "model.h5")
+    >>> model = kerasfront.models.load_model("model.h5", custom_objects={"ScaleLayer": ScaleLayer})
+"""
+import os
+import zipfile
+
+from .atomic_write import OverwriteRefusedError, ask_to_proceed_with_overwrite, atomic_write  # noqa: F401
+from .h5_utils import SavedFileError, check_input_file, is_hdf5_file
+
+__all__ = ["save_model", "load_model", "save_weights", "load_weights", "SavedFileError", "OverwriteRefusedError",
+           "atomic_write", "ask_to_proceed_with_overwrite", "get_format"]
+
+_H5_EXTENSIONS = (".h5", ".hdf5", ".keras_h5")
+
+
+def get_format(filepath, save_format=None):
+    """``'keras'`` for a ``.keras`` path (or ``save_format='keras'``), else ``'h5'``.
+
+    Example:
+        >>> get_format("model.keras")
+        'keras'
+    """
+    if save_format is not None:
+        if not isinstance(save_format, str) or save_format.lower() not in ("h5", "hdf5", "keras", "tf"):
+            raise ValueError(f"save_format: expected 'h5', 'keras' or None, received {save_format!r}")
+        fmt = save_format.lower()
+        if fmt == "tf":
+            raise ValueError("save_format='tf' (the TensorFlow SavedModel directory) is not available in kerasfront; "
+                             "save to a '.h5' file (tf.keras's HDF5 format) or a '.keras' file instead")
+        return "h5" if fmt in ("h5", "hdf5") else "keras"
+    return "keras" if os.fspath(filepath).endswith(".keras") else "h5"
+
+
+def save_model(model, filepath, overwrite=True, include_optimizer=True, save_format=None, signatures=None,
+               options=None, save_traces=True, **kwargs):
+    """Save ``model`` (architecture, weights, compile arguments and optimizer state) to ``filepath``.
+
+    Args:
+        filepath: ``*.h5`` for tf.keras's HDF5 format, ``*.keras`` for Keras 3's zip format.
+        overwrite: replace an existing file without asking (False: ask on the terminal, or raise an
+            ``OverwriteRefusedError`` when there is none).
+        include_optimizer: also save the compile arguments and optimizer state.
+        save_format: force ``'h5'`` or ``'keras'`` regardless of the extension.
+
+    Example:
+        >>> save_model(model, "model.h5")
+    """
+    if kwargs:
+        raise TypeError(f"save_model: unexpected keyword argument(s) {sorted(kwargs)}")
+    if not isinstance(filepath, (str, os.PathLike)):
+        raise TypeError(f"save_model(filepath=...): expected a path (str or os.PathLike), received "
+                        f"{type(filepath).__name__}")
+    if not isinstance(include_optimizer, bool):
+        raise TypeError(f"save_model(include_optimizer=...): expected True or False, received {include_optimizer!r}")
+    fmt = get_format(filepath, save_format)
+    if fmt == "keras":
+        from .keras_zip import save_model_to_keras_file
+        return save_model_to_keras_file(model, filepath, overwrite=overwrite, include_optimizer=include_optimizer)
+    from .hdf5_format import save_model_to_hdf5
+    return save_model_to_hdf5(model, filepath, overwrite=overwrite, include_optimizer=include_optimizer)
+
+
+def load_model(filepath, custom_objects=None, compile=True, safe_mode=True, options=None):
+    """Load a model saved by ``save_model`` (kerasfront) or by tf.keras 2.x / Keras 3.
+
+    Args:
+        custom_objects: ``{"Name": class_or_function}`` for custom layers, losses, metrics, activations.
+        compile: compile the model with the saved loss, metrics and optimizer (restoring its state); a file
+            without them loads uncompiled with a warning.
+        safe_mode: refuse to run code stored in the file (a ``Lambda`` layer's bytecode); pass False only for
+            files you trust.
+
+    Example:
+        >>> model = load_model("model.h5")
+        >>> model.predict(x)
+    """
+    check_input_file(filepath, "model")
+    path = os.fspath(filepath)
+    if zipfile.is_zipfile(path) and not is_hdf5_file(path):
+        from .keras_zip import load_model_from_keras_file
+        return load_model_from_keras_file(path, custom_objects=custom_objects, compile=compile, safe_mode=safe_mode)
+    from .hdf5_format import load_model_from_hdf5
+    return load_model_from_hdf5(path, custom_objects=custom_objects, compile=compile, safe_mode=safe_mode)
+
+
+def save_weights(model, filepath, overwrite=True, save_format=None, options=None):
+    """Save ``model``'s weights in tf.keras's HDF5 layout (see ``weights_io``)."""
+    from .weights_io import save_weights as _save
+    return _save(model, filepath, overwrite=overwrite, save_format=save_format, options=options)
+
+
+def load_weights(model, filepath, by_name=False, skip_mismatch=False, options=None):
+    """Load weights from ``filepath`` into ``model`` (see ``weights_io``)."""
+    from .weights_io import load_weights as _load
+    return _load(model, filepath, by_name=by_name, skip_mismatch=skip_mismatch)

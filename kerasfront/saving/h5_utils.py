@@ -1,0 +1,213 @@
+"""HDF5 helpers shared by model and weight files: opening a file with errors that name it, and reading and
+writing attributes and datasets exactly as tf.keras 2.x does.
+
+tf.keras writes the root ``keras_version`` / ``backend`` of a model file as UTF-8 strings, the JSON
+configurations and every name list as variable-length ASCII strings, and an empty name list as an empty
+float64 array (``np.asarray([])``). Name lists larger than HDF5's 64 KiB object-header limit are split into
+``name0``, ``name1``, ... attributes.
+
+Example:
+    >>> with open_h5("model.h5", "model file") as f:
+    ...     names = read_str_list(f["model_weights"], "layer_names", "model.h5")
+"""
+import contextlib
+import os
+import zipfile
+
+import numpy as np
+
+from .limits import MAX_CONFIG_BYTES, check_config_size, check_declared_array, human_bytes
+
+__all__ = ["HDF5_SIGNATURE", "KERAS_VERSION", "BACKEND", "h5py", "open_h5", "is_hdf5_file", "check_input_file",
+           "read_str_attr", "read_str_list", "write_str_list", "read_dataset", "dataset_shape", "SavedFileError"]
+
+KERAS_VERSION = "2.21.0"   # the tf.keras version whose layout these files follow
+BACKEND = "tensorflow"     # what tf.keras writes; readers check it before converting weights
+HDF5_SIGNATURE = b"\x89HDF\r\n\x1a\n"
+HDF5_OBJECT_HEADER_LIMIT = 64512
+
+
+class SavedFileError(ValueError):
+    """A file that cannot be read as a Keras file (missing, empty, truncated, not HDF5, or missing a part)."""
+
+
+def h5py():
+    """The h5py module (imported on first use, so ``import kerasfront`` stays fast)."""
+    import h5py as _h5py
+    return _h5py
+
+
+def is_hdf5_file(path):
+    """True when ``path`` starts with the HDF5 signature (at offset 0, 512, 1024, ... as HDF5 allows)."""
+    try:
+        size = os.path.getsize(path)
+        with open(path, "rb") as f:
+            offset = 0
+            while offset + 8 <= size:
+                f.seek(offset)
+                if f.read(8) == HDF5_SIGNATURE:
+                    return True
+                offset = 512 if offset == 0 else offset * 2
+    except OSError:
+        return False
+    return False
+
+
+def check_input_file(path, what):
+    """Check that ``path`` is an existing, non-empty regular file; return its size."""
+    if not isinstance(path, (str, bytes, os.PathLike)):
+        raise TypeError(f"filepath: expected a path (str or os.PathLike), received {type(path).__name__}")
+    path = os.fspath(path)
+    if not os.path.exists(path):
+        raise FileNotFoundError(f"No file or directory found at {path} (cannot load the {what})")
+    if os.path.isdir(path):
+        raise SavedFileError(f"Cannot load the {what} from '{path}': it is a directory (a TensorFlow SavedModel?). "
+                             f"kerasfront reads HDF5 files (.h5/.hdf5) and Keras 3 .keras files only.")
+    size = os.path.getsize(path)
+    if size == 0:
+        raise SavedFileError(f"Cannot load the {what} from '{path}': the file is empty (0 bytes); it was probably "
+                             f"cut off while being written")
+    return size
+
+
+@contextlib.contextmanager
+def open_h5(path, what):
+    """Open ``path`` read-only as HDF5; any problem is a ``SavedFileError`` naming the path and the reason."""
+    size = check_input_file(path, what)
+    path = os.fspath(path)
+    if not is_hdf5_file(path):
+        kind = "a zip archive (a Keras 3 .keras file?)" if zipfile.is_zipfile(path) else "not an HDF5 file"
+        raise SavedFileError(f"Cannot load the {what} from '{path}': the file ({human_bytes(size)}) is {kind}; "
+                             f"expected an HDF5 file written by save_model/save_weights or tf.keras")
+    try:
+        f = h5py().File(path, "r")
+    except OSError as e:
+        reason = str(e).split("(", 1)[-1].rstrip(")") if "(" in str(e) else str(e)
+        raise SavedFileError(f"Cannot load the {what} from '{path}': the HDF5 file is truncated or damaged "
+                             f"({reason})") from None
+    try:
+        yield f
+    finally:
+        with contextlib.suppress(Exception):
+            f.close()
+
+
+def _decode(value):
+    if isinstance(value, bytes):
+        return value.decode("utf-8")
+    if isinstance(value, np.ndarray) and value.shape == ():
+        return _decode(value[()])
+    if isinstance(value, np.bytes_):
+        return bytes(value).decode("utf-8")
+    return str(value)
+
+
+def _attr_or_error(obj, name, path):
+    try:
+        return obj.attrs[name]
+    except KeyError:
+        raise
+    except (OSError, RuntimeError, TypeError, ValueError) as e:
+        raise SavedFileError(f"File '{path}': cannot read attribute '{name}' of '{obj.name}' ({e}); the file is "
+                             f"damaged") from None
+
+
+def read_str_attr(obj, name, path, what=None, required=True, limit=None):
+    """The string attribute ``name`` of a group or file (None when absent and not required).
+
+    # NOTE: a variable-length string's length is not known before HDF5 reads it, so a config can only be
+    # bounded by the file's own size: it is read (at most the file's size) and refused before it is parsed.
+    """
+    what = what or f"the '{name}' attribute"
+    if name not in obj.attrs:
+        if required:
+            raise SavedFileError(f"File '{path}' has no {what} (attribute '{name}' of '{obj.name}' is missing); it "
+                                 f"is not a complete Keras model file")
+        return None
+    value = _decode(_attr_or_error(obj, name, path))
+    check_config_size(path, what, len(value), MAX_CONFIG_BYTES if limit is None else limit)
+    return value
+
+
+def read_str_list(group, name, path):
+    """A list of names stored as attribute ``name`` (or split over ``name0``, ``name1``...) of ``group``;
+    empty when absent."""
+    if name in group.attrs:
+        values = [_attr_or_error(group, name, path)]
+    else:
+        values = []
+        i = 0
+        while f"{name}{i}" in group.attrs:
+            values.append(_attr_or_error(group, f"{name}{i}", path))
+            i += 1
+    out = []
+    for v in values:
+        arr = np.asarray(v)
+        if arr.ndim == 0:
+            arr = arr.reshape(1)
+        if arr.size == 0:
+            continue
+        if arr.dtype.kind not in "OSU":
+            raise SavedFileError(f"File '{path}': attribute '{name}' of '{group.name}' should hold names but holds "
+                                 f"{arr.dtype} values; the file is damaged")
+        out.extend(_decode(x) for x in arr.tolist())
+    return out
+
+
+def write_str_list(group, name, names):
+    """Write ``names`` as a variable-length ASCII string array (an empty float64 array when there are none),
+    split into ``name0``, ``name1``... when it exceeds the HDF5 object-header limit, as tf.keras does."""
+    hp = h5py()
+    encoded = [n.encode("utf-8") if isinstance(n, str) else bytes(n) for n in names]
+    if not encoded:
+        group.attrs[name] = np.asarray([])
+        return
+    too_long = [n for n in encoded if len(n) > HDF5_OBJECT_HEADER_LIMIT]
+    if too_long:
+        raise ValueError(f"The following names cannot be saved to HDF5 because they are larger than "
+                         f"{HDF5_OBJECT_HEADER_LIMIT} bytes: {[n[:60] for n in too_long]}")
+    dtype = hp.string_dtype("ascii") if all(n.isascii() for n in encoded) else hp.string_dtype("utf-8")
+    chunks = [encoded]
+    n_chunks = 1
+    while any(sum(len(x) + 16 for x in c) > HDF5_OBJECT_HEADER_LIMIT for c in chunks):
+        n_chunks += 1
+        chunks = [list(c) for c in np.array_split(np.asarray(encoded, dtype=object), n_chunks)]
+    if n_chunks == 1:
+        group.attrs.create(name, np.asarray(encoded, dtype=object), dtype=dtype)
+    else:
+        for i, c in enumerate(chunks):
+            group.attrs.create(f"{name}{i}", np.asarray(c, dtype=object), dtype=dtype)
+
+
+def dataset_shape(group, key, path):
+    """``(dataset, shape, dtype)`` of the dataset at ``key`` inside ``group``, with clear errors when it is
+    absent or not a dataset."""
+    hp = h5py()
+    try:
+        obj = group.get(key)
+    except (OSError, RuntimeError, ValueError) as e:
+        raise SavedFileError(f"File '{path}': cannot open '{group.name}/{key}' ({e}); the file is damaged") from None
+    if obj is None:
+        raise SavedFileError(f"File '{path}': '{group.name}' lists weight '{key}' but holds no dataset at "
+                             f"'{group.name}/{key}'; the file is incomplete or damaged")
+    if not isinstance(obj, hp.Dataset):
+        raise SavedFileError(f"File '{path}': '{group.name}/{key}' should be a weight array but is a group")
+    return obj, tuple(obj.shape) if obj.shape is not None else (), obj.dtype
+
+
+def read_dataset(ds, path, file_size=None):
+    """The dataset's values as a numpy array, after checking that its declared size can be real."""
+    shape = tuple(ds.shape) if ds.shape is not None else ()
+    compressed = ds.compression is not None or bool(getattr(ds, "_filters", None))
+    try:
+        filters = ds.id.get_create_plist().get_nfilters()
+    except Exception:  # pragma: no cover - h5py internals
+        filters = 0
+    check_declared_array(path, ds.name, shape, ds.dtype, file_size=file_size, compressed=compressed or filters > 0)
+    if ds.dtype.kind not in "fiub":
+        raise SavedFileError(f"File '{path}': '{ds.name}' holds {ds.dtype} data, not numbers; the file is damaged")
+    try:
+        return np.asarray(ds[()])
+    except (OSError, RuntimeError, ValueError) as e:
+        raise SavedFileError(f"File '{path}': cannot read '{ds.name}' ({e}); the file is truncated or "
+                             f"damaged") from None

@@ -1,0 +1,288 @@
+"""Whole models in tf.keras 2.x's HDF5 format (``.h5``): architecture, weights, compile arguments and
+optimizer state, readable by tf.keras and written by it.
+
+Layout (as ``tf_keras`` 2.21 writes it)::
+
+    @keras_version = "2.21.0", @backend = "tensorflow"     UTF-8 strings
+    @model_config = '{"class_name": "Functional", "config": {...}}'
+    @training_config = '{"loss": ..., "metrics": ..., "optimizer_config": {...}}'   (compiled models only)
+    model_weights/      the layer weights (see ``weights_io``)
+    optimizer_weights/  @weight_names = ["iteration:0", "Adam/m/dense/kernel:0", ...] and one dataset each
+
+Loading never runs code from the file unless ``safe_mode=False`` (a Lambda's bytecode), never imports a
+module a config names, and checks every size before allocating it.
+
+Example:
+    >>> save_model_to_hdf5(model, "model.h5")
+    >>> model2 = load_model_from_hdf5("model.h5")
+"""
+import json
+import os
+import warnings
+
+import numpy as np
+
+import autograd as ag
+
+from .atomic_write import atomic_write, confirm_overwrite
+from .h5_utils import (BACKEND, KERAS_VERSION, SavedFileError, dataset_shape, h5py, open_h5, read_dataset,
+                       read_str_attr, read_str_list, write_str_list)
+from .limits import MAX_INPUT_ELEMENTS
+from .training_config import compile_args_from_training_config, training_config_of
+from .weights_io import load_weights_from_hdf5_group, save_weights_to_hdf5_group
+
+__all__ = ["save_model_to_hdf5", "load_model_from_hdf5", "json_default", "model_config_of",
+           "model_from_saved_config", "compile_from_training_config", "check_config_shapes",
+           "restore_optimizer_state", "NOT_COMPILED_WARNING"]
+
+NOT_COMPILED_WARNING = ("No training configuration found in the save file '{path}', so the model was *not* "
+                        "compiled. Compile it manually.")
+
+
+def json_default(obj):
+    """JSON for the values configs hold besides plain types: numpy scalars and arrays, tuples, objects with a
+    config."""
+    if isinstance(obj, np.integer):
+        return int(obj)
+    if isinstance(obj, np.floating):
+        return float(obj)
+    if isinstance(obj, np.bool_):
+        return bool(obj)
+    if isinstance(obj, np.ndarray):
+        return obj.tolist()
+    if isinstance(obj, ag.Tensor):
+        return obj.data.tolist()
+    if isinstance(obj, (tuple, set, frozenset)):
+        return list(obj)
+    if isinstance(obj, np.dtype):
+        return obj.name
+    if hasattr(obj, "get_config"):
+        from ..serialization import serialize_keras_object
+        return serialize_keras_object(obj)
+    if callable(obj) and getattr(obj, "__name__", None):
+        return obj.__name__
+    raise TypeError(f"Cannot save a value of type {type(obj).__name__} ({obj!r:.80}) in the model configuration")
+
+
+def model_config_of(model):
+    """``{"class_name": ..., "config": model.get_config()}``, as ``model_config`` holds it."""
+    from ..serialization import serialize_keras_object
+    data = serialize_keras_object(model)
+    return {"class_name": data["class_name"], "config": data["config"]}
+
+
+def _check_savable(model):
+    from ..engine.training import Model
+    if not isinstance(model, Model):
+        raise TypeError(f"save_model(model=...): expected a kerasfront Model, received {type(model).__name__}")
+    if not getattr(model, "_is_graph_network", False):
+        from ..engine.sequential import Sequential
+        if isinstance(model, Sequential):
+            raise ValueError(f"Cannot save Sequential model '{model.name}': its weights have not been created yet "
+                             f"(no input shape is known). Give the first layer an input_shape, or call the model "
+                             f"on data / model.build(input_shape) before saving.")
+        raise NotImplementedError(
+            f"Saving the model to HDF5 format requires the model to be a Functional model or a Sequential model. It "
+            f"does not work for subclassed models (such as {type(model).__name__}), because such models are "
+            f"defined via the body of a Python method, which isn't safely serializable. Save it with "
+            f"model.save('path.keras') (its class must implement get_config/from_config), or save its weights "
+            f"with model.save_weights('path.h5').")
+
+
+def save_model_to_hdf5(model, filepath, overwrite=True, include_optimizer=True):
+    """Write ``model`` to ``filepath`` in tf.keras's HDF5 layout; the file is replaced atomically (a crash
+    leaves the previous file or the new one, never a mix). Everything is serialized before the file is
+    touched, so an unsavable model changes nothing on disk."""
+    _check_savable(model)
+    path = os.fspath(filepath)
+    model_config = json.dumps(model_config_of(model), default=json_default)
+    training_config = training_config_of(model) if include_optimizer else None
+    training_json = json.dumps(training_config, default=json_default) if training_config is not None else None
+    opt_vars = list(model.optimizer.variables) if training_config is not None else []
+    if not confirm_overwrite(path, overwrite):
+        return
+    with atomic_write(path) as tmp:
+        with h5py().File(tmp, "w") as f:
+            f.attrs["keras_version"] = KERAS_VERSION
+            f.attrs["backend"] = BACKEND
+            f.attrs["model_config"] = model_config.encode("utf-8")
+            save_weights_to_hdf5_group(f.create_group("model_weights"), model)
+            if training_json is not None:
+                f.attrs["training_config"] = training_json.encode("utf-8")
+                if opt_vars:
+                    save_optimizer_weights(f, opt_vars)
+
+
+def save_optimizer_weights(f, variables):
+    """Group ``optimizer_weights``: ``weight_names`` and one dataset per optimizer variable."""
+    group = f.create_group("optimizer_weights")
+    names = [v.name for v in variables]
+    write_str_list(group, "weight_names", names)
+    for name, v in zip(names, variables):
+        value = np.asarray(v.numpy())
+        ds = group.create_dataset(name, value.shape, dtype=value.dtype)
+        if value.shape:
+            ds[:] = value
+        else:
+            ds[()] = value
+
+
+# -- loading ---------------------------------------------------------------------------------------------------
+
+def _iter_layer_configs(config):
+    """Every ``{"class_name", "config"}`` layer entry inside a model config, nested models included."""
+    stack = [config]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, dict):
+            if "class_name" in item and isinstance(item.get("config"), dict):
+                yield item
+            stack.extend(v for v in item.values() if isinstance(v, (dict, list)))
+        elif isinstance(item, list):
+            stack.extend(v for v in item if isinstance(v, (dict, list)))
+
+
+def check_config_shapes(config, path):
+    """Refuse input shapes whose placeholder batches could not fit in memory (a damaged or hostile config)."""
+    for item in _iter_layer_configs(config):
+        cfg = item["config"]
+        for key in ("batch_input_shape", "batch_shape"):
+            shape = cfg.get(key)
+            if not isinstance(shape, (list, tuple)):
+                continue
+            n = 1
+            for d in list(shape)[1:]:
+                if d is None:
+                    continue
+                if isinstance(d, bool) or not isinstance(d, int) or d < 0:
+                    raise SavedFileError(f"File '{path}': layer '{cfg.get('name')}' declares {key}={shape}, which is "
+                                         f"not a shape (non-negative integers or null expected)")
+                n *= d
+            if n > MAX_INPUT_ELEMENTS:
+                raise SavedFileError(f"File '{path}': layer '{cfg.get('name')}' declares {key}={shape} "
+                                     f"({n:.3g} elements per sample), more than the {MAX_INPUT_ELEMENTS} a model input "
+                                     f"may have; refusing to build it (the file is damaged or hostile)")
+
+
+def _parse_json(text, path, what):
+    try:
+        return json.loads(text)
+    except (json.JSONDecodeError, RecursionError) as e:
+        raise SavedFileError(f"File '{path}': the {what} is not valid JSON ({e}); the file is damaged") from None
+
+
+def model_from_saved_config(config, path, custom_objects=None, safe_mode=True):
+    """Build the model a ``model_config`` dict describes, in safe mode unless told otherwise; errors name the
+    file."""
+    from ..engine.safe_mode import SafeModeScope
+    from ..models import model_from_config
+    from ..serialization import custom_object_scope
+    if not isinstance(config, dict) or not isinstance(config.get("class_name"), str) or \
+            not isinstance(config.get("config"), (dict, list)):
+        raise SavedFileError(f"File '{path}': the model_config should be an object with 'class_name' and 'config', "
+                             f"found {str(config)[:120]}")
+    check_config_shapes(config, path)
+    try:
+        with SafeModeScope(safe_mode), custom_object_scope(custom_objects or {}):
+            return model_from_config(config, custom_objects=custom_objects)
+    except RecursionError:
+        raise SavedFileError(f"File '{path}': the model_config nests too deeply to be a model") from None
+    except SavedFileError:
+        raise
+    except KeyError as e:
+        raise SavedFileError(f"Cannot load the model in '{path}': its model_config is incomplete (missing key "
+                             f"{e})") from None
+    except (ValueError, TypeError) as e:
+        cls = TypeError if isinstance(e, TypeError) else ValueError
+        raise cls(f"Cannot load the model in '{path}': {e}") from None
+
+
+def compile_from_training_config(model, training_config, path, custom_objects=None):
+    """Compile ``model`` with the arguments a ``training_config`` dict records."""
+    from ..serialization import custom_object_scope
+    output_names = list(getattr(model, "output_names", None) or [])
+    try:
+        with custom_object_scope(custom_objects or {}):
+            args = compile_args_from_training_config(training_config, custom_objects, output_names)
+            model.compile(**args)
+    except (ValueError, TypeError) as e:
+        cls = TypeError if isinstance(e, TypeError) else ValueError
+        raise cls(f"Cannot compile the model loaded from '{path}' with its saved training configuration: {e}. "
+                      f"Pass compile=False to load it uncompiled (or custom_objects for custom losses, metrics "
+                      f"or optimizers).") from None
+
+
+def restore_optimizer_state(model, group, path, file_size=None):
+    """Set the optimizer's iteration counter and slots from an ``optimizer_weights`` group (built for the
+    model's trainable weights first). A state that does not fit is skipped with a warning."""
+    optimizer = model.optimizer
+    names = read_str_list(group, "weight_names", path)
+    if not names:
+        return
+    entries = [dataset_shape(group, n, path) for n in names]
+    if len(names) == 1 and names[0].rsplit("/", 1)[-1].startswith("iter"):
+        ds, shape, _ = entries[0]
+        if shape == ():
+            optimizer.iterations = int(read_dataset(ds, path, file_size))
+            return
+    if not getattr(optimizer, "_built", True):
+        optimizer.build(model.trainable_weights)
+    variables = list(optimizer.variables)
+    pairs = None
+    if len(variables) == len(entries) and all(tuple(v.shape) == s for v, (_, s, _) in zip(variables, entries)):
+        pairs = [(v, ds) for v, (ds, _, _) in zip(variables, entries)]
+    else:
+        by_name = {n: e for n, e in zip(names, entries)}
+        if all(v.name in by_name and tuple(v.shape) == by_name[v.name][1] for v in variables):
+            pairs = [(v, by_name[v.name][0]) for v in variables]
+    if pairs is None:
+        warnings.warn(f"Could not restore the optimizer state saved in '{path}': the optimizer has "
+                      f"{len(variables)} variable(s) [{', '.join(v.name for v in variables[:6])}...] but the file "
+                      f"holds {len(names)} [{', '.join(names[:6])}...]. The optimizer starts from a fresh state.",
+                      stacklevel=4)
+        return
+    values = [read_dataset(ds, path, file_size) for _, ds in pairs]
+    for v, value in zip((v for v, _ in pairs), values):
+        ag.assign(v, np.asarray(value, dtype=v.dtype))
+
+
+def _check_load_args(custom_objects, compile, safe_mode):
+    if custom_objects is not None and not isinstance(custom_objects, dict):
+        raise TypeError(f"load_model(custom_objects=...): expected a dict {{'Name': class_or_function}}, received "
+                        f"{type(custom_objects).__name__}")
+    if not isinstance(compile, (bool, np.bool_)):
+        raise TypeError(f"load_model(compile=...): expected True or False, received {compile!r}")
+    if safe_mode is not None and not isinstance(safe_mode, (bool, np.bool_)):
+        raise TypeError(f"load_model(safe_mode=...): expected True or False, received {safe_mode!r}")
+
+
+def load_model_from_hdf5(filepath, custom_objects=None, compile=True, safe_mode=True):
+    """A model from an HDF5 file written by ``save_model`` or tf.keras: architecture, weights, and (when the
+    file has a training configuration and ``compile`` is True) compiled with the saved loss, metrics and
+    optimizer, whose state is restored."""
+    _check_load_args(custom_objects, compile, safe_mode)
+    path = os.fspath(filepath)
+    with open_h5(path, "model") as f:
+        file_size = os.path.getsize(path)
+        if "model_config" not in f.attrs:
+            hint = (" It holds only weights (written by save_weights): build the model in code and call "
+                    "model.load_weights(path)." if "layer_names" in f.attrs else "")
+            raise SavedFileError(f"No model config found in the file at '{path}' (the 'model_config' attribute is "
+                                 f"missing), so no model can be built from it.{hint}")
+        config = _parse_json(read_str_attr(f, "model_config", path, "the model_config"), path, "model_config")
+        model = model_from_saved_config(config, path, custom_objects, bool(safe_mode))
+        if "model_weights" not in f:
+            raise SavedFileError(f"File '{path}' has a model_config but no 'model_weights' group; the file is "
+                                 f"incomplete")
+        load_weights_from_hdf5_group(f["model_weights"], model, path, file_size=file_size)
+        if not compile:
+            return model
+        training_text = read_str_attr(f, "training_config", path, "the training_config", required=False)
+        if training_text is None:
+            warnings.warn(NOT_COMPILED_WARNING.format(path=path), stacklevel=3)
+            return model
+        training_config = _parse_json(training_text, path, "training_config")
+        compile_from_training_config(model, training_config, path, custom_objects)
+        if "optimizer_weights" in f:
+            restore_optimizer_state(model, f["optimizer_weights"], path, file_size)
+    return model

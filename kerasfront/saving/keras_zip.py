@@ -1,0 +1,464 @@
+"""Keras 3's ``.keras`` format: a zip archive holding ``metadata.json``, ``config.json`` and
+``model.weights.h5``.
+
+``config.json`` is the model's serialized config (``{"module", "class_name", "config", "registered_name",
+"compile_config"}``); ``model.weights.h5`` holds each object's own variables at ``<path>/vars/0``, ``1``, ...,
+where the path follows Keras 3's walk of the model: ``layers/<snake_case class name>`` for each layer of a
+Sequential or functional model (``dense``, ``dense_1``... numbered within the list, whatever the layers'
+names), then each sublayer under the attribute that holds it (``layers/lstm/cell``), and ``optimizer`` for the
+optimizer (iterations, learning rate, then its slots).
+
+Reading accepts what Keras 3 itself writes for the layers kerasfront has: its configs are translated to the
+tf.keras 2 spellings (``batch_shape`` -> ``batch_input_shape``, dtype policies -> dtype names, call
+arguments of ``inbound_nodes`` -> node lists).
+
+Example:
+    >>> save_model_to_keras_file(model, "model.keras")
+    >>> model2 = load_model_from_keras_file("model.keras")
+"""
+import datetime
+import io
+import json
+import os
+import re
+import shutil
+import tempfile
+import warnings
+import zipfile
+
+import numpy as np
+
+import autograd as ag
+
+from .atomic_write import atomic_write, confirm_overwrite
+from .h5_utils import SavedFileError, check_input_file, h5py, read_dataset
+from .limits import MAX_CONFIG_BYTES, check_config_size, human_bytes, memory_limit_bytes
+
+__all__ = ["save_model_to_keras_file", "load_model_from_keras_file", "load_weights_from_keras_file",
+           "load_weights_from_keras3_h5", "to_keras3_config", "from_keras3_config"]
+
+CONFIG_FILE = "config.json"
+METADATA_FILE = "metadata.json"
+WEIGHTS_FILE = "model.weights.h5"
+FORMAT_VERSION = "3.0.0"   # the Keras 3 saving format this follows
+_IN_MEMORY_LIMIT = 256 * 2 ** 20
+
+
+def _snake(name):
+    """Keras 3's ``to_snake_case`` (``LSTMCell`` -> ``lstm_cell``)."""
+    name = re.sub(r"\W+", "", name)
+    name = re.sub("(.)([A-Z][a-z]+)", r"\1_\2", name)
+    return re.sub("([a-z])([A-Z])", r"\1_\2", name).lower()
+
+
+# -- walking a model the way Keras 3 does ---------------------------------------------------------------------
+
+def _own_variables(obj):
+    return list(getattr(obj, "_trainable_weights", [])) + list(getattr(obj, "_non_trainable_weights", []))
+
+
+def _children(layer):
+    """``(attribute, layer or [layers])`` pairs: a model's ``layers`` first, then public attributes holding
+    layers, sorted by name."""
+    from ..engine.base_layer import Layer
+    out = []
+    if getattr(layer, "_is_graph_network", False) or hasattr(layer, "_seq_layers"):
+        out.append(("layers", list(layer.layers)))
+    skip = {"layers", "_inbound_nodes", "_outbound_nodes"}
+    for attr in sorted(vars(layer)):
+        if attr.startswith("_") or attr in skip:
+            continue
+        value = vars(layer)[attr]
+        if isinstance(value, Layer):
+            out.append((attr, value))
+        elif isinstance(value, (list, tuple)) and value and all(isinstance(v, Layer) for v in value):
+            out.append((attr, list(value)))
+        elif isinstance(value, dict) and value and all(isinstance(v, Layer) for v in value.values()):
+            out.append((attr, list(value.values())))
+    return out
+
+
+def walk_layers(model):
+    """``[(path, layer)]`` for the model and every layer in it, each once, with Keras 3's paths."""
+    out, seen = [], set()
+
+    def visit(obj, path):
+        if id(obj) in seen:
+            return
+        seen.add(id(obj))
+        out.append((path, obj))
+        for attr, child in _children(obj):
+            base = f"{path}/{attr}" if path else attr
+            if isinstance(child, list):
+                used = {}
+                for item in child:
+                    name = _snake(type(item).__name__)
+                    if name in used:
+                        used[name] += 1
+                        name = f"{name}_{used[name]}"
+                    else:
+                        used[name] = 0
+                    visit(item, f"{base}/{name}")
+            else:
+                visit(child, base)
+
+    visit(model, "")
+    return out
+
+
+def _optimizer_variables(optimizer):
+    """Keras 3's order: iterations, the learning rate (unless it is a schedule), then the slots."""
+    variables = list(optimizer.variables)
+    lr = getattr(optimizer, "_learning_rate", None)
+    if isinstance(lr, ag.Tensor):
+        variables.insert(1, lr)
+    return variables
+
+
+# -- configs ----------------------------------------------------------------------------------------------------
+
+def _layer_module(class_name):
+    if class_name in ("Sequential", "Functional", "Model"):
+        return "keras"
+    from .. import layers
+    return "keras.layers" if class_name in layers._REGISTRY else None
+
+
+def to_keras3_config(config):
+    """Add Keras 3's ``module`` / ``registered_name`` keys to every layer entry of a tf.keras 2 config."""
+    if isinstance(config, list):
+        return [to_keras3_config(v) for v in config]
+    if not isinstance(config, dict):
+        return config
+    out = {k: to_keras3_config(v) for k, v in config.items()}
+    if isinstance(out.get("class_name"), str) and isinstance(out.get("config"), dict) and "module" not in out:
+        from .. import layers
+        name = out["class_name"]
+        if name in layers._REGISTRY or name in ("Sequential", "Functional", "Model"):
+            module = _layer_module(name)
+            out = {"module": module, "class_name": name, "config": out["config"],
+                   "registered_name": None if module else name,
+                   **{k: v for k, v in out.items() if k not in ("class_name", "config")}}
+    return out
+
+
+def _keras_history(arg):
+    if isinstance(arg, dict) and arg.get("class_name") == "__keras_tensor__":
+        history = arg.get("config", {}).get("keras_history")
+        if isinstance(history, (list, tuple)) and len(history) == 3:
+            return list(history)
+    return None
+
+
+def _convert_node(node):
+    """A Keras 3 node ``{"args": [...], "kwargs": {...}}`` as tf.keras 2's ``[[layer, node, tensor, kwargs], ...]``."""
+    if not isinstance(node, dict) or "args" not in node:
+        return node
+    args = list(node.get("args") or [])
+    # NOTE: Keras 3 records the call's ``training``/``mask`` defaults; fit and predict set them here.
+    kwargs = {k: v for k, v in (node.get("kwargs") or {}).items() if k != "training" and (k != "mask" or v is not None)}
+    refs = []
+    first = args[0] if args else None
+    candidates = first if isinstance(first, (list, tuple)) and first and _keras_history(first[0]) else [first]
+    for a in candidates:
+        h = _keras_history(a)
+        if h is None:
+            raise ValueError(f"a node argument is not a Keras tensor: {str(a)[:120]}")
+        refs.append(h + [{}])
+    if refs:
+        refs[0][3] = kwargs
+    return refs
+
+
+def from_keras3_config(config):
+    """Translate a Keras 3 config into the tf.keras 2 spellings kerasfront reads (a no-op on tf.keras 2
+    configs)."""
+    if isinstance(config, list):
+        return [from_keras3_config(v) for v in config]
+    if not isinstance(config, dict):
+        return config
+    if config.get("class_name") in ("DTypePolicy", "Policy") and isinstance(config.get("config"), dict):
+        return config["config"].get("name", "float32")
+    out = {}
+    for k, v in config.items():
+        if k in ("module", "registered_name", "build_config", "compile_config", "shared_object_id"):
+            continue
+        if k == "inbound_nodes" and isinstance(v, list):
+            out[k] = [_convert_node(n) for n in v]
+            continue
+        out[k] = from_keras3_config(v)
+    if "batch_shape" in out and "batch_input_shape" not in out and isinstance(out.get("name"), str):
+        out["batch_input_shape"] = out.pop("batch_shape")
+    return out
+
+
+def _json_bytes(obj):
+    from .hdf5_format import json_default
+    return json.dumps(obj, default=json_default, indent=None).encode("utf-8")
+
+
+def _compile_config(model):
+    from .training_config import _serialize_nested
+    if not getattr(model, "_is_compiled", False) or getattr(model, "optimizer", None) is None:
+        return None
+    from ..serialization import serialize_keras_object
+    args = getattr(model, "_compile_args", {})
+    return {"optimizer": serialize_keras_object(model.optimizer), "loss": _serialize_nested(args.get("loss")),
+            "loss_weights": _serialize_nested(args.get("loss_weights")),
+            "metrics": _serialize_nested(args.get("metrics")),
+            "weighted_metrics": _serialize_nested(args.get("weighted_metrics")),
+            "run_eagerly": False, "steps_per_execution": 1, "jit_compile": False}
+
+
+# -- saving ---------------------------------------------------------------------------------------------------
+
+def _write_vars(group, variables):
+    for i, v in enumerate(variables):
+        value = np.asarray(v.numpy() if hasattr(v, "numpy") else v)
+        ds = group.create_dataset(str(i), value.shape, dtype=value.dtype)
+        if value.shape:
+            ds[:] = value
+        else:
+            ds[()] = value
+
+
+def write_weights_h5(f, model, optimizer=None):
+    """Keras 3's ``model.weights.h5`` layout into the open HDF5 file ``f``."""
+    for path, obj in walk_layers(model):
+        group = f.require_group(f"{path}/vars" if path else "vars")
+        group.attrs["name"] = obj.name
+        _write_vars(group, _own_variables(obj))
+    if optimizer is not None:
+        group = f.require_group("optimizer/vars")
+        group.attrs["name"] = optimizer.name
+        _write_vars(group, _optimizer_variables(optimizer))
+
+
+def save_model_to_keras_file(model, filepath, overwrite=True, include_optimizer=True):
+    """Write ``model`` as a Keras 3 ``.keras`` archive (replaced atomically)."""
+    from ..engine.training import Model
+    from ..serialization import serialize_keras_object
+    from .hdf5_format import _check_savable
+    if not isinstance(model, Model):
+        raise TypeError(f"save_model(model=...): expected a kerasfront Model, received {type(model).__name__}")
+    if getattr(model, "_is_graph_network", False):
+        _check_savable(model)
+    data = serialize_keras_object(model)
+    config = to_keras3_config({"class_name": data["class_name"], "config": data["config"]})
+    config.setdefault("module", "keras")
+    config.setdefault("registered_name", None)
+    compile_config = _compile_config(model) if include_optimizer else None
+    if compile_config is not None:
+        config["compile_config"] = compile_config
+    config_bytes = _json_bytes(config)
+    metadata = _json_bytes({"keras_version": FORMAT_VERSION, "date_saved":
+                            datetime.datetime.now().strftime("%Y-%m-%d@%H:%M:%S"), "producer": "kerasfront"})
+    optimizer = model.optimizer if compile_config is not None else None
+    path = os.fspath(filepath)
+    if not confirm_overwrite(path, overwrite):
+        return
+    with atomic_write(path) as tmp:
+        buf = io.BytesIO()
+        with h5py().File(buf, "w") as f:
+            write_weights_h5(f, model, optimizer)
+        with zipfile.ZipFile(tmp, "w", compression=zipfile.ZIP_STORED) as zf:
+            zf.writestr(METADATA_FILE, metadata)
+            zf.writestr(CONFIG_FILE, config_bytes)
+            zf.writestr(WEIGHTS_FILE, buf.getvalue())
+
+
+# -- loading --------------------------------------------------------------------------------------------------
+
+def _member(zf, name, path, required=True):
+    try:
+        return zf.getinfo(name)
+    except KeyError:
+        if required:
+            raise SavedFileError(f"File '{path}' is a zip archive without '{name}', so it is not a complete Keras "
+                                 f"'.keras' file (it holds {zf.namelist()[:6]})") from None
+        return None
+
+
+def _read_member(zf, info, path, limit):
+    if info.file_size > limit:
+        raise SavedFileError(f"File '{path}': '{info.filename}' is {human_bytes(info.file_size)} uncompressed, more "
+                             f"than the {human_bytes(limit)} allowed; refusing to read it (damaged or hostile file)")
+    try:
+        with zf.open(info) as fh:
+            data = fh.read(limit + 1)
+    except (zipfile.BadZipFile, OSError, EOFError, ValueError) as e:
+        raise SavedFileError(f"File '{path}': cannot read '{info.filename}' from the archive ({e}); the file is "
+                             f"truncated or damaged") from None
+    if len(data) > limit:
+        raise SavedFileError(f"File '{path}': '{info.filename}' is longer than the {human_bytes(limit)} allowed")
+    return data
+
+
+class _WeightsFile:
+    """``model.weights.h5`` of an archive, opened from memory (or a temporary file when large)."""
+
+    def __init__(self, zf, path):
+        self.path = path
+        info = _member(zf, WEIGHTS_FILE, path)
+        limit = memory_limit_bytes()
+        if info.file_size > limit:
+            raise SavedFileError(f"File '{path}': '{WEIGHTS_FILE}' is {human_bytes(info.file_size)}, more than this "
+                                 f"machine's memory; refusing to load it")
+        self.size = info.file_size
+        self._tmpdir = None
+        try:
+            if info.file_size <= _IN_MEMORY_LIMIT:
+                source = io.BytesIO(_read_member(zf, info, path, _IN_MEMORY_LIMIT))
+            else:
+                self._tmpdir = tempfile.mkdtemp(prefix="kerasfront-load-")
+                source = zf.extract(info, self._tmpdir)
+            self.f = h5py().File(source, "r")
+        except OSError as e:
+            self.close()
+            raise SavedFileError(f"File '{path}': '{WEIGHTS_FILE}' inside the archive is not a readable HDF5 file "
+                                 f"({e})") from None
+
+    def close(self):
+        f = getattr(self, "f", None)
+        if f is not None:
+            try:
+                f.close()
+            except Exception:  # pragma: no cover
+                pass
+        if self._tmpdir:
+            shutil.rmtree(self._tmpdir, ignore_errors=True)
+
+
+def _vars_of(f, path, file_path):
+    group = f.get(f"{path}/vars" if path else "vars")
+    if group is None:
+        return []
+    if not isinstance(group, h5py().Group):
+        raise SavedFileError(f"File '{file_path}': '{group.name}' should be a group of variables")
+    keys = sorted((k for k in group.keys()), key=lambda k: int(k) if k.isdigit() else 1 << 60)
+    return [group[k] for k in keys]
+
+
+def _plan_keras3(f, model, file_path, skip_mismatch):
+    """``(pairs, skipped)``: every (variable, dataset) assignment, checked for count and shape first."""
+    pairs, skipped = [], []
+
+    def mismatch(msg):
+        if not skip_mismatch:
+            raise ValueError(msg)
+        skipped.append(msg)
+
+    for path, layer in walk_layers(model):
+        variables = _own_variables(layer)
+        datasets = _vars_of(f, path, file_path)
+        where = f"layer '{layer.name}' (at '{path or '/'}' in the file '{file_path}')"
+        if len(datasets) != len(variables):
+            mismatch(f"Weight count mismatch for {where}: the layer has {len(variables)} variable(s) "
+                     f"[{', '.join(f'{v.name} {tuple(v.shape)}' for v in variables) or 'none'}], the file holds "
+                     f"{len(datasets)} [{', '.join(f'{d.name} {tuple(d.shape)}' for d in datasets) or 'none'}]")
+            continue
+        for v, ds in zip(variables, datasets):
+            if not isinstance(ds, h5py().Dataset):
+                raise SavedFileError(f"File '{file_path}': '{ds.name}' should be a variable array but is a group")
+            if tuple(ds.shape or ()) != tuple(v.shape):
+                mismatch(f"Shape mismatch in {where} for weight {v.name}: the model expects shape {tuple(v.shape)}, "
+                         f"the file holds shape {tuple(ds.shape or ())} (dataset '{ds.name}')")
+                continue
+            pairs.append((v, ds))
+    return pairs, skipped
+
+
+def _assign(pairs, file_path, size):
+    values = [read_dataset(ds, file_path, size) for _, ds in pairs]
+    for (v, _), value in zip(pairs, values):
+        ag.assign(v, np.asarray(value, dtype=v.dtype))
+
+
+def load_weights_from_keras3_h5(model, f, file_path, skip_mismatch=False, size=None):
+    """Load a Keras 3 weights file (``model.weights.h5`` layout, open as ``f``) into ``model``."""
+    if not model.weights and "layers" in f:
+        raise ValueError(f"Cannot load the weights in '{file_path}' into model '{model.name}': the model has no "
+                         f"weights yet (it is not built). Call it on data or call model.build(input_shape) first.")
+    pairs, skipped = _plan_keras3(f, model, file_path, skip_mismatch)
+    _assign(pairs, file_path, size)
+    if skipped:
+        warnings.warn(f"load_weights('{file_path}', skip_mismatch=True) skipped {len(skipped)} mismatch(es):\n  "
+                      + "\n  ".join(skipped), stacklevel=3)
+
+
+def _restore_optimizer(model, f, file_path, size):
+    datasets = _vars_of(f, "optimizer", file_path)
+    if not datasets:
+        return
+    optimizer = model.optimizer
+    if not getattr(optimizer, "_built", True):
+        optimizer.build(model.trainable_weights)
+    variables = _optimizer_variables(optimizer)
+    has_lr = len(variables) > len(optimizer.variables)
+    if has_lr and len(datasets) == len(variables) - 1:
+        variables = [variables[0]] + variables[2:]   # a file written with a schedule: no learning-rate variable
+    elif not has_lr and len(datasets) == len(variables) + 1 and len(datasets) > 1 and datasets[1].shape == ():
+        datasets = [datasets[0]] + datasets[2:]      # the file has a learning rate, this optimizer a schedule
+    if len(datasets) != len(variables) or any(tuple(d.shape or ()) != tuple(v.shape)
+                                              for v, d in zip(variables, datasets)):
+        warnings.warn(f"Could not restore the optimizer state saved in '{file_path}': the optimizer has "
+                      f"{len(variables)} variable(s), the file holds {len(datasets)} that do not match. The "
+                      f"optimizer starts from a fresh state.", stacklevel=4)
+        return
+    _assign(list(zip(variables, datasets)), file_path, size)
+
+
+def _open_archive(path):
+    check_input_file(path, "model")
+    try:
+        return zipfile.ZipFile(path, "r")
+    except (zipfile.BadZipFile, OSError) as e:
+        raise SavedFileError(f"Cannot load the model from '{path}': it is not a readable '.keras' zip archive ({e}); "
+                             f"the file is truncated or damaged") from None
+
+
+def load_model_from_keras_file(filepath, custom_objects=None, compile=True, safe_mode=True):
+    """A model from a ``.keras`` archive (written by kerasfront or by Keras 3 for the layers kerasfront has)."""
+    from .hdf5_format import (NOT_COMPILED_WARNING, _check_load_args, _parse_json, compile_from_training_config,
+                              model_from_saved_config)
+    _check_load_args(custom_objects, compile, safe_mode)
+    path = os.fspath(filepath)
+    with _open_archive(path) as zf:
+        info = _member(zf, CONFIG_FILE, path)
+        check_config_size(path, f"'{CONFIG_FILE}'", info.file_size)
+        text = _read_member(zf, info, path, MAX_CONFIG_BYTES).decode("utf-8", errors="replace")
+        raw = _parse_json(text, path, CONFIG_FILE)
+        if not isinstance(raw, dict):
+            raise SavedFileError(f"File '{path}': '{CONFIG_FILE}' should hold a JSON object")
+        compile_config = raw.get("compile_config")
+        config = from_keras3_config({"class_name": raw.get("class_name"), "config": raw.get("config")})
+        model = model_from_saved_config(config, path, custom_objects, bool(safe_mode))
+        weights = _WeightsFile(zf, path)
+        try:
+            load_weights_from_keras3_h5(model, weights.f, path, size=weights.size)
+            if not compile:
+                return model
+            if not compile_config:
+                warnings.warn(NOT_COMPILED_WARNING.format(path=path), stacklevel=3)
+                return model
+            training_config = {"optimizer_config": compile_config.get("optimizer"),
+                               "loss": compile_config.get("loss"), "metrics": compile_config.get("metrics"),
+                               "weighted_metrics": compile_config.get("weighted_metrics"),
+                               "loss_weights": compile_config.get("loss_weights")}
+            training_config = from_keras3_config(training_config)
+            compile_from_training_config(model, training_config, path, custom_objects)
+            _restore_optimizer(model, weights.f, path, weights.size)
+        finally:
+            weights.close()
+    return model
+
+
+def load_weights_from_keras_file(model, filepath, skip_mismatch=False):
+    """Load the weights stored in a ``.keras`` archive into ``model``."""
+    path = os.fspath(filepath)
+    with _open_archive(path) as zf:
+        weights = _WeightsFile(zf, path)
+        try:
+            load_weights_from_keras3_h5(model, weights.f, path, skip_mismatch=skip_mismatch, size=weights.size)
+        finally:
+            weights.close()

@@ -1,0 +1,77 @@
+"""Limits that keep a hostile or damaged file from exhausting memory while it is read.
+
+A file can declare a weight of 10^12 elements (a chunked, compressed dataset of any declared size takes a
+few bytes on disk) or carry a configuration string of gigabytes. Every size is checked against these limits
+before anything of that size is allocated.
+
+Example:
+    >>> check_declared_array("w.h5", "dense/dense/kernel:0", (10**6, 10**6), np.dtype("float32"))
+    Traceback (most recent call last):
+    ValueError: ... declares shape (1000000, 1000000) ...
+"""
+import os
+
+import numpy as np
+
+__all__ = ["MAX_CONFIG_BYTES", "MAX_INPUT_ELEMENTS", "memory_limit_bytes", "check_declared_array",
+           "check_config_size", "human_bytes"]
+
+#: the largest JSON configuration string accepted (model_config, training_config, config.json)
+MAX_CONFIG_BYTES = 64 * 2 ** 20
+#: the largest number of elements one sample of a model input may declare (shape inference runs the model
+#: on small placeholder batches of this size)
+MAX_INPUT_ELEMENTS = 2 ** 28
+
+
+def human_bytes(n):
+    """``1536`` -> ``'1.5 KiB'``."""
+    n = float(n)
+    for unit in ("bytes", "KiB", "MiB", "GiB", "TiB", "PiB"):
+        if n < 1024 or unit == "PiB":
+            return f"{n:.0f} {unit}" if unit == "bytes" else f"{n:.1f} {unit}"
+        n /= 1024
+    return f"{n:.1f} PiB"
+
+
+def memory_limit_bytes():
+    """The machine's physical memory (one array larger than this can never be loaded)."""
+    try:
+        return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    except (ValueError, OSError, AttributeError):
+        return 2 ** 40
+
+
+def _count(shape):
+    n = 1
+    for d in shape:
+        n *= int(d)
+    return n
+
+
+def check_declared_array(path, where, shape, dtype, file_size=None, compressed=False):
+    """Refuse an array whose declared size cannot be real: larger than the machine's memory, or (stored
+    without compression) larger than the file that holds it. Returns the number of bytes."""
+    try:
+        itemsize = np.dtype(dtype).itemsize
+    except TypeError:
+        raise ValueError(f"File '{path}': '{where}' holds data of type {dtype}, which is not a numeric array; the "
+                         f"file is damaged or was not written by Keras") from None
+    nbytes = _count(shape) * itemsize
+    limit = memory_limit_bytes()
+    if nbytes > limit:
+        raise ValueError(f"File '{path}': '{where}' declares shape {tuple(shape)} ({_count(shape):.3g} elements, "
+                         f"{human_bytes(nbytes)}), more than this machine's memory ({human_bytes(limit)}); refusing "
+                         f"to load it (the file is damaged or hostile)")
+    if file_size is not None and not compressed and nbytes > file_size:
+        raise ValueError(f"File '{path}': '{where}' declares shape {tuple(shape)} ({human_bytes(nbytes)}) but the "
+                         f"whole file is {human_bytes(file_size)}; the file is truncated or damaged")
+    return nbytes
+
+
+def check_config_size(path, what, nbytes, limit=None):
+    """Refuse a configuration string longer than ``MAX_CONFIG_BYTES``."""
+    limit = MAX_CONFIG_BYTES if limit is None else limit
+    if nbytes > limit:
+        raise ValueError(f"File '{path}': {what} is {human_bytes(nbytes)} long, more than the {human_bytes(limit)} "
+                         f"a model configuration may take; refusing to parse it (the file is damaged or hostile). "
+                         f"Raise kerasfront.saving.limits.MAX_CONFIG_BYTES if the file is trusted.")
