@@ -121,7 +121,11 @@ def run_backward(roots, root_grads, targets=None, retain_graph=False, create_gra
     target_ids = reach = None
     if targets is not None:
         target_ids = {id(t) for t in targets}
-        reach = _reaching(roots, target_ids)
+        # NOTE: when every target is a leaf (the usual "gradients of the loss w.r.t. the weights"), no target
+        # can lie upstream of another and every reachable node leads to some leaf, so the pruning walk would
+        # cost more than it saves; gradients reaching other leaves are simply dropped.
+        if any(t._ctx is not None for t in targets):
+            reach = _reaching(roots, target_ids)
     grads = {}
     heap = []
     leaves = []

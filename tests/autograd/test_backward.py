@@ -243,14 +243,16 @@ def test_gradients_with_several_outputs_and_cotangents():
         ag.gradients([x * 2, x * 3], [x], grad_outputs=[np.ones(2)])
 
 
-def test_gradients_only_visit_the_part_of_the_graph_that_reaches_the_targets():
+def test_gradients_for_an_intermediate_only_visit_the_part_of_the_graph_that_reaches_it():
     calls = []
     spy = ag.primitive(lambda v: v * 1.0, name="spy")
     ag.defvjp(spy, lambda g, ans, v: calls.append(1) or g)
     x = ag.tensor([1.0], requires_grad=True)
     w = ag.tensor([1.0], requires_grad=True)
-    loss = (x * 2 + spy(w)).sum()
-    ag.gradients(loss, [x], retain_graph=True)
+    hidden = x * 2
+    loss = (hidden * 3 + spy(w)).sum()
+    (gh,) = ag.gradients(loss, [hidden], retain_graph=True)
+    assert gh.numpy().tolist() == [3.0]
     assert calls == []
     ag.gradients(loss, [w])
     assert calls == [1]
