@@ -111,6 +111,17 @@ class Model(Layer):
     def is_compiled(self):
         return self._is_compiled
 
+    @property
+    def weights(self):
+        """tf.keras's Model order: each layer's weights in turn (a BatchNormalization's gamma, beta, moving_mean,
+        moving_variance stay together), then the model's own; ``get_weights``/``set_weights`` use it."""
+        out = []
+        for layer in self._sublayers():
+            out.extend(layer.weights)
+        return self._dedup(out + self._trainable_weights + self._non_trainable_weights)
+
+    variables = weights
+
     def _get_compile_args(self, user_metrics=True):
         """The arguments ``compile`` was called with (the saving code writes them as ``training_config``)."""
         self._assert_compiled("_get_compile_args")
