@@ -27,7 +27,7 @@ import autograd as ag
 from .. import regularizers
 from ..engine.base_layer import Layer, in_shape_inference, name_scope
 from .recurrent_cells import (GRUCell, LSTMCell, SimpleRNNCell, StackedRNNCells, _check_cell, _states_list,
-                              flat_state_sizes, zero_states)
+                              adopt_dtype, flat_state_sizes, zero_states)
 
 __all__ = ["RNN", "SimpleRNN", "LSTM", "GRU", "SimpleRNNCell", "LSTMCell", "GRUCell", "StackedRNNCells"]
 
@@ -85,7 +85,10 @@ class RNN(Layer):
         if "input_shape" not in kwargs and ("input_dim" in kwargs or "input_length" in kwargs):
             kwargs["input_shape"] = (kwargs.pop("input_length", None), kwargs.pop("input_dim", None))
         kwargs.pop("input_length", None)
+        explicit_dtype = kwargs.get("dtype")
         super().__init__(**kwargs)
+        if explicit_dtype is not None:
+            adopt_dtype(cell, self.dtype)
         for arg, value in (("return_sequences", return_sequences), ("return_state", return_state),
                            ("go_backwards", go_backwards), ("stateful", stateful), ("unroll", unroll),
                            ("time_major", time_major)):
@@ -261,7 +264,7 @@ class RNN(Layer):
                              f"states. Received: initial_state shapes {[tuple(s.shape) for s in initial_state]}")
         batch = inputs.shape[1] if self.time_major else inputs.shape[0]
         for i, (s, size) in enumerate(zip(initial_state, sizes)):
-            want = (batch,) + ((size,) if isinstance(size, int) else tuple(size))
+            want = (batch, size)
             if tuple(s.shape) != want:
                 raise ValueError(f"Layer {self.name}: initial state {i} must have shape {want} (batch, state size), "
                                  f"received shape {tuple(s.shape)}")

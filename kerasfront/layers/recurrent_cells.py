@@ -61,26 +61,33 @@ def fused_activation_name(fn):
 
 
 def flat_state_sizes(state_size):
-    """A cell's ``state_size`` as a flat list with one entry (an int or a shape tuple) per state."""
+    """A cell's ``state_size`` as a flat list of ints, one per state (nested lists, as StackedRNNCells has,
+    are flattened in order; as in Keras, a list always means several states)."""
     if isinstance(state_size, (int, np.integer)):
         return [int(state_size)]
     out = []
     for s in state_size:
-        if isinstance(s, (int, np.integer)):
-            out.append(int(s))
-        elif isinstance(s, (list, tuple)) and s and all(isinstance(d, (int, np.integer)) for d in s):
-            # NOTE: Keras reads a list of ints as several states, so a tuple nested inside is one state's shape
-            # only when it sits inside the outer list (StackedRNNCells flattens its cells' lists first).
-            out.append(tuple(int(d) for d in s))
-        else:
-            out.extend(flat_state_sizes(s))
+        out.extend(flat_state_sizes(s))
     return out
 
 
 def zero_states(state_size, batch_size, dtype):
     """Zero-filled initial states (one Tensor per state) for ``batch_size`` samples."""
-    return [ag.Tensor(np.zeros((batch_size,) + ((s,) if isinstance(s, int) else tuple(s)), dtype))
-            for s in flat_state_sizes(state_size)]
+    return [ag.Tensor(np.zeros((batch_size, s), dtype)) for s in flat_state_sizes(state_size)]
+
+
+def adopt_dtype(layer, dtype):
+    """Give an unbuilt ``layer`` (and its sublayers) the dtype of the layer that owns it.
+
+    NOTE: tf.keras leaves an inner layer's dtype alone and casts between the two; here an explicit dtype on
+    the outer layer (an RNN's, a wrapper's; e.g. float64 for a gradient check) is what the inner layer computes
+    in, so the two never disagree.
+    """
+    if not isinstance(layer, Layer) or layer.built or layer.dtype == dtype:
+        return
+    for sub in layer._flatten_layers():
+        sub._dtype = dtype
+        sub._np_dtype = np.dtype(dtype)
 
 
 # -- dropout masks shared by the time steps of one call --------------------------------------------------------
@@ -554,7 +561,7 @@ class StackedRNNCells(Layer):
                     cell._maybe_build(shape)
             size = getattr(cell, "output_size", None)
             size = size if size is not None else flat_state_sizes(cell.state_size)[0]
-            shape = (shape[0],) + ((size,) if isinstance(size, (int, np.integer)) else tuple(size))
+            shape = (shape[0], int(size))
         self.built = True
 
     def reset_dropout_mask(self):

@@ -15,22 +15,9 @@ import numpy as np
 import autograd as ag
 
 from ..engine.base_layer import Layer, name_scope
+from .recurrent_cells import adopt_dtype
 
 __all__ = ["Wrapper", "TimeDistributed", "Bidirectional"]
-
-
-def _adopt_dtype(layer, dtype):
-    """Give an unbuilt ``layer`` (and its sublayers) the wrapper's dtype.
-
-    NOTE: tf.keras leaves a wrapped layer's dtype alone and casts between the two; here an explicit dtype on
-    the wrapper (e.g. float64 for a gradient check) is what the wrapped layer computes in, so the wrapper and
-    the layer never disagree.
-    """
-    if layer.built or layer.dtype == dtype:
-        return
-    for sub in layer._flatten_layers():
-        sub._dtype = dtype
-        sub._np_dtype = np.dtype(dtype)
 
 
 class Wrapper(Layer):
@@ -44,7 +31,7 @@ class Wrapper(Layer):
         super().__init__(**kwargs)
         self.layer = layer
         if explicit_dtype is not None:
-            _adopt_dtype(layer, self.dtype)
+            adopt_dtype(layer, self.dtype)
 
     def get_config(self):
         from . import serialize
@@ -172,7 +159,7 @@ class Bidirectional(Wrapper):
             from . import serialize
             self._backward_layer_config = serialize(backward_layer)
             if kwargs.get("dtype") is not None:
-                _adopt_dtype(backward_layer, self.dtype)
+                adopt_dtype(backward_layer, self.dtype)
         self.forward_layer._name = "forward_" + self.forward_layer.name
         self.backward_layer._name = "backward_" + self.backward_layer.name
         self._verify()
