@@ -595,7 +595,8 @@ class Layer:
             return
         if self.input_spec is not None:
             assert_input_compatibility(self.input_spec, _flat_shapes_of(input_shape), self.name)
-        self.build(input_shape)
+        if not getattr(type(self).build, "_skip_in_call", False):
+            self.build(input_shape)
         self.built = True
         if self._build_input_shape is None:
             self._build_input_shape = input_shape

@@ -37,8 +37,12 @@ class Model(Layer):
 
     def __init__(self, *args, **kwargs):
         if args or "inputs" in kwargs or "outputs" in kwargs:
-            raise TypeError(f"{type(self).__name__}: a subclassed Model takes no inputs/outputs; to build a "
-                            f"functional model call keras.Model(inputs=..., outputs=...) directly")
+            # a subclass calling super().__init__(inputs, outputs): it becomes a functional model (as in Keras)
+            from .functional import Functional
+            if not isinstance(self, Functional):
+                self.__class__ = _functional_subclass(type(self))
+            Functional.__init__(self, *args, **kwargs)
+            return
         name = kwargs.pop("name", None)
         trainable = kwargs.pop("trainable", True)
         dtype = kwargs.pop("dtype", None)
@@ -760,8 +764,42 @@ class Model(Layer):
             return
         if input_shape is None:
             raise ValueError("Model.build(input_shape): input_shape must be given (a tuple with the batch axis)")
+        if self.built and getattr(self, "_built_by_placeholder", False):
+            return
+        from .base_layer import _SCOPES
+
+        def placeholder(shape):
+            if not isinstance(shape, (tuple, list)) or not all(d is None or isinstance(d, (int, np.integer))
+                                                                 for d in shape):
+                raise ValueError(f"Model.build(input_shape): expected a shape tuple such as (None, 3) (or a list / "
+                                 f"dict of them), received {input_shape!r}")
+            return make_leaf(np.zeros(tuple(1 if d is None else int(d) for d in shape), self._np_dtype))
+        if isinstance(input_shape, dict):
+            x = {k: placeholder(v) for k, v in input_shape.items()}
+        elif isinstance(input_shape, list) and input_shape and isinstance(input_shape[0], (tuple, list)):
+            x = [placeholder(v) for v in input_shape]
+        else:
+            x = placeholder(input_shape)
         self.built = True
+        self._built_by_placeholder = True
         self._build_input_shape = input_shape
+        # run the forward pass once on a placeholder batch so that the sublayers create their weights
+        pushed = not (_SCOPES and _SCOPES[-1] == self.name)
+        if pushed:
+            _SCOPES.append(self.name)
+        prev = _CTX.shape_inference
+        _CTX.shape_inference = True
+        try:
+            with ag.no_grad(), np.errstate(all="ignore"):
+                self.call(x)
+        finally:
+            _CTX.shape_inference = prev
+            if pushed:
+                _SCOPES.pop()
+
+    # NOTE: as in tf.keras, the first __call__ does not run this default build (the call itself creates the
+    # weights); only an explicit model.build(shape) runs a placeholder batch through the model.
+    build._skip_in_call = True
 
     def call(self, inputs, training=None, mask=None):
         raise NotImplementedError(f"Model {type(self).__name__}: subclasses of Model must implement call(inputs, "
@@ -805,6 +843,19 @@ class Model(Layer):
                              f"You can build it manually via: `{self.name}.build(batch_input_shape)`, or call it "
                              f"on data first.")
         return super().count_params()
+
+
+_FUNCTIONAL_SUBCLASSES = {}
+
+
+def _functional_subclass(cls):
+    """``cls`` with Functional mixed in (same name), for subclasses that pass inputs/outputs to Model."""
+    from .functional import Functional
+    sub = _FUNCTIONAL_SUBCLASSES.get(cls)
+    if sub is None:
+        sub = type(cls.__name__, (cls, Functional), {"__module__": cls.__module__, "__qualname__": cls.__qualname__})
+        _FUNCTIONAL_SUBCLASSES[cls] = sub
+    return sub
 
 
 def _json_default(obj):
