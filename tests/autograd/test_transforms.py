@@ -101,3 +101,19 @@ def test_hvp_matches_hessian_times_vector():
     np.testing.assert_allclose(ag.hvp(f, x, v).numpy(), ag.hessian(f)(x).numpy() @ v)
     with pytest.raises(ValueError, match="shape"):
         ag.hvp(f, x, np.ones(2))
+
+
+def test_every_transform_composes_with_the_others():
+    f = lambda x: ag.sum(x ** 3)   # noqa: E731
+    x = np.array([1.0, 2.0])
+    np.testing.assert_allclose(ag.jacobian(ag.jacobian(f))(x).numpy(), np.diag(6 * x))
+    np.testing.assert_allclose(ag.jacobian(ag.grad(f))(x).numpy(), np.diag(6 * x))
+
+    def through_vjp(v):
+        _, back = ag.vjp(lambda y: y ** 3, v)
+        return ag.sum(back(np.ones(2))[0])      # sum(3 v**2)
+    np.testing.assert_allclose(ag.grad(through_vjp)(x).numpy(), 6 * x)
+    np.testing.assert_allclose(ag.grad(lambda v: ag.sum(ag.hvp(f, v, np.ones(2))))(x).numpy(), [6.0, 6.0])
+    v, g = ag.value_and_grad(lambda v: ag.sum(ag.grad(f)(v)))(x)
+    assert v.item() == 15.0
+    np.testing.assert_allclose(g.numpy(), 6 * x)
