@@ -10,6 +10,7 @@ from ..serialization import (CustomObjectScope, custom_object_scope, get_registe
 from ..serialization import _REGISTERED
 from .data_utils import PyDataset, Sequence  # noqa: F401
 from .np_utils import normalize, to_categorical  # noqa: F401
+from .plotting import model_to_dot, plot_history, plot_model  # noqa: F401
 
 
 def set_random_seed(seed):
