@@ -25,8 +25,8 @@ class Wrapper(Layer):
 
     def __init__(self, layer, **kwargs):
         if not isinstance(layer, Layer):
-            raise ValueError(f"Please initialize `{type(self).__name__}` layer with a `kerasfront.layers.Layer` "
-                             f"instance. Received: {layer!r}")
+            raise ValueError(f"Please initialize `{type(self).__name__}` layer with a Layer instance "
+                             f"(kerasfront.layers.Layer). Received: {layer!r}")
         explicit_dtype = kwargs.get("dtype")
         super().__init__(**kwargs)
         self.layer = layer
@@ -135,10 +135,10 @@ class Bidirectional(Wrapper):
 
     def __init__(self, layer, merge_mode="concat", weights=None, backward_layer=None, **kwargs):
         if not isinstance(layer, Layer):
-            raise ValueError(f"Please initialize `Bidirectional` layer with a `kerasfront.layers.Layer` instance. "
-                             f"Received: {layer!r}")
+            raise ValueError(f"Please initialize `Bidirectional` layer with a Layer instance "
+                             f"(kerasfront.layers.Layer). Received: {layer!r}")
         if backward_layer is not None and not isinstance(backward_layer, Layer):
-            raise ValueError(f"`backward_layer` needs to be a `kerasfront.layers.Layer` instance. Received: "
+            raise ValueError(f"`backward_layer` needs to be a Layer instance (kerasfront.layers.Layer). Received: "
                              f"{backward_layer!r}")
         if merge_mode not in _MERGE_MODES:
             raise ValueError(f"Invalid merge mode. Received: merge_mode={merge_mode!r}. Merge mode should be one of "
