@@ -113,17 +113,74 @@ def _apply_act(name, z):
 # -- the cells: one step forward, one step backward, over preallocated time-major buffers ---------
 
 
+def _block_matmul(hm, Rm, out, u):
+    """out = hm[0] Rm, or gate block by gate block out_g = hm[g] Rm_g (one mask per gate)."""
+    if hm.shape[0] == 1:
+        np.matmul(hm[0], Rm, out=out)
+    else:
+        for g in range(hm.shape[0]):
+            np.matmul(hm[g], Rm[:, g * u:(g + 1) * u], out=out[:, g * u:(g + 1) * u])
+
+
+def _block_matmul_T(dz, Rm, masks, u):
+    """The gradient for h of ``_block_matmul(h * masks, Rm)``: sum_g (dz_g Rm_g^T) m_g."""
+    if masks is None:
+        return dz @ Rm.T
+    if masks.shape[0] == 1:
+        out = dz @ Rm.T
+        out *= masks[0]
+        return out
+    out = None
+    for g in range(masks.shape[0]):
+        part = dz[:, g * u:(g + 1) * u] @ Rm[:, g * u:(g + 1) * u].T
+        part *= masks[g]
+        out = part if out is None else out + part
+    return out
+
+
+def _block_kernel_grad(hs, dz, u):
+    """sum over steps of hs^T dz for hs (T, n, u) (one input for all gates) or (G, T, n, u) (one per
+    gate block of dz (T, n, G * u))."""
+    m = dz.shape[0] * dz.shape[1]
+    dz2 = dz.reshape(m, -1)
+    if hs.ndim == 3 or hs.shape[0] == 1:
+        return hs.reshape(m, u).T @ dz2
+    return np.concatenate([hs[g].reshape(m, u).T @ dz2[:, g * u:(g + 1) * u] for g in range(hs.shape[0])], axis=1)
+
+
 class _Cell:
-    """Shared state of a fused recurrence. ``k`` indexes processing order, ``t`` the input's time axis."""
+    """Shared state of a fused recurrence. ``k`` indexes processing order, ``t`` the input's time axis.
+
+    ``rmask`` (masks, n, units), masks 1 or one per gate, multiplies h before the recurrent matmul
+    (Keras's recurrent dropout); the masked states are kept for the recurrent kernel's gradient."""
 
     nstates = 1
 
-    def __init__(self, xp, bias, R, act, ract, n, steps, units, dtype, train):
+    def __init__(self, xp, bias, R, act, ract, n, steps, units, dtype, train, rmask=None):
         self.xp = xp if bias is None else np.add(xp, bias)
         self.train = train
         self.R = R
         self.act, self.ract = act, ract
         self.n, self.steps, self.units, self.dtype = n, steps, units, dtype
+        self.rmask = rmask
+        self.hm = None if rmask is None else np.empty((rmask.shape[0], steps, n, units), dtype)
+
+    def masked(self, k, h):
+        """h times each recurrent dropout mask, (masks, n, units), kept for backward."""
+        return np.multiply(h, self.rmask, out=self.hm[:, k])
+
+    def rec(self, k, h, Rm, out):
+        """out = h Rm, with recurrent dropout (h * m_g) Rm_g per gate block."""
+        if self.rmask is None:
+            np.matmul(h, Rm, out=out)
+        else:
+            _block_matmul(self.masked(k, h), Rm, out, self.units)
+
+    def rec_T(self, dz, Rm):
+        return _block_matmul_T(dz, Rm, self.rmask, self.units)
+
+    def rec_kernel_grad(self, h_prev, dz):
+        return _block_kernel_grad(h_prev if self.rmask is None else self.hm, dz, self.units)
 
     def act_(self, z):
         _apply_act(self.act, z)
@@ -143,9 +200,9 @@ class _LSTMCell(_Cell):
 
     nstates = 2
 
-    def __init__(self, xp, bias, R, act, ract, n, steps, units, dtype, train, extra=None):
+    def __init__(self, xp, bias, R, act, ract, n, steps, units, dtype, train, extra=None, rmask=None):
         self.fast = act == "tanh" and ract == "sigmoid"
-        super().__init__(xp, None if self.fast else bias, R, act, ract, n, steps, units, dtype, train)
+        super().__init__(xp, None if self.fast else bias, R, act, ract, n, steps, units, dtype, train, rmask)
         u = units
         self.gates = np.empty((steps, n, 4 * u), dtype)
         self.tc = np.empty((steps, n, u), dtype)
@@ -174,7 +231,7 @@ class _LSTMCell(_Cell):
         u = self.units
         z = self.gates[k]
         if self.fast:
-            np.matmul(h, self.Rs, out=z)
+            self.rec(k, h, self.Rs, z)
             z += self.xs[t]
             np.tanh(z, out=z)
             if self.train:
@@ -185,7 +242,7 @@ class _LSTMCell(_Cell):
             z *= self.a
             z += self.b
         else:
-            np.matmul(h, self.R, out=z)
+            self.rec(k, h, self.R, z)
             z += self.xp[t]
             self.ract_(z[:, :2 * u])
             self.act_(z[:, 2 * u:3 * u])
@@ -222,13 +279,11 @@ class _LSTMCell(_Cell):
             self.dact_(dz[:, 2 * u:3 * u], g)
             self.dract_(dz[:, 3 * u:], o)
         dc *= f
-        return [dz @ self.R.T, dc]
+        return [self.rec_T(dz, self.R), dc]
 
     def param_grads(self, h_prev):
         """(gradient for the projected inputs in processing order, for R, for extra parameters)."""
-        m = self.steps * self.n
-        dz2 = self.dz.reshape(m, -1)
-        return self.dz, h_prev.reshape(m, self.units).T @ dz2, None
+        return self.dz, self.rec_kernel_grad(h_prev, self.dz), None
 
 
 class _GRUCell(_Cell):
@@ -236,8 +291,8 @@ class _GRUCell(_Cell):
     recurrent matmul (``reset_after=True``: hh = act(x_h + r * (h R_h + b_rh))) or before it
     (hh = act(x_h + (r * h) R_h))."""
 
-    def __init__(self, xp, bias, R, act, ract, n, steps, units, dtype, train, extra=None):
-        super().__init__(xp, bias, R, act, ract, n, steps, units, dtype, train)
+    def __init__(self, xp, bias, R, act, ract, n, steps, units, dtype, train, extra=None, rmask=None):
+        super().__init__(xp, bias, R, act, ract, n, steps, units, dtype, train, rmask)
         self.reset_after, self.rbias = extra
         u = units
         self.gates = np.empty((steps, n, 3 * u), dtype)
@@ -247,7 +302,10 @@ class _GRUCell(_Cell):
         else:
             self.rzr = np.ascontiguousarray(R[:, :2 * u])
             self.rh_kernel = np.ascontiguousarray(R[:, 2 * u:])
-            self.rh = np.empty((steps, n, u), dtype)        # r * h
+            self.rh = np.empty((steps, n, u), dtype)        # r * h (h times its dropout mask)
+            if rmask is not None:
+                self.rm_zr = rmask[:2] if rmask.shape[0] == 3 else rmask
+                self.rm_h = rmask[2] if rmask.shape[0] == 3 else rmask[0]
 
     def step(self, k, t, prev, new):
         (h,), (hn,) = prev, new
@@ -256,7 +314,7 @@ class _GRUCell(_Cell):
         xpt = self.xp[t]
         if self.reset_after:
             rp = self.rp
-            np.matmul(h, self.R, out=rp)
+            self.rec(k, h, self.R, rp)
             if self.rbias is not None:
                 rp += self.rbias
             np.add(xpt[:, :2 * u], rp[:, :2 * u], out=gz[:, :2 * u])
@@ -264,11 +322,17 @@ class _GRUCell(_Cell):
             np.copyto(self.rph[k], rp[:, 2 * u:])
             np.multiply(gz[:, u:2 * u], self.rph[k], out=gz[:, 2 * u:])
         else:
-            np.matmul(h, self.rzr, out=gz[:, :2 * u])
+            rh = self.rh[k]
+            if self.rmask is None:
+                np.matmul(h, self.rzr, out=gz[:, :2 * u])
+                hh_in = h
+            else:
+                hm = self.masked(k, h)
+                _block_matmul(hm[:2] if hm.shape[0] == 3 else hm, self.rzr, gz[:, :2 * u], u)
+                hh_in = hm[-1]
             gz[:, :2 * u] += xpt[:, :2 * u]
             self.ract_(gz[:, :2 * u])
-            rh = self.rh[k]
-            np.multiply(gz[:, u:2 * u], h, out=rh)
+            np.multiply(gz[:, u:2 * u], hh_in, out=rh)
             np.matmul(rh, self.rh_kernel, out=gz[:, 2 * u:])
         gz[:, 2 * u:] += xpt[:, 2 * u:]
         hh = gz[:, 2 * u:]
@@ -301,39 +365,44 @@ class _GRUCell(_Cell):
             drp = self.drp[k]
             np.copyto(drp[:, :2 * u], da[:, :2 * u])
             np.multiply(da[:, 2 * u:], r, out=drp[:, 2 * u:])
-            dh_prev += drp @ self.R.T
+            dh_prev += self.rec_T(drp, self.R)
         else:
             drh = da[:, 2 * u:] @ self.rh_kernel.T
-            np.multiply(drh, h, out=da[:, u:2 * u])
+            hh_in = h if self.rmask is None else self.hm[-1, k]
+            np.multiply(drh, hh_in, out=da[:, u:2 * u])
             self.dract_(da[:, u:2 * u], r)
             self.dract_(da[:, :u], z)
             drh *= r
-            dh_prev += drh
-            dh_prev += da[:, :2 * u] @ self.rzr.T
+            if self.rmask is None:
+                dh_prev += drh
+                dh_prev += da[:, :2 * u] @ self.rzr.T
+            else:
+                drh *= self.rm_h
+                dh_prev += drh
+                dh_prev += _block_matmul_T(da[:, :2 * u], self.rzr, self.rm_zr, u)
         return [dh_prev]
 
     def param_grads(self, h_prev):
         m, u = self.steps * self.n, self.units
-        hp = h_prev.reshape(m, u)
         if self.reset_after:
-            drp = self.drp.reshape(m, 3 * u)
-            return self.dxp, hp.T @ drp, drp.sum(axis=0)
-        dxp = self.dxp.reshape(m, 3 * u)
-        dr = np.concatenate([hp.T @ dxp[:, :2 * u], self.rh.reshape(m, u).T @ dxp[:, 2 * u:]], axis=1)
+            return self.dxp, self.rec_kernel_grad(h_prev, self.drp), self.drp.reshape(m, 3 * u).sum(axis=0)
+        hs = h_prev if self.rmask is None else (self.hm[:2] if self.hm.shape[0] == 3 else self.hm)
+        dr = np.concatenate([_block_kernel_grad(hs, self.dxp[:, :, :2 * u], u),
+                             self.rh.reshape(m, u).T @ self.dxp[:, :, 2 * u:].reshape(m, u)], axis=1)
         return self.dxp, dr, None
 
 
 class _SimpleRNNCell(_Cell):
     """h' = act(x W + b + h R)."""
 
-    def __init__(self, xp, bias, R, act, ract, n, steps, units, dtype, train, extra=None):
-        super().__init__(xp, bias, R, act, ract, n, steps, units, dtype, train)
+    def __init__(self, xp, bias, R, act, ract, n, steps, units, dtype, train, extra=None, rmask=None):
+        super().__init__(xp, bias, R, act, ract, n, steps, units, dtype, train, rmask)
         self.out = np.empty((steps, n, units), dtype)
 
     def step(self, k, t, prev, new):
         (h,), (hn,) = prev, new
         a = self.out[k]
-        np.matmul(h, self.R, out=a)
+        self.rec(k, h, self.R, a)
         a += self.xp[t]
         self.act_(a)
         np.copyto(hn, a)
@@ -345,11 +414,10 @@ class _SimpleRNNCell(_Cell):
         da = self.dxp[k]
         np.copyto(da, dnew[0])
         self.dact_(da, self.out[k])
-        return [da @ self.R.T]
+        return [self.rec_T(da, self.R)]
 
     def param_grads(self, h_prev):
-        m = self.steps * self.n
-        return self.dxp, h_prev.reshape(m, self.units).T @ self.dxp.reshape(m, self.units), None
+        return self.dxp, self.rec_kernel_grad(h_prev, self.dxp), None
 
 
 # -- the scan: masking and direction around any cell ----------------------------------------------
@@ -359,7 +427,8 @@ def _order(a, reverse):
     return a[::-1] if reverse else a
 
 
-def _scan_np(cell_cls, xp, states0, R, bias, rbias, mask, reverse, act, ract, zero_output, extra, saved):
+def _scan_np(cell_cls, xp, states0, R, bias, rbias, mask, reverse, act, ract, zero_output, extra, saved,
+             rmask=None):
     """Run the recurrence over time-major ``xp`` (the input projection without its bias); returns
     packed (n, T + nstates, units): the outputs, then the final states."""
     steps, n, _ = xp.shape
@@ -367,7 +436,7 @@ def _scan_np(cell_cls, xp, states0, R, bias, rbias, mask, reverse, act, ract, ze
     dtype = np.result_type(xp, R, *states0)
     cast = (lambda a: None if a is None else a.astype(dtype, copy=False))
     cell = cell_cls(cast(xp), cast(bias), cast(R), act, ract, n, steps, units, dtype, saved is not None,
-                    (extra, cast(rbias)) if extra is not None else None)
+                    (extra, cast(rbias)) if extra is not None else None, cast(rmask))
     states = []
     for s0 in states0:
         buf = np.empty((steps + 1, n, units), dtype)
@@ -455,7 +524,16 @@ def _multi_vjps(nargs, compute):
     return [make(i) for i in range(nargs)]
 
 
-def _graph_scan(cell, xp, states0, R, bias, rbias, mask, reverse, act, ract, zero_output, extra):
+def _graph_rec(h, R, rmask, u):
+    """h R with recurrent dropout masks (one for all gates, or one per gate block), from autograd ops."""
+    if rmask is None:
+        return matmul(h, R)
+    if rmask.shape[0] == 1:
+        return matmul(h * rmask[0], R)
+    return concatenate([matmul(h * rmask[g], R[:, g * u:(g + 1) * u]) for g in range(rmask.shape[0])], axis=1)
+
+
+def _graph_scan(cell, xp, states0, R, bias, rbias, mask, reverse, act, ract, zero_output, extra, rmask=None):
     """The same recurrence as ``_scan_np`` built from autograd ops, step by step (for create_graph)."""
     if bias is not None:
         xp = xp + bias
@@ -470,24 +548,26 @@ def _graph_scan(cell, xp, states0, R, bias, rbias, mask, reverse, act, ract, zer
         xt = getitem(xp, t)
         h = states[0]
         if cell is _LSTMCell:
-            z = xt + matmul(h, R)
+            z = xt + _graph_rec(h, R, rmask, u)
             i, fg, o = fr(z[:, :u]), fr(z[:, u:2 * u]), fr(z[:, 3 * u:])
             c = fg * states[1] + i * f(z[:, 2 * u:3 * u])
             new = [o * f(c), c]
         elif cell is _GRUCell:
             if extra:
-                rp = matmul(h, R)
+                rp = _graph_rec(h, R, rmask, u)
                 if rbias is not None:
                     rp = rp + rbias
                 zr = fr(xt[:, :2 * u] + rp[:, :2 * u])
                 hh = f(xt[:, 2 * u:] + zr[:, u:] * rp[:, 2 * u:])
             else:
-                zr = fr(xt[:, :2 * u] + matmul(h, R[:, :2 * u]))
-                hh = f(xt[:, 2 * u:] + matmul(zr[:, u:] * h, R[:, 2 * u:]))
+                zr_mask = None if rmask is None else (rmask[:2] if rmask.shape[0] == 3 else rmask)
+                zr = fr(xt[:, :2 * u] + _graph_rec(h, R[:, :2 * u], zr_mask, u))
+                hm = h if rmask is None else h * rmask[-1]
+                hh = f(xt[:, 2 * u:] + matmul(zr[:, u:] * hm, R[:, 2 * u:]))
             zg = zr[:, :u]
             new = [zg * h + (1.0 - zg) * hh]
         else:
-            new = [f(xt + matmul(h, R))]
+            new = [f(xt + _graph_rec(h, R, rmask, u))]
         if mask is None:
             out = new[0]
             states = new
@@ -506,11 +586,12 @@ def _make_scan_prim(name, cell, nstates, has_rbias):
     nargs = 1 + nstates + 2 + (1 if has_rbias else 0)
 
     def forward(xp, *rest, mask=None, reverse=False, act="tanh", ract="sigmoid", zero_output=False,
-                extra=None, saved=None):
+                extra=None, saved=None, rmask=None):
         states0 = rest[:nstates]
         R, bias = rest[nstates], rest[nstates + 1]
         rbias = rest[nstates + 2] if has_rbias else None
-        return _scan_np(cell, xp, states0, R, bias, rbias, mask, reverse, act, ract, zero_output, extra, saved)
+        return _scan_np(cell, xp, states0, R, bias, rbias, mask, reverse, act, ract, zero_output, extra, saved,
+                        rmask)
 
     def compute(g, ans, args, kw, need):
         if STATE.grad_enabled:
@@ -521,7 +602,7 @@ def _make_scan_prim(name, cell, nstates, has_rbias):
             graph = _graph_scan(cell, args[0], list(args[1:1 + nstates]), args[1 + nstates], args[2 + nstates], rb,
                                 kw.get("mask"),
                                 kw.get("reverse", False), kw.get("act", "tanh"), kw.get("ract", "sigmoid"),
-                                kw.get("zero_output", False), kw.get("extra"))
+                                kw.get("zero_output", False), kw.get("extra"), kw.get("rmask"))
             grads = iter(_gradients(graph, ins, g))
             return [next(grads) if nd else None for nd in need]
         saved = kw.get("saved")
@@ -585,12 +666,35 @@ def _mask(fn, mask, n, steps):
     return None if m.all() else m
 
 
-def _project(x, kernel):
+def _dropout_masks(fn, arg, masks, gates, n, size, dtype):
+    """Dropout masks as (1 or gates, batch, size) arrays of ``dtype`` (constants, no gradient)."""
+    if masks is None:
+        return None
+    m = np.asarray(raw(masks))
+    if m.shape == (n, size):
+        m = m[None]
+    if m.shape not in ((1, n, size), (gates, n, size)):
+        per_gate = f" or one per gate, ({gates}, {n}, {size})" if gates > 1 else ""
+        raise ValueError(f"{fn}: {arg} must have shape (batch, {size}) = {(n, size)}{per_gate}; received {m.shape}")
+    return m.astype(dtype, copy=False)
+
+
+def _project(x, kernel, masks=None, units=None):
     """x @ kernel for all time steps at once, time-major: (batch, T, features) -> (T, batch,
     gates * units). One matmul; the (narrow) input is transposed rather than the (wide) projection.
-    The bias is added inside the recurrence primitive, fused with its first pass over the result."""
+    With dropout ``masks`` (1 or one per gate, batch, features) the input is multiplied by its gate's
+    mask at every step (Keras's input dropout). The bias is added inside the recurrence primitive,
+    fused with its first pass over the result."""
     n, steps, f = raw(x).shape
-    return reshape(matmul(reshape(transpose(x, (1, 0, 2)), (steps * n, f)), kernel), (steps, n, -1))
+    xt = transpose(x, (1, 0, 2))
+    if masks is None:
+        return reshape(matmul(reshape(xt, (steps * n, f)), kernel), (steps, n, -1))
+    if masks.shape[0] == 1:
+        return reshape(matmul(reshape(xt * masks[0], (steps * n, f)), kernel), (steps, n, -1))
+    parts = [matmul(reshape(xt * masks[g], (steps * n, f)),
+                    getitem(kernel, (slice(None), slice(g * units, (g + 1) * units))))
+             for g in range(masks.shape[0])]
+    return reshape(concatenate(parts, axis=1), (steps, n, -1))
 
 
 def _split(packed, steps, nstates):
@@ -604,7 +708,8 @@ def _save():
 
 
 def lstm_sequence(x, h0, c0, kernel, recurrent_kernel, bias=None, mask=None, go_backwards=False,
-                  activation="tanh", recurrent_activation="sigmoid", zero_output_for_mask=False):
+                  activation="tanh", recurrent_activation="sigmoid", zero_output_for_mask=False,
+                  dropout_mask=None, recurrent_dropout_mask=None):
     """Keras's LSTM over a whole sequence (gate order i, f, c, o).
 
     Args:
@@ -615,6 +720,10 @@ def lstm_sequence(x, h0, c0, kernel, recurrent_kernel, bias=None, mask=None, go_
         go_backwards: read the sequence from its end; outputs are returned in processing order.
         activation, recurrent_activation: one of FUSED_ACTIVATIONS.
         zero_output_for_mask: output zeros at masked steps instead of repeating the previous output.
+        dropout_mask: multiplies the input at every step before the kernel: (batch, features), or one
+            per gate (4, batch, features) as Keras's LSTM with dropout (implementation 1) uses.
+        recurrent_dropout_mask: multiplies h before the recurrent kernel at every step: (batch, units)
+            or (4, batch, units). Masks are constants (already scaled by 1 / (1 - rate)).
 
     Returns:
         (outputs (batch, timesteps, units), final h (batch, units), final c (batch, units)).
@@ -628,17 +737,20 @@ def lstm_sequence(x, h0, c0, kernel, recurrent_kernel, bias=None, mask=None, go_
     n, steps, units = _check_sequence(fn, x, kernel, recurrent_kernel, 4)
     dtype = np.result_type(raw(x), raw(kernel))
     _check_bias(fn, bias, (4 * units,))
+    dm = _dropout_masks(fn, "dropout_mask", dropout_mask, 4, n, raw(x).shape[2], dtype)
     opts = {"mask": _mask(fn, mask, n, steps), "reverse": bool(go_backwards),
             "act": _activation(activation, fn, "activation"),
             "ract": _activation(recurrent_activation, fn, "recurrent_activation"),
-            "zero_output": bool(zero_output_for_mask), "saved": _save()}
-    packed = apply(_lstm_prim, (_project(x, kernel), _initial(fn, "h0", h0, n, units, dtype),
+            "zero_output": bool(zero_output_for_mask), "saved": _save(),
+            "rmask": _dropout_masks(fn, "recurrent_dropout_mask", recurrent_dropout_mask, 4, n, units, dtype)}
+    packed = apply(_lstm_prim, (_project(x, kernel, dm, units), _initial(fn, "h0", h0, n, units, dtype),
                                 _initial(fn, "c0", c0, n, units, dtype), recurrent_kernel, bias), opts)
     return _split(packed, steps, 2)
 
 
 def gru_sequence(x, h0, kernel, recurrent_kernel, bias=None, mask=None, go_backwards=False, reset_after=True,
-                 activation="tanh", recurrent_activation="sigmoid", zero_output_for_mask=False):
+                 activation="tanh", recurrent_activation="sigmoid", zero_output_for_mask=False,
+                 dropout_mask=None, recurrent_dropout_mask=None):
     """Keras's GRU over a whole sequence (gate order z, r, h; h' = z h + (1 - z) hh).
 
     Args:
@@ -648,6 +760,7 @@ def gru_sequence(x, h0, kernel, recurrent_kernel, bias=None, mask=None, go_backw
             (3 * units,) otherwise; or None.
         reset_after: apply the reset gate after the recurrent matmul (True) or before it (False).
         mask, go_backwards, activation, recurrent_activation, zero_output_for_mask: as lstm_sequence.
+        dropout_mask, recurrent_dropout_mask: as lstm_sequence, one for all gates or 3 (z, r, h).
 
     Returns:
         (outputs (batch, timesteps, units), final h (batch, units)).
@@ -660,32 +773,36 @@ def gru_sequence(x, h0, kernel, recurrent_kernel, bias=None, mask=None, go_backw
     fn = "gru_sequence"
     n, steps, units = _check_sequence(fn, x, kernel, recurrent_kernel, 3)
     dtype = np.result_type(raw(x), raw(kernel))
+    dm = _dropout_masks(fn, "dropout_mask", dropout_mask, 3, n, raw(x).shape[2], dtype)
     opts = {"mask": _mask(fn, mask, n, steps), "reverse": bool(go_backwards),
             "act": _activation(activation, fn, "activation"),
             "ract": _activation(recurrent_activation, fn, "recurrent_activation"),
-            "zero_output": bool(zero_output_for_mask), "extra": bool(reset_after), "saved": _save()}
+            "zero_output": bool(zero_output_for_mask), "extra": bool(reset_after), "saved": _save(),
+            "rmask": _dropout_masks(fn, "recurrent_dropout_mask", recurrent_dropout_mask, 3, n, units, dtype)}
     h0 = _initial(fn, "h0", h0, n, units, dtype)
+    xp = _project(x, kernel, dm, units)
     if reset_after:
         _check_bias(fn, bias, (2, 3 * units), "when reset_after=True")
         if bias is not None:
-            packed = apply(_gru_prim, (_project(x, kernel), h0, recurrent_kernel, getitem(bias, 0),
-                                       getitem(bias, 1)), opts)
+            packed = apply(_gru_prim, (xp, h0, recurrent_kernel, getitem(bias, 0), getitem(bias, 1)), opts)
         else:
-            packed = apply(_gru_nobias_prim, (_project(x, kernel), h0, recurrent_kernel, None), opts)
+            packed = apply(_gru_nobias_prim, (xp, h0, recurrent_kernel, None), opts)
     else:
         _check_bias(fn, bias, (3 * units,), "when reset_after=False")
-        packed = apply(_gru_nobias_prim, (_project(x, kernel), h0, recurrent_kernel, bias), opts)
+        packed = apply(_gru_nobias_prim, (xp, h0, recurrent_kernel, bias), opts)
     return _split(packed, steps, 1)
 
 
 def simple_rnn_sequence(x, h0, kernel, recurrent_kernel, bias=None, mask=None, go_backwards=False,
-                        activation="tanh", zero_output_for_mask=False):
+                        activation="tanh", zero_output_for_mask=False, dropout_mask=None,
+                        recurrent_dropout_mask=None):
     """Keras's SimpleRNN over a whole sequence: h' = activation(x kernel + bias + h recurrent_kernel).
 
     Args:
         x: (batch, timesteps, features); h0: (batch, units) or None for zeros.
         kernel: (features, units); recurrent_kernel: (units, units); bias: (units,) or None.
         mask, go_backwards, activation, zero_output_for_mask: as lstm_sequence.
+        dropout_mask: (batch, features); recurrent_dropout_mask: (batch, units) (as Keras's SimpleRNN).
 
     Returns:
         (outputs (batch, timesteps, units), final h (batch, units)).
@@ -699,10 +816,12 @@ def simple_rnn_sequence(x, h0, kernel, recurrent_kernel, bias=None, mask=None, g
     n, steps, units = _check_sequence(fn, x, kernel, recurrent_kernel, 1)
     dtype = np.result_type(raw(x), raw(kernel))
     _check_bias(fn, bias, (units,))
+    dm = _dropout_masks(fn, "dropout_mask", dropout_mask, 1, n, raw(x).shape[2], dtype)
     opts = {"mask": _mask(fn, mask, n, steps), "reverse": bool(go_backwards),
             "act": _activation(activation, fn, "activation"), "ract": "sigmoid",
-            "zero_output": bool(zero_output_for_mask), "saved": _save()}
-    packed = apply(_rnn_prim, (_project(x, kernel), _initial(fn, "h0", h0, n, units, dtype),
+            "zero_output": bool(zero_output_for_mask), "saved": _save(),
+            "rmask": _dropout_masks(fn, "recurrent_dropout_mask", recurrent_dropout_mask, 1, n, units, dtype)}
+    packed = apply(_rnn_prim, (_project(x, kernel, dm, units), _initial(fn, "h0", h0, n, units, dtype),
                                recurrent_kernel, bias), opts)
     return _split(packed, steps, 1)
 

@@ -248,3 +248,76 @@ def test_errors_name_the_argument():
     Wg, Rg, bg = weights("gru", 4, 3)
     with pytest.raises(ValueError, match=r"bias must have shape \(3, 9\)|bias must have shape \(9,\)"):
         ag.gru_sequence(x, None, Wg, Rg, bg, reset_after=False)
+
+
+# -- dropout masks (Keras's implementation 1: one mask per gate, the same at every step) ------------
+
+
+def masked_ref(kind, x, states, W, R, b, dmask, rmask, reset_after=True):
+    """Step-by-step reference with per-gate input and recurrent masks (or one mask for all gates)."""
+    gates = {"lstm": 4, "gru": 3, "rnn": 1}[kind]
+    u = R.shape[0]
+    dm = [dmask[min(g, len(dmask) - 1)] for g in range(gates)]
+    rm = [rmask[min(g, len(rmask) - 1)] for g in range(gates)]
+    outs = []
+    states = list(states)
+    for t in range(x.shape[1]):
+        xs = [x[:, t] * dm[g] @ W[:, g * u:(g + 1) * u] for g in range(gates)]
+        h = states[0]
+        if kind == "lstm":
+            bb = np.split(b, 4)
+            pre = [xs[g] + bb[g] + (h * rm[g]) @ R[:, g * u:(g + 1) * u] for g in range(4)]
+            c = sigmoid(pre[1]) * states[1] + sigmoid(pre[0]) * np.tanh(pre[2])
+            h = sigmoid(pre[3]) * np.tanh(c)
+            states = [h, c]
+        elif kind == "gru":
+            if reset_after:
+                bi, br = np.split(b[0], 3), np.split(b[1], 3)
+                rec = [(h * rm[g]) @ R[:, g * u:(g + 1) * u] + br[g] for g in range(3)]
+                z = sigmoid(xs[0] + bi[0] + rec[0])
+                r = sigmoid(xs[1] + bi[1] + rec[1])
+                hh = np.tanh(xs[2] + bi[2] + r * rec[2])
+            else:
+                bi = np.split(b, 3)
+                z = sigmoid(xs[0] + bi[0] + (h * rm[0]) @ R[:, :u])
+                r = sigmoid(xs[1] + bi[1] + (h * rm[1]) @ R[:, u:2 * u])
+                hh = np.tanh(xs[2] + bi[2] + (r * h * rm[2]) @ R[:, 2 * u:])
+            h = z * h + (1 - z) * hh
+            states = [h]
+        else:
+            h = np.tanh(xs[0] + b + (h * rm[0]) @ R)
+            states = [h]
+        outs.append(h)
+    return [np.stack(outs, axis=1)] + states
+
+
+@pytest.mark.parametrize("kind,reset_after", [("lstm", True), ("gru", True), ("gru", False), ("rnn", True)])
+@pytest.mark.parametrize("per_gate", [True, False])
+def test_dropout_masks(kind, reset_after, per_gate):
+    gates = {"lstm": 4, "gru": 3, "rnn": 1}[kind] if per_gate else 1
+    x, states = case(kind)
+    W, R, b = weights(kind, 4, 3, reset_after)
+    dmask = (RNG.random((gates, 3, 4)) > 0.3) / 0.7
+    rmask = (RNG.random((gates, 3, 3)) > 0.4) / 0.6
+    kw = dict(dropout_mask=dmask if per_gate else dmask[0], recurrent_dropout_mask=rmask if per_gate else rmask[0])
+    if kind == "gru":
+        kw["reset_after"] = reset_after
+    got = run_fused(kind, x, states, W, R, b, **kw)
+    want = masked_ref(kind, x, states, W, R, b, dmask, rmask, reset_after)
+    for g, w in zip(got, want):
+        np.testing.assert_allclose(g.data, w, atol=1e-12)
+    ag.gradcheck(lambda x, *rest: sum((o ** 2).sum() for o in run_fused(kind, x, rest[:-3], *rest[-3:], **kw)),
+                 x, *states, W, R, b)
+
+
+def test_dropout_masks_second_order_and_errors():
+    x, states = case("gru", n=2, steps=3, f=2, u=2)
+    W, R, b = weights("gru", 2, 2, reset_after=False)
+    kw = dict(reset_after=False, dropout_mask=(RNG.random((3, 2, 2)) > 0.5) * 2.0,
+              recurrent_dropout_mask=(RNG.random((3, 2, 2)) > 0.5) * 2.0)
+    ag.gradcheck(lambda x, h, W, R: sum((o ** 2).sum() for o in ag.gru_sequence(x, h, W, R, b, **kw)),
+                 x, states[0], W, R, order=2)
+    with pytest.raises(ValueError, match=r"recurrent_dropout_mask must have shape \(batch, 2\)"):
+        ag.gru_sequence(x, None, W, R, b, reset_after=False, recurrent_dropout_mask=np.ones((4, 2, 2)))
+    with pytest.raises(ValueError, match="dropout_mask must have shape"):
+        ag.simple_rnn_sequence(x, None, W[:, :2], R[:, :2], None, dropout_mask=np.ones((3, 2, 2)))
