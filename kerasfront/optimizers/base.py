@@ -383,6 +383,7 @@ class Optimizer:
         variables = [v for _, v in pairs]
         grads = self._clip_gradients(grads)
         self._apply_weight_decay(variables)
+        self._num_updates = len(variables)
         self._prepare_step()
         for g, v in zip(grads, variables):
             self.update_step(g, v)

@@ -5,6 +5,16 @@ With the momentum schedule ``u_t = beta_1 (1 - 0.5 * 0.96^t)`` and its running p
 ``m_hat = u_{t+1} m / (1 - P_{t+1}) + (1 - u_t) g / (1 - P_t)``; ``v_hat = v / (1 - beta_2^t)``;
 ``w -= lr * m_hat / (sqrt(v_hat) + epsilon)``. Slots per variable: ``m`` then ``v``.
 
+tf.keras keeps ``P`` in a variable that it advances once per step through a Python counter compared with
+``iterations``. Inside ``model.fit`` (a traced ``tf.function``) that counter is read when the train step is
+traced, not when it runs, so at run time the product is advanced again for every variable except the one
+whose traced counter matches the step, and ``fit`` gives other numbers than the formula above. Measured with
+tf_keras 2.21: the train step is traced twice on the first call, so with K variables the k-th update
+(from 0) carries the counter K + 1 + k, and reuses the product only at step t = K + k; the product starts
+at 1 when the optimizer is built and is not saved. This optimizer reproduces that by default, so training
+matches tf.keras's ``fit``; set ``emulate_fit_trace = False`` for the formula above (what tf.keras gives with
+``run_eagerly=True``).
+
 Example:
     >>> opt = Nadam(learning_rate=0.01)
 """
@@ -25,6 +35,10 @@ class Nadam(Optimizer):
         learning_rate: float or LearningRateSchedule (default 0.001).
         beta_1, beta_2: decay rates (0.9, 0.999).
         epsilon: added to the denominator (1e-7).
+
+    Attributes:
+        emulate_fit_trace: reproduce the momentum-cache product of tf.keras's traced ``fit`` (default True);
+            False gives the eager formula.
     """
 
     def __init__(self, learning_rate=0.001, beta_1=0.9, beta_2=0.999, epsilon=1e-07, weight_decay=None,
@@ -38,8 +52,10 @@ class Nadam(Optimizer):
         self.beta_1 = beta_1
         self.beta_2 = beta_2
         self.epsilon = epsilon
+        self.emulate_fit_trace = True
         self._u_product = np.float32(1.0)
         self._u_product_step = 0
+        self._graph_base = None
 
     def build(self, var_list):
         super().build(var_list)
@@ -55,6 +71,20 @@ class Nadam(Optimizer):
 
     def _prepare_step(self):
         step = int(self._iterations.data) + 1
+        self._step = step
+        if not self.emulate_fit_trace:
+            self._prepare_eager(step)
+            return
+        # NOTE: tf.keras's traced behaviour (see the module docstring): the counters are fixed by the (second)
+        # trace of the first step, K + 1 + k for the k-th of K updates; the shared product is multiplied by
+        # u_t once per update whose counter differs from step + 1.
+        if self._graph_base is None:
+            self._graph_base = 1 + getattr(self, "_num_updates", len(self._var_list))
+        self._graph_counter = self._graph_base
+        u_t, u_t1, _, _ = inplace.nadam_coefficients(step, self.beta_1, 1.0, self._dtype)
+        self._u_t, self._u_t1 = u_t, u_t1
+
+    def _prepare_eager(self, step):
         if self._u_product_step != step - 1:
             # NOTE: the running product P_{t-1} is host state (tf.keras keeps it outside the saved variables);
             # after a restore or a jump in iterations it is recomputed from step 1, in float32 as it was built.
@@ -65,12 +95,20 @@ class Nadam(Optimizer):
         self._coefficients = inplace.nadam_coefficients(step, self.beta_1, self._u_product, self._dtype)
         self._u_product = self._coefficients[2]
         self._u_product_step = step
-        self._step = step
+
+    def _graph_coefficients(self):
+        counter = self._graph_counter
+        self._graph_counter += 1
+        if counter != self._step + 1:
+            self._u_product = self._dtype.type(self._u_product * self._u_t)
+        prod_t = self._u_product
+        return self._u_t, self._u_t1, prod_t, self._dtype.type(prod_t * self._u_t1)
 
     def update_step(self, gradient, variable):
         i = self._index_dict[self._var_key(variable)]
+        coefficients = self._graph_coefficients() if self.emulate_fit_trace else self._coefficients
         inplace.nadam_update(variable, gradient, self._momentums[i], self._velocities[i], self._lr_value(),
-                             self.beta_1, self.beta_2, self.epsilon, self._step, self._coefficients)
+                             self.beta_1, self.beta_2, self.epsilon, self._step, coefficients)
 
     def get_config(self):
         config = super().get_config()
