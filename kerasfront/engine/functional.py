@@ -235,6 +235,32 @@ class Functional(Model):
         self._input_slots = [slots[id(t)] for t in self.inputs]
 
     @property
+    def input(self):
+        """The model's input KerasTensor(s), as given to ``Model(inputs=...)``."""
+        if not self._is_graph_network:
+            return super().input
+        return self._nested_inputs
+
+    @property
+    def output(self):
+        """The model's output KerasTensor(s), as given to ``Model(outputs=...)``."""
+        if not self._is_graph_network:
+            return super().output
+        return self._nested_outputs
+
+    @property
+    def input_shape(self):
+        if not self._is_graph_network:
+            return super().input_shape
+        return nest.map_structure(lambda t: tuple(t.shape), self._nested_inputs)
+
+    @property
+    def output_shape(self):
+        if not self._is_graph_network:
+            return super().output_shape
+        return nest.map_structure(lambda t: tuple(t.shape), self._nested_outputs)
+
+    @property
     def layers(self):
         """The model's layers in Keras's order (InputLayers included)."""
         return list(self._layers)
