@@ -18,6 +18,7 @@ import os
 import re
 import shutil
 import subprocess
+import sys
 
 __all__ = ["plot_history", "plot_model", "model_to_dot"]
 
@@ -563,8 +564,8 @@ def plot_model(model, to_file="model.png", show_shapes=False, show_dtype=False, 
         show_trainable: add whether each layer is trainable.
 
     Returns:
-        An ``IPython.display.Image`` of the picture when IPython is installed and the file is not a PDF or
-        DOT file (so a notebook shows it), else None.
+        Inside IPython or Jupyter, an ``IPython.display.Image`` of a PNG, JPEG or GIF picture (so the notebook
+        shows it); otherwise None.
 
     Raises:
         ImportError: neither Graphviz's ``dot`` nor matplotlib is available (the message names both).
@@ -592,10 +593,12 @@ def plot_model(model, to_file="model.png", show_shapes=False, show_dtype=False, 
             raise ImportError(f"plot_model needs Graphviz or matplotlib, and neither is installed. Either "
                               f"{_GRAPHVIZ_HINT}, or {_MATPLOTLIB_HINT} to let kerasfront draw the graph itself. "
                               f"(Writing to a .dot file needs neither.)", name="matplotlib") from None
-    if extension != "pdf":
+    # NOTE: only inside IPython (already imported there; a plain script does not pay for importing it), and
+    # only for the raster formats IPython's Image can embed.
+    if extension in ("png", "jpg", "jpeg", "gif") and "IPython" in sys.modules:
         try:
             from IPython import display
-        except ImportError:
+            return display.Image(filename=to_file)
+        except (ImportError, ValueError):
             return None
-        return display.Image(filename=to_file)
     return None
