@@ -110,10 +110,6 @@ class Model(Layer):
         self._jit_compile = jit_compile
         self._is_compiled = True
         self.stop_training = False
-        # the "traced train functions" of tf.keras: one per compile for the first batch signature, one for all
-        # others (tf.function with reduce_retracing); optimizers whose numbers depend on tracing read the key
-        self._trace_signatures = {}
-        self._compile_count = getattr(self, "_compile_count", 0) + 1
 
     @property
     def is_compiled(self):
@@ -378,18 +374,7 @@ class Model(Layer):
             self.compiled_metrics.build(names, y if y is not None else [None] * len(y_pred), y_pred,
                                         self._output_keys())
 
-    def _set_trace_key(self, xb, yb, swb):
-        """Tell an optimizer with a ``trace_key`` which tf.keras train-function trace this step would run in."""
-        sig = (tuple(a.shape for a in xb), None if yb is None else tuple(None if a is None else a.shape for a in yb),
-               None if swb is None else tuple(None if a is None else a.shape for a in swb))
-        traces = self._trace_signatures
-        if sig not in traces:
-            traces[sig] = 0 if not traces else 1
-        self.optimizer.trace_key = (id(self), self._compile_count, traces[sig])
-
     def _train_step(self, xb, yb, swb):
-        if getattr(self.optimizer, "trace_key", None) is not None:
-            self._set_trace_key(xb, yb, swb)
         x = self._to_model_inputs(xb)
         y = None if yb is None else [None if a is None else make_leaf(a) for a in yb]
         out = self._eager_call(x, (), {"training": True}, False)
