@@ -44,7 +44,7 @@ def unary_op(fun, name, vjp, doc=None):
         def op(x, **kwargs):
             if isinstance(x, Tensor):
                 out = fun(x.data, **kwargs)
-                rec = x.requires_grad and state.grad_enabled
+                rec = state.grad_enabled and x.requires_grad
             else:
                 out = fun(_asarray(x), **kwargs)
                 rec = False
@@ -67,7 +67,7 @@ def unary_op(fun, name, vjp, doc=None):
         def op(x):
             if isinstance(x, Tensor):
                 out = fun(x.data)
-                rec = x.requires_grad and state.grad_enabled
+                rec = state.grad_enabled and x.requires_grad
             else:
                 out = fun(_asarray(x))
                 rec = False
