@@ -255,7 +255,7 @@ class Model(Layer):
                 raise ValueError(f"`{arg}`: the model has {n} outputs {names}, but received a list of {len(y)} arrays")
             out = list(y)
             labels = [f"{arg}[{i}]" for i in range(n)]
-        elif isinstance(y, (list, tuple)) and len(y) == 1 and isinstance(y[0], (np.ndarray, Tensor, list)):
+        elif isinstance(y, (list, tuple)) and len(y) == 1 and isinstance(y[0], (np.ndarray, Tensor)):
             out, labels = [y[0]], [arg]
         else:
             if n > 1:
@@ -874,9 +874,11 @@ def _json_default(obj):
 
 
 def _check_verbose(verbose, where):
-    if verbose == "auto":
+    if isinstance(verbose, str) and verbose == "auto":
         return 1
-    if isinstance(verbose, bool) or verbose not in (0, 1, 2):
+    if isinstance(verbose, (bool, np.bool_)):
+        return int(verbose)
+    if not isinstance(verbose, (int, np.integer)) or verbose not in (0, 1, 2):
         raise ValueError(f"{where}(verbose=...): expected 'auto', 0, 1 or 2, received {verbose!r}")
     return int(verbose)
 
