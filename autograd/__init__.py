@@ -6,8 +6,12 @@ Example:
     >>> y = (ag.exp(x) * x).sum()
     >>> y.backward()
     >>> x.grad                     # (1 + x) e**x
-    Tensor([ 5.43656366, 22.16716829, 80.34214769])
+    Tensor([ 5.43656366, 22.1671683 , 80.34214769])
+
+Note: the import name ``autograd`` is also HIPS autograd's; the two cannot share one environment.
 """
+import numpy as _np
+
 from .tensor import Tensor, tensor, as_tensor
 from .modes import no_grad, enable_grad, set_grad_enabled, is_grad_enabled, detect_anomaly
 from .primitive import Primitive, primitive, defvjp, defvjp_argnum, REGISTRY
@@ -23,24 +27,37 @@ __version__ = "0.1.0"
 
 
 def zeros(shape, dtype=float, requires_grad=False):
-    """A tensor of zeros."""
-    return Tensor(__import__("numpy").zeros(shape, dtype), requires_grad=requires_grad)
+    """A tensor of zeros: ``ag.zeros((2, 3), dtype="float32")``."""
+    return Tensor(_np.zeros(shape, dtype), requires_grad=requires_grad)
 
 
 def ones(shape, dtype=float, requires_grad=False):
     """A tensor of ones."""
-    return Tensor(__import__("numpy").ones(shape, dtype), requires_grad=requires_grad)
+    return Tensor(_np.ones(shape, dtype), requires_grad=requires_grad)
 
 
 def zeros_like(x, dtype=None, requires_grad=False):
     """Zeros with the shape (and dtype) of ``x``."""
-    import numpy as _np
     d = x.data if isinstance(x, Tensor) else _np.asarray(x)
     return Tensor(_np.zeros(d.shape, dtype or d.dtype), requires_grad=requires_grad)
 
 
 def ones_like(x, dtype=None, requires_grad=False):
     """Ones with the shape (and dtype) of ``x``."""
-    import numpy as _np
     d = x.data if isinstance(x, Tensor) else _np.asarray(x)
     return Tensor(_np.ones(d.shape, dtype or d.dtype), requires_grad=requires_grad)
+
+
+def full(shape, fill_value, dtype=None, requires_grad=False):
+    """A tensor filled with ``fill_value``."""
+    return Tensor(_np.full(shape, fill_value, dtype), requires_grad=requires_grad)
+
+
+def eye(n, m=None, dtype=float, requires_grad=False):
+    """The identity matrix (n x m)."""
+    return Tensor(_np.eye(n, m, dtype=dtype), requires_grad=requires_grad)
+
+
+def arange(*args, dtype=None, requires_grad=False):
+    """Evenly spaced values, as ``np.arange``: ``ag.arange(5)``, ``ag.arange(0.0, 1.0, 0.25)``."""
+    return Tensor(_np.arange(*args, dtype=dtype), requires_grad=requires_grad)
