@@ -176,3 +176,12 @@ def test_pickle_and_deepcopy_keep_values_and_grad_but_not_the_graph():
     x2.grad = None
     (x2 * 3).sum().backward()
     np.testing.assert_array_equal(x2.grad.numpy(), [3.0, 3.0])
+
+
+def test_constructors():
+    assert ag.full((2,), 3.0).numpy().tolist() == [3.0, 3.0]
+    np.testing.assert_array_equal(ag.eye(2).numpy(), np.eye(2))
+    assert ag.arange(0.0, 1.0, 0.25).numpy().tolist() == [0.0, 0.25, 0.5, 0.75]
+    assert ag.ones((2, 2), dtype="float32", requires_grad=True).requires_grad
+    with pytest.raises(TypeError, match="floating-point"):
+        ag.arange(3, requires_grad=True)
