@@ -674,6 +674,14 @@ class Layer:
                 raise
         elif check and self.input_spec is not None:
             assert_input_compatibility(self.input_spec, _flat_shapes(inputs), self._name)
+        if self._autocast:
+            # NOTE: as tf.keras's autocast: floating inputs take the layer's dtype (ints are left alone)
+            if type(inputs) is Tensor:
+                d = inputs.data.dtype
+                if d != self._np_dtype and d.kind == "f":
+                    inputs = ag.astype(inputs, self._np_dtype)
+            elif isinstance(inputs, (list, tuple)):
+                inputs = _autocast_list(inputs, self._np_dtype)
         info = self._call_info
         prev_training = ctx.training
         training = kwargs.get("training")
@@ -770,9 +778,13 @@ class Layer:
                     out = self._eager_call(d_inputs, tuple(d_args), d_kwargs, False)
             except (ValueError, TypeError, IndexError) as e:
                 in_shapes = [tuple(t.shape) for t in nest.flatten(inputs) if isinstance(t, KerasTensor)]
-                raise type(e)(f'Exception encountered when calling layer "{self.name}" '
-                              f"(type {type(self).__name__}) on inputs of shape "
-                              f"{in_shapes[0] if len(in_shapes) == 1 else in_shapes}: {e}") from e
+                msg = (f'Exception encountered when calling layer "{self.name}" (type {type(self).__name__}) on '
+                       f"inputs of shape {in_shapes[0] if len(in_shapes) == 1 else in_shapes}: {e}")
+                try:
+                    err = type(e)(msg)
+                except Exception:
+                    err = ValueError(msg)
+                raise err from e
             finally:
                 _CTX.shape_inference = prev
             runs.append(out)
@@ -906,6 +918,12 @@ class Layer:
         except TypeError as e:
             raise TypeError(f"Error when deserializing class '{cls.__name__}' using config={config}.\n\n"
                             f"Exception encountered: {e}") from None
+
+
+def _autocast_list(inputs, dtype):
+    out = [ag.astype(t, dtype) if isinstance(t, Tensor) and t.data.dtype != dtype and t.data.dtype.kind == "f"
+           else t for t in inputs]
+    return type(inputs)(out) if any(a is not b for a, b in zip(out, inputs)) else inputs
 
 
 def _has_arrays(x):

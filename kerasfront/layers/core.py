@@ -98,6 +98,8 @@ class Dense(Layer):
         self.built = True
 
     def call(self, inputs):
+        if inputs.dtype != self.kernel.dtype:
+            inputs = ag.astype(inputs, self.kernel.dtype)     # integer inputs (ids, counts), as tf.keras's Dense
         if inputs.ndim > 2:
             # NOTE: fold the leading axes into one so the kernel's gradient is one matrix product
             lead = inputs.shape[:-1]

@@ -264,3 +264,14 @@ def test_dtype_float64_layer_computes_in_float64():
     out = layer(np.ones((1, 3), np.float32))
     assert out.dtype == np.float64 and layer.kernel.dtype == np.float64
     assert layer.get_config()["dtype"] == "float64"
+
+
+def test_autocast_inside_graphs_and_int_inputs_to_dense():
+    inp = keras.Input((3,), dtype="int32")
+    model = keras.Model(inp, layers.Dense(2)(inp))
+    assert model(np.ones((1, 3), np.int32)).dtype == np.float32
+    inp = keras.Input((3,))
+    wide = layers.Dense(2, dtype="float64")(inp)
+    assert wide.dtype == "float64"
+    model = keras.Model(inp, layers.Dense(2)(wide))
+    assert model(np.ones((1, 3))).dtype == np.float32
