@@ -17,6 +17,8 @@ Example:
     >>> outputs.shape, h.shape
     ((8, 20, 16), (8, 16))
 """
+import weakref
+
 import numpy as np
 
 from ..modes import STATE
@@ -504,21 +506,24 @@ def _scan_backward_np(g, saved, reverse, zero_output):
 def _multi_vjps(nargs, compute):
     """vjps for ``nargs`` arguments that share one computation ``compute(g, ans, args, kw, need)``
     returning a gradient per argument; it runs once per backward and is handed out argument by
-    argument (the engine asks for each input's gradient in turn)."""
-    cache = {}
+    argument (the engine asks for each input's gradient in turn, right after one another).
+
+    One slot holds the latest result, matched by (weak) identity of the output node and its cotangent;
+    it is emptied once every input that requires grad has been served (an engine that prunes some of
+    them leaves it until the next backward through the same kind of op replaces it)."""
+    slot = [None]
 
     def make(i):
         def vjp(g, ans, *args, **kw):
-            key = id(ans)
-            entry = cache.get(key)
-            if entry is None or entry[0] is not g:
+            entry = slot[0]
+            if entry is None or entry[0]() is not ans or entry[1]() is not g:
                 need = [isinstance(a, Tensor) and a.requires_grad for a in args[:nargs]]
-                entry = [g, compute(g, ans, args, kw, need), sum(need)]
-                cache[key] = entry
-            entry[2] -= 1
-            if entry[2] <= 0:
-                del cache[key]
-            return entry[1][i]
+                entry = [weakref.ref(ans), weakref.ref(g), compute(g, ans, args, kw, need), sum(need)]
+                slot[0] = entry
+            entry[3] -= 1
+            if entry[3] <= 0:
+                slot[0] = None
+            return entry[2][i]
         return vjp
 
     return [make(i) for i in range(nargs)]

@@ -321,3 +321,22 @@ def test_dropout_masks_second_order_and_errors():
         ag.gru_sequence(x, None, W, R, b, reset_after=False, recurrent_dropout_mask=np.ones((4, 2, 2)))
     with pytest.raises(ValueError, match="dropout_mask must have shape"):
         ag.simple_rnn_sequence(x, None, W[:, :2], R[:, :2], None, dropout_mask=np.ones((3, 2, 2)))
+
+
+def test_gradients_for_some_inputs_only():
+    # asking for an intermediate's gradient lets the engine skip the other inputs of the fused op
+    x, states = case("lstm")
+    W, R, b = weights("lstm", 4, 3)
+    leaves = [ag.tensor(a, requires_grad=True) for a in (x, states[0], states[1], W, R, b)]
+    mid = leaves[0] * 1.0
+    outs, h, c = ag.lstm_sequence(mid, *leaves[1:])
+    (g_mid,) = ag.gradients((outs ** 2).sum(), [mid])
+    outs, h, c = ag.lstm_sequence(leaves[0] * 1.0, *leaves[1:])
+    full = ag.gradients((outs ** 2).sum(), leaves)
+    np.testing.assert_allclose(g_mid.data, full[0].data, atol=1e-12)
+    eps = 1e-6
+    Rp = R.copy()
+    Rp[0, 0] += eps
+    num = ((ag.lstm_sequence(x, states[0], states[1], W, Rp, b)[0].data ** 2).sum()
+           - (ag.lstm_sequence(x, states[0], states[1], W, R, b)[0].data ** 2).sum()) / eps
+    np.testing.assert_allclose(full[4].data[0, 0], num, rtol=1e-4)
