@@ -510,6 +510,8 @@ class Model(Layer):
         train_hooks = getattr(callbacks, "_train_batch", True)
         self.stop_training = False
         callbacks.on_train_begin()
+        # BackupAndRestore restored a backup in on_train_begin: resume after the last epoch it finished
+        initial_epoch = getattr(self, "_resume_from_epoch", initial_epoch)
         logs = {}
         for epoch in range(initial_epoch, epochs):
             self.reset_metrics()
