@@ -15,6 +15,12 @@ FIXTURES = os.path.join(os.path.dirname(__file__), "..", "fixtures", "keras_refe
 RTOL, ATOL = 1e-4, 1e-5
 
 
+@pytest.fixture(autouse=True)
+def fresh_names():
+    keras.backend.clear_session()
+    yield
+
+
 def _load(case):
     data = dict(np.load(os.path.join(FIXTURES, f"{case}.npz")))
     with open(os.path.join(FIXTURES, "manifest.json")) as f:
