@@ -505,6 +505,8 @@ class Model(Layer):
                                                validation_steps, arg="validation_data x")
 
         self._prepare_training()
+        if getattr(self, "_run_eagerly", None) and hasattr(self.optimizer, "emulate_fit_trace"):
+            self.optimizer.emulate_fit_trace = False  # Nadam: tf.keras's eager formula, not its traced fit's
         callbacks = CallbackList(callbacks, add_history=True, add_progbar=verbose != 0, model=self,
                                  verbose=verbose, epochs=epochs, steps=train_data.steps)
         train_hooks = getattr(callbacks, "_train_batch", True)

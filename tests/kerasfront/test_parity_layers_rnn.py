@@ -87,6 +87,20 @@ def test_embedding_l2_sample_weight_matches_tf_keras_eager_run():
     np.testing.assert_allclose(sums, [3.900716781616211, 4.004178047180176, 0.17296768724918365], rtol=1e-4)
 
 
+def test_run_eagerly_true_gives_tf_keras_eager_nadam():
+    """compile(run_eagerly=True) makes fit use Nadam's eager formula, as tf.keras's eager run does."""
+    data, manifest = _load("embedding_l2_sample_weight")
+    model = _embedding_model()
+    model.set_weights(_weights(data, "w0_"))
+    model.compile(optimizer=keras.optimizers.Nadam(learning_rate=0.01), loss="sparse_categorical_crossentropy",
+                  run_eagerly=True)
+    history = model.fit(data["train_x"], data["train_y"], sample_weight=data["sample_weight"], verbose=0,
+                        **manifest["fit"])
+    assert model.optimizer.emulate_fit_trace is False
+    np.testing.assert_allclose(history.history["loss"], [1.175652265548706, 1.1587363481521606, 1.1447241306304932],
+                               rtol=1e-5)
+
+
 def test_layer_zoo_sequence_predicts_as_tf_keras():
     inp = keras.Input(shape=(8, 3))
     x = layers.Conv1D(4, 3, padding="causal", activation="relu")(inp)
