@@ -3,8 +3,9 @@ configs.
 
 ``RNN(cell)`` runs a cell over the time axis of ``(batch, timesteps, features)`` inputs. The built-in cells
 (SimpleRNNCell, LSTMCell, GRUCell) run the whole sequence as one fused autograd primitive with a hand-written
-backward through time whenever their settings allow it (activations the primitive knows, no recurrent dropout
-while training); otherwise, and for custom cells, the cell is called step by step.
+backward through time whenever their activations are ones the primitive knows (tanh, sigmoid, hard_sigmoid,
+relu, linear), dropout and recurrent dropout included; otherwise, and for custom cells, the cell is called step
+by step.
 
 Masks (from ``Embedding(mask_zero=True)`` or ``Masking``) follow tf.keras: at a masked step the states are
 carried over and the output repeats the previous output (zeros with ``zero_output_for_mask``, which
@@ -338,7 +339,7 @@ class RNN(Layer):
         return step
 
     def _step_loop(self, inputs, states, mask, training, constants):
-        """The recurrence one step at a time (custom cells, recurrent dropout, other activations)."""
+        """The recurrence one step at a time (custom cells, activations the fused primitives lack)."""
         steps = inputs.shape[1]
         step = self._cell_caller(training, constants)
         md = None

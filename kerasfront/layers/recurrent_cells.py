@@ -186,32 +186,30 @@ class _Cell(DropoutRNNCellMixin, Layer):
             self.bias = None
         self.built = True
 
-    def _fusable(self, training):
-        """True when a whole sequence can run as one fused primitive: activations the primitive knows and no
-        recurrent dropout (or not training)."""
+    def _fusable(self):
+        """True when a whole sequence can run as one fused primitive: activations the primitive knows
+        (dropout masks, per gate or shared, are handed to the primitive)."""
         if fused_activation_name(self.activation) is None:
             return False
-        ract = getattr(self, "recurrent_activation", activations.sigmoid)
-        if fused_activation_name(ract) is None:
-            return False
-        training = resolve_training(training) and not in_shape_inference()
-        if training and 0.0 < self.recurrent_dropout < 1.0:
-            return False
-        if training and 0.0 < self.dropout < 1.0 and getattr(self, "implementation", 2) == 1 and self._gates > 1:
-            return False   # one input mask per gate: only the step-by-step path draws those
-        return True
+        return fused_activation_name(getattr(self, "recurrent_activation", activations.sigmoid)) is not None
 
-    def _dropped_sequence(self, inputs, training):
-        """``inputs`` (batch, time, features) times this call's input dropout mask, shared by all steps."""
-        if not 0.0 < self.dropout < 1.0:
-            return inputs
+    def _sequence_masks(self, inputs, training):
+        """This call's input and recurrent dropout masks for the fused primitive: (1 or gates, batch, size) each,
+        or None. They are drawn as the step-by-step path draws them (same count and order), so both paths see
+        the same masks for the same seed."""
+        n, _, f = inputs.shape
         if self._dp_mask is None:
-            n, _, f = inputs.shape
-            self._dp_mask = self._draw_masks((n, f), inputs.dtype, self.dropout, training, 1)
-        if not self._dp_mask:
-            return inputs
-        masks = self._dp_mask
-        return inputs * ag.expand_dims(masks[0], 1)
+            self._dp_mask = self._draw_masks((n, f), inputs.dtype, self.dropout, training, self._gates)
+        if self._rec_dp_mask is None:
+            self._rec_dp_mask = self._draw_masks((n, self.units), inputs.dtype, self.recurrent_dropout, training,
+                                                 self._gates)
+        per_gate = getattr(self, "implementation", 2) == 1
+
+        def stacked(masks):
+            if not masks:
+                return None
+            return ag.stack(masks if per_gate else masks[:1])
+        return stacked(self._dp_mask), stacked(self._rec_dp_mask)
 
     def _base_config(self):
         config = Layer.get_config(self)
@@ -274,12 +272,13 @@ class SimpleRNNCell(_Cell):
         return out, [out] if isinstance(states, (list, tuple)) else out
 
     def _fused_sequence(self, inputs, states, mask, go_backwards, zero_output, training):
-        if not self._fusable(training):
+        if not self._fusable():
             return None
+        dm, rdm = self._sequence_masks(inputs, training)
         outputs, h = ag.simple_rnn_sequence(
-            self._dropped_sequence(inputs, training), states[0], self.kernel, self.recurrent_kernel, self.bias,
-            mask=mask, go_backwards=go_backwards, activation=fused_activation_name(self.activation),
-            zero_output_for_mask=zero_output)
+            inputs, states[0], self.kernel, self.recurrent_kernel, self.bias, mask=mask, go_backwards=go_backwards,
+            activation=fused_activation_name(self.activation), zero_output_for_mask=zero_output, dropout_mask=dm,
+            recurrent_dropout_mask=rdm)
         return outputs, [h]
 
     def get_config(self):
@@ -374,12 +373,14 @@ class LSTMCell(_Cell):
         return h, [h, c]
 
     def _fused_sequence(self, inputs, states, mask, go_backwards, zero_output, training):
-        if not self._fusable(training):
+        if not self._fusable():
             return None
+        dm, rdm = self._sequence_masks(inputs, training)
         outputs, h, c = ag.lstm_sequence(
-            self._dropped_sequence(inputs, training), states[0], states[1], self.kernel, self.recurrent_kernel,
-            self.bias, mask=mask, go_backwards=go_backwards, activation=fused_activation_name(self.activation),
-            recurrent_activation=fused_activation_name(self.recurrent_activation), zero_output_for_mask=zero_output)
+            inputs, states[0], states[1], self.kernel, self.recurrent_kernel, self.bias, mask=mask,
+            go_backwards=go_backwards, activation=fused_activation_name(self.activation),
+            recurrent_activation=fused_activation_name(self.recurrent_activation), zero_output_for_mask=zero_output,
+            dropout_mask=dm, recurrent_dropout_mask=rdm)
         return outputs, [h, c]
 
     def get_config(self):
@@ -490,13 +491,14 @@ class GRUCell(_Cell):
         return h, [h] if isinstance(states, (list, tuple)) else h
 
     def _fused_sequence(self, inputs, states, mask, go_backwards, zero_output, training):
-        if not self._fusable(training):
+        if not self._fusable():
             return None
+        dm, rdm = self._sequence_masks(inputs, training)
         outputs, h = ag.gru_sequence(
-            self._dropped_sequence(inputs, training), states[0], self.kernel, self.recurrent_kernel, self.bias,
-            mask=mask, go_backwards=go_backwards, reset_after=self.reset_after,
-            activation=fused_activation_name(self.activation),
-            recurrent_activation=fused_activation_name(self.recurrent_activation), zero_output_for_mask=zero_output)
+            inputs, states[0], self.kernel, self.recurrent_kernel, self.bias, mask=mask, go_backwards=go_backwards,
+            reset_after=self.reset_after, activation=fused_activation_name(self.activation),
+            recurrent_activation=fused_activation_name(self.recurrent_activation), zero_output_for_mask=zero_output,
+            dropout_mask=dm, recurrent_dropout_mask=rdm)
         return outputs, [h]
 
     def get_config(self):

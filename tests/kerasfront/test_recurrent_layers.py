@@ -391,7 +391,7 @@ def test_dropout_one_mask_per_sequence_and_inference_unchanged():
     np.testing.assert_allclose(out, plain(x * mask[:, None, :]).numpy(), rtol=1e-5, atol=1e-6)
 
 
-def test_recurrent_dropout_uses_per_gate_step_path():
+def test_recurrent_dropout_per_gate_masks():
     x = _x(3, 4, 2)
     keras.utils.set_random_seed(1)
     layer = layers.LSTM(3, recurrent_dropout=0.4, dropout=0.3)
@@ -408,6 +408,33 @@ def test_recurrent_dropout_uses_per_gate_step_path():
     model.compile("sgd", "mse")
     history = model.fit(x, np.ones((3, 1), np.float32), epochs=2, verbose=0)
     assert np.all(np.isfinite(history.history["loss"]))
+
+
+@pytest.mark.parametrize("fused_cls,loop_cls,kwargs", [
+    (layers.LSTMCell, LoopLSTMCell, {"dropout": 0.3, "recurrent_dropout": 0.4}),
+    (layers.LSTMCell, LoopLSTMCell, {"dropout": 0.3}),
+    (layers.LSTMCell, LoopLSTMCell, {"dropout": 0.3, "implementation": 1}),
+    (layers.GRUCell, LoopGRUCell, {"dropout": 0.2, "recurrent_dropout": 0.5}),
+    (layers.GRUCell, LoopGRUCell, {"recurrent_dropout": 0.5, "reset_after": False}),
+    (layers.SimpleRNNCell, LoopSimpleRNNCell, {"dropout": 0.25, "recurrent_dropout": 0.5}),
+])
+def test_fused_dropout_equals_step_loop(fused_cls, loop_cls, kwargs):
+    """With the same seed both paths draw the same masks (shared or per gate) and compute the same outputs and
+    gradients in training."""
+    x = _x(3, 5, 4)
+    results = []
+    for cls in (fused_cls, loop_cls):
+        layer = layers.RNN(cls(4, **kwargs), return_sequences=True)
+        layer(x)
+        _randomize(layer, seed=5)
+        keras.utils.set_random_seed(7)
+        xt = ag.Tensor(x, requires_grad=True)
+        out = layer(xt, training=True)
+        grads = ag.gradients(ag.sum(out * out), [xt] + layer.trainable_weights)
+        results.append([out.numpy()] + [g.numpy() for g in grads])
+        assert not np.allclose(out.numpy(), layer(x).numpy())      # dropout was active
+    for a, b in zip(*results):
+        np.testing.assert_allclose(a, b, rtol=2e-5, atol=2e-6)
 
 
 # -- errors -----------------------------------------------------------------------------------------------------
