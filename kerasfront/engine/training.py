@@ -480,9 +480,11 @@ class Model(Layer):
             if data_adapter.is_sequence(x) or data_adapter.is_generator_like(x):
                 raise ValueError(f"`validation_split` is only supported for Tensors or NumPy arrays, found "
                                  f"{type(x).__name__}; pass validation_data instead")
-            train = self._make_data(x, y, sample_weight, batch_size, shuffle, steps_per_epoch, class_weight)
+            train = self._make_data(x, y, sample_weight, batch_size, shuffle, steps_per_epoch)
             (tx, ty, tsw), (vx, vy, vsw) = data_adapter.train_validation_split([train.x, train.y, train.sw],
                                                                                float(validation_split))
+            if class_weight is not None:      # as tf.keras: class weights apply to the training part only
+                tsw = _apply_class_weight(class_weight, ty, tsw)
             train_data = data_adapter.ArrayData(tx, ty, tsw, batch_size or 32, shuffle=shuffle,
                                                 steps_per_epoch=steps_per_epoch)
             val_data = data_adapter.ArrayData(vx, vy, vsw, validation_batch_size or batch_size or 32,

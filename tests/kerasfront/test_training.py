@@ -454,3 +454,17 @@ def test_output_masks_weight_losses_and_metrics_as_tf_keras():
     logs = model.evaluate(x, y, sample_weight=np.array([1.0, 2.0, 0.5]), verbose=0, return_dict=True)
     assert logs == pytest.approx({"loss": 11.601239204406738, "mae": 2.9300308227539062,
                                   "weighted_mae": 2.7762813568115234}, rel=1e-6)
+
+
+def test_class_weight_applies_to_the_training_part_of_a_validation_split():
+    """Numbers recorded with tf_keras 2.21 on the same model, data and arguments."""
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((20, 3)).astype("float32")
+    y = np.eye(2, dtype="float32")[rng.integers(0, 2, 20)]
+    inp = keras.Input((3,))
+    model = keras.Model(inp, layers.Dense(2, activation="softmax", kernel_initializer="ones")(inp))
+    model.compile(keras.optimizers.SGD(0.1), "categorical_crossentropy")
+    history = model.fit(x, y, batch_size=5, epochs=2, validation_split=0.25, class_weight={0: 1.0, 1: 4.0},
+                        shuffle=False, verbose=0)
+    np.testing.assert_allclose(history.history["loss"], [1.865911, 1.354385], atol=2e-6)
+    np.testing.assert_allclose(history.history["val_loss"], [0.83659, 0.961792], atol=2e-6)
