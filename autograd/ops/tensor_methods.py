@@ -30,6 +30,21 @@ def _transpose(self, *axes):
     return S.transpose(self, axes)
 
 
+def _concatenate(self, others, axis=0):
+    """``t.concatenate([u, v], axis)``: ``ag.concatenate([t, u, v], axis)``."""
+    return S.concatenate([self, *others], axis=axis)
+
+
+def _stack(self, others, axis=0):
+    """``t.stack([u, v], axis)``: ``ag.stack([t, u, v], axis)``."""
+    return S.stack([self, *others], axis=axis)
+
+
+def _einsum(self, subscripts, *others, **kwargs):
+    """``t.einsum('ij,jk->ik', u)``: ``ag.einsum('ij,jk->ik', t, u)`` (this tensor is the first operand)."""
+    return L.einsum(subscripts, self, *others, **kwargs)
+
+
 def _where(self, condition, other):
     """``t.where(condition, other)``: self where condition holds, else other."""
     return E.where(condition, self, other)
@@ -69,8 +84,10 @@ _ops = {
     "swapaxes": S.swapaxes, "moveaxis": S.moveaxis, "expand_dims": S.expand_dims, "squeeze": S.squeeze,
     "flatten": S.flatten, "ravel": S.flatten, "repeat": S.repeat, "tile": S.tile, "flip": S.flip,
     "take": S.take, "split": S.split, "pad": S.pad, "astype": S.astype, "sum_to": S.sum_to,
+    "concatenate": _concatenate, "stack": _stack, "one_hot": S.one_hot, "getitem": S.getitem,
     # products
     "dot": L.dot, "matmul": L.matmul, "tensordot": L.tensordot, "outer": L.outer, "inner": L.inner,
+    "einsum": _einsum,
 }
 
 for _name, _fn in _ops.items():

@@ -134,6 +134,16 @@ def test_methods_mirror_functions():
     np.testing.assert_array_equal(x.power(2).numpy(), x.numpy() ** 2)
     np.testing.assert_array_equal(x.argmax(axis=1).numpy(), [2, 2])
     assert [p.shape for p in x.split(3, axis=1)] == [(2, 1)] * 3
+    assert x.concatenate([x, x], axis=0).shape == (6, 3) and x.stack([x]).shape == (2, 2, 3)
+    np.testing.assert_allclose(x.einsum("ij,kj->ik", x).numpy(), x.numpy() @ x.numpy().T)
+    assert ag.tensor([0, 2]).one_hot(3).numpy().tolist() == [[1, 0, 0], [0, 0, 1]]
+    for name in ["exp", "log", "log1p", "expm1", "sqrt", "square", "abs", "sign", "sin", "cos", "tanh", "sigmoid",
+                 "relu", "softplus", "elu", "selu", "leaky_relu", "gelu", "maximum", "minimum", "clip", "where",
+                 "power", "sum", "mean", "var", "std", "max", "min", "prod", "argmax", "cumsum", "logsumexp",
+                 "softmax", "log_softmax", "reshape", "transpose", "swapaxes", "expand_dims", "squeeze",
+                 "broadcast_to", "concatenate", "stack", "split", "pad", "repeat", "tile", "flip", "take", "one_hot",
+                 "matmul", "dot", "tensordot", "einsum", "astype", "detach", "zero_grad", "item", "backward"]:
+        assert callable(getattr(ag.Tensor, name)), name          # every op of the issue is also a method
 
 
 def test_one_hot_and_argmax_have_no_gradient():
