@@ -759,6 +759,14 @@ class Layer:
         two runs is unknown (None) in the output.
         """
         from .input_layer import KerasTensor
+        static = getattr(self, "_static_output_shape", None)
+        if static is not None and isinstance(inputs, KerasTensor) and not args:
+            # NOTE: layers whose output size is a formula of the input's (convolutions, pooling) give it directly:
+            # placeholders of size 2 and 3 cannot stand for unknown spatial sizes (a 5-wide kernel does not fit
+            # them, and 2 // 2 == 3 // 2 would make an unknown pooled size look known)
+            found = static(tuple(inputs.shape), np.dtype(inputs.dtype))
+            if found is not None:
+                return [tuple(found[0])], [np.dtype(found[1]).name], inputs
         structure = (inputs, args, kwargs)
         has_unknown = any(d is None for t in nest.flatten(structure) if isinstance(t, KerasTensor) for d in t.shape)
         runs = []

@@ -112,7 +112,7 @@ class _Conv(Layer):
         spatial = input_shape[-rank:] if self._channels_first else input_shape[-rank - 1:-1]
         check_output_size(input_shape, input_shape[:-rank - 1] + tuple(self._spatial_out(spatial)), self._who)
         self._build_kernels(int(c))
-        out_c = self._out_channels(int(c))
+        out_c = self._out_c = self._out_channels(int(c))
         if self.use_bias:
             self.bias = self.add_weight("bias", shape=(out_c,), initializer=self.bias_initializer,
                                         regularizer=self.bias_regularizer, constraint=self.bias_constraint,
@@ -121,6 +121,18 @@ class _Conv(Layer):
             self.bias = None
         self.input_spec = InputSpec(min_ndim=rank + 2, axes={c_axis: c})
         self.built = True
+
+    def _static_output_shape(self, input_shape, dtype):
+        """The output shape when spatial sizes are unknown (engine hook: placeholder batches cannot stand for
+        them), or None to let the engine run the layer on placeholders."""
+        rank = self._rank
+        spatial = input_shape[-rank:] if self._channels_first else input_shape[-rank - 1:-1]
+        if all(d is not None for d in spatial) or not self.built:
+            return None
+        out = tuple(self._spatial_out(spatial))
+        lead = tuple(input_shape[:-rank - 1])
+        shape = lead + ((self._out_c,) + out if self._channels_first else out + (self._out_c,))
+        return shape, self.dtype
 
     def _out_channels(self, c):
         return self.filters

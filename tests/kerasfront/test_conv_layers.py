@@ -274,3 +274,21 @@ def test_shape_errors_name_the_layer_and_shapes():
     layer(np.zeros((1, 5, 5, 3), np.float32))
     with pytest.raises(ValueError, match=r"conv_d"):
         layer(np.zeros((1, 5, 5, 4), np.float32))
+
+
+def test_unknown_spatial_sizes_stay_unknown():
+    """Symbolic calls on unknown lengths: a kernel wider than the engine's placeholder batches still works, and
+    the output sizes are None (not a size guessed from placeholders)."""
+    inp = keras.Input(shape=(None, 8))
+    x = layers.Conv1D(4, 5)(inp)
+    assert tuple(x.shape) == (None, None, 4)
+    x = layers.Conv1D(3, 3, strides=3, padding="same")(x)
+    assert tuple(x.shape) == (None, None, 3)
+    model = keras.Model(inp, layers.GlobalMaxPooling1D()(x))
+    for steps in (7, 20):
+        assert model.predict(np.zeros((2, steps, 8), np.float32), verbose=0).shape == (2, 3)
+    img = keras.Input(shape=(None, 6, 3))
+    y = layers.Conv2DTranspose(2, 3, strides=2)(layers.DepthwiseConv2D(5, depth_multiplier=2)(img))
+    assert tuple(y.shape) == (None, None, 5, 2)
+    y = layers.Conv2D(2, 3, data_format="channels_first")(keras.Input(shape=(3, None, 8)))
+    assert tuple(y.shape) == (None, 2, None, 6)

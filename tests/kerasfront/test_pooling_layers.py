@@ -127,3 +127,11 @@ def test_shape_errors_name_the_layer():
         layers.MaxPooling2D(3, name="pool_a")(keras.Input(shape=(2, 2, 1)))
     with pytest.raises(ValueError, match=r"pool_b.*ndim"):
         layers.MaxPooling2D(2, name="pool_b")(keras.Input(shape=(4, 4)))
+
+
+def test_unknown_spatial_sizes_stay_unknown():
+    """2 // 2 == 3 // 2: the pooled size of an unknown length must not be guessed from placeholder batches."""
+    assert tuple(layers.MaxPooling1D(2)(keras.Input(shape=(None, 3))).shape) == (None, None, 3)
+    assert tuple(layers.AveragePooling2D(4)(keras.Input(shape=(None, 9, 3))).shape) == (None, None, 2, 3)
+    assert tuple(layers.MaxPooling2D(2, data_format="channels_first")(keras.Input(shape=(3, 8, None))).shape) == \
+        (None, 3, 4, None)
