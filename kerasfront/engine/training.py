@@ -209,6 +209,8 @@ class Model(Layer):
                 ref = self.inputs[i].shape
                 if arr.ndim == len(ref) - 1 and ref[-1] == 1:
                     arr = arr[..., None]
+                elif arr.ndim == len(ref) + 1 and arr.shape[-1] == 1:
+                    arr = arr[..., 0]  # as model(x) and tf.keras: an extra last axis of size 1 is squeezed
                 arrays.append(arr)
             from .input_spec import assert_input_compatibility
             assert_input_compatibility(self.input_spec, [(None,) + a.shape[1:] for a in arrays], self.name)
