@@ -183,7 +183,12 @@ class LossesContainer:
             if mask is not None:
                 sw = _masked_weights(mask, sw, yp.dtype, scale=getattr(loss, "reduction", "auto") in (
                     "auto", "sum_over_batch_size"))
-            value = loss(yt, yp, sample_weight=sw)
+            try:
+                value = loss(yt, yp, sample_weight=sw)
+            except ValueError as e:
+                raise ValueError(f"`y` (output '{self.output_names[i]}'): the loss {_loss_name(loss)} failed on labels "
+                                 f"of shape {tuple(yt.shape)} and the model's predictions of shape {tuple(yp.shape)}: "
+                                 f"{e}. Check that `y` matches the output's shape.") from e
             n = yt.shape[0] if yt.ndim else 1
             batch = n if batch is None else batch
             v = float(value.data)
