@@ -213,7 +213,10 @@ class Model(Layer):
                     arr = arr[..., 0]  # as model(x) and tf.keras: an extra last axis of size 1 is squeezed
                 arrays.append(arr)
             from .input_spec import assert_input_compatibility
-            assert_input_compatibility(self.input_spec, [(None,) + a.shape[1:] for a in arrays], self.name)
+            try:
+                assert_input_compatibility(self.input_spec, [(None,) + a.shape[1:] for a in arrays], self.name)
+            except ValueError as e:
+                raise ValueError(f"`{arg}`: {e}") from None
             return arrays
         if isinstance(x, dict):
             self._x_structure = {k: None for k in x}
