@@ -59,8 +59,11 @@ class no_grad(_GradMode):
     """Record nothing inside: ops cost what numpy costs and results do not require grad.
 
     Example:
+        >>> x = ag.tensor([1.0], requires_grad=True)
         >>> with no_grad():
         ...     y = x * 2
+        >>> y.requires_grad
+        False
     """
 
     _value = False
@@ -95,8 +98,10 @@ class detect_anomaly:
     and the line of user code that created it.
 
     Example:
-        >>> with detect_anomaly():
-        ...     ag.log(ag.tensor([-1.0], requires_grad=True))   # raises FloatingPointError
+        >>> with detect_anomaly(), np.errstate(invalid="ignore"):
+        ...     ag.log(ag.tensor([-1.0], requires_grad=True))
+        Traceback (most recent call last):
+        FloatingPointError: autograd anomaly: forward of op 'log' produced NaN or inf ...
     """
 
     def __init__(self, enabled=True):

@@ -8,6 +8,7 @@ Example:
     >>> import numpy as np, autograd as ag
     >>> cube = ag.primitive(lambda x: x ** 3, name="cube")
     >>> ag.defvjp(cube, lambda g, ans, x: g * 3 * x ** 2)
+    <autograd primitive cube>
     >>> ag.grad(lambda x: cube(x))(2.0)
     Tensor(12.)
 """
@@ -117,6 +118,7 @@ def primitive(fun=None, name=None):
         ... def logcosh(x):
         ...     return np.logaddexp(x, -x) - np.log(2.0)
         >>> defvjp(logcosh, lambda g, ans, x: g * ag.tanh(x))
+        <autograd primitive logcosh>
     """
     if fun is None:
         return lambda f: primitive(f, name=name)

@@ -3,7 +3,7 @@
 Example:
     >>> t = ag.tensor([[1.0, -2.0]], requires_grad=True)
     >>> (2 - t).relu().sum(axis=1)
-    Tensor([4.], requires_grad=True)
+    Tensor([5.], requires_grad=True)
 """
 from ..tensor import Tensor
 from . import elementwise as E

@@ -1,0 +1,22 @@
+"""The examples in autograd's docstrings run and print what they show."""
+import doctest
+import importlib
+
+import numpy as np
+import pytest
+
+import autograd as ag
+
+MODULES = ["autograd", "autograd.tensor", "autograd.engine", "autograd.primitive", "autograd.transforms",
+           "autograd.gradcheck", "autograd.numpy_dispatch", "autograd.modes", "autograd.ops._make",
+           "autograd.ops.elementwise", "autograd.ops.reductions", "autograd.ops.shape", "autograd.ops.linalg",
+           "autograd.ops.tensor_methods"]
+
+
+@pytest.mark.parametrize("name", MODULES)
+def test_docstring_examples(name):
+    module = importlib.import_module(name)
+    result = doctest.testmod(module, extraglobs={"ag": ag, "np": np}, report=False,
+                             optionflags=doctest.NORMALIZE_WHITESPACE | doctest.ELLIPSIS)
+    assert result.failed == 0, f"{result.failed} docstring example(s) of {name} failed (run doctest -v)"
+    assert result.attempted > 0
