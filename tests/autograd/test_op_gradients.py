@@ -84,6 +84,9 @@ CASES = [
     Case("maximum", ag.maximum, S.binary("grid_a", "grid_b"), np.maximum, 2),
     Case("minimum", ag.minimum, S.binary("grid_a", "grid_b"), np.minimum, 2),
     Case("mod", ag.mod, S.binary("real", "positive"), np.mod),
+    Case("floor_divide", ag.floor_divide, S.binary("real", "positive"), np.floor_divide),
+    Case("negative", ag.negative, S.unary(), np.negative, 2),
+    Case("positive", ag.positive, S.unary(), np.positive, 2),
     # -- exp / log family -------------------------------------------------------------------------------
     Case("exp", ag.exp, S.unary(), np.exp, 2),
     Case("expm1", ag.expm1, S.unary(), np.expm1, 2),
