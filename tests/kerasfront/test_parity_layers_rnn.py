@@ -4,6 +4,8 @@ final weights ``w1_*`` (rtol 1e-4, atol 1e-5), and models rebuilt with a file's 
 its ``y_pred`` within 1e-5 (including the layer zoo: causal Conv1D, pooling, Bidirectional LSTM,
 TimeDistributed, LayerNormalization, reshaping layers).
 """
+import os
+
 import numpy as np
 
 import kerasfront as keras
@@ -118,3 +120,16 @@ def test_layer_zoo_sequence_predicts_as_tf_keras():
     assert [tuple(w.shape) for w in model.weights] == [
         (3, 3, 4), (4,), (4, 12), (3, 12), (12,), (4, 12), (3, 12), (12,), (6, 2), (2,), (2,), (2,), (2, 1), (1,)]
     _predicts("layer_zoo_sequence", model)
+
+
+def test_loads_tf_keras_file_with_states_masking_and_custom_backward_layer():
+    """A tf.keras file (tests/fixtures/recurrent_tf_keras/README.md) with LSTM initial states as model inputs,
+    Masking, return_state, Bidirectional(GRU) with a custom backward GRU (reset_after=False) and RNN over stacked
+    cells loads and predicts as tf.keras did."""
+    folder = os.path.join(os.path.dirname(__file__), "..", "fixtures", "recurrent_tf_keras")
+    data = np.load(os.path.join(folder, "states_masking_bidirectional.npz"))
+    model = keras.models.load_model(os.path.join(folder, "states_masking_bidirectional.h5"), compile=False)
+    bi = next(la for la in model.layers if isinstance(la, layers.Bidirectional))
+    assert not bi.backward_layer.cell.reset_after and bi.merge_mode == "mul"
+    pred = model.predict([data["x"], data["h0"], data["c0"]], verbose=0)
+    np.testing.assert_allclose(pred, data["pred"], atol=PRED_ATOL, rtol=0)
