@@ -186,9 +186,11 @@ class LossesContainer:
             try:
                 value = loss(yt, yp, sample_weight=sw)
             except ValueError as e:
-                raise ValueError(f"`y` (output '{self.output_names[i]}'): the loss {_loss_name(loss)} failed on labels "
-                                 f"of shape {tuple(yt.shape)} and the model's predictions of shape {tuple(yp.shape)}: "
-                                 f"{e}. Check that `y` matches the output's shape.") from e
+                user_sw = sample_weight[i] if sample_weight is not None else None
+                given = "" if user_sw is None else f" with `sample_weight` of shape {tuple(np.shape(user_sw))}"
+                raise ValueError(f"Output '{self.output_names[i]}': the loss {_loss_name(loss)} failed on `y` of shape "
+                                 f"{tuple(yt.shape)} and the model's predictions of shape {tuple(yp.shape)}{given}: "
+                                 f"{e}") from e
             n = yt.shape[0] if yt.ndim else 1
             batch = n if batch is None else batch
             v = float(value.data)
