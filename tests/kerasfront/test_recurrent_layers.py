@@ -235,6 +235,8 @@ def test_simple_rnn_matches_numpy_formula():
     (layers.GRUCell, LoopGRUCell, {}),
     (layers.GRUCell, LoopGRUCell, {"reset_after": False}),
     (layers.SimpleRNNCell, LoopSimpleRNNCell, {}),
+    (layers.LSTMCell, LoopLSTMCell, {"activation": "relu", "recurrent_activation": "hard_sigmoid", "use_bias": False}),
+    (layers.GRUCell, LoopGRUCell, {"use_bias": False, "recurrent_activation": "linear"}),
 ])
 @pytest.mark.parametrize("go_backwards,zero_output", [(False, False), (True, False), (True, True)])
 def test_fused_path_equals_step_loop(fused_cls, loop_cls, kwargs, go_backwards, zero_output):
