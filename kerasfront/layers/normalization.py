@@ -1,4 +1,5 @@
-"""Normalization layers: BatchNormalization and LayerNormalization, numerically as tf.keras 2.x.
+"""Normalization layers: BatchNormalization, LayerNormalization, GroupNormalization and UnitNormalization,
+numerically as tf.keras 2.x.
 
 BatchNormalization keeps tf.keras's weight order (gamma, beta, moving_mean, moving_variance), normalizes with
 the batch's mean and (biased) variance when training and with the moving statistics otherwise, and updates the
@@ -21,7 +22,7 @@ from .. import constraints, initializers, regularizers
 from ..engine.base_layer import Layer, in_shape_inference
 from ..engine.input_spec import InputSpec
 
-__all__ = ["BatchNormalization", "LayerNormalization"]
+__all__ = ["BatchNormalization", "LayerNormalization", "GroupNormalization", "UnitNormalization"]
 
 
 def _float_arg(value, arg, who, low=None, high=None):
@@ -298,4 +299,101 @@ class LayerNormalization(_Normalization):
         config = super().get_config()
         config.update({"axis": self.axis, "epsilon": self.epsilon, "center": self.center, "scale": self.scale})
         config.update(self._affine_config())
+        return config
+
+
+class GroupNormalization(_Normalization):
+    """Normalize each sample over groups of channels: the ``axis`` channels are split into ``groups`` consecutive
+    groups and each group is normalized over its channels and every other non-batch axis; gamma and beta have one
+    entry per channel. ``groups=-1`` is one group per channel (instance normalization).
+
+    Example:
+        >>> GroupNormalization(groups=2)(np.random.rand(2, 5, 4).astype("float32")).shape
+        (2, 5, 4)
+    """
+
+    def __init__(self, groups=32, axis=-1, epsilon=1e-3, center=True, scale=True, beta_initializer="zeros",
+                 gamma_initializer="ones", beta_regularizer=None, gamma_regularizer=None, beta_constraint=None,
+                 gamma_constraint=None, **kwargs):
+        super().__init__(axis, epsilon, center, scale, beta_initializer, gamma_initializer, beta_regularizer,
+                         gamma_regularizer, beta_constraint, gamma_constraint, **kwargs)
+        if not isinstance(self.axis, int):
+            raise TypeError(f"{self._who}: `axis` must be one int for GroupNormalization, received axis={axis!r}")
+        if isinstance(groups, bool) or not isinstance(groups, (int, np.integer)) or (groups < 1 and groups != -1):
+            raise ValueError(f"{self._who}: `groups` must be a positive int (or -1 for one group per channel), "
+                             f"received groups={groups!r}")
+        self.groups = int(groups)
+
+    def build(self, input_shape):
+        input_shape = tuple(input_shape)
+        (axis,) = _validate_axis(self.axis, input_shape, self._who)
+        if axis == 0:
+            raise ValueError(f"{self._who}: `axis` cannot be the batch axis, received axis={self.axis}")
+        c = input_shape[axis]
+        groups = c if self.groups == -1 else self.groups
+        if groups > c or c % groups:
+            raise ValueError(f"{self._who}: the number of channels ({c}) must be a multiple of the number of groups "
+                             f"({groups}) and at least as large. Input shape: {input_shape}")
+        self._g = groups
+        self._axis_n = axis
+        self._bshape = None if axis == len(input_shape) - 1 else tuple(
+            c if i == axis else 1 for i in range(len(input_shape)))
+        self._build_affine((c,))
+        self.input_spec = InputSpec(ndim=len(input_shape), axes={axis: c})
+        self.built = True
+
+    def call(self, inputs):
+        axis, g = self._axis_n, self._g
+        shape = inputs.shape
+        grouped = ag.reshape(inputs, shape[:axis] + (g, shape[axis] // g) + shape[axis + 1:])
+        red = tuple(i for i in range(1, grouped.ndim) if i != axis)
+        mean = ag.mean(grouped, axis=red, keepdims=True)
+        d = grouped - mean
+        out = ag.reshape(d * (ag.mean(ag.square(d), axis=red, keepdims=True) + self.epsilon) ** -0.5, shape)
+        if self.gamma is not None:
+            out = out * (self.gamma if self._bshape is None else ag.reshape(self.gamma, self._bshape))
+        if self.beta is not None:
+            out = out + (self.beta if self._bshape is None else ag.reshape(self.beta, self._bshape))
+        return out
+
+    def get_config(self):
+        config = super().get_config()
+        config.update({"groups": self.groups, "axis": self.axis, "epsilon": self.epsilon, "center": self.center,
+                       "scale": self.scale})
+        config.update(self._affine_config())
+        return config
+
+
+class UnitNormalization(Layer):
+    """Scale each sample to unit L2 norm over ``axis``: ``x / sqrt(max(sum(x**2), 1e-12))`` (as
+    ``tf.linalg.l2_normalize``).
+
+    Example:
+        >>> UnitNormalization()(np.array([[3.0, 4.0]], "float32")).numpy()
+        array([[0.6, 0.8]], dtype=float32)
+    """
+
+    def __init__(self, axis=-1, **kwargs):
+        super().__init__(**kwargs)
+        self.axis = _axis_arg(axis, f"UnitNormalization layer '{self.name}'")
+        self.supports_masking = True
+
+    def build(self, input_shape):
+        input_shape = tuple(input_shape)
+        rank = len(input_shape)
+        axes = [self.axis] if isinstance(self.axis, int) else self.axis
+        if not all(-rank <= a < rank for a in axes):
+            raise ValueError(f"UnitNormalization layer '{self.name}': invalid `axis` {self.axis!r} for an input of "
+                             f"shape {input_shape}")
+        self._axes_t = tuple(sorted(a % rank for a in axes))
+        self.built = True
+
+    def call(self, inputs):
+        squares = ag.sum(ag.square(inputs), axis=self._axes_t, keepdims=True)
+        # NOTE: the floor on the squared norm keeps an all-zero sample at zero instead of NaN, as TensorFlow does
+        return inputs * ag.maximum(squares, 1e-12) ** -0.5
+
+    def get_config(self):
+        config = super().get_config()
+        config["axis"] = self.axis
         return config

@@ -1,4 +1,4 @@
-"""Regularization layers: SpatialDropout1D/2D, GaussianNoise, GaussianDropout, ActivityRegularization (Dropout
+"""Regularization layers: SpatialDropout1D/2D, GaussianNoise, GaussianDropout, AlphaDropout, ActivityRegularization (Dropout
 itself is in ``core``). The random layers act only when training (``fit`` or ``training=True``) and draw from
 their own generator when given a ``seed``, else from the global one (``kerasfront.utils.set_random_seed``).
 
@@ -18,7 +18,8 @@ from ..engine.input_spec import InputSpec
 from .conv_utils import normalize_data_format
 from .core import Dropout
 
-__all__ = ["SpatialDropout1D", "SpatialDropout2D", "GaussianNoise", "GaussianDropout", "ActivityRegularization"]
+__all__ = ["SpatialDropout1D", "SpatialDropout2D", "GaussianNoise", "GaussianDropout", "AlphaDropout",
+           "ActivityRegularization"]
 
 
 def _training(training):
@@ -152,6 +153,45 @@ class GaussianDropout(Layer):
         noise *= math.sqrt(self.rate / (1.0 - self.rate))
         noise += 1.0
         return inputs * noise.astype(inputs.dtype, copy=False)
+
+    def get_config(self):
+        config = super().get_config()
+        config.update({"rate": self.rate, "seed": self.seed})
+        return config
+
+
+class AlphaDropout(Layer):
+    """Dropout for self-normalizing (selu) networks: dropped entries are set to selu's negative saturation value
+    and the result is scaled and shifted so mean and variance are kept: ``a * (x * keep + alpha' * (1 - keep)) + b``.
+
+    Example:
+        >>> AlphaDropout(0.2, seed=0)(np.zeros((2, 3), "float32"), training=True).shape
+        (2, 3)
+    """
+
+    _ALPHA_P = -1.6732632423543772848170429916717 * 1.0507009873554804934193349852946
+
+    def __init__(self, rate, noise_shape=None, seed=None, **kwargs):
+        super().__init__(**kwargs)
+        who = f"AlphaDropout layer '{self.name}'"
+        self.rate = _rate_arg(rate, who)
+        self.noise_shape = None if noise_shape is None else tuple(noise_shape)
+        self.seed = _seed_arg(seed, who)
+        self._rng = random_state.make_generator(self.seed) if self.seed is not None else None
+        self.supports_masking = True
+
+    def call(self, inputs, training=None):
+        if not _training(training) or not 0.0 < self.rate < 1.0 or in_shape_inference():
+            return inputs
+        rng = self._rng if self._rng is not None else random_state.generator()
+        shape = inputs.shape if self.noise_shape is None else tuple(
+            inputs.shape[i] if s is None else s for i, s in enumerate(self.noise_shape))
+        keep = (rng.random(shape) >= self.rate).astype(inputs.dtype)
+        rate, alpha_p = self.rate, self._ALPHA_P
+        a = ((1 - rate) * (1 + rate * alpha_p ** 2)) ** -0.5
+        b = -a * alpha_p * rate
+        # NOTE: folded into one multiply and one add: a * (x * keep + alpha_p * (1 - keep)) + b
+        return inputs * (a * keep).astype(inputs.dtype) + (a * alpha_p * (1 - keep) + b).astype(inputs.dtype)
 
     def get_config(self):
         config = super().get_config()

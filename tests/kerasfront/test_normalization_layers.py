@@ -209,3 +209,51 @@ def test_shape_errors_name_the_layer_and_shape():
     bn(np.zeros((2, 3), np.float32))
     with pytest.raises(ValueError, match="bn_c"):
         bn(np.zeros((2, 4), np.float32))
+
+
+@pytest.mark.parametrize("cls,kwargs,shape,weights", [
+    (layers.GroupNormalization, {"groups": 2}, (2, 3, 4), [(4,), (4,)]),
+    (layers.GroupNormalization, {"groups": 3, "axis": 1, "scale": False}, (2, 6, 2), [(6,)]),
+    (layers.GroupNormalization, {"groups": -1}, (2, 2, 2, 3), [(3,), (3,)]),
+    (layers.UnitNormalization, {}, (2, 3), []),
+    (layers.UnitNormalization, {"axis": [1, 2]}, (2, 3, 2), []),
+])
+def test_group_and_unit_normalization_shared(cls, kwargs, shape, weights):
+    layer_test(cls, kwargs, input_shape=shape, expected_output_shape=(None,) + shape[1:],
+               expected_weight_shapes=weights)
+
+
+def test_group_normalization_values():
+    """Channels split into consecutive groups, each normalized over its channels and the other non-batch axes."""
+    x = _data((2, 5, 6))
+    layer = layers.GroupNormalization(groups=3, epsilon=1e-5)
+    layer(x)
+    gamma, beta = RNG.standard_normal(6).astype(np.float32), RNG.standard_normal(6).astype(np.float32)
+    layer.set_weights([gamma, beta])
+    g = x.reshape(2, 5, 3, 2)
+    ref = ((g - g.mean((1, 3), keepdims=True)) / np.sqrt(g.var((1, 3), keepdims=True) + 1e-5)).reshape(x.shape)
+    np.testing.assert_allclose(layer(x).numpy(), ref * gamma + beta, rtol=1e-5, atol=1e-5)
+    first = layers.GroupNormalization(groups=1, axis=1, center=False, scale=False)(x).numpy()
+    np.testing.assert_allclose(first, (x - x.mean((1, 2), keepdims=True)) / np.sqrt(x.var((1, 2), keepdims=True)
+                                                                                   + 1e-3), rtol=1e-5, atol=1e-5)
+
+
+def test_unit_normalization_values_and_zero_rows():
+    x = _data((3, 4))
+    x[1] = 0.0
+    out = layers.UnitNormalization()(x).numpy()
+    norms = np.linalg.norm(x, axis=1, keepdims=True)
+    np.testing.assert_allclose(out[[0, 2]], (x / np.maximum(norms, 1e-30))[[0, 2]], rtol=1e-6)
+    np.testing.assert_array_equal(out[1], 0.0)
+
+
+def test_group_and_unit_normalization_configs_and_errors():
+    assert list(layers.GroupNormalization().get_config()) == [
+        "name", "trainable", "dtype", "groups", "axis", "epsilon", "center", "scale", "beta_initializer",
+        "gamma_initializer", "beta_regularizer", "gamma_regularizer", "beta_constraint", "gamma_constraint"]
+    assert layers.GroupNormalization().get_config()["groups"] == 32
+    assert list(layers.UnitNormalization().get_config()) == ["name", "trainable", "dtype", "axis"]
+    with pytest.raises(ValueError, match="groups"):
+        layers.GroupNormalization(groups=0)
+    with pytest.raises(ValueError, match=r"gn_a.*channels \(6\).*groups \(4\)"):
+        layers.GroupNormalization(groups=4, name="gn_a")(keras.Input(shape=(3, 6)))

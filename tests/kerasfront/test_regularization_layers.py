@@ -111,3 +111,18 @@ def test_bad_arguments(make, err, match):
 def test_spatial_dropout_rank_error_names_layer():
     with pytest.raises(ValueError, match=r"sd_a"):
         layers.SpatialDropout1D(0.5, name="sd_a")(keras.Input(shape=(3,)))
+
+
+def test_alpha_dropout_keeps_selu_statistics_and_is_identity_at_inference():
+    x = np.random.default_rng(0).standard_normal((400, 250)).astype(np.float32)
+    layer = layers.AlphaDropout(0.2, seed=0)
+    np.testing.assert_array_equal(layer(x).numpy(), x)
+    y = layer(x, training=True).numpy()
+    assert y.dtype == np.float32
+    assert abs(y.mean()) < 0.02 and abs(y.std() - 1.0) < 0.02
+    dropped_value = np.float32(0.2 * 1.7580993408473766 * ((0.8 * (1 + 0.2 * 1.7580993408473766 ** 2)) ** -0.5) -
+                               1.7580993408473766 * ((0.8 * (1 + 0.2 * 1.7580993408473766 ** 2)) ** -0.5))
+    assert 0.15 < np.isclose(y, dropped_value, atol=1e-6).mean() < 0.25
+    assert list(layer.get_config()) == ["name", "trainable", "dtype", "rate", "seed"]
+    shared = layers.AlphaDropout(0.5, noise_shape=(None, 1), seed=1)(np.zeros((4, 6), np.float32), training=True)
+    assert (shared.numpy() == shared.numpy()[:, :1]).all()
