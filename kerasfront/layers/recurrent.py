@@ -106,6 +106,7 @@ class RNN(Layer):
         self.supports_masking = True
         self.input_spec = None
         self._states = None
+        self._feature_shape = None
         self._num_constants = int(num_constants or 0)
         self._cell_kwargs = None
 
@@ -179,6 +180,11 @@ class RNN(Layer):
             expected = f"ndim={want}" if want is not None else "min_ndim=3"
             raise ValueError(f'Input 0 of layer "{self.name}" is incompatible with the layer: expected {expected}, '
                              f"found ndim={rank}. Full shape received: {_fmt(shape)}")
+        built = self._feature_shape
+        if built is not None and any(b is not None and b != d for b, d in zip(built, shape[2:])):
+            raise ValueError(f'Input 0 of layer "{self.name}" is incompatible with the layer: expected the features '
+                             f"of each step to have shape {_fmt(built)} (as when the layer was built), but received "
+                             f"input with shape {_fmt(shape)}")
 
     def build(self, input_shape):
         if isinstance(input_shape, list):
@@ -193,6 +199,7 @@ class RNN(Layer):
         elif not isinstance(self.cell, Layer) and hasattr(self.cell, "build"):
             self.cell.build(step_shape)
         self._build_input_shape = input_shape
+        self._feature_shape = input_shape[2:]
         if self.stateful:
             self.reset_states()
         self.built = True

@@ -212,7 +212,10 @@ class Bidirectional(Wrapper):
         for sub in (self.forward_layer, self.backward_layer):
             if not sub.built:
                 with name_scope(sub.name):
-                    sub._maybe_build(input_shape)
+                    try:
+                        sub._maybe_build(input_shape)
+                    except ValueError as e:
+                        raise ValueError(f"Bidirectional layer '{self.name}': {e}") from e
         self.built = True
 
     def __call__(self, *args, **kwargs):

@@ -457,5 +457,7 @@ def test_argument_and_shape_errors():
     layer(np.ones((1, 3, 4), np.float32))
     with pytest.raises(ValueError, match=r"my_gru.*ndim=3.*ndim=4"):
         layer(np.ones((1, 3, 4, 1), np.float32))
+    with pytest.raises(ValueError, match=r"my_gru.*features of each step to have shape \(4,\).*\(1, 3, 5\)"):
+        layer(np.ones((1, 3, 5), np.float32))
     with pytest.raises(ValueError, match="features"):
         layers.LSTM(2)(keras.Input((3, None)))

@@ -138,6 +138,8 @@ def test_bidirectional_errors():
         layers.Bidirectional(layers.LSTM(2), backward_layer=layers.LSTM(2, go_backwards=True, return_sequences=True))
     with pytest.raises(ValueError, match="recurrent layer"):
         layers.Bidirectional(layers.Dense(2))
+    with pytest.raises(ValueError, match=r"Bidirectional layer 'bi_err'.*ndim=3, found ndim=2.*\(None, 5\)"):
+        layers.Bidirectional(layers.LSTM(2), name="bi_err")(keras.Input((5,)))
 
 
 # -- TimeDistributed ---------------------------------------------------------------------------------------------
