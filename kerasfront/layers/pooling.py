@@ -54,12 +54,12 @@ class _Pooling(Layer):
         """The output shape when spatial sizes are unknown (engine hook), or None to let the engine run the
         layer on placeholders."""
         spatial = input_shape[2:] if self._channels_first else input_shape[1:-1]
-        if all(d is not None for d in spatial):
+        if all(d is not None for d in spatial) or dtype.kind != "f":
             return None
         out = tuple(None if n is None else conv_output_length(n, k, self.padding, s)
                     for n, k, s in zip(spatial, self.pool_size, self.strides))
         shape = input_shape[:2] + out if self._channels_first else input_shape[:1] + out + input_shape[-1:]
-        return shape, (self.dtype if dtype.kind == "f" else dtype)
+        return shape, self.dtype
 
     def call(self, inputs):
         x = inputs
