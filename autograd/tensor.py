@@ -106,16 +106,24 @@ class Tensor:
         return self.data
 
     def __getstate__(self):
-        # NOTE: pickling keeps the values, requires_grad and grad, never the recorded graph (whose ops may be
-        # lambdas); an unpickled tensor is a leaf.
-        return {"data": self.data, "requires_grad": self.requires_grad, "grad": self.grad}
+        # NOTE: pickling keeps the values, requires_grad and grad (and a subclass's own attributes), never
+        # the recorded graph, whose ops may be lambdas; an unpickled tensor is a leaf.
+        state = {"data": self.data, "requires_grad": self.requires_grad, "grad": self.grad}
+        for cls in type(self).__mro__:
+            if cls is Tensor:
+                break
+            for name in getattr(cls, "__slots__", ()):
+                if name not in state and name != "__weakref__" and hasattr(self, name):
+                    state[name] = getattr(self, name)
+        if hasattr(self, "__dict__"):
+            state.update(self.__dict__)
+        return state
 
     def __setstate__(self, state):
-        self.data = state["data"]
-        self.requires_grad = state["requires_grad"]
-        self.grad = state["grad"]
         self._ctx = None
         self._version = 0
+        for name, value in state.items():
+            object.__setattr__(self, name, value)
 
     def item(self):
         """The single element as a Python scalar."""

@@ -195,3 +195,15 @@ def test_constructors():
     assert ag.ones((2, 2), dtype="float32", requires_grad=True).requires_grad
     with pytest.raises(TypeError, match="floating-point"):
         ag.arange(3, requires_grad=True)
+
+
+def test_pickling_a_subclass_keeps_its_own_attributes():
+    import copy
+
+    class Named(ag.Tensor):
+        __slots__ = ("name",)
+
+    t = Named(np.ones(2), requires_grad=True)
+    t.name = "w"
+    c = copy.deepcopy(t)
+    assert type(c) is Named and c.name == "w" and c.requires_grad and c.is_leaf
