@@ -20,7 +20,6 @@ import autograd as ag
 from autograd.tensor import Tensor
 
 from . import nest
-from .base_layer import Layer, _CTX
 from .input_layer import InputLayer
 from .input_spec import InputSpec
 from .keras_tensor import KerasTensor

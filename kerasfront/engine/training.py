@@ -9,7 +9,6 @@ Example:
     >>> history = model.fit(x, y, epochs=3, batch_size=16)
 """
 import json
-import math
 
 import numpy as np
 
@@ -19,6 +18,7 @@ from autograd.tensor import Tensor, make_leaf
 from . import data_adapter, nest
 from .base_layer import _CTX, STRUCTURE_VERSION, Layer, to_snake_case, unique_object_name
 from .compile_utils import LossesContainer, MetricsContainer, is_sparse_loss
+from .input_spec import assert_input_compatibility
 
 
 class Model(Layer):
@@ -279,8 +279,7 @@ class Model(Layer):
 
     def _prepare_for_data(self, x_arrays):
         """Build an unbuilt model from the data's shapes (Sequential without input_shape, subclassed models)."""
-        from .sequential import Sequential
-        if isinstance(self, Sequential) and not self._is_graph_network:
+        if not self._is_graph_network and hasattr(self, "_build_graph_for_shape"):     # a Sequential
             a = x_arrays[0]
             self._build_graph_for_shape((None,) + a.shape[1:], "float32" if a.dtype.kind == "f" else a.dtype.name)
         if not self._is_graph_network and getattr(self, "_probed_output_names", None) is None:
@@ -303,8 +302,11 @@ class Model(Layer):
                                  f"{y[~(np.isfinite(y) & (y == np.round(y)))].ravel()[:3].tolist()}")
             ignore = getattr(loss, "ignore_class", None)
             vals = y if ignore is None else y[y != ignore]
-            if vals.size and n_classes is not None and (vals.min() < 0 or vals.max() >= n_classes):
-                bad = vals.max() if vals.max() >= n_classes else vals.min()
+            if not vals.size or n_classes is None:
+                continue
+            lo, hi = vals.min(), vals.max()
+            if lo < 0 or hi >= n_classes:
+                bad = hi if hi >= n_classes else lo
                 raise ValueError(f"`y` (output '{self.compiled_loss.output_names[i]}'): received a label value of "
                                  f"{bad} which is outside the valid range of [0, {n_classes}) for "
                                  f"sparse_categorical_crossentropy (the model's output has {n_classes} classes)")

@@ -2,7 +2,6 @@
 import numpy as np
 import pytest
 
-import autograd as ag
 import kerasfront as keras
 from kerasfront import layers
 from tests.kerasfront.layer_test_utils import layer_test
