@@ -133,3 +133,16 @@ def test_symbolic_arithmetic_builds_op_layers_that_round_trip():
     clone = keras.Model.from_config(model.get_config())
     clone.set_weights(model.get_weights())
     np.testing.assert_allclose(clone(x).numpy(), expected, rtol=1e-5)
+
+
+def test_symbolic_slicing_and_reversed_operators_round_trip():
+    import json
+    inp = keras.Input((3, 4))
+    model = keras.Model(inp, [inp[:, 0] * 2.0 - 1.0, 1.0 - inp[:, 1, ::2]])
+    x = np.arange(24, dtype="float32").reshape(2, 3, 4)
+    a, b = model(x)
+    np.testing.assert_allclose(a.numpy(), x[:, 0] * 2 - 1)
+    np.testing.assert_allclose(b.numpy(), 1 - x[:, 1, ::2])
+    clone = keras.Model.from_config(json.loads(json.dumps(model.get_config())))
+    for got, want in zip(clone(x), (a, b)):
+        np.testing.assert_allclose(got.numpy(), want.numpy())
