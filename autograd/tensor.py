@@ -47,6 +47,10 @@ class Tensor:
     def __init__(self, data, requires_grad=False, dtype=None):
         if isinstance(data, Tensor):
             data = data.data
+        elif isinstance(data, (list, tuple)) and STATE.grad_enabled and _holds_graph(data):
+            raise TypeError(
+                "Tensor(data): the list holds tensors that require grad; building a new tensor from them would "
+                "drop their gradients: use ag.stack(...) or ag.concatenate(...) instead")
         if dtype is not None:
             arr = np.asarray(data, dtype=dtype)
         else:
@@ -231,6 +235,16 @@ class Tensor:
         return array_function(func, types, args, kwargs)
 
 
+def _holds_graph(items):
+    for item in items:
+        if isinstance(item, Tensor):
+            if item.requires_grad:
+                return True
+        elif isinstance(item, (list, tuple)) and _holds_graph(item):
+            return True
+    return False
+
+
 def make_leaf(data):
     """Wrap an ndarray as a constant Tensor without validation (internal, hot path)."""
     t = _new(Tensor)
@@ -265,6 +279,8 @@ def tensor(data, requires_grad=False, dtype=None):
     """
     if isinstance(data, Tensor):
         data = data.data
+    elif isinstance(data, (list, tuple)) and STATE.grad_enabled and _holds_graph(data):
+        return Tensor(data)   # raises, naming ag.stack
     return Tensor(np.array(data, dtype=dtype), requires_grad=requires_grad)
 
 

@@ -207,3 +207,14 @@ def test_pickling_a_subclass_keeps_its_own_attributes():
     t.name = "w"
     c = copy.deepcopy(t)
     assert type(c) is Named and c.name == "w" and c.requires_grad and c.is_leaf
+
+
+def test_building_a_tensor_from_a_list_of_graph_tensors_is_refused():
+    a = ag.tensor(1.0, requires_grad=True)
+    with pytest.raises(TypeError, match="stack"):
+        ag.tensor([a * 2, a * 3])
+    with pytest.raises(TypeError, match="stack"):
+        ag.Tensor([[a], [a]])
+    assert ag.tensor([ag.tensor(1.0), 2.0]).numpy().tolist() == [1.0, 2.0]   # constants are fine
+    with ag.no_grad():
+        assert ag.tensor([a, a]).shape == (2,)
