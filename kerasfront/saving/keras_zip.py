@@ -117,28 +117,111 @@ def _optimizer_variables(optimizer):
 
 # -- configs ----------------------------------------------------------------------------------------------------
 
-def _layer_module(class_name):
-    if class_name in ("Sequential", "Functional", "Model"):
-        return "keras"
-    from .. import layers
-    return "keras.layers" if class_name in layers._REGISTRY else None
+_MODEL_MODULES = {"Sequential": ("keras", None), "Functional": ("keras.src.models.functional", "Functional"),
+                  "Model": ("keras.src.models.functional", "Functional")}
+
+
+def _module_of(class_name):
+    """Keras 3's ``(module, registered_name)`` for a built-in class name (None when it is not built in)."""
+    if class_name in _MODEL_MODULES:
+        return _MODEL_MODULES[class_name]
+    from .. import constraints, initializers, layers, losses, metrics, regularizers
+    from ..optimizers import _BUILTINS as optimizer_classes
+    from ..optimizers import schedules
+    for module, registry in (("keras.layers", layers._REGISTRY), ("keras.initializers", initializers._BUILTINS),
+                             ("keras.regularizers", regularizers._BUILTINS), ("keras.constraints", constraints._BUILTINS),
+                             ("keras.optimizers.schedules", schedules._BUILTINS),
+                             ("keras.optimizers", optimizer_classes), ("keras.losses", losses._CLASSES),
+                             ("keras.metrics", metrics._CLASSES)):
+        if class_name in registry:
+            return module, None
+    return None
+
+
+#: config keys of tf.keras 2 that Keras 3's constructors reject
+_RNN_KEYS = ("time_major", "implementation")
+_KERAS2_ONLY_KEYS = {"LSTM": _RNN_KEYS, "GRU": _RNN_KEYS, "SimpleRNN": _RNN_KEYS, "LSTMCell": _RNN_KEYS,
+                     "GRUCell": _RNN_KEYS, "SimpleRNNCell": _RNN_KEYS, "RNN": _RNN_KEYS}
+_OPTIMIZER_KEYS = ("jit_compile", "is_legacy_optimizer")
+
+
+def found_in_optimizers(class_name):
+    from ..optimizers import _BUILTINS
+    return isinstance(class_name, str) and class_name in _BUILTINS
+
+
+_MODEL_CLASSES = ("Sequential", "Functional", "Model")
+
+
+def _shift_nested_model_nodes(fconfig, delta):
+    """Renumber references to nested models that have their own inputs: tf.keras 2 counts the node that
+    connects a built model to its own Input (node 0), Keras 3 does not, so ``["block", 1, 0]`` in one is
+    ``["block", 0, 0]`` in the other."""
+    if not isinstance(fconfig, dict) or not isinstance(fconfig.get("layers"), list):
+        return fconfig
+    nested = set()
+    for entry in fconfig["layers"]:
+        if not isinstance(entry, dict) or entry.get("class_name") not in _MODEL_CLASSES:
+            continue
+        inner = entry.get("config") or {}
+        sub = inner.get("layers") or []
+        if entry.get("class_name") != "Sequential" or (sub and isinstance(sub[0], dict) and
+                                                         sub[0].get("class_name") == "InputLayer"):
+            nested.add(entry.get("name", inner.get("name")))
+    if not nested:
+        return fconfig
+
+    def fix(ref):
+        if isinstance(ref, list) and len(ref) >= 3 and ref[0] in nested and isinstance(ref[1], int):
+            return [ref[0], max(0, ref[1] + delta)] + list(ref[2:])
+        return ref
+
+    out = dict(fconfig)
+    layers = []
+    for entry in fconfig["layers"]:
+        nodes = entry.get("inbound_nodes") if isinstance(entry, dict) else None
+        if isinstance(nodes, list):
+            entry = dict(entry, inbound_nodes=[[fix(r) for r in node] if isinstance(node, list) else node
+                                               for node in nodes])
+        layers.append(entry)
+    out["layers"] = layers
+    for key in ("input_layers", "output_layers"):
+        refs = fconfig.get(key)
+        if isinstance(refs, list):
+            out[key] = [fix(r) for r in refs] if refs and isinstance(refs[0], list) else fix(refs)
+    return out
 
 
 def to_keras3_config(config):
-    """Add Keras 3's ``module`` / ``registered_name`` keys to every layer entry of a tf.keras 2 config."""
+    """Add Keras 3's ``module`` / ``registered_name`` keys to every object entry of a tf.keras 2 config (a
+    custom class keeps its registration name, which Keras 3 looks up in its own registry)."""
     if isinstance(config, list):
         return [to_keras3_config(v) for v in config]
     if not isinstance(config, dict):
         return config
     out = {k: to_keras3_config(v) for k, v in config.items()}
-    if isinstance(out.get("class_name"), str) and isinstance(out.get("config"), dict) and "module" not in out:
-        from .. import layers
-        name = out["class_name"]
-        if name in layers._REGISTRY or name in ("Sequential", "Functional", "Model"):
-            module = _layer_module(name)
-            out = {"module": module, "class_name": name, "config": out["config"],
-                   "registered_name": None if module else name,
-                   **{k: v for k, v in out.items() if k not in ("class_name", "config")}}
+    name = out.get("class_name")
+    if name in ("Functional", "Model"):
+        out["config"] = _shift_nested_model_nodes(out.get("config"), -1)
+    inner = out.get("config")
+    if isinstance(name, str) and isinstance(inner, dict) and "batch_input_shape" in inner:
+        # NOTE: Keras 3 layers take no input shape (the model's InputLayer has it, as ``batch_shape``).
+        inner = dict(inner)
+        shape = inner.pop("batch_input_shape")
+        if name == "InputLayer":
+            inner["batch_shape"] = shape
+        out["config"] = inner
+    if name == "BatchNormalization" and isinstance(inner, dict) and isinstance(inner.get("axis"), list) and \
+            len(inner["axis"]) == 1:
+        out["config"] = dict(out["config"], axis=inner["axis"][0])   # Keras 3 takes one int
+    drop = _KERAS2_ONLY_KEYS.get(name) or (_OPTIMIZER_KEYS if found_in_optimizers(name) else ())
+    if drop and isinstance(out.get("config"), dict):
+        out["config"] = {k: v for k, v in out["config"].items() if k not in drop}
+    if isinstance(name, str) and isinstance(out.get("config"), dict) and "module" not in out:
+        found = _module_of(name)
+        module, registered = found if found else (None, name)
+        rest = {k: v for k, v in out.items() if k not in ("class_name", "config")}
+        out = {"module": module, "class_name": name, "config": out["config"], "registered_name": registered, **rest}
     return out
 
 
@@ -170,25 +253,38 @@ def _convert_node(node):
     return refs
 
 
-def from_keras3_config(config):
+#: arguments Keras 3 added, dropped when they hold the value that means "as in tf.keras 2"
+_KERAS3_DEFAULTS = {"quantization_config": None, "lora_rank": None, "lora_alpha": None, "input_axes": None,
+                    "output_axes": None, "use_cudnn": "auto", "loss_scale_factor": None,
+                    "gradient_accumulation_steps": None, "synchronized": False, "seed": None,
+                    "rms_scaling": False}
+
+
+def from_keras3_config(config, keras3_nodes=False):
     """Translate a Keras 3 config into the tf.keras 2 spellings kerasfront reads (a no-op on tf.keras 2
-    configs)."""
+    configs); ``keras3_nodes``: node indices count as Keras 3 counts them (files written for Keras 3)."""
     if isinstance(config, list):
-        return [from_keras3_config(v) for v in config]
+        return [from_keras3_config(v, keras3_nodes) for v in config]
     if not isinstance(config, dict):
         return config
     if config.get("class_name") in ("DTypePolicy", "Policy") and isinstance(config.get("config"), dict):
         return config["config"].get("name", "float32")
+    if config.get("class_name") == "function" and isinstance(config.get("config"), str):
+        return config["config"]   # a function saved by name (tf.keras's .keras files)
     out = {}
     for k, v in config.items():
         if k in ("module", "registered_name", "build_config", "compile_config", "shared_object_id"):
             continue
+        if k in _KERAS3_DEFAULTS and _KERAS3_DEFAULTS[k] == v:
+            continue
         if k == "inbound_nodes" and isinstance(v, list):
             out[k] = [_convert_node(n) for n in v]
             continue
-        out[k] = from_keras3_config(v)
+        out[k] = from_keras3_config(v, keras3_nodes)
     if "batch_shape" in out and "batch_input_shape" not in out and isinstance(out.get("name"), str):
         out["batch_input_shape"] = out.pop("batch_shape")
+    if keras3_nodes and out.get("class_name") in ("Functional", "Model"):
+        out["config"] = _shift_nested_model_nodes(out.get("config"), +1)
     return out
 
 
@@ -203,11 +299,11 @@ def _compile_config(model):
         return None
     from ..serialization import serialize_keras_object
     args = getattr(model, "_compile_args", {})
-    return {"optimizer": serialize_keras_object(model.optimizer), "loss": _serialize_nested(args.get("loss")),
-            "loss_weights": _serialize_nested(args.get("loss_weights")),
-            "metrics": _serialize_nested(args.get("metrics")),
-            "weighted_metrics": _serialize_nested(args.get("weighted_metrics")),
-            "run_eagerly": False, "steps_per_execution": 1, "jit_compile": False}
+    return to_keras3_config({
+        "optimizer": serialize_keras_object(model.optimizer), "loss": _serialize_nested(args.get("loss")),
+        "loss_weights": _serialize_nested(args.get("loss_weights")), "metrics": _serialize_nested(args.get("metrics")),
+        "weighted_metrics": _serialize_nested(args.get("weighted_metrics")), "run_eagerly": False,
+        "steps_per_execution": 1, "jit_compile": False})
 
 
 # -- saving ---------------------------------------------------------------------------------------------------
@@ -245,8 +341,6 @@ def save_model_to_keras_file(model, filepath, overwrite=True, include_optimizer=
         _check_savable(model)
     data = serialize_keras_object(model)
     config = to_keras3_config({"class_name": data["class_name"], "config": data["config"]})
-    config.setdefault("module", "keras")
-    config.setdefault("registered_name", None)
     compile_config = _compile_config(model) if include_optimizer else None
     if compile_config is not None:
         config["compile_config"] = compile_config
@@ -381,6 +475,8 @@ def load_weights_from_keras3_h5(model, f, file_path, skip_mismatch=False, size=N
                          f"weights yet (it is not built). Call it on data or call model.build(input_shape) first.")
     pairs, skipped = _plan_keras3(f, model, file_path, skip_mismatch)
     _assign(pairs, file_path, size)
+    if "optimizer" in f and getattr(model, "optimizer", None) is not None:
+        _restore_optimizer(model, f, file_path, size)
     if skipped:
         warnings.warn(f"load_weights('{file_path}', skip_mismatch=True) skipped {len(skipped)} mismatch(es):\n  "
                       + "\n  ".join(skipped), stacklevel=3)
@@ -408,6 +504,19 @@ def _restore_optimizer(model, f, file_path, size):
     _assign(list(zip(variables, datasets)), file_path, size)
 
 
+def _written_for_keras3(zf, path):
+    """True unless ``metadata.json`` says the archive was written by tf.keras 2 (``keras_version`` 2.x)."""
+    info = _member(zf, METADATA_FILE, path, required=False)
+    if info is None:
+        return True
+    try:
+        meta = json.loads(_read_member(zf, info, path, 2 ** 20))
+    except (ValueError, SavedFileError):
+        return True
+    version = str(meta.get("keras_version", "3")) if isinstance(meta, dict) else "3"
+    return not version.startswith("2")
+
+
 def _open_archive(path):
     check_input_file(path, "model")
     try:
@@ -431,11 +540,13 @@ def load_model_from_keras_file(filepath, custom_objects=None, compile=True, safe
         if not isinstance(raw, dict):
             raise SavedFileError(f"File '{path}': '{CONFIG_FILE}' should hold a JSON object")
         compile_config = raw.get("compile_config")
-        config = from_keras3_config({"class_name": raw.get("class_name"), "config": raw.get("config")})
+        keras3 = _written_for_keras3(zf, path)
+        config = from_keras3_config({"class_name": raw.get("class_name"), "config": raw.get("config")}, keras3)
         model = model_from_saved_config(config, path, custom_objects, bool(safe_mode))
         weights = _WeightsFile(zf, path)
         try:
-            load_weights_from_keras3_h5(model, weights.f, path, size=weights.size)
+            pairs, _ = _plan_keras3(weights.f, model, path, False)
+            _assign(pairs, path, weights.size)
             if not compile:
                 return model
             if not compile_config:

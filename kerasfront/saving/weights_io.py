@@ -275,16 +275,21 @@ def load_weights(model, filepath, by_name=False, skip_mismatch=False):
 
 
 def save_weights(model, filepath, overwrite=True, save_format=None, options=None):
-    """Write ``model``'s weights to ``filepath`` in tf.keras 2.x's HDF5 layout (readable by tf.keras and by
-    Keras 3's ``load_weights`` for ``.h5`` files). The file is replaced atomically.
+    """Write ``model``'s weights to ``filepath``, replacing it atomically.
+
+    A name ending in ``.weights.h5`` gets the layout Keras 3 and tf.keras 2.13+ use for that extension
+    (``layers/<layer>/vars/0``, ..., and the optimizer's variables when it has them); any other name gets
+    tf.keras 2.x's classic HDF5 layout (``layer_names``, ``<layer>/<layer>/kernel:0``), which every tf.keras
+    version and Keras 3 (for ``.h5``) read.
 
     Example:
         >>> save_weights(model, "weights.h5")
+        >>> save_weights(model, "model.weights.h5")     # the Keras 3 layout
     """
     if not isinstance(filepath, (str, os.PathLike)):
         raise TypeError(f"save_weights(filepath=...): expected a path, received {type(filepath).__name__}")
     path = os.fspath(filepath)
-    if save_format not in (None, "h5", "hdf5", "keras"):
+    if save_format not in (None, "h5", "hdf5"):
         raise ValueError(f"save_weights(save_format=...): expected 'h5' (or None), received {save_format!r}; the "
                          f"TensorFlow checkpoint format is not available in kerasfront")
     if path.endswith(".keras"):
@@ -297,4 +302,9 @@ def save_weights(model, filepath, overwrite=True, save_format=None, options=None
         return
     with atomic_write(path) as tmp:
         with h5py().File(tmp, "w") as f:
-            save_weights_to_hdf5_group(f, model)
+            if path.endswith(".weights.h5"):
+                from .keras_zip import write_weights_h5
+                optimizer = getattr(model, "optimizer", None)
+                write_weights_h5(f, model, optimizer if getattr(optimizer, "_built", False) else None)
+            else:
+                save_weights_to_hdf5_group(f, model)
