@@ -1,0 +1,188 @@
+"""BackupAndRestore: a run killed (SIGKILL) mid-training and started again resumes from the last finished
+epoch with the same weights and optimizer state, and ends where an uninterrupted run ends.
+
+Example:
+    >>> model.fit(x, y, epochs=10, callbacks=[keras.callbacks.BackupAndRestore("backup")])
+    # killed during epoch 6; the same command again runs epochs 5..9 only (epoch 4 was the last finished)
+"""
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import numpy as np
+import pytest
+
+import kerasfront as keras
+from tests.reliability import _backup_worker as worker
+
+REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+EPOCHS = 8
+
+
+def _env():
+    env = dict(os.environ)
+    env["PYTHONPATH"] = REPO + os.pathsep + env.get("PYTHONPATH", "")
+    return env
+
+
+def _command(backup_dir, out_path, epochs, kill_at=None):
+    cmd = [sys.executable, "-m", "tests.reliability._backup_worker", str(backup_dir), str(out_path), str(epochs)]
+    if kill_at is not None:
+        cmd += [str(kill_at[0]), str(kill_at[1])]
+    return cmd
+
+
+def _run(backup_dir, out_path, epochs, kill_at=None):
+    return subprocess.run(_command(backup_dir, out_path, epochs, kill_at), cwd=REPO, env=_env(),
+                          capture_output=True, text=True, timeout=120)
+
+
+@pytest.fixture(scope="module")
+def uninterrupted():
+    """Final weights, optimizer variables and per-epoch losses of a run that was never killed."""
+    x, y = worker.data()
+    model = worker.build()
+    history = model.fit(x, y, batch_size=worker.BATCH, epochs=EPOCHS, shuffle=False, verbose=0)
+    return model.get_weights(), worker.optimizer_state(model), history.history["loss"]
+
+
+def _load(out_path):
+    with np.load(out_path) as d:
+        weights = [d[f"w{i}"] for i in range(int(d["num_weights"]))]
+        opt = [d[k] for k in sorted((k for k in d.files if k.startswith("o")), key=lambda k: int(k[1:]))]
+        return weights, opt, list(d["epochs_run"]), list(d["loss"])
+
+
+def _assert_same_as_uninterrupted(out_path, uninterrupted):
+    weights, opt, epochs_run, losses = _load(out_path)
+    ref_weights, ref_opt, ref_losses = uninterrupted
+    assert len(weights) == len(ref_weights)
+    for a, b in zip(weights, ref_weights):
+        np.testing.assert_array_equal(a, b)
+    assert len(opt) == len(ref_opt) and len(opt) > 1          # iterations + Adam's m and v per weight
+    for a, b in zip(opt, ref_opt):
+        np.testing.assert_array_equal(a, b)
+    # the resumed run's history holds only the epochs it ran, with the uninterrupted run's numbers
+    np.testing.assert_allclose(losses, ref_losses[len(ref_losses) - len(losses):], rtol=0, atol=0)
+    return epochs_run
+
+
+def test_killed_mid_epoch_resumes_from_the_last_finished_epoch(tmp_path, uninterrupted):
+    backup, out = tmp_path / "backup", tmp_path / "out.npz"
+    killed = _run(backup, out, EPOCHS, kill_at=(3, 2))          # dies after batch 2 of epoch 3
+    assert killed.returncode == -signal.SIGKILL, killed.stderr
+    assert killed.stdout.split() == ["started", "epoch", "0", "epoch", "1", "epoch", "2"]
+    assert not out.exists()
+    assert os.listdir(backup) == ["training_state.npz"]      # one complete backup, no stray temporary file
+    resumed = _run(backup, out, EPOCHS)
+    assert resumed.returncode == 0, resumed.stderr
+    epochs_run = _assert_same_as_uninterrupted(out, uninterrupted)
+    assert epochs_run == list(range(3, EPOCHS))                 # epochs 0-2 were finished before the kill
+    assert not backup.exists()                                  # delete_checkpoint: removed after a clean end
+
+
+def test_killed_twice_still_ends_like_an_uninterrupted_run(tmp_path, uninterrupted):
+    backup, out = tmp_path / "backup", tmp_path / "out.npz"
+    assert _run(backup, out, EPOCHS, kill_at=(1, 0)).returncode == -signal.SIGKILL
+    assert _run(backup, out, EPOCHS, kill_at=(5, 4)).returncode == -signal.SIGKILL
+    resumed = _run(backup, out, EPOCHS)
+    assert resumed.returncode == 0, resumed.stderr
+    assert _assert_same_as_uninterrupted(out, uninterrupted) == list(range(5, EPOCHS))
+
+
+def test_killed_at_random_moments_resumes_exactly(tmp_path, uninterrupted):
+    """SIGKILL from outside at random points of the run (inside a batch, between epochs, while the backup is
+    being written): the restarted run always ends with the uninterrupted run's weights and optimizer state."""
+    rng = np.random.default_rng(2024)
+    for attempt in range(3):
+        backup, out = tmp_path / f"backup{attempt}", tmp_path / f"out{attempt}.npz"
+        after_epoch = int(rng.integers(0, EPOCHS - 2))
+        delay = float(rng.uniform(0, 0.004))
+        proc = subprocess.Popen(_command(backup, out, EPOCHS), cwd=REPO, env=_env(), stdout=subprocess.PIPE,
+                                stderr=subprocess.DEVNULL, text=True)
+        try:
+            for line in proc.stdout:
+                if line.strip() == f"epoch {after_epoch}":
+                    break
+            time.sleep(delay)
+            proc.send_signal(signal.SIGKILL)
+        finally:
+            proc.stdout.close()
+            proc.wait(timeout=60)
+        backup_left = backup.exists() and "training_state.npz" in os.listdir(backup)
+        stray = [f for f in os.listdir(backup) if f != "training_state.npz"] if backup.exists() else []
+        assert all(f.endswith(".tmp.npz") for f in stray), stray
+        resumed = _run(backup, out, EPOCHS)
+        assert resumed.returncode == 0, resumed.stderr
+        epochs_run = _assert_same_as_uninterrupted(out, uninterrupted)
+        # killed after the backup of the last epoch but before it was deleted: nothing is left to run
+        assert epochs_run == list(range(epochs_run[0], EPOCHS)) if epochs_run else backup_left
+        if proc.returncode != 0 and epochs_run:
+            assert epochs_run[0] >= after_epoch + 1
+
+
+def test_resume_restores_weights_and_optimizer_before_the_first_resumed_step(tmp_path):
+    """In one process: after on_train_begin the model holds the backed-up weights, optimizer variables and
+    step count, and fit starts at the epoch after the last finished one."""
+    x, y = worker.data()
+    backup = str(tmp_path / "backup")
+
+    class Stop(keras.callbacks.Callback):
+        def on_epoch_end(self, epoch, logs=None):
+            if epoch == 1:
+                self.model.snapshot = (self.model.get_weights(), worker.optimizer_state(self.model))
+                raise KeyboardInterrupt   # stands in for a crash after the backup of epoch 1 was written
+
+    model = worker.build()
+    with pytest.raises(KeyboardInterrupt):
+        model.fit(x, y, batch_size=worker.BATCH, epochs=EPOCHS, shuffle=False, verbose=0,
+                  callbacks=[keras.callbacks.BackupAndRestore(backup), Stop()])
+    saved_weights, saved_opt = model.snapshot
+
+    seen = {}
+
+    class Inspect(keras.callbacks.Callback):
+        def on_epoch_begin(self, epoch, logs=None):
+            if not seen:
+                seen["epoch"] = epoch
+                seen["weights"] = self.model.get_weights()
+                seen["opt"] = worker.optimizer_state(self.model)
+
+    fresh = worker.build()
+    fresh.fit(x, y, batch_size=worker.BATCH, epochs=EPOCHS, shuffle=False, verbose=0,
+              callbacks=[keras.callbacks.BackupAndRestore(backup), Inspect()])
+    assert seen["epoch"] == 2
+    for a, b in zip(seen["weights"], saved_weights):
+        np.testing.assert_array_equal(a, b)
+    assert len(seen["opt"]) == len(saved_opt)
+    for a, b in zip(seen["opt"], saved_opt):
+        np.testing.assert_array_equal(a, b)
+    assert int(seen["opt"][0]) == 2 * len(x) // worker.BATCH    # the step counter came back too
+
+
+def test_a_finished_run_leaves_no_backup_and_the_next_run_starts_fresh(tmp_path):
+    x, y = worker.data()
+    backup = tmp_path / "backup"
+    model = worker.build()
+    model.fit(x, y, epochs=2, verbose=0, callbacks=[keras.callbacks.BackupAndRestore(str(backup))])
+    assert not backup.exists()
+    epochs = []
+    worker.build().fit(x, y, epochs=2, verbose=0, callbacks=[
+        keras.callbacks.BackupAndRestore(str(backup)),
+        keras.callbacks.LambdaCallback(on_epoch_begin=lambda epoch, logs: epochs.append(epoch))])
+    assert epochs == [0, 1]
+
+
+def test_keep_checkpoint_when_delete_checkpoint_is_false(tmp_path):
+    x, y = worker.data()
+    backup = tmp_path / "backup"
+    worker.build().fit(x, y, epochs=2, verbose=0,
+                       callbacks=[keras.callbacks.BackupAndRestore(str(backup), delete_checkpoint=False)])
+    assert os.listdir(backup) == ["training_state.npz"]
+    epochs = []
+    worker.build().fit(x, y, epochs=3, verbose=0, callbacks=[
+        keras.callbacks.BackupAndRestore(str(backup), delete_checkpoint=False),
+        keras.callbacks.LambdaCallback(on_epoch_begin=lambda epoch, logs: epochs.append(epoch))])
+    assert epochs == [2]
