@@ -98,14 +98,29 @@ def _no_rule(name, args, kwargs):
     return None
 
 
+def _write_in_place(ufunc, method, inputs, kwargs, written):
+    """A ufunc call that writes into Tensors (``out=`` or ``ufunc.at``): refused when a gradient is involved,
+    otherwise run on the arrays with the written tensors' versions bumped."""
+    name = f"numpy.{ufunc.__name__}" + ("" if method == "__call__" else f".{method}")
+    if STATE.grad_enabled and (_needs_grad(inputs) or _needs_grad(written)):
+        raise TypeError(f"{name} writing into a tensor in place (out= or .at) cannot be recorded for autograd; "
+                        f"assign the result instead (or run it under ag.no_grad())")
+    res = getattr(ufunc, method)(*_unwrap(inputs), **_unwrap(kwargs))
+    for t in written:
+        if isinstance(t, Tensor):
+            t._version += 1
+    return res
+
+
 def array_ufunc(ufunc, method, inputs, kwargs):
     if kwargs.get("out") is not None:
-        if _needs_grad(inputs) and STATE.grad_enabled:
-            raise TypeError(f"numpy.{ufunc.__name__}(..., out=...) cannot be recorded for autograd; "
-                            f"assign the result instead")
-        kwargs = dict(kwargs)
-        kwargs["out"] = tuple(o.data if isinstance(o, Tensor) else o for o in kwargs["out"])
-        return getattr(ufunc, method)(*_unwrap(inputs), **kwargs)
+        outs = kwargs["out"]
+        res = _write_in_place(ufunc, method, inputs, kwargs, outs)
+        if len(outs) == 1:
+            return outs[0] if isinstance(outs[0], Tensor) else res
+        return tuple(o if isinstance(o, Tensor) else r for o, r in zip(outs, res))
+    if method == "at":
+        return _write_in_place(ufunc, method, inputs, kwargs, inputs[:1])
     if method == "__call__" and ufunc in UFUNCS and not kwargs:
         return UFUNCS[ufunc](*inputs)
     if method == "reduce" and ufunc in REDUCE and set(kwargs) <= {"axis", "keepdims"}:

@@ -38,7 +38,7 @@ def test_numpy_function_without_rule_raises_naming_it():
         np.median(t)
     with pytest.raises(TypeError, match="numpy.arcsinh"):
         np.arcsinh(t)
-    with pytest.raises(TypeError, match="out="):
+    with pytest.raises(TypeError, match="in place"):
         np.exp(t, out=np.empty(3))
 
 
@@ -66,4 +66,20 @@ def test_copyto_into_a_tensor_is_an_in_place_write():
     w = ag.tensor([1.0, 2.0], requires_grad=True)
     with pytest.raises(RuntimeError, match="in-place"):
         np.copyto(w, [3.0, 4.0])
+    assert w.numpy().tolist() == [1.0, 2.0]
+
+
+def test_ufunc_out_and_at_into_tensors_bump_versions_or_refuse():
+    x = ag.tensor([0.0, 1.0])
+    out = ag.tensor(np.empty(2))
+    r = np.exp(x, out=out)
+    assert r is out and out._version == 1
+    np.testing.assert_allclose(out.numpy(), np.exp([0.0, 1.0]))
+    np.add.at(x, [0, 0], 1.0)
+    assert x.numpy().tolist() == [2.0, 1.0] and x._version == 1
+    w = ag.tensor([1.0, 2.0], requires_grad=True)
+    with pytest.raises(TypeError, match="in place"):
+        np.add.at(w, [0], 1.0)
+    with pytest.raises(TypeError, match="in place"):
+        np.exp(x, out=w)
     assert w.numpy().tolist() == [1.0, 2.0]
