@@ -32,6 +32,7 @@ class Embedding(Layer):
             downstream use; ``input_dim`` must then count the padding id.
         input_length: the fixed sequence length, when known (needed by Flatten -> Dense after it in a
             Sequential model); checked against the inputs.
+        sparse: must be False (tf.keras's SparseTensor mode does not exist here).
 
     Input: ids of shape (batch, ...) (ints; floats are truncated as Keras does). Output: (batch, ..., output_dim).
 
@@ -42,7 +43,7 @@ class Embedding(Layer):
 
     def __init__(self, input_dim, output_dim, embeddings_initializer="uniform", embeddings_regularizer=None,
                  activity_regularizer=None, embeddings_constraint=None, mask_zero=False, input_length=None,
-                 **kwargs):
+                 sparse=False, **kwargs):
         if "input_shape" not in kwargs and "batch_input_shape" not in kwargs:
             if input_length is None:
                 kwargs["input_shape"] = (None,)
@@ -51,6 +52,9 @@ class Embedding(Layer):
                     else (input_length,)
         super().__init__(activity_regularizer=activity_regularizer, **kwargs)
         who = f"Embedding layer '{self.name}'"
+        if sparse:
+            raise ValueError(f"{who}: sparse=True (tf.SparseTensor inputs and outputs) is not supported; pass dense "
+                             f"integer ids. Received sparse={sparse!r}; use sparse=False")
         self.input_dim = _positive_int(input_dim, "input_dim", who)
         self.output_dim = _positive_int(output_dim, "output_dim", who)
         self.embeddings_initializer = initializers.get(embeddings_initializer)

@@ -422,8 +422,9 @@ class _BuiltinRNN(RNN):
 
     def _cell_args(self, kwargs):
         implementation = kwargs.pop("implementation", 2)
+        kwargs.pop("use_cudnn", None)        # Keras 3's switch; there is no cuDNN here
         return {"dtype": kwargs.get("dtype"), "trainable": kwargs.get("trainable", True),
-                "implementation": implementation}
+                "implementation": implementation, "seed": kwargs.pop("seed", None)}
 
     def get_config(self):
         config = self._rnn_config()
@@ -487,13 +488,15 @@ class SimpleRNN(_BuiltinRNN):
                  return_sequences=False, return_state=False, go_backwards=False, stateful=False, unroll=False,
                  time_major=False, **kwargs):
         kwargs.pop("implementation", None)
+        kwargs.pop("use_cudnn", None)
         cell = SimpleRNNCell(units, activation=activation, use_bias=use_bias, kernel_initializer=kernel_initializer,
                              recurrent_initializer=recurrent_initializer, bias_initializer=bias_initializer,
                              kernel_regularizer=kernel_regularizer, recurrent_regularizer=recurrent_regularizer,
                              bias_regularizer=bias_regularizer, kernel_constraint=kernel_constraint,
                              recurrent_constraint=recurrent_constraint, bias_constraint=bias_constraint,
                              dropout=dropout, recurrent_dropout=recurrent_dropout, dtype=kwargs.get("dtype"),
-                             trainable=kwargs.get("trainable", True), name="simple_rnn_cell")
+                             trainable=kwargs.get("trainable", True), name="simple_rnn_cell",
+                             seed=kwargs.pop("seed", None))
         super().__init__(cell, return_sequences=return_sequences, return_state=return_state,
                          go_backwards=go_backwards, stateful=stateful, unroll=unroll, time_major=time_major,
                          activity_regularizer=activity_regularizer, **kwargs)

@@ -97,6 +97,7 @@ class DropoutRNNCellMixin:
 
     _dp_mask = None
     _rec_dp_mask = None
+    _rng = None
 
     def reset_dropout_mask(self):
         self._dp_mask = None
@@ -104,12 +105,11 @@ class DropoutRNNCellMixin:
     def reset_recurrent_dropout_mask(self):
         self._rec_dp_mask = None
 
-    @staticmethod
-    def _draw_masks(shape, dtype, rate, training, count):
+    def _draw_masks(self, shape, dtype, rate, training, count):
         if not 0.0 < rate < 1.0 or in_shape_inference() or not resolve_training(training):
             return False
         ones = ag.Tensor(np.ones(shape, dtype))
-        gen = random_state.generator()
+        gen = self._rng if self._rng is not None else random_state.generator()
         return [ag.dropout(ones, rate, gen) for _ in range(count)]
 
     def get_dropout_mask_for_cell(self, inputs, training, count=1):
@@ -135,8 +135,13 @@ class _Cell(DropoutRNNCellMixin, Layer):
                  recurrent_initializer="orthogonal", bias_initializer="zeros", kernel_regularizer=None,
                  recurrent_regularizer=None, bias_regularizer=None, kernel_constraint=None,
                  recurrent_constraint=None, bias_constraint=None, dropout=0.0, recurrent_dropout=0.0, **kwargs):
+        seed = kwargs.pop("seed", None)      # Keras 3's argument: a seed for this cell's dropout masks
         super().__init__(**kwargs)
         who = f"{type(self).__name__} '{self.name}'"
+        if seed is not None and (isinstance(seed, bool) or not isinstance(seed, (int, np.integer))):
+            raise TypeError(f"{who}: `seed` must be an int or None, received seed={seed!r}")
+        self.seed = None if seed is None else int(seed)
+        self._rng = random_state.make_generator(self.seed) if self.seed is not None else None
         self.units = _positive_int(units, "units", who)
         self.activation = activations.get(activation)
         self.use_bias = bool(use_bias)
@@ -216,6 +221,12 @@ class _Cell(DropoutRNNCellMixin, Layer):
         config.pop("batch_input_shape", None)
         return config
 
+    def _seed_config(self, config):
+        # NOTE: tf.keras 2 cells have no seed; it is written only when set, so default configs stay tf.keras's
+        if self.seed is not None:
+            config["seed"] = self.seed
+        return config
+
     def _common_config(self):
         return {
             "kernel_initializer": initializers.serialize(self.kernel_initializer),
@@ -287,7 +298,7 @@ class SimpleRNNCell(_Cell):
                        "use_bias": self.use_bias})
         config.update(self._common_config())
         config.update(self._tail_config())
-        return config
+        return self._seed_config(config)
 
 
 class LSTMCell(_Cell):
@@ -392,7 +403,7 @@ class LSTMCell(_Cell):
         config["unit_forget_bias"] = self.unit_forget_bias
         config.update(self._tail_config())
         config["implementation"] = self.implementation
-        return config
+        return self._seed_config(config)
 
 
 class GRUCell(_Cell):
@@ -510,7 +521,7 @@ class GRUCell(_Cell):
         config.update(self._tail_config())
         config["implementation"] = self.implementation
         config["reset_after"] = self.reset_after
-        return config
+        return self._seed_config(config)
 
 
 class StackedRNNCells(Layer):

@@ -120,3 +120,9 @@ def test_masking_shared_and_values():
     assert layer.get_config()["mask_value"] == 5.0
     with pytest.raises(ValueError, match="mask_value"):
         layers.Masking(mask_value="pad")
+
+
+def test_embedding_sparse_is_refused():
+    assert layers.Embedding(3, 2, sparse=False).input_dim == 3
+    with pytest.raises(ValueError, match="sparse=True"):
+        layers.Embedding(3, 2, sparse=True)

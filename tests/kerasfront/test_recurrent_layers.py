@@ -461,3 +461,44 @@ def test_argument_and_shape_errors():
         layer(np.ones((1, 3, 5), np.float32))
     with pytest.raises(ValueError, match="features"):
         layers.LSTM(2)(keras.Input((3, None)))
+
+
+def test_keras3_seed_and_use_cudnn_arguments():
+    x = _x(2, 4, 3)
+    a = layers.LSTM(3, dropout=0.5, seed=11, use_cudnn=False)
+    b = layers.LSTM(3, dropout=0.5, seed=11)
+    a(x)
+    b(x)
+    b.set_weights(a.get_weights())
+    np.testing.assert_allclose(a(x, training=True).numpy(), b(x, training=True).numpy())   # seeded masks
+    config = a.get_config()
+    assert config["seed"] == 11 and "use_cudnn" not in config
+    assert layers.deserialize({"class_name": "LSTM", "config": config}).cell.seed == 11
+    assert "seed" not in layers.GRU(2).get_config()          # tf.keras 2 configs have no seed
+    with pytest.raises(TypeError, match="seed"):
+        layers.SimpleRNN(2, seed="x")
+
+
+class ConstantCell(Layer):
+    """A cell with constants, as Keras's RNN docs describe: ``h' = h + x W + c``."""
+
+    state_size = 2
+
+    def build(self, input_shape):
+        self.kernel = self.add_weight("kernel", shape=(input_shape[-1], 2), initializer="ones")
+
+    def call(self, inputs, states, constants):
+        out = states[0] + ag.matmul(inputs, self.kernel) + constants[0]
+        return out, [out]
+
+
+def test_rnn_constants_eager_and_symbolic():
+    x = np.ones((2, 3, 4), np.float32)
+    c = np.array([[1.0, 2.0], [3.0, 4.0]], np.float32)
+    layer = layers.RNN(ConstantCell())
+    np.testing.assert_allclose(layer(x, constants=[c]).numpy(), 3 * (4 + c))
+    xi, ci = keras.Input((3, 4)), keras.Input((2,))
+    model = keras.Model([xi, ci], layers.RNN(ConstantCell())(xi, constants=ci))
+    np.testing.assert_allclose(model.predict([x, c], verbose=0), 3 * (4 + c))
+    with pytest.raises(ValueError, match="does not support constants"):
+        layers.RNN(MinimalRNNCell(2))(x, constants=[c])
