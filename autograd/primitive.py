@@ -19,7 +19,7 @@ import weakref
 import numpy as np
 
 from .modes import STATE
-from .tensor import Tensor, make_leaf, next_seq
+from .tensor import Tensor, next_seq
 
 _new = object.__new__
 _ndarray = np.ndarray
