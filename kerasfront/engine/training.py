@@ -158,6 +158,12 @@ class Model(Layer):
         for m in self.metrics:
             m.reset_state()
 
+    def reset_states(self):
+        """Zero the states of every stateful layer (stateful RNNs), as tf.keras's ``Model.reset_states``."""
+        for layer in self._flatten_layers(include_self=False):
+            if getattr(layer, "stateful", False) and hasattr(layer, "reset_states"):
+                layer.reset_states()
+
     # -- structure of data -------------------------------------------------------------------------------
     def _output_names_list(self):
         if self._is_graph_network:

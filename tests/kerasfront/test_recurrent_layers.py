@@ -502,3 +502,15 @@ def test_rnn_constants_eager_and_symbolic():
     np.testing.assert_allclose(model.predict([x, c], verbose=0), 3 * (4 + c))
     with pytest.raises(ValueError, match="does not support constants"):
         layers.RNN(MinimalRNNCell(2))(x, constants=[c])
+
+
+def test_model_reset_states_zeroes_stateful_layers():
+    model = keras.Sequential([layers.LSTM(3, stateful=True, return_sequences=True, batch_input_shape=(2, 4, 3)),
+                              layers.Bidirectional(layers.GRU(2, stateful=True)), layers.Dense(1)])
+    x = _x(2, 4, 3)
+    first = model.predict(x, batch_size=2, verbose=0)
+    assert not np.allclose(model.predict(x, batch_size=2, verbose=0), first)     # states carried over
+    model.reset_states()
+    assert not np.any(model.layers[0].states[0].numpy())
+    assert not np.any(model.layers[1].forward_layer.states[0].numpy())
+    np.testing.assert_allclose(model.predict(x, batch_size=2, verbose=0), first, rtol=1e-6)
