@@ -321,7 +321,13 @@ class CallbackList:
 
 class History(Callback):
     """Records each epoch's logs: ``history.history["loss"]`` is one value per epoch; ``history.epoch``
-    lists the epoch indices. ``fit`` returns it and sets ``model.history``."""
+    lists the epoch indices. ``fit`` returns it and sets ``model.history``.
+
+    Example:
+        >>> history = model.fit(x, y, epochs=3, validation_split=0.2, verbose=0)
+        >>> history.epoch, sorted(history.history)
+        ([0, 1, 2], ['loss', 'val_loss'])
+    """
 
     def __init__(self):
         super().__init__()
@@ -350,6 +356,11 @@ class ProgbarLogger(Callback):
         count_mode: ``"steps"`` (what fit uses) or ``"samples"``.
         stateful_metrics: names displayed as given; every logged value is already a running result in
             fit and evaluate, so all of them are shown as given.
+
+    Example:
+        >>> model.fit(x, y, epochs=2)        # verbose="auto": fit adds a ProgbarLogger itself
+        Epoch 1/2
+        4/4 [==============================] - 0s 2ms/step - loss: 0.6934
     """
 
     def __init__(self, count_mode="samples", stateful_metrics=None):
@@ -521,6 +532,12 @@ class EarlyStopping(Callback):
         baseline: the monitored value must beat this to reset the patience counter.
         restore_best_weights: put back the weights of the best epoch at the end.
         start_from_epoch: epochs to wait before monitoring.
+
+    Example:
+        >>> stop = EarlyStopping(monitor="val_loss", patience=3, restore_best_weights=True)
+        >>> history = model.fit(x, y, epochs=100, validation_split=0.2, callbacks=[stop], verbose=0)
+        >>> len(history.epoch) < 100         # stopped once val_loss had not improved for 3 epochs
+        True
     """
 
     def __init__(self, monitor="val_loss", min_delta=0, patience=0, verbose=0, mode="auto", baseline=None,
@@ -612,6 +629,10 @@ class ModelCheckpoint(Callback):
         save_weights_only: call ``save_weights`` instead of ``save``.
         save_freq: ``"epoch"`` or a number of batches.
         initial_value_threshold: the value to beat first with ``save_best_only``.
+
+    Example:
+        >>> checkpoint = ModelCheckpoint("ckpt-{epoch:02d}-{val_loss:.2f}.h5", monitor="val_loss", save_best_only=True)
+        >>> model.fit(x, y, epochs=10, validation_split=0.2, callbacks=[checkpoint], verbose=0)
     """
 
     def __init__(self, filepath, monitor="val_loss", verbose=0, save_best_only=False, save_weights_only=False,
@@ -725,6 +746,11 @@ class CSVLogger(Callback):
         filename: the CSV path.
         separator: the field separator (``","``).
         append: append to an existing file (the header is written only if it is empty).
+
+    Example:
+        >>> model.fit(x, y, epochs=3, callbacks=[CSVLogger("training.csv")], verbose=0)
+        >>> open("training.csv").readline()      # val_ columns too, as in tf.keras (NA without validation)
+        'epoch,loss,val_loss\n'
     """
 
     def __init__(self, filename, separator=",", append=False):
@@ -796,6 +822,10 @@ class ReduceLROnPlateau(Callback):
         patience: epochs without improvement before reducing.
         cooldown: epochs to wait after a reduction.
         min_lr: the lower bound.
+
+    Example:
+        >>> reduce = ReduceLROnPlateau(monitor="val_loss", factor=0.5, patience=2, min_lr=1e-5)
+        >>> model.fit(x, y, epochs=20, validation_split=0.2, callbacks=[reduce], verbose=0)
     """
 
     def __init__(self, monitor="val_loss", factor=0.1, patience=10, verbose=0, mode="auto", min_delta=1e-4,
@@ -920,7 +950,11 @@ class LearningRateScheduler(Callback):
 
 
 class TerminateOnNaN(Callback):
-    """Stop training at the first batch whose loss is NaN or infinite (and say which batch)."""
+    """Stop training at the first batch whose loss is NaN or infinite (and say which batch).
+
+    Example:
+        >>> model.fit(x, y, epochs=10, callbacks=[TerminateOnNaN()])   # stops at the first batch with a NaN loss
+    """
 
     def on_batch_end(self, batch, logs=None):
         loss = (logs or {}).get("loss")
