@@ -21,6 +21,9 @@ class Adadelta(Optimizer):
         learning_rate: float or LearningRateSchedule (default 0.001).
         rho: decay rate (0.95).
         epsilon: inside the square roots (1e-7).
+
+    Example:
+        >>> model.compile(optimizer=Adadelta(learning_rate=1.0, rho=0.95), loss="mse")
     """
 
     def __init__(self, learning_rate=0.001, rho=0.95, epsilon=1e-07, weight_decay=None, clipnorm=None,

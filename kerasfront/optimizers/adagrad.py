@@ -21,6 +21,9 @@ class Adagrad(Optimizer):
         learning_rate: float or LearningRateSchedule (default 0.001).
         initial_accumulator_value: starting value of the accumulators (0.1, must be >= 0).
         epsilon: inside the square root (1e-7).
+
+    Example:
+        >>> model.compile(optimizer=Adagrad(learning_rate=0.01, initial_accumulator_value=0.1), loss="mse")
     """
 
     def __init__(self, learning_rate=0.001, initial_accumulator_value=0.1, epsilon=1e-07, weight_decay=None,

@@ -24,6 +24,9 @@ class Adam(Optimizer):
         beta_1, beta_2: decay rates of the first and second moment estimates (0.9, 0.999).
         epsilon: added to the denominator (1e-7).
         amsgrad: use the AMSGrad variant.
+
+    Example:
+        >>> model.compile(optimizer=Adam(learning_rate=1e-3, amsgrad=True, clipnorm=1.0), loss="mse")
     """
 
     def __init__(self, learning_rate=0.001, beta_1=0.9, beta_2=0.999, epsilon=1e-07, amsgrad=False,
@@ -74,6 +77,9 @@ class AdamW(Adam):
 
     Args:
         weight_decay: the decay factor (default 0.004; required).
+
+    Example:
+        >>> model.compile(optimizer=AdamW(learning_rate=1e-3, weight_decay=0.004), loss="mse")
     """
 
     def __init__(self, learning_rate=0.001, weight_decay=0.004, beta_1=0.9, beta_2=0.999, epsilon=1e-07,

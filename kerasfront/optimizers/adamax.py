@@ -21,6 +21,9 @@ class Adamax(Optimizer):
         learning_rate: float or LearningRateSchedule (default 0.001).
         beta_1, beta_2: decay rates (0.9, 0.999).
         epsilon: added to ``u`` (1e-7).
+
+    Example:
+        >>> model.compile(optimizer=Adamax(learning_rate=2e-3), loss="mse")
     """
 
     def __init__(self, learning_rate=0.001, beta_1=0.9, beta_2=0.999, epsilon=1e-07, weight_decay=None,

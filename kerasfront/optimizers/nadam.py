@@ -39,6 +39,9 @@ class Nadam(Optimizer):
     Attributes:
         emulate_fit_trace: reproduce the momentum-cache product of tf.keras's traced ``fit`` (default True);
             False gives the eager formula.
+
+    Example:
+        >>> model.compile(optimizer=Nadam(learning_rate=2e-3), loss="mse")
     """
 
     def __init__(self, learning_rate=0.001, beta_1=0.9, beta_2=0.999, epsilon=1e-07, weight_decay=None,

@@ -24,6 +24,9 @@ class RMSprop(Optimizer):
         momentum: momentum (0).
         epsilon: inside the square root (1e-7).
         centered: normalize by the estimated variance of the gradient.
+
+    Example:
+        >>> model.compile(optimizer=RMSprop(learning_rate=1e-3, rho=0.9, momentum=0.0, centered=True), loss="mse")
     """
 
     def __init__(self, learning_rate=0.001, rho=0.9, momentum=0.0, epsilon=1e-07, centered=False, weight_decay=None,

@@ -20,6 +20,10 @@ class SGD(Optimizer):
         learning_rate: float or LearningRateSchedule (default 0.01).
         momentum: in [0, 1] (default 0).
         nesterov: use Nesterov momentum.
+
+    Example:
+        >>> opt = SGD(learning_rate=0.01, momentum=0.9, nesterov=True)
+        >>> model.compile(optimizer=opt, loss="mse")        # or optimizer="sgd" for the defaults
     """
 
     def __init__(self, learning_rate=0.01, momentum=0.0, nesterov=False, weight_decay=None, clipnorm=None,
