@@ -39,7 +39,16 @@ def _positive(value, arg, who):
 
 
 class LearningRateSchedule:
-    """Base class: implement ``__call__(step)`` and ``get_config()``."""
+    """Base class: implement ``__call__(step)`` and ``get_config()``.
+
+    Example:
+        >>> class Halving(LearningRateSchedule):
+        ...     def __call__(self, step):
+        ...         return 0.1 * 0.5 ** (step // 1000)
+        ...     def get_config(self):
+        ...         return {}
+        >>> model.compile(optimizer=kerasfront.optimizers.SGD(learning_rate=Halving()), loss="mse")
+    """
 
     def __call__(self, step):
         raise NotImplementedError(f"Learning rate schedule '{type(self).__name__}' must override __call__(step)")
@@ -54,7 +63,14 @@ class LearningRateSchedule:
 
 
 class ExponentialDecay(LearningRateSchedule):
-    """``initial_learning_rate * decay_rate ** (step / decay_steps)`` (the exponent floored with ``staircase``)."""
+    """``initial_learning_rate * decay_rate ** (step / decay_steps)`` (the exponent floored with ``staircase``).
+
+    Example:
+        >>> schedule = ExponentialDecay(0.1, decay_steps=100, decay_rate=0.5)
+        >>> round(float(schedule(100)), 4)    # 0.1 * 0.5 ** (100 / 100)
+        0.05
+        >>> model.compile(optimizer=kerasfront.optimizers.Adam(learning_rate=schedule), loss="mse")
+    """
 
     def __init__(self, initial_learning_rate, decay_steps, decay_rate, staircase=False, name=None):
         _positive(decay_steps, "decay_steps", "ExponentialDecay")
@@ -105,7 +121,12 @@ class PiecewiseConstantDecay(LearningRateSchedule):
 
 
 class PolynomialDecay(LearningRateSchedule):
-    """``(initial - end) * (1 - step / decay_steps) ** power + end`` (step capped, or cycles with ``cycle``)."""
+    """``(initial - end) * (1 - step / decay_steps) ** power + end`` (step capped, or cycles with ``cycle``).
+
+    Example:
+        >>> round(float(PolynomialDecay(0.1, decay_steps=100, end_learning_rate=0.01)(50)), 4)
+        0.055
+    """
 
     def __init__(self, initial_learning_rate, decay_steps, end_learning_rate=0.0001, power=1.0, cycle=False,
                  name=None):
@@ -136,7 +157,12 @@ class PolynomialDecay(LearningRateSchedule):
 
 
 class InverseTimeDecay(LearningRateSchedule):
-    """``initial_learning_rate / (1 + decay_rate * step / decay_steps)`` (floored with ``staircase``)."""
+    """``initial_learning_rate / (1 + decay_rate * step / decay_steps)`` (floored with ``staircase``).
+
+    Example:
+        >>> round(float(InverseTimeDecay(0.1, decay_steps=10, decay_rate=1.0)(10)), 4)   # 0.1 / (1 + 10 / 10)
+        0.05
+    """
 
     def __init__(self, initial_learning_rate, decay_steps, decay_rate, staircase=False, name=None):
         _positive(decay_steps, "decay_steps", "InverseTimeDecay")
@@ -202,7 +228,12 @@ class CosineDecay(LearningRateSchedule):
 
 
 class CosineDecayRestarts(LearningRateSchedule):
-    """Cosine decay with warm restarts (SGDR): periods grow by ``t_mul``, peaks shrink by ``m_mul``."""
+    """Cosine decay with warm restarts (SGDR): periods grow by ``t_mul``, peaks shrink by ``m_mul``.
+
+    Example:
+        >>> round(float(CosineDecayRestarts(0.1, first_decay_steps=100)(50)), 4)        # half way down the first cosine
+        0.05
+    """
 
     def __init__(self, initial_learning_rate, first_decay_steps, t_mul=2.0, m_mul=1.0, alpha=0.0, name=None):
         _positive(first_decay_steps, "first_decay_steps", "CosineDecayRestarts")
@@ -237,11 +268,21 @@ _BUILTINS = {c.__name__: c for c in (LearningRateSchedule, ExponentialDecay, Pie
 
 
 def serialize(learning_rate_schedule):
-    """``{"class_name": ..., "config": ...}`` for a schedule."""
+    """``{"class_name": ..., "config": ...}`` for a schedule.
+
+    Example:
+        >>> serialize(ExponentialDecay(0.1, decay_steps=100, decay_rate=0.5))["class_name"]
+        'ExponentialDecay'
+    """
     return serialize_keras_object(learning_rate_schedule)
 
 
 def deserialize(config, custom_objects=None):
-    """Rebuild a schedule from its config dict (unknown names list close matches)."""
+    """Rebuild a schedule from its config dict (unknown names list close matches).
+
+    Example:
+        >>> deserialize(serialize(ExponentialDecay(0.1, 100, 0.5))).decay_rate
+        0.5
+    """
     return deserialize_keras_object(config, module_objects=_BUILTINS, custom_objects=custom_objects,
                                     printable_module_name="learning rate schedule")
