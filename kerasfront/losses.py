@@ -31,7 +31,13 @@ __all__ = ["Reduction", "Loss", "LossFunctionWrapper", "MeanSquaredError", "Mean
 
 
 class Reduction:
-    """How a ``Loss`` reduces weighted per-sample losses (tf.keras's ``ReductionV2``)."""
+    """How a ``Loss`` reduces weighted per-sample losses (tf.keras's ``ReductionV2``).
+
+    Example:
+        >>> y_true, y_pred = np.array([[0.0], [0.0]]), np.array([[1.0], [2.0]])
+        >>> MeanSquaredError(reduction=Reduction.SUM)(y_true, y_pred)
+        Tensor(5.)
+    """
 
     AUTO = "auto"
     NONE = "none"
@@ -96,13 +102,25 @@ def mean_squared_error(y_true, y_pred):
 
 
 def mean_absolute_error(y_true, y_pred):
-    """``mean(abs(y_pred - y_true), axis=-1)``."""
+    """``mean(abs(y_pred - y_true), axis=-1)``.
+
+    Example:
+        >>> y_true, y_pred = np.array([[0.0, 1.0], [0.0, 0.0]]), np.array([[1.0, 1.0], [1.0, 0.0]])
+        >>> mean_absolute_error(y_true, y_pred)
+        Tensor([0.5, 0.5])
+    """
     y_true, y_pred = _prep(y_true, y_pred)
     return ag.mean(ag.abs(ag.subtract(y_pred, y_true)), axis=-1)
 
 
 def mean_absolute_percentage_error(y_true, y_pred):
-    """``100 * mean(abs((y_true - y_pred) / max(abs(y_true), eps)), axis=-1)``."""
+    """``100 * mean(abs((y_true - y_pred) / max(abs(y_true), eps)), axis=-1)``.
+
+    Example:
+        >>> y_true, y_pred = np.array([[1.0, 2.0]]), np.array([[1.5, 2.0]])
+        >>> mean_absolute_percentage_error(y_true, y_pred)
+        Tensor([25.])
+    """
     y_true, y_pred = _prep(y_true, y_pred)
     denom = ag.maximum(ag.abs(y_true), _c(backend.epsilon(), y_pred))
     diff = ag.abs(ag.divide(ag.subtract(y_true, y_pred), denom))
@@ -110,7 +128,13 @@ def mean_absolute_percentage_error(y_true, y_pred):
 
 
 def mean_squared_logarithmic_error(y_true, y_pred):
-    """``mean(square(log(max(y_pred, eps) + 1) - log(max(y_true, eps) + 1)), axis=-1)``."""
+    """``mean(square(log(max(y_pred, eps) + 1) - log(max(y_true, eps) + 1)), axis=-1)``.
+
+    Example:
+        >>> y_true, y_pred = np.array([[0.0, 1.0], [0.0, 0.0]]), np.array([[1.0, 1.0], [1.0, 0.0]])
+        >>> mean_squared_logarithmic_error(y_true, y_pred)
+        Tensor([0.24022644, 0.24022644])
+    """
     y_true, y_pred = _prep(y_true, y_pred)
     eps = _c(backend.epsilon(), y_pred)
     first = ag.log(ag.add(ag.maximum(y_pred, eps), _c(1.0, y_pred)))
@@ -127,14 +151,26 @@ def _maybe_convert_labels(y_true):
 
 
 def hinge(y_true, y_pred):
-    """``mean(max(1 - y_true * y_pred, 0), axis=-1)`` with {0, 1} labels mapped to {-1, 1}."""
+    """``mean(max(1 - y_true * y_pred, 0), axis=-1)`` with {0, 1} labels mapped to {-1, 1}.
+
+    Example:
+        >>> y_true, y_pred = np.array([[0.0, 1.0]]), np.array([[0.6, 0.4]])
+        >>> hinge(y_true, y_pred)
+        Tensor([1.1])
+    """
     y_true, y_pred = _prep(y_true, y_pred)
     y_true = _maybe_convert_labels(y_true)
     return ag.mean(ag.maximum(ag.subtract(_c(1.0, y_pred), ag.multiply(y_true, y_pred)), _c(0.0, y_pred)), axis=-1)
 
 
 def squared_hinge(y_true, y_pred):
-    """``mean(square(max(1 - y_true * y_pred, 0)), axis=-1)`` with {0, 1} labels mapped to {-1, 1}."""
+    """``mean(square(max(1 - y_true * y_pred, 0)), axis=-1)`` with {0, 1} labels mapped to {-1, 1}.
+
+    Example:
+        >>> y_true, y_pred = np.array([[0.0, 1.0]]), np.array([[0.6, 0.4]])
+        >>> squared_hinge(y_true, y_pred)
+        Tensor([1.46])
+    """
     y_true, y_pred = _prep(y_true, y_pred)
     y_true = _maybe_convert_labels(y_true)
     margin = ag.maximum(ag.subtract(_c(1.0, y_pred), ag.multiply(y_true, y_pred)), _c(0.0, y_pred))
@@ -142,7 +178,13 @@ def squared_hinge(y_true, y_pred):
 
 
 def categorical_hinge(y_true, y_pred):
-    """``max(max((1 - y_true) * y_pred) - sum(y_true * y_pred) + 1, 0)`` over the last axis."""
+    """``max(max((1 - y_true) * y_pred) - sum(y_true * y_pred) + 1, 0)`` over the last axis.
+
+    Example:
+        >>> y_true, y_pred = np.array([[0.0, 1.0]]), np.array([[0.6, 0.4]])
+        >>> categorical_hinge(y_true, y_pred)
+        Tensor([1.2])
+    """
     y_true, y_pred = _prep(y_true, y_pred)
     pos = ag.sum(ag.multiply(y_true, y_pred), axis=-1)
     neg = ag.max(ag.multiply(ag.subtract(_c(1.0, y_pred), y_true), y_pred), axis=-1)
@@ -150,7 +192,13 @@ def categorical_hinge(y_true, y_pred):
 
 
 def huber(y_true, y_pred, delta=1.0):
-    """Quadratic for ``|error| <= delta``, linear beyond: mean over the last axis."""
+    """Quadratic for ``|error| <= delta``, linear beyond: mean over the last axis.
+
+    Example:
+        >>> y_true, y_pred = np.array([[0.0, 1.0], [0.0, 0.0]]), np.array([[1.0, 1.0], [1.0, 0.0]])
+        >>> huber(y_true, y_pred)
+        Tensor([0.25, 0.25], dtype=float32)
+    """
     y_pred = _pred(y_pred)
     if y_pred.dtype != np.dtype(backend.floatx()):
         y_pred = ag.astype(y_pred, backend.floatx())
@@ -165,7 +213,13 @@ def huber(y_true, y_pred, delta=1.0):
 
 
 def log_cosh(y_true, y_pred):
-    """``mean(log(cosh(y_pred - y_true)), axis=-1)``, computed as ``x + softplus(-2x) - log 2``."""
+    """``mean(log(cosh(y_pred - y_true)), axis=-1)``, computed as ``x + softplus(-2x) - log 2``.
+
+    Example:
+        >>> y_true, y_pred = np.array([[0.0, 1.0], [0.0, 0.0]]), np.array([[1.0, 1.0], [1.0, 0.0]])
+        >>> log_cosh(y_true, y_pred)
+        Tensor([0.21689042, 0.21689042])
+    """
     y_true, y_pred = _prep(y_true, y_pred)
     x = ag.subtract(y_pred, y_true)
     val = ag.subtract(ag.add(x, ag.softplus(ag.multiply(x, _c(-2.0, x)))), _c(np.log(2.0), x))
@@ -173,7 +227,13 @@ def log_cosh(y_true, y_pred):
 
 
 def kl_divergence(y_true, y_pred):
-    """``sum(y_true * log(y_true / y_pred), axis=-1)`` with both clipped to [eps, 1]."""
+    """``sum(y_true * log(y_true / y_pred), axis=-1)`` with both clipped to [eps, 1].
+
+    Example:
+        >>> y_true, y_pred = np.array([[0.5, 0.5]]), np.array([[0.4, 0.6]])
+        >>> kl_divergence(y_true, y_pred)
+        Tensor([0.020411])
+    """
     y_true, y_pred = _prep(y_true, y_pred)
     eps, one = _c(backend.epsilon(), y_pred), _c(1.0, y_pred)
     y_true = ag.clip(y_true, eps, one)
@@ -182,14 +242,26 @@ def kl_divergence(y_true, y_pred):
 
 
 def poisson(y_true, y_pred):
-    """``mean(y_pred - y_true * log(y_pred + eps), axis=-1)``."""
+    """``mean(y_pred - y_true * log(y_pred + eps), axis=-1)``.
+
+    Example:
+        >>> y_true, y_pred = np.array([[1.0, 2.0]]), np.array([[1.0, 1.0]])
+        >>> poisson(y_true, y_pred)
+        Tensor([0.99999985])
+    """
     y_true, y_pred = _prep(y_true, y_pred)
     return ag.mean(ag.subtract(y_pred, ag.multiply(y_true, ag.log(ag.add(y_pred, _c(backend.epsilon(), y_pred))))),
                    axis=-1)
 
 
 def cosine_similarity(y_true, y_pred, axis=-1):
-    """``-sum(l2_normalize(y_true) * l2_normalize(y_pred), axis)`` (-1 when the vectors point the same way)."""
+    """``-sum(l2_normalize(y_true) * l2_normalize(y_pred), axis)`` (-1 when the vectors point the same way).
+
+    Example:
+        >>> y_true, y_pred = np.array([[0.0, 1.0], [0.0, 0.0]]), np.array([[1.0, 1.0], [1.0, 0.0]])
+        >>> cosine_similarity(y_true, y_pred)
+        Tensor([-0.70710678, -0.        ])
+    """
     y_true, y_pred = _prep(y_true, y_pred)
     y_true = backend.l2_normalize(y_true, axis=axis)
     y_pred = backend.l2_normalize(y_pred, axis=axis)
@@ -216,6 +288,11 @@ def categorical_crossentropy(y_true, y_pred, from_logits=False, label_smoothing=
     Probabilities are rescaled to sum to 1 and clipped to [1e-7, 1 - 1e-7]; an output made by a softmax
     is evaluated from its logits, as tf.keras does. ``label_smoothing`` mixes the labels with the uniform
     distribution.
+
+    Example:
+        >>> y_true, y_pred = np.array([[0.0, 1.0, 0.0]]), np.array([[0.05, 0.95, 0.0]])
+        >>> categorical_crossentropy(y_true, y_pred)
+        Tensor([0.05129329])
     """
     if isinstance(axis, bool):
         raise ValueError(f"categorical_crossentropy: axis must be an int, received {axis!r}")
@@ -235,6 +312,11 @@ def sparse_categorical_crossentropy(y_true, y_pred, from_logits=False, axis=-1, 
     """Crossentropy between integer class ids ``y_true`` and ``y_pred`` over ``axis``.
 
     ``ignore_class`` gives those entries a loss of 0 (a ``Loss`` object also leaves them out of the mean).
+
+    Example:
+        >>> y_true, y_pred = np.array([1]), np.array([[0.05, 0.95, 0.0]])
+        >>> sparse_categorical_crossentropy(y_true, y_pred)
+        Tensor([0.05129339])
     """
     return backend.sparse_categorical_crossentropy(y_true, y_pred, from_logits=from_logits, axis=axis,
                                                    ignore_class=ignore_class)
@@ -394,35 +476,70 @@ class LossFunctionWrapper(Loss):
 
 
 class MeanSquaredError(LossFunctionWrapper):
-    """Mean of squares of errors (``mean_squared_error``)."""
+    """Mean of squares of errors (``mean_squared_error``).
+
+    Example:
+        >>> y_true, y_pred = np.array([[0.0, 1.0], [0.0, 0.0]]), np.array([[1.0, 1.0], [1.0, 0.0]])
+        >>> round(float(MeanSquaredError()(y_true, y_pred)), 4)      # the mean over samples
+        0.5
+        >>> model.compile(optimizer="adam", loss=MeanSquaredError())
+    """
 
     def __init__(self, reduction=Reduction.AUTO, name="mean_squared_error"):
         super().__init__(mean_squared_error, reduction=reduction, name=name)
 
 
 class MeanAbsoluteError(LossFunctionWrapper):
-    """Mean of absolute errors (``mean_absolute_error``)."""
+    """Mean of absolute errors (``mean_absolute_error``).
+
+    Example:
+        >>> y_true, y_pred = np.array([[0.0, 1.0], [0.0, 0.0]]), np.array([[1.0, 1.0], [1.0, 0.0]])
+        >>> round(float(MeanAbsoluteError()(y_true, y_pred)), 4)      # the mean over samples
+        0.5
+        >>> model.compile(optimizer="adam", loss=MeanAbsoluteError())
+    """
 
     def __init__(self, reduction=Reduction.AUTO, name="mean_absolute_error"):
         super().__init__(mean_absolute_error, reduction=reduction, name=name)
 
 
 class MeanAbsolutePercentageError(LossFunctionWrapper):
-    """``mean_absolute_percentage_error`` as a Loss."""
+    """``mean_absolute_percentage_error`` as a Loss.
+
+    Example:
+        >>> y_true, y_pred = np.array([[1.0, 2.0]]), np.array([[1.5, 2.0]])
+        >>> round(float(MeanAbsolutePercentageError()(y_true, y_pred)), 4)      # the mean over samples
+        25.0
+        >>> model.compile(optimizer="adam", loss=MeanAbsolutePercentageError())
+    """
 
     def __init__(self, reduction=Reduction.AUTO, name="mean_absolute_percentage_error"):
         super().__init__(mean_absolute_percentage_error, reduction=reduction, name=name)
 
 
 class MeanSquaredLogarithmicError(LossFunctionWrapper):
-    """``mean_squared_logarithmic_error`` as a Loss."""
+    """``mean_squared_logarithmic_error`` as a Loss.
+
+    Example:
+        >>> y_true, y_pred = np.array([[0.0, 1.0], [0.0, 0.0]]), np.array([[1.0, 1.0], [1.0, 0.0]])
+        >>> round(float(MeanSquaredLogarithmicError()(y_true, y_pred)), 4)      # the mean over samples
+        0.2402
+        >>> model.compile(optimizer="adam", loss=MeanSquaredLogarithmicError())
+    """
 
     def __init__(self, reduction=Reduction.AUTO, name="mean_squared_logarithmic_error"):
         super().__init__(mean_squared_logarithmic_error, reduction=reduction, name=name)
 
 
 class BinaryCrossentropy(LossFunctionWrapper):
-    """Binary crossentropy (``from_logits``, ``label_smoothing``, ``axis``)."""
+    """Binary crossentropy (``from_logits``, ``label_smoothing``, ``axis``).
+
+    Example:
+        >>> y_true, y_pred = np.array([[0.0, 1.0]]), np.array([[0.6, 0.4]])
+        >>> round(float(BinaryCrossentropy()(y_true, y_pred)), 4)      # the mean over samples
+        0.9163
+        >>> model.compile(optimizer="adam", loss=BinaryCrossentropy())
+    """
 
     def __init__(self, from_logits=False, label_smoothing=0.0, axis=-1, reduction=Reduction.AUTO,
                  name="binary_crossentropy"):
@@ -432,7 +549,14 @@ class BinaryCrossentropy(LossFunctionWrapper):
 
 
 class CategoricalCrossentropy(LossFunctionWrapper):
-    """Categorical crossentropy on one-hot labels (``from_logits``, ``label_smoothing``, ``axis``)."""
+    """Categorical crossentropy on one-hot labels (``from_logits``, ``label_smoothing``, ``axis``).
+
+    Example:
+        >>> y_true, y_pred = np.array([[0.0, 1.0, 0.0]]), np.array([[0.05, 0.95, 0.0]])
+        >>> round(float(CategoricalCrossentropy()(y_true, y_pred)), 4)      # the mean over samples
+        0.0513
+        >>> model.compile(optimizer="adam", loss=CategoricalCrossentropy())
+    """
 
     def __init__(self, from_logits=False, label_smoothing=0.0, axis=-1, reduction=Reduction.AUTO,
                  name="categorical_crossentropy"):
@@ -446,6 +570,12 @@ class SparseCategoricalCrossentropy(LossFunctionWrapper):
 
     With ``ignore_class``, the ignored entries are left out of the mean (the others are weighted by
     total / valid, as tf.keras does).
+
+    Example:
+        >>> y_true, y_pred = np.array([1]), np.array([[0.05, 0.95, 0.0]])
+        >>> round(float(SparseCategoricalCrossentropy()(y_true, y_pred)), 4)      # the mean over samples
+        0.0513
+        >>> model.compile(optimizer="adam", loss=SparseCategoricalCrossentropy())
     """
 
     def __init__(self, from_logits=False, ignore_class=None, reduction=Reduction.AUTO,
@@ -469,56 +599,112 @@ class SparseCategoricalCrossentropy(LossFunctionWrapper):
 
 
 class Hinge(LossFunctionWrapper):
-    """``hinge`` as a Loss."""
+    """``hinge`` as a Loss.
+
+    Example:
+        >>> y_true, y_pred = np.array([[0.0, 1.0]]), np.array([[0.6, 0.4]])
+        >>> round(float(Hinge()(y_true, y_pred)), 4)      # the mean over samples
+        1.1
+        >>> model.compile(optimizer="adam", loss=Hinge())
+    """
 
     def __init__(self, reduction=Reduction.AUTO, name="hinge"):
         super().__init__(hinge, reduction=reduction, name=name)
 
 
 class SquaredHinge(LossFunctionWrapper):
-    """``squared_hinge`` as a Loss."""
+    """``squared_hinge`` as a Loss.
+
+    Example:
+        >>> y_true, y_pred = np.array([[0.0, 1.0]]), np.array([[0.6, 0.4]])
+        >>> round(float(SquaredHinge()(y_true, y_pred)), 4)      # the mean over samples
+        1.46
+        >>> model.compile(optimizer="adam", loss=SquaredHinge())
+    """
 
     def __init__(self, reduction=Reduction.AUTO, name="squared_hinge"):
         super().__init__(squared_hinge, reduction=reduction, name=name)
 
 
 class CategoricalHinge(LossFunctionWrapper):
-    """``categorical_hinge`` as a Loss."""
+    """``categorical_hinge`` as a Loss.
+
+    Example:
+        >>> y_true, y_pred = np.array([[0.0, 1.0]]), np.array([[0.6, 0.4]])
+        >>> round(float(CategoricalHinge()(y_true, y_pred)), 4)      # the mean over samples
+        1.2
+        >>> model.compile(optimizer="adam", loss=CategoricalHinge())
+    """
 
     def __init__(self, reduction=Reduction.AUTO, name="categorical_hinge"):
         super().__init__(categorical_hinge, reduction=reduction, name=name)
 
 
 class Huber(LossFunctionWrapper):
-    """``huber`` with threshold ``delta`` as a Loss."""
+    """``huber`` with threshold ``delta`` as a Loss.
+
+    Example:
+        >>> y_true, y_pred = np.array([[0.0, 1.0], [0.0, 0.0]]), np.array([[1.0, 1.0], [1.0, 0.0]])
+        >>> round(float(Huber()(y_true, y_pred)), 4)      # the mean over samples
+        0.25
+        >>> model.compile(optimizer="adam", loss=Huber())
+    """
 
     def __init__(self, delta=1.0, reduction=Reduction.AUTO, name="huber_loss"):
         super().__init__(huber, reduction=reduction, name=name, delta=delta)
 
 
 class LogCosh(LossFunctionWrapper):
-    """``log_cosh`` as a Loss."""
+    """``log_cosh`` as a Loss.
+
+    Example:
+        >>> y_true, y_pred = np.array([[0.0, 1.0], [0.0, 0.0]]), np.array([[1.0, 1.0], [1.0, 0.0]])
+        >>> round(float(LogCosh()(y_true, y_pred)), 4)      # the mean over samples
+        0.2169
+        >>> model.compile(optimizer="adam", loss=LogCosh())
+    """
 
     def __init__(self, reduction=Reduction.AUTO, name="log_cosh"):
         super().__init__(log_cosh, reduction=reduction, name=name)
 
 
 class KLDivergence(LossFunctionWrapper):
-    """``kl_divergence`` as a Loss."""
+    """``kl_divergence`` as a Loss.
+
+    Example:
+        >>> y_true, y_pred = np.array([[0.5, 0.5]]), np.array([[0.4, 0.6]])
+        >>> round(float(KLDivergence()(y_true, y_pred)), 4)      # the mean over samples
+        0.0204
+        >>> model.compile(optimizer="adam", loss=KLDivergence())
+    """
 
     def __init__(self, reduction=Reduction.AUTO, name="kl_divergence"):
         super().__init__(kl_divergence, reduction=reduction, name=name)
 
 
 class Poisson(LossFunctionWrapper):
-    """``poisson`` as a Loss."""
+    """``poisson`` as a Loss.
+
+    Example:
+        >>> y_true, y_pred = np.array([[1.0, 2.0]]), np.array([[1.0, 1.0]])
+        >>> round(float(Poisson()(y_true, y_pred)), 4)      # the mean over samples
+        1.0
+        >>> model.compile(optimizer="adam", loss=Poisson())
+    """
 
     def __init__(self, reduction=Reduction.AUTO, name="poisson"):
         super().__init__(poisson, reduction=reduction, name=name)
 
 
 class CosineSimilarity(LossFunctionWrapper):
-    """``cosine_similarity`` over ``axis`` as a Loss."""
+    """``cosine_similarity`` over ``axis`` as a Loss.
+
+    Example:
+        >>> y_true, y_pred = np.array([[0.0, 1.0], [0.0, 0.0]]), np.array([[1.0, 1.0], [1.0, 0.0]])
+        >>> round(float(CosineSimilarity()(y_true, y_pred)), 4)      # the mean over samples
+        -0.3536
+        >>> model.compile(optimizer="adam", loss=CosineSimilarity())
+    """
 
     def __init__(self, axis=-1, reduction=Reduction.AUTO, name="cosine_similarity"):
         super().__init__(cosine_similarity, reduction=reduction, name=name, axis=axis)
@@ -564,7 +750,14 @@ def serialize(loss):
 
 
 def deserialize(name, custom_objects=None):
-    """A loss function or Loss object from a name or config dict (unknown names list close matches)."""
+    """A loss function or Loss object from a name or config dict (unknown names list close matches).
+
+    Example:
+        >>> deserialize("mse").__name__
+        'mean_squared_error'
+        >>> type(deserialize({"class_name": "Huber", "config": {"delta": 2.0}})).__name__
+        'Huber'
+    """
     obj = deserialize_keras_object(name, module_objects=_BUILTINS, custom_objects=custom_objects,
                                    printable_module_name="loss function")
     if isinstance(obj, type):
