@@ -65,7 +65,12 @@ def _np(x):
 
 
 def accuracy(y_true, y_pred):
-    """1.0 where ``y_true == y_pred`` (``y_pred`` cast to ``y_true``'s dtype), else 0.0."""
+    """1.0 where ``y_true == y_pred`` (``y_pred`` cast to ``y_true``'s dtype), else 0.0.
+
+    Example:
+        >>> accuracy(np.array([1, 2, 3]), np.array([1, 2, 0]))
+        Tensor([1., 1., 0.], dtype=float32)
+    """
     y_true, y_pred = _t(y_true), _t(y_pred)
     if y_true.shape != y_pred.shape:
         raise ValueError(f"accuracy: y_true of shape {y_true.shape} is not compatible with y_pred of shape "
@@ -108,12 +113,22 @@ def _sparse_categorical_matches(y_true, y_pred):
 
 
 def categorical_accuracy(y_true, y_pred):
-    """1.0 where ``argmax(y_true) == argmax(y_pred)`` over the last axis."""
+    """1.0 where ``argmax(y_true) == argmax(y_pred)`` over the last axis.
+
+    Example:
+        >>> categorical_accuracy(np.array([[0, 0, 1], [0, 1, 0]]), np.array([[0.1, 0.3, 0.6], [0.5, 0.4, 0.1]]))
+        Tensor([1., 0.], dtype=float32)
+    """
     return _sparse_categorical_matches(ag.argmax(_t(y_true), axis=-1), y_pred)
 
 
 def sparse_categorical_accuracy(y_true, y_pred):
-    """1.0 where the integer label ``y_true`` equals ``argmax(y_pred)``."""
+    """1.0 where the integer label ``y_true`` equals ``argmax(y_pred)``.
+
+    Example:
+        >>> sparse_categorical_accuracy(np.array([2, 1]), np.array([[0.1, 0.3, 0.6], [0.5, 0.4, 0.1]]))
+        Tensor([1., 0.], dtype=float32)
+    """
     matches = _sparse_categorical_matches(y_true, y_pred)
     if matches.ndim > 1 and matches.shape[-1] == 1:
         matches = ag.squeeze(matches, -1)
@@ -141,12 +156,22 @@ def _sparse_top_k_matches(y_true, y_pred, k=5):
 
 
 def top_k_categorical_accuracy(y_true, y_pred, k=5):
-    """1.0 where the class of ``argmax(y_true)`` is among the ``k`` highest scores of ``y_pred``."""
+    """1.0 where the class of ``argmax(y_true)`` is among the ``k`` highest scores of ``y_pred``.
+
+    Example:
+        >>> top_k_categorical_accuracy(np.array([[0, 0, 1], [0, 1, 0]]), np.array([[0.1, 0.3, 0.6], [0.5, 0.4, 0.1]]), k=2)
+        Tensor([1., 1.], dtype=float32)
+    """
     return _sparse_top_k_matches(ag.argmax(_t(y_true), axis=-1), y_pred, k)
 
 
 def sparse_top_k_categorical_accuracy(y_true, y_pred, k=5):
-    """1.0 where the integer label is among the ``k`` highest scores of ``y_pred``."""
+    """1.0 where the integer label is among the ``k`` highest scores of ``y_pred``.
+
+    Example:
+        >>> sparse_top_k_categorical_accuracy(np.array([2, 1]), np.array([[0.1, 0.3, 0.6], [0.5, 0.4, 0.1]]), k=2)
+        Tensor([1., 1.], dtype=float32)
+    """
     return _sparse_top_k_matches(y_true, y_pred, k)
 
 
@@ -287,7 +312,14 @@ def _match_weights(sample_weight, values):
 
 
 class Reduce(Metric):
-    """Reduces values to a ``"sum"``, a ``"weighted_mean"`` or a ``"sum_over_batch_size"``."""
+    """Reduces values to a ``"sum"``, a ``"weighted_mean"`` or a ``"sum_over_batch_size"``.
+
+    Example:
+        >>> total = Reduce("sum", name="total")
+        >>> total.update_state([1.0, 2.0, 3.0])
+        >>> float(total.result())
+        6.0
+    """
 
     _REDUCTIONS = ("sum", "weighted_mean", "sum_over_batch_size")
 
@@ -489,7 +521,15 @@ CategoricalHinge = _wrapper_class("CategoricalHinge", categorical_hinge, "catego
 
 
 class RootMeanSquaredError(Mean):
-    """``sqrt`` of the (weighted) mean of squared errors over every element seen."""
+    """``sqrt`` of the (weighted) mean of squared errors over every element seen.
+
+    Example:
+        >>> m = RootMeanSquaredError()
+        >>> m.update_state([[0.0, 1.0], [0.0, 0.0]], [[1.0, 1.0], [1.0, 0.0]])
+        >>> round(float(m.result()), 4)
+        0.7071
+        >>> model.compile(optimizer="adam", loss="mse", metrics=[RootMeanSquaredError()])
+    """
 
     def __init__(self, name="root_mean_squared_error", dtype=None):
         super().__init__(name=name, dtype=dtype)
@@ -607,22 +647,54 @@ class _ConfusionMatrixConditionCount(Metric):
 
 
 class TruePositives(_ConfusionMatrixConditionCount):
-    """The (weighted) number of true positives at each threshold (default 0.5)."""
+    """The (weighted) number of true positives at each threshold (default 0.5).
+
+    Example:
+        >>> m = TruePositives()
+        >>> m.update_state([[0], [1], [1], [0]], [[0.2], [0.9], [0.4], [0.6]])
+        >>> round(float(m.result()), 4)
+        1.0
+        >>> model.compile(optimizer="adam", loss="mse", metrics=[TruePositives()])
+    """
     _COND = "tp"
 
 
 class TrueNegatives(_ConfusionMatrixConditionCount):
-    """The (weighted) number of true negatives at each threshold (default 0.5)."""
+    """The (weighted) number of true negatives at each threshold (default 0.5).
+
+    Example:
+        >>> m = TrueNegatives()
+        >>> m.update_state([[0], [1], [1], [0]], [[0.2], [0.9], [0.4], [0.6]])
+        >>> round(float(m.result()), 4)
+        1.0
+        >>> model.compile(optimizer="adam", loss="mse", metrics=[TrueNegatives()])
+    """
     _COND = "tn"
 
 
 class FalsePositives(_ConfusionMatrixConditionCount):
-    """The (weighted) number of false positives at each threshold (default 0.5)."""
+    """The (weighted) number of false positives at each threshold (default 0.5).
+
+    Example:
+        >>> m = FalsePositives()
+        >>> m.update_state([[0], [1], [1], [0]], [[0.2], [0.9], [0.4], [0.6]])
+        >>> round(float(m.result()), 4)
+        1.0
+        >>> model.compile(optimizer="adam", loss="mse", metrics=[FalsePositives()])
+    """
     _COND = "fp"
 
 
 class FalseNegatives(_ConfusionMatrixConditionCount):
-    """The (weighted) number of false negatives at each threshold (default 0.5)."""
+    """The (weighted) number of false negatives at each threshold (default 0.5).
+
+    Example:
+        >>> m = FalseNegatives()
+        >>> m.update_state([[0], [1], [1], [0]], [[0.2], [0.9], [0.4], [0.6]])
+        >>> round(float(m.result()), 4)
+        1.0
+        >>> model.compile(optimizer="adam", loss="mse", metrics=[FalseNegatives()])
+    """
     _COND = "fn"
 
 
@@ -669,7 +741,15 @@ class Precision(_PrecisionRecall):
 
 
 class Recall(_PrecisionRecall):
-    """``tp / (tp + fn)`` at each threshold (default 0.5), optionally over the ``top_k`` or one ``class_id``."""
+    """``tp / (tp + fn)`` at each threshold (default 0.5), optionally over the ``top_k`` or one ``class_id``.
+
+    Example:
+        >>> m = Recall()
+        >>> m.update_state([[0], [1], [1], [0]], [[0.2], [0.9], [0.4], [0.6]])
+        >>> round(float(m.result()), 4)
+        0.5
+        >>> model.compile(optimizer="adam", loss="mse", metrics=[Recall()])
+    """
     _OTHER = "fn"
 
 
@@ -836,12 +916,22 @@ _BUILTINS = {**_FUNCTIONS, **_CLASSES}
 
 
 def serialize(metric):
-    """A metric function serializes to its name; a Metric object to ``{"class_name", "config"}``."""
+    """A metric function serializes to its name; a Metric object to ``{"class_name", "config"}``.
+
+    Example:
+        >>> serialize(Precision(name="p"))["class_name"]
+        'Precision'
+    """
     return serialize_keras_object(metric)
 
 
 def deserialize(config, custom_objects=None):
-    """A metric function or Metric object from a name or config dict (unknown names list close matches)."""
+    """A metric function or Metric object from a name or config dict (unknown names list close matches).
+
+    Example:
+        >>> type(deserialize({"class_name": "AUC", "config": {"num_thresholds": 50}})).__name__
+        'AUC'
+    """
     obj = deserialize_keras_object(config, module_objects=_BUILTINS, custom_objects=custom_objects,
                                    printable_module_name="metric function")
     if isinstance(obj, type):
