@@ -130,9 +130,20 @@ class RNN(Layer):
         """Zero states (or the cell's ``get_initial_state``) for the batch of ``inputs``."""
         batch = inputs.shape[1] if self.time_major else inputs.shape[0]
         fn = getattr(self.cell, "get_initial_state", None)
-        if fn is not None:
-            return _states_list(fn(inputs=None, batch_size=batch, dtype=inputs.dtype))
-        return zero_states(self.cell.state_size, batch, inputs.dtype)
+        if fn is None:
+            return zero_states(self.cell.state_size, batch, inputs.dtype)
+        try:
+            params = inspect.signature(fn).parameters
+        except (TypeError, ValueError):
+            params = {}
+        # Keras 2 cells take (inputs, batch_size, dtype); Keras 3 cells take batch_size only
+        offered = {"inputs": None, "batch_size": batch, "dtype": inputs.dtype}
+        if any(p.kind == p.VAR_KEYWORD for p in params.values()):
+            kwargs = offered
+        else:
+            kwargs = {k: v for k, v in offered.items() if k in params}
+        states = [self._as_state(s) for s in _states_list(fn(**kwargs))]
+        return states
 
     def reset_states(self, states=None):
         """Set a stateful layer's states to zeros, or to ``states`` (arrays, one per state)."""

@@ -514,3 +514,21 @@ def test_model_reset_states_zeroes_stateful_layers():
     assert not np.any(model.layers[0].states[0].numpy())
     assert not np.any(model.layers[1].forward_layer.states[0].numpy())
     np.testing.assert_allclose(model.predict(x, batch_size=2, verbose=0), first, rtol=1e-6)
+
+
+class OnesStateCell(MinimalRNNCell):
+    """A custom cell with Keras 3's ``get_initial_state(batch_size)``: its states start at ones."""
+
+    def get_initial_state(self, batch_size=None):
+        return [np.ones((batch_size, self.units), np.float32)]
+
+
+def test_custom_cell_initial_state_method():
+    x = _x(2, 3, 4)
+    layer = layers.RNN(OnesStateCell(3), return_state=True)
+    out, h = layer(x)
+    plain = layers.RNN(MinimalRNNCell(3))
+    plain(x)
+    plain.set_weights(layer.get_weights())
+    np.testing.assert_allclose(out.numpy(), plain(x, initial_state=[np.ones((2, 3), np.float32)]).numpy(), rtol=1e-6)
+    assert not np.allclose(out.numpy(), plain(x).numpy())
