@@ -16,7 +16,8 @@ import zipfile
 
 import numpy as np
 
-from .limits import MAX_CONFIG_BYTES, check_config_size, check_declared_array, human_bytes
+from . import limits
+from .limits import check_config_size, check_declared_array, human_bytes
 
 __all__ = ["HDF5_SIGNATURE", "KERAS_VERSION", "BACKEND", "h5py", "open_h5", "is_hdf5_file", "check_input_file",
            "read_str_attr", "read_str_list", "write_str_list", "read_dataset", "dataset_shape", "SavedFileError"]
@@ -125,7 +126,7 @@ def read_str_attr(obj, name, path, what=None, required=True, limit=None):
                                  f"is not a complete Keras model file")
         return None
     value = _decode(_attr_or_error(obj, name, path))
-    check_config_size(path, what, len(value), MAX_CONFIG_BYTES if limit is None else limit)
+    check_config_size(path, what, len(value), limit)
     return value
 
 

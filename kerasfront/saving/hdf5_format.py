@@ -27,7 +27,7 @@ import autograd as ag
 from .atomic_write import atomic_write, confirm_overwrite
 from .h5_utils import (BACKEND, KERAS_VERSION, SavedFileError, dataset_shape, h5py, open_h5, read_dataset,
                        read_str_attr, read_str_list, write_str_list)
-from .limits import MAX_INPUT_ELEMENTS
+from . import limits
 from .training_config import compile_args_from_training_config, training_config_of
 from .weights_io import load_weights_from_hdf5_group, save_weights_to_hdf5_group
 
@@ -64,11 +64,30 @@ def json_default(obj):
     raise TypeError(f"Cannot save a value of type {type(obj).__name__} ({obj!r:.80}) in the model configuration")
 
 
+def _with_module_keys(value, key=None):
+    """tf.keras 2.21's spelling of nested objects: an initializer, regularizer, constraint or wrapped layer held
+    by a layer's config carries ``module`` and ``registered_name``; the entries of ``layers`` lists do not."""
+    if isinstance(value, list):
+        return [_with_module_keys(v, key) for v in value]
+    if not isinstance(value, dict):
+        return value
+    out = {k: _with_module_keys(v, k) for k, v in value.items()}
+    name = out.get("class_name")
+    if key not in (None, "layers") and isinstance(name, str) and isinstance(out.get("config"), dict) and \
+            "module" not in out:
+        from .keras_zip import _module_of
+        found = _module_of(name)
+        if found is not None and found[0] != "keras":
+            rest = {k: v for k, v in out.items() if k not in ("class_name", "config")}
+            out = {"module": found[0], "class_name": name, "config": out["config"], "registered_name": None, **rest}
+    return out
+
+
 def model_config_of(model):
     """``{"class_name": ..., "config": model.get_config()}``, as ``model_config`` holds it."""
     from ..serialization import serialize_keras_object
     data = serialize_keras_object(model)
-    return {"class_name": data["class_name"], "config": data["config"]}
+    return {"class_name": data["class_name"], "config": _with_module_keys(data["config"], None)}
 
 
 def _check_savable(model):
@@ -110,12 +129,52 @@ def save_model_to_hdf5(model, filepath, overwrite=True, include_optimizer=True):
             if training_json is not None:
                 f.attrs["training_config"] = training_json.encode("utf-8")
                 if opt_vars:
-                    save_optimizer_weights(f, opt_vars)
+                    save_optimizer_weights(f, opt_vars, model.optimizer)
 
 
-def save_optimizer_weights(f, variables):
+#: optimizer state kept in Python rather than in variables (Nadam's momentum-cache product), saved as a JSON
+#: attribute next to the variables so that a reloaded optimizer continues exactly; tf.keras ignores it.
+HOST_STATE_ATTR = "kerasfront_host_state"
+_HOST_STATE_NAMES = ("_u_product", "_u_product_step", "_graph_base")
+
+
+def optimizer_host_state(optimizer):
+    """The optimizer's host-side state as a JSON string (None when it has none)."""
+    state = {}
+    for name in _HOST_STATE_NAMES:
+        value = getattr(optimizer, name, None)
+        if isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, bool):
+            state[name] = [type(value).__name__ if isinstance(value, np.generic) else None, value.item()
+                           if isinstance(value, np.generic) else value]
+    return json.dumps(state) if state else None
+
+
+def restore_optimizer_host_state(optimizer, text):
+    """Set the state ``optimizer_host_state`` wrote (unknown or malformed entries are ignored)."""
+    try:
+        state = json.loads(text)
+    except (TypeError, ValueError):
+        return
+    if not isinstance(state, dict):
+        return
+    for name in _HOST_STATE_NAMES:
+        entry = state.get(name)
+        if not (isinstance(entry, list) and len(entry) == 2 and isinstance(entry[1], (int, float))):
+            continue
+        kind, value = entry
+        if kind in ("float32", "float64", "float16"):
+            value = np.dtype(kind).type(value)
+        elif kind is not None and kind.startswith("int"):
+            value = int(value)
+        setattr(optimizer, name, value)
+
+
+def save_optimizer_weights(f, variables, optimizer=None):
     """Group ``optimizer_weights``: ``weight_names`` and one dataset per optimizer variable."""
     group = f.create_group("optimizer_weights")
+    host = optimizer_host_state(optimizer) if optimizer is not None else None
+    if host is not None:
+        group.attrs[HOST_STATE_ATTR] = host
     names = [v.name for v in variables]
     write_str_list(group, "weight_names", names)
     for name, v in zip(names, variables):
@@ -158,9 +217,9 @@ def check_config_shapes(config, path):
                     raise SavedFileError(f"File '{path}': layer '{cfg.get('name')}' declares {key}={shape}, which is "
                                          f"not a shape (non-negative integers or null expected)")
                 n *= d
-            if n > MAX_INPUT_ELEMENTS:
+            if n > limits.MAX_INPUT_ELEMENTS:
                 raise SavedFileError(f"File '{path}': layer '{cfg.get('name')}' declares {key}={shape} "
-                                     f"({n:.3g} elements per sample), more than the {MAX_INPUT_ELEMENTS} a model input "
+                                     f"({n:.3g} elements per sample), more than the {limits.MAX_INPUT_ELEMENTS} a model input "
                                      f"may have; refusing to build it (the file is damaged or hostile)")
 
 
@@ -244,6 +303,8 @@ def restore_optimizer_state(model, group, path, file_size=None):
     values = [read_dataset(ds, path, file_size) for _, ds in pairs]
     for v, value in zip((v for v, _ in pairs), values):
         ag.assign(v, np.asarray(value, dtype=v.dtype))
+    if HOST_STATE_ATTR in group.attrs:
+        restore_optimizer_host_state(optimizer, read_str_attr(group, HOST_STATE_ATTR, path, limit=2 ** 16))
 
 
 def _check_load_args(custom_objects, compile, safe_mode):

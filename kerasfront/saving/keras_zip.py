@@ -32,7 +32,8 @@ import autograd as ag
 
 from .atomic_write import atomic_write, confirm_overwrite
 from .h5_utils import SavedFileError, check_input_file, h5py, read_dataset
-from .limits import MAX_CONFIG_BYTES, check_config_size, human_bytes, memory_limit_bytes
+from . import limits
+from .limits import check_config_size, human_bytes, memory_limit_bytes
 
 __all__ = ["save_model_to_keras_file", "load_model_from_keras_file", "load_weights_from_keras_file",
            "load_weights_from_keras3_h5", "to_keras3_config", "from_keras3_config"]
@@ -325,8 +326,12 @@ def write_weights_h5(f, model, optimizer=None):
         group.attrs["name"] = obj.name
         _write_vars(group, _own_variables(obj))
     if optimizer is not None:
+        from .hdf5_format import HOST_STATE_ATTR, optimizer_host_state
         group = f.require_group("optimizer/vars")
         group.attrs["name"] = optimizer.name
+        host = optimizer_host_state(optimizer)
+        if host is not None:
+            group.attrs[HOST_STATE_ATTR] = host
         _write_vars(group, _optimizer_variables(optimizer))
 
 
@@ -502,6 +507,11 @@ def _restore_optimizer(model, f, file_path, size):
                       f"optimizer starts from a fresh state.", stacklevel=4)
         return
     _assign(list(zip(variables, datasets)), file_path, size)
+    from .h5_utils import read_str_attr
+    from .hdf5_format import HOST_STATE_ATTR, restore_optimizer_host_state
+    group = f["optimizer/vars"]
+    if HOST_STATE_ATTR in group.attrs:
+        restore_optimizer_host_state(optimizer, read_str_attr(group, HOST_STATE_ATTR, file_path, limit=2 ** 16))
 
 
 def _written_for_keras3(zf, path):
@@ -535,7 +545,7 @@ def load_model_from_keras_file(filepath, custom_objects=None, compile=True, safe
     with _open_archive(path) as zf:
         info = _member(zf, CONFIG_FILE, path)
         check_config_size(path, f"'{CONFIG_FILE}'", info.file_size)
-        text = _read_member(zf, info, path, MAX_CONFIG_BYTES).decode("utf-8", errors="replace")
+        text = _read_member(zf, info, path, limits.MAX_CONFIG_BYTES).decode("utf-8", errors="replace")
         raw = _parse_json(text, path, CONFIG_FILE)
         if not isinstance(raw, dict):
             raise SavedFileError(f"File '{path}': '{CONFIG_FILE}' should hold a JSON object")

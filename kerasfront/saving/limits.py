@@ -70,7 +70,7 @@ def check_declared_array(path, where, shape, dtype, file_size=None, compressed=F
 
 def check_config_size(path, what, nbytes, limit=None):
     """Refuse a configuration string longer than ``MAX_CONFIG_BYTES``."""
-    limit = MAX_CONFIG_BYTES if limit is None else limit
+    limit = MAX_CONFIG_BYTES if limit is None else limit  # read at call time: users may raise it
     if nbytes > limit:
         raise ValueError(f"File '{path}': {what} is {human_bytes(nbytes)} long, more than the {human_bytes(limit)} "
                          f"a model configuration may take; refusing to parse it (the file is damaged or hostile). "
