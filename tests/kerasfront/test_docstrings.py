@@ -1,0 +1,21 @@
+"""The examples in kerasfront's docstrings run and print what they show, for the modules whose examples are
+self-contained (given numpy as ``np`` and a small compiled-or-not ``model``)."""
+import doctest
+import importlib
+
+import numpy as np
+import pytest
+
+import kerasfront
+
+MODULES = ["kerasfront.losses", "kerasfront.metrics", "kerasfront.optimizers.schedules"]
+
+
+@pytest.mark.parametrize("name", MODULES)
+def test_docstring_examples(name):
+    module = importlib.import_module(name)
+    model = kerasfront.Sequential([kerasfront.layers.Dense(3, input_shape=(2,))])
+    result = doctest.testmod(module, extraglobs={"np": np, "kerasfront": kerasfront, "model": model},
+                             report=False, optionflags=doctest.NORMALIZE_WHITESPACE | doctest.ELLIPSIS)
+    assert result.failed == 0, f"{result.failed} docstring example(s) of {name} failed (run doctest -v)"
+    assert result.attempted >= 10
