@@ -175,8 +175,8 @@ class _Cell(DropoutRNNCellMixin, Layer):
     def _build_kernels(self, input_shape, bias_shape, bias_initializer=None):
         features = input_shape[-1]
         if features is None:
-            raise ValueError(f"{type(self).__name__} '{self.name}': the last dimension of the inputs (features) must be "
-                             f"known to build the cell. Received input shape {tuple(input_shape)}")
+            raise ValueError(f"{type(self).__name__} '{self.name}': the last dimension of the inputs (features) must "
+                             f"be known to build the cell. Received input shape {tuple(input_shape)}")
         g = self._gates * self.units
         self.kernel = self.add_weight("kernel", shape=(features, g), initializer=self.kernel_initializer,
                                       regularizer=self.kernel_regularizer, constraint=self.kernel_constraint)
