@@ -65,6 +65,9 @@ STRUCTURE_VERSION = [0]
 # name scopes: weights are named "<scope>/.../<weight>:0"
 # ---------------------------------------------------------------------------------------------------------
 _SCOPES = []
+#: callables ``check(layer, name, shape, dtype)`` run before a weight's memory is allocated (kerasfront.saving
+#: uses one to refuse absurd weight shapes in a loaded config before they exhaust memory)
+WEIGHT_ALLOCATION_CHECKS = []
 
 
 @contextlib.contextmanager
@@ -436,6 +439,8 @@ class Layer:
         if initializer is None:
             initializer = "glorot_uniform" if is_float else "zeros"
         init = initializers.get(initializer)
+        for check in WEIGHT_ALLOCATION_CHECKS:
+            check(self, name, shape, dtype)
         value = init(shape, dtype=dtype)
         value = value.data if isinstance(value, Tensor) else np.asarray(value, dtype=dtype)
         if value.shape != shape:
