@@ -60,7 +60,11 @@ class Dense(Layer):
     Inputs of rank > 2 are multiplied along their last axis.
 
     Example:
-        >>> Dense(8, activation="tanh", input_shape=(5,))
+        >>> layer = Dense(8, activation="tanh")
+        >>> layer(kerasfront.Input(shape=(5,))).shape
+        (None, 8)
+        >>> [w.shape for w in layer.get_weights()]          # kernel (5, 8) and bias (8,)
+        [(5, 8), (8,)]
     """
 
     def __init__(self, units, activation=None, use_bias=True, kernel_initializer="glorot_uniform",
@@ -133,7 +137,15 @@ class Dense(Layer):
 
 
 class Activation(Layer):
-    """Apply an activation function: ``Activation("relu")``."""
+    """Apply an activation function: ``Activation("relu")``.
+
+    Example:
+        >>> x = kerasfront.Input(shape=(4,))
+        >>> Activation("relu")(x).shape
+        (None, 4)
+        >>> Activation("sigmoid")(np.array([[0.0]], dtype="float32"))
+        Tensor([[0.5]], dtype=float32)
+    """
 
     def __init__(self, activation, **kwargs):
         super().__init__(**kwargs)
@@ -159,6 +171,14 @@ class Dropout(Layer):
         seed: a seed for this layer's own generator (default: the global one, see ``set_random_seed``).
 
     Inactive at inference (``training`` False or unset), as in Keras.
+
+    Example:
+        >>> layer = Dropout(0.5)
+        >>> layer(np.ones((1, 4), dtype="float32"))                  # inference: unchanged
+        Tensor([[1., 1., 1., 1.]], dtype=float32)
+        >>> y = layer(np.ones((1, 1000), dtype="float32"), training=True)   # training: half zeroed, the rest doubled
+        >>> sorted(set(y.numpy().ravel().tolist()))
+        [0.0, 2.0]
     """
 
     def __init__(self, rate, noise_shape=None, seed=None, **kwargs):
@@ -205,6 +225,10 @@ class Flatten(Layer):
 
     With ``data_format='channels_first'`` the channels axis is moved last first, so the order matches
     channels_last models.
+
+    Example:
+        >>> Flatten()(kerasfront.Input(shape=(3, 4))).shape
+        (None, 12)
     """
 
     def __init__(self, data_format=None, **kwargs):
@@ -227,7 +251,14 @@ class Flatten(Layer):
 
 
 class Reshape(Layer):
-    """Reshape each sample to ``target_shape`` (one entry may be -1): ``Reshape((3, 4))``."""
+    """Reshape each sample to ``target_shape`` (one entry may be -1): ``Reshape((3, 4))``.
+
+    Example:
+        >>> Reshape((3, 4))(kerasfront.Input(shape=(12,))).shape
+        (None, 3, 4)
+        >>> Reshape((-1, 2))(kerasfront.Input(shape=(12,))).shape
+        (None, 6, 2)
+    """
 
     def __init__(self, target_shape, **kwargs):
         super().__init__(**kwargs)
@@ -268,7 +299,12 @@ class Reshape(Layer):
 
 
 class Permute(Layer):
-    """Permute the axes of each sample: ``Permute((2, 1))`` swaps the two non-batch axes (1-based, as Keras)."""
+    """Permute the axes of each sample: ``Permute((2, 1))`` swaps the two non-batch axes (1-based, as Keras).
+
+    Example:
+        >>> Permute((2, 1))(kerasfront.Input(shape=(10, 64))).shape
+        (None, 64, 10)
+    """
 
     def __init__(self, dims, **kwargs):
         super().__init__(**kwargs)
@@ -288,7 +324,12 @@ class Permute(Layer):
 
 
 class RepeatVector(Layer):
-    """Repeat a ``(N, D)`` input ``n`` times: ``(N, n, D)``."""
+    """Repeat a ``(N, D)`` input ``n`` times: ``(N, n, D)``.
+
+    Example:
+        >>> RepeatVector(3)(kerasfront.Input(shape=(32,))).shape
+        (None, 3, 32)
+    """
 
     def __init__(self, n, **kwargs):
         super().__init__(**kwargs)
@@ -306,7 +347,12 @@ class RepeatVector(Layer):
 
 
 class Softmax(Layer):
-    """Softmax over ``axis`` (masked positions get zero probability when a mask is given)."""
+    """Softmax over ``axis`` (masked positions get zero probability when a mask is given).
+
+    Example:
+        >>> Softmax()(np.array([[0.0, 0.0]], dtype="float32"))
+        Tensor([[0.5, 0.5]], dtype=float32)
+    """
 
     def __init__(self, axis=-1, **kwargs):
         super().__init__(**kwargs)
@@ -335,7 +381,12 @@ class Softmax(Layer):
 
 class ReLU(Layer):
     """Rectified linear unit with Keras's options: ``f(x) = max_value`` for ``x >= max_value``, ``x`` for
-    ``threshold <= x < max_value``, ``negative_slope * (x - threshold)`` otherwise."""
+    ``threshold <= x < max_value``, ``negative_slope * (x - threshold)`` otherwise.
+
+    Example:
+        >>> ReLU(max_value=6.0)(np.array([[-1.0, 3.0, 9.0]], dtype="float32"))
+        Tensor([[0., 3., 6.]], dtype=float32)
+    """
 
     def __init__(self, max_value=None, negative_slope=0.0, threshold=0.0, **kwargs):
         super().__init__(**kwargs)
@@ -358,7 +409,12 @@ class ReLU(Layer):
 
 class LeakyReLU(Layer):
     """``x`` for ``x >= 0``, ``alpha * x`` otherwise (Keras 2 default ``alpha=0.3``; ``negative_slope`` is the
-    Keras 3 spelling)."""
+    Keras 3 spelling).
+
+    Example:
+        >>> LeakyReLU(alpha=0.1)(np.array([[-10.0, 1.0]], dtype="float32"))
+        Tensor([[-1.,  1.]], dtype=float32)
+    """
 
     def __init__(self, alpha=0.3, negative_slope=None, **kwargs):
         super().__init__(**kwargs)
@@ -380,7 +436,12 @@ class LeakyReLU(Layer):
 
 
 class ELU(Layer):
-    """Exponential linear unit: ``x`` for ``x > 0``, ``alpha * (exp(x) - 1)`` otherwise."""
+    """Exponential linear unit: ``x`` for ``x > 0``, ``alpha * (exp(x) - 1)`` otherwise.
+
+    Example:
+        >>> ELU(alpha=1.0)(np.array([[0.0, 2.0]], dtype="float32"))
+        Tensor([[0., 2.]], dtype=float32)
+    """
 
     def __init__(self, alpha=1.0, **kwargs):
         super().__init__(**kwargs)
@@ -453,6 +514,11 @@ class Lambda(Layer):
         arguments: extra keyword arguments for ``function``.
 
     A model holding a ``lambda`` saves its bytecode, which loads only with ``safe_mode=False``.
+
+    Example:
+        >>> double = Lambda(lambda t: t * 2.0)
+        >>> double(np.array([[1.0, 2.0]], dtype="float32"))
+        Tensor([[2., 4.]], dtype=float32)
     """
 
     def __init__(self, function, output_shape=None, mask=None, arguments=None, **kwargs):

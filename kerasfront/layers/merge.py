@@ -5,7 +5,7 @@ concatenation (Concatenate) or by per-sample dot products (Dot), plus the functi
 Elementwise merges broadcast as Keras does: inputs of lower rank get size-1 axes inserted after the batch axis.
 
 Example:
-    >>> a, b = Input((4,)), Input((4,))
+    >>> a, b = kerasfront.Input((4,)), kerasfront.Input((4,))
     >>> add([a, b]).shape, concatenate([a, b]).shape, dot([a, b], axes=1).shape
     ((None, 4), (None, 8), (None, 1))
 """
@@ -109,7 +109,13 @@ class _Merge(Layer):
 
 
 class Add(_Merge):
-    """Sum a list of same-shape tensors: ``Add()([x1, x2])``."""
+    """Sum a list of same-shape tensors: ``Add()([x1, x2])``.
+
+    Example:
+        >>> a, b = np.array([[1.0, 5.0]], dtype="float32"), np.array([[3.0, 2.0]], dtype="float32")
+        >>> Add()([a, b])
+        Tensor([[4., 7.]], dtype=float32)
+    """
 
     def _merge_function(self, inputs):
         out = inputs[0]
@@ -119,7 +125,13 @@ class Add(_Merge):
 
 
 class Subtract(_Merge):
-    """``inputs[0] - inputs[1]`` for exactly two inputs."""
+    """``inputs[0] - inputs[1]`` for exactly two inputs.
+
+    Example:
+        >>> a, b = np.array([[1.0, 5.0]], dtype="float32"), np.array([[3.0, 2.0]], dtype="float32")
+        >>> Subtract()([a, b])
+        Tensor([[-2.,  3.]], dtype=float32)
+    """
 
     _min_inputs = 2
 
@@ -137,7 +149,13 @@ class Subtract(_Merge):
 
 
 class Multiply(_Merge):
-    """Elementwise product of a list of tensors."""
+    """Elementwise product of a list of tensors.
+
+    Example:
+        >>> a, b = np.array([[1.0, 5.0]], dtype="float32"), np.array([[3.0, 2.0]], dtype="float32")
+        >>> Multiply()([a, b])
+        Tensor([[ 3., 10.]], dtype=float32)
+    """
 
     def _merge_function(self, inputs):
         out = inputs[0]
@@ -147,7 +165,13 @@ class Multiply(_Merge):
 
 
 class Average(_Merge):
-    """Elementwise mean of a list of tensors."""
+    """Elementwise mean of a list of tensors.
+
+    Example:
+        >>> a, b = np.array([[1.0, 5.0]], dtype="float32"), np.array([[3.0, 2.0]], dtype="float32")
+        >>> Average()([a, b])
+        Tensor([[2. , 3.5]], dtype=float32)
+    """
 
     def _merge_function(self, inputs):
         out = inputs[0]
@@ -157,7 +181,13 @@ class Average(_Merge):
 
 
 class Maximum(_Merge):
-    """Elementwise maximum of a list of tensors."""
+    """Elementwise maximum of a list of tensors.
+
+    Example:
+        >>> a, b = np.array([[1.0, 5.0]], dtype="float32"), np.array([[3.0, 2.0]], dtype="float32")
+        >>> Maximum()([a, b])
+        Tensor([[3., 5.]], dtype=float32)
+    """
 
     def _merge_function(self, inputs):
         out = inputs[0]
@@ -167,7 +197,13 @@ class Maximum(_Merge):
 
 
 class Minimum(_Merge):
-    """Elementwise minimum of a list of tensors."""
+    """Elementwise minimum of a list of tensors.
+
+    Example:
+        >>> a, b = np.array([[1.0, 5.0]], dtype="float32"), np.array([[3.0, 2.0]], dtype="float32")
+        >>> Minimum()([a, b])
+        Tensor([[1., 2.]], dtype=float32)
+    """
 
     def _merge_function(self, inputs):
         out = inputs[0]
@@ -310,40 +346,87 @@ class Dot(_Merge):
 
 
 def add(inputs, **kwargs):
-    """Functional form of ``Add``: ``add([x1, x2])``."""
+    """Functional form of ``Add``: ``add([x1, x2])``.
+
+    Example:
+        >>> a, b = np.array([[1.0, 5.0]], dtype="float32"), np.array([[3.0, 2.0]], dtype="float32")
+        >>> add([a, b])
+        Tensor([[4., 7.]], dtype=float32)
+    """
     return Add(**kwargs)(inputs)
 
 
 def subtract(inputs, **kwargs):
-    """Functional form of ``Subtract``: ``subtract([x1, x2])``."""
+    """Functional form of ``Subtract``: ``subtract([x1, x2])``.
+
+    Example:
+        >>> a, b = np.array([[1.0, 5.0]], dtype="float32"), np.array([[3.0, 2.0]], dtype="float32")
+        >>> subtract([a, b])
+        Tensor([[-2.,  3.]], dtype=float32)
+    """
     return Subtract(**kwargs)(inputs)
 
 
 def multiply(inputs, **kwargs):
-    """Functional form of ``Multiply``."""
+    """Functional form of ``Multiply``.
+
+    Example:
+        >>> a, b = np.array([[1.0, 5.0]], dtype="float32"), np.array([[3.0, 2.0]], dtype="float32")
+        >>> multiply([a, b])
+        Tensor([[ 3., 10.]], dtype=float32)
+    """
     return Multiply(**kwargs)(inputs)
 
 
 def average(inputs, **kwargs):
-    """Functional form of ``Average``."""
+    """Functional form of ``Average``.
+
+    Example:
+        >>> a, b = np.array([[1.0, 5.0]], dtype="float32"), np.array([[3.0, 2.0]], dtype="float32")
+        >>> average([a, b])
+        Tensor([[2. , 3.5]], dtype=float32)
+    """
     return Average(**kwargs)(inputs)
 
 
 def maximum(inputs, **kwargs):
-    """Functional form of ``Maximum``."""
+    """Functional form of ``Maximum``.
+
+    Example:
+        >>> a, b = np.array([[1.0, 5.0]], dtype="float32"), np.array([[3.0, 2.0]], dtype="float32")
+        >>> maximum([a, b])
+        Tensor([[3., 5.]], dtype=float32)
+    """
     return Maximum(**kwargs)(inputs)
 
 
 def minimum(inputs, **kwargs):
-    """Functional form of ``Minimum``."""
+    """Functional form of ``Minimum``.
+
+    Example:
+        >>> a, b = np.array([[1.0, 5.0]], dtype="float32"), np.array([[3.0, 2.0]], dtype="float32")
+        >>> minimum([a, b])
+        Tensor([[1., 2.]], dtype=float32)
+    """
     return Minimum(**kwargs)(inputs)
 
 
 def concatenate(inputs, axis=-1, **kwargs):
-    """Functional form of ``Concatenate``: ``concatenate([x1, x2], axis=1)``."""
+    """Functional form of ``Concatenate``: ``concatenate([x1, x2], axis=1)``.
+
+    Example:
+        >>> concatenate([kerasfront.Input((4,)), kerasfront.Input((2,))]).shape
+        (None, 6)
+    """
     return Concatenate(axis=axis, **kwargs)(inputs)
 
 
 def dot(inputs, axes, normalize=False, **kwargs):
-    """Functional form of ``Dot``: ``dot([x1, x2], axes=1)``."""
+    """Functional form of ``Dot``: ``dot([x1, x2], axes=1)``.
+
+    Example:
+        >>> a, b = np.array([[1.0, 5.0]], dtype="float32"), np.array([[3.0, 2.0]], dtype="float32")
+        >>> dot([a, b], axes=1)                  # 1*3 + 5*2
+        Tensor([[13.]], dtype=float32)
+    """
     return Dot(axes=axes, normalize=normalize, **kwargs)(inputs)

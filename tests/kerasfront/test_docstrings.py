@@ -8,13 +8,15 @@ import pytest
 
 import kerasfront
 
-MODULES = ["kerasfront.losses", "kerasfront.metrics", "kerasfront.optimizers.schedules"]
+MODULES = ["kerasfront.losses", "kerasfront.metrics", "kerasfront.optimizers.schedules", "kerasfront.layers.core",
+           "kerasfront.layers.merge"]
 
 
 @pytest.mark.parametrize("name", MODULES)
 def test_docstring_examples(name):
     module = importlib.import_module(name)
     model = kerasfront.Sequential([kerasfront.layers.Dense(3, input_shape=(2,))])
+    kerasfront.backend.clear_session()          # layer names in the examples start from "dense" again
     result = doctest.testmod(module, extraglobs={"np": np, "kerasfront": kerasfront, "model": model},
                              report=False, optionflags=doctest.NORMALIZE_WHITESPACE | doctest.ELLIPSIS)
     assert result.failed == 0, f"{result.failed} docstring example(s) of {name} failed (run doctest -v)"
