@@ -7,6 +7,8 @@
 Example:
     >>> opt = Adadelta(learning_rate=1.0, rho=0.95)
 """
+import numbers
+
 from autograd import inplace
 
 from .base import Optimizer
@@ -32,6 +34,10 @@ class Adadelta(Optimizer):
         super().__init__(name=name, weight_decay=weight_decay, clipnorm=clipnorm, clipvalue=clipvalue,
                          global_clipnorm=global_clipnorm, use_ema=use_ema, ema_momentum=ema_momentum,
                          ema_overwrite_frequency=ema_overwrite_frequency, jit_compile=jit_compile, **kwargs)
+        if isinstance(rho, bool) or not isinstance(rho, numbers.Real) or not 0 <= rho <= 1:
+            raise ValueError(f"Adadelta(rho=...): expected a float in [0, 1], received {rho!r}")
+        if isinstance(epsilon, bool) or not isinstance(epsilon, numbers.Real) or not 0 <= epsilon < float("inf"):
+            raise ValueError(f"Adadelta(epsilon=...): expected a non-negative finite float, received {epsilon!r}")
         self._learning_rate = self._build_learning_rate(learning_rate)
         self.rho = rho
         self.epsilon = epsilon

@@ -5,6 +5,8 @@ The ``accumulator`` slot starts at ``initial_accumulator_value`` (0.1).
 Example:
     >>> opt = Adagrad(learning_rate=0.1)
 """
+import numbers
+
 import numpy as np
 
 from autograd import inplace
@@ -32,10 +34,9 @@ class Adagrad(Optimizer):
         super().__init__(name=name, weight_decay=weight_decay, clipnorm=clipnorm, clipvalue=clipvalue,
                          global_clipnorm=global_clipnorm, use_ema=use_ema, ema_momentum=ema_momentum,
                          ema_overwrite_frequency=ema_overwrite_frequency, jit_compile=jit_compile, **kwargs)
-        if isinstance(initial_accumulator_value, bool) or not isinstance(initial_accumulator_value, (int, float)) \
-                or initial_accumulator_value < 0:
-            raise ValueError(f"Adagrad(initial_accumulator_value=...): expected a non-negative float, received "
-                             f"{initial_accumulator_value!r}")
+        for arg, value in (("initial_accumulator_value", initial_accumulator_value), ("epsilon", epsilon)):
+            if isinstance(value, bool) or not isinstance(value, numbers.Real) or not 0 <= value < float("inf"):
+                raise ValueError(f"Adagrad({arg}=...): expected a non-negative finite float, received {value!r}")
         self._learning_rate = self._build_learning_rate(learning_rate)
         self.initial_accumulator_value = initial_accumulator_value
         self.epsilon = epsilon

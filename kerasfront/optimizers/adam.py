@@ -106,5 +106,5 @@ def _check_betas(who, beta_1, beta_2, epsilon):
     for arg, value in (("beta_1", beta_1), ("beta_2", beta_2)):
         if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value < 1:
             raise ValueError(f"{who}({arg}=...): expected a float in [0, 1), received {value!r}")
-    if isinstance(epsilon, bool) or not isinstance(epsilon, (int, float)) or epsilon < 0:
-        raise ValueError(f"{who}(epsilon=...): expected a non-negative float, received {epsilon!r}")
+    if isinstance(epsilon, bool) or not isinstance(epsilon, (int, float)) or not 0 <= epsilon < float("inf"):
+        raise ValueError(f"{who}(epsilon=...): expected a non-negative finite float, received {epsilon!r}")

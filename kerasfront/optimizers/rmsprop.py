@@ -36,8 +36,10 @@ class RMSprop(Optimizer):
                          global_clipnorm=global_clipnorm, use_ema=use_ema, ema_momentum=ema_momentum,
                          ema_overwrite_frequency=ema_overwrite_frequency, jit_compile=jit_compile, **kwargs)
         for arg, value in (("rho", rho), ("momentum", momentum), ("epsilon", epsilon)):
-            if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0:
-                raise ValueError(f"RMSprop({arg}=...): expected a non-negative float, received {value!r}")
+            if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value < float("inf") \
+                    or (arg == "rho" and value > 1):
+                expected = "a float in [0, 1]" if arg == "rho" else "a non-negative finite float"
+                raise ValueError(f"RMSprop({arg}=...): expected {expected}, received {value!r}")
         self._learning_rate = self._build_learning_rate(learning_rate)
         self.rho = rho
         self.momentum = momentum
