@@ -16,6 +16,7 @@ Example:
     >>> save_model_to_hdf5(model, "model.h5")
     >>> model2 = load_model_from_hdf5("model.h5")
 """
+import contextlib
 import json
 import os
 import warnings
@@ -230,9 +231,10 @@ def _parse_json(text, path, what):
         raise SavedFileError(f"File '{path}': the {what} is not valid JSON ({e}); the file is damaged") from None
 
 
-def model_from_saved_config(config, path, custom_objects=None, safe_mode=True):
+def model_from_saved_config(config, path, custom_objects=None, safe_mode=True, stored_bytes=None):
     """Build the model a ``model_config`` dict describes, in safe mode unless told otherwise; errors name the
-    file."""
+    file. With ``stored_bytes`` (what the file's weights take), weights far larger than that are refused before
+    they are allocated."""
     from ..engine.safe_mode import SafeModeScope
     from ..models import model_from_config
     from ..serialization import custom_object_scope
@@ -242,7 +244,9 @@ def model_from_saved_config(config, path, custom_objects=None, safe_mode=True):
                              f"found {str(config)[:120]}")
     check_config_shapes(config, path)
     try:
-        with SafeModeScope(safe_mode), custom_object_scope(custom_objects or {}):
+        budget = (limits.weight_allocation_budget(path, stored_bytes) if stored_bytes is not None
+                  else contextlib.nullcontext())
+        with SafeModeScope(safe_mode), custom_object_scope(custom_objects or {}), budget:
             return model_from_config(config, custom_objects=custom_objects)
     except RecursionError:
         raise SavedFileError(f"File '{path}': the model_config nests too deeply to be a model") from None
@@ -295,10 +299,15 @@ def restore_optimizer_state(model, group, path, file_size=None):
         if all(v.name in by_name and tuple(v.shape) == by_name[v.name][1] for v in variables):
             pairs = [(v, by_name[v.name][0]) for v in variables]
     if pairs is None:
-        warnings.warn(f"Could not restore the optimizer state saved in '{path}': the optimizer has "
-                      f"{len(variables)} variable(s) [{', '.join(v.name for v in variables[:6])}...] but the file "
-                      f"holds {len(names)} [{', '.join(names[:6])}...]. The optimizer starts from a fresh state.",
-                      stacklevel=4)
+        if len(variables) != len(names):
+            why = (f"the optimizer has {len(variables)} variable(s) [{', '.join(v.name for v in variables[:6])}...] "
+                   f"but the file holds {len(names)} [{', '.join(names[:6])}...]")
+        else:
+            v, n, shape = next((v, n, s) for v, n, (_, s, _) in zip(variables, names, entries)
+                               if tuple(v.shape) != s)
+            why = f"variable {v.name} has shape {tuple(v.shape)} but the file's {n} has shape {shape}"
+        warnings.warn(f"Could not restore the optimizer state saved in '{path}': {why}. The optimizer starts from "
+                      f"a fresh state.", stacklevel=4)
         return
     values = [read_dataset(ds, path, file_size) for _, ds in pairs]
     for v, value in zip((v for v, _ in pairs), values):
@@ -331,10 +340,11 @@ def load_model_from_hdf5(filepath, custom_objects=None, compile=True, safe_mode=
             raise SavedFileError(f"No model config found in the file at '{path}' (the 'model_config' attribute is "
                                  f"missing), so no model can be built from it.{hint}")
         config = _parse_json(read_str_attr(f, "model_config", path, "the model_config"), path, "model_config")
-        model = model_from_saved_config(config, path, custom_objects, bool(safe_mode))
         if "model_weights" not in f:
             raise SavedFileError(f"File '{path}' has a model_config but no 'model_weights' group; the file is "
                                  f"incomplete")
+        stored = limits.stored_weight_bytes(f["model_weights"], path, file_size)
+        model = model_from_saved_config(config, path, custom_objects, bool(safe_mode), stored)
         load_weights_from_hdf5_group(f["model_weights"], model, path, file_size=file_size)
         if not compile:
             return model

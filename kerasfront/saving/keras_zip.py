@@ -492,10 +492,18 @@ def _restore_optimizer(model, f, file_path, size):
     if not datasets:
         return
     optimizer = model.optimizer
+    lr = getattr(optimizer, "_learning_rate", None)
+    has_lr = isinstance(lr, ag.Tensor)
+    if len(datasets) <= 1 + has_lr and all(tuple(d.shape or ()) == () for d in datasets):
+        # an optimizer saved before its first step: its counters only
+        values = [read_dataset(d, file_path, size) for d in datasets]
+        optimizer.iterations = int(values[0])
+        if has_lr and len(values) == 2:
+            ag.assign(lr, np.asarray(values[1], dtype=lr.dtype))
+        return
     if not getattr(optimizer, "_built", True):
         optimizer.build(model.trainable_weights)
     variables = _optimizer_variables(optimizer)
-    has_lr = len(variables) > len(optimizer.variables)
     if has_lr and len(datasets) == len(variables) - 1:
         variables = [variables[0]] + variables[2:]   # a file written with a schedule: no learning-rate variable
     elif not has_lr and len(datasets) == len(variables) + 1 and len(datasets) > 1 and datasets[1].shape == ():
@@ -552,9 +560,10 @@ def load_model_from_keras_file(filepath, custom_objects=None, compile=True, safe
         compile_config = raw.get("compile_config")
         keras3 = _written_for_keras3(zf, path)
         config = from_keras3_config({"class_name": raw.get("class_name"), "config": raw.get("config")}, keras3)
-        model = model_from_saved_config(config, path, custom_objects, bool(safe_mode))
         weights = _WeightsFile(zf, path)
         try:
+            stored = limits.stored_weight_bytes(weights.f, path, weights.size)
+            model = model_from_saved_config(config, path, custom_objects, bool(safe_mode), stored)
             pairs, _ = _plan_keras3(weights.f, model, path, False)
             _assign(pairs, path, weights.size)
             if not compile:

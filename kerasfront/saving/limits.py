@@ -9,12 +9,14 @@ Example:
     Traceback (most recent call last):
     ValueError: ... declares shape (1000000, 1000000) ...
 """
+import contextlib
 import os
+import threading
 
 import numpy as np
 
 __all__ = ["MAX_CONFIG_BYTES", "MAX_INPUT_ELEMENTS", "memory_limit_bytes", "check_declared_array",
-           "check_config_size", "human_bytes"]
+           "check_config_size", "human_bytes", "weight_allocation_budget", "stored_weight_bytes"]
 
 #: the largest JSON configuration string accepted (model_config, training_config, config.json)
 MAX_CONFIG_BYTES = 64 * 2 ** 20
@@ -75,3 +77,65 @@ def check_config_size(path, what, nbytes, limit=None):
         raise ValueError(f"File '{path}': {what} is {human_bytes(nbytes)} long, more than the {human_bytes(limit)} "
                          f"a model configuration may take; refusing to parse it (the file is damaged or hostile). "
                          f"Raise kerasfront.saving.limits.MAX_CONFIG_BYTES if the file is trusted.")
+
+
+#: room for weights a loaded model creates beyond those its file stores (factor, then bytes)
+BUDGET_FACTOR = 2
+BUDGET_SLACK_BYTES = 64 * 2 ** 20
+
+
+@contextlib.contextmanager
+def weight_allocation_budget(path, stored_bytes):
+    """While building a model from a file's config, refuse any weight that would take the total beyond what
+    the file stores (times ``BUDGET_FACTOR``, plus ``BUDGET_SLACK_BYTES``): a config asking for
+    ``Dense(10**12)`` fails before that memory is touched. Only the calling thread is checked.
+
+    Example:
+        >>> with weight_allocation_budget("model.h5", 4096):
+        ...     model = model_from_config(config)
+    """
+    from ..engine import base_layer
+    from .h5_utils import SavedFileError
+    budget = int(stored_bytes) * BUDGET_FACTOR + BUDGET_SLACK_BYTES
+    state = {"used": 0}
+    thread = threading.get_ident()
+
+    def check(layer, name, shape, dtype):
+        if threading.get_ident() != thread:
+            return
+        try:
+            nbytes = _count(shape) * np.dtype(dtype).itemsize
+        except TypeError:
+            return
+        state["used"] += nbytes
+        if state["used"] > budget:
+            raise SavedFileError(
+                f"File '{path}': its model configuration asks layer '{layer.name}' for a weight '{name}' of shape "
+                f"{tuple(shape)} ({human_bytes(nbytes)}); with it the model's weights would take "
+                f"{human_bytes(state['used'])}, far more than the {human_bytes(stored_bytes)} of weights the file "
+                f"stores. Refusing to build it (the file is damaged or hostile).")
+
+    base_layer.WEIGHT_ALLOCATION_CHECKS.append(check)
+    try:
+        yield
+    finally:
+        base_layer.WEIGHT_ALLOCATION_CHECKS.remove(check)
+
+
+def stored_weight_bytes(group, path, file_size=None):
+    """The bytes the datasets under an HDF5 ``group`` declare, each checked to be possible first."""
+    total = [0]
+    import h5py
+
+    def visit(name, obj):
+        if isinstance(obj, h5py.Dataset):
+            shape = tuple(obj.shape) if obj.shape is not None else ()
+            try:
+                nfilters = obj.id.get_create_plist().get_nfilters()
+            except Exception:  # pragma: no cover - h5py internals
+                nfilters = 0
+            total[0] += check_declared_array(path, obj.name, shape, obj.dtype, file_size=file_size,
+                                             compressed=nfilters > 0)
+
+    group.visititems(visit)
+    return total[0]
