@@ -138,6 +138,8 @@ class LossesContainer:
                       loss_weights if isinstance(loss_weights, (list, tuple)) else [loss_weights]):
                 if w is not None and (isinstance(w, bool) or not isinstance(w, (int, float, np.integer, np.floating))):
                     raise TypeError(f"compile(loss_weights=...): expected numbers, received {w!r}")
+                if w is not None and not np.isfinite(w):
+                    raise ValueError(f"compile(loss_weights=...): expected finite numbers, received {w!r}")
         self.loss_metric = MeanTracker("loss")
         self.per_output_metrics = []
         self.output_names = None
@@ -398,6 +400,6 @@ def _flat_metrics(ms):
     if isinstance(ms, (list, tuple)):
         out = []
         for m in ms:
-            out.extend(_flat_metrics(m) if isinstance(m, list) else [m])
+            out.extend(_flat_metrics(m) if isinstance(m, list) else [m] if m is not None else [])
         return out
     return [ms]
