@@ -1,0 +1,175 @@
+"""Keras 3's ``.keras`` archives: kerasfront writes them (chosen by the extension) with Keras 3's members and
+weight layout, reads its own back with compile state and optimizer state, and reads files written by real
+Keras 3 and tf.keras 2.21 (tests/fixtures/keras3_reference): same predictions, and one more epoch of training
+gives the numbers the original framework gave.
+"""
+import io
+import json
+import os
+import warnings
+import zipfile
+
+import h5py
+import numpy as np
+import pytest
+
+import kerasfront as keras
+from kerasfront import layers
+from kerasfront.models import load_model, save_model
+
+FIXTURES = os.path.join(os.path.dirname(__file__), "..", "fixtures", "keras3_reference")
+
+
+def _npz(name):
+    return dict(np.load(os.path.join(FIXTURES, f"{name}.npz")))
+
+
+def _xs(data, prefix="x"):
+    xs = [data[k] for k in sorted(data) if k == prefix or (k.startswith(prefix + "_") and k[len(prefix) + 1:].isdigit())]
+    return xs if len(xs) > 1 else xs[0]
+
+
+def _model():
+    inp = keras.Input(shape=(4,))
+    h = layers.Dense(5, activation="relu")(inp)
+    h = layers.Reshape((5, 1))(h)
+    h = layers.LSTM(3)(h)
+    out = layers.Dense(2, activation="softmax")(h)
+    model = keras.Model(inp, out)
+    model.compile(optimizer=keras.optimizers.Adam(learning_rate=0.01), loss="categorical_crossentropy",
+                  metrics=["accuracy"])
+    return model
+
+
+def _data():
+    r = np.random.default_rng(0)
+    return r.random((12, 4), dtype=np.float32), np.eye(2, dtype=np.float32)[r.integers(0, 2, 12)]
+
+
+def test_extension_chooses_the_format(tmp_path):
+    model = _model()
+    model.save(str(tmp_path / "a.keras"))
+    model.save(str(tmp_path / "a.h5"))
+    save_model(model, str(tmp_path / "forced"), save_format="keras")
+    assert zipfile.is_zipfile(tmp_path / "a.keras") and zipfile.is_zipfile(tmp_path / "forced")
+    assert h5py.is_hdf5(tmp_path / "a.h5") and not zipfile.is_zipfile(tmp_path / "a.h5")
+
+
+def test_archive_members_and_weight_layout_are_keras3s(tmp_path):
+    model = _model()
+    x, y = _data()
+    model.fit(x, y, batch_size=4, verbose=0)
+    path = str(tmp_path / "m.keras")
+    model.save(path)
+    with zipfile.ZipFile(path) as zf:
+        assert sorted(zf.namelist()) == ["config.json", "metadata.json", "model.weights.h5"]
+        assert all(info.compress_type == zipfile.ZIP_STORED for info in zf.infolist())
+        meta = json.loads(zf.read("metadata.json"))
+        config = json.loads(zf.read("config.json"))
+        weights = zf.read("model.weights.h5")
+    assert meta["keras_version"].startswith("3.") and "date_saved" in meta
+    assert config["class_name"] == "Functional" and config["module"] == "keras.src.models.functional"
+    dense = config["config"]["layers"][1]
+    assert dense["module"] == "keras.layers" and dense["class_name"] == "Dense"
+    assert config["config"]["layers"][0]["config"]["batch_shape"] == [None, 4]
+    assert config["compile_config"]["loss"] == "categorical_crossentropy"
+    assert config["compile_config"]["metrics"] == ["accuracy"]
+    assert config["compile_config"]["optimizer"]["class_name"] == "Adam"
+    with h5py.File(io.BytesIO(weights), "r") as f:
+        np.testing.assert_array_equal(f["layers/dense/vars/0"][()], model.layers[1].kernel.numpy())
+        assert f["layers/dense/vars"].attrs["name"] == model.layers[1].name
+        assert len(f["layers/lstm/cell/vars"]) == 3 and len(f["layers/lstm/vars"]) == 0
+        assert "layers/input_layer/vars" in f and "layers/reshape/vars" in f
+        opt = f["optimizer/vars"]
+        assert int(opt["0"][()]) == 3                            # iterations
+        assert opt["1"][()] == np.float32(0.01)                  # learning rate
+        assert len(opt) == 2 + 2 * len(model.trainable_weights)  # then m, v per variable
+
+
+def test_round_trip_restores_compile_and_optimizer_state(tmp_path):
+    model = _model()
+    x, y = _data()
+    model.fit(x, y, batch_size=4, verbose=0, shuffle=False)
+    path = str(tmp_path / "m.keras")
+    model.save(path)
+    loaded = load_model(path)
+    np.testing.assert_array_equal(loaded.predict(x, verbose=0), model.predict(x, verbose=0))
+    assert loaded.optimizer.get_config() == model.optimizer.get_config()
+    for a, b in zip(loaded.optimizer.variables, model.optimizer.variables):
+        assert a.name == b.name
+        np.testing.assert_array_equal(a.numpy(), b.numpy())
+    h1 = loaded.fit(x, y, batch_size=4, verbose=0, shuffle=False)
+    h2 = model.fit(x, y, batch_size=4, verbose=0, shuffle=False)
+    assert h1.history == h2.history
+
+
+def test_uncompiled_and_include_optimizer_false(tmp_path):
+    model = _model()
+    path = str(tmp_path / "plain.keras")
+    model.save(path, include_optimizer=False)
+    with zipfile.ZipFile(path) as zf:
+        assert "compile_config" not in json.loads(zf.read("config.json"))
+    with warnings.catch_warnings(record=True) as record:
+        warnings.simplefilter("always")
+        loaded = load_model(path)
+    assert not loaded.is_compiled
+    assert sum("not* compiled" in str(w.message) for w in record) == 1
+    with warnings.catch_warnings(record=True) as record:
+        warnings.simplefilter("always")
+        load_model(path, compile=False)
+    assert record == []
+
+
+def test_nested_sequential_round_trips(tmp_path):
+    block = keras.Sequential([layers.Dense(3, activation="relu", input_shape=(4,)), layers.Dense(2)], name="block")
+    inp = keras.Input(shape=(4,))
+    model = keras.Model(inp, layers.Softmax()(block(inp)))
+    path = str(tmp_path / "nested.keras")
+    model.save(path)
+    with zipfile.ZipFile(path) as zf:
+        config = json.loads(zf.read("config.json"))
+    softmax = [la for la in config["config"]["layers"] if la["class_name"] == "Softmax"][0]
+    assert softmax["inbound_nodes"][0][0][:2] == ["block", 0]   # Keras 3 numbers the nested model's node 0
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        loaded = load_model(path)
+    x = _data()[0]
+    np.testing.assert_array_equal(loaded.predict(x, verbose=0), model.predict(x, verbose=0))
+
+
+@pytest.mark.parametrize("name", ["k3_sequential", "k3_functional_rnn", "k3_nested", "tfk_functional"])
+def test_files_written_by_keras3_and_tf_keras_load_and_predict(name):
+    data = _npz(name)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        model = load_model(os.path.join(FIXTURES, f"{name}.keras"))
+    np.testing.assert_allclose(model.predict(_xs(data), verbose=0), data["y_pred"], rtol=0, atol=1e-5)
+    if "iterations" in data:
+        assert model.is_compiled
+        assert int(model.optimizer.iterations.numpy()) == int(data["iterations"])
+
+
+@pytest.mark.parametrize("name", ["k3_sequential", "k3_functional_rnn"])
+def test_keras3_file_resumes_training_as_keras3_did(name):
+    """The optimizer state Keras 3 saved (its learning-rate variable included) is restored: one more epoch
+    gives Keras 3's loss and weights."""
+    data = _npz(name)
+    model = load_model(os.path.join(FIXTURES, f"{name}.keras"))
+    history = model.fit(_xs(data, "train_x"), data["train_y"], batch_size=4, epochs=1, shuffle=False, verbose=0)
+    np.testing.assert_allclose(history.history["loss"][0], data["resume_loss"], rtol=1e-5)
+    after = [w.numpy() for la in model.layers for w in la.weights]
+    expected = [data[f"resume_w_{i}"] for i in range(len(after))]
+    assert len([k for k in data if k.startswith("resume_w_")]) == len(after)
+    for a, e in zip(after, expected):
+        np.testing.assert_allclose(a, e, rtol=1e-4, atol=1e-6)
+
+
+@pytest.mark.parametrize("name", ["k3_sequential", "k3_functional_rnn"])
+def test_keras3_weights_file_loads_into_the_same_architecture(name):
+    data = _npz(name)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        reference = load_model(os.path.join(FIXTURES, f"{name}.keras"), compile=False)
+    model = keras.models.clone_model(reference)
+    model.load_weights(os.path.join(FIXTURES, f"{name}.weights.h5"))
+    np.testing.assert_allclose(model.predict(_xs(data), verbose=0), data["y_pred"], rtol=0, atol=1e-5)

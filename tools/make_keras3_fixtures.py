@@ -1,0 +1,103 @@
+"""Write tests/fixtures/keras3_reference: small models saved by real Keras 3 (``.keras`` and ``.weights.h5``) and by
+tf.keras 2.21 (its own ``.keras`` format), with inputs and predictions, for the tests of kerasfront's readers.
+
+Run with a Python that has tensorflow, keras 3 and tf_keras (not part of the test suite):
+
+    /work/tfenv/bin/python tools/make_keras3_fixtures.py tests/fixtures/keras3_reference
+"""
+import json
+import os
+import sys
+
+import numpy as np
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+
+
+def keras3_cases(keras):
+    layers = keras.layers
+    rng = np.random.default_rng(0)
+    cases = {}
+
+    keras.utils.set_random_seed(0)
+    # NOTE: BatchNormalization first: a bias feeding it gets only rounding noise as gradient, which Adam amplifies
+    # differently in every implementation.
+    seq = keras.Sequential([keras.Input((5,)), layers.BatchNormalization(), layers.Dense(8, activation="relu"),
+                            layers.Dense(3, activation="softmax")])
+    seq.compile(optimizer=keras.optimizers.Adam(learning_rate=0.01), loss="categorical_crossentropy",
+                metrics=["accuracy"])
+    x = rng.random((16, 5), dtype=np.float32)
+    y = np.eye(3, dtype=np.float32)[rng.integers(0, 3, 16)]
+    seq.fit(x, y, batch_size=4, epochs=1, shuffle=False, verbose=0)
+    cases["k3_sequential"] = (seq, {"x": x, "train_x": x, "train_y": y})
+
+    keras.utils.set_random_seed(1)
+    a = keras.Input((6, 2), name="seq_in")
+    b = keras.Input((3,), name="vec_in")
+    h = layers.Conv1D(4, 3, padding="same", activation="relu")(a)
+    h = layers.Bidirectional(layers.GRU(3))(layers.LSTM(4, return_sequences=True)(h))
+    h = layers.Concatenate()([h, layers.Dense(2)(b)])
+    out = layers.Dense(1, activation="sigmoid")(layers.LayerNormalization()(h))
+    fun = keras.Model([a, b], out)
+    fun.compile(optimizer=keras.optimizers.RMSprop(learning_rate=0.01), loss="binary_crossentropy")
+    xa, xb = rng.random((8, 6, 2), dtype=np.float32), rng.random((8, 3), dtype=np.float32)
+    yy = rng.integers(0, 2, (8, 1)).astype(np.float32)
+    fun.fit([xa, xb], yy, batch_size=4, epochs=1, shuffle=False, verbose=0)
+    cases["k3_functional_rnn"] = (fun, {"x_0": xa, "x_1": xb, "train_x_0": xa, "train_x_1": xb, "train_y": yy})
+
+    keras.utils.set_random_seed(2)
+    block = keras.Sequential([keras.Input((4,)), layers.Dense(5, activation="tanh"), layers.Dense(2)], name="block")
+    inp = keras.Input((4,))
+    nested = keras.Model(inp, layers.Softmax()(block(inp)))
+    cases["k3_nested"] = (nested, {"x": rng.random((4, 4), dtype=np.float32)})
+    return cases
+
+
+def main():
+    out_dir = sys.argv[1]
+    os.makedirs(out_dir, exist_ok=True)
+    manifest = {}
+    import keras
+    for name, (model, data) in keras3_cases(keras).items():
+        xs = [data[k] for k in sorted(data) if k.startswith("x")]
+        pred = model.predict(xs if len(xs) > 1 else xs[0], verbose=0)
+        model.save(os.path.join(out_dir, f"{name}.keras"))
+        model.save_weights(os.path.join(out_dir, f"{name}.weights.h5"))
+        arrays = dict(data, y_pred=np.asarray(pred))
+        opt = getattr(model, "optimizer", None)
+        if opt is not None and opt.built:
+            arrays["iterations"] = np.asarray(int(opt.iterations.numpy()))
+            # one more epoch after saving: what a reloaded model must reproduce
+            tx = [data[k] for k in sorted(data) if k.startswith("train_x")]
+            h = model.fit(tx if len(tx) > 1 else tx[0], data["train_y"], batch_size=4, epochs=1, shuffle=False,
+                          verbose=0)
+            arrays["resume_loss"] = np.asarray(h.history["loss"][0])
+            after = [w for layer in model.layers for w in layer.get_weights()]
+            arrays.update({f"resume_w_{i}": w for i, w in enumerate(after)})
+        np.savez(os.path.join(out_dir, f"{name}.npz"), **arrays)
+        manifest[name] = {"made_with": f"keras {keras.__version__}",
+                          "files": [f"{name}.keras", f"{name}.weights.h5", f"{name}.npz"]}
+
+    os.environ["TF_USE_LEGACY_KERAS"] = "1"
+    import tf_keras
+    tf_keras.utils.set_random_seed(3)
+    rng = np.random.default_rng(3)
+    inp = tf_keras.Input((4,))
+    h = tf_keras.layers.Dense(6, activation="relu")(inp)
+    out = tf_keras.layers.Dense(2, activation="softmax")(h)
+    model = tf_keras.Model(inp, out)
+    model.compile(optimizer="adam", loss="categorical_crossentropy", metrics=["accuracy"])
+    x = rng.random((8, 4), dtype=np.float32)
+    y = np.eye(2, dtype=np.float32)[rng.integers(0, 2, 8)]
+    model.fit(x, y, batch_size=4, epochs=1, shuffle=False, verbose=0)
+    model.save(os.path.join(out_dir, "tfk_functional.keras"))
+    np.savez(os.path.join(out_dir, "tfk_functional.npz"), x=x, train_y=y, y_pred=model.predict(x, verbose=0),
+             iterations=np.asarray(int(model.optimizer.iterations.numpy())))
+    manifest["tfk_functional"] = {"made_with": f"tf_keras {tf_keras.__version__}",
+                                  "files": ["tfk_functional.keras", "tfk_functional.npz"]}
+    with open(os.path.join(out_dir, "manifest.json"), "w") as f:
+        json.dump(manifest, f, indent=1)
+
+
+if __name__ == "__main__":
+    main()
