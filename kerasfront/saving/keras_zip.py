@@ -289,6 +289,40 @@ def from_keras3_config(config, keras3_nodes=False):
     return out
 
 
+def _json_shape(shape):
+    if isinstance(shape, dict):
+        return {k: _json_shape(v) for k, v in shape.items()}
+    if isinstance(shape, (list, tuple)) and shape and all(isinstance(s, (list, tuple, dict)) for s in shape):
+        return [_json_shape(s) for s in shape]
+    return [None if d is None else int(d) for d in shape]
+
+
+def _build_from_config(model, build_config, path):
+    """Create the weights of a model that its config leaves unbuilt (a subclassed model) by calling it once on
+    zeros of the saved input shape, as Keras 3's ``build_from_config`` does."""
+    shape = (build_config or {}).get("input_shape") if isinstance(build_config, dict) else None
+    if model.weights or shape is None:
+        return
+
+    def zeros(s):
+        dims = [1 if d is None else int(d) for d in s]
+        for d in dims:
+            if d < 0 or d > limits.MAX_INPUT_ELEMENTS:
+                raise SavedFileError(f"File '{path}': build_config input_shape {s} is not a valid shape")
+        if int(np.prod(dims)) > limits.MAX_INPUT_ELEMENTS:
+            raise SavedFileError(f"File '{path}': build_config input_shape {s} is too large to build the model")
+        return np.zeros(dims, np.float32)
+
+    if isinstance(shape, dict):
+        batch = {k: zeros(v) for k, v in shape.items()}
+    elif shape and all(isinstance(s, list) for s in shape):
+        batch = [zeros(s) for s in shape]
+    else:
+        batch = zeros(shape)
+    with ag.no_grad():
+        model(batch)
+
+
 def _json_bytes(obj):
     from .hdf5_format import json_default
     return json.dumps(obj, default=json_default, indent=None).encode("utf-8")
@@ -346,6 +380,9 @@ def save_model_to_keras_file(model, filepath, overwrite=True, include_optimizer=
         _check_savable(model)
     data = serialize_keras_object(model)
     config = to_keras3_config({"class_name": data["class_name"], "config": data["config"]})
+    build_shape = getattr(model, "_build_input_shape", None)
+    if build_shape is not None:
+        config["build_config"] = {"input_shape": _json_shape(build_shape)}
     compile_config = _compile_config(model) if include_optimizer else None
     if compile_config is not None:
         config["compile_config"] = compile_config
@@ -564,6 +601,8 @@ def load_model_from_keras_file(filepath, custom_objects=None, compile=True, safe
         try:
             stored = limits.stored_weight_bytes(weights.f, path, weights.size)
             model = model_from_saved_config(config, path, custom_objects, bool(safe_mode), stored)
+            with limits.weight_allocation_budget(path, stored):
+                _build_from_config(model, raw.get("build_config"), path)
             pairs, _ = _plan_keras3(weights.f, model, path, False)
             _assign(pairs, path, weights.size)
             if not compile:

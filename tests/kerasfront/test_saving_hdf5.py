@@ -300,3 +300,32 @@ def test_bad_arguments_are_named(tmp_path):
         load_model(str(tmp_path / "ok.h5"), custom_objects=["Dense"])
     with pytest.raises(TypeError, match="compile"):
         load_model(str(tmp_path / "ok.h5"), compile="no")
+
+
+def test_plain_and_custom_prefixed_optimizer_class_names_both_load(tmp_path):
+    """tf_keras 2.21 writes ``Custom>Adam``, older tf.keras ``Adam``: both give an Adam with the saved settings."""
+    model = _seed_model()
+    model.optimizer.learning_rate = 0.005
+    path = tmp_path / "opt.h5"
+    model.save(path)
+    with h5py.File(path, "a") as f:
+        config = json.loads(f.attrs["training_config"])
+        assert config["optimizer_config"]["class_name"] == "Custom>Adam"
+        config["optimizer_config"]["class_name"] = "Adam"
+        f.attrs["training_config"] = json.dumps(config).encode()
+    loaded = load_model(path)
+    assert type(loaded.optimizer).__name__ == "Adam"
+    assert loaded.optimizer.learning_rate.numpy() == np.float32(0.005)
+
+
+def test_paths_and_non_ascii_layer_names(tmp_path):
+    inp = keras.Input(shape=(2,), name="entrée")
+    out = layers.Dense(2, name="dénse")(inp)
+    model = keras.Model(inp, out)
+    path = tmp_path / "ünïcode.h5"   # a pathlib.Path
+    model.save(path)
+    loaded = load_model(path, compile=False)
+    assert [la.name for la in loaded.layers] == ["entrée", "dénse"]
+    np.testing.assert_array_equal(loaded.layers[1].kernel.numpy(), model.layers[1].kernel.numpy())
+    model.save_weights(tmp_path / "w.h5")
+    loaded.load_weights(tmp_path / "w.h5")

@@ -173,3 +173,33 @@ def test_keras3_weights_file_loads_into_the_same_architecture(name):
     model = keras.models.clone_model(reference)
     model.load_weights(os.path.join(FIXTURES, f"{name}.weights.h5"))
     np.testing.assert_allclose(model.predict(_xs(data), verbose=0), data["y_pred"], rtol=0, atol=1e-5)
+
+
+@keras.utils.register_keras_serializable(package="test_saving_keras_zip")
+class _Subclassed(keras.Model):
+    def __init__(self, units=2, **kwargs):
+        super().__init__(**kwargs)
+        self.units = units
+        self.hidden = layers.Dense(4, activation="tanh")
+        self.out = layers.Dense(units)
+
+    def call(self, x):
+        return self.out(self.hidden(x))
+
+    def get_config(self):
+        return {"units": self.units, "name": self.name}
+
+
+def test_subclassed_model_with_get_config_round_trips(tmp_path):
+    """The archive records the input shape (``build_config``); loading calls the model once to create its
+    weights, then fills them and the optimizer state."""
+    model = _Subclassed(3)
+    x = _data()[0]
+    model.compile(optimizer="adam", loss="mse")
+    model.fit(x, np.ones((12, 3), np.float32), verbose=0, batch_size=4)
+    path = tmp_path / "sub.keras"
+    model.save(path)
+    loaded = load_model(path)
+    assert isinstance(loaded, _Subclassed) and loaded.units == 3
+    np.testing.assert_array_equal(loaded.predict(x, verbose=0), model.predict(x, verbose=0))
+    assert int(loaded.optimizer.iterations.numpy()) == 3
