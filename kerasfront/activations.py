@@ -34,7 +34,12 @@ def relu(x, alpha=0.0, max_value=None, threshold=0.0):
 
 
 def sigmoid(x):
-    """Logistic sigmoid ``1 / (1 + exp(-x))`` (remembers its logits for crossentropy)."""
+    """Logistic sigmoid ``1 / (1 + exp(-x))`` (remembers its logits for crossentropy).
+
+    Example:
+        >>> sigmoid(np.array([-1.0, 0.0, 1.0], dtype="float32"))
+        Tensor([0.2689414, 0.5      , 0.7310586], dtype=float32)
+    """
     return backend.sigmoid(x)
 
 
@@ -52,32 +57,62 @@ def softmax(x, axis=-1):
 
 
 def tanh(x):
-    """Hyperbolic tangent."""
+    """Hyperbolic tangent.
+
+    Example:
+        >>> tanh(np.array([-1.0, 0.0, 1.0], dtype="float32"))
+        Tensor([-0.7615942,  0.       ,  0.7615942], dtype=float32)
+    """
     return ag.tanh(x)
 
 
 def elu(x, alpha=1.0):
-    """Exponential linear unit: ``x`` for x > 0, ``alpha * (exp(x) - 1)`` otherwise."""
+    """Exponential linear unit: ``x`` for x > 0, ``alpha * (exp(x) - 1)`` otherwise.
+
+    Example:
+        >>> elu(np.array([-1.0, 0.0, 1.0], dtype="float32"))
+        Tensor([-0.63212055,  0.        ,  1.        ], dtype=float32)
+    """
     return backend.elu(x, alpha)
 
 
 def selu(x):
-    """Scaled exponential linear unit (Klambauer et al., 2017)."""
+    """Scaled exponential linear unit (Klambauer et al., 2017).
+
+    Example:
+        >>> selu(np.array([-1.0, 0.0, 1.0], dtype="float32"))
+        Tensor([-1.1113307,  0.       ,  1.050701 ], dtype=float32)
+    """
     return ag.selu(x)
 
 
 def softplus(x):
-    """``log(exp(x) + 1)``."""
+    """``log(exp(x) + 1)``.
+
+    Example:
+        >>> softplus(np.array([-1.0, 0.0, 1.0], dtype="float32"))
+        Tensor([0.3132617, 0.6931472, 1.3132617], dtype=float32)
+    """
     return ag.softplus(x)
 
 
 def softsign(x):
-    """``x / (abs(x) + 1)``."""
+    """``x / (abs(x) + 1)``.
+
+    Example:
+        >>> softsign(np.array([-1.0, 0.0, 1.0], dtype="float32"))
+        Tensor([-0.5,  0. ,  0.5], dtype=float32)
+    """
     return ag.divide(x, ag.add(ag.abs(x), 1.0))
 
 
 def swish(x):
-    """``x * sigmoid(x)`` (also called silu)."""
+    """``x * sigmoid(x)`` (also called silu).
+
+    Example:
+        >>> swish(np.array([-1.0, 0.0, 1.0], dtype="float32"))
+        Tensor([-0.2689414,  0.       ,  0.7310586], dtype=float32)
+    """
     return ag.multiply(x, ag.sigmoid(x))
 
 
@@ -85,42 +120,82 @@ silu = swish
 
 
 def gelu(x, approximate=False):
-    """Gaussian error linear unit; the tanh approximation when ``approximate``."""
+    """Gaussian error linear unit; the tanh approximation when ``approximate``.
+
+    Example:
+        >>> gelu(np.array([-1.0, 0.0, 1.0], dtype="float32"))
+        Tensor([-0.15865526,  0.        ,  0.8413447 ], dtype=float32)
+    """
     return ag.gelu(x, approximate=bool(approximate))
 
 
 def exponential(x):
-    """``exp(x)``."""
+    """``exp(x)``.
+
+    Example:
+        >>> exponential(np.array([-1.0, 0.0, 1.0], dtype="float32"))
+        Tensor([0.36787942, 1.        , 2.718282  ], dtype=float32)
+    """
     return ag.exp(x)
 
 
 def hard_sigmoid(x):
-    """Keras 2's piecewise linear sigmoid: ``clip(0.2 * x + 0.5, 0, 1)``."""
+    """Keras 2's piecewise linear sigmoid: ``clip(0.2 * x + 0.5, 0, 1)``.
+
+    Example:
+        >>> hard_sigmoid(np.array([-1.0, 0.0, 1.0], dtype="float32"))
+        Tensor([0.3, 0.5, 0.7], dtype=float32)
+    """
     return backend.hard_sigmoid(x)
 
 
 def linear(x):
-    """The identity (returns ``x`` unchanged)."""
+    """The identity (returns ``x`` unchanged).
+
+    Example:
+        >>> linear(np.array([-1.0, 0.0, 1.0], dtype="float32"))
+        array([-1.,  0.,  1.], dtype=float32)
+    """
     return x
 
 
 def leaky_relu(x, alpha=0.2):
-    """``x`` for x > 0, ``alpha * x`` otherwise (tf.nn.leaky_relu's default alpha is 0.2)."""
+    """``x`` for x > 0, ``alpha * x`` otherwise (tf.nn.leaky_relu's default alpha is 0.2).
+
+    Example:
+        >>> leaky_relu(np.array([-1.0, 0.0, 1.0], dtype="float32"))
+        Tensor([-0.2,  0. ,  1. ], dtype=float32)
+    """
     return ag.leaky_relu(x, alpha=alpha)
 
 
 def relu6(x):
-    """``min(max(x, 0), 6)``."""
+    """``min(max(x, 0), 6)``.
+
+    Example:
+        >>> relu6(np.array([-1.0, 0.0, 1.0], dtype="float32"))
+        Tensor([0., 0., 1.], dtype=float32)
+    """
     return backend.relu(x, max_value=6.0)
 
 
 def mish(x):
-    """``x * tanh(softplus(x))`` (Misra, 2019)."""
+    """``x * tanh(softplus(x))`` (Misra, 2019).
+
+    Example:
+        >>> mish(np.array([-1.0, 0.0, 1.0], dtype="float32"))
+        Tensor([-0.30340147,  0.        ,  0.8650984 ], dtype=float32)
+    """
     return ag.multiply(x, ag.tanh(ag.softplus(x)))
 
 
 def log_softmax(x, axis=-1):
-    """``x - logsumexp(x)`` over ``axis``."""
+    """``x - logsumexp(x)`` over ``axis``.
+
+    Example:
+        >>> log_softmax(np.array([-1.0, 0.0, 1.0], dtype="float32"))
+        Tensor([-2.4076061, -1.407606 , -0.407606 ], dtype=float32)
+    """
     return ag.log_softmax(x, axis=axis)
 
 
@@ -165,7 +240,12 @@ def serialize(activation):
 
 
 def deserialize(name, custom_objects=None):
-    """Resolve an activation name or config dict (unknown names raise a ValueError listing close matches)."""
+    """Resolve an activation name or config dict (unknown names raise a ValueError listing close matches).
+
+    Example:
+        >>> deserialize("relu").__name__
+        'relu'
+    """
     return deserialize_keras_object(name, module_objects=_module_objects(), custom_objects=custom_objects,
                                     printable_module_name="activation function")
 

@@ -32,7 +32,14 @@ def _t(w):
 
 
 class Constraint:
-    """Base class: ``__call__(w)`` returns the constrained weight (the identity here)."""
+    """Base class: ``__call__(w)`` returns the constrained weight (the identity here).
+
+    Example:
+        >>> class Clip(Constraint):
+        ...     def __call__(self, w):
+        ...         return kerasfront.backend.clip(w, -1.0, 1.0)
+        >>> layer = kerasfront.layers.Dense(3, kernel_constraint=Clip())
+    """
 
     def __call__(self, w):
         return w
@@ -70,7 +77,13 @@ class MaxNorm(Constraint):
 
 
 class NonNeg(Constraint):
-    """Zero the negative entries."""
+    """Zero the negative entries.
+
+    Example:
+        >>> NonNeg()(np.array([[3.0, -1.0], [4.0, 0.0]], dtype="float32"))
+        Tensor([[ 3., -0.],
+                [ 4.,  0.]], dtype=float32)
+    """
 
     def __call__(self, w):
         w = _t(w)
@@ -78,7 +91,13 @@ class NonNeg(Constraint):
 
 
 class UnitNorm(Constraint):
-    """Scale each slice along ``axis`` to unit L2 norm."""
+    """Scale each slice along ``axis`` to unit L2 norm.
+
+    Example:
+        >>> UnitNorm(axis=0)(np.array([[3.0, -1.0], [4.0, 0.0]], dtype="float32"))      # each column scaled to norm 1
+        Tensor([[ 0.6      , -0.9999999],
+                [ 0.8      ,  0.       ]], dtype=float32)
+    """
 
     def __init__(self, axis=0):
         self.axis = axis
@@ -92,7 +111,13 @@ class UnitNorm(Constraint):
 
 
 class MinMaxNorm(Constraint):
-    """Move each slice's L2 norm into [min_value, max_value], a fraction ``rate`` of the way."""
+    """Move each slice's L2 norm into [min_value, max_value], a fraction ``rate`` of the way.
+
+    Example:
+        >>> MinMaxNorm(min_value=0.0, max_value=1.0, axis=0)(np.array([[3.0, -1.0], [4.0, 0.0]], dtype="float32"))
+        Tensor([[ 0.6      , -0.9999999],
+                [ 0.8      ,  0.       ]], dtype=float32)
+    """
 
     def __init__(self, min_value=0.0, max_value=1.0, rate=1.0, axis=0):
         if max_value < min_value:
@@ -125,12 +150,22 @@ _BUILTINS = {"Constraint": Constraint, "MaxNorm": MaxNorm, "NonNeg": NonNeg, "Un
 
 
 def serialize(constraint):
-    """``{"class_name": ..., "config": ...}`` for a constraint (None stays None)."""
+    """``{"class_name": ..., "config": ...}`` for a constraint (None stays None).
+
+    Example:
+        >>> serialize(MaxNorm(2.0))["class_name"]
+        'MaxNorm'
+    """
     return serialize_keras_object(constraint)
 
 
 def deserialize(config, custom_objects=None):
-    """Rebuild a constraint from a name or config dict (unknown names list close matches)."""
+    """Rebuild a constraint from a name or config dict (unknown names list close matches).
+
+    Example:
+        >>> deserialize({"class_name": "MaxNorm", "config": {"max_value": 3.0}}).max_value
+        3.0
+    """
     obj = deserialize_keras_object(config, module_objects=_BUILTINS, custom_objects=custom_objects,
                                    printable_module_name="constraint")
     if isinstance(obj, type):
@@ -139,7 +174,12 @@ def deserialize(config, custom_objects=None):
 
 
 def get(identifier):
-    """A constraint from a name (``'max_norm'``), a config dict or a callable; ``None`` stays None."""
+    """A constraint from a name (``'max_norm'``), a config dict or a callable; ``None`` stays None.
+
+    Example:
+        >>> type(get("max_norm")).__name__
+        'MaxNorm'
+    """
     if identifier is None:
         return None
     if isinstance(identifier, str):

@@ -9,7 +9,8 @@ import pytest
 import kerasfront
 
 MODULES = ["kerasfront.losses", "kerasfront.metrics", "kerasfront.optimizers.schedules", "kerasfront.layers.core",
-           "kerasfront.layers.merge"]
+           "kerasfront.layers.merge", "kerasfront.activations", "kerasfront.initializers", "kerasfront.regularizers",
+           "kerasfront.constraints"]
 
 
 @pytest.mark.parametrize("name", MODULES)
