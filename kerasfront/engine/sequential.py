@@ -162,8 +162,9 @@ class Sequential(Functional):
                                      f"{len(nest.flatten(inputs))}")
                 self._build_graph_for_shape(tuple(inputs.shape), inputs.dtype)
             else:
-                arr = inputs.data if hasattr(inputs, "data") and not isinstance(inputs, np.ndarray) else \
-                    np.asarray(inputs)
+                # NOTE: numpy arrays and scalars have a .data buffer too; only Tensors hold their array there
+                arr = inputs.data if hasattr(inputs, "data") and not isinstance(inputs, (np.ndarray, np.generic)) \
+                    else np.asarray(inputs)
                 if isinstance(arr, (list, tuple)):
                     raise ValueError(f"Sequential model {self.name} takes one input tensor, received a list")
                 dtype = "float32" if arr.dtype.kind == "f" else arr.dtype.name
