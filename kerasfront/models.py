@@ -47,7 +47,12 @@ def model_from_json(json_string, custom_objects=None):
 
 def clone_model(model, input_tensors=None, clone_function=None):
     """A new model with the same architecture and freshly initialized weights (Sequential and functional
-    models are rebuilt from their config)."""
+    models are rebuilt from their config).
+
+    Example:
+        >>> clone = clone_model(model)             # same layers, new weights
+        >>> clone.set_weights(model.get_weights())  # copy them to get the same outputs
+    """
     if input_tensors is not None or clone_function is not None:
         raise NotImplementedError("clone_model: input_tensors and clone_function are not supported yet; use "
                                   "model_from_config(...) instead")
@@ -56,12 +61,21 @@ def clone_model(model, input_tensors=None, clone_function=None):
 
 
 def save_model(model, filepath, overwrite=True, include_optimizer=True, **kwargs):
-    """Save a model to ``filepath`` (see ``kerasfront.saving``)."""
+    """Save a model to ``filepath`` (see ``kerasfront.saving``).
+
+    Example:
+        >>> save_model(model, "model.h5")           # same as model.save("model.h5"); ".keras" writes Keras 3's zip
+    """
     from .saving import save_model as _save
     return _save(model, filepath, overwrite=overwrite, include_optimizer=include_optimizer, **kwargs)
 
 
 def load_model(filepath, custom_objects=None, compile=True, safe_mode=True, **kwargs):
-    """Load a model saved by ``save_model`` or by tf.keras (see ``kerasfront.saving``)."""
+    """Load a model saved by ``save_model`` or by tf.keras (see ``kerasfront.saving``).
+
+    Example:
+        >>> model = load_model("model.h5")
+        >>> model = load_model("custom.h5", custom_objects={"ScaleLayer": ScaleLayer})
+    """
     from .saving import load_model as _load
     return _load(filepath, custom_objects=custom_objects, compile=compile, safe_mode=safe_mode, **kwargs)

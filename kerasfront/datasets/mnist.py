@@ -21,7 +21,11 @@ _SOURCE = "https://storage.googleapis.com/tensorflow/tf-keras-datasets/mnist.npz
 
 
 def cache_dir():
-    """The folder ``load_data`` looks in for a bare file name: ``$KERAS_HOME/datasets`` or ``~/.keras/datasets``."""
+    """The folder ``load_data`` looks in for a bare file name: ``$KERAS_HOME/datasets`` or ``~/.keras/datasets``.
+
+    Example:
+        >>> os.path.join(cache_dir(), "mnist.npz")   # where load_data() looks for the file by default
+    """
     home = os.environ.get("KERAS_HOME") or os.path.join(os.path.expanduser("~"), ".keras")
     return os.path.join(home, "datasets")
 
