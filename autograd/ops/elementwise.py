@@ -220,12 +220,24 @@ _leaky = unary_op(_leaky_np, "leaky_relu",
 
 
 def leaky_relu(x, alpha=0.2):
-    """x for x > 0, alpha * x otherwise (tf.nn.leaky_relu's default alpha 0.2)."""
+    """x for x > 0, alpha * x otherwise (tf.nn.leaky_relu's default alpha 0.2).
+
+    Example:
+        >>> z = ag.tensor([-1.0, 0.0, 2.0])
+        >>> ag.leaky_relu(z, alpha=0.1)
+        Tensor([-0.1,  0. ,  2. ])
+    """
     return _leaky(x, alpha=float(alpha))
 
 
 def elu(x, alpha=1.0):
-    """x for x > 0, alpha * (e**x - 1) otherwise."""
+    """x for x > 0, alpha * (e**x - 1) otherwise.
+
+    Example:
+        >>> z = ag.tensor([-1.0, 0.0, 2.0])
+        >>> ag.elu(z)
+        Tensor([-0.63212056,  0.        ,  2.        ])
+    """
     xd = raw(x)
     neg = multiply(expm1(minimum(x, make_leaf(np.zeros((), xd.dtype)))), alpha) if alpha != 1.0 else \
         expm1(minimum(x, make_leaf(np.zeros((), xd.dtype))))
@@ -237,7 +249,13 @@ _SELU_SCALE = 1.0507009873554804934193349852946
 
 
 def selu(x):
-    """Scaled ELU with the self-normalizing constants of Klambauer et al."""
+    """Scaled ELU with the self-normalizing constants of Klambauer et al.
+
+    Example:
+        >>> z = ag.tensor([-1.0, 0.0, 2.0])
+        >>> ag.selu(z)
+        Tensor([-1.11133074,  0.        ,  2.10140197])
+    """
     return multiply(elu(x, _SELU_ALPHA), _SELU_SCALE)
 
 
@@ -255,7 +273,13 @@ erf = unary_op(_erf_np, "erf",
 
 
 def gelu(x, approximate=False):
-    """Gaussian error linear unit: x * Phi(x) (tanh approximation when ``approximate``)."""
+    """Gaussian error linear unit: x * Phi(x) (tanh approximation when ``approximate``).
+
+    Example:
+        >>> z = ag.tensor([-1.0, 0.0, 2.0])
+        >>> ag.gelu(z)
+        Tensor([-0.15865525,  0.        ,  1.95449974])
+    """
     if approximate:
         c = math.sqrt(2.0 / math.pi)
         inner = multiply(add(x, multiply(power(x, 3), 0.044715)), c)
@@ -264,7 +288,13 @@ def gelu(x, approximate=False):
 
 
 def swish(x):
-    """x * sigmoid(x) (also called silu)."""
+    """x * sigmoid(x) (also called silu).
+
+    Example:
+        >>> z = ag.tensor([-1.0, 0.0, 2.0])
+        >>> ag.swish(z)
+        Tensor([-0.26894142,  0.        ,  1.76159416])
+    """
     return multiply(x, sigmoid(x))
 
 
@@ -272,7 +302,13 @@ silu = swish
 
 
 def hard_sigmoid(x):
-    """Keras 2's piecewise-linear sigmoid: clip(0.2 * x + 0.5, 0, 1)."""
+    """Keras 2's piecewise-linear sigmoid: clip(0.2 * x + 0.5, 0, 1).
+
+    Example:
+        >>> z = ag.tensor([-1.0, 0.0, 2.0])
+        >>> ag.hard_sigmoid(z)
+        Tensor([0.3, 0.5, 0.9])
+    """
     return clip(add(multiply(x, 0.2), 0.5), 0.0, 1.0)
 
 
@@ -304,7 +340,13 @@ defvjp(_clip_prim, _clip_vjp, None, None)
 
 
 def clip(x, a_min, a_max):
-    """Limit values to [a_min, a_max] (either may be None); gradient 1 inside, bounds included."""
+    """Limit values to [a_min, a_max] (either may be None); gradient 1 inside, bounds included.
+
+    Example:
+        >>> z = ag.tensor([-1.0, 0.0, 2.0])
+        >>> ag.clip(z, -0.5, 1.0)
+        Tensor([-0.5,  0. ,  1. ])
+    """
     return apply(_clip_prim, (x, a_min, a_max), {})
 
 
@@ -328,7 +370,13 @@ defvjp(_where_prim, None, _where_vjp_a, _where_vjp_b)
 
 def where(condition, x=None, y=None):
     """Pick from ``x`` where ``condition`` holds, else from ``y``; no gradient leaks from the branch
-    not taken. With only ``condition``, returns the indices like ``np.where``."""
+    not taken. With only ``condition``, returns the indices like ``np.where``.
+
+    Example:
+        >>> z = ag.tensor([-1.0, 0.0, 2.0])
+        >>> ag.where(z > 0, z, ag.zeros_like(z))
+        Tensor([0., 0., 2.])
+    """
     if x is None and y is None:
         return tuple(make_leaf(i) for i in np.where(raw(condition)))
     if isinstance(condition, Tensor):

@@ -54,7 +54,12 @@ matmul = binary_op(np.matmul, "matmul", _matmul_vjp_a, _matmul_vjp_b,
 
 
 def tensordot(a, b, axes=2):
-    """Sum products over the given axes of ``a`` and ``b`` (as ``np.tensordot``), via one matmul."""
+    """Sum products over the given axes of ``a`` and ``b`` (as ``np.tensordot``), via one matmul.
+
+    Example:
+        >>> ag.tensordot(ag.ones((2, 3)), ag.ones((3, 4)), axes=1).shape
+        (2, 4)
+    """
     ad, bd = raw(a), raw(b)
     if isinstance(axes, (int, np.integer)):
         axes_a = list(range(ad.ndim - int(axes), ad.ndim))
@@ -80,7 +85,12 @@ def tensordot(a, b, axes=2):
 
 def dot(a, b):
     """``np.dot``: inner product of vectors, matrix product, or sum over the last axis of ``a`` and the
-    second-to-last of ``b``."""
+    second-to-last of ``b``.
+
+    Example:
+        >>> ag.dot(ag.tensor([1.0, 2.0]), ag.tensor([3.0, 4.0]))
+        Tensor(11.)
+    """
     ad, bd = raw(a), raw(b)
     if ad.ndim == 0 or bd.ndim == 0:
         from .elementwise import multiply
@@ -91,12 +101,23 @@ def dot(a, b):
 
 
 def outer(a, b):
-    """Outer product of two vectors (flattened first)."""
+    """Outer product of two vectors (flattened first).
+
+    Example:
+        >>> ag.outer(ag.tensor([1.0, 2.0]), ag.tensor([1.0, 10.0]))
+        Tensor([[ 1., 10.],
+                [ 2., 20.]])
+    """
     return reshape(a, (-1, 1)) * reshape(b, (1, -1))
 
 
 def inner(a, b):
-    """Sum of products over the last axes (a plain product when either is 0-d), as ``np.inner``."""
+    """Sum of products over the last axes (a plain product when either is 0-d), as ``np.inner``.
+
+    Example:
+        >>> ag.inner(ag.tensor([1.0, 2.0]), ag.tensor([3.0, 4.0]))
+        Tensor(11.)
+    """
     if raw(a).ndim == 0 or raw(b).ndim == 0:
         from .elementwise import multiply
         return multiply(a, b)

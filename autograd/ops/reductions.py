@@ -132,7 +132,13 @@ mean.__doc__ = """Mean of elements over ``axis`` (None: all; an int or a tuple).
 
 
 def var(x, axis=None, keepdims=False, ddof=0):
-    """Variance over ``axis`` (divides by n - ddof)."""
+    """Variance over ``axis`` (divides by n - ddof).
+
+    Example:
+        >>> x = ag.tensor([[1.0, 2.0], [3.0, 4.0]])
+        >>> ag.var(x, axis=0)
+        Tensor([1., 1.])
+    """
     xd = raw(x)
     d = subtract(x, mean(x, axis=axis, keepdims=True))
     n = _count(xd.shape, axis)
@@ -141,7 +147,13 @@ def var(x, axis=None, keepdims=False, ddof=0):
 
 
 def std(x, axis=None, keepdims=False, ddof=0):
-    """Standard deviation over ``axis``."""
+    """Standard deviation over ``axis``.
+
+    Example:
+        >>> x = ag.tensor([[1.0, 2.0], [3.0, 4.0]])
+        >>> ag.std(x)
+        Tensor(1.11803399)
+    """
     return sqrt(var(x, axis=axis, keepdims=keepdims, ddof=ddof))
 
 
@@ -182,12 +194,24 @@ amin = min
 
 
 def argmax(x, axis=None, keepdims=False):
-    """Index of the largest element (no gradient)."""
+    """Index of the largest element (no gradient).
+
+    Example:
+        >>> x = ag.tensor([[1.0, 2.0], [3.0, 4.0]])
+        >>> ag.argmax(x, axis=1)
+        Tensor([1, 1])
+    """
     return make_leaf(np.asarray(np.argmax(raw(x), axis=axis, keepdims=keepdims)))
 
 
 def argmin(x, axis=None, keepdims=False):
-    """Index of the smallest element (no gradient)."""
+    """Index of the smallest element (no gradient).
+
+    Example:
+        >>> x = ag.tensor([[1.0, 2.0], [3.0, 4.0]])
+        >>> ag.argmin(x, axis=0)
+        Tensor([0, 0])
+    """
     return make_leaf(np.asarray(np.argmin(raw(x), axis=axis, keepdims=keepdims)))
 
 
@@ -216,7 +240,13 @@ defvjp(_prod_prim, _prod_vjp)
 
 
 def prod(x, axis=None, keepdims=False):
-    """Product of elements over ``axis`` (correct gradients with zeros present)."""
+    """Product of elements over ``axis`` (correct gradients with zeros present).
+
+    Example:
+        >>> x = ag.tensor([[1.0, 2.0], [3.0, 4.0]])
+        >>> ag.prod(x, axis=1)
+        Tensor([ 2., 12.])
+    """
     xd = raw(x)
     axis = _axes(axis, xd.ndim) if axis is not None else None
     return apply(_prod_prim, (x,), {"axis": axis, "keepdims": keepdims})
@@ -228,7 +258,14 @@ defvjp(_cumsum_prim, lambda g, ans, x, axis: flip(cumsum(flip(g, axis), axis), a
 
 
 def cumsum(x, axis=None):
-    """Running sum along ``axis`` (over the flattened tensor when None)."""
+    """Running sum along ``axis`` (over the flattened tensor when None).
+
+    Example:
+        >>> x = ag.tensor([[1.0, 2.0], [3.0, 4.0]])
+        >>> ag.cumsum(x, axis=1)
+        Tensor([[1., 3.],
+                [3., 7.]])
+    """
     if axis is None:
         x = reshape(x, (-1,))
         axis = 0
@@ -249,7 +286,12 @@ defvjp(_lse_prim, lambda g, ans, x, axis=None, keepdims=False: multiply(
 
 
 def logsumexp(x, axis=None, keepdims=False):
-    """log(sum(exp(x))) over ``axis``, without overflow."""
+    """log(sum(exp(x))) over ``axis``, without overflow.
+
+    Example:
+        >>> ag.logsumexp(ag.tensor([0.0, 0.0]))        # log 2
+        Tensor(0.69314718)
+    """
     xd = raw(x)
     axis = _axes(axis, xd.ndim)
     _check_nonempty(xd, axis, "logsumexp")
@@ -268,7 +310,12 @@ defvjp(_softmax_prim, lambda g, ans, x, axis=-1: multiply(
 
 
 def softmax(x, axis=-1):
-    """exp(x) / sum(exp(x)) along ``axis``, computed stably."""
+    """exp(x) / sum(exp(x)) along ``axis``, computed stably.
+
+    Example:
+        >>> ag.softmax(ag.tensor([[0.0, 0.0, 0.0]]), axis=-1)
+        Tensor([[0.33333333, 0.33333333, 0.33333333]])
+    """
     return apply(_softmax_prim, (x,), {"axis": axis})
 
 
@@ -283,7 +330,12 @@ defvjp(_log_softmax_prim, lambda g, ans, x, axis=-1: subtract(
 
 
 def log_softmax(x, axis=-1):
-    """x - logsumexp(x) along ``axis``, computed stably."""
+    """x - logsumexp(x) along ``axis``, computed stably.
+
+    Example:
+        >>> ag.log_softmax(ag.tensor([0.0, 0.0]))
+        Tensor([-0.69314718, -0.69314718])
+    """
     return apply(_log_softmax_prim, (x,), {"axis": axis})
 
 
@@ -326,11 +378,21 @@ def norm(x, ord=None, axis=None, keepdims=False):
 
 
 def all(x, axis=None, keepdims=False):
-    """True where every element is truthy (no gradient)."""
+    """True where every element is truthy (no gradient).
+
+    Example:
+        >>> ag.all(ag.tensor([True, False]))
+        Tensor(False)
+    """
     return make_leaf(np.asarray(np.all(raw(x), axis=axis, keepdims=keepdims)))
 
 
 def any(x, axis=None, keepdims=False):
-    """True where any element is truthy (no gradient)."""
+    """True where any element is truthy (no gradient).
+
+    Example:
+        >>> ag.any(ag.tensor([True, False]))
+        Tensor(True)
+    """
     return make_leaf(np.asarray(np.any(raw(x), axis=axis, keepdims=keepdims)))
 

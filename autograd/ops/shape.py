@@ -36,7 +36,12 @@ defvjp(_astype_prim, lambda g, ans, x, dtype: astype(g, raw(x).dtype))
 
 
 def astype(x, dtype):
-    """Convert to ``dtype``; the gradient is converted back to the input's dtype."""
+    """Convert to ``dtype``; the gradient is converted back to the input's dtype.
+
+    Example:
+        >>> ag.astype(ag.tensor([1.5, 2.5]), np.float32)
+        Tensor([1.5, 2.5], dtype=float32)
+    """
     xd = raw(x)
     if xd.dtype == np.dtype(dtype) and isinstance(x, Tensor):
         return x
@@ -52,7 +57,13 @@ defvjp(_reshape_prim, lambda g, ans, x, shape: reshape(g, raw(x).shape))
 
 def reshape(x, shape, *more):
     """Give the data a new shape with the same number of elements (-1 infers one size):
-    ``reshape(x, (2, 3))`` or ``reshape(x, 2, 3)``."""
+    ``reshape(x, (2, 3))`` or ``reshape(x, 2, 3)``.
+
+    Example:
+        >>> ag.reshape(ag.tensor(np.arange(6.0)), (2, 3))
+        Tensor([[0., 1., 2.],
+                [3., 4., 5.]])
+    """
     shape = _as_shape((shape,) + more if more else shape)
     xd = raw(x)
     if xd.shape == shape and isinstance(x, Tensor):
@@ -76,7 +87,14 @@ defvjp(_transpose_prim, lambda g, ans, x, axes: transpose(g, _inverse_perm(axes)
 
 
 def transpose(x, axes=None):
-    """Permute axes (reverse them when ``axes`` is None)."""
+    """Permute axes (reverse them when ``axes`` is None).
+
+    Example:
+        >>> x = ag.tensor([[1.0, 2.0], [3.0, 4.0]])
+        >>> ag.transpose(x)
+        Tensor([[1., 3.],
+                [2., 4.]])
+    """
     nd = raw(x).ndim
     if axes is None:
         axes = tuple(range(nd))[::-1]
@@ -88,7 +106,12 @@ def transpose(x, axes=None):
 
 
 def swapaxes(x, axis1, axis2):
-    """Exchange two axes."""
+    """Exchange two axes.
+
+    Example:
+        >>> ag.swapaxes(ag.zeros((2, 3, 4)), 0, 2).shape
+        (4, 3, 2)
+    """
     nd = raw(x).ndim
     perm = list(range(nd))
     a, b = _norm_axis(axis1, nd), _norm_axis(axis2, nd)
@@ -97,7 +120,12 @@ def swapaxes(x, axis1, axis2):
 
 
 def moveaxis(x, source, destination):
-    """Move one axis to a new position."""
+    """Move one axis to a new position.
+
+    Example:
+        >>> ag.moveaxis(ag.zeros((2, 3, 4)), 0, -1).shape
+        (3, 4, 2)
+    """
     nd = raw(x).ndim
     src = _norm_axis(source, nd)
     dst = _norm_axis(destination, nd)
@@ -107,14 +135,25 @@ def moveaxis(x, source, destination):
 
 
 def expand_dims(x, axis):
-    """Insert a size-1 axis at ``axis``."""
+    """Insert a size-1 axis at ``axis``.
+
+    Example:
+        >>> v = ag.tensor([1.0, 2.0, 3.0])
+        >>> ag.expand_dims(v, 0)
+        Tensor([[1., 2., 3.]])
+    """
     shape = list(raw(x).shape)
     shape.insert(_norm_axis(axis, len(shape) + 1), 1)
     return reshape(x, tuple(shape))
 
 
 def squeeze(x, axis=None):
-    """Remove size-1 axes (all of them, or those in ``axis``)."""
+    """Remove size-1 axes (all of them, or those in ``axis``).
+
+    Example:
+        >>> ag.squeeze(ag.zeros((1, 3, 1))).shape
+        (3,)
+    """
     shape = raw(x).shape
     if axis is None:
         axes = {i for i, s in enumerate(shape) if s == 1}
@@ -127,7 +166,13 @@ def squeeze(x, axis=None):
 
 
 def flatten(x):
-    """All elements as a 1-d tensor."""
+    """All elements as a 1-d tensor.
+
+    Example:
+        >>> x = ag.tensor([[1.0, 2.0], [3.0, 4.0]])
+        >>> ag.flatten(x)
+        Tensor([1., 2., 3., 4.])
+    """
     return reshape(x, (-1,))
 
 
@@ -150,7 +195,12 @@ defvjp(_sum_to_prim, lambda g, ans, x, shape: broadcast_to(g, raw(x).shape))
 
 
 def sum_to(x, shape):
-    """Sum a broadcast tensor back down to ``shape`` (the inverse of ``broadcast_to``)."""
+    """Sum a broadcast tensor back down to ``shape`` (the inverse of ``broadcast_to``).
+
+    Example:
+        >>> ag.sum_to(ag.ones((2, 3)), (1, 3))
+        Tensor([[2., 2., 2.]])
+    """
     shape = _as_shape(shape)
     if raw(x).shape == shape:
         return x
@@ -162,7 +212,14 @@ defvjp(_broadcast_prim, lambda g, ans, x, shape: sum_to(g, raw(x).shape))
 
 
 def broadcast_to(x, shape):
-    """A read-only broadcast view of ``x`` with ``shape``."""
+    """A read-only broadcast view of ``x`` with ``shape``.
+
+    Example:
+        >>> v = ag.tensor([1.0, 2.0, 3.0])
+        >>> ag.broadcast_to(v, (2, 3))
+        Tensor([[1., 2., 3.],
+                [1., 2., 3.]])
+    """
     shape = _as_shape(shape)
     xd = raw(x)
     if xd.shape == shape and isinstance(x, Tensor):
@@ -191,7 +248,13 @@ defvjp_argnum(_concat_prim, _concat_vjp)
 
 
 def concatenate(tensors, axis=0):
-    """Join tensors along an existing axis (``axis=None`` flattens them first)."""
+    """Join tensors along an existing axis (``axis=None`` flattens them first).
+
+    Example:
+        >>> v = ag.tensor([1.0, 2.0, 3.0])
+        >>> ag.concatenate([v, v])
+        Tensor([1., 2., 3., 1., 2., 3.])
+    """
     tensors = list(tensors)
     if not tensors:
         raise ValueError("concatenate: expected at least one tensor, received an empty sequence")
@@ -210,7 +273,14 @@ def concatenate(tensors, axis=0):
 
 
 def stack(tensors, axis=0):
-    """Join same-shape tensors along a new axis."""
+    """Join same-shape tensors along a new axis.
+
+    Example:
+        >>> v = ag.tensor([1.0, 2.0, 3.0])
+        >>> ag.stack([v, v], axis=0)
+        Tensor([[1., 2., 3.],
+                [1., 2., 3.]])
+    """
     tensors = list(tensors)
     if not tensors:
         raise ValueError("stack: expected at least one tensor, received an empty sequence")
@@ -223,7 +293,12 @@ def stack(tensors, axis=0):
 
 
 def split(x, indices_or_sections, axis=0):
-    """Split into pieces along ``axis`` (a count of equal sections or a list of split points)."""
+    """Split into pieces along ``axis`` (a count of equal sections or a list of split points).
+
+    Example:
+        >>> ag.split(ag.tensor([1.0, 2.0, 3.0, 4.0]), 2)
+        [Tensor([1., 2.]), Tensor([3., 4.])]
+    """
     xd = raw(x)
     axis = _norm_axis(axis, xd.ndim)
     n = xd.shape[axis]
@@ -256,7 +331,13 @@ defvjp(_pad_prim, _pad_vjp)
 
 
 def pad(x, pad_width, mode="constant", constant_values=0):
-    """Pad with a constant (``pad_width`` as in ``np.pad``); only mode 'constant' is differentiable."""
+    """Pad with a constant (``pad_width`` as in ``np.pad``); only mode 'constant' is differentiable.
+
+    Example:
+        >>> v = ag.tensor([1.0, 2.0, 3.0])
+        >>> ag.pad(v, (1, 2))
+        Tensor([0., 1., 2., 3., 0., 0.])
+    """
     if mode != "constant":
         raise ValueError(f"pad: only mode='constant' is supported, received mode={mode!r}")
     nd = raw(x).ndim
@@ -291,7 +372,13 @@ defvjp(_repeat_prim, _repeat_vjp)
 
 
 def repeat(x, repeats, axis=None):
-    """Repeat each element ``repeats`` times along ``axis`` (flattened when None)."""
+    """Repeat each element ``repeats`` times along ``axis`` (flattened when None).
+
+    Example:
+        >>> v = ag.tensor([1.0, 2.0, 3.0])
+        >>> ag.repeat(v, 2)
+        Tensor([1., 1., 2., 2., 3., 3.])
+    """
     if axis is not None:
         axis = _norm_axis(axis, raw(x).ndim)
     if np.ndim(repeats) != 0:
@@ -319,7 +406,13 @@ defvjp(_tile_prim, _tile_vjp)
 
 
 def tile(x, reps):
-    """Repeat the whole tensor ``reps`` times along each axis."""
+    """Repeat the whole tensor ``reps`` times along each axis.
+
+    Example:
+        >>> v = ag.tensor([1.0, 2.0, 3.0])
+        >>> ag.tile(v, 2)
+        Tensor([1., 2., 3., 1., 2., 3.])
+    """
     reps = _as_shape(reps)
     return apply(_tile_prim, (x, reps), {})
 
@@ -329,7 +422,13 @@ defvjp(_flip_prim, lambda g, ans, x, axis: flip(g, axis))
 
 
 def flip(x, axis=None):
-    """Reverse the order of elements along ``axis`` (all axes when None)."""
+    """Reverse the order of elements along ``axis`` (all axes when None).
+
+    Example:
+        >>> v = ag.tensor([1.0, 2.0, 3.0])
+        >>> ag.flip(v)
+        Tensor([3., 2., 1.])
+    """
     return apply(_flip_prim, (x, axis), {})
 
 
@@ -368,7 +467,13 @@ defvjp(_getitem_prim, lambda g, ans, x, index: apply(_index_add_prim, (g, raw(x)
 
 
 def getitem(x, index):
-    """``x[index]`` with ints, slices, Ellipsis, None, integer arrays and boolean masks."""
+    """``x[index]`` with ints, slices, Ellipsis, None, integer arrays and boolean masks.
+
+    Example:
+        >>> x = ag.tensor([[1.0, 2.0], [3.0, 4.0]])
+        >>> ag.getitem(x, (slice(None), 0))                  # x[:, 0]
+        Tensor([1., 3.])
+    """
     index = _unwrap_index(index)
     try:
         return apply(_getitem_prim, (x, index), {})
@@ -392,7 +497,13 @@ defvjp(_take_prim, _take_vjp)
 
 
 def take(x, indices, axis=None):
-    """Select entries by integer ``indices`` along ``axis``; repeated indices accumulate gradients."""
+    """Select entries by integer ``indices`` along ``axis``; repeated indices accumulate gradients.
+
+    Example:
+        >>> v = ag.tensor([1.0, 2.0, 3.0])
+        >>> ag.take(v, np.array([2, 0]))
+        Tensor([3., 1.])
+    """
     ind = raw(indices)
     if ind.dtype.kind not in "iu":
         raise TypeError(f"take: indices must be integers, received dtype {ind.dtype}")
@@ -424,7 +535,13 @@ def _segment_sum(g, indices, n, axis):
 
 
 def one_hot(indices, depth, dtype=np.float32):
-    """Rows of the identity: ``one_hot([0, 2], 3)`` is ``[[1, 0, 0], [0, 0, 1]]`` (no gradient)."""
+    """Rows of the identity: ``one_hot([0, 2], 3)`` is ``[[1, 0, 0], [0, 0, 1]]`` (no gradient).
+
+    Example:
+        >>> ag.one_hot(np.array([0, 2]), 3)
+        Tensor([[1., 0., 0.],
+                [0., 0., 1.]], dtype=float32)
+    """
     ind = raw(indices)
     if ind.dtype.kind not in "iu":
         if ind.dtype.kind == "f" and np.all(np.mod(ind, 1) == 0):
