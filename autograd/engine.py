@@ -68,10 +68,10 @@ def _check_backward(prim, node, argnum, g):
             f"argument {argnum} (shape {d.shape}); the op was created at {site}")
 
 
-def _freed_error(ctx):
+def _freed_error(ctx, node):
     return RuntimeError(
-        f"autograd: trying to backward through op '{ctx.name}' a second time, but its saved arrays were "
-        f"freed by the first backward; pass retain_graph=True to the first backward "
+        f"autograd: trying to backward through op '{ctx.name}' (output shape {node.data.shape}) a second time, "
+        f"but its saved arrays were freed by the first backward; pass retain_graph=True to the first backward "
         f"(.backward(retain_graph=True) or ag.gradients(..., retain_graph=True)) to keep them")
 
 
@@ -143,7 +143,7 @@ def run_backward(roots, root_grads, targets=None, retain_graph=False, create_gra
         elif type(ctx) is tuple:
             heappush(heap, (-ctx[4], r))
         else:
-            raise _freed_error(ctx)
+            raise _freed_error(ctx, r)
     anomaly = STATE.anomaly
     prev_mode = STATE.grad_enabled
     STATE.grad_enabled = create_graph
@@ -202,7 +202,7 @@ def run_backward(roots, root_grads, targets=None, retain_graph=False, create_gra
                     elif type(actx) is tuple:
                         heappush(heap, (-actx[4], a))
                     else:
-                        raise _freed_error(actx)
+                        raise _freed_error(actx, a)
                 else:
                     grads[ak] = prev + gi
             if not retain_graph:
