@@ -22,6 +22,9 @@ from .transforms import grad, value_and_grad, vjp, jacobian, hessian, hvp
 from .gradcheck import gradcheck, GradcheckError
 from .inplace import assign, assign_add, assign_sub
 from . import numpy_dispatch  # noqa: F401
+from . import malloc_tuning as _malloc_tuning
+
+_malloc_tuning.tune()
 
 __version__ = "0.1.0"
 
