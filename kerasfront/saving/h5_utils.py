@@ -16,11 +16,11 @@ import zipfile
 
 import numpy as np
 
-from . import limits
 from .limits import check_config_size, check_declared_array, human_bytes
 
 __all__ = ["HDF5_SIGNATURE", "KERAS_VERSION", "BACKEND", "h5py", "open_h5", "is_hdf5_file", "check_input_file",
-           "read_str_attr", "read_str_list", "write_str_list", "read_dataset", "dataset_shape", "SavedFileError"]
+           "read_str_attr", "read_str_list", "write_str_list", "read_dataset", "dataset_shape", "get_internal",
+           "SavedFileError"]
 
 KERAS_VERSION = "2.21.0"   # the tf.keras version whose layout these files follow
 BACKEND = "tensorflow"     # what tf.keras writes; readers check it before converting weights
@@ -180,19 +180,41 @@ def write_str_list(group, name, names):
             group.attrs.create(f"{name}{i}", np.asarray(c, dtype=object), dtype=dtype)
 
 
+def get_internal(group, key, path):
+    """``group[key]`` (None when absent), refusing links to other files: a model file is read on its own,
+    never as a pointer to data elsewhere on the machine."""
+    hp = h5py()
+    current = group
+    parts = [p for p in key.split("/") if p]
+    try:
+        for i, part in enumerate(parts):
+            if not isinstance(current, hp.Group):
+                return None
+            link = current.get(part, getlink=True)
+            if link is None:
+                return None
+            if isinstance(link, hp.ExternalLink):
+                raise SavedFileError(f"File '{path}': '{current.name.rstrip('/')}/{part}' is a link to another file "
+                                     f"('{link.filename}'); refusing to follow it")
+            current = current.get(part)
+    except (OSError, RuntimeError, ValueError, KeyError) as e:
+        raise SavedFileError(f"File '{path}': cannot open '{group.name}/{key}' ({e}); the file is damaged") from None
+    return current
+
+
 def dataset_shape(group, key, path):
     """``(dataset, shape, dtype)`` of the dataset at ``key`` inside ``group``, with clear errors when it is
-    absent or not a dataset."""
+    absent, not a dataset, or stored outside the file."""
     hp = h5py()
-    try:
-        obj = group.get(key)
-    except (OSError, RuntimeError, ValueError) as e:
-        raise SavedFileError(f"File '{path}': cannot open '{group.name}/{key}' ({e}); the file is damaged") from None
+    obj = get_internal(group, key, path)
     if obj is None:
         raise SavedFileError(f"File '{path}': '{group.name}' lists weight '{key}' but holds no dataset at "
                              f"'{group.name}/{key}'; the file is incomplete or damaged")
     if not isinstance(obj, hp.Dataset):
         raise SavedFileError(f"File '{path}': '{group.name}/{key}' should be a weight array but is a group")
+    if obj.external or obj.is_virtual:
+        raise SavedFileError(f"File '{path}': weight '{obj.name}' keeps its data outside the file (external or "
+                             f"virtual storage); refusing to read it")
     return obj, tuple(obj.shape) if obj.shape is not None else (), obj.dtype
 
 

@@ -26,8 +26,8 @@ import numpy as np
 import autograd as ag
 
 from .atomic_write import atomic_write, confirm_overwrite
-from .h5_utils import (BACKEND, KERAS_VERSION, SavedFileError, dataset_shape, h5py, open_h5, read_dataset,
-                       read_str_attr, read_str_list, write_str_list)
+from .h5_utils import (BACKEND, KERAS_VERSION, SavedFileError, dataset_shape, get_internal, h5py, open_h5,
+                       read_dataset, read_str_attr, read_str_list, write_str_list)
 from . import limits
 from .training_config import compile_args_from_training_config, training_config_of
 from .weights_io import load_weights_from_hdf5_group, save_weights_to_hdf5_group
@@ -343,9 +343,12 @@ def load_model_from_hdf5(filepath, custom_objects=None, compile=True, safe_mode=
         if "model_weights" not in f:
             raise SavedFileError(f"File '{path}' has a model_config but no 'model_weights' group; the file is "
                                  f"incomplete")
-        stored = limits.stored_weight_bytes(f["model_weights"], path, file_size)
+        weights_group = get_internal(f, "model_weights", path)
+        if not isinstance(weights_group, h5py().Group):
+            raise SavedFileError(f"File '{path}': 'model_weights' should be a group")
+        stored = limits.stored_weight_bytes(weights_group, path, file_size)
         model = model_from_saved_config(config, path, custom_objects, bool(safe_mode), stored)
-        load_weights_from_hdf5_group(f["model_weights"], model, path, file_size=file_size)
+        load_weights_from_hdf5_group(weights_group, model, path, file_size=file_size)
         if not compile:
             return model
         training_text = read_str_attr(f, "training_config", path, "the training_config", required=False)
@@ -355,5 +358,5 @@ def load_model_from_hdf5(filepath, custom_objects=None, compile=True, safe_mode=
         training_config = _parse_json(training_text, path, "training_config")
         compile_from_training_config(model, training_config, path, custom_objects)
         if "optimizer_weights" in f:
-            restore_optimizer_state(model, f["optimizer_weights"], path, file_size)
+            restore_optimizer_state(model, get_internal(f, "optimizer_weights", path), path, file_size)
     return model

@@ -466,13 +466,14 @@ class _WeightsFile:
 
 
 def _vars_of(f, path, file_path):
-    group = f.get(f"{path}/vars" if path else "vars")
+    from .h5_utils import dataset_shape, get_internal
+    group = get_internal(f, f"{path}/vars" if path else "vars", file_path)
     if group is None:
         return []
     if not isinstance(group, h5py().Group):
         raise SavedFileError(f"File '{file_path}': '{group.name}' should be a group of variables")
     keys = sorted((k for k in group.keys()), key=lambda k: int(k) if k.isdigit() else 1 << 60)
-    return [group[k] for k in keys]
+    return [dataset_shape(group, k, file_path)[0] for k in keys]
 
 
 def _plan_keras3(f, model, file_path, skip_mismatch):

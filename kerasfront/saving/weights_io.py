@@ -26,8 +26,8 @@ import zipfile
 import numpy as np
 
 from .atomic_write import atomic_write, confirm_overwrite
-from .h5_utils import (BACKEND, KERAS_VERSION, SavedFileError, dataset_shape, h5py, open_h5, read_dataset,
-                       read_str_list, write_str_list)
+from .h5_utils import (BACKEND, KERAS_VERSION, SavedFileError, dataset_shape, get_internal, h5py, open_h5,
+                       read_dataset, read_str_list, write_str_list)
 
 __all__ = ["save_weights", "load_weights", "save_weights_to_hdf5_group", "load_weights_from_hdf5_group",
            "load_weights_from_hdf5_group_by_name"]
@@ -99,7 +99,7 @@ def _file_layers(group, path):
                              f"(it is not a file written by save_weights/save_model)")
     out = []
     for name in read_str_list(group, "layer_names", path):
-        g = group.get(name)
+        g = get_internal(group, name, path)
         if g is None or not isinstance(g, h5py().Group):
             raise SavedFileError(f"File '{path}': 'layer_names' lists layer '{name}' but '{group.name}' has no group "
                                  f"'{name}'; the file is incomplete or damaged")
@@ -179,7 +179,7 @@ def _check_model_has_weights(model, file_layers, path):
 def _plan_top_level(plan, group, model):
     if "top_level_model_weights" not in group:
         return
-    g = group["top_level_model_weights"]
+    g = get_internal(group, "top_level_model_weights", plan.path)
     names = read_str_list(g, "weight_names", plan.path)
     own = _own_weights(model)
     if names or own:
@@ -231,7 +231,7 @@ def _weights_group(f, path):
     if "layer_names" in f.attrs or "layer_names0" in f.attrs:
         return f
     if "model_weights" in f:
-        return f["model_weights"]
+        return get_internal(f, "model_weights", path)
     if "layers" in f or "vars" in f:
         return None
     raise SavedFileError(f"File '{path}' holds no model weights: it has neither a 'layer_names' attribute (a "

@@ -389,3 +389,30 @@ def test_truncated_keras_archive(tmp_path):
 
 def test_saved_file_error_is_a_value_error():
     assert issubclass(SavedFileError, ValueError)
+
+
+def test_links_and_storage_outside_the_file_are_refused(tmp_path, good_file):
+    """A weight may not point at data elsewhere on the machine (an external link or external raw storage)."""
+    secret = tmp_path / "secret.bin"
+    secret.write_bytes(np.arange(12, dtype=np.float32).tobytes())
+    linked = _copy(good_file, tmp_path / "linked.h5")
+    other = str(tmp_path / "other.h5")
+    with h5py.File(other, "w") as f:
+        f.create_dataset("kernel", data=np.zeros((3, 4), np.float32))
+    with h5py.File(linked, "a") as f:
+        name = list(f["model_weights"].attrs["layer_names"])[0]
+        key = f"model_weights/{name}/{name}/kernel:0"
+        del f[key]
+        f[key] = h5py.ExternalLink(other, "kernel")
+    with pytest.raises(ValueError) as err:
+        load_model(linked)
+    _assert_clean(err, linked, "link to another file")
+    external = _copy(good_file, tmp_path / "external.h5")
+    with h5py.File(external, "a") as f:
+        name = list(f["model_weights"].attrs["layer_names"])[0]
+        key = f"model_weights/{name}/{name}/kernel:0"
+        del f[key]
+        f.create_dataset(key, shape=(3, 4), dtype="float32", external=[(str(secret), 0, 48)])
+    with pytest.raises(ValueError) as err:
+        load_model(external)
+    _assert_clean(err, external, "outside the file")
