@@ -213,3 +213,16 @@ def test_bad_arguments(tmp_path):
         model.load_weights(str(tmp_path / "w.h5"), by_name="yes")
     with pytest.raises(FileNotFoundError, match="missing.h5"):
         model.load_weights(str(tmp_path / "missing.h5"))
+
+
+def test_long_name_lists_are_split_over_several_attributes_as_tf_keras_does(tmp_path):
+    """HDF5 object headers hold 64 KiB: longer name lists go to ``name0``, ``name1``... and read back whole."""
+    from kerasfront.saving.h5_utils import read_str_list, write_str_list
+    names = [f"layer_with_a_long_name_{i:05d}" for i in range(4000)]
+    with h5py.File(tmp_path / "names.h5", "w") as f:
+        write_str_list(f, "layer_names", names)
+        write_str_list(f, "empty", [])
+        assert "layer_names" not in f.attrs and "layer_names0" in f.attrs and "layer_names1" in f.attrs
+        assert read_str_list(f, "layer_names", "names.h5") == names
+        assert read_str_list(f, "empty", "names.h5") == []
+        assert f.attrs["empty"].dtype == np.float64
