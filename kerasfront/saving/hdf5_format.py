@@ -78,7 +78,7 @@ def _with_module_keys(value, key=None):
             "module" not in out:
         from .keras_zip import _module_of
         found = _module_of(name)
-        if found is not None and found[0] != "keras":
+        if found is not None and name not in ("Sequential", "Functional", "Model"):
             rest = {k: v for k, v in out.items() if k not in ("class_name", "config")}
             out = {"module": found[0], "class_name": name, "config": out["config"], "registered_name": None, **rest}
     return out
