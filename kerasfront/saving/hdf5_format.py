@@ -250,6 +250,11 @@ def model_from_saved_config(config, path, custom_objects=None, safe_mode=True, s
             return model_from_config(config, custom_objects=custom_objects)
     except RecursionError:
         raise SavedFileError(f"File '{path}': the model_config nests too deeply to be a model") from None
+    except MemoryError as e:
+        # NOTE: weights are checked against the file before allocation; a weightless layer (RepeatVector(10**9),
+        # UpSampling2D(size=10**5)) can still ask shape inference for an array larger than memory.
+        raise SavedFileError(f"File '{path}': building the model its model_config describes needs more memory than "
+                             f"this machine has ({e}); refusing it (the file is damaged or hostile)") from None
     except SavedFileError:
         raise
     except KeyError as e:
