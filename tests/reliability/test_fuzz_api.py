@@ -175,7 +175,8 @@ def test_compile_and_fit_arguments(data):
         extra["loss_weights"] = data.draw(st.one_of(st.sampled_from([[1.0], [0.5], [2.0]]), JUNK), label="lw")
     # NOTE: losses and metrics on probabilities are given probabilities (a linear or relu output fed to a
     # crossentropy is NaN in tf.keras too); every other loss also sees unbounded outputs.
-    probabilities = (isinstance(loss, str) and loss in PROBABILITY_LOSSES) or (isinstance(metrics, list) and "crossentropy" in metrics)
+    probabilities = ((isinstance(loss, str) and loss in PROBABILITY_LOSSES)
+                     or (isinstance(metrics, list) and "crossentropy" in metrics))
     activation = data.draw(st.sampled_from(["softmax", "sigmoid"] if probabilities else
                                            ["softmax", "sigmoid", None, "relu"]), label="activation")
     keras.utils.set_random_seed(data.draw(st.integers(0, 100), label="init seed"))

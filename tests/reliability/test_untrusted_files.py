@@ -241,6 +241,13 @@ def evil_module(tmp_path, monkeypatch):
     sys.modules.pop("kerasfront_evil_plugin", None)
 
 
+def _layer_config_entry(config, name):
+    for layer in config["config"]["layers"]:
+        if layer["config"].get("name") == name:
+            return layer
+    raise KeyError(name)
+
+
 EDITS = {
     "layer_class_from_module": lambda c: _layer_config_entry(c, "dense").update(
         class_name="Evil", module="kerasfront_evil_plugin", registered_name="kerasfront_evil_plugin>Evil"),
@@ -253,13 +260,6 @@ EDITS = {
     "regularizer_by_dotted_path": lambda c: _layer_config(c, "dense").update(
         kernel_regularizer="kerasfront_evil_plugin.run"),
 }
-
-
-def _layer_config_entry(config, name):
-    for layer in config["config"]["layers"]:
-        if layer["config"].get("name") == name:
-            return layer
-    raise KeyError(name)
 
 
 @pytest.mark.parametrize("safe_mode", [True, False])
