@@ -263,8 +263,8 @@ def _erf_np(x):
     try:
         from scipy.special import erf as _erf
         return _erf(x).astype(x.dtype, copy=False)
-    except ImportError:  # pragma: no cover - scipy is optional
-        return np.frompyfunc(math.erf, 1, 1)(x).astype(x.dtype)
+    except ImportError:  # scipy is optional: math.erf element by element (exact, slower on big arrays)
+        return np.asarray(np.frompyfunc(math.erf, 1, 1)(x), dtype=x.dtype)
 
 
 erf = unary_op(_erf_np, "erf",
