@@ -20,7 +20,7 @@ from . import strategies as S
 try:
     from scipy.special import erf as _scipy_erf
 except ImportError:  # pragma: no cover
-    _scipy_erf = np.vectorize(math.erf)
+    _scipy_erf = np.vectorize(math.erf, otypes=[np.float64])
 
 
 @dataclass

@@ -9,7 +9,7 @@ from kerasfront import activations as A
 
 X = np.array([[-6.0, -2.5, -1.0, -0.1, 0.0, 0.3, 1.0, 2.5, 7.0]], np.float32)
 XD = X.astype(np.float64)
-erf = np.vectorize(math.erf)  # the reference erf, independent of scipy (not a test dependency)
+erf = np.vectorize(math.erf, otypes=[np.float64])  # the reference erf, independent of scipy (not a test dependency)
 
 
 def _sigmoid(x):
