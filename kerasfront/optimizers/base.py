@@ -9,8 +9,8 @@ to an HDF5 file.
 ``apply_gradients(grads_and_vars)``: builds the slots on first use, drops ``None`` gradients, clips
 (``clipnorm`` per gradient, ``global_clipnorm`` over all, ``clipvalue``), applies decoupled
 ``weight_decay`` (``w -= w * wd * lr``), calls ``update_step`` for each variable (fused in-place kernels
-from ``autograd.inplace``), updates the EMA if asked, adds one to ``iterations`` and applies each
-variable's ``constraint``.
+from ``autograd.inplace``), every 8 steps zeroes subnormal slot entries (TensorFlow flushes them to zero),
+updates the EMA if asked, adds one to ``iterations`` and applies each variable's ``constraint``.
 
 Example:
     >>> opt = kerasfront.optimizers.SGD(learning_rate=0.1)
@@ -29,6 +29,10 @@ from autograd import inplace
 from ..serialization import serialize_keras_object
 from ..variables import Variable
 from . import schedules as _schedules
+
+# NOTE: every 8 steps the slots' subnormal entries are zeroed (see autograd.inplace.flush_subnormals): an entry
+# stays subnormal (slow) for at most 8 steps, at an eighth of the cost of flushing every step.
+_FLUSH_EVERY = 8
 
 _LEGACY_KWARGS = ("decay", "gradient_aggregator", "gradient_transformers")
 
@@ -387,6 +391,8 @@ class Optimizer:
         self._prepare_step()
         for g, v in zip(grads, variables):
             self.update_step(g, v)
+        if self._iterations.data % _FLUSH_EVERY == 0:
+            inplace.flush_subnormals(self._variables[1:])
         if self.use_ema:
             self._update_ema(variables)
         ag.assign_add(self._iterations, 1)
