@@ -478,7 +478,44 @@ def _lowest(dtype):
     return -np.inf if dtype.kind == "f" else np.iinfo(dtype).min
 
 
-def _max_pool_np(x, geom):
+def _tiles(geom):
+    """Whether the windows tile the input: stride == window, no padding (MaxPooling2D(2)'s case)."""
+    return geom.sh == geom.kh and geom.sw == geom.kw and not _has_pad(geom)
+
+
+def _tiled(x, geom):
+    """(n, oh, kh, ow, kw, c) view of the part of ``x`` the tiling windows cover (a view, no copy)."""
+    n, c = x.shape[0], x.shape[3]
+    return x[:, :geom.oh * geom.kh, :geom.ow * geom.kw].reshape(n, geom.oh, geom.kh, geom.ow, geom.kw, c)
+
+
+def _max_pool_tiled_np(x, geom, saved):
+    """Max over tiling windows, saving in ``saved["hits"]`` one boolean mask per tap (row-major) marking
+    where that tap is its window's first maximum (the one TensorFlow's MaxPoolGrad routes to)."""
+    x6 = _tiled(x, geom)
+    taps = [x6[:, :, i, :, j] for i in range(geom.kh) for j in range(geom.kw)]
+    out = taps[0].copy()
+    raised = [None]
+    for xt in taps[1:]:
+        # NOTE: a tap takes over only when strictly larger than every earlier tap, so after the loop the
+        # last tap to take over is the first (row-major) maximum: ties go to the earliest tap.
+        raised.append(np.greater(xt, out))
+        np.maximum(out, xt, out=out)
+    if out.dtype.kind == "f" and np.isnan(out.sum()):
+        return out      # NaN windows: the equality masks of the general path decide (no gradient to NaNs)
+    hits = [None] * len(taps)
+    later = np.zeros(out.shape, dtype=bool)       # some later tap took over
+    for t in range(len(taps) - 1, 0, -1):
+        hits[t] = raised[t] & ~later
+        later |= raised[t]
+    hits[0] = np.logical_not(later, out=later)
+    saved["hits"] = hits
+    return out
+
+
+def _max_pool_np(x, geom, saved=None):
+    if saved is not None and _tiles(geom):
+        return _max_pool_tiled_np(x, geom, saved)
     xp = _padded(x, geom, _lowest(x.dtype))
     out = None
     for _, rows, cs in _taps(geom):
@@ -505,7 +542,26 @@ def _max_hits(xp, ans, geom):
         yield rows, cs, hit
 
 
-def _max_pool_grad_np(gy, x, ans, geom):
+def _max_pool_grad_tiled_np(gy, x, geom, hits):
+    """The max-pool gradient from the forward's tap masks: each tap's slab written once, no search."""
+    dx = np.empty(x.shape, dtype=gy.dtype)
+    h, w = geom.oh * geom.kh, geom.ow * geom.kw
+    if h < geom.h:
+        dx[:, h:] = 0            # rows and columns no window covers ('valid' remainders)
+    if w < geom.w:
+        dx[:, :h, w:] = 0
+    d6 = _tiled(dx, geom)
+    t = 0
+    for i in range(geom.kh):
+        for j in range(geom.kw):
+            np.multiply(gy, hits[t], out=d6[:, :, i, :, j])
+            t += 1
+    return dx
+
+
+def _max_pool_grad_np(gy, x, ans, geom, hits=None):
+    if hits is not None:
+        return _max_pool_grad_tiled_np(gy, x, geom, hits)
     xp = _padded(x, geom, _lowest(x.dtype))
     dxp = np.zeros(xp.shape, dtype=gy.dtype)
     # windows that do not overlap write disjoint slabs: no accumulation needed
@@ -532,9 +588,12 @@ def _max_pool_select_np(gx, x, ans, geom):
 _max_pool_prim = Primitive(_max_pool_np, "max_pool")
 _max_pool_grad_prim = Primitive(_max_pool_grad_np, "max_pool_grad")
 _max_pool_select_prim = Primitive(_max_pool_select_np, "max_pool_select")
-defvjp(_max_pool_prim, lambda g, ans, x, geom: apply(_max_pool_grad_prim, (g, raw(x), ans.data), {"geom": geom}))
+defvjp(_max_pool_prim,
+       lambda g, ans, x, geom, saved=None: apply(_max_pool_grad_prim, (g, raw(x), ans.data),
+                                                 {"geom": geom, "hits": saved.get("hits") if saved else None}))
 defvjp(_max_pool_grad_prim,
-       lambda gg, ans, gy, x, a, geom: apply(_max_pool_select_prim, (gg, x, a), {"geom": geom}), None, None)
+       lambda gg, ans, gy, x, a, geom, hits=None: apply(_max_pool_select_prim, (gg, x, a), {"geom": geom}),
+       None, None)
 defvjp(_max_pool_select_prim,
        lambda g, ans, gx, x, a, geom: apply(_max_pool_grad_prim, (g, x, a), {"geom": geom}), None, None)
 
@@ -583,9 +642,12 @@ defvjp(_avg_pool_grad_prim, lambda g, ans, gy, geom, n: apply(_avg_pool_prim, (g
 
 def _pool(prim, fn, x, pool_size, strides, padding, rank):
     geom, shape = _pool_geom(fn, x, pool_size, strides, padding, rank)
+    kwargs = {"geom": geom}
+    if prim is _max_pool_prim and STATE.grad_enabled and isinstance(x, Tensor) and x.requires_grad:
+        kwargs["saved"] = {}     # the forward leaves its tap masks here for the backward
     if rank == 2:
-        return apply(prim, (x,), {"geom": geom})
-    out = apply(prim, (reshape(x, shape),), {"geom": geom})
+        return apply(prim, (x,), kwargs)
+    out = apply(prim, (reshape(x, shape),), kwargs)
     return reshape(out, (shape[0], geom.ow, shape[3]))
 
 

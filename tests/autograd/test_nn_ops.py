@@ -302,6 +302,45 @@ def test_max_pool_gradient_goes_to_the_first_maximum_as_in_tensorflow():
     np.testing.assert_array_equal(x.grad.data.ravel(), [1, 1, 0, 1, 1, 0, 0, 0, 0])
 
 
+def ref_max_pool_grad(x, gy, pool):
+    """Gradient of non-overlapping max pooling ('valid', strides = pool): each window's gradient goes to
+    its first (row-major) maximum, as TensorFlow's MaxPoolGrad; no gradient to a window holding NaN."""
+    (ph, pw), dx = pool, np.zeros_like(x)
+    for b in range(x.shape[0]):
+        for i in range(gy.shape[1]):
+            for j in range(gy.shape[2]):
+                for ch in range(x.shape[3]):
+                    win = x[b, i * ph:(i + 1) * ph, j * pw:(j + 1) * pw, ch]
+                    if not np.isnan(win).any():
+                        r, c = divmod(int(np.argmax(win)), pw)
+                        dx[b, i * ph + r, j * pw + c, ch] = gy[b, i, j, ch]
+    return dx
+
+
+@pytest.mark.parametrize("shape,pool", [((3, 8, 8, 4), (2, 2)), ((2, 11, 9, 3), (2, 2)), ((2, 9, 7, 2), (3, 2)),
+                                        ((1, 5, 6, 2), (1, 3))])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_tiling_max_pool_gradient_goes_to_each_windows_first_maximum(shape, pool, dtype):
+    # small integers after relu: many ties (all-zero windows too), and 'valid' remainders when sizes are odd
+    x = np.maximum(np.random.default_rng(1).integers(-3, 3, shape), 0).astype(dtype)
+    xt = ag.tensor(x, requires_grad=True)
+    y = ag.max_pool2d(xt, pool)
+    np.testing.assert_array_equal(y.data, ref_pool2d(x, pool, pool, "valid", "max"))
+    gy = np.random.default_rng(2).standard_normal(y.shape).astype(dtype)
+    y.backward(gy)
+    assert xt.grad.dtype == dtype
+    np.testing.assert_array_equal(xt.grad.data, ref_max_pool_grad(x, gy, pool))
+
+
+def test_tiling_max_pool_sends_no_gradient_into_a_nan_window():
+    x = np.random.default_rng(3).standard_normal((1, 4, 4, 2))
+    x[0, 1, 1, 0] = np.nan
+    xt = ag.tensor(x, requires_grad=True)
+    ag.max_pool2d(xt, 2).sum().backward()
+    np.testing.assert_array_equal(xt.grad.data, ref_max_pool_grad(x, np.ones((1, 2, 2, 2)), (2, 2)))
+    assert xt.grad.data[0, :2, :2, 0].sum() == 0
+
+
 def test_avg_pool_same_ignores_padding():
     out = ag.avg_pool2d(np.ones((1, 3, 3, 1)), 2, padding="same")
     np.testing.assert_array_equal(out.data, np.ones((1, 2, 2, 1)))
