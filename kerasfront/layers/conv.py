@@ -38,6 +38,8 @@ class _Conv(Layer):
     _rank = 2
     _causal_ok = False
     _transposed = False
+    #: ``_convolve(x, bias=..., activation=None | 'relu')`` adds the bias and applies relu itself
+    _fuses_bias_relu = False
 
     def __init__(self, filters, kernel_size, strides=1, padding="valid", data_format=None, dilation_rate=1,
                  groups=1, activation=None, use_bias=True, kernel_initializer="glorot_uniform",
@@ -153,11 +155,16 @@ class _Conv(Layer):
             x = ag.reshape(x, (-1,) + x.shape[-rank - 1:])
         if self._channels_first:
             x = ag.transpose(x, (0,) + tuple(range(2, rank + 2)) + (1,))
-        out = self._convolve(x)
-        if self.bias is not None:
-            out = out + self.bias
-        if not self._linear:
-            out = self.activation(out)
+        if self._fuses_bias_relu and (self._linear or self.activation is activations.relu):
+            # NOTE: ag.conv2d adds the bias and applies relu inside the op: the composition's numbers with
+            # two fewer output-sized arrays and one gradient mask for kernel, bias and input
+            out = self._convolve(x, bias=self.bias, activation=None if self._linear else "relu")
+        else:
+            out = self._convolve(x)
+            if self.bias is not None:
+                out = out + self.bias
+            if not self._linear:
+                out = self.activation(out)
         if self._channels_first:
             out = ag.transpose(out, (0, rank + 1) + tuple(range(1, rank + 1)))
         if lead is not None:
@@ -240,6 +247,7 @@ class Conv2D(_PlainConv):
     """
 
     _rank = 2
+    _fuses_bias_relu = True
 
     def __init__(self, filters, kernel_size, strides=(1, 1), padding="valid", data_format=None,
                  dilation_rate=(1, 1), groups=1, activation=None, use_bias=True, kernel_initializer="glorot_uniform",
@@ -249,8 +257,9 @@ class Conv2D(_PlainConv):
                          use_bias, kernel_initializer, bias_initializer, kernel_regularizer, bias_regularizer,
                          activity_regularizer, kernel_constraint, bias_constraint, **kwargs)
 
-    def _convolve(self, x):
-        return ag.conv2d(x, self.kernel, self.strides, self.padding, self.dilation_rate, self.groups)
+    def _convolve(self, x, bias=None, activation=None):
+        return ag.conv2d(x, self.kernel, self.strides, self.padding, self.dilation_rate, self.groups, bias=bias,
+                         activation=activation)
 
 
 # -- transposed convolutions ---------------------------------------------------------------------------------

@@ -129,6 +129,81 @@ def test_conv2d_second_order(xs, ks, strides, padding, dilation, groups):
     ag.gradcheck(lambda a, b: ag.conv2d(a, b, strides, padding, dilation, groups) ** 2, x, k, order=2)
 
 
+def _unfused(x, k, strides, padding, dilation, groups, bias, activation):
+    out = ag.conv2d(x, k, strides, padding, dilation, groups)
+    if bias is not None:
+        out = out + bias
+    return ag.relu(out) if activation == "relu" else out
+
+
+@pytest.mark.parametrize("with_bias,activation", [(True, "relu"), (True, None), (False, "relu")])
+@pytest.mark.parametrize("xs,ks,strides,padding,dilation,groups", CONV_CASES[::2])
+def test_conv2d_fused_bias_relu_is_the_composition(xs, ks, strides, padding, dilation, groups, with_bias,
+                                                   activation):
+    x, k = rand(*xs), rand(*ks)
+    b = rand(ks[3]) - 0.5 if with_bias else None
+    out = ag.conv2d(x, k, strides, padding, dilation, groups, bias=b, activation=activation)
+    ref = ref_conv2d(x, k, strides, padding, dilation, groups) + (0 if b is None else b)
+    if activation == "relu":
+        ref = np.maximum(ref, 0)
+        assert (ref == 0).any() and (ref > 0).any()      # both sides of the kink are exercised
+    np.testing.assert_allclose(out.data, ref, atol=1e-12)
+    args = (x, k) + ((b,) if with_bias else ())
+
+    def fused(a, kk, *bb):
+        return ag.conv2d(a, kk, strides, padding, dilation, groups, bias=bb[0] if bb else None,
+                         activation=activation)
+
+    ag.gradcheck(fused, *args)
+    ag.gradcheck(lambda *a: fused(*a) ** 2, *args, order=2)      # create_graph through the fused op
+
+
+def test_conv2d_fused_float32_gradients_equal_the_composition():
+    rng = np.random.default_rng(5)
+    x = rng.standard_normal((4, 9, 9, 3)).astype(np.float32)
+    k = rng.standard_normal((3, 3, 3, 8)).astype(np.float32)
+    b = rng.standard_normal(8).astype(np.float32)
+    gy = rng.standard_normal((4, 7, 7, 8)).astype(np.float32)
+    grads = []
+    for fn in (lambda a, kk, bb: ag.conv2d(a, kk, bias=bb, activation="relu"),
+               lambda a, kk, bb: _unfused(a, kk, 1, "valid", 1, 1, bb, "relu")):
+        ts = [ag.tensor(v, requires_grad=True) for v in (x, k, b)]
+        y = fn(*ts)
+        assert y.dtype == np.float32
+        y.backward(gy)
+        grads.append((y.data, *(t.grad.data for t in ts)))
+    for fused, plain in zip(*grads):
+        assert fused.dtype == np.float32
+        np.testing.assert_allclose(fused, plain, rtol=1e-5, atol=1e-5)
+    np.testing.assert_array_equal(grads[0][0], grads[1][0])        # forward: the very same arithmetic
+
+
+def test_conv2d_fused_backward_twice_with_retained_graph_uses_each_gradient():
+    x, k, b = (ag.tensor(v, requires_grad=True) for v in (rand(2, 5, 5, 2), rand(3, 3, 2, 3), rand(3) - 0.5))
+    y = ag.conv2d(x, k, bias=b, activation="relu")
+    g1, g2 = rand(*y.shape), rand(*y.shape) - 0.5
+    first = ag.gradients(y, [x, k, b], g1, retain_graph=True)
+    second = ag.gradients(y, [x, k, b], g2)
+    ref = _unfused(x, k, 1, "valid", 1, 1, b, "relu")
+    for got, g in ((first, g1), (second, g2)):
+        for a, r in zip(got, ag.gradients(ref, [x, k, b], g, retain_graph=True)):
+            np.testing.assert_allclose(a.data, r.data, atol=1e-12)
+
+
+def test_conv2d_fused_with_a_bias_of_another_dtype_promotes_like_the_composition():
+    x, k = rand(1, 4, 4, 2).astype(np.float32), rand(3, 3, 2, 3).astype(np.float32)
+    out = ag.conv2d(x, k, bias=np.ones(3), activation="relu")
+    assert out.dtype == np.float64
+    np.testing.assert_allclose(out.data, _unfused(x, k, 1, "valid", 1, 1, np.ones(3), "relu").data)
+
+
+@pytest.mark.parametrize("kwargs,match", [({"activation": "tanh"}, "activation must be None, 'linear' or 'relu'"),
+                                          ({"bias": np.ones(4)}, r"bias must have shape \(filters,\) = \(3,\)")])
+def test_conv2d_fused_bad_arguments(kwargs, match):
+    with pytest.raises(ValueError, match=match):
+        ag.conv2d(rand(1, 4, 4, 2), rand(3, 3, 2, 3), **kwargs)
+
+
 @settings(max_examples=15)
 @given(h=st.integers(1, 6), w=st.integers(1, 6), c=st.integers(1, 3), o=st.integers(1, 3),
        kh=st.integers(1, 3), kw=st.integers(1, 3), s=st.integers(1, 3), d=st.integers(1, 2),

@@ -4,6 +4,7 @@ tf.keras's config keys and weight layouts, and argument / shape errors that name
 import numpy as np
 import pytest
 
+import autograd as ag
 import kerasfront as keras
 from kerasfront import layers
 from tests.kerasfront.conv_reference import (conv1d_ref, conv2d_ref, conv2d_transpose_ref,
@@ -184,6 +185,40 @@ def test_float32_stays_float32_and_bias_is_added_once():
     y = layer(np.ones((1, 2, 2, 3), np.float32))
     assert y.dtype == np.float32
     np.testing.assert_array_equal(y.numpy(), np.ones((1, 2, 2, 2)))
+
+
+@pytest.mark.parametrize("activation,use_bias,data_format", [
+    ("relu", True, "channels_last"), ("relu", False, "channels_last"), (None, True, "channels_last"),
+    ("relu", True, "channels_first"), (keras.activations.relu, True, "channels_last")])
+def test_conv2d_with_fused_bias_and_relu_equals_the_composition(activation, use_bias, data_format):
+    # Conv2D hands its bias and relu to ag.conv2d: outputs and every gradient must be conv, + bias, relu
+    x = RNG.standard_normal((3, 6, 7, 2)).astype(np.float32)
+    if data_format == "channels_first":
+        x = x.transpose(0, 3, 1, 2)
+    fused = layers.Conv2D(4, 3, activation=activation, use_bias=use_bias, data_format=data_format)
+    plain = layers.Conv2D(4, 3, use_bias=False, data_format=data_format)
+    _, w = _run(fused, x)
+    _run(plain, x, w[:1])
+    bias_shape = (1, 4, 1, 1) if data_format == "channels_first" else (4,)
+    bias = ag.tensor(w[1].reshape(bias_shape), requires_grad=True) if use_bias else None
+
+    def composed(t):
+        y = plain(t)
+        y = y + bias if use_bias else y
+        return ag.relu(y) if activation is not None else y
+
+    results = []
+    for layer, fn in ((fused, fused), (plain, composed)):
+        xt = ag.tensor(x, requires_grad=True)
+        y = fn(xt)
+        wrt = [xt, layer.kernel] + ([fused.bias if layer is fused else bias] if use_bias else [])
+        results.append([y.numpy()] + [g.numpy().ravel() for g in ag.gradients((y * y).sum(), wrt)])
+    if activation is not None:
+        assert (results[0][0] == 0).any() and (results[0][0] > 0).any()
+    np.testing.assert_array_equal(results[0][0], results[1][0])
+    for got, ref in zip(results[0][1:], results[1][1:]):
+        assert got.dtype == np.float32
+        np.testing.assert_allclose(got, ref, rtol=1e-5, atol=1e-4)
 
 
 def test_trains_in_a_model():
