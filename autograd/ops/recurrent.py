@@ -42,14 +42,14 @@ def _sigmoid_(z):
     np.add(z, 0.5, out=z)
 
 
-def _d_sigmoid_(d, y):
-    t = np.subtract(1.0, y)
+def _d_sigmoid_(d, y, t=None):
+    t = np.subtract(1.0, y, out=t)
     t *= y
     d *= t
 
 
-def _d_tanh_(d, y):
-    t = np.multiply(y, y)
+def _d_tanh_(d, y, t=None):
+    t = np.multiply(y, y, out=t)
     np.subtract(1.0, t, out=t)
     d *= t
 
@@ -60,7 +60,7 @@ def _hard_sigmoid_(z):
     np.clip(z, 0.0, 1.0, out=z)
 
 
-def _d_hard_sigmoid_(d, y):
+def _d_hard_sigmoid_(d, y, t=None):
     d *= ((y > 0) & (y < 1)) * d.dtype.type(0.2)
 
 
@@ -68,7 +68,7 @@ def _relu_(z):
     np.maximum(z, 0, out=z)
 
 
-def _d_relu_(d, y):
+def _d_relu_(d, y, t=None):
     d *= y > 0
 
 
@@ -76,7 +76,7 @@ def _identity_(z):
     pass
 
 
-def _d_identity_(d, y):
+def _d_identity_(d, y, t=None):
     pass
 
 
@@ -84,7 +84,8 @@ def _ag_linear(z):
     return z
 
 
-#: name -> (forward in place, multiply by the derivative in place given the output, autograd op)
+#: name -> (forward in place, multiply by the derivative in place given the output (and an optional
+#: scratch array shaped like it), autograd op)
 _ACTIVATIONS = {
     "tanh": (np.tanh, _d_tanh_, E.tanh),
     "sigmoid": (_sigmoid_, _d_sigmoid_, E.sigmoid),
@@ -124,17 +125,18 @@ def _block_matmul(hm, Rm, out, u):
             np.matmul(hm[g], Rm[:, g * u:(g + 1) * u], out=out[:, g * u:(g + 1) * u])
 
 
-def _block_matmul_T(dz, Rm, masks, u):
-    """The gradient for h of ``_block_matmul(h * masks, Rm)``: sum_g (dz_g Rm_g^T) m_g."""
+def _block_matmul_T(dz, RmT, masks, u):
+    """The gradient for h of ``_block_matmul(h * masks, Rm)``: sum_g (dz_g Rm_g^T) m_g, given
+    ``RmT``, Rm transposed (contiguous: BLAS is slower on a transposed view)."""
     if masks is None:
-        return dz @ Rm.T
+        return dz @ RmT
     if masks.shape[0] == 1:
-        out = dz @ Rm.T
+        out = dz @ RmT
         out *= masks[0]
         return out
     out = None
     for g in range(masks.shape[0]):
-        part = dz[:, g * u:(g + 1) * u] @ Rm[:, g * u:(g + 1) * u].T
+        part = dz[:, g * u:(g + 1) * u] @ RmT[g * u:(g + 1) * u]
         part *= masks[g]
         out = part if out is None else out + part
     return out
@@ -178,8 +180,9 @@ class _Cell:
         else:
             _block_matmul(self.masked(k, h), Rm, out, self.units)
 
-    def rec_T(self, dz, Rm):
-        return _block_matmul_T(dz, Rm, self.rmask, self.units)
+    def rec_T(self, dz, RmT):
+        """The gradient for h of ``rec`` given the transposed kernel."""
+        return _block_matmul_T(dz, RmT, self.rmask, self.units)
 
     def rec_kernel_grad(self, h_prev, dz):
         return _block_kernel_grad(h_prev if self.rmask is None else self.hm, dz, self.units)
@@ -190,11 +193,11 @@ class _Cell:
     def ract_(self, z):
         _apply_act(self.ract, z)
 
-    def dact_(self, d, y):
-        _ACTIVATIONS[self.act][1](d, y)
+    def dact_(self, d, y, t=None):
+        _ACTIVATIONS[self.act][1](d, y, t)
 
-    def dract_(self, d, y):
-        _ACTIVATIONS[self.ract][1](d, y)
+    def dract_(self, d, y, t=None):
+        _ACTIVATIONS[self.ract][1](d, y, t)
 
 
 class _LSTMCell(_Cell):
@@ -249,15 +252,23 @@ class _LSTMCell(_Cell):
             self.ract_(z[:, :2 * u])
             self.act_(z[:, 2 * u:3 * u])
             self.ract_(z[:, 3 * u:])
-        np.multiply(z[:, u:2 * u], c, out=cn)
-        cn += z[:, :u] * z[:, 2 * u:3 * u]
         tc = self.tc[k]
-        np.copyto(tc, cn)
-        self.act_(tc)
+        np.multiply(z[:, u:2 * u], c, out=cn)
+        np.multiply(z[:, :u], z[:, 2 * u:3 * u], out=tc)
+        cn += tc
+        if self.fast:
+            np.tanh(cn, out=tc)
+        else:
+            np.copyto(tc, cn)
+            self.act_(tc)
         np.multiply(z[:, 3 * u:], tc, out=hn)
 
     def begin_backward(self):
+        n, u, dtype = self.n, self.units, self.dtype
         self.dz = np.empty_like(self.gates)
+        self.RT = np.ascontiguousarray(self.R.T)
+        self.dcb = np.empty((n, u), dtype)
+        self.tmp = np.empty((n, u), dtype)
 
     def back(self, k, prev, dnew):
         dh, dc_in = dnew
@@ -267,9 +278,11 @@ class _LSTMCell(_Cell):
         i, f, g, o = z[:, :u], z[:, u:2 * u], z[:, 2 * u:3 * u], z[:, 3 * u:]
         tc = self.tc[k]
         dz = self.dz[k]
+        tmp = self.tmp
+        dc = self.dcb
         np.multiply(dh, tc, out=dz[:, 3 * u:])
-        dc = dh * o
-        self.dact_(dc, tc)
+        np.multiply(dh, o, out=dc)
+        self.dact_(dc, tc, tmp)
         dc += dc_in
         np.multiply(dc, g, out=dz[:, :u])
         np.multiply(dc, c_prev, out=dz[:, u:2 * u])
@@ -280,8 +293,8 @@ class _LSTMCell(_Cell):
             self.dract_(dz[:, :2 * u], z[:, :2 * u])
             self.dact_(dz[:, 2 * u:3 * u], g)
             self.dract_(dz[:, 3 * u:], o)
-        dc *= f
-        return [self.rec_T(dz, self.R), dc]
+        dc_prev = np.multiply(dc, f)
+        return [self.rec_T(dz, self.RT), dc_prev]
 
     def param_grads(self, h_prev):
         """(gradient for the projected inputs in processing order, for R, for extra parameters)."""
@@ -347,6 +360,10 @@ class _GRUCell(_Cell):
         self.dxp = np.empty_like(self.gates)
         if self.reset_after:
             self.drp = np.empty_like(self.gates)
+            self.RT = np.ascontiguousarray(self.R.T)
+        else:
+            self.rzrT = np.ascontiguousarray(self.rzr.T)
+            self.rh_kernelT = np.ascontiguousarray(self.rh_kernel.T)
 
     def back(self, k, prev, dnew):
         (dh,), (h,) = dnew, prev
@@ -367,9 +384,9 @@ class _GRUCell(_Cell):
             drp = self.drp[k]
             np.copyto(drp[:, :2 * u], da[:, :2 * u])
             np.multiply(da[:, 2 * u:], r, out=drp[:, 2 * u:])
-            dh_prev += self.rec_T(drp, self.R)
+            dh_prev += self.rec_T(drp, self.RT)
         else:
-            drh = da[:, 2 * u:] @ self.rh_kernel.T
+            drh = da[:, 2 * u:] @ self.rh_kernelT
             hh_in = h if self.rmask is None else self.hm[-1, k]
             np.multiply(drh, hh_in, out=da[:, u:2 * u])
             self.dract_(da[:, u:2 * u], r)
@@ -377,11 +394,11 @@ class _GRUCell(_Cell):
             drh *= r
             if self.rmask is None:
                 dh_prev += drh
-                dh_prev += da[:, :2 * u] @ self.rzr.T
+                dh_prev += da[:, :2 * u] @ self.rzrT
             else:
                 drh *= self.rm_h
                 dh_prev += drh
-                dh_prev += _block_matmul_T(da[:, :2 * u], self.rzr, self.rm_zr, u)
+                dh_prev += _block_matmul_T(da[:, :2 * u], self.rzrT, self.rm_zr, u)
         return [dh_prev]
 
     def param_grads(self, h_prev):
@@ -411,12 +428,13 @@ class _SimpleRNNCell(_Cell):
 
     def begin_backward(self):
         self.dxp = np.empty_like(self.out)
+        self.RT = np.ascontiguousarray(self.R.T)
 
     def back(self, k, prev, dnew):
         da = self.dxp[k]
         np.copyto(da, dnew[0])
         self.dact_(da, self.out[k])
-        return [self.rec_T(da, self.R)]
+        return [self.rec_T(da, self.RT)]
 
     def param_grads(self, h_prev):
         return self.dxp, self.rec_kernel_grad(h_prev, self.dxp), None
