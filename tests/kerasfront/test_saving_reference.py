@@ -165,10 +165,10 @@ def test_initial_file_loads_compiled_and_trains_as_if_compiled_in_code(case):
         np.testing.assert_allclose(a, b, rtol=1e-6, atol=1e-7)
 
 
-# NOTE: embedding_l2_sample_weight is left out here: tf.keras gives Nadam the Embedding gradient as IndexedSlices,
-# which kerasfront's optimizers do not (see the strict xfail in test_parity_core.py); the test above shows that
-# its loaded file trains exactly as the same model compiled in code.
-TRAIN_VS_TF = [c for c in TRAIN if c != "embedding_l2_sample_weight"]
+# NOTE: the recorded history of embedding_l2_sample_weight comes from the model compiled in code (manifest note:
+# tf.keras itself drifts by ~2e-4 when it reloads a Nadam model before fitting); kerasfront's loaded file trains
+# exactly as the same model compiled in code (the test above), so it reproduces the recording too.
+TRAIN_VS_TF = list(TRAIN)
 
 
 @pytest.mark.parametrize("case", TRAIN_VS_TF)
