@@ -28,34 +28,67 @@ _CONFIG = {"epsilon": 1e-7, "floatx": "float32", "image_data_format": "channels_
 
 
 def epsilon():
-    """The fuzz factor used in numeric expressions (default ``1e-7``)."""
+    """The fuzz factor used in numeric expressions (default ``1e-7``).
+
+    Example:
+        >>> K.epsilon()
+        1e-07
+    """
     return _CONFIG["epsilon"]
 
 
 def set_epsilon(value):
-    """Set the fuzz factor returned by ``epsilon()``."""
+    """Set the fuzz factor returned by ``epsilon()``.
+
+    Example:
+        >>> K.set_epsilon(1e-5); K.epsilon()
+        1e-05
+        >>> K.set_epsilon(1e-7)
+    """
     _CONFIG["epsilon"] = float(value)
 
 
 def floatx():
-    """The default float type as a string (``'float32'``)."""
+    """The default float type as a string (``'float32'``).
+
+    Example:
+        >>> K.floatx()
+        'float32'
+    """
     return _CONFIG["floatx"]
 
 
 def set_floatx(value):
-    """Set the default float type: one of ``'float16'``, ``'float32'``, ``'float64'``."""
+    """Set the default float type: one of ``'float16'``, ``'float32'``, ``'float64'``.
+
+    Example:
+        >>> K.set_floatx('float64'); K.floatx()
+        'float64'
+        >>> K.set_floatx('float32')
+    """
     if value not in ("float16", "float32", "float64"):
         raise ValueError(f"set_floatx(value): expected 'float16', 'float32' or 'float64', received {value!r}")
     _CONFIG["floatx"] = str(value)
 
 
 def image_data_format():
-    """The image layout convention: ``'channels_last'`` (the default) or ``'channels_first'``."""
+    """The image layout convention: ``'channels_last'`` (the default) or ``'channels_first'``.
+
+    Example:
+        >>> K.image_data_format()
+        'channels_last'
+    """
     return _CONFIG["image_data_format"]
 
 
 def set_image_data_format(data_format):
-    """Set the image layout convention."""
+    """Set the image layout convention.
+
+    Example:
+        >>> K.set_image_data_format('channels_first'); K.image_data_format()
+        'channels_first'
+        >>> K.set_image_data_format('channels_last')
+    """
     if data_format not in ("channels_last", "channels_first"):
         raise ValueError(f"set_image_data_format(data_format): expected 'channels_last' or 'channels_first', "
                          f"received {data_format!r}")
@@ -63,7 +96,12 @@ def set_image_data_format(data_format):
 
 
 def cast_to_floatx(x):
-    """``x`` as a numpy array of the default float type."""
+    """``x`` as a numpy array of the default float type.
+
+    Example:
+        >>> K.cast_to_floatx([1, 2])
+        array([1., 2.], dtype=float32)
+    """
     return np.asarray(x.data if isinstance(x, ag.Tensor) else x, dtype=floatx())
 
 
@@ -75,13 +113,23 @@ _LEARNING_PHASE = [None]
 
 
 def get_uid(prefix=""):
-    """A per-prefix counter starting at 1 (``get_uid('dense')`` -> 1, 2, ...); reset by ``clear_session``."""
+    """A per-prefix counter starting at 1 (``get_uid('dense')`` -> 1, 2, ...); reset by ``clear_session``.
+
+    Example:
+        >>> K.get_uid('my_prefix'), K.get_uid('my_prefix')
+        (1, 2)
+    """
     _UIDS[prefix] += 1
     return _UIDS[prefix]
 
 
 def reset_uids():
-    """Reset the counters of ``get_uid``."""
+    """Reset the counters of ``get_uid``.
+
+    Example:
+        >>> K.reset_uids(); K.get_uid('my_prefix')
+        1
+    """
     _UIDS.clear()
 
 
@@ -89,7 +137,10 @@ def register_clear_session_hook(fn):
     """Call ``fn()`` on every ``clear_session()`` (layer naming registers its counter reset here).
 
     Example:
-        >>> register_clear_session_hook(lambda: my_counters.clear())
+        >>> my_counters = {"conv": 3}
+        >>> _ = K.register_clear_session_hook(my_counters.clear)
+        >>> K.clear_session(); my_counters
+        {}
     """
     if not callable(fn):
         raise TypeError(f"register_clear_session_hook(fn): expected a callable, received {fn!r}")
@@ -99,7 +150,12 @@ def register_clear_session_hook(fn):
 
 
 def clear_session():
-    """Forget global state: layer-name counters (so names restart at ``dense``), the learning phase."""
+    """Forget global state: layer-name counters (so names restart at ``dense``), the learning phase.
+
+    Example:
+        >>> K.clear_session(); kerasfront.layers.Dense(1).name
+        'dense'
+    """
     reset_uids()
     _LEARNING_PHASE[0] = None
     for fn in list(_CLEAR_HOOKS):
@@ -107,19 +163,37 @@ def clear_session():
 
 
 def learning_phase():
-    """0 (test) or 1 (train) when set with ``set_learning_phase``, else 0."""
+    """0 (test) or 1 (train) when set with ``set_learning_phase``, else 0.
+
+    Example:
+        >>> K.learning_phase()
+        0
+    """
     return 0 if _LEARNING_PHASE[0] is None else _LEARNING_PHASE[0]
 
 
 def set_learning_phase(value):
-    """Set the global learning phase (deprecated in tf.keras; layers read their ``training`` argument)."""
+    """Set the global learning phase (deprecated in tf.keras; layers read their ``training`` argument).
+
+    Example:
+        >>> K.set_learning_phase(1); K.learning_phase()
+        1
+        >>> K.clear_session()  # back to the default
+    """
     if value not in (0, 1):
         raise ValueError(f"set_learning_phase(value): expected 0 or 1, received {value!r}")
     _LEARNING_PHASE[0] = int(value)
 
 
 def in_train_phase(x, alt, training=None):
-    """``x`` when training (argument or learning phase), else ``alt`` (callables are called)."""
+    """``x`` when training (argument or learning phase), else ``alt`` (callables are called).
+
+    Example:
+        >>> K.in_train_phase(1.0, 0.0, training=True)
+        1.0
+        >>> K.in_train_phase(lambda: 'train', lambda: 'test', training=False)
+        'test'
+    """
     if training is None:
         training = learning_phase()
     chosen = x if training else alt
@@ -127,12 +201,24 @@ def in_train_phase(x, alt, training=None):
 
 
 def in_test_phase(x, alt, training=None):
-    """``x`` at test time, else ``alt``."""
+    """``x`` at test time, else ``alt``.
+
+    Example:
+        >>> K.in_test_phase(1.0, 0.0, training=True)
+        0.0
+    """
     return in_train_phase(alt, x, training=training)
 
 
 def is_keras_tensor(x):
-    """True for the symbolic tensors made by ``kerasfront.Input`` and layers called on them."""
+    """True for the symbolic tensors made by ``kerasfront.Input`` and layers called on them.
+
+    Example:
+        >>> K.is_keras_tensor(kerasfront.Input((2,)))
+        True
+        >>> K.is_keras_tensor(K.constant([1.0]))
+        False
+    """
     try:
         from .engine.input_layer import KerasTensor
     except ImportError:  # pragma: no cover - the engine is not there yet
@@ -160,7 +246,15 @@ def _float(x):
 
 
 def constant(value, dtype=None, shape=None, name=None):
-    """A constant Tensor (``dtype`` defaults to floatx for Python numbers)."""
+    """A constant Tensor (``dtype`` defaults to floatx for Python numbers).
+
+    Example:
+        >>> K.constant([1, 2])
+        Tensor([1., 2.], dtype=float32)
+        >>> K.constant(0.5, shape=(2, 2))
+        Tensor([[0.5, 0.5],
+                [0.5, 0.5]], dtype=float32)
+    """
     arr = np.asarray(value.data if isinstance(value, ag.Tensor) else value)
     if dtype is None and arr.dtype.kind in "fiub" and arr.dtype.kind != "b":
         dtype = floatx() if arr.dtype.kind == "f" or not isinstance(value, np.ndarray) else arr.dtype
@@ -182,7 +276,12 @@ def variable(value, dtype=None, name=None, constraint=None):
 
 
 def get_value(x):
-    """The value of a Variable or Tensor as a numpy array (a copy)."""
+    """The value of a Variable or Tensor as a numpy array (a copy).
+
+    Example:
+        >>> K.get_value(K.constant([1.0, 2.0]))
+        array([1., 2.], dtype=float32)
+    """
     if isinstance(x, ag.Tensor):
         return x.data.copy()
     return np.asarray(x)
@@ -192,12 +291,22 @@ eval = get_value  # noqa: A001  (Keras's name)
 
 
 def batch_get_value(tensors):
-    """``[get_value(t) for t in tensors]``."""
+    """``[get_value(t) for t in tensors]``.
+
+    Example:
+        >>> K.batch_get_value([K.constant(1.0), K.constant([2.0])])
+        [array(1., dtype=float32), array([2.], dtype=float32)]
+    """
     return [get_value(t) for t in tensors]
 
 
 def set_value(x, value):
-    """Overwrite a Variable's value in place (shape must match)."""
+    """Overwrite a Variable's value in place (shape must match).
+
+    Example:
+        >>> v = K.variable([0.0, 0.0]); K.set_value(v, [1.0, 2.0]); K.get_value(v)
+        array([1., 2.], dtype=float32)
+    """
     if not isinstance(x, ag.Tensor):
         raise TypeError(f"set_value(x, value): x must be a Variable, received {type(x).__name__}")
     v = np.asarray(value.data if isinstance(value, ag.Tensor) else value)
@@ -207,38 +316,78 @@ def set_value(x, value):
 
 
 def batch_set_value(tuples):
-    """``set_value`` for each ``(variable, value)`` pair."""
+    """``set_value`` for each ``(variable, value)`` pair.
+
+    Example:
+        >>> v, w = K.variable([0.0]), K.variable([0.0]); K.batch_set_value([(v, [1.0]), (w, [2.0])])
+        >>> K.get_value(v), K.get_value(w)
+        (array([1.], dtype=float32), array([2.], dtype=float32))
+    """
     for x, value in tuples:
         set_value(x, value)
 
 
 def zeros(shape, dtype=None, name=None):
-    """A Variable of zeros."""
+    """A Variable of zeros.
+
+    Example:
+        >>> K.get_value(K.zeros((2, 3)))
+        array([[0., 0., 0.],
+               [0., 0., 0.]], dtype=float32)
+    """
     return variable(np.zeros(shape, dtype=dtype or floatx()), dtype=dtype, name=name)
 
 
 def ones(shape, dtype=None, name=None):
-    """A Variable of ones."""
+    """A Variable of ones.
+
+    Example:
+        >>> K.get_value(K.ones((2,), dtype='int32'))
+        array([1, 1], dtype=int32)
+    """
     return variable(np.ones(shape, dtype=dtype or floatx()), dtype=dtype, name=name)
 
 
 def eye(size, dtype=None, name=None):
-    """An identity-matrix Variable."""
+    """An identity-matrix Variable.
+
+    Example:
+        >>> K.get_value(K.eye(2))
+        array([[1., 0.],
+               [0., 1.]], dtype=float32)
+    """
     return variable(np.eye(size, dtype=dtype or floatx()), dtype=dtype, name=name)
 
 
 def zeros_like(x, dtype=None, name=None):
-    """Zeros with the shape (and dtype) of ``x``."""
+    """Zeros with the shape (and dtype) of ``x``.
+
+    Example:
+        >>> K.zeros_like(K.constant([[1.0, 2.0]]))
+        Tensor([[0., 0.]], dtype=float32)
+    """
     return ag.zeros_like(_t(x), dtype=dtype)
 
 
 def ones_like(x, dtype=None, name=None):
-    """Ones with the shape (and dtype) of ``x``."""
+    """Ones with the shape (and dtype) of ``x``.
+
+    Example:
+        >>> K.ones_like(K.constant([[1.0, 2.0]]))
+        Tensor([[1., 1.]], dtype=float32)
+    """
     return ag.ones_like(_t(x), dtype=dtype)
 
 
 def int_shape(x):
-    """The shape as a tuple of ints (``None`` for unknown dimensions of symbolic tensors)."""
+    """The shape as a tuple of ints (``None`` for unknown dimensions of symbolic tensors).
+
+    Example:
+        >>> K.int_shape(K.zeros((2, 3)))
+        (2, 3)
+        >>> K.int_shape(kerasfront.Input((3,)))
+        (None, 3)
+    """
     shape = getattr(x, "shape", None)
     if shape is None:
         shape = np.shape(x)
@@ -246,27 +395,52 @@ def int_shape(x):
 
 
 def shape(x):
-    """The shape as an int32 Tensor."""
+    """The shape as an int32 Tensor.
+
+    Example:
+        >>> K.shape(K.zeros((2, 3)))
+        Tensor([2, 3], dtype=int32)
+    """
     return ag.Tensor(np.asarray(int_shape(x), dtype=np.int32))
 
 
 def ndim(x):
-    """The rank of ``x``."""
+    """The rank of ``x``.
+
+    Example:
+        >>> K.ndim(K.zeros((2, 3)))
+        2
+    """
     return len(int_shape(x))
 
 
 def dtype(x):
-    """The dtype name of ``x`` (``'float32'``)."""
+    """The dtype name of ``x`` (``'float32'``).
+
+    Example:
+        >>> K.dtype(K.zeros((2,)))
+        'float32'
+    """
     return np.dtype(getattr(x, "dtype", np.asarray(x).dtype)).name
 
 
 def count_params(x):
-    """The number of elements of ``x``."""
+    """The number of elements of ``x``.
+
+    Example:
+        >>> K.count_params(K.zeros((2, 3)))
+        6
+    """
     return int(np.prod(int_shape(x), dtype=np.int64))
 
 
 def cast(x, dtype):
-    """``x`` converted to ``dtype`` (differentiable between float types)."""
+    """``x`` converted to ``dtype`` (differentiable between float types).
+
+    Example:
+        >>> K.cast(K.constant([1.7, -1.7]), 'int32')
+        Tensor([ 1, -1], dtype=int32)
+    """
     return ag.astype(_t(x), np.dtype(dtype))
 
 
@@ -279,48 +453,93 @@ def _bool_to_float(x):
 
 
 def square(x):
-    """Elementwise square."""
+    """Elementwise square.
+
+    Example:
+        >>> K.square(K.constant([2.0, -3.0]))
+        Tensor([4., 9.], dtype=float32)
+    """
     return ag.square(x)
 
 
 def sqrt(x):
-    """Elementwise square root; negative inputs are clipped to 0 first, as in tf.keras."""
+    """Elementwise square root; negative inputs are clipped to 0 first, as in tf.keras.
+
+    Example:
+        >>> K.sqrt(K.constant([4.0, -1e-9]))
+        Tensor([2., 0.], dtype=float32)
+    """
     # NOTE: tf.keras clips at zero, so sqrt of a tiny negative rounding error gives 0, not NaN.
     return ag.sqrt(ag.clip(x, 0.0, None))
 
 
 def abs(x):  # noqa: A001
-    """Elementwise absolute value."""
+    """Elementwise absolute value.
+
+    Example:
+        >>> K.abs(K.constant([-2.0, 3.0]))
+        Tensor([2., 3.], dtype=float32)
+    """
     return ag.abs(x)
 
 
 def exp(x):
-    """Elementwise e**x."""
+    """Elementwise e**x.
+
+    Example:
+        >>> K.exp(K.constant([0.0, 1.0]))
+        Tensor([1.      , 2.718282], dtype=float32)
+    """
     return ag.exp(x)
 
 
 def log(x):
-    """Elementwise natural logarithm."""
+    """Elementwise natural logarithm.
+
+    Example:
+        >>> K.log(K.constant([1.0, np.e]))
+        Tensor([0., 1.], dtype=float32)
+    """
     return ag.log(x)
 
 
 def pow(x, a):  # noqa: A001
-    """Elementwise ``x ** a``."""
+    """Elementwise ``x ** a``.
+
+    Example:
+        >>> K.pow(K.constant([2.0, 3.0]), 2)
+        Tensor([4., 9.], dtype=float32)
+    """
     return ag.power(x, a)
 
 
 def sign(x):
-    """Elementwise sign."""
+    """Elementwise sign.
+
+    Example:
+        >>> K.sign(K.constant([-2.0, 0.0, 3.0]))
+        Tensor([-1.,  0.,  1.], dtype=float32)
+    """
     return ag.sign(x)
 
 
 def round(x):  # noqa: A001
-    """Elementwise rounding to the nearest integer (half to even)."""
+    """Elementwise rounding to the nearest integer (half to even).
+
+    Example:
+        >>> K.round(K.constant([0.5, 1.5, 2.7]))
+        Tensor([0., 2., 3.], dtype=float32)
+    """
     return ag.round(x)
 
 
 def clip(x, min_value, max_value):
-    """Limit ``x`` to [min_value, max_value] (None means unbounded; max below min is raised to min)."""
+    """Limit ``x`` to [min_value, max_value] (None means unbounded; max below min is raised to min).
+
+    Example:
+        >>> K.clip(K.constant([-1.0, 0.5, 2.0]), 0.0, 1.0)
+        Tensor([0. , 0.5, 1. ], dtype=float32)
+    """
     if max_value is not None and min_value is not None and max_value < min_value:
         max_value = min_value
     x = _t(x)
@@ -330,42 +549,82 @@ def clip(x, min_value, max_value):
 
 
 def maximum(x, y):
-    """Elementwise maximum."""
+    """Elementwise maximum.
+
+    Example:
+        >>> K.maximum(K.constant([1.0, 4.0]), K.constant([3.0, 2.0]))
+        Tensor([3., 4.], dtype=float32)
+    """
     return ag.maximum(x, y)
 
 
 def minimum(x, y):
-    """Elementwise minimum."""
+    """Elementwise minimum.
+
+    Example:
+        >>> K.minimum(K.constant([1.0, 4.0]), K.constant([3.0, 2.0]))
+        Tensor([1., 2.], dtype=float32)
+    """
     return ag.minimum(x, y)
 
 
 def equal(x, y):
-    """Elementwise ``x == y`` (bool, no gradient)."""
+    """Elementwise ``x == y`` (bool, no gradient).
+
+    Example:
+        >>> K.equal(K.constant([1.0, 2.0]), 2.0)
+        Tensor([False,  True])
+    """
     return ag.equal(x, y)
 
 
 def not_equal(x, y):
-    """Elementwise ``x != y``."""
+    """Elementwise ``x != y``.
+
+    Example:
+        >>> K.not_equal(K.constant([1.0, 2.0]), 2.0)
+        Tensor([ True, False])
+    """
     return ag.not_equal(x, y)
 
 
 def greater(x, y):
-    """Elementwise ``x > y``."""
+    """Elementwise ``x > y``.
+
+    Example:
+        >>> K.greater(K.constant([1.0, 2.0]), 1.0)
+        Tensor([False,  True])
+    """
     return ag.greater(x, y)
 
 
 def greater_equal(x, y):
-    """Elementwise ``x >= y``."""
+    """Elementwise ``x >= y``.
+
+    Example:
+        >>> K.greater_equal(K.constant([1.0, 2.0]), 1.0)
+        Tensor([ True,  True])
+    """
     return ag.greater_equal(x, y)
 
 
 def less(x, y):
-    """Elementwise ``x < y``."""
+    """Elementwise ``x < y``.
+
+    Example:
+        >>> K.less(K.constant([1.0, 2.0]), 2.0)
+        Tensor([ True, False])
+    """
     return ag.less(x, y)
 
 
 def less_equal(x, y):
-    """Elementwise ``x <= y``."""
+    """Elementwise ``x <= y``.
+
+    Example:
+        >>> K.less_equal(K.constant([1.0, 2.0]), 2.0)
+        Tensor([ True,  True])
+    """
     return ag.less_equal(x, y)
 
 
@@ -373,6 +632,12 @@ def switch(condition, then_expression, else_expression):
     """Pick ``then_expression`` where ``condition`` holds, else ``else_expression`` (callables are called).
 
     A Python bool picks one branch; a tensor condition selects elementwise (broadcast as ``where``).
+
+    Example:
+        >>> K.switch(K.constant([True, False]), K.constant([1.0, 2.0]), K.constant([-1.0, -2.0]))
+        Tensor([ 1., -2.], dtype=float32)
+        >>> K.switch(False, lambda: 'then', lambda: 'else')
+        'else'
     """
     then_v = then_expression() if callable(then_expression) else then_expression
     else_v = else_expression() if callable(else_expression) else else_expression
@@ -389,72 +654,142 @@ def switch(condition, then_expression, else_expression):
 
 
 def mean(x, axis=None, keepdims=False):
-    """Mean over ``axis`` (booleans count as floats)."""
+    """Mean over ``axis`` (booleans count as floats).
+
+    Example:
+        >>> K.mean(K.constant([[1.0, 2.0], [3.0, 4.0]]), axis=-1)
+        Tensor([1.5, 3.5], dtype=float32)
+    """
     return ag.mean(_bool_to_float(x), axis=axis, keepdims=keepdims)
 
 
 def sum(x, axis=None, keepdims=False):  # noqa: A001
-    """Sum over ``axis``."""
+    """Sum over ``axis``.
+
+    Example:
+        >>> K.sum(K.constant([[1.0, 2.0], [3.0, 4.0]]), axis=0)
+        Tensor([4., 6.], dtype=float32)
+    """
     return ag.sum(x, axis=axis, keepdims=keepdims)
 
 
 def max(x, axis=None, keepdims=False):  # noqa: A001
-    """Maximum over ``axis``."""
+    """Maximum over ``axis``.
+
+    Example:
+        >>> K.max(K.constant([[1.0, 5.0], [3.0, 4.0]]), axis=-1)
+        Tensor([5., 4.], dtype=float32)
+    """
     return ag.max(x, axis=axis, keepdims=keepdims)
 
 
 def min(x, axis=None, keepdims=False):  # noqa: A001
-    """Minimum over ``axis``."""
+    """Minimum over ``axis``.
+
+    Example:
+        >>> K.min(K.constant([[1.0, 5.0], [3.0, 4.0]]), axis=-1)
+        Tensor([1., 3.], dtype=float32)
+    """
     return ag.min(x, axis=axis, keepdims=keepdims)
 
 
 def prod(x, axis=None, keepdims=False):
-    """Product over ``axis``."""
+    """Product over ``axis``.
+
+    Example:
+        >>> K.prod(K.constant([[1.0, 2.0], [3.0, 4.0]]), axis=-1)
+        Tensor([ 2., 12.], dtype=float32)
+    """
     return ag.prod(x, axis=axis, keepdims=keepdims)
 
 
 def var(x, axis=None, keepdims=False):
-    """Variance over ``axis``."""
+    """Variance over ``axis``.
+
+    Example:
+        >>> K.var(K.constant([1.0, 3.0]))
+        Tensor(1., dtype=float32)
+    """
     return ag.var(_bool_to_float(x), axis=axis, keepdims=keepdims)
 
 
 def std(x, axis=None, keepdims=False):
-    """Standard deviation over ``axis``."""
+    """Standard deviation over ``axis``.
+
+    Example:
+        >>> K.std(K.constant([1.0, 3.0]))
+        Tensor(1., dtype=float32)
+    """
     return ag.std(_bool_to_float(x), axis=axis, keepdims=keepdims)
 
 
 def cumsum(x, axis=0):
-    """Running sum along ``axis``."""
+    """Running sum along ``axis``.
+
+    Example:
+        >>> K.cumsum(K.constant([1.0, 2.0, 3.0]))
+        Tensor([1., 3., 6.], dtype=float32)
+    """
     return ag.cumsum(x, axis=axis)
 
 
 def logsumexp(x, axis=None, keepdims=False):
-    """``log(sum(exp(x)))`` over ``axis``, computed stably."""
+    """``log(sum(exp(x)))`` over ``axis``, computed stably.
+
+    Example:
+        >>> K.logsumexp(K.constant([0.0, 0.0]))
+        Tensor(0.6931472, dtype=float32)
+    """
     return ag.logsumexp(x, axis=axis, keepdims=keepdims)
 
 
 def any(x, axis=None, keepdims=False):  # noqa: A001
-    """Logical or over ``axis`` (bool)."""
+    """Logical or over ``axis`` (bool).
+
+    Example:
+        >>> K.any(K.constant([[True, False], [False, False]]), axis=-1)
+        Tensor([ True, False])
+    """
     return ag.any(x, axis=axis, keepdims=keepdims)
 
 
 def all(x, axis=None, keepdims=False):  # noqa: A001
-    """Logical and over ``axis`` (bool)."""
+    """Logical and over ``axis`` (bool).
+
+    Example:
+        >>> K.all(K.constant([[True, True], [True, False]]), axis=-1)
+        Tensor([ True, False])
+    """
     return ag.all(x, axis=axis, keepdims=keepdims)
 
 
 def argmax(x, axis=-1):
-    """Index of the largest value along ``axis``."""
+    """Index of the largest value along ``axis``.
+
+    Example:
+        >>> K.argmax(K.constant([[1.0, 3.0, 2.0]]))
+        Tensor([1])
+    """
     return ag.argmax(x, axis=axis)
 
 
 def argmin(x, axis=-1):
-    """Index of the smallest value along ``axis``."""
+    """Index of the smallest value along ``axis``.
+
+    Example:
+        >>> K.argmin(K.constant([[1.0, 3.0, 0.5]]))
+        Tensor([2])
+    """
     return ag.argmin(x, axis=axis)
 
 
 def l2_normalize(x, axis=None):
-    """``x / sqrt(max(sum(x**2, axis), 1e-12))``, as tf.math.l2_normalize."""
+    """``x / sqrt(max(sum(x**2, axis), 1e-12))``, as tf.math.l2_normalize.
+
+    Example:
+        >>> K.l2_normalize(K.constant([3.0, 4.0]), axis=-1)
+        Tensor([0.6, 0.8], dtype=float32)
+    """
     x = _float(x)
     sq = ag.sum(ag.square(x), axis=axis, keepdims=True)
     return ag.multiply(x, ag.divide(1.0, ag.sqrt(ag.maximum(sq, np.asarray(1e-12, x.dtype)))))
@@ -464,69 +799,138 @@ def l2_normalize(x, axis=None):
 
 
 def reshape(x, shape):
-    """``x`` with a new shape (one entry may be -1)."""
+    """``x`` with a new shape (one entry may be -1).
+
+    Example:
+        >>> K.int_shape(K.reshape(K.zeros((2, 3)), (3, -1)))
+        (3, 2)
+    """
     return ag.reshape(x, tuple(shape))
 
 
 def transpose(x):
-    """Reverse the order of the axes (the matrix transpose for 2-d)."""
+    """Reverse the order of the axes (the matrix transpose for 2-d).
+
+    Example:
+        >>> K.int_shape(K.transpose(K.zeros((2, 3))))
+        (3, 2)
+    """
     return ag.transpose(x)
 
 
 def permute_dimensions(x, pattern):
-    """Reorder the axes: ``pattern`` lists the source axis for each output axis."""
+    """Reorder the axes: ``pattern`` lists the source axis for each output axis.
+
+    Example:
+        >>> K.int_shape(K.permute_dimensions(K.zeros((2, 3, 4)), (0, 2, 1)))
+        (2, 4, 3)
+    """
     return ag.transpose(x, tuple(pattern))
 
 
 def expand_dims(x, axis=-1):
-    """Insert a size-1 axis at ``axis``."""
+    """Insert a size-1 axis at ``axis``.
+
+    Example:
+        >>> K.int_shape(K.expand_dims(K.zeros((2, 3))))
+        (2, 3, 1)
+    """
     return ag.expand_dims(x, axis)
 
 
 def squeeze(x, axis):
-    """Remove the size-1 axis ``axis``."""
+    """Remove the size-1 axis ``axis``.
+
+    Example:
+        >>> K.int_shape(K.squeeze(K.zeros((2, 1, 3)), 1))
+        (2, 3)
+    """
     return ag.squeeze(x, axis)
 
 
 def flatten(x):
-    """All elements as a 1-d tensor."""
+    """All elements as a 1-d tensor.
+
+    Example:
+        >>> K.flatten(K.constant([[1.0, 2.0], [3.0, 4.0]]))
+        Tensor([1., 2., 3., 4.], dtype=float32)
+    """
     return ag.reshape(x, (-1,))
 
 
 def batch_flatten(x):
-    """``(batch, ...)`` flattened to ``(batch, prod(...))``."""
+    """``(batch, ...)`` flattened to ``(batch, prod(...))``.
+
+    Example:
+        >>> K.int_shape(K.batch_flatten(K.zeros((2, 3, 4))))
+        (2, 12)
+    """
     x = _t(x)
     return ag.reshape(x, (x.shape[0], -1))
 
 
 def concatenate(tensors, axis=-1):
-    """Join tensors along ``axis``."""
+    """Join tensors along ``axis``.
+
+    Example:
+        >>> K.concatenate([K.constant([[1.0]]), K.constant([[2.0, 3.0]])])
+        Tensor([[1., 2., 3.]], dtype=float32)
+    """
     return ag.concatenate(list(tensors), axis=axis)
 
 
 def stack(x, axis=0):
-    """Stack tensors along a new ``axis``."""
+    """Stack tensors along a new ``axis``.
+
+    Example:
+        >>> K.stack([K.constant([1.0, 2.0]), K.constant([3.0, 4.0])])
+        Tensor([[1., 2.],
+                [3., 4.]], dtype=float32)
+    """
     return ag.stack(list(x), axis=axis)
 
 
 def tile(x, n):
-    """Repeat ``x`` ``n`` times along each axis."""
+    """Repeat ``x`` ``n`` times along each axis.
+
+    Example:
+        >>> K.tile(K.constant([[1.0, 2.0]]), (2, 1))
+        Tensor([[1., 2.],
+                [1., 2.]], dtype=float32)
+    """
     return ag.tile(x, tuple(n) if isinstance(n, (list, tuple)) else n)
 
 
 def repeat_elements(x, rep, axis):
-    """Repeat each element ``rep`` times along ``axis`` (like np.repeat)."""
+    """Repeat each element ``rep`` times along ``axis`` (like np.repeat).
+
+    Example:
+        >>> K.repeat_elements(K.constant([1.0, 2.0]), 2, axis=0)
+        Tensor([1., 1., 2., 2.], dtype=float32)
+    """
     return ag.repeat(x, rep, axis=axis)
 
 
 def gather(reference, indices):
-    """Rows of ``reference`` picked by integer ``indices`` (gradients accumulate on repeats)."""
+    """Rows of ``reference`` picked by integer ``indices`` (gradients accumulate on repeats).
+
+    Example:
+        >>> K.gather(K.constant([[1.0, 2.0], [3.0, 4.0]]), [1, 1])
+        Tensor([[3., 4.],
+                [3., 4.]], dtype=float32)
+    """
     ind = np.asarray(indices.data if isinstance(indices, ag.Tensor) else indices)
     return ag.take(reference, ind.astype(np.int64, copy=False), axis=0)
 
 
 def one_hot(indices, num_classes):
-    """One-hot encoding of integer ``indices`` along a new last axis."""
+    """One-hot encoding of integer ``indices`` along a new last axis.
+
+    Example:
+        >>> K.one_hot(np.array([0, 2]), 3)
+        Tensor([[1., 0., 0.],
+                [0., 0., 1.]], dtype=float32)
+    """
     return ag.one_hot(indices, num_classes, dtype=floatx())
 
 
@@ -614,13 +1018,23 @@ def _get_logits(output, from_logits, kind, fn_name):
 
 
 def sigmoid(x):
-    """Elementwise logistic sigmoid (remembers ``x`` as the logits of the result)."""
+    """Elementwise logistic sigmoid (remembers ``x`` as the logits of the result).
+
+    Example:
+        >>> K.sigmoid(K.constant([0.0]))
+        Tensor([0.5], dtype=float32)
+    """
     x = _t(x)
     return _remember_logits(ag.sigmoid(x), x, "sigmoid")
 
 
 def softmax(x, axis=-1):
-    """Softmax over ``axis`` (remembers ``x`` as the logits of the result when ``axis`` is -1)."""
+    """Softmax over ``axis`` (remembers ``x`` as the logits of the result when ``axis`` is -1).
+
+    Example:
+        >>> K.softmax(K.constant([[0.0, 0.0]]))
+        Tensor([[0.5, 0.5]], dtype=float32)
+    """
     x = _t(x)
     if isinstance(axis, (tuple, list)):
         e = ag.exp(ag.subtract(x, ag.max(x, axis=tuple(axis), keepdims=True)))
@@ -632,7 +1046,22 @@ def softmax(x, axis=-1):
 
 
 def relu(x, alpha=0.0, max_value=None, threshold=0.0):
-    """Rectified linear unit with tf.keras's ``alpha``, ``max_value`` and ``threshold``."""
+    """Rectified linear unit with tf.keras's ``alpha``, ``max_value`` and ``threshold``.
+
+    Args:
+        x: the input tensor.
+        alpha: slope for values below ``threshold`` (0 gives the plain relu).
+        max_value: upper saturation value, or None for no upper bound.
+        threshold: values below it are treated as negative.
+    Returns:
+        A Tensor of the shape of ``x``.
+
+    Example:
+        >>> K.relu(K.constant([-1.0, 0.5, 8.0]), max_value=6.0)
+        Tensor([0. , 0.5, 6. ], dtype=float32)
+        >>> K.relu(K.constant([-1.0, 2.0]), alpha=0.1)
+        Tensor([-0.1,  2. ], dtype=float32)
+    """
     x = _t(x)
     dt = x.dtype if x.dtype.kind == "f" else np.dtype(floatx())
     if alpha != 0.0 and max_value is None and threshold == 0.0:
@@ -652,7 +1081,12 @@ def relu(x, alpha=0.0, max_value=None, threshold=0.0):
 
 
 def elu(x, alpha=1.0):
-    """Exponential linear unit; for ``alpha != 1`` only the negative part is scaled."""
+    """Exponential linear unit; for ``alpha != 1`` only the negative part is scaled.
+
+    Example:
+        >>> K.elu(K.constant([-1.0, 1.0]), alpha=0.5)
+        Tensor([-0.31606027,  1.        ], dtype=float32)
+    """
     if alpha == 1.0:
         return ag.elu(x)
     res = ag.elu(x)
@@ -661,29 +1095,62 @@ def elu(x, alpha=1.0):
 
 
 def tanh(x):
-    """Elementwise hyperbolic tangent."""
+    """Elementwise hyperbolic tangent.
+
+    Example:
+        >>> K.tanh(K.constant([0.0]))
+        Tensor([0.], dtype=float32)
+    """
     return ag.tanh(x)
 
 
 def softplus(x):
-    """``log(exp(x) + 1)``."""
+    """``log(exp(x) + 1)``.
+
+    Example:
+        >>> K.softplus(K.constant([0.0]))
+        Tensor([0.6931472], dtype=float32)
+    """
     return ag.softplus(x)
 
 
 def softsign(x):
-    """``x / (abs(x) + 1)``."""
+    """``x / (abs(x) + 1)``.
+
+    Example:
+        >>> K.softsign(K.constant([-1.0, 3.0]))
+        Tensor([-0.5 ,  0.75], dtype=float32)
+    """
     return ag.divide(x, ag.add(ag.abs(x), 1.0))
 
 
 def hard_sigmoid(x):
-    """Keras 2's ``clip(0.2 * x + 0.5, 0, 1)``."""
+    """Keras 2's ``clip(0.2 * x + 0.5, 0, 1)``.
+
+    Example:
+        >>> K.hard_sigmoid(K.constant([-3.0, 0.0, 1.0]))
+        Tensor([0. , 0.5, 0.7], dtype=float32)
+    """
     x = _float(x)
     return ag.clip(ag.add(ag.multiply(x, np.asarray(0.2, x.dtype)), np.asarray(0.5, x.dtype)),
                    np.asarray(0.0, x.dtype), np.asarray(1.0, x.dtype))
 
 
 def dropout(x, level, noise_shape=None, seed=None):
-    """Zero entries with probability ``level`` and scale the rest by ``1 / (1 - level)``."""
+    """Zero entries with probability ``level`` and scale the rest by ``1 / (1 - level)``.
+
+    Args:
+        x: the input tensor.
+        level: the fraction of entries to zero, in [0, 1).
+        noise_shape: shape of the keep mask (broadcast against ``x``); default ``x``'s shape.
+        seed: an int for a reproducible mask; default the global generator of ``random_state``.
+    Returns:
+        A Tensor of the shape of ``x``.
+
+    Example:
+        >>> K.dropout(K.constant([1.0, 1.0, 1.0, 1.0]), 0.5, seed=1)  # kept entries are scaled by 1 / (1 - 0.5)
+        Tensor([2., 2., 0., 2.], dtype=float32)
+    """
     x = _t(x)
     if not 0.0 <= level < 1.0:
         raise ValueError(f"dropout(level): expected a rate in [0, 1), received {level!r}")
@@ -719,6 +1186,17 @@ def binary_crossentropy(target, output, from_logits=False):
     On probabilities, as tf.keras: ``p = clip(output, eps, 1 - eps)`` and
     ``-(target * log(p + eps) + (1 - target) * log(1 - p + eps))``; on logits (``from_logits`` or an output
     made by a sigmoid) the numerically stable logits form.
+
+    Args:
+        target: tensor of 0/1 (or soft) labels.
+        output: probabilities, or logits when ``from_logits``.
+        from_logits: whether ``output`` holds logits.
+    Returns:
+        A Tensor of the shape of ``output``.
+
+    Example:
+        >>> K.binary_crossentropy(K.constant([1.0, 0.0]), K.constant([0.0, 0.0]), from_logits=True)
+        Tensor([0.6931472, 0.6931472], dtype=float32)
     """
     output = _float(output)
     target = ag.astype(_t(target), output.dtype) if _t(target).dtype != output.dtype else _t(target)
@@ -740,6 +1218,18 @@ def categorical_crossentropy(target, output, from_logits=False, axis=-1):
     On probabilities, as tf.keras: ``output`` is divided by its sum over ``axis``, clipped to
     [eps, 1 - eps], and ``-sum(target * log(output))``; on logits (or an output made by a softmax)
     ``-sum(target * log_softmax(logits))``.
+
+    Args:
+        target: one-hot (or soft) labels of the shape of ``output``.
+        output: probabilities, or logits when ``from_logits``.
+        from_logits: whether ``output`` holds logits.
+        axis: the class axis.
+    Returns:
+        A Tensor with ``axis`` reduced away.
+
+    Example:
+        >>> K.categorical_crossentropy(K.constant([[0.0, 1.0]]), K.constant([[0.5, 0.5]]))
+        Tensor([0.6931472], dtype=float32)
     """
     output = _float(output)
     target = _t(target)
@@ -775,6 +1265,19 @@ def sparse_categorical_crossentropy(target, output, from_logits=False, axis=-1, 
     On probabilities, as tf.keras: ``log(clip(output, eps, 1 - eps))`` is treated as logits (so it is
     renormalized). ``target`` may have a trailing size-1 axis. Entries whose target equals
     ``ignore_class`` get a loss of 0.
+
+    Args:
+        target: integer class ids (shape of ``output`` without ``axis``).
+        output: probabilities, or logits when ``from_logits``.
+        from_logits: whether ``output`` holds logits.
+        axis: the class axis.
+        ignore_class: a class id whose entries get a loss of 0, or None.
+    Returns:
+        A Tensor with ``axis`` reduced away.
+
+    Example:
+        >>> K.sparse_categorical_crossentropy(np.array([1]), K.constant([[0.5, 0.5]]))
+        Tensor([0.6931472], dtype=float32)
     """
     output = _float(output)
     labels = _int_labels(target)
@@ -820,19 +1323,36 @@ def _gen(seed):
 
 
 def random_normal(shape, mean=0.0, stddev=1.0, dtype=None, seed=None):
-    """A Tensor of normal draws."""
+    """A Tensor of normal draws.
+
+    Example:
+        >>> K.int_shape(K.random_normal((2, 3), seed=1))
+        (2, 3)
+    """
     dt = dtype or floatx()
     return ag.Tensor(_gen(seed).normal(mean, stddev, size=tuple(shape)).astype(dt))
 
 
 def random_uniform(shape, minval=0.0, maxval=1.0, dtype=None, seed=None):
-    """A Tensor of uniform draws in [minval, maxval)."""
+    """A Tensor of uniform draws in [minval, maxval).
+
+    Example:
+        >>> x = K.random_uniform((100,), minval=-1.0, maxval=1.0, seed=1)
+        >>> bool(K.get_value(K.all(K.less(K.abs(x), 1.0))))
+        True
+    """
     dt = dtype or floatx()
     return ag.Tensor(_gen(seed).uniform(minval, maxval, size=tuple(shape)).astype(dt))
 
 
 def truncated_normal(shape, mean=0.0, stddev=1.0, dtype=None, seed=None):
-    """Normal draws, redrawn until within two standard deviations of the mean."""
+    """Normal draws, redrawn until within two standard deviations of the mean.
+
+    Example:
+        >>> x = K.truncated_normal((100,), stddev=0.1, seed=1)
+        >>> bool(K.get_value(K.all(K.less_equal(K.abs(x), 0.2))))
+        True
+    """
     gen = _gen(seed)
     shape = tuple(shape)
     out = gen.standard_normal(shape)
@@ -844,7 +1364,12 @@ def truncated_normal(shape, mean=0.0, stddev=1.0, dtype=None, seed=None):
 
 
 def random_bernoulli(shape, p=0.0, dtype=None, seed=None):
-    """A Tensor of 0/1 draws that are 1 with probability ``p``."""
+    """A Tensor of 0/1 draws that are 1 with probability ``p``.
+
+    Example:
+        >>> K.random_bernoulli((3,), p=1.0, seed=1)
+        Tensor([1., 1., 1.], dtype=float32)
+    """
     return ag.Tensor((_gen(seed).random(tuple(shape)) < p).astype(dtype or floatx()))
 
 
