@@ -176,7 +176,12 @@ def sparse_top_k_categorical_accuracy(y_true, y_pred, k=5):
 
 
 def cosine_similarity(y_true, y_pred, axis=-1):
-    """``sum(l2_normalize(y_true) * l2_normalize(y_pred), axis)`` (the metric is +1 for equal directions)."""
+    """``sum(l2_normalize(y_true) * l2_normalize(y_pred), axis)`` (the metric is +1 for equal directions).
+
+    Example:
+        >>> cosine_similarity(np.array([[0.0, 1.0], [1.0, 1.0]]), np.array([[1.0, 0.0], [2.0, 2.0]]))
+        Tensor([0., 1.])
+    """
     y_pred = _t(y_pred)
     y_true = _t(y_true, y_pred.dtype)
     return ag.sum(ag.multiply(backend.l2_normalize(y_true, axis=axis), backend.l2_normalize(y_pred, axis=axis)),
@@ -476,48 +481,156 @@ def _wrapper_class(class_name, fn, default_name, extra=(), doc=""):
 
 _K_FIRST = ("TopKCategoricalAccuracy", "SparseTopKCategoricalAccuracy")
 
-Accuracy = _wrapper_class("Accuracy", accuracy, "accuracy", doc="How often predictions equal labels exactly.")
+Accuracy = _wrapper_class("Accuracy", accuracy, "accuracy",
+                          doc=("How often predictions equal labels exactly.\n\n"
+                               "Example:\n"
+                               "    >>> m = kerasfront.metrics.Accuracy()\n"
+                               "    >>> m.update_state([[1], [2], [3], [4]], [[1], [2], [0], [0]])\n"
+                               "    >>> float(m.result())\n"
+                               "    0.5"))
 BinaryAccuracy = _wrapper_class("BinaryAccuracy", _binary_matches, "binary_accuracy", (("threshold", 0.5),),
-                                "How often ``y_pred > threshold`` equals the binary label.")
+                                doc=("How often ``y_pred > threshold`` equals the binary label.\n\n"
+                                     "Example:\n"
+                                     "    >>> m = kerasfront.metrics.BinaryAccuracy()\n"
+                                     "    >>> m.update_state([[1], [0]], [[0.7], [0.6]])\n"
+                                     "    >>> float(m.result())\n"
+                                     "    0.5"))
 CategoricalAccuracy = _wrapper_class("CategoricalAccuracy", categorical_accuracy, "categorical_accuracy",
-                                     doc="How often argmax(y_pred) equals argmax(y_true) (one-hot labels).")
+                                     doc=("How often argmax(y_pred) equals argmax(y_true) (one-hot labels).\n\n"
+                                          "Example:\n"
+                                          "    >>> m = kerasfront.metrics.CategoricalAccuracy()\n"
+                                          "    >>> m.update_state([[0, 1], [1, 0]], [[0.2, 0.8], [0.3, 0.7]])\n"
+                                          "    >>> float(m.result())\n"
+                                          "    0.5"))
 SparseCategoricalAccuracy = _wrapper_class("SparseCategoricalAccuracy", _sparse_categorical_matches,
                                            "sparse_categorical_accuracy",
-                                           doc="How often argmax(y_pred) equals the integer label.")
+                                           doc=("How often argmax(y_pred) equals the integer label.\n\n"
+                                                "Example:\n"
+                                                "    >>> m = kerasfront.metrics.SparseCategoricalAccuracy()\n"
+                                                "    >>> m.update_state([1, 0], [[0.2, 0.8], [0.3, 0.7]])\n"
+                                                "    >>> float(m.result())\n"
+                                                "    0.5"))
 TopKCategoricalAccuracy = _wrapper_class("TopKCategoricalAccuracy", top_k_categorical_accuracy,
                                          "top_k_categorical_accuracy", (("k", 5),),
-                                         "How often the one-hot target is in the top ``k`` predictions.")
+                                         doc=("How often the one-hot target is in the top ``k`` predictions.\n\n"
+                                              "Example:\n"
+                                              "    >>> m = kerasfront.metrics.TopKCategoricalAccuracy(k=1)\n"
+                                              "    >>> m.update_state([[0, 1], [1, 0]], [[0.2, 0.8], [0.3, 0.7]])\n"
+                                              "    >>> float(m.result())\n"
+                                              "    0.5"))
 SparseTopKCategoricalAccuracy = _wrapper_class("SparseTopKCategoricalAccuracy", sparse_top_k_categorical_accuracy,
                                                "sparse_top_k_categorical_accuracy", (("k", 5),),
-                                               "How often the integer target is in the top ``k`` predictions.")
+                                               doc=("How often the integer target is in the top ``k`` predictions.\n\n"
+                                                    "Example:\n"
+                                                    "    >>> m = kerasfront.metrics.SparseTopKCategoricalAccuracy(1)\n"
+                                                    "    >>> m.update_state([1, 0], [[0.2, 0.8], [0.3, 0.7]])\n"
+                                                    "    >>> float(m.result())\n"
+                                                    "    0.5"))
 MeanSquaredError = _wrapper_class("MeanSquaredError", mean_squared_error, "mean_squared_error",
-                                  doc="Mean of squared errors.")
+                                  doc=("Mean of squared errors.\n\n"
+                                       "Example:\n"
+                                       "    >>> m = kerasfront.metrics.MeanSquaredError()\n"
+                                       "    >>> m.update_state([[0.0, 1.0]], [[1.0, 1.0]])\n"
+                                       "    >>> float(m.result())\n"
+                                       "    0.5"))
 MeanAbsoluteError = _wrapper_class("MeanAbsoluteError", mean_absolute_error, "mean_absolute_error",
-                                   doc="Mean of absolute errors.")
+                                   doc=("Mean of absolute errors.\n\n"
+                                        "Example:\n"
+                                        "    >>> m = kerasfront.metrics.MeanAbsoluteError()\n"
+                                        "    >>> m.update_state([[0.0, 1.0]], [[2.0, 1.0]])\n"
+                                        "    >>> float(m.result())\n"
+                                        "    1.0"))
 MeanAbsolutePercentageError = _wrapper_class("MeanAbsolutePercentageError", mean_absolute_percentage_error,
-                                             "mean_absolute_percentage_error", doc="Mean absolute percentage error.")
+                                             "mean_absolute_percentage_error",
+                                             doc=("Mean absolute percentage error.\n\n"
+                                                  "Example:\n"
+                                                  "    >>> m = kerasfront.metrics.MeanAbsolutePercentageError()\n"
+                                                  "    >>> m.update_state([[2.0, 4.0]], [[1.0, 4.0]])\n"
+                                                  "    >>> float(m.result())\n"
+                                                  "    25.0"))
 MeanSquaredLogarithmicError = _wrapper_class("MeanSquaredLogarithmicError", mean_squared_logarithmic_error,
-                                             "mean_squared_logarithmic_error", doc="Mean squared logarithmic error.")
+                                             "mean_squared_logarithmic_error",
+                                             doc=("Mean squared logarithmic error.\n\n"
+                                                  "Example:\n"
+                                                  "    >>> m = kerasfront.metrics.MeanSquaredLogarithmicError()\n"
+                                                  "    >>> m.update_state([[0.0, 0.0]], [[np.e - 1.0, 0.0]])\n"
+                                                  "    >>> round(float(m.result()), 4)\n"
+                                                  "    0.5"))
 CosineSimilarity = _wrapper_class("CosineSimilarity", cosine_similarity, "cosine_similarity", (("axis", -1),),
-                                  "Mean cosine similarity between labels and predictions.")
-LogCoshError = _wrapper_class("LogCoshError", log_cosh, "logcosh", doc="Mean log(cosh(error)).")
-Poisson = _wrapper_class("Poisson", poisson, "poisson", doc="Mean Poisson loss.")
+                                  doc=("Mean cosine similarity between labels and predictions.\n\n"
+                                       "Example:\n"
+                                       "    >>> m = kerasfront.metrics.CosineSimilarity()\n"
+                                       "    >>> m.update_state([[0.0, 1.0], [1.0, 1.0]], [[1.0, 0.0], [2.0, 2.0]])\n"
+                                       "    >>> round(float(m.result()), 4)\n"
+                                       "    0.5"))
+LogCoshError = _wrapper_class("LogCoshError", log_cosh, "logcosh",
+                              doc=("Mean log(cosh(error)).\n\n"
+                                   "Example:\n"
+                                   "    >>> m = kerasfront.metrics.LogCoshError()\n"
+                                   "    >>> m.update_state([[0.0, 0.0]], [[1.0, -1.0]])\n"
+                                   "    >>> round(float(m.result()), 4)\n"
+                                   "    0.4338"))
+Poisson = _wrapper_class("Poisson", poisson, "poisson",
+                         doc=("Mean Poisson loss.\n\n"
+                              "Example:\n"
+                              "    >>> m = kerasfront.metrics.Poisson()\n"
+                              "    >>> m.update_state([[1.0, 1.0]], [[1.0, 1.0]])\n"
+                              "    >>> round(float(m.result()), 4)\n"
+                              "    1.0"))
 KLDivergence = _wrapper_class("KLDivergence", kl_divergence, "kullback_leibler_divergence",
-                              doc="Mean Kullback-Leibler divergence.")
+                              doc=("Mean Kullback-Leibler divergence.\n\n"
+                                   "Example:\n"
+                                   "    >>> m = kerasfront.metrics.KLDivergence()\n"
+                                   "    >>> m.update_state([[1.0, 0.0]], [[0.5, 0.5]])\n"
+                                   "    >>> round(float(m.result()), 4)\n"
+                                   "    0.6931"))
 BinaryCrossentropy = _wrapper_class("BinaryCrossentropy", binary_crossentropy, "binary_crossentropy",
-                                    (("from_logits", False), ("label_smoothing", 0)), "Mean binary crossentropy.")
+                                    (("from_logits", False), ("label_smoothing", 0)),
+                                    doc=("Mean binary crossentropy.\n\n"
+                                         "Example:\n"
+                                         "    >>> m = kerasfront.metrics.BinaryCrossentropy(from_logits=True)\n"
+                                         "    >>> m.update_state([[1.0], [0.0]], [[0.0], [0.0]])\n"
+                                         "    >>> round(float(m.result()), 4)\n"
+                                         "    0.6931"))
 CategoricalCrossentropy = _wrapper_class("CategoricalCrossentropy", categorical_crossentropy,
                                          "categorical_crossentropy",
                                          (("from_logits", False), ("label_smoothing", 0), ("axis", -1)),
-                                         "Mean categorical crossentropy.")
+                                         doc=("Mean categorical crossentropy.\n\n"
+                                              "Example:\n"
+                                              "    >>> m = kerasfront.metrics.CategoricalCrossentropy()\n"
+                                              "    >>> m.update_state([[0.0, 1.0]], [[0.5, 0.5]])\n"
+                                              "    >>> round(float(m.result()), 4)\n"
+                                              "    0.6931"))
 SparseCategoricalCrossentropy = _wrapper_class("SparseCategoricalCrossentropy", sparse_categorical_crossentropy,
                                                "sparse_categorical_crossentropy",
                                                (("from_logits", False), ("ignore_class", None), ("axis", -1)),
-                                               "Mean sparse categorical crossentropy.")
-Hinge = _wrapper_class("Hinge", hinge, "hinge", doc="Mean hinge loss.")
-SquaredHinge = _wrapper_class("SquaredHinge", squared_hinge, "squared_hinge", doc="Mean squared hinge loss.")
+                                               doc=("Mean sparse categorical crossentropy.\n\n"
+                                                    "Example:\n"
+                                                    "    >>> m = kerasfront.metrics.SparseCategoricalCrossentropy()\n"
+                                                    "    >>> m.update_state([1], [[0.5, 0.5]])\n"
+                                                    "    >>> round(float(m.result()), 4)\n"
+                                                    "    0.6931"))
+Hinge = _wrapper_class("Hinge", hinge, "hinge",
+                       doc=("Mean hinge loss.\n\n"
+                            "Example:\n"
+                            "    >>> m = kerasfront.metrics.Hinge()\n"
+                            "    >>> m.update_state([[1.0, -1.0]], [[0.5, -2.0]])\n"
+                            "    >>> float(m.result())\n"
+                            "    0.25"))
+SquaredHinge = _wrapper_class("SquaredHinge", squared_hinge, "squared_hinge",
+                              doc=("Mean squared hinge loss.\n\n"
+                                   "Example:\n"
+                                   "    >>> m = kerasfront.metrics.SquaredHinge()\n"
+                                   "    >>> m.update_state([[1.0, -1.0]], [[0.5, -2.0]])\n"
+                                   "    >>> float(m.result())\n"
+                                   "    0.125"))
 CategoricalHinge = _wrapper_class("CategoricalHinge", categorical_hinge, "categorical_hinge",
-                                  doc="Mean categorical hinge loss.")
+                                  doc=("Mean categorical hinge loss.\n\n"
+                                       "Example:\n"
+                                       "    >>> m = kerasfront.metrics.CategoricalHinge()\n"
+                                       "    >>> m.update_state([[0.0, 1.0]], [[0.3, 0.6]])\n"
+                                       "    >>> round(float(m.result()), 4)\n"
+                                       "    0.7"))
 
 
 class RootMeanSquaredError(Mean):
