@@ -26,7 +26,12 @@ def _check(t, value, name):
 
 
 def assign(t, value):
-    """Overwrite ``t``'s data with ``value`` (cast to ``t``'s dtype); returns ``t``."""
+    """Overwrite ``t``'s data with ``value`` (cast to ``t``'s dtype); returns ``t``.
+
+    Example:
+        >>> w = ag.tensor([1.0, 2.0]); ag.assign(w, [5.0, 6.0])
+        Tensor([5., 6.])
+    """
     v = _check(t, value, "assign")
     np.copyto(t.data, v, casting="unsafe")
     t._version += 1
@@ -34,7 +39,12 @@ def assign(t, value):
 
 
 def assign_add(t, value):
-    """``t += value`` in place; returns ``t``."""
+    """``t += value`` in place; returns ``t``.
+
+    Example:
+        >>> w = ag.tensor([1.0, 2.0]); ag.assign_add(w, 1.0)
+        Tensor([2., 3.])
+    """
     v = _check(t, value, "assign_add")
     np.add(t.data, v, out=t.data, casting="unsafe")
     t._version += 1
@@ -42,7 +52,12 @@ def assign_add(t, value):
 
 
 def assign_sub(t, value):
-    """``t -= value`` in place; returns ``t``."""
+    """``t -= value`` in place; returns ``t``.
+
+    Example:
+        >>> w = ag.tensor([1.0, 2.0]); ag.assign_sub(w, [0.5, 0.5])
+        Tensor([0.5, 1.5])
+    """
     v = _check(t, value, "assign_sub")
     np.subtract(t.data, v, out=t.data, casting="unsafe")
     t._version += 1
@@ -109,6 +124,21 @@ def adam_update(var, grad, m, v, lr, beta_1, beta_2, epsilon, step, vhat=None):
     """Adam (tf.keras 2.11+): ``m += (g - m)(1 - b1)``; ``v += (g^2 - v)(1 - b2)``;
     ``w -= m * alpha / (sqrt(v) + eps)`` with ``alpha = lr * sqrt(1 - b2^t) / (1 - b1^t)``; ``vhat`` (amsgrad)
     keeps the running maximum of ``v`` and replaces it in the denominator. ``step`` is t (1 for the first).
+
+    Args:
+        var: the weight Tensor, updated in place.
+        grad: its gradient (Tensor or array).
+        m, v: the first- and second-moment slots (Tensors of ``var``'s shape), updated in place.
+        lr, beta_1, beta_2, epsilon: the optimizer's hyperparameters (floats).
+        step: the 1-based iteration number t.
+        vhat: the amsgrad slot, or None.
+    Returns:
+        ``var``.
+
+    Example:
+        >>> w, m, v = ag.tensor([1.0]), ag.tensor([0.0]), ag.tensor([0.0])
+        >>> inplace.adam_update(w, ag.tensor([0.5]), m, v, lr=0.1, beta_1=0.9, beta_2=0.999, epsilon=1e-7, step=1)
+        Tensor([0.90000063])
     """
     w, g, md, vd = var.data, _raw(grad), m.data, v.data
     dt = w.dtype
@@ -141,6 +171,23 @@ def rmsprop_update(var, grad, velocity, lr, rho, epsilon, momentum=0.0, momentum
     """RMSprop (tf.keras 2.11+): ``vel = rho * vel + (1 - rho) g^2``; centered: ``avg = rho * avg + (1 - rho) g``
     and ``den = vel - avg^2 + eps``, else ``den = vel + eps``; ``inc = lr * g / sqrt(den)``; with momentum
     ``mom = momentum * mom + inc; w -= mom``, else ``w -= inc``.
+
+    Args:
+        var: the weight Tensor, updated in place.
+        grad: its gradient.
+        velocity: the running mean of ``g^2`` (slot, updated in place).
+        lr, rho, epsilon, momentum: the optimizer's hyperparameters.
+        momentum_slot: the momentum slot (used when ``momentum > 0``), or None.
+        average_grad: the running mean of ``g`` for the centered variant, or None.
+    Returns:
+        ``var``.
+
+    Example:
+        >>> w, vel = ag.tensor([1.0]), ag.tensor([0.0])
+        >>> inplace.rmsprop_update(w, ag.tensor([0.5]), vel, lr=0.01, rho=0.75, epsilon=0.0)
+        Tensor([0.98])
+        >>> vel
+        Tensor([0.0625])
     """
     w, g, vel = var.data, _raw(grad), velocity.data
     dt = w.dtype
@@ -177,7 +224,15 @@ def rmsprop_update(var, grad, velocity, lr, rho, epsilon, momentum=0.0, momentum
 
 
 def adagrad_update(var, grad, accumulator, lr, epsilon):
-    """Adagrad (tf.keras 2.11+): ``acc += g^2``; ``w -= lr * g / sqrt(acc + eps)``."""
+    """Adagrad (tf.keras 2.11+): ``acc += g^2``; ``w -= lr * g / sqrt(acc + eps)``.
+
+    Example:
+        >>> w, acc = ag.tensor([1.0]), ag.tensor([0.0])
+        >>> inplace.adagrad_update(w, ag.tensor([2.0]), acc, lr=0.1, epsilon=0.0)
+        Tensor([0.9])
+        >>> acc
+        Tensor([4.])
+    """
     w, g, acc = var.data, _raw(grad), accumulator.data
     dt = w.dtype
     tmp = np.multiply(g, g, dtype=dt)
@@ -193,7 +248,13 @@ def adagrad_update(var, grad, accumulator, lr, epsilon):
 
 def adadelta_update(var, grad, accumulated_grad, accumulated_delta, lr, rho, epsilon):
     """Adadelta (tf.keras 2.11+): ``ag = rho * ag + (1 - rho) g^2``;
-    ``d = -sqrt(ad + eps) * g / sqrt(ag + eps)``; ``ad = rho * ad + (1 - rho) d^2``; ``w += lr * d``."""
+    ``d = -sqrt(ad + eps) * g / sqrt(ag + eps)``; ``ad = rho * ad + (1 - rho) d^2``; ``w += lr * d``.
+
+    Example:
+        >>> w, acc_g, acc_d = ag.tensor([1.0]), ag.tensor([0.0]), ag.tensor([0.0])
+        >>> inplace.adadelta_update(w, ag.tensor([1.0]), acc_g, acc_d, lr=1.0, rho=0.0, epsilon=1.0)
+        Tensor([0.29289322])
+    """
     w, g, acg, acd = var.data, _raw(grad), accumulated_grad.data, accumulated_delta.data
     dt = w.dtype
     r, one_minus_r, eps = _scalar(rho, dt), _scalar(1.0 - rho, dt), _scalar(epsilon, dt)
@@ -220,7 +281,13 @@ def adadelta_update(var, grad, accumulated_grad, accumulated_delta, lr, rho, eps
 
 def adamax_update(var, grad, m, u, lr, beta_1, beta_2, epsilon, step):
     """Adamax (tf.keras 2.11+): ``m += (g - m)(1 - b1)``; ``u = max(b2 * u, |g|)``;
-    ``w -= lr * m / ((1 - b1^t) * (u + eps))``."""
+    ``w -= lr * m / ((1 - b1^t) * (u + eps))``.
+
+    Example:
+        >>> w, m, u = ag.tensor([1.0]), ag.tensor([0.0]), ag.tensor([0.0])
+        >>> inplace.adamax_update(w, ag.tensor([2.0]), m, u, lr=0.1, beta_1=0.9, beta_2=0.999, epsilon=0.0, step=1)
+        Tensor([0.9])
+    """
     w, g, md, ud = var.data, _raw(grad), m.data, u.data
     dt = w.dtype
     b1p = _scalar(beta_1, dt) ** _scalar(step, dt)
@@ -242,7 +309,12 @@ def adamax_update(var, grad, m, u, lr, beta_1, beta_2, epsilon, step):
 def nadam_coefficients(step, beta_1, u_product_prev, dtype=np.float32):
     """The momentum-cache scalars of Nadam at step t (1 for the first), in ``dtype``:
     ``u_t = b1 (1 - 0.5 * 0.96^t)``, ``u_t1 = b1 (1 - 0.5 * 0.96^(t+1))``, ``prod_t = prod_prev * u_t``,
-    ``prod_t1 = prod_t * u_t1``. Returns ``(u_t, u_t1, prod_t, prod_t1)``."""
+    ``prod_t1 = prod_t * u_t1``. Returns ``(u_t, u_t1, prod_t, prod_t1)``.
+
+    Example:
+        >>> [round(float(c), 4) for c in inplace.nadam_coefficients(1, 0.9, 1.0)]
+        [0.468, 0.4853, 0.468, 0.2271]
+    """
     dt = np.dtype(dtype)
     b1 = _scalar(beta_1, dt)
     decay = _scalar(0.96, dt)
@@ -257,7 +329,26 @@ def nadam_update(var, grad, m, v, lr, beta_1, beta_2, epsilon, step, coefficient
     """Nadam (tf.keras 2.11+) with ``coefficients = nadam_coefficients(...)`` of this step:
     ``m += (g - m)(1 - b1)``; ``v += (g^2 - v)(1 - b2)``;
     ``m_hat = u_t1 * m / (1 - prod_t1) + (1 - u_t) * g / (1 - prod_t)``; ``v_hat = v / (1 - b2^t)``;
-    ``w -= m_hat * lr / (sqrt(v_hat) + eps)``."""
+    ``w -= m_hat * lr / (sqrt(v_hat) + eps)``.
+
+    Args:
+        var: the weight Tensor, updated in place.
+        grad: its gradient.
+        m, v: the first- and second-moment slots, updated in place.
+        lr, beta_1, beta_2, epsilon: the optimizer's hyperparameters.
+        step: the 1-based iteration number t.
+        coefficients: ``nadam_coefficients(step, beta_1, prod_prev)`` for this step.
+    Returns:
+        ``var``.
+
+    Example:
+        >>> w, m, v = ag.tensor([1.0]), ag.tensor([0.0]), ag.tensor([0.0])
+        >>> c = inplace.nadam_coefficients(1, 0.9, 1.0, dtype=np.float64)
+        >>> inplace.nadam_update(w, ag.tensor([0.5]), m, v, 0.1, 0.9, 0.999, 1e-7, 1, c)
+        Tensor([0.89372124])
+        >>> m
+        Tensor([0.05])
+    """
     w, g, md, vd = var.data, _raw(grad), m.data, v.data
     dt = w.dtype
     u_t, u_t1, prod_t, prod_t1 = (_scalar(c, dt) for c in coefficients)
@@ -286,7 +377,12 @@ def nadam_update(var, grad, m, v, lr, beta_1, beta_2, epsilon, step, coefficient
 
 
 def decay_weights(var, lr, weight_decay):
-    """Decoupled weight decay as tf.keras applies it before the update: ``w -= w * wd * lr``."""
+    """Decoupled weight decay as tf.keras applies it before the update: ``w -= w * wd * lr``.
+
+    Example:
+        >>> w = ag.tensor([2.0]); inplace.decay_weights(w, lr=0.5, weight_decay=0.1)
+        Tensor([1.9])
+    """
     w = var.data
     dt = w.dtype
     np.subtract(w, w * _scalar(weight_decay, dt) * _scalar(lr, dt), out=w)
@@ -295,7 +391,12 @@ def decay_weights(var, lr, weight_decay):
 
 
 def ema_update(average, var, momentum):
-    """Exponential moving average: ``avg = momentum * avg + (1 - momentum) * w``."""
+    """Exponential moving average: ``avg = momentum * avg + (1 - momentum) * w``.
+
+    Example:
+        >>> avg = ag.tensor([0.0]); inplace.ema_update(avg, ag.tensor([10.0]), momentum=0.9)
+        Tensor([1.])
+    """
     a, w = average.data, _raw(var)
     dt = a.dtype
     np.multiply(a, _scalar(momentum, dt), out=a)
@@ -308,7 +409,12 @@ def ema_update(average, var, momentum):
 
 
 def clip_by_norm(grad, clip_norm):
-    """``g * clip_norm / max(||g||, clip_norm)`` (tf.clip_by_norm); a zero gradient stays zero."""
+    """``g * clip_norm / max(||g||, clip_norm)`` (tf.clip_by_norm); a zero gradient stays zero.
+
+    Example:
+        >>> inplace.clip_by_norm(ag.tensor([3.0, 4.0]), 1.0)
+        Tensor([0.6, 0.8])
+    """
     g = _raw(grad)
     dt = g.dtype
     c = _scalar(clip_norm, dt)
@@ -318,7 +424,12 @@ def clip_by_norm(grad, clip_norm):
 
 
 def global_norm(grads):
-    """``sqrt(sum of squares of every entry of every gradient)`` (None entries are skipped)."""
+    """``sqrt(sum of squares of every entry of every gradient)`` (None entries are skipped).
+
+    Example:
+        >>> float(inplace.global_norm([ag.tensor([3.0]), None, ag.tensor([4.0])]))
+        5.0
+    """
     total = None
     for grad in grads:
         if grad is None:
@@ -333,7 +444,12 @@ def global_norm(grads):
 
 
 def clip_by_global_norm(grads, clip_norm):
-    """Scale every gradient by ``clip_norm / max(global_norm, clip_norm)`` (tf.clip_by_global_norm)."""
+    """Scale every gradient by ``clip_norm / max(global_norm, clip_norm)`` (tf.clip_by_global_norm).
+
+    Example:
+        >>> inplace.clip_by_global_norm([ag.tensor([3.0]), ag.tensor([4.0])], 1.0)
+        [Tensor([0.6]), Tensor([0.8])]
+    """
     norm = global_norm(grads)
     dt = np.asarray(norm).dtype
     c = _scalar(clip_norm, dt)
@@ -344,7 +460,12 @@ def clip_by_global_norm(grads, clip_norm):
 
 
 def clip_by_value(grad, clip_value):
-    """``clip(g, -clip_value, clip_value)``."""
+    """``clip(g, -clip_value, clip_value)``.
+
+    Example:
+        >>> inplace.clip_by_value(ag.tensor([-3.0, 0.5, 3.0]), 1.0)
+        Tensor([-1. ,  0.5,  1. ])
+    """
     g = _raw(grad)
     c = _scalar(clip_value, g.dtype)
     return Tensor(np.clip(g, -c, c))
