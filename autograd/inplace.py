@@ -4,7 +4,7 @@ Each bumps the tensor's version, so a graph that saved the old values refuses to
 
 Example:
     >>> w = ag.tensor([1.0, 2.0], requires_grad=True)
-    >>> ag.assign_sub(w, [0.5, 0.5]); w
+    >>> ag.assign_sub(w, [0.5, 0.5])  # returns w
     Tensor([0.5, 1.5], requires_grad=True)
 """
 import numpy as np
@@ -90,7 +90,7 @@ def sgd_update(var, grad, lr, m=None, momentum=0.0, nesterov=False):
     nesterov). Without a momentum slot ``m``: ``w -= g * lr``.
 
     Example:
-        >>> w = ag.tensor([1.0]); inplace.sgd_update(w, ag.tensor([2.0]), lr=0.1); w
+        >>> w = ag.tensor([1.0]); inplace.sgd_update(w, ag.tensor([2.0]), lr=0.1)
         Tensor([0.8])
     """
     w, g = var.data, _raw(grad)
