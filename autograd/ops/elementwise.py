@@ -387,26 +387,30 @@ def where(condition, x=None, y=None):
 # -- comparisons and predicates (no gradient) ----------------------------------------------------
 
 
-def _nodiff(fun):
+def _nodiff(fun, example, shows):
+    """A no-gradient op applying ``fun``; ``example`` and what it ``shows`` go into its docstring."""
     def op(*args, **kwargs):
         return make_leaf(np.asarray(fun(*(raw(a) if isinstance(a, Tensor) else a for a in args), **kwargs)))
     op.__name__ = fun.__name__
-    op.__doc__ = f"``np.{fun.__name__}`` on tensor data; the result carries no gradient."
+    op.__doc__ = (f"``np.{fun.__name__}`` on tensor data; the result carries no gradient.\n\n"
+                  f"Example:\n    >>> {example}\n    {shows}\n")
     return op
 
 
-equal = _nodiff(np.equal)
-not_equal = _nodiff(np.not_equal)
-less = _nodiff(np.less)
-less_equal = _nodiff(np.less_equal)
-greater = _nodiff(np.greater)
-greater_equal = _nodiff(np.greater_equal)
-isfinite = _nodiff(np.isfinite)
-isnan = _nodiff(np.isnan)
-isinf = _nodiff(np.isinf)
-logical_and = _nodiff(np.logical_and)
-logical_or = _nodiff(np.logical_or)
-logical_not = _nodiff(np.logical_not)
-floor = _nodiff(np.floor)
-ceil = _nodiff(np.ceil)
-round = _nodiff(np.round)
+equal = _nodiff(np.equal, "ag.equal(ag.tensor([1.0, 2.0]), 2.0)", "Tensor([False,  True])")
+not_equal = _nodiff(np.not_equal, "ag.not_equal(ag.tensor([1.0, 2.0]), 2.0)", "Tensor([ True, False])")
+less = _nodiff(np.less, "ag.less(ag.tensor([1.0, 2.0]), 2.0)", "Tensor([ True, False])")
+less_equal = _nodiff(np.less_equal, "ag.less_equal(ag.tensor([1.0, 2.0]), 2.0)", "Tensor([ True,  True])")
+greater = _nodiff(np.greater, "ag.greater(ag.tensor([1.0, 2.0]), 1.0)", "Tensor([False,  True])")
+greater_equal = _nodiff(np.greater_equal, "ag.greater_equal(ag.tensor([1.0, 2.0]), 2.0)", "Tensor([False,  True])")
+isfinite = _nodiff(np.isfinite, "ag.isfinite(ag.tensor([1.0, np.inf, np.nan]))", "Tensor([ True, False, False])")
+isnan = _nodiff(np.isnan, "ag.isnan(ag.tensor([1.0, np.inf, np.nan]))", "Tensor([False, False,  True])")
+isinf = _nodiff(np.isinf, "ag.isinf(ag.tensor([1.0, -np.inf, np.nan]))", "Tensor([False,  True, False])")
+logical_and = _nodiff(np.logical_and, "ag.logical_and(ag.tensor([True, True]), ag.tensor([True, False]))",
+                      "Tensor([ True, False])")
+logical_or = _nodiff(np.logical_or, "ag.logical_or(ag.tensor([True, False]), ag.tensor([False, False]))",
+                     "Tensor([ True, False])")
+logical_not = _nodiff(np.logical_not, "ag.logical_not(ag.tensor([True, False]))", "Tensor([False,  True])")
+floor = _nodiff(np.floor, "ag.floor(ag.tensor([-1.5, 1.5]))", "Tensor([-2.,  1.])")
+ceil = _nodiff(np.ceil, "ag.ceil(ag.tensor([-1.5, 1.5]))", "Tensor([-1.,  2.])")
+round = _nodiff(np.round, "ag.round(ag.tensor([0.5, 1.5, 2.25]))", "Tensor([0., 2., 2.])")
