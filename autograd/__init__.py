@@ -30,37 +30,74 @@ __version__ = "0.1.0"
 
 
 def zeros(shape, dtype=float, requires_grad=False):
-    """A tensor of zeros: ``ag.zeros((2, 3), dtype="float32")``."""
+    """A tensor of zeros: ``ag.zeros((2, 3), dtype="float32")``.
+
+    Example:
+        >>> ag.zeros((2, 3), dtype='float32')
+        Tensor([[0., 0., 0.],
+                [0., 0., 0.]], dtype=float32)
+    """
     return Tensor(_np.zeros(shape, dtype), requires_grad=requires_grad)
 
 
 def ones(shape, dtype=float, requires_grad=False):
-    """A tensor of ones."""
+    """A tensor of ones.
+
+    Example:
+        >>> ag.ones(2, requires_grad=True)
+        Tensor([1., 1.], requires_grad=True)
+    """
     return Tensor(_np.ones(shape, dtype), requires_grad=requires_grad)
 
 
 def zeros_like(x, dtype=None, requires_grad=False):
-    """Zeros with the shape (and dtype) of ``x``."""
+    """Zeros with the shape (and dtype) of ``x``.
+
+    Example:
+        >>> ag.zeros_like(ag.tensor([[1, 2]]))
+        Tensor([[0, 0]])
+    """
     d = x.data if isinstance(x, Tensor) else _np.asarray(x)
     return Tensor(_np.zeros(d.shape, dtype or d.dtype), requires_grad=requires_grad)
 
 
 def ones_like(x, dtype=None, requires_grad=False):
-    """Ones with the shape (and dtype) of ``x``."""
+    """Ones with the shape (and dtype) of ``x``.
+
+    Example:
+        >>> ag.ones_like(ag.tensor([1.0, 2.0]), dtype='float32')
+        Tensor([1., 1.], dtype=float32)
+    """
     d = x.data if isinstance(x, Tensor) else _np.asarray(x)
     return Tensor(_np.ones(d.shape, dtype or d.dtype), requires_grad=requires_grad)
 
 
 def full(shape, fill_value, dtype=None, requires_grad=False):
-    """A tensor filled with ``fill_value``."""
+    """A tensor filled with ``fill_value``.
+
+    Example:
+        >>> ag.full((2,), 7.5)
+        Tensor([7.5, 7.5])
+    """
     return Tensor(_np.full(shape, fill_value, dtype), requires_grad=requires_grad)
 
 
 def eye(n, m=None, dtype=float, requires_grad=False):
-    """The identity matrix (n x m)."""
+    """The identity matrix (n x m).
+
+    Example:
+        >>> ag.eye(2)
+        Tensor([[1., 0.],
+                [0., 1.]])
+    """
     return Tensor(_np.eye(n, m, dtype=dtype), requires_grad=requires_grad)
 
 
 def arange(*args, dtype=None, requires_grad=False):
-    """Evenly spaced values, as ``np.arange``: ``ag.arange(5)``, ``ag.arange(0.0, 1.0, 0.25)``."""
+    """Evenly spaced values, as ``np.arange``: ``ag.arange(5)``, ``ag.arange(0.0, 1.0, 0.25)``.
+
+    Example:
+        >>> ag.arange(0.0, 1.0, 0.25)
+        Tensor([0.  , 0.25, 0.5 , 0.75])
+    """
     return Tensor(_np.arange(*args, dtype=dtype), requires_grad=requires_grad)

@@ -22,7 +22,15 @@ STATE = _State()
 
 
 def is_grad_enabled():
-    """Return True when operations on tensors that require grad are recorded."""
+    """Return True when operations on tensors that require grad are recorded.
+
+    Example:
+        >>> ag.is_grad_enabled()
+        True
+        >>> with ag.no_grad():
+        ...     print(ag.is_grad_enabled())
+        False
+    """
     return STATE.grad_enabled
 
 
@@ -70,13 +78,30 @@ class no_grad(_GradMode):
 
 
 class enable_grad(_GradMode):
-    """Turn recording back on inside a ``no_grad`` block."""
+    """Turn recording back on inside a ``no_grad`` block.
+
+    Example:
+        >>> x = ag.tensor([1.0], requires_grad=True)
+        >>> with ag.no_grad():
+        ...     with ag.enable_grad():
+        ...         y = x * 2
+        >>> y.requires_grad
+        True
+    """
 
     _value = True
 
 
 class set_grad_enabled(_GradMode):
-    """Set recording on or off: ``with set_grad_enabled(False): ...`` or as a plain call."""
+    """Set recording on or off: ``with set_grad_enabled(False): ...`` or as a plain call.
+
+    Example:
+        >>> x = ag.tensor([1.0], requires_grad=True)
+        >>> with ag.set_grad_enabled(False):
+        ...     y = x * 2
+        >>> y.requires_grad, ag.is_grad_enabled()
+        (False, True)
+    """
 
     def __init__(self, mode):
         if not isinstance(mode, bool):

@@ -34,6 +34,13 @@ class Primitive:
     Args:
         fun: the forward numpy function; receives raw arrays in place of Tensors.
         name: the op's name in error messages (defaults to ``fun.__name__``).
+
+    Example:
+        >>> square = ag.Primitive(np.square, 'my_square')
+        >>> ag.defvjp(square, lambda g, ans, x: 2 * g * x)
+        <autograd primitive my_square>
+        >>> ag.grad(lambda x: square(x))(3.0)
+        Tensor(6.)
     """
 
     __slots__ = ("fun", "name", "vjps", "vjp_argnum", "freed", "__weakref__")
@@ -69,7 +76,14 @@ class Primitive:
 
 
 class Freed:
-    """Stands in a node's ``_ctx`` after backward freed what the op saved."""
+    """Stands in a node's ``_ctx`` after backward freed what the op saved.
+
+    Example:
+        >>> x = ag.tensor([1.0], requires_grad=True); y = ag.exp(x).sum()
+        >>> y.backward()
+        >>> type(y._ctx).__name__, y._ctx.name
+        ('Freed', 'sum')
+    """
 
     __slots__ = ("name",)
 
@@ -81,6 +95,12 @@ def apply(prim, args, kwargs):
     """Run a primitive on raw data and record it when any input requires grad (general path).
 
     ``args`` is a tuple (Tensors and plain values), ``kwargs`` a dict (or None) of non-Tensor options.
+
+    Example:
+        >>> from autograd.primitive import apply
+        >>> x = ag.tensor([2.0], requires_grad=True)
+        >>> apply(ag.exp.primitive, (x,), None)
+        Tensor([7.3890561], requires_grad=True)
     """
     record = False
     raw = []
@@ -132,6 +152,13 @@ def defvjp(prim, *vjps, argnums=None):
 
     Each ``vjp(g, ans, *args, **kwargs)`` returns the gradient for its argument (None for none).
     ``argnums`` picks which arguments the vjps are for (default 0, 1, ...).
+
+    Example:
+        >>> mul = ag.primitive(np.multiply, name='my_mul')
+        >>> ag.defvjp(mul, lambda g, ans, a, b: g * b, lambda g, ans, a, b: g * a)
+        <autograd primitive my_mul>
+        >>> ag.grad(lambda a, b: mul(a, b), argnums=(0, 1))(2.0, 5.0)
+        (Tensor(5.), Tensor(2.))
     """
     if not isinstance(prim, Primitive):
         raise TypeError(f"defvjp: expected a primitive made by ag.primitive(...), received {type(prim).__name__}")
@@ -144,7 +171,15 @@ def defvjp(prim, *vjps, argnums=None):
 
 
 def defvjp_argnum(prim, vjp):
-    """One vjp for every argument: ``vjp(argnum, g, ans, args, kwargs)`` (for variadic primitives)."""
+    """One vjp for every argument: ``vjp(argnum, g, ans, args, kwargs)`` (for variadic primitives).
+
+    Example:
+        >>> total = ag.primitive(lambda *xs: sum(xs), name='total')
+        >>> ag.defvjp_argnum(total, lambda argnum, g, ans, args, kwargs: g)
+        <autograd primitive total>
+        >>> ag.grad(lambda a, b: total(a, b, a), argnums=(0, 1))(1.0, 2.0)
+        (Tensor(2.), Tensor(1.))
+    """
     prim.vjp_argnum = vjp
     return prim
 
@@ -173,7 +208,15 @@ def _forget(key):
 
 
 def check_forward(prim, t):
-    """In anomaly mode: remember where ``t`` was made, raise if the forward is not finite."""
+    """In anomaly mode: remember where ``t`` was made, raise if the forward is not finite.
+
+    Example:
+        >>> from autograd.primitive import check_forward
+        >>> check_forward(ag.exp.primitive, ag.tensor([np.inf]))
+        Traceback (most recent call last):
+        ...
+        FloatingPointError: autograd anomaly: forward of op 'exp' produced NaN or inf (output shape (1,)), ...
+    """
     site = _user_frame()
     key = id(t)
     _CREATION_SITES[key] = (weakref.ref(t, _forget(key)), site)
@@ -185,7 +228,17 @@ def check_forward(prim, t):
 
 
 def creation_site(t):
-    """Where ``t`` was created, when it was made under ``detect_anomaly`` (else None)."""
+    """Where ``t`` was created, when it was made under ``detect_anomaly`` (else None).
+
+    Example:
+        >>> from autograd.primitive import creation_site
+        >>> creation_site(ag.exp(ag.tensor([1.0]))) is None
+        True
+        >>> with ag.detect_anomaly():
+        ...     y = ag.exp(ag.tensor([1.0], requires_grad=True))
+        >>> creation_site(y) is not None
+        True
+    """
     entry = _CREATION_SITES.get(id(t))
     if entry is not None and entry[0]() is t:
         return entry[1]

@@ -246,7 +246,13 @@ def _holds_graph(items):
 
 
 def make_leaf(data):
-    """Wrap an ndarray as a constant Tensor without validation (internal, hot path)."""
+    """Wrap an ndarray as a constant Tensor without validation (internal, hot path).
+
+    Example:
+        >>> from autograd.tensor import make_leaf
+        >>> make_leaf(np.array([1.0, 2.0]))
+        Tensor([1., 2.])
+    """
     t = _new(Tensor)
     t.data = data
     t.requires_grad = False
@@ -260,6 +266,13 @@ def make_node(data, ctx):
     """Wrap an ndarray produced by a recorded op (internal).
 
     ``ctx`` is ``(primitive, args, kwargs, versions)``; the node's creation number is appended here.
+
+    Example:
+        >>> from autograd.tensor import make_node
+        >>> x = ag.tensor([2.0], requires_grad=True)
+        >>> y = make_node(x.data * 3, (ag.multiply.primitive, (x, 3.0), None, (x._version,)))
+        >>> y.backward(np.ones(1)); x.grad
+        Tensor([3.])
     """
     t = _new(Tensor)
     t.data = data
@@ -285,7 +298,14 @@ def tensor(data, requires_grad=False, dtype=None):
 
 
 def as_tensor(x):
-    """Return ``x`` if it is a Tensor, else a constant Tensor over ``np.asarray(x)``."""
+    """Return ``x`` if it is a Tensor, else a constant Tensor over ``np.asarray(x)``.
+
+    Example:
+        >>> ag.as_tensor([1, 2])
+        Tensor([1, 2])
+        >>> t = ag.tensor([1.0]); ag.as_tensor(t) is t
+        True
+    """
     if isinstance(x, Tensor):
         return x
     return make_leaf(np.asarray(x))
