@@ -113,6 +113,25 @@ def _write_in_place(ufunc, method, inputs, kwargs, written):
 
 
 def array_ufunc(ufunc, method, inputs, kwargs):
+    """What ``Tensor.__array_ufunc__`` does: apply ``ufunc`` to inputs some of which are Tensors.
+
+    Args:
+        ufunc: the numpy ufunc (``np.exp``, ``np.add``, ...).
+        method: the ufunc method numpy asks for (``'__call__'``, ``'reduce'``, ``'at'``, ...).
+        inputs: the positional inputs (Tensors, arrays, numbers).
+        kwargs: the keyword arguments; ``out=`` writes in place and is refused when a gradient is involved.
+
+    Returns:
+        The result of the matching autograd op (differentiable), else numpy's result as Tensors when no
+        gradient would be lost.
+
+    Example:
+        >>> from autograd.numpy_dispatch import array_ufunc
+        >>> array_ufunc(np.add, "__call__", (ag.tensor([1.0], requires_grad=True), 2.0), {})
+        Tensor([3.], requires_grad=True)
+        >>> array_ufunc(np.add, "reduce", (ag.tensor([1.0, 2.0]),), {"axis": 0})
+        Tensor(3.)
+    """
     if kwargs.get("out") is not None:
         outs = kwargs["out"]
         res = _write_in_place(ufunc, method, inputs, kwargs, outs)
@@ -139,6 +158,22 @@ def _copyto(dst, src, **kwargs):
 
 
 def array_function(func, types, args, kwargs):
+    """What ``Tensor.__array_function__`` does: run the autograd op standing for numpy function ``func``.
+
+    Args:
+        func: the numpy function called (``np.concatenate``, ``np.sum``, ...).
+        types: the argument types numpy collected (unused).
+        args, kwargs: the call's arguments, as numpy passed them.
+
+    Returns:
+        The matching autograd op's result; functions with no rule run on the plain arrays when no gradient
+        would be lost (a TypeError naming the function otherwise).
+
+    Example:
+        >>> from autograd.numpy_dispatch import array_function
+        >>> array_function(np.concatenate, (ag.Tensor,), ([ag.tensor([1.0]), ag.tensor([2.0])],), {})
+        Tensor([1., 2.])
+    """
     if func is np.copyto:
         return _copyto(*args, **kwargs)
     op = FUNCTIONS.get(func)

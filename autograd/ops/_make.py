@@ -35,7 +35,14 @@ def _takes_options(fun):
 
 def unary_op(fun, name, vjp, doc=None):
     """An op of one tensor: ``op(x)``, or ``op(x, **options)`` when ``fun`` takes options (they are passed
-    to ``fun`` and to the vjp as keywords)."""
+    to ``fun`` and to the vjp as keywords).
+
+    Example:
+        >>> from autograd.ops._make import unary_op
+        >>> cube = unary_op(lambda x: x ** 3, 'cube', lambda g, ans, x: g * 3 * x ** 2)
+        >>> ag.grad(lambda x: cube(x))(2.0)
+        Tensor(12.)
+    """
     prim = Primitive(fun, name)
     defvjp(prim, vjp)
     state = STATE
@@ -169,6 +176,12 @@ def binary_op(fun, name, vjp_a, vjp_b, doc=None):
 
     The returned function has a ``reflected`` attribute: the same op with its arguments swapped, used for
     Tensor's reflected operators (``2 - t``) without an extra Python call.
+
+    Example:
+        >>> from autograd.ops._make import binary_op
+        >>> hyp = binary_op(np.hypot, 'hypot', lambda g, ans, a, b: g * a / ans, lambda g, ans, a, b: g * b / ans)
+        >>> hyp(ag.tensor([3.0]), 4.0), hyp.reflected(4.0, ag.tensor([3.0]))
+        (Tensor([5.]), Tensor([5.]))
     """
     prim = Primitive(fun, name)
     defvjp(prim, vjp_a, vjp_b)
@@ -185,5 +198,11 @@ def binary_op(fun, name, vjp_a, vjp_b, doc=None):
 
 
 def raw(x):
-    """The ndarray behind ``x`` (a Tensor or array-like)."""
+    """The ndarray behind ``x`` (a Tensor or array-like).
+
+    Example:
+        >>> from autograd.ops._make import raw
+        >>> raw(ag.tensor([1.0])), raw([1, 2])
+        (array([1.]), array([1, 2]))
+    """
     return x.data if isinstance(x, Tensor) else np.asarray(x)

@@ -78,7 +78,12 @@ def _same_pads(n, k_eff, s):
 
 
 def conv_output_length(length, filter_size, padding, stride=1, dilation=1):
-    """Output length of a convolution or pooling window as Keras computes it ('valid', 'same', 'causal')."""
+    """Output length of a convolution or pooling window as Keras computes it ('valid', 'same', 'causal').
+
+    Example:
+        >>> conv_output_length(10, 3, 'valid', stride=2), conv_output_length(10, 3, 'same', stride=2)
+        (4, 5)
+    """
     k_eff = (filter_size - 1) * dilation + 1
     if padding in ("same", "causal"):
         return -(-length // stride)
@@ -86,7 +91,12 @@ def conv_output_length(length, filter_size, padding, stride=1, dilation=1):
 
 
 def deconv_output_length(length, filter_size, padding, output_padding=None, stride=1, dilation=1):
-    """Output length of a transposed convolution, exactly as Keras's Conv2DTranspose computes it."""
+    """Output length of a transposed convolution, exactly as Keras's Conv2DTranspose computes it.
+
+    Example:
+        >>> deconv_output_length(5, 3, 'valid', stride=2), deconv_output_length(5, 3, 'same', stride=2)
+        (11, 10)
+    """
     k_eff = (filter_size - 1) * dilation + 1
     if output_padding is None:
         if padding == "valid":
@@ -739,7 +749,12 @@ def max_pool2d(x, pool_size, strides=None, padding="valid"):
 
 
 def max_pool1d(x, pool_size=2, strides=None, padding="valid"):
-    """Max pooling over ``x`` (batch, steps, channels), as Keras's MaxPooling1D."""
+    """Max pooling over ``x`` (batch, steps, channels), as Keras's MaxPooling1D.
+
+    Example:
+        >>> max_pool1d(np.array([[[1.0], [3.0], [2.0], [0.0]]]))[0, :, 0]
+        Tensor([3., 2.])
+    """
     return _pool(_max_pool_prim, "max_pool1d", x, pool_size, strides, padding, 1)
 
 
@@ -755,7 +770,12 @@ def avg_pool2d(x, pool_size, strides=None, padding="valid"):
 
 
 def avg_pool1d(x, pool_size=2, strides=None, padding="valid"):
-    """Average pooling over ``x`` (batch, steps, channels), as Keras's AveragePooling1D."""
+    """Average pooling over ``x`` (batch, steps, channels), as Keras's AveragePooling1D.
+
+    Example:
+        >>> avg_pool1d(np.array([[[1.0], [3.0], [2.0], [0.0]]]))[0, :, 0]
+        Tensor([2., 1.])
+    """
     return _pool(_avg_pool_prim, "avg_pool1d", x, pool_size, strides, padding, 1)
 
 
@@ -803,6 +823,8 @@ def dropout(x, rate, rng, noise_shape=None):
 
     Example:
         >>> dropout(np.ones((2, 4)), 0.5, np.random.default_rng(0))      # entries are 0 or 2
+        Tensor([[2., 0., 0., 0.],
+                [2., 2., 2., 2.]])
     """
     xd = raw(x)
     if isinstance(rate, bool) or not isinstance(rate, (int, float, np.floating, np.integer)) \
@@ -990,7 +1012,7 @@ def sigmoid_cross_entropy(logits, labels):
     binary_crossentropy); finite for any finite logits, gradient sigmoid(x) - z.
 
     Example:
-        >>> sigmoid_cross_entropy([1e4, -1e4], [0.0, 0.0])
+        >>> sigmoid_cross_entropy(np.array([1e4, -1e4]), np.array([0.0, 0.0]))
         Tensor([10000.,     0.])
     """
     ld, yd = raw(logits), raw(labels)

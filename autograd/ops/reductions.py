@@ -186,7 +186,12 @@ max.__doc__ = """Largest element over ``axis``; tied maxima split the gradient e
         Tensor([5., 7.])
     """
 min = _reduction(np.minimum.reduce, _min_prim, "min", nonempty=True)
-min.__doc__ = """Smallest element over ``axis``; tied minima split the gradient equally (it sums to 1)."""
+min.__doc__ = """Smallest element over ``axis``; tied minima split the gradient equally (it sums to 1).
+
+    Example:
+        >>> ag.min(ag.tensor([[1.0, 5.0], [7.0, 2.0]]), axis=1)
+        Tensor([1., 2.])
+    """
 
 
 amax = max

@@ -555,7 +555,13 @@ def one_hot(indices, depth, dtype=np.float32):
 
 
 def sum_axis(x, axis):
-    """Sum over ``axis`` (internal helper for vjps; the public op lives in reductions)."""
+    """Sum over ``axis`` (internal helper for vjps; the public op lives in reductions).
+
+    Example:
+        >>> from autograd.ops.shape import sum_axis
+        >>> sum_axis(ag.tensor([[1.0, 2.0], [3.0, 4.0]]), 0)
+        Tensor([4., 6.])
+    """
     from .reductions import sum as _sum
     return _sum(x, axis=axis)
 
