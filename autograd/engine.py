@@ -117,6 +117,14 @@ def run_backward(roots, root_grads, targets=None, retain_graph=False, create_gra
     With ``targets`` None, gradients accumulate into ``.grad`` of every leaf that requires grad.
     Otherwise nothing is accumulated, only the parts of the graph that lead to a target are visited,
     and the gradients of ``targets`` are returned (None where no gradient reaches a target).
+
+    Example:
+        >>> from autograd.engine import run_backward
+        >>> x = ag.tensor([1.0, 2.0], requires_grad=True); y = (x * x).sum()
+        >>> run_backward([y], [ag.tensor(1.0)], targets=[x])
+        [Tensor([2., 4.])]
+        >>> x.grad is None  # with targets nothing accumulates
+        True
     """
     target_ids = reach = None
     if targets is not None:

@@ -13,7 +13,16 @@ from .tensor import Tensor
 
 
 class GradcheckError(AssertionError):
-    """Raised when analytic and numerical gradients disagree."""
+    """Raised when analytic and numerical gradients disagree.
+
+    Example:
+        >>> wrong_sin = ag.primitive(np.sin, name="wrong_sin")
+        >>> _ = ag.defvjp(wrong_sin, lambda g, ans, x: g)          # should be g * cos(x)
+        >>> ag.gradcheck(lambda x: wrong_sin(x).sum(), np.array([1.0]))
+        Traceback (most recent call last):
+        ...
+        autograd.gradcheck.GradcheckError: gradcheck failed: along a random direction the analytic ...
+    """
 
 
 def _to64(x):
@@ -38,6 +47,12 @@ def gradcheck(f, *inputs, eps=1e-6, atol=1e-5, rtol=1e-3, n_directions=3, order=
 
     Returns:
         True; raises GradcheckError naming the worst mismatch otherwise.
+
+    Example:
+        >>> ag.gradcheck(lambda x: (x ** 2).sum(), np.array([1.0, -2.0]))
+        True
+        >>> ag.gradcheck(lambda x: ag.tanh(x).sum(), np.array([0.5]), order=2)
+        True
     """
     rng = np.random.default_rng(seed)
     xs = [_to64(x) for x in inputs]

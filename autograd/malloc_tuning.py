@@ -21,7 +21,13 @@ TUNED = False
 
 
 def tune():
-    """Raise glibc's mmap and trim thresholds once (Linux with glibc only); returns True if applied."""
+    """Raise glibc's mmap and trim thresholds once (Linux with glibc only); returns True if applied.
+
+    Example:
+        >>> from autograd import malloc_tuning
+        >>> malloc_tuning.tune() in (True, False)  # True where glibc accepted the thresholds
+        True
+    """
     global TUNED
     if TUNED or os.environ.get("AUTOGRAD_MALLOC_TUNING", "1") == "0" or not sys.platform.startswith("linux"):
         return TUNED

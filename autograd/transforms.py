@@ -200,7 +200,13 @@ def jacobian(f, argnums=0):
 
 
 def hessian(f, argnums=0):
-    """Return a function computing the Hessian of scalar-valued ``f`` (the Jacobian of its gradient)."""
+    """Return a function computing the Hessian of scalar-valued ``f`` (the Jacobian of its gradient).
+
+    Example:
+        >>> ag.hessian(lambda x: (x ** 3).sum())(np.array([1.0, 2.0]))  # diag(6 x)
+        Tensor([[ 6.,  0.],
+                [ 0., 12.]])
+    """
     return jacobian(grad(f, argnums), argnums)
 
 
