@@ -46,7 +46,14 @@ def register_keras_serializable(package="Custom", name=None):
 
 
 def get_registered_name(obj):
-    """The name ``obj`` is saved under: its registration key, else its class or function name."""
+    """The name ``obj`` is saved under: its registration key, else its class or function name.
+
+    Example:
+        >>> serialization.get_registered_name(kerasfront.layers.Dense)
+        'Dense'
+        >>> serialization.get_registered_name(kerasfront.activations.relu)
+        'relu'
+    """
     if obj in _REGISTERED_NAMES:
         return _REGISTERED_NAMES[obj]
     return getattr(obj, "__name__", type(obj).__name__)
@@ -54,7 +61,16 @@ def get_registered_name(obj):
 
 def get_registered_object(name, custom_objects=None, module_objects=None):
     """Look ``name`` up in the custom-object scope, ``custom_objects``, the registrations, then
-    ``module_objects``; None when absent."""
+    ``module_objects``; None when absent.
+
+    Example:
+        >>> def swish_x(x):
+        ...     return x
+        >>> serialization.get_registered_object('swish_x', custom_objects={'swish_x': swish_x}) is swish_x
+        True
+        >>> serialization.get_registered_object('no_such_thing') is None
+        True
+    """
     scopes = getattr(_SCOPE, "stack", [])
     for scope in reversed(scopes):
         if name in scope:
@@ -102,7 +118,14 @@ CustomObjectScope = custom_object_scope
 
 
 def serialize_keras_object(obj):
-    """A JSON-able description: a plain name for functions, ``{"class_name", "config"}`` for objects."""
+    """A JSON-able description: a plain name for functions, ``{"class_name", "config"}`` for objects.
+
+    Example:
+        >>> serialization.serialize_keras_object(kerasfront.activations.relu)
+        'relu'
+        >>> serialization.serialize_keras_object(kerasfront.regularizers.L2(0.5))
+        {'class_name': 'L2', 'config': {'l2': 0.5}}
+    """
     if obj is None:
         return None
     if isinstance(obj, (str, int, float, bool)):
@@ -118,7 +141,13 @@ def serialize_keras_object(obj):
 
 
 def unknown_object_error(name, kind, module_objects):
-    """A ValueError for a name that does not resolve, with close matches and the way to fix it."""
+    """A ValueError for a name that does not resolve, with close matches and the way to fix it.
+
+    Example:
+        >>> err = serialization.unknown_object_error('rleu', 'activation', {'relu': None, 'elu': None})
+        >>> type(err).__name__, "Did you mean: 'relu'?" in str(err)
+        ('ValueError', True)
+    """
     candidates = list(module_objects or {}) + list(_REGISTERED)
     close = difflib.get_close_matches(str(name), candidates, n=4, cutoff=0.6)
     hint = f" Did you mean: {', '.join(repr(c) for c in close)}?" if close else ""
@@ -133,6 +162,12 @@ def deserialize_keras_object(identifier, module_objects=None, custom_objects=Non
 
     Classes are instantiated with ``cls.from_config(config)`` (or ``cls(**config)``); a bare name returns the
     registered function or class itself.
+
+    Example:
+        >>> reg = serialization.deserialize_keras_object({'class_name': 'L2', 'config': {'l2': 0.5}},
+        ...         module_objects={'L2': kerasfront.regularizers.L2})
+        >>> float(reg.l2)
+        0.5
     """
     if identifier is None:
         return None
