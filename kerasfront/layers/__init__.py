@@ -66,7 +66,13 @@ def _builtin_objects():
 
 
 def serialize(layer):
-    """``{"class_name": ..., "config": ...}`` for a layer (or model)."""
+    """``{"class_name": ..., "config": ...}`` for a layer (or model).
+
+    Example:
+        >>> config = kerasfront.layers.serialize(kerasfront.layers.Dropout(0.5))
+        >>> config['class_name'], config['config']['rate']
+        ('Dropout', 0.5)
+    """
     from ..serialization import serialize_keras_object
     return serialize_keras_object(layer)
 
@@ -103,7 +109,13 @@ def deserialize(config, custom_objects=None):
 
 
 def get(identifier):
-    """A layer from a layer instance or a config dict."""
+    """A layer from a layer instance or a config dict.
+
+    Example:
+        >>> layer = kerasfront.layers.get({'class_name': 'Dropout', 'config': {'rate': 0.25}})
+        >>> type(layer).__name__, layer.rate
+        ('Dropout', 0.25)
+    """
     if isinstance(identifier, Layer):
         return identifier
     return deserialize(identifier)

@@ -47,7 +47,12 @@ def normalize_tuple(value, n, arg, who, allow_zero=False):
 
 
 def normalize_padding(value, who, allowed=("valid", "same")):
-    """A padding name in lower case, one of ``allowed``; otherwise a ValueError."""
+    """A padding name in lower case, one of ``allowed``; otherwise a ValueError.
+
+    Example:
+        >>> conv_utils.normalize_padding('SAME', 'Conv2D')
+        'same'
+    """
     p = value.lower() if isinstance(value, str) else value
     if p not in allowed:
         raise ValueError(f"{who}: the `padding` argument must be one of {', '.join(repr(a) for a in allowed)}. "
@@ -56,7 +61,12 @@ def normalize_padding(value, who, allowed=("valid", "same")):
 
 
 def normalize_data_format(value, who):
-    """``'channels_last'`` or ``'channels_first'``; None gives ``backend.image_data_format()``."""
+    """``'channels_last'`` or ``'channels_first'``; None gives ``backend.image_data_format()``.
+
+    Example:
+        >>> conv_utils.normalize_data_format(None, 'Conv2D')
+        'channels_last'
+    """
     if value is None:
         from .. import backend
         return backend.image_data_format()
@@ -68,7 +78,12 @@ def normalize_data_format(value, who):
 
 
 def positive_int(value, arg, who):
-    """``value`` as an int > 0, or a ValueError naming ``arg``."""
+    """``value`` as an int > 0, or a ValueError naming ``arg``.
+
+    Example:
+        >>> conv_utils.positive_int(3, 'filters', 'Conv2D')
+        3
+    """
     if not _is_int(value) or value <= 0:
         raise ValueError(f"{who}: invalid value for argument `{arg}`. Expected a strictly positive integer. "
                          f"Received {arg}={value!r}")
@@ -77,7 +92,14 @@ def positive_int(value, arg, who):
 
 def pair_of_pairs(value, arg, who):
     """Keras's 2-d padding/cropping forms: an int ``p`` -> ((p, p), (p, p)); ``(a, b)`` -> ((a, a), (b, b));
-    ``((t, b), (l, r))`` as given. Every entry an int >= 0."""
+    ``((t, b), (l, r))`` as given. Every entry an int >= 0.
+
+    Example:
+        >>> conv_utils.pair_of_pairs(1, 'padding', 'ZeroPadding2D')
+        ((1, 1), (1, 1))
+        >>> conv_utils.pair_of_pairs((1, 2), 'padding', 'ZeroPadding2D')
+        ((1, 1), (2, 2))
+    """
     if _is_int(value):
         if value < 0:
             raise ValueError(f"{who}: `{arg}` must be non-negative, received {arg}={value!r}")
@@ -101,7 +123,11 @@ def pair_of_pairs(value, arg, who):
 
 
 def check_output_size(in_shape, out_shape, who):
-    """A ValueError naming the layer and both shapes when a known output dimension is <= 0."""
+    """A ValueError naming the layer and both shapes when a known output dimension is <= 0.
+
+    Example:
+        >>> conv_utils.check_output_size((None, 5, 5, 3), (None, 3, 3, 8), 'Conv2D')  # fine: nothing happens
+    """
     if any(d is not None and d <= 0 for d in out_shape):
         raise ValueError(f"{who}: one of the dimensions in the output is <= 0 due to downsampling. Consider "
                          f"increasing the input size. Received input shape {tuple(in_shape)} which would produce "
