@@ -1012,10 +1012,12 @@ def sigmoid_cross_entropy(logits, labels):
     binary_crossentropy); finite for any finite logits, gradient sigmoid(x) - z.
 
     Example:
-        >>> sigmoid_cross_entropy(np.array([1e4, -1e4]), np.array([0.0, 0.0]))
+        >>> sigmoid_cross_entropy([1e4, -1e4], [0.0, 0.0])
         Tensor([10000.,     0.])
     """
     ld, yd = raw(logits), raw(labels)
+    logits = logits if isinstance(logits, Tensor) else ld   # lists and scalars become arrays once, here
+    labels = labels if isinstance(labels, Tensor) else yd
     if ld.shape != yd.shape:
         raise ValueError(f"sigmoid_cross_entropy: logits and labels must have the same shape, received "
                          f"{ld.shape} and {yd.shape}")

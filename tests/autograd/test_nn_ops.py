@@ -579,3 +579,9 @@ def test_cross_entropy_shape_errors():
         ag.softmax_cross_entropy(np.ones((2, 3)), np.ones((2, 4)))
     with pytest.raises(ValueError, match="same shape"):
         ag.sigmoid_cross_entropy(np.ones((2, 3)), np.ones((3,)))
+
+
+def test_fused_cross_entropies_accept_python_lists():
+    np.testing.assert_allclose(ag.sigmoid_cross_entropy([1e4, -1e4, 0.0], [0.0, 0.0, 1.0]).numpy(),
+                               [1e4, 0.0, np.log(2.0)])
+    np.testing.assert_allclose(ag.softmax_cross_entropy([[0.0, 0.0]], [[1.0, 0.0]]).numpy(), [np.log(2.0)])

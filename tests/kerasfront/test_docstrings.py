@@ -6,11 +6,12 @@ import importlib
 import numpy as np
 import pytest
 
+import autograd as ag
 import kerasfront
 
 MODULES = ["kerasfront.losses", "kerasfront.metrics", "kerasfront.optimizers.schedules", "kerasfront.layers.core",
            "kerasfront.layers.merge", "kerasfront.activations", "kerasfront.initializers", "kerasfront.regularizers",
-           "kerasfront.constraints"]
+           "kerasfront.constraints", "kerasfront.backend"]
 
 
 @pytest.mark.parametrize("name", MODULES)
@@ -18,7 +19,8 @@ def test_docstring_examples(name):
     module = importlib.import_module(name)
     model = kerasfront.Sequential([kerasfront.layers.Dense(3, input_shape=(2,))])
     kerasfront.backend.clear_session()          # layer names in the examples start from "dense" again
-    result = doctest.testmod(module, extraglobs={"np": np, "kerasfront": kerasfront, "model": model},
+    result = doctest.testmod(module, extraglobs={"np": np, "ag": ag, "K": kerasfront.backend, "kerasfront": kerasfront,
+                                                     "model": model},
                              report=False, optionflags=doctest.NORMALIZE_WHITESPACE | doctest.ELLIPSIS)
     assert result.failed == 0, f"{result.failed} docstring example(s) of {name} failed (run doctest -v)"
     assert result.attempted >= 10
