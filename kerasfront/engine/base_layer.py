@@ -246,6 +246,13 @@ class Layer:
 
     Subclasses implement ``build(input_shape)``, ``call(inputs, training=None, mask=None)`` and
     ``get_config()``.
+
+    Example:
+        >>> class Double(Layer):
+        ...     def call(self, inputs):
+        ...         return inputs * 2
+        >>> Double()(np.ones((1, 2), "float32"))
+        Tensor([[2., 2.]], dtype=float32)
     """
 
     #: layers push their own name as weight-name scope while they build; functional models do not

@@ -138,6 +138,12 @@ class Functional(Model):
         inputs: a KerasTensor from ``Input``, or a list or dict of them.
         outputs: KerasTensors computed from ``inputs`` (one, a list or a dict).
         name: the model's name (default ``model``, ``model_1``, ...).
+
+    Example:
+        >>> inp = kerasfront.Input(shape=(4,))
+        >>> model = kerasfront.Model(inputs=inp, outputs=kerasfront.layers.Dense(2)(inp))
+        >>> type(model).__name__, model.output_shape
+        ('Functional', (None, 2))
     """
 
     _pushes_name_scope = False

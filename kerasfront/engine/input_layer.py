@@ -38,6 +38,11 @@ class InputLayer(Layer):
         dtype: the input's dtype name (``'float32'``; ``'int32'`` for token ids).
         batch_input_shape: the full shape including the batch axis (as written in saved configs).
         name: the layer's name (default ``input_1``, ``input_2``, ...).
+
+    Example:
+        >>> layer = InputLayer(input_shape=(3,))
+        >>> layer.output.shape
+        (None, 3)
     """
 
     def __init__(self, input_shape=None, batch_size=None, dtype=None, input_tensor=None, sparse=None, name=None,

@@ -16,6 +16,11 @@ class InputSpec:
         axes: ``{axis: size}`` for axes whose size is fixed (negative axes count from the end).
         allow_last_axis_squeeze: accept an extra or missing trailing axis of size 1.
         name: the input's name, for messages.
+
+    Example:
+        >>> spec = InputSpec(ndim=2, axes={-1: 3})
+        >>> spec
+        InputSpec(ndim=2, axes={-1: 3})
     """
 
     def __init__(self, dtype=None, shape=None, ndim=None, max_ndim=None, min_ndim=None, axes=None,

@@ -23,6 +23,11 @@ class Sequential(Functional):
     Args:
         layers: a list of layers to add in order.
         name: the model's name (default ``sequential``, ``sequential_1``, ...).
+
+    Example:
+        >>> model = kerasfront.Sequential([kerasfront.layers.Dense(3, input_shape=(2,))])
+        >>> model.output_shape, model.count_params()
+        ((None, 3), 9)
     """
 
     def __init__(self, layers=None, name=None, trainable=True, **kwargs):

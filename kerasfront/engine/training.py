@@ -26,6 +26,17 @@ class Model(Layer):
 
     ``Model(inputs, outputs, name=None)`` builds a functional model. Subclass it and define ``call`` for a
     model whose forward pass is arbitrary Python.
+
+    Args:
+        inputs: the ``Input`` KerasTensor(s) of a functional model.
+        outputs: the KerasTensor(s) computed from ``inputs``.
+        name: the model's name (default ``model``, ``model_1``, ...).
+
+    Example:
+        >>> inp = kerasfront.Input(shape=(2,))
+        >>> model = kerasfront.Model(inp, kerasfront.layers.Dense(1)(inp))
+        >>> model.predict(np.ones((4, 2)), verbose=0).shape
+        (4, 1)
     """
 
     def __new__(cls, *args, **kwargs):
