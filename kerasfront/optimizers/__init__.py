@@ -64,6 +64,18 @@ def deserialize(config, custom_objects=None):
 
     Configs written by tf.keras before 2.11 (``is_legacy_optimizer`` true or absent, ``lr``/``decay`` keys)
     become the corresponding optimizer here, with ``decay`` expressed as an InverseTimeDecay schedule.
+
+    Args:
+        config: an optimizer name (``"adam"``) or a ``{"class_name": ..., "config": {...}}`` dict.
+        custom_objects: ``{name: class}`` for optimizers that are not built in.
+
+    Returns:
+        A new optimizer instance.
+
+    Example:
+        >>> opt = deserialize({"class_name": "SGD", "config": {"learning_rate": 0.5}})
+        >>> type(opt).__name__, float(opt.learning_rate)
+        ('SGD', 0.5)
     """
     if isinstance(config, str):
         config = {"class_name": config, "config": {}}

@@ -38,7 +38,13 @@ _LEGACY_KWARGS = ("decay", "gradient_aggregator", "gradient_transformers")
 
 
 class CallableList(list):
-    """A list that also answers ``opt.variables()`` (tf.keras allows both spellings)."""
+    """A list that also answers ``opt.variables()`` (tf.keras allows both spellings).
+
+    Example:
+        >>> names = CallableList(["iteration", "m"])
+        >>> names() == names == ["iteration", "m"]
+        True
+    """
 
     def __call__(self):
         return self
@@ -72,6 +78,13 @@ class Optimizer:
         global_clipnorm: clip all gradients together to this global norm (not with ``clipnorm``).
         use_ema, ema_momentum, ema_overwrite_frequency: keep an exponential moving average of the weights.
         jit_compile: accepted for compatibility (there is no XLA here; reported as False).
+
+    Example:
+        >>> w = kerasfront.Variable(np.zeros(2, "float32"), name="w")
+        >>> kerasfront.optimizers.SGD(learning_rate=0.1).apply_gradients([(np.ones(2, "float32"), w)])
+        <kerasfront.Variable 'iteration:0' shape=() dtype=int64, numpy=1>
+        >>> w.numpy()
+        array([-0.1, -0.1], dtype=float32)
     """
 
     def __init__(self, name, weight_decay=None, clipnorm=None, clipvalue=None, global_clipnorm=None,
