@@ -15,6 +15,18 @@ class Variable(ag.Tensor):
 
     Trainable floating-point variables require grad; the rest (moving statistics, optimizer slots,
     iteration counters) do not.
+
+    Args:
+        value: the initial value (array-like).
+        name: the Keras name; ``":0"`` is appended when missing.
+        trainable: whether training updates it.
+        dtype: the dtype (default: that of ``value``, kept as given).
+        constraint: a callable applied to the value after each optimizer update.
+
+    Example:
+        >>> v = Variable(np.ones(2, "float32"), name="w")
+        >>> v.name, v.trainable, v.requires_grad
+        ('w:0', True, True)
     """
 
     __slots__ = ("name", "trainable", "constraint")

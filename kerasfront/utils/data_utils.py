@@ -11,7 +11,15 @@ Example:
 
 class Sequence:
     """Base class for batch datasets: implement ``__getitem__(index)`` (a batch ``(x, y)`` or
-    ``(x, y, sample_weight)``) and ``__len__()`` (batches per epoch); ``on_epoch_end`` runs after each epoch."""
+    ``(x, y, sample_weight)``) and ``__len__()`` (batches per epoch); ``on_epoch_end`` runs after each epoch.
+
+    Example:
+        >>> class Pairs(Sequence):
+        ...     def __len__(self): return 2
+        ...     def __getitem__(self, i): return np.full((3, 2), i, "float32"), np.zeros((3, 1), "float32")
+        >>> len(Pairs()), Pairs()[1][0].shape
+        (2, (3, 2))
+    """
 
     def __init__(self, workers=1, use_multiprocessing=False, max_queue_size=10):
         self.workers = workers

@@ -16,6 +16,15 @@ def to_categorical(y, num_classes=None, dtype="float32"):
         y: integer labels in ``[0, num_classes)``.
         num_classes: number of classes (default ``max(y) + 1``).
         dtype: the result's dtype.
+
+    Returns:
+        A numpy array of 0s and 1s of dtype ``dtype``.
+
+    Example:
+        >>> to_categorical([0, 2, 1])
+        array([[1., 0., 0.],
+               [0., 0., 1.],
+               [0., 1., 0.]], dtype=float32)
     """
     y = np.asarray(y)
     if y.dtype.kind == "f":
@@ -43,7 +52,21 @@ def to_categorical(y, num_classes=None, dtype="float32"):
 
 
 def normalize(x, axis=-1, order=2):
-    """Scale ``x`` to unit ``order``-norm along ``axis`` (zero vectors stay zero)."""
+    """Scale ``x`` to unit ``order``-norm along ``axis`` (zero vectors stay zero).
+
+    Args:
+        x: a numpy array (or array-like).
+        axis: the axis along which each vector is normalized.
+        order: the norm's order (2: Euclidean), as in ``np.linalg.norm``.
+
+    Returns:
+        A numpy array of ``x``'s shape.
+
+    Example:
+        >>> normalize(np.array([[3.0, 4.0], [0.0, 0.0]]))
+        array([[0.6, 0.8],
+               [0. , 0. ]])
+    """
     x = np.asarray(x)
     norm = np.atleast_1d(np.linalg.norm(x, order, axis))
     norm[norm == 0] = 1

@@ -51,6 +51,11 @@ class Progbar:
         interval: minimum seconds between redraws on a terminal.
         stateful_metrics: names whose values are shown as given (not averaged over steps).
         unit_name: ``"step"`` or ``"sample"``, used in the time per unit.
+
+    Example:
+        >>> bar = Progbar(2, verbose=2)
+        >>> bar.update(1, [("loss", 0.5)]); bar.update(2, [("loss", 0.3)])  # doctest: +ELLIPSIS
+        2/2 - ... - loss: 0.4000 - ...
     """
 
     def __init__(self, target, width=30, verbose=1, interval=0.05, stateful_metrics=None, unit_name="step"):
