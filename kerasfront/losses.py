@@ -374,6 +374,18 @@ def compute_weighted_loss(losses, sample_weight=None, reduction=Reduction.SUM_OV
 
     ``sum_over_batch_size`` (and ``auto``) divides the weighted sum by the number of elements of the
     weighted losses (0 when there are none); ``sum`` sums; ``none`` returns the weighted losses.
+
+    Args:
+        losses: per-sample losses (a Tensor or array).
+        sample_weight: weights broadcastable to ``losses`` (None: all ones).
+        reduction: ``"sum_over_batch_size"``, ``"auto"``, ``"sum"`` or ``"none"``.
+
+    Returns:
+        A float32 Tensor: a scalar, or the weighted losses for ``"none"``.
+
+    Example:
+        >>> compute_weighted_loss(np.array([1.0, 2.0, 3.0], "float32"), np.array([1.0, 0.0, 1.0], "float32"))
+        Tensor(1.3333334, dtype=float32)
     """
     Reduction.validate(reduction)
     if reduction == Reduction.AUTO:
@@ -730,7 +742,12 @@ _BUILTINS = {**_FUNCTIONS, **_CLASSES}
 
 
 def is_categorical_crossentropy(loss):
-    """True when ``loss`` is categorical crossentropy in any spelling (used to resolve ``'accuracy'``)."""
+    """True when ``loss`` is categorical crossentropy in any spelling (used to resolve ``'accuracy'``).
+
+    Example:
+        >>> is_categorical_crossentropy("categorical_crossentropy"), is_categorical_crossentropy("mse")
+        (True, False)
+    """
     return (isinstance(loss, CategoricalCrossentropy)
             or (isinstance(loss, LossFunctionWrapper) and loss.fn is categorical_crossentropy)
             or getattr(loss, "__name__", None) == "categorical_crossentropy"
