@@ -1059,7 +1059,13 @@ class BackupAndRestore(Callback):
 
 
 class RemoteMonitor(Callback):
-    """Not available: kerasfront makes no network requests."""
+    """Not available: kerasfront makes no network requests.
+
+    Example:
+        >>> RemoteMonitor()  # doctest: +ELLIPSIS
+        Traceback (most recent call last):
+        NotImplementedError: RemoteMonitor is not available in kerasfront (it makes no network requests); ...
+    """
 
     def __init__(self, *args, **kwargs):
         raise NotImplementedError("RemoteMonitor is not available in kerasfront (it makes no network requests); "

@@ -616,7 +616,13 @@ def _slice_from_config(spec):
 
 class TFOpLambda(Layer):
     """The layer tf.keras makes for arithmetic and slicing on symbolic tensors (``x + y``, ``2 * x``,
-    ``x[:, 0]``); its config names the op (``"math.add"``) as tf.keras writes it."""
+    ``x[:, 0]``); its config names the op (``"math.add"``) as tf.keras writes it.
+
+    Example:
+        >>> y = 2 * kerasfront.Input(shape=(3,))
+        >>> type(y._keras_history.layer).__name__, y._keras_history.layer.get_config()["function"]
+        ('TFOpLambda', 'math.multiply')
+    """
 
     def __init__(self, function, **kwargs):
         name = kwargs.pop("name", None)

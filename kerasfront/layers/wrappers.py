@@ -21,7 +21,16 @@ __all__ = ["Wrapper", "TimeDistributed", "Bidirectional"]
 
 
 class Wrapper(Layer):
-    """Base class of layers that wrap another layer (``self.layer``)."""
+    """Base class of layers that wrap another layer (``self.layer``).
+
+    Args:
+        layer: the wrapped Layer instance.
+
+    Example:
+        >>> wrapped = TimeDistributed(kerasfront.layers.Dense(2, name="inner"))
+        >>> isinstance(wrapped, Wrapper), wrapped.layer.name
+        (True, 'inner')
+    """
 
     def __init__(self, layer, **kwargs):
         if not isinstance(layer, Layer):
