@@ -12,7 +12,13 @@ import collections
 
 
 class TensorShape(tuple):
-    """A shape tuple that also answers ``as_list()`` and ``rank`` (as ``tf.TensorShape`` does)."""
+    """A shape tuple that also answers ``as_list()`` and ``rank`` (as ``tf.TensorShape`` does).
+
+    Example:
+        >>> shape = TensorShape((None, 3))
+        >>> shape.as_list(), shape.rank
+        ([None, 3], 2)
+    """
 
     def as_list(self):
         return list(self)
@@ -23,10 +29,27 @@ class TensorShape(tuple):
 
 
 KerasHistory = collections.namedtuple("KerasHistory", ["layer", "node_index", "tensor_index"])
+KerasHistory.__doc__ = """Where a KerasTensor came from: ``(layer, node_index, tensor_index)``.
+
+Example:
+    >>> x = kerasfront.Input(shape=(3,), name="x")
+    >>> x._keras_history.layer.name, x._keras_history.node_index, x._keras_history.tensor_index
+    ('x', 0, 0)
+"""
 
 
 class KerasTensor:
-    """A symbolic tensor: ``shape`` (None for unknown sizes), ``dtype`` name and the layer call that made it."""
+    """A symbolic tensor: ``shape`` (None for unknown sizes), ``dtype`` name and the layer call that made it.
+
+    Args:
+        shape: the shape, with None for unknown sizes (usually the batch axis).
+        dtype: the dtype name.
+        name: an optional name.
+
+    Example:
+        >>> KerasTensor((None, 3))
+        <KerasTensor: shape=(None, 3) dtype=float32>
+    """
 
     __slots__ = ("_shape", "dtype", "_keras_history", "name", "__weakref__")
 

@@ -16,7 +16,19 @@ from .keras_tensor import KerasHistory, KerasTensor
 
 
 class Node:
-    """A layer called on ``call_args`` / ``call_kwargs`` (holding KerasTensors), producing ``outputs``."""
+    """A layer called on ``call_args`` / ``call_kwargs`` (holding KerasTensors), producing ``outputs``.
+
+    Args:
+        layer: the layer that was called.
+        call_args, call_kwargs: the call's positional and keyword arguments (KerasTensors inside).
+        outputs: the KerasTensor(s) the call returned.
+
+    Example:
+        >>> out = kerasfront.layers.Dense(2, name="d")(kerasfront.Input(shape=(3,), name="x"))
+        >>> node = out._keras_history.layer.inbound_nodes[0]
+        >>> node.layer.name, node.inbound_layers.name, node.is_input
+        ('d', 'x', False)
+    """
 
     def __init__(self, layer, call_args=(), call_kwargs=None, outputs=None):
         self.layer = layer

@@ -12,7 +12,13 @@ _GLOBAL = {"unsafe": False}
 
 
 def in_safe_mode():
-    """True unless a ``SafeModeScope(False)`` is active or unsafe deserialization was enabled globally."""
+    """True unless a ``SafeModeScope(False)`` is active or unsafe deserialization was enabled globally.
+
+    Example:
+        >>> with SafeModeScope(False):
+        ...     in_safe_mode()
+        False
+    """
     stack = getattr(_STATE, "stack", None)
     if stack:
         return stack[-1]
@@ -20,7 +26,16 @@ def in_safe_mode():
 
 
 class SafeModeScope:
-    """Set safe mode inside a block (``None`` keeps the current setting)."""
+    """Set safe mode inside a block (``None`` keeps the current setting).
+
+    Args:
+        safe_mode: True, False or None.
+
+    Example:
+        >>> with SafeModeScope(True):
+        ...     in_safe_mode()
+        True
+    """
 
     def __init__(self, safe_mode=True):
         if safe_mode is not None and not isinstance(safe_mode, bool):
@@ -39,5 +54,12 @@ class SafeModeScope:
 
 
 def enable_unsafe_deserialization():
-    """Allow loading Lambda bytecode everywhere in this process (Keras 3's ``keras.config`` spelling)."""
+    """Allow loading Lambda bytecode everywhere in this process (Keras 3's ``keras.config`` spelling).
+
+    Only for files you trust: it cannot be undone for the process (a ``SafeModeScope(True)`` still wins
+    inside its block).
+
+    Example:
+        >>> enable_unsafe_deserialization()  # doctest: +SKIP
+    """
     _GLOBAL["unsafe"] = True
