@@ -36,7 +36,12 @@ _UIDS = {}
 
 
 def to_snake_case(name):
-    """``"BatchNormalization"`` -> ``"batch_normalization"``, ``"Conv2D"`` -> ``"conv2d"`` (Keras's rule)."""
+    """``"BatchNormalization"`` -> ``"batch_normalization"``, ``"Conv2D"`` -> ``"conv2d"`` (Keras's rule).
+
+    Example:
+        >>> to_snake_case("BatchNormalization"), to_snake_case("Conv2D")
+        ('batch_normalization', 'conv2d')
+    """
     s = re.sub(r"(.)([A-Z][a-z0-9]+)", r"\1_\2", name)
     s = re.sub(r"([a-z])([A-Z])", r"\1_\2", s).lower()
     return "private" + s if s.startswith("_") else s
@@ -44,7 +49,12 @@ def to_snake_case(name):
 
 def unique_object_name(base, zero_based=True):
     """The next free name for ``base``: ``base``, ``base_1``, ... (or ``base_1``, ``base_2`` when not
-    zero-based, as Keras names inputs)."""
+    zero-based, as Keras names inputs).
+
+    Example:
+        >>> unique_object_name("doc_example"), unique_object_name("doc_example")
+        ('doc_example', 'doc_example_1')
+    """
     n = _UIDS.get(base, 0)
     _UIDS[base] = n + 1
     if zero_based:
@@ -53,7 +63,13 @@ def unique_object_name(base, zero_based=True):
 
 
 def reset_name_uids():
-    """Forget every name counter (``clear_session`` calls this)."""
+    """Forget every name counter (``clear_session`` calls this).
+
+    Example:
+        >>> reset_name_uids()
+        >>> unique_object_name("dense")
+        'dense'
+    """
     _UIDS.clear()
 
 
@@ -86,7 +102,12 @@ def name_scope(name):
 
 
 def current_name_scope():
-    """The active scope path, ``"a/b"`` (empty string outside any scope)."""
+    """The active scope path, ``"a/b"`` (empty string outside any scope).
+
+    Example:
+        >>> current_name_scope()
+        ''
+    """
     return "/".join(_SCOPES)
 
 
@@ -111,12 +132,21 @@ def in_shape_inference():
     """True while a layer runs on a placeholder batch to infer output shapes (a symbolic call).
 
     Layers with side effects (moving statistics, random draws) should skip them then.
+
+    Example:
+        >>> in_shape_inference()
+        False
     """
     return _CTX.shape_inference
 
 
 def current_training():
-    """The ``training`` value set by an enclosing call (None when no caller set one)."""
+    """The ``training`` value set by an enclosing call (None when no caller set one).
+
+    Example:
+        >>> current_training() is None
+        True
+    """
     return _CTX.training
 
 
@@ -133,7 +163,14 @@ def _forget_mask(key, ref):
 
 
 def set_mask(tensor, mask):
-    """Attach ``mask`` (a boolean Tensor, or None to remove) to ``tensor``."""
+    """Attach ``mask`` (a boolean Tensor, or None to remove) to ``tensor``.
+
+    Example:
+        >>> t = ag.Tensor(np.ones(2, "float32"))
+        >>> set_mask(t, ag.Tensor(np.array([True, False])))
+        >>> get_mask(t)
+        Tensor([ True, False])
+    """
     key = id(tensor)
     if mask is None:
         if _MASKS:
@@ -145,7 +182,12 @@ def set_mask(tensor, mask):
 
 
 def get_mask(tensor):
-    """The mask attached to ``tensor`` by the layer that made it (None when it has none)."""
+    """The mask attached to ``tensor`` by the layer that made it (None when it has none).
+
+    Example:
+        >>> get_mask(ag.Tensor(np.ones(2, "float32"))) is None
+        True
+    """
     if not _MASKS:
         return None
     entry = _MASKS.get(id(tensor))

@@ -12,12 +12,22 @@ Example:
 
 
 def is_nested(x):
-    """True for the containers this module walks into: list, tuple and dict."""
+    """True for the containers this module walks into: list, tuple and dict.
+
+    Example:
+        >>> is_nested([1, 2]), is_nested(np.ones(2))
+        (True, False)
+    """
     return isinstance(x, (list, tuple, dict))
 
 
 def flatten(x):
-    """The leaves of ``x`` in order (dict values by sorted key)."""
+    """The leaves of ``x`` in order (dict values by sorted key).
+
+    Example:
+        >>> flatten({"b": [1, 2], "a": 3})
+        [3, 1, 2]
+    """
     if not isinstance(x, (list, tuple, dict)):
         return [x]
     out = []
@@ -35,7 +45,12 @@ def flatten(x):
 
 
 def pack_sequence_as(structure, flat):
-    """Rebuild ``structure``'s shape with the leaves taken, in order, from ``flat``."""
+    """Rebuild ``structure``'s shape with the leaves taken, in order, from ``flat``.
+
+    Example:
+        >>> pack_sequence_as([0, (0, 0)], [1, 2, 3])
+        [1, (2, 3)]
+    """
     it = iter(flat)
 
     def build(s):
@@ -51,7 +66,12 @@ def pack_sequence_as(structure, flat):
 
 
 def map_structure(fn, x):
-    """Apply ``fn`` to every leaf of ``x``, keeping the structure."""
+    """Apply ``fn`` to every leaf of ``x``, keeping the structure.
+
+    Example:
+        >>> map_structure(lambda v: v * 2, (1, [2]))
+        (2, [4])
+    """
     if isinstance(x, dict):
         return {k: map_structure(fn, v) for k, v in x.items()}
     if isinstance(x, list):
@@ -62,7 +82,12 @@ def map_structure(fn, x):
 
 
 def unnest_if_single(x):
-    """``[t]`` -> ``t``; anything else unchanged (Keras passes a lone input unwrapped)."""
+    """``[t]`` -> ``t``; anything else unchanged (Keras passes a lone input unwrapped).
+
+    Example:
+        >>> unnest_if_single([5]), unnest_if_single([5, 6])
+        (5, [5, 6])
+    """
     if isinstance(x, (list, tuple)) and len(x) == 1 and not isinstance(x[0], (list, tuple, dict)):
         return x[0]
     return x
