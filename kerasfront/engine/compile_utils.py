@@ -102,7 +102,12 @@ def _loss_name(loss):
 
 
 def resolve_loss(loss):
-    """A Loss object for a name, function or Loss (unknown names raise a ValueError listing close matches)."""
+    """A Loss object for a name, function or Loss (unknown names raise a ValueError listing close matches).
+
+    Example:
+        >>> resolve_loss("mse").name
+        'mean_squared_error'
+    """
     if loss is None:
         return None
     obj = losses_mod.get(loss)

@@ -54,7 +54,12 @@ def check_array(value, arg, float_dtype=np.float32):
 
 
 def unpack_x_y_sample_weight(data, arg="data"):
-    """``(x, y, sample_weight)`` from a batch given as ``x``, ``(x,)``, ``(x, y)`` or ``(x, y, sw)``."""
+    """``(x, y, sample_weight)`` from a batch given as ``x``, ``(x,)``, ``(x, y)`` or ``(x, y, sw)``.
+
+    Example:
+        >>> unpack_x_y_sample_weight((1, 2))
+        (1, 2, None)
+    """
     if isinstance(data, list):
         data = tuple(data)
     if not isinstance(data, tuple):
@@ -70,11 +75,22 @@ def unpack_x_y_sample_weight(data, arg="data"):
 
 
 def num_samples(arrays):
+    """The number of samples (first-axis length of the first array; 0 for no arrays).
+
+    Example:
+        >>> num_samples([np.zeros((5, 2))]), num_samples([])
+        (5, 0)
+    """
     return arrays[0].shape[0] if arrays else 0
 
 
 def check_cardinality(x_list, y_list, sw_list):
-    """The common number of samples, or a ValueError listing every size."""
+    """The common number of samples, or a ValueError listing every size.
+
+    Example:
+        >>> check_cardinality([np.zeros((5, 2))], [np.zeros(5)], [])
+        5
+    """
     sizes = {}
     for name, arrays in (("x", x_list), ("y", y_list), ("sample_weight", sw_list)):
         if arrays:
@@ -90,11 +106,23 @@ def check_cardinality(x_list, y_list, sw_list):
 
 
 def is_generator_like(data):
+    """True for generators and iterators (not arrays, lists, tuples or dicts).
+
+    Example:
+        >>> is_generator_like(i for i in range(2)), is_generator_like([1, 2])
+        (True, False)
+    """
     return inspect.isgenerator(data) or (hasattr(data, "__next__") and hasattr(data, "__iter__")
                                          and not isinstance(data, (np.ndarray, list, tuple, dict)))
 
 
 def is_sequence(data):
+    """True for a ``kerasfront.utils.Sequence`` (or PyDataset) instance.
+
+    Example:
+        >>> is_sequence([1, 2])
+        False
+    """
     return isinstance(data, Sequence)
 
 
@@ -216,7 +244,12 @@ class SequenceData:
 
 def train_validation_split(arrays_lists, validation_split):
     """Split each list of arrays into (train, validation), the validation part being the LAST fraction of the
-    samples, taken before any shuffling (as Keras does)."""
+    samples, taken before any shuffling (as Keras does).
+
+    Example:
+        >>> train_validation_split([[np.arange(5)]], 0.4)
+        ([[array([0, 1, 2])]], [[array([3, 4])]])
+    """
     n = None
     for arrays in arrays_lists:
         if arrays:

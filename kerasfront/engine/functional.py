@@ -27,6 +27,12 @@ from .training import Model
 
 
 def make_node_key(layer_name, node_index):
+    """The key naming one call (node) of a layer, as Keras writes it.
+
+    Example:
+        >>> make_node_key("dense", 0)
+        'dense_ib-0'
+    """
     return f"{layer_name}_ib-{node_index}"
 
 

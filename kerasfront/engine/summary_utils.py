@@ -14,7 +14,12 @@ import numpy as np
 
 
 def readable_memory_size(size):
-    """``104`` -> ``'104.00 Byte'``, ``2048`` -> ``'2.00 KB'``."""
+    """``104`` -> ``'104.00 Byte'``, ``2048`` -> ``'2.00 KB'``.
+
+    Example:
+        >>> readable_memory_size(2048)
+        '2.00 KB'
+    """
     for unit in ("Byte", "KB", "MB", "GB", "TB"):
         if size / 1024 < 1:
             return f"{size:.2f} {unit}"
