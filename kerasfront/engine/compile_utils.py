@@ -120,7 +120,13 @@ def resolve_loss(loss):
 
 
 def is_sparse_loss(loss):
-    """True for sparse categorical crossentropy in any spelling (its labels are class ids)."""
+    """True for a resolved sparse categorical crossentropy: the ``SparseCategoricalCrossentropy`` object or
+    the loss function itself (resolve names with ``resolve_loss`` first); its labels are class ids.
+
+    Example:
+        >>> is_sparse_loss(kerasfront.losses.SparseCategoricalCrossentropy()), is_sparse_loss("mse")
+        (True, False)
+    """
     if loss is None:
         return False
     if isinstance(loss, losses_mod.SparseCategoricalCrossentropy):

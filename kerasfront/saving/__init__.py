@@ -98,12 +98,41 @@ def load_model(filepath, custom_objects=None, compile=True, safe_mode=True, opti
 
 
 def save_weights(model, filepath, overwrite=True, save_format=None, options=None):
-    """Save ``model``'s weights in tf.keras's HDF5 layout (see ``weights_io``)."""
+    """Save ``model``'s weights in tf.keras's HDF5 layout (``.weights.h5``: Keras 3's layout; see ``weights_io``).
+
+    Args:
+        model: a built model.
+        filepath: the file to write (written to a temporary file first, then renamed into place).
+        overwrite: False keeps an existing file (asking on a terminal, else raising).
+
+    Example:
+        >>> import os, tempfile
+        >>> model = kerasfront.Sequential([kerasfront.layers.Dense(2, input_shape=(3,))])
+        >>> path = os.path.join(tempfile.mkdtemp(), "w.h5")
+        >>> save_weights(model, path); os.path.exists(path)
+        True
+    """
     from .weights_io import save_weights as _save
     return _save(model, filepath, overwrite=overwrite, save_format=save_format, options=options)
 
 
 def load_weights(model, filepath, by_name=False, skip_mismatch=False, options=None):
-    """Load weights from ``filepath`` into ``model`` (see ``weights_io``)."""
+    """Load weights from ``filepath`` into ``model`` (see ``weights_io``); nothing changes if any shape differs.
+
+    Args:
+        model: a model with the saved architecture (built, or buildable from its input shapes).
+        filepath: an HDF5 weights file written by kerasfront or tf.keras.
+        by_name: match layers by name instead of by order.
+        skip_mismatch: with ``by_name``, skip (and warn about) weights whose shapes differ.
+
+    Example:
+        >>> import os, tempfile
+        >>> a = kerasfront.Sequential([kerasfront.layers.Dense(2, input_shape=(3,))])
+        >>> b = kerasfront.Sequential([kerasfront.layers.Dense(2, input_shape=(3,))])
+        >>> path = os.path.join(tempfile.mkdtemp(), "w.h5")
+        >>> save_weights(a, path); load_weights(b, path)
+        >>> all(np.array_equal(x, y) for x, y in zip(a.get_weights(), b.get_weights()))
+        True
+    """
     from .weights_io import load_weights as _load
     return _load(model, filepath, by_name=by_name, skip_mismatch=skip_mismatch)
