@@ -29,17 +29,37 @@ HDF5_OBJECT_HEADER_LIMIT = 64512
 
 
 class SavedFileError(ValueError):
-    """A file that cannot be read as a Keras file (missing, empty, truncated, not HDF5, or missing a part)."""
+    """A file that cannot be read as a Keras file (missing, empty, truncated, not HDF5, or missing a part).
+
+    Example:
+        >>> issubclass(SavedFileError, ValueError)   # so ``except ValueError`` catches it too
+        True
+    """
 
 
 def h5py():
-    """The h5py module (imported on first use, so ``import kerasfront`` stays fast)."""
+    """The h5py module (imported on first use, so ``import kerasfront`` stays fast).
+
+    Example:
+        >>> h5py().__name__
+        'h5py'
+    """
     import h5py as _h5py
     return _h5py
 
 
 def is_hdf5_file(path):
-    """True when ``path`` starts with the HDF5 signature (at offset 0, 512, 1024, ... as HDF5 allows)."""
+    """True when ``path`` starts with the HDF5 signature (at offset 0, 512, 1024, ... as HDF5 allows).
+
+    Args:
+        path: a file path; a missing or unreadable file gives False.
+
+    Example:
+        >>> import os, tempfile
+        >>> path = os.path.join(tempfile.mkdtemp(), "w.h5"); h5py().File(path, "w").close()
+        >>> is_hdf5_file(path), is_hdf5_file(path + ".missing")
+        (True, False)
+    """
     try:
         size = os.path.getsize(path)
         with open(path, "rb") as f:
@@ -55,7 +75,21 @@ def is_hdf5_file(path):
 
 
 def check_input_file(path, what):
-    """Check that ``path`` is an existing, non-empty regular file; return its size."""
+    """Check that ``path`` is an existing, non-empty regular file; return its size.
+
+    Args:
+        path: the file path (str, bytes or os.PathLike).
+        what: what the file should hold ("model", "weights"), for the error messages.
+
+    Returns:
+        The size in bytes. Raises TypeError, FileNotFoundError or ``SavedFileError`` otherwise.
+
+    Example:
+        >>> import tempfile
+        >>> check_input_file(tempfile.mkdtemp(), "model")
+        Traceback (most recent call last):
+        kerasfront.saving.h5_utils.SavedFileError: Cannot load the model from '...': it is a directory ...
+    """
     if not isinstance(path, (str, bytes, os.PathLike)):
         raise TypeError(f"filepath: expected a path (str or os.PathLike), received {type(path).__name__}")
     path = os.fspath(path)
@@ -73,7 +107,22 @@ def check_input_file(path, what):
 
 @contextlib.contextmanager
 def open_h5(path, what):
-    """Open ``path`` read-only as HDF5; any problem is a ``SavedFileError`` naming the path and the reason."""
+    """Open ``path`` read-only as HDF5; any problem is a ``SavedFileError`` naming the path and the reason.
+
+    Args:
+        path: the file path.
+        what: what the file should hold, for the error messages.
+
+    Returns:
+        A context manager yielding the open ``h5py.File`` (closed on exit).
+
+    Example:
+        >>> import os, tempfile
+        >>> path = os.path.join(tempfile.mkdtemp(), "w.h5"); h5py().File(path, "w").close()
+        >>> with open_h5(path, "weights") as f:
+        ...     print(f.mode)
+        r
+    """
     size = check_input_file(path, what)
     path = os.fspath(path)
     if not is_hdf5_file(path):
@@ -118,6 +167,22 @@ def read_str_attr(obj, name, path, what=None, required=True, limit=None):
 
     # NOTE: a variable-length string's length is not known before HDF5 reads it, so a config can only be
     # bounded by the file's own size: it is read (at most the file's size) and refused before it is parsed.
+
+    Args:
+        obj: an open h5py group or file.
+        name: the attribute's name.
+        path: the file's path, for the error messages.
+        what: how to describe the attribute in errors (default: "the '<name>' attribute").
+        required: raise ``SavedFileError`` when absent (else return None).
+        limit: the largest length accepted (default ``limits.MAX_CONFIG_BYTES``).
+
+    Example:
+        >>> import os, tempfile
+        >>> path = os.path.join(tempfile.mkdtemp(), "m.h5")
+        >>> with h5py().File(path, "w") as f:
+        ...     f.attrs["backend"] = "tensorflow"
+        ...     print(read_str_attr(f, "backend", path), read_str_attr(f, "model_config", path, required=False))
+        tensorflow None
     """
     what = what or f"the '{name}' attribute"
     if name not in obj.attrs:
@@ -132,7 +197,16 @@ def read_str_attr(obj, name, path, what=None, required=True, limit=None):
 
 def read_str_list(group, name, path):
     """A list of names stored as attribute ``name`` (or split over ``name0``, ``name1``...) of ``group``;
-    empty when absent."""
+    empty when absent.
+
+    Example:
+        >>> import os, tempfile
+        >>> path = os.path.join(tempfile.mkdtemp(), "w.h5")
+        >>> with h5py().File(path, "w") as f:
+        ...     f.attrs["layer_names"] = np.asarray([b"dense", b"dense_1"])
+        ...     print(read_str_list(f, "layer_names", path), read_str_list(f, "weight_names", path))
+        ['dense', 'dense_1'] []
+    """
     if name in group.attrs:
         values = [_attr_or_error(group, name, path)]
     else:
@@ -157,7 +231,16 @@ def read_str_list(group, name, path):
 
 def write_str_list(group, name, names):
     """Write ``names`` as a variable-length ASCII string array (an empty float64 array when there are none),
-    split into ``name0``, ``name1``... when it exceeds the HDF5 object-header limit, as tf.keras does."""
+    split into ``name0``, ``name1``... when it exceeds the HDF5 object-header limit, as tf.keras does.
+
+    Example:
+        >>> import os, tempfile
+        >>> path = os.path.join(tempfile.mkdtemp(), "w.h5")
+        >>> with h5py().File(path, "w") as f:
+        ...     write_str_list(f, "layer_names", ["dense", "dense_1"])
+        ...     print(read_str_list(f, "layer_names", path))
+        ['dense', 'dense_1']
+    """
     hp = h5py()
     encoded = [n.encode("utf-8") if isinstance(n, str) else bytes(n) for n in names]
     if not encoded:
@@ -182,7 +265,21 @@ def write_str_list(group, name, names):
 
 def get_internal(group, key, path):
     """``group[key]`` (None when absent), refusing links to other files: a model file is read on its own,
-    never as a pointer to data elsewhere on the machine."""
+    never as a pointer to data elsewhere on the machine.
+
+    Args:
+        group: an open h5py group or file.
+        key: a path inside ``group`` such as ``"dense/dense/kernel:0"``.
+        path: the file's path, for the error messages.
+
+    Example:
+        >>> import os, tempfile
+        >>> path = os.path.join(tempfile.mkdtemp(), "w.h5")
+        >>> with h5py().File(path, "w") as f:
+        ...     f["dense/kernel:0"] = np.zeros((2, 3))
+        ...     print(get_internal(f, "dense/kernel:0", path).shape, get_internal(f, "dense/bias:0", path))
+        (2, 3) None
+    """
     hp = h5py()
     current = group
     parts = [p for p in key.split("/") if p]
@@ -204,7 +301,17 @@ def get_internal(group, key, path):
 
 def dataset_shape(group, key, path):
     """``(dataset, shape, dtype)`` of the dataset at ``key`` inside ``group``, with clear errors when it is
-    absent, not a dataset, or stored outside the file."""
+    absent, not a dataset, or stored outside the file.
+
+    Example:
+        >>> import os, tempfile
+        >>> path = os.path.join(tempfile.mkdtemp(), "w.h5")
+        >>> with h5py().File(path, "w") as f:
+        ...     f["dense/kernel:0"] = np.zeros((2, 3), "float32")
+        ...     ds, shape, dtype = dataset_shape(f["dense"], "kernel:0", path)
+        ...     print(shape, dtype)
+        (2, 3) float32
+    """
     hp = h5py()
     obj = get_internal(group, key, path)
     if obj is None:
@@ -219,7 +326,21 @@ def dataset_shape(group, key, path):
 
 
 def read_dataset(ds, path, file_size=None):
-    """The dataset's values as a numpy array, after checking that its declared size can be real."""
+    """The dataset's values as a numpy array, after checking that its declared size can be real.
+
+    Args:
+        ds: an open h5py dataset.
+        path: the file's path, for the error messages.
+        file_size: the file's size in bytes; an uncompressed dataset declaring more is refused.
+
+    Example:
+        >>> import os, tempfile
+        >>> path = os.path.join(tempfile.mkdtemp(), "w.h5")
+        >>> with h5py().File(path, "w") as f:
+        ...     f["bias:0"] = np.arange(3, dtype="float32")
+        ...     print(read_dataset(f["bias:0"], path))
+        [0. 1. 2.]
+    """
     shape = tuple(ds.shape) if ds.shape is not None else ()
     compressed = ds.compression is not None or bool(getattr(ds, "_filters", None))
     try:
