@@ -19,7 +19,12 @@ __all__ = ["atomic_write", "confirm_overwrite", "ask_to_proceed_with_overwrite",
 
 
 class OverwriteRefusedError(FileExistsError, ValueError):
-    """Raised when ``overwrite=False``, the file exists and there is no terminal to ask the user."""
+    """Raised when ``overwrite=False``, the file exists and there is no terminal to ask the user.
+
+    Example:
+        >>> issubclass(OverwriteRefusedError, FileExistsError), issubclass(OverwriteRefusedError, ValueError)
+        (True, True)
+    """
 
 
 def ask_to_proceed_with_overwrite(filepath):
@@ -52,7 +57,20 @@ def ask_to_proceed_with_overwrite(filepath):
 
 def confirm_overwrite(filepath, overwrite):
     """True when it is fine to write ``filepath``: it does not exist, ``overwrite`` is True, or the user said
-    yes on the terminal. A directory in the way is an error."""
+    yes on the terminal. A directory in the way is an error.
+
+    Args:
+        filepath: the destination path.
+        overwrite: whether an existing file may be replaced without asking.
+
+    Returns:
+        True to go ahead, False when the user answered "n".
+
+    Example:
+        >>> import os, tempfile
+        >>> confirm_overwrite(os.path.join(tempfile.mkdtemp(), "model.h5"), overwrite=False)   # nothing there yet
+        True
+    """
     filepath = os.fspath(filepath)
     if os.path.isdir(filepath):
         raise IsADirectoryError(f"Cannot save to '{filepath}': it is a directory; pass a file path such as "

@@ -26,7 +26,12 @@ MAX_INPUT_ELEMENTS = 2 ** 28
 
 
 def human_bytes(n):
-    """``1536`` -> ``'1.5 KiB'``."""
+    """``1536`` -> ``'1.5 KiB'``.
+
+    Example:
+        >>> human_bytes(1536), human_bytes(100)
+        ('1.5 KiB', '100 bytes')
+    """
     n = float(n)
     for unit in ("bytes", "KiB", "MiB", "GiB", "TiB", "PiB"):
         if n < 1024 or unit == "PiB":
@@ -36,7 +41,12 @@ def human_bytes(n):
 
 
 def memory_limit_bytes():
-    """The machine's physical memory (one array larger than this can never be loaded)."""
+    """The machine's physical memory (one array larger than this can never be loaded).
+
+    Example:
+        >>> memory_limit_bytes() > 2 ** 20
+        True
+    """
     try:
         return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
     except (ValueError, OSError, AttributeError):
@@ -52,7 +62,20 @@ def _count(shape):
 
 def check_declared_array(path, where, shape, dtype, file_size=None, compressed=False):
     """Refuse an array whose declared size cannot be real: larger than the machine's memory, or (stored
-    without compression) larger than the file that holds it. Returns the number of bytes."""
+    without compression) larger than the file that holds it. Returns the number of bytes.
+
+    Args:
+        path: the file's path, for the error message.
+        where: the array's name inside the file.
+        shape: its declared shape.
+        dtype: its declared dtype.
+        file_size: the file's size in bytes (None: not compared).
+        compressed: whether the array is stored compressed (then it may be larger than the file).
+
+    Example:
+        >>> check_declared_array("w.h5", "dense/kernel:0", (2, 3), np.dtype("float32"))
+        24
+    """
     try:
         itemsize = np.dtype(dtype).itemsize
     except TypeError:
@@ -71,7 +94,13 @@ def check_declared_array(path, where, shape, dtype, file_size=None, compressed=F
 
 
 def check_config_size(path, what, nbytes, limit=None):
-    """Refuse a configuration string longer than ``MAX_CONFIG_BYTES``."""
+    """Refuse a configuration string longer than ``MAX_CONFIG_BYTES`` (or ``limit`` when given).
+
+    Example:
+        >>> check_config_size("m.h5", "the model config", 2048, limit=1024)
+        Traceback (most recent call last):
+        ValueError: File 'm.h5': the model config is 2.0 KiB long, more than the 1.0 KiB ...
+    """
     limit = MAX_CONFIG_BYTES if limit is None else limit  # read at call time: users may raise it
     if nbytes > limit:
         raise ValueError(f"File '{path}': {what} is {human_bytes(nbytes)} long, more than the {human_bytes(limit)} "
@@ -123,7 +152,16 @@ def weight_allocation_budget(path, stored_bytes):
 
 
 def stored_weight_bytes(group, path, file_size=None):
-    """The bytes the datasets under an HDF5 ``group`` declare, each checked to be possible first."""
+    """The bytes the datasets under an HDF5 ``group`` declare, each checked to be possible first.
+
+    Example:
+        >>> import os, tempfile, h5py
+        >>> path = os.path.join(tempfile.mkdtemp(), "w.h5")
+        >>> with h5py.File(path, "w") as f:
+        ...     f["dense/kernel:0"] = np.zeros((2, 3), "float32")
+        ...     print(stored_weight_bytes(f, path))
+        24
+    """
     total = [0]
     import h5py
 
