@@ -42,7 +42,12 @@ NOT_COMPILED_WARNING = ("No training configuration found in the save file '{path
 
 def json_default(obj):
     """JSON for the values configs hold besides plain types: numpy scalars and arrays, tuples, objects with a
-    config."""
+    config. Pass it as ``json.dumps(..., default=json_default)``.
+
+    Example:
+        >>> json.dumps({"units": np.int64(3), "shape": (None, 2)}, default=json_default)
+        '{"units": 3, "shape": [null, 2]}'
+    """
     if isinstance(obj, np.integer):
         return int(obj)
     if isinstance(obj, np.floating):
@@ -85,7 +90,13 @@ def _with_module_keys(value, key=None):
 
 
 def model_config_of(model):
-    """``{"class_name": ..., "config": model.get_config()}``, as ``model_config`` holds it."""
+    """``{"class_name": ..., "config": model.get_config()}``, as ``model_config`` holds it.
+
+    Example:
+        >>> model = kerasfront.Sequential([kerasfront.layers.Dense(3, input_shape=(2,))])
+        >>> model_config_of(model)["class_name"]
+        'Sequential'
+    """
     from ..serialization import serialize_keras_object
     data = serialize_keras_object(model)
     return {"class_name": data["class_name"], "config": _with_module_keys(data["config"], None)}
@@ -112,7 +123,19 @@ def _check_savable(model):
 def save_model_to_hdf5(model, filepath, overwrite=True, include_optimizer=True):
     """Write ``model`` to ``filepath`` in tf.keras's HDF5 layout; the file is replaced atomically (a crash
     leaves the previous file or the new one, never a mix). Everything is serialized before the file is
-    touched, so an unsavable model changes nothing on disk."""
+    touched, so an unsavable model changes nothing on disk.
+
+    Args:
+        model: a Sequential or functional ``Model`` (a subclassed model raises NotImplementedError).
+        filepath: the destination path.
+        overwrite: replace an existing file without asking.
+        include_optimizer: also save the compile arguments and the optimizer's state.
+
+    Example:
+        >>> import tempfile
+        >>> model = kerasfront.Sequential([kerasfront.layers.Dense(3, input_shape=(2,))])
+        >>> save_model_to_hdf5(model, os.path.join(tempfile.mkdtemp(), "model.h5"))
+    """
     _check_savable(model)
     path = os.fspath(filepath)
     model_config = json.dumps(model_config_of(model), default=json_default)
@@ -140,7 +163,12 @@ _HOST_STATE_NAMES = ("_u_product", "_u_product_step", "_graph_base")
 
 
 def optimizer_host_state(optimizer):
-    """The optimizer's host-side state as a JSON string (None when it has none)."""
+    """The optimizer's host-side state as a JSON string (None when it has none).
+
+    Example:
+        >>> optimizer_host_state(kerasfront.optimizers.SGD()) is None
+        True
+    """
     state = {}
     for name in _HOST_STATE_NAMES:
         value = getattr(optimizer, name, None)
@@ -151,7 +179,14 @@ def optimizer_host_state(optimizer):
 
 
 def restore_optimizer_host_state(optimizer, text):
-    """Set the state ``optimizer_host_state`` wrote (unknown or malformed entries are ignored)."""
+    """Set the state ``optimizer_host_state`` wrote (unknown or malformed entries are ignored).
+
+    Example:
+        >>> opt = kerasfront.optimizers.Nadam()
+        >>> restore_optimizer_host_state(opt, '{"_u_product": ["float32", 0.5]}')
+        >>> float(opt._u_product)
+        0.5
+    """
     try:
         state = json.loads(text)
     except (TypeError, ValueError):
@@ -171,7 +206,21 @@ def restore_optimizer_host_state(optimizer, text):
 
 
 def save_optimizer_weights(f, variables, optimizer=None):
-    """Group ``optimizer_weights``: ``weight_names`` and one dataset per optimizer variable."""
+    """Group ``optimizer_weights``: ``weight_names`` and one dataset per optimizer variable.
+
+    Args:
+        f: an HDF5 file open for writing.
+        variables: the optimizer's variables (each with ``name`` and ``numpy()``).
+        optimizer: the optimizer, to also store its host-side state (optional).
+
+    Example:
+        >>> import tempfile
+        >>> opt = kerasfront.optimizers.SGD()
+        >>> with h5py().File(os.path.join(tempfile.mkdtemp(), "o.h5"), "w") as f:
+        ...     save_optimizer_weights(f, opt.variables)
+        ...     print(read_str_list(f["optimizer_weights"], "weight_names", "o.h5"))
+        ['iteration:0']
+    """
     group = f.create_group("optimizer_weights")
     host = optimizer_host_state(optimizer) if optimizer is not None else None
     if host is not None:
@@ -203,7 +252,14 @@ def _iter_layer_configs(config):
 
 
 def check_config_shapes(config, path):
-    """Refuse input shapes whose placeholder batches could not fit in memory (a damaged or hostile config)."""
+    """Refuse input shapes whose placeholder batches could not fit in memory (a damaged or hostile config).
+
+    Example:
+        >>> check_config_shapes({"class_name": "InputLayer",
+        ...                      "config": {"batch_input_shape": [None, 10 ** 6, 10 ** 6]}}, "m.h5")
+        Traceback (most recent call last):
+        kerasfront.saving.h5_utils.SavedFileError: File 'm.h5': ... (1e+12 elements per sample), more than ...
+    """
     for item in _iter_layer_configs(config):
         cfg = item["config"]
         for key in ("batch_input_shape", "batch_shape"):
@@ -234,7 +290,20 @@ def _parse_json(text, path, what):
 def model_from_saved_config(config, path, custom_objects=None, safe_mode=True, stored_bytes=None):
     """Build the model a ``model_config`` dict describes, in safe mode unless told otherwise; errors name the
     file. With ``stored_bytes`` (what the file's weights take), weights far larger than that are refused before
-    they are allocated."""
+    they are allocated.
+
+    Args:
+        config: the parsed ``model_config`` dict.
+        path: the file's path, for the error messages.
+        custom_objects: classes and functions the config names that are not built in.
+        safe_mode: refuse to load Lambda bytecode.
+        stored_bytes: the bytes of weights the file stores (None: no weight budget).
+
+    Example:
+        >>> model = kerasfront.Sequential([kerasfront.layers.Dense(3, input_shape=(2,))])
+        >>> [type(l).__name__ for l in model_from_saved_config(model_config_of(model), "model.h5").layers]
+        ['Dense']
+    """
     from ..engine.safe_mode import SafeModeScope
     from ..models import model_from_config
     from ..serialization import custom_object_scope
@@ -266,7 +335,15 @@ def model_from_saved_config(config, path, custom_objects=None, safe_mode=True, s
 
 
 def compile_from_training_config(model, training_config, path, custom_objects=None):
-    """Compile ``model`` with the arguments a ``training_config`` dict records."""
+    """Compile ``model`` with the arguments a ``training_config`` dict records.
+
+    Example:
+        >>> model = kerasfront.Sequential([kerasfront.layers.Dense(3, input_shape=(2,))])
+        >>> compile_from_training_config(model, {"loss": "mse", "optimizer_config": {"class_name": "SGD",
+        ...                                                                         "config": {}}}, "m.h5")
+        >>> type(model.optimizer).__name__, model.loss
+        ('SGD', 'mse')
+    """
     from ..serialization import custom_object_scope
     output_names = list(getattr(model, "output_names", None) or [])
     try:
@@ -282,7 +359,26 @@ def compile_from_training_config(model, training_config, path, custom_objects=No
 
 def restore_optimizer_state(model, group, path, file_size=None):
     """Set the optimizer's iteration counter and slots from an ``optimizer_weights`` group (built for the
-    model's trainable weights first). A state that does not fit is skipped with a warning."""
+    model's trainable weights first). A state that does not fit is skipped with a warning.
+
+    Args:
+        model: a compiled model.
+        group: the file's ``optimizer_weights`` group.
+        path: the file's path, for the error messages.
+        file_size: the file's size in bytes, to refuse datasets declaring more.
+
+    Example:
+        >>> import tempfile
+        >>> path = os.path.join(tempfile.mkdtemp(), "o.h5")
+        >>> model = kerasfront.Sequential([kerasfront.layers.Dense(3, input_shape=(2,))])
+        >>> model.compile("sgd", "mse")
+        >>> with h5py().File(path, "w") as f:
+        ...     save_optimizer_weights(f, [kerasfront.variables.Variable(np.int64(7), name="iteration:0")])
+        >>> with h5py().File(path, "r") as f:
+        ...     restore_optimizer_state(model, f["optimizer_weights"], path)
+        >>> int(model.optimizer.iterations)
+        7
+    """
     optimizer = model.optimizer
     names = read_str_list(group, "weight_names", path)
     if not names:
@@ -334,7 +430,21 @@ def _check_load_args(custom_objects, compile, safe_mode):
 def load_model_from_hdf5(filepath, custom_objects=None, compile=True, safe_mode=True):
     """A model from an HDF5 file written by ``save_model`` or tf.keras: architecture, weights, and (when the
     file has a training configuration and ``compile`` is True) compiled with the saved loss, metrics and
-    optimizer, whose state is restored."""
+    optimizer, whose state is restored.
+
+    Args:
+        filepath: the ``.h5`` file.
+        custom_objects: classes and functions the file names that are not built in.
+        compile: compile the model with the saved training configuration, when there is one.
+        safe_mode: refuse to load Lambda bytecode.
+
+    Example:
+        >>> import tempfile
+        >>> path = os.path.join(tempfile.mkdtemp(), "model.h5")
+        >>> model = kerasfront.Sequential([kerasfront.layers.Dense(3, input_shape=(2,))]); model.compile("adam", "mse")
+        >>> save_model_to_hdf5(model, path); type(load_model_from_hdf5(path).optimizer).__name__
+        'Adam'
+    """
     _check_load_args(custom_objects, compile, safe_mode)
     path = os.fspath(filepath)
     with open_h5(path, "model") as f:
