@@ -80,7 +80,13 @@ def _children(layer):
 
 
 def walk_layers(model):
-    """``[(path, layer)]`` for the model and every layer in it, each once, with Keras 3's paths."""
+    """``[(path, layer)]`` for the model and every layer in it, each once, with Keras 3's paths.
+
+    Example:
+        >>> model = kerasfront.Sequential([kerasfront.layers.Dense(3, input_shape=(2,))])
+        >>> [path for path, layer in walk_layers(model)]
+        ['', 'layers/dense']
+    """
     out, seen = [], set()
 
     def visit(obj, path):
@@ -147,6 +153,12 @@ _OPTIMIZER_KEYS = ("jit_compile", "is_legacy_optimizer")
 
 
 def found_in_optimizers(class_name):
+    """True when ``class_name`` names a built-in optimizer.
+
+    Example:
+        >>> found_in_optimizers("Adam"), found_in_optimizers("Dense")
+        (True, False)
+    """
     from ..optimizers import _BUILTINS
     return isinstance(class_name, str) and class_name in _BUILTINS
 
@@ -195,7 +207,12 @@ def _shift_nested_model_nodes(fconfig, delta):
 
 def to_keras3_config(config):
     """Add Keras 3's ``module`` / ``registered_name`` keys to every object entry of a tf.keras 2 config (a
-    custom class keeps its registration name, which Keras 3 looks up in its own registry)."""
+    custom class keeps its registration name, which Keras 3 looks up in its own registry).
+
+    Example:
+        >>> to_keras3_config({"class_name": "Dense", "config": {"units": 3}})
+        {'module': 'keras.layers', 'class_name': 'Dense', 'config': {'units': 3}, 'registered_name': None}
+    """
     if isinstance(config, list):
         return [to_keras3_config(v) for v in config]
     if not isinstance(config, dict):
@@ -263,7 +280,13 @@ _KERAS3_DEFAULTS = {"quantization_config": None, "lora_rank": None, "lora_alpha"
 
 def from_keras3_config(config, keras3_nodes=False):
     """Translate a Keras 3 config into the tf.keras 2 spellings kerasfront reads (a no-op on tf.keras 2
-    configs); ``keras3_nodes``: node indices count as Keras 3 counts them (files written for Keras 3)."""
+    configs); ``keras3_nodes``: node indices count as Keras 3 counts them (files written for Keras 3).
+
+    Example:
+        >>> from_keras3_config({"module": "keras.layers", "class_name": "Dense", "config": {"units": 3},
+        ...                     "registered_name": None})
+        {'class_name': 'Dense', 'config': {'units': 3}}
+    """
     if isinstance(config, list):
         return [from_keras3_config(v, keras3_nodes) for v in config]
     if not isinstance(config, dict):
@@ -354,7 +377,19 @@ def _write_vars(group, variables):
 
 
 def write_weights_h5(f, model, optimizer=None):
-    """Keras 3's ``model.weights.h5`` layout into the open HDF5 file ``f``."""
+    """Keras 3's ``model.weights.h5`` layout into the open HDF5 file ``f``.
+
+    Args:
+        f: an HDF5 file open for writing.
+        model: the model whose variables are written (each layer's at ``<path>/vars/0``, ``1``, ...).
+        optimizer: also write its variables under ``optimizer/vars`` (optional).
+
+    Example:
+        >>> model = kerasfront.Sequential([kerasfront.layers.Dense(3, input_shape=(2,))])
+        >>> with h5py().File(os.path.join(tempfile.mkdtemp(), "w.h5"), "w") as f:
+        ...     write_weights_h5(f, model); print(sorted(f["layers/dense/vars"]))
+        ['0', '1']
+    """
     for path, obj in walk_layers(model):
         group = f.require_group(f"{path}/vars" if path else "vars")
         group.attrs["name"] = obj.name
@@ -370,7 +405,18 @@ def write_weights_h5(f, model, optimizer=None):
 
 
 def save_model_to_keras_file(model, filepath, overwrite=True, include_optimizer=True):
-    """Write ``model`` as a Keras 3 ``.keras`` archive (replaced atomically)."""
+    """Write ``model`` as a Keras 3 ``.keras`` archive (replaced atomically).
+
+    Args:
+        model: a ``Model`` (Sequential, functional, or subclassed with ``get_config``).
+        filepath: the destination path.
+        overwrite: replace an existing file without asking.
+        include_optimizer: also save the compile arguments and the optimizer's variables.
+
+    Example:
+        >>> model = kerasfront.Sequential([kerasfront.layers.Dense(3, input_shape=(2,))])
+        >>> save_model_to_keras_file(model, os.path.join(tempfile.mkdtemp(), "model.keras"))
+    """
     from ..engine.training import Model
     from ..serialization import serialize_keras_object
     from .hdf5_format import _check_savable
@@ -512,7 +558,23 @@ def _assign(pairs, file_path, size):
 
 
 def load_weights_from_keras3_h5(model, f, file_path, skip_mismatch=False, size=None):
-    """Load a Keras 3 weights file (``model.weights.h5`` layout, open as ``f``) into ``model``."""
+    """Load a Keras 3 weights file (``model.weights.h5`` layout, open as ``f``) into ``model``.
+
+    Args:
+        model: a built model with the file's architecture.
+        f: the open HDF5 file.
+        file_path: its path, for the error messages.
+        skip_mismatch: skip (with a warning) weights whose count or shape differ instead of raising.
+        size: the file's size in bytes, to refuse datasets declaring more.
+
+    Example:
+        >>> model = kerasfront.Sequential([kerasfront.layers.Dense(3, input_shape=(2,))])
+        >>> path = os.path.join(tempfile.mkdtemp(), "w.h5")
+        >>> with h5py().File(path, "w") as f:
+        ...     write_weights_h5(f, model)
+        >>> with h5py().File(path, "r") as f:
+        ...     load_weights_from_keras3_h5(model, f, path)
+    """
     if not model.weights and "layers" in f:
         raise ValueError(f"Cannot load the weights in '{file_path}' into model '{model.name}': the model has no "
                          f"weights yet (it is not built). Call it on data or call model.build(input_shape) first.")
@@ -583,7 +645,20 @@ def _open_archive(path):
 
 
 def load_model_from_keras_file(filepath, custom_objects=None, compile=True, safe_mode=True):
-    """A model from a ``.keras`` archive (written by kerasfront or by Keras 3 for the layers kerasfront has)."""
+    """A model from a ``.keras`` archive (written by kerasfront or by Keras 3 for the layers kerasfront has).
+
+    Args:
+        filepath: the ``.keras`` file.
+        custom_objects: classes and functions the file names that are not built in.
+        compile: compile the model with the saved compile configuration, when there is one.
+        safe_mode: refuse to load Lambda bytecode.
+
+    Example:
+        >>> model = kerasfront.Sequential([kerasfront.layers.Dense(3, input_shape=(2,))])
+        >>> path = os.path.join(tempfile.mkdtemp(), "model.keras"); save_model_to_keras_file(model, path)
+        >>> type(load_model_from_keras_file(path, compile=False)).__name__
+        'Sequential'
+    """
     from .hdf5_format import (NOT_COMPILED_WARNING, _check_load_args, _parse_json, compile_from_training_config,
                               model_from_saved_config)
     _check_load_args(custom_objects, compile, safe_mode)
@@ -624,7 +699,13 @@ def load_model_from_keras_file(filepath, custom_objects=None, compile=True, safe
 
 
 def load_weights_from_keras_file(model, filepath, skip_mismatch=False):
-    """Load the weights stored in a ``.keras`` archive into ``model``."""
+    """Load the weights stored in a ``.keras`` archive into ``model``.
+
+    Example:
+        >>> model = kerasfront.Sequential([kerasfront.layers.Dense(3, input_shape=(2,))])
+        >>> path = os.path.join(tempfile.mkdtemp(), "model.keras"); save_model_to_keras_file(model, path)
+        >>> load_weights_from_keras_file(model, path)
+    """
     path = os.fspath(filepath)
     with _open_archive(path) as zf:
         weights = _WeightsFile(zf, path)
