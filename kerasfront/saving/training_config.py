@@ -34,7 +34,12 @@ def _serialize_nested(value):
 
 def optimizer_config_of(optimizer):
     """``{"class_name": "Custom>Adam", "config": optimizer.get_config()}`` as tf.keras 2.11+ writes it (a class
-    registered by the user keeps its own registration name)."""
+    registered by the user keeps its own registration name).
+
+    Example:
+        >>> optimizer_config_of(kerasfront.optimizers.SGD())["class_name"]
+        'Custom>SGD'
+    """
     data = serialize_keras_object(optimizer)
     name = data["class_name"]
     if ">" not in name:
@@ -56,7 +61,14 @@ def _built_metrics(per_output):
 
 
 def training_config_of(model):
-    """The ``training_config`` dict of a compiled model (None when it is not compiled)."""
+    """The ``training_config`` dict of a compiled model (None when it is not compiled).
+
+    Example:
+        >>> model = kerasfront.Sequential([kerasfront.layers.Dense(3, input_shape=(2,))])
+        >>> model.compile("sgd", "mse", metrics=["mae"])
+        >>> config = training_config_of(model); config["loss"], config["metrics"]
+        ('mse', ['mae'])
+    """
     if not getattr(model, "_is_compiled", False) or getattr(model, "optimizer", None) is None:
         return None
     args = dict(getattr(model, "_compile_args", {}))
@@ -124,7 +136,22 @@ def _drop_none_lists(metrics):
 
 def compile_args_from_training_config(training_config, custom_objects=None, output_names=None):
     """``compile`` keyword arguments from a ``training_config`` dict (``Custom>Adam`` and ``Adam`` both
-    resolve; unknown names raise a ValueError naming them)."""
+    resolve; unknown names raise a ValueError naming them).
+
+    Args:
+        training_config: the parsed ``training_config`` dict.
+        custom_objects: classes and functions it names that are not built in.
+        output_names: the model's output names, to strip the output prefix from saved metric names.
+
+    Returns:
+        A dict with ``optimizer``, ``loss``, ``metrics``, ``loss_weights`` and ``weighted_metrics``.
+
+    Example:
+        >>> args = compile_args_from_training_config({"loss": "mse", "optimizer_config": {
+        ...     "class_name": "Custom>Adam", "config": {"learning_rate": 0.01}}})
+        >>> type(args["optimizer"]).__name__, args["loss"]
+        ('Adam', 'mse')
+    """
     from .. import losses as losses_mod
     from .. import metrics as metrics_mod
     from .. import optimizers
