@@ -61,7 +61,16 @@ def _unique_dataset_names(weights):
 
 
 def save_subset_weights_to_hdf5_group(group, weights):
-    """Write ``weights`` into ``group``: attribute ``weight_names`` and one dataset per weight."""
+    """Write ``weights`` into ``group``: attribute ``weight_names`` and one dataset per weight.
+
+    Example:
+        >>> import tempfile
+        >>> model = kerasfront.Sequential([kerasfront.layers.Dense(3, input_shape=(2,), name="d")])
+        >>> with h5py().File(os.path.join(tempfile.mkdtemp(), "w.h5"), "w") as f:
+        ...     save_subset_weights_to_hdf5_group(f.create_group("d"), model.layers[0].weights)
+        ...     print(read_str_list(f["d"], "weight_names", "w.h5"))
+        ['d/kernel:0', 'd/bias:0']
+    """
     names = _unique_dataset_names(weights)
     write_str_list(group, "weight_names", names)
     for name, w in zip(names, weights):
@@ -74,7 +83,15 @@ def save_subset_weights_to_hdf5_group(group, weights):
 
 
 def save_weights_to_hdf5_group(group, model):
-    """Write every layer's weights (and the model's own) into ``group`` in tf.keras's layout."""
+    """Write every layer's weights (and the model's own) into ``group`` in tf.keras's layout.
+
+    Example:
+        >>> import tempfile
+        >>> model = kerasfront.Sequential([kerasfront.layers.Dense(3, input_shape=(2,), name="d")])
+        >>> with h5py().File(os.path.join(tempfile.mkdtemp(), "w.h5"), "w") as f:
+        ...     save_weights_to_hdf5_group(f, model); print(read_str_list(f, "layer_names", "w.h5"))
+        ['d']
+    """
     layers = list(model.layers)
     names = [la.name for la in layers]
     dupes = sorted({n for n in names if names.count(n) > 1})
@@ -188,7 +205,24 @@ def _plan_top_level(plan, group, model):
 
 
 def load_weights_from_hdf5_group(group, model, path, skip_mismatch=False, file_size=None):
-    """Load the weights in ``group`` into ``model``, pairing layers with weights in order."""
+    """Load the weights in ``group`` into ``model``, pairing layers with weights in order.
+
+    Args:
+        group: the open HDF5 group holding the weights (the file root, or ``model_weights``).
+        model: a built model with the same layers.
+        path: the file's path, for the error messages.
+        skip_mismatch: skip (with a warning) layers whose weights differ in count or shape instead of raising.
+        file_size: the file's size in bytes, to refuse datasets declaring more.
+
+    Example:
+        >>> import tempfile
+        >>> model = kerasfront.Sequential([kerasfront.layers.Dense(3, input_shape=(2,), name="d")])
+        >>> path = os.path.join(tempfile.mkdtemp(), "w.h5")
+        >>> with h5py().File(path, "w") as f:
+        ...     save_weights_to_hdf5_group(f, model)
+        >>> with h5py().File(path, "r") as f:
+        ...     load_weights_from_hdf5_group(f, model, path)
+    """
     file_layers = _file_layers(group, path)
     _check_model_has_weights(model, file_layers, path)
     with_weights = [(n, g, w) for n, g, w in file_layers if w]
@@ -208,7 +242,20 @@ def load_weights_from_hdf5_group(group, model, path, skip_mismatch=False, file_s
 
 def load_weights_from_hdf5_group_by_name(group, model, path, skip_mismatch=False, file_size=None):
     """Load the weights in ``group`` into the layers of ``model`` that have the same name; layers of either
-    side without a counterpart are left alone."""
+    side without a counterpart are left alone. Arguments as for ``load_weights_from_hdf5_group``.
+
+    Example:
+        >>> import tempfile
+        >>> model = kerasfront.Sequential([kerasfront.layers.Dense(3, input_shape=(2,), name="d")])
+        >>> path = os.path.join(tempfile.mkdtemp(), "w.h5")
+        >>> with h5py().File(path, "w") as f:
+        ...     save_weights_to_hdf5_group(f, model)
+        >>> other = kerasfront.Sequential([kerasfront.layers.Dense(3, input_shape=(2,), name="d")])
+        >>> with h5py().File(path, "r") as f:
+        ...     load_weights_from_hdf5_group_by_name(f, other, path)
+        >>> np.array_equal(other.get_weights()[0], model.get_weights()[0])
+        True
+    """
     file_layers = _file_layers(group, path)
     _check_model_has_weights(model, file_layers, path)
     index = {}
