@@ -24,7 +24,13 @@ _CE_NAMES = ("crossentropy", "ce")
 
 
 class MeanTracker:
-    """A running weighted mean kept in Python floats (the ``loss`` entries of the logs): cheap per batch."""
+    """A running weighted mean kept in Python floats (the ``loss`` entries of the logs): cheap per batch.
+
+    Example:
+        >>> tracker = MeanTracker("loss"); tracker.update_state(1.0, weight=2); tracker.update_state(4.0)
+        >>> tracker.result()
+        2.0
+    """
 
     __slots__ = ("name", "total", "count")
 
@@ -54,7 +60,19 @@ def _structure_error(kind, value, output_names):
 
 def map_to_outputs(value, output_names, kind, output_keys=None, broadcast=True):
     """Spread a per-output argument (a single value, a list, or a dict by output name) into a list aligned with
-    ``output_names`` (None where an output has none)."""
+    ``output_names`` (None where an output has none).
+
+    Args:
+        value: one value for every output, a list with one per output, or a dict keyed by output name.
+        output_names: the model's output names.
+        kind: the compile argument's name ("loss", "metrics"...), for the error messages.
+        output_keys: the keys of a dict-structured model output, also accepted as dict keys.
+        broadcast: whether a single value applies to every output.
+
+    Example:
+        >>> map_to_outputs({"b": "mae"}, ["a", "b"], "loss"), map_to_outputs("mse", ["a", "b"], "loss")
+        ([None, 'mae'], ['mse', 'mse'])
+    """
     n = len(output_names)
     if isinstance(value, dict):
         keys = list(output_names)
@@ -137,7 +155,14 @@ def is_sparse_loss(loss):
 
 class LossesContainer:
     """The compiled loss: one Loss per output (or None), loss weights, and the ``loss`` / ``<output>_loss``
-    running means."""
+    running means.
+
+    Example:
+        >>> losses = LossesContainer("mse", output_names=["out"])
+        >>> y_true, y_pred = ag.Tensor(np.zeros((2, 1), "float32")), ag.Tensor(np.ones((2, 1), "float32"))
+        >>> float(losses([y_true], [y_pred], None).data), losses.loss_metric.result()
+        (1.0, 1.0)
+    """
 
     def __init__(self, losses, loss_weights=None, output_names=None):
         self._user_losses = losses
@@ -285,7 +310,14 @@ def _resolve_metric_leaf(m, kind):
 
 class MetricsContainer:
     """The compiled metrics: per output, the metrics (unweighted) and weighted metrics, named as tf.keras names
-    them (``<output>_`` prefix with several outputs, ``weighted_`` prefix on a clash)."""
+    them (``<output>_`` prefix with several outputs, ``weighted_`` prefix on a clash).
+
+    Example:
+        >>> y_true, y_pred = ag.Tensor(np.zeros((2, 1), "float32")), ag.Tensor(np.ones((2, 1), "float32"))
+        >>> metrics = MetricsContainer(["mae"]); metrics.build(["out"], [y_true], [y_pred])
+        >>> metrics.update_state([y_true], [y_pred]); [(m.name, float(m.result())) for m in metrics.metrics]
+        [('mae', 1.0)]
+    """
 
     def __init__(self, metrics=None, weighted_metrics=None, output_names=None):
         for kind, value in (("metrics", metrics), ("weighted_metrics", weighted_metrics)):
