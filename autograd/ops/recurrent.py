@@ -301,6 +301,101 @@ class _LSTMCell(_Cell):
         return self.dz, self.rec_kernel_grad(h_prev, self.dz), None
 
 
+class _LSTMGateMajorCell(_Cell):
+    """The LSTM with Keras's default activations (tanh, sigmoid) and no recurrent dropout, its gates
+    stored gate-major: one contiguous (n, units) block per gate and step, in the internal order
+    i, f, o, c~ (the three sigmoid gates first).
+
+    NOTE: elementwise ufuncs on the (n, units) column blocks of an (n, 4 units) row are strided and
+    several times slower than on contiguous blocks; this layout makes every per-step op contiguous.
+    The recurrent matmul is one batched matmul of h over the four (units, units) gate kernels. As in
+    ``_LSTMCell``'s fast path every gate is one tanh (sigmoid(z) = 0.5 tanh(z / 2) + 0.5, the 1/2
+    folded into the sigmoid gates' columns of x W + b and of R). Gradients are handed back in Keras's
+    (T, n, 4 units) column order i, f, c, o."""
+
+    nstates = 2
+    #: internal gate block g holds Keras's gate block _PERM[g]
+    _PERM = (0, 1, 3, 2)
+
+    def __init__(self, xp, bias, R, act, ract, n, steps, units, dtype, train, extra=None, rmask=None):
+        super().__init__(xp, None, R, act, ract, n, steps, units, dtype, train, None)
+        u = units
+        xv = xp.reshape(steps, n, 4, u).transpose(0, 2, 1, 3)      # (T, 4, n, u) view, Keras order
+        self.xs = xs = np.empty((steps, 4, n, u), dtype)
+        np.multiply(xv[:, 0:2], 0.5, out=xs[:, 0:2])
+        np.multiply(xv[:, 3], 0.5, out=xs[:, 2])
+        np.copyto(xs[:, 3], xv[:, 2])
+        if bias is not None:
+            b4 = bias.reshape(4, 1, u)[list(self._PERM)] * np.array([0.5, 0.5, 0.5, 1.0], dtype)[:, None, None]
+            xs += b4
+        r4 = R.reshape(u, 4, u).transpose(1, 0, 2)[list(self._PERM)]   # (4, u, u), internal order
+        self.R4 = np.ascontiguousarray(r4 * np.array([0.5, 0.5, 0.5, 1.0], dtype)[:, None, None])
+        self.gates = np.empty((steps, 4, n, u), dtype)
+        self.tc = np.empty((steps, n, u), dtype)
+        if train:
+            self.deriv = np.empty_like(self.gates)
+
+    def step(self, k, t, prev, new):
+        h, c = prev
+        hn, cn = new
+        z = self.gates[k]
+        np.matmul(h, self.R4, out=z)
+        z += self.xs[t]
+        np.tanh(z, out=z)
+        if self.train:
+            # the gates' derivatives: 0.25 (1 - tanh ** 2) for the sigmoid gates, 1 - tanh ** 2 for c~
+            d = self.deriv[k]
+            np.multiply(z, z, out=d)
+            np.subtract(1.0, d, out=d)
+            d[:3] *= 0.25
+        s = z[:3]
+        s *= 0.5
+        s += 0.5
+        tc = self.tc[k]
+        np.multiply(z[1], c, out=cn)
+        np.multiply(z[0], z[3], out=tc)
+        cn += tc
+        np.tanh(cn, out=tc)
+        np.multiply(z[2], tc, out=hn)
+
+    def begin_backward(self):
+        n, u, dtype = self.n, self.units, self.dtype
+        self.dz = np.empty_like(self.gates)
+        self.R4T = np.ascontiguousarray(self.R.reshape(u, 4, u).transpose(1, 2, 0)[list(self._PERM)])
+        self.dhb = np.empty((4, n, u), dtype)
+        self.dcb = np.empty((n, u), dtype)
+        self.tmp = np.empty((n, u), dtype)
+
+    def back(self, k, prev, dnew):
+        dh, dc_in = dnew
+        c_prev = prev[1]
+        z = self.gates[k]
+        tc = self.tc[k]
+        dz = self.dz[k]
+        tmp, dc = self.tmp, self.dcb
+        np.multiply(dh, tc, out=dz[2])
+        np.multiply(dh, z[2], out=dc)
+        _d_tanh_(dc, tc, tmp)
+        dc += dc_in
+        np.multiply(dc, z[3], out=dz[0])
+        np.multiply(dc, c_prev, out=dz[1])
+        np.multiply(dc, z[0], out=dz[3])
+        dz *= self.deriv[k]
+        dc_prev = np.multiply(dc, z[1])
+        return [np.matmul(dz, self.R4T, out=self.dhb).sum(axis=0), dc_prev]
+
+    def param_grads(self, h_prev):
+        steps, n, u = self.steps, self.n, self.units
+        dxp = np.empty((steps, n, 4, u), self.dtype)
+        dv = dxp.transpose(0, 2, 1, 3)
+        np.copyto(dv[:, 0:2], self.dz[:, 0:2])
+        np.copyto(dv[:, 3], self.dz[:, 2])
+        np.copyto(dv[:, 2], self.dz[:, 3])
+        dxp = dxp.reshape(steps, n, 4 * u)
+        self.dz = None
+        return dxp, _block_kernel_grad(h_prev, dxp, u), None
+
+
 class _GRUCell(_Cell):
     """Keras's GRU, gates z, r, h: h' = z h + (1 - z) hh, with the reset gate applied after the
     recurrent matmul (``reset_after=True``: hh = act(x_h + r * (h R_h + b_rh))) or before it
@@ -455,6 +550,8 @@ def _scan_np(cell_cls, xp, states0, R, bias, rbias, mask, reverse, act, ract, ze
     units = R.shape[0]
     dtype = np.result_type(xp, R, *states0)
     cast = (lambda a: None if a is None else a.astype(dtype, copy=False))
+    if cell_cls is _LSTMCell and act == "tanh" and ract == "sigmoid" and rmask is None:
+        cell_cls = _LSTMGateMajorCell
     cell = cell_cls(cast(xp), cast(bias), cast(R), act, ract, n, steps, units, dtype, saved is not None,
                     (extra, cast(rbias)) if extra is not None else None, cast(rmask))
     states = []
