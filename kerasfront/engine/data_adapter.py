@@ -21,7 +21,17 @@ from ..utils.data_utils import Sequence
 
 def check_array(value, arg, float_dtype=np.float32):
     """``value`` as a numeric numpy array, or a TypeError/ValueError naming ``arg``: None, strings, objects,
-    ragged lists and empty arrays are refused. Floating data becomes ``float_dtype``."""
+    ragged lists and empty arrays are refused. Floating data becomes ``float_dtype``.
+
+    Args:
+        value: a numpy array, list of numbers or Tensor.
+        arg: the argument's name (``"x"``, ``"y"``...), for the error messages.
+        float_dtype: the dtype floating data is cast to.
+
+    Example:
+        >>> check_array([[1, 2]], "x"), check_array([1.5], "x").dtype
+        (array([[1, 2]]), dtype('float32'))
+    """
     if value is None:
         raise ValueError(f"`{arg}` is None: expected a numeric array (numpy array, list of numbers or Tensor)")
     if hasattr(value, "numpy") and not isinstance(value, np.ndarray):
@@ -128,7 +138,19 @@ def is_sequence(data):
 
 class ArrayData:
     """Batches sliced from arrays: one pass per epoch, or ``steps_per_epoch`` batches from an endless stream of
-    passes (each reshuffled when ``shuffle``)."""
+    passes (each reshuffled when ``shuffle``).
+
+    Args:
+        x, y, sw: lists of arrays (inputs, targets, sample weights; ``y`` and ``sw`` may be None).
+        batch_size: samples per batch (the last batch of a pass may be smaller).
+        shuffle: False, True (shuffle samples) or ``"batch"`` (shuffle within and across batch-sized chunks).
+        steps_per_epoch: batches per epoch (None: one pass).
+
+    Example:
+        >>> data = ArrayData([np.arange(5)], None, None, batch_size=2)
+        >>> [x[0].tolist() for x, y, sw in data.epoch()]
+        [[0, 1], [2, 3], [4]]
+    """
 
     def __init__(self, x, y, sw, batch_size, shuffle=False, steps_per_epoch=None):
         self.x, self.y, self.sw = x, y, sw
@@ -183,7 +205,19 @@ class ArrayData:
 
 
 class GeneratorData:
-    """Batches pulled from a Python generator (``steps_per_epoch`` of them per epoch, or until it ends)."""
+    """Batches pulled from a Python generator (``steps_per_epoch`` of them per epoch, or until it ends).
+
+    Args:
+        generator: any iterable of batches.
+        convert: turns one item into the ``(x, y, sample_weight)`` lists the training loop takes.
+        steps_per_epoch: batches per epoch (None: until the generator ends).
+        arg: the argument's name, for the error messages.
+
+    Example:
+        >>> data = GeneratorData(iter([1, 2, 3]), convert=lambda item: item * 10, steps_per_epoch=2)
+        >>> list(data.epoch())
+        [10, 20]
+    """
 
     def __init__(self, generator, convert, steps_per_epoch=None, arg="x"):
         self.generator = iter(generator)
@@ -214,7 +248,21 @@ class GeneratorData:
 
 
 class SequenceData:
-    """Batches indexed from a ``kerasfront.utils.Sequence`` (its order shuffled per epoch when ``shuffle``)."""
+    """Batches indexed from a ``kerasfront.utils.Sequence`` (its order shuffled per epoch when ``shuffle``).
+
+    Args:
+        sequence: the ``Sequence`` (needs ``__len__`` and ``__getitem__``).
+        convert: turns one item into the ``(x, y, sample_weight)`` lists the training loop takes.
+        shuffle: visit the batches in a new random order each epoch.
+        steps_per_epoch: batches per epoch (None: ``len(sequence)``).
+
+    Example:
+        >>> class Halves(kerasfront.utils.Sequence):
+        ...     def __len__(self): return 2
+        ...     def __getitem__(self, i): return np.arange(4)[2 * i:2 * i + 2]
+        >>> [batch.tolist() for batch in SequenceData(Halves(), convert=lambda item: item).epoch()]
+        [[0, 1], [2, 3]]
+    """
 
     def __init__(self, sequence, convert, shuffle=False, steps_per_epoch=None):
         self.sequence = sequence
