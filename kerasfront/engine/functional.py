@@ -47,6 +47,12 @@ def map_graph_network(inputs, outputs):
     Returns ``(network_nodes, nodes_by_depth, layers, layers_by_depth)`` as Keras computes them: a node's
     depth is its longest distance to an output; layers are listed deepest first, ties broken by the order
     a depth-first walk from the outputs meets them.
+
+    Example:
+        >>> x = kerasfront.Input((2,), name="x"); y = kerasfront.layers.Dense(3, name="d")(x)
+        >>> nodes, nodes_by_depth, layers, layers_by_depth = map_graph_network([x], [y])
+        >>> [layer.name for layer in layers], sorted(nodes_by_depth)
+        (['x', 'd'], [0, 1])
     """
     finished, in_progress = set(), set()
     order = []                      # nodes, inputs before users
@@ -483,6 +489,18 @@ def reconstruct_from_config(config, deserialize_layer, custom_objects=None, crea
 
     Returns ``(inputs, outputs, created_layers)``. Nodes whose inputs do not exist yet are retried after the
     others (a layer shared at several depths).
+
+    Args:
+        config: a functional model's config (``layers``, ``input_layers``, ``output_layers``).
+        deserialize_layer: turns one layer entry into a Layer (e.g. ``kerasfront.layers.deserialize``).
+        custom_objects: passed on to ``deserialize_layer``.
+        created_layers: layers already created, by name (filled in and returned).
+
+    Example:
+        >>> x = kerasfront.Input((2,), name="x"); model = kerasfront.Model(x, kerasfront.layers.Dense(3, name="d")(x))
+        >>> inputs, outputs, created = reconstruct_from_config(model.get_config(), kerasfront.layers.deserialize)
+        >>> sorted(created), outputs[0].shape
+        (['d', 'x'], (None, 3))
     """
     created = created_layers if created_layers is not None else collections.OrderedDict()
     node_index_map = {}

@@ -60,7 +60,13 @@ def _fmt(shape):
 
 def assert_input_compatibility(input_spec, shapes, layer_name):
     """Raise a ValueError naming the layer, the expected and the received shape when ``shapes`` (one tuple
-    per input) do not satisfy ``input_spec`` (an InputSpec or a list of them)."""
+    per input) do not satisfy ``input_spec`` (an InputSpec or a list of them).
+
+    Example:
+        >>> assert_input_compatibility(InputSpec(ndim=2), [(4, 3, 2)], "dense")
+        Traceback (most recent call last):
+        ValueError: Input 0 of layer "dense" is incompatible with the layer: expected ndim=2, found ndim=3. ...
+    """
     if input_spec is None:
         return
     specs = input_spec if isinstance(input_spec, (list, tuple)) else [input_spec]

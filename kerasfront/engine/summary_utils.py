@@ -86,7 +86,22 @@ def _row(fields, positions, print_fn):
 
 def print_summary(model, line_length=None, positions=None, print_fn=None, expand_nested=False,
                   show_trainable=False):
-    """Print ``model``'s summary table with ``print_fn`` (default ``print``)."""
+    """Print ``model``'s summary table with ``print_fn`` (default ``print``).
+
+    Args:
+        model: a built model.
+        line_length: the table's width (default 65, or 98 for a model that is not a simple stack of layers).
+        positions: the column boundaries, as fractions of ``line_length`` or as absolute positions.
+        print_fn: called with each line (default ``print``).
+        expand_nested: also list the layers inside nested models.
+        show_trainable: add a column saying whether each layer is trainable.
+
+    Example:
+        >>> model = kerasfront.Sequential([kerasfront.layers.Dense(3, input_shape=(2,))], name="m")
+        >>> lines = []; print_summary(model, print_fn=lines.append)
+        >>> lines[0], lines[-4]
+        ('Model: "m"', 'Total params: 9 (36.00 Byte)')
+    """
     if print_fn is None:
         print_fn = print
     if not model.built:
