@@ -45,7 +45,12 @@ def _implementation(value, who):
 
 def resolve_training(training):
     """``training`` as a bool: an unset flag follows ``backend.learning_phase()`` (0 unless set), as
-    Keras's dropout does."""
+    Keras's dropout does.
+
+    Example:
+        >>> resolve_training(None), resolve_training(ag.Tensor(np.array(True)))
+        (False, True)
+    """
     if training is None:
         from .. import backend
         return backend.learning_phase() == 1
@@ -53,7 +58,12 @@ def resolve_training(training):
 
 
 def fused_activation_name(fn):
-    """The name under which autograd's fused recurrent ops know ``fn`` (None when they don't)."""
+    """The name under which autograd's fused recurrent ops know ``fn`` (None when they don't).
+
+    Example:
+        >>> fused_activation_name(activations.tanh), fused_activation_name(lambda x: x)
+        ('tanh', None)
+    """
     for name in ag.FUSED_ACTIVATIONS:
         if getattr(activations, name, None) is fn:
             return name
@@ -62,7 +72,12 @@ def fused_activation_name(fn):
 
 def flat_state_sizes(state_size):
     """A cell's ``state_size`` as a flat list of ints, one per state (nested lists, as StackedRNNCells has,
-    are flattened in order; as in Keras, a list always means several states)."""
+    are flattened in order; as in Keras, a list always means several states).
+
+    Example:
+        >>> flat_state_sizes(3), flat_state_sizes([3, [4, 5]])
+        ([3], [3, 4, 5])
+    """
     if isinstance(state_size, (int, np.integer)):
         return [int(state_size)]
     out = []
@@ -72,7 +87,12 @@ def flat_state_sizes(state_size):
 
 
 def zero_states(state_size, batch_size, dtype):
-    """Zero-filled initial states (one Tensor per state) for ``batch_size`` samples."""
+    """Zero-filled initial states (one Tensor per state) for ``batch_size`` samples.
+
+    Example:
+        >>> [tuple(s.shape) for s in zero_states([3, 4], 2, "float32")]
+        [(2, 3), (2, 4)]
+    """
     return [ag.Tensor(np.zeros((batch_size, s), dtype)) for s in flat_state_sizes(state_size)]
 
 
@@ -82,6 +102,10 @@ def adopt_dtype(layer, dtype):
     NOTE: tf.keras leaves an inner layer's dtype alone and casts between the two; here an explicit dtype on
     the outer layer (an RNN's, a wrapper's; e.g. float64 for a gradient check) is what the inner layer computes
     in, so the two never disagree.
+
+    Example:
+        >>> cell = kerasfront.layers.LSTMCell(2); adopt_dtype(cell, "float64"); cell.dtype
+        'float64'
     """
     if not isinstance(layer, Layer) or layer.built or layer.dtype == dtype:
         return
@@ -93,7 +117,13 @@ def adopt_dtype(layer, dtype):
 # -- dropout masks shared by the time steps of one call --------------------------------------------------------
 class DropoutRNNCellMixin:
     """Dropout masks for a cell's inputs and recurrent state, drawn once per sequence (the same mask at every
-    time step, as Keras does) and forgotten by ``reset_dropout_mask`` before the next call."""
+    time step, as Keras does) and forgotten by ``reset_dropout_mask`` before the next call.
+
+    Example:
+        >>> cell = kerasfront.layers.SimpleRNNCell(2, dropout=0.5)
+        >>> cell.get_dropout_mask_for_cell(ag.Tensor(np.ones((1, 4), "float32")), training=False) is None
+        True
+    """
 
     _dp_mask = None
     _rec_dp_mask = None
