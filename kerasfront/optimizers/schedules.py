@@ -62,18 +62,12 @@ class LearningRateSchedule:
         return cls(**config)
 
 
-class ExponentialDecay(LearningRateSchedule):
-    """``initial_learning_rate * decay_rate ** (step / decay_steps)`` (the exponent floored with ``staircase``).
-
-    Example:
-        >>> schedule = ExponentialDecay(0.1, decay_steps=100, decay_rate=0.5)
-        >>> round(float(schedule(100)), 4)    # 0.1 * 0.5 ** (100 / 100)
-        0.05
-        >>> model.compile(optimizer=kerasfront.optimizers.Adam(learning_rate=schedule), loss="mse")
-    """
+class _RateDecay(LearningRateSchedule):
+    """Shared by the schedules of ``(initial_learning_rate, decay_steps, decay_rate, staircase)``: subclasses
+    give ``_decayed(p)`` for the progress ``p = step / decay_steps`` (floored with ``staircase``)."""
 
     def __init__(self, initial_learning_rate, decay_steps, decay_rate, staircase=False, name=None):
-        _positive(decay_steps, "decay_steps", "ExponentialDecay")
+        _positive(decay_steps, "decay_steps", type(self).__name__)
         self.initial_learning_rate = initial_learning_rate
         self.decay_steps = decay_steps
         self.decay_rate = decay_rate
@@ -84,11 +78,25 @@ class ExponentialDecay(LearningRateSchedule):
         p = _step(step) / _f32(self.decay_steps)
         if self.staircase:
             p = np.floor(p)
-        return _out(_f32(self.initial_learning_rate) * _f32(self.decay_rate) ** p)
+        return _out(self._decayed(p))
 
     def get_config(self):
         return {"initial_learning_rate": self.initial_learning_rate, "decay_steps": self.decay_steps,
                 "decay_rate": self.decay_rate, "staircase": self.staircase, "name": self.name}
+
+
+class ExponentialDecay(_RateDecay):
+    """``initial_learning_rate * decay_rate ** (step / decay_steps)`` (the exponent floored with ``staircase``).
+
+    Example:
+        >>> schedule = ExponentialDecay(0.1, decay_steps=100, decay_rate=0.5)
+        >>> round(float(schedule(100)), 4)    # 0.1 * 0.5 ** (100 / 100)
+        0.05
+        >>> model.compile(optimizer=kerasfront.optimizers.Adam(learning_rate=schedule), loss="mse")
+    """
+
+    def _decayed(self, p):
+        return _f32(self.initial_learning_rate) * _f32(self.decay_rate) ** p
 
 
 class PiecewiseConstantDecay(LearningRateSchedule):
@@ -156,7 +164,7 @@ class PolynomialDecay(LearningRateSchedule):
                 "name": self.name}
 
 
-class InverseTimeDecay(LearningRateSchedule):
+class InverseTimeDecay(_RateDecay):
     """``initial_learning_rate / (1 + decay_rate * step / decay_steps)`` (floored with ``staircase``).
 
     Example:
@@ -164,23 +172,8 @@ class InverseTimeDecay(LearningRateSchedule):
         0.05
     """
 
-    def __init__(self, initial_learning_rate, decay_steps, decay_rate, staircase=False, name=None):
-        _positive(decay_steps, "decay_steps", "InverseTimeDecay")
-        self.initial_learning_rate = initial_learning_rate
-        self.decay_steps = decay_steps
-        self.decay_rate = decay_rate
-        self.staircase = staircase
-        self.name = name
-
-    def __call__(self, step):
-        p = _step(step) / _f32(self.decay_steps)
-        if self.staircase:
-            p = np.floor(p)
-        return _out(_f32(self.initial_learning_rate) / (_f32(1.0) + _f32(self.decay_rate) * p))
-
-    def get_config(self):
-        return {"initial_learning_rate": self.initial_learning_rate, "decay_steps": self.decay_steps,
-                "decay_rate": self.decay_rate, "staircase": self.staircase, "name": self.name}
+    def _decayed(self, p):
+        return _f32(self.initial_learning_rate) / (_f32(1.0) + _f32(self.decay_rate) * p)
 
 
 class CosineDecay(LearningRateSchedule):
