@@ -863,8 +863,12 @@ def lstm_sequence(x, h0, c0, kernel, recurrent_kernel, bias=None, mask=None, go_
             "ract": _activation(recurrent_activation, fn, "recurrent_activation"),
             "zero_output": bool(zero_output_for_mask), "saved": _save(),
             "rmask": _dropout_masks(fn, "recurrent_dropout_mask", recurrent_dropout_mask, 4, n, units, dtype)}
-    packed = apply(_lstm_prim, (_project(x, kernel, dm, units), _initial(fn, "h0", h0, n, units, dtype),
-                                _initial(fn, "c0", c0, n, units, dtype), recurrent_kernel, bias), opts)
+    h0 = _initial(fn, "h0", h0, n, units, dtype)
+    c0 = _initial(fn, "c0", c0, n, units, dtype)
+    if (opts["mask"] is None and dm is None and opts["rmask"] is None and opts["act"] == "tanh"
+            and opts["ract"] == "sigmoid"):
+        return lstm_fused_sequence(x, h0, c0, kernel, recurrent_kernel, bias, go_backwards)
+    packed = apply(_lstm_prim, (_project(x, kernel, dm, units), h0, c0, recurrent_kernel, bias), opts)
     return _split(packed, steps, 2)
 
 
@@ -950,3 +954,7 @@ def _check_bias(fn, bias, shape, when=""):
     if bias is not None and raw(bias).shape != shape:
         raise ValueError(f"{fn}: bias must have shape {shape}{' ' + when if when else ''}, "
                          f"received {raw(bias).shape}")
+
+
+# the default LSTM's fast path (it builds on the helpers above, hence imported last)
+from .lstm_fused import lstm_fused_sequence  # noqa: E402

@@ -340,3 +340,38 @@ def test_gradients_for_some_inputs_only():
     num = ((ag.lstm_sequence(x, states[0], states[1], W, Rp, b)[0].data ** 2).sum()
            - (ag.lstm_sequence(x, states[0], states[1], W, R, b)[0].data ** 2).sum()) / eps
     np.testing.assert_allclose(full[4].data[0, 0], num, rtol=1e-4)
+
+
+@pytest.mark.parametrize("use_bias", [True, False])
+@pytest.mark.parametrize("go_backwards", [False, True])
+@pytest.mark.parametrize("use", ["h", "c", "outputs", "last_output"])
+def test_default_lstm_takes_the_fused_path_and_its_gradients_hold(use_bias, go_backwards, use):
+    # no mask, no dropout, tanh/sigmoid: one primitive with projection and bias inside (lstm_fused.py),
+    # whichever of its outputs the loss reads
+    from autograd.ops import lstm_fused
+    x, states = case("lstm")
+    W, R, b = weights("lstm", 4, 3, use_bias=use_bias)
+    outs, h, c = ag.lstm_sequence(ag.tensor(x, requires_grad=True), *states, W, R, b, go_backwards=go_backwards)
+    packed = h._ctx[1][0]
+    assert packed._ctx[0] is lstm_fused._lstm_fused_prim
+    want = run_ref("lstm", x, states, W, R, b if use_bias else np.zeros(12), go_backwards=go_backwards)
+    for g, w in zip((outs, h, c), want):
+        np.testing.assert_allclose(g.data, w, atol=1e-12)
+    wts = np.cos(np.arange(x.shape[0] * x.shape[1] * 3))
+
+    def loss(x, h0, c0, W, R, *bias):
+        outs, h, c = ag.lstm_sequence(x, h0, c0, W, R, bias[0] if bias else None, go_backwards=go_backwards)
+        pick = {"h": h, "c": c, "outputs": outs, "last_output": outs[:, -1]}[use]
+        return (pick * wts[:pick.size].reshape(pick.shape)).sum()
+    ag.gradcheck(loss, x, *states, W, R, *([b] if use_bias else []))
+    ag.gradcheck(loss, x, *states, W, R, *([b] if use_bias else []), order=2)
+
+
+def test_fused_lstm_mixed_dtypes_and_zero_states():
+    # float32 input with float64 weights computes in float64, as the general path; None states are zeros
+    x = RNG.standard_normal((2, 3, 4)).astype(np.float32)
+    W, R, b = weights("lstm", 4, 5)
+    outs, h, c = ag.lstm_sequence(x, None, None, W, R, b)
+    assert outs.dtype == np.float64
+    want = run_ref("lstm", x.astype(np.float64), [np.zeros((2, 5))] * 2, W, R, b)
+    np.testing.assert_allclose(c.data, want[2], atol=1e-12)
