@@ -190,6 +190,20 @@ def test_conv2d_fused_backward_twice_with_retained_graph_uses_each_gradient():
             np.testing.assert_allclose(a.data, r.data, atol=1e-12)
 
 
+@pytest.mark.parametrize("wanted", [(1,), (2,), (1, 2), (0, 2)])
+@pytest.mark.parametrize("channels", [1, 9])        # column-major patches (few channels) and row-major
+def test_conv2d_fused_bias_gradient_from_the_kernel_matmul(wanted, channels):
+    # the bias's gradient is the last row of the kernel gradient's matmul when both are asked for, and a
+    # reduction of its own otherwise: the same numbers either way, whichever subset requires grad
+    x, k, b = rand(2, 6, 5, channels), rand(3, 3, channels, 4) - 0.5, rand(4) - 0.5
+    gy = rand(2, 4, 3, 4) - 0.5
+    leaves = [ag.tensor(v, requires_grad=(i in wanted)) for i, v in enumerate((x, k, b))]
+    got = ag.gradients(ag.conv2d(*leaves[:2], bias=leaves[2], activation="relu"), [leaves[i] for i in wanted], gy)
+    ref = ag.gradients(_unfused(*leaves[:2], 1, "valid", 1, 1, leaves[2], "relu"), [leaves[i] for i in wanted], gy)
+    for a, r in zip(got, ref):
+        np.testing.assert_allclose(a.data, r.data, atol=1e-12)
+
+
 def test_conv2d_fused_with_a_bias_of_another_dtype_promotes_like_the_composition():
     x, k = rand(1, 4, 4, 2).astype(np.float32), rand(3, 3, 2, 3).astype(np.float32)
     out = ag.conv2d(x, k, bias=np.ones(3), activation="relu")
