@@ -648,7 +648,7 @@ def _max_pool_tiled_np(x, geom, saved):
     return out
 
 
-def _max_pool_np(x, geom, saved=None):
+def _max_pool_np(x, geom, saved=None, relu_memo=None):
     if saved is not None and _tiles(geom):
         return _max_pool_tiled_np(x, geom, saved)
     xp = _padded(x, geom, _lowest(x.dtype))
@@ -723,9 +723,32 @@ def _max_pool_select_np(gx, x, ans, geom):
 _max_pool_prim = Primitive(_max_pool_np, "max_pool")
 _max_pool_grad_prim = Primitive(_max_pool_grad_np, "max_pool_grad")
 _max_pool_select_prim = Primitive(_max_pool_select_np, "max_pool_select")
-defvjp(_max_pool_prim,
-       lambda g, ans, x, geom, saved=None: apply(_max_pool_grad_prim, (g, raw(x), ans.data),
-                                                 {"geom": geom, "hits": saved.get("hits") if saved else None}))
+
+
+def _max_pool_vjp(g, ans, x, geom, saved=None, relu_memo=None):
+    hits = saved.get("hits") if saved else None
+    if relu_memo is None or STATE.grad_enabled:
+        return apply(_max_pool_grad_prim, (g, raw(x), ans.data), {"geom": geom, "hits": hits})
+    # NOTE: the input is a fused conv+relu's output (>= 0). Relu's mask there, x > 0, equals out > 0 at
+    # every window's max, the only places the pool sends gradient to: masking the pooled gradient (a
+    # quarter of the size for 2x2 windows) gives the conv its pre-activation gradient directly, handed
+    # over through the conv's memo (used only if this very array reaches it, i.e. no other consumer).
+    a = ans.data
+    gx = apply(_max_pool_grad_prim, (np.multiply(raw(g), a > 0, dtype=a.dtype), raw(x), a),
+               {"geom": geom, "hits": hits})
+    relu_memo["g"] = (gx, gx)
+    return gx
+
+
+def _relu_conv_memo(x):
+    """The memo of the fused conv+relu that produced ``x``, if one did (see _max_pool_vjp)."""
+    ctx = x._ctx
+    if type(ctx) is tuple and ctx[0] is _conv_bias_act_prim and ctx[2]["relu"]:
+        return ctx[2]["memo"]
+    return None
+
+
+defvjp(_max_pool_prim, _max_pool_vjp)
 defvjp(_max_pool_grad_prim,
        lambda gg, ans, gy, x, a, geom, hits=None: apply(_max_pool_select_prim, (gg, x, a), {"geom": geom}),
        None, None)
@@ -780,6 +803,8 @@ def _pool(prim, fn, x, pool_size, strides, padding, rank):
     kwargs = {"geom": geom}
     if prim is _max_pool_prim and STATE.grad_enabled and isinstance(x, Tensor) and x.requires_grad:
         kwargs["saved"] = {}     # the forward leaves its tap masks here for the backward
+        if rank == 2 and _relu_conv_memo(x) is not None:
+            kwargs["relu_memo"] = _relu_conv_memo(x)
     if rank == 2:
         return apply(prim, (x,), kwargs)
     out = apply(prim, (reshape(x, shape),), kwargs)

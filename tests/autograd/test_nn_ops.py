@@ -599,3 +599,33 @@ def test_fused_cross_entropies_accept_python_lists():
     np.testing.assert_allclose(ag.sigmoid_cross_entropy([1e4, -1e4, 0.0], [0.0, 0.0, 1.0]).numpy(),
                                [1e4, 0.0, np.log(2.0)])
     np.testing.assert_allclose(ag.softmax_cross_entropy([[0.0, 0.0]], [[1.0, 0.0]]).numpy(), [np.log(2.0)])
+
+
+@pytest.mark.parametrize("pool,strides,padding", [(2, None, "valid"), (3, 2, "same"), ((2, 3), None, "valid")])
+@pytest.mark.parametrize("second_consumer", [False, True])
+def test_max_pool_over_fused_conv_relu_masks_the_pooled_gradient(pool, strides, padding, second_consumer):
+    # max_pool2d(conv2d(..., activation="relu")) hands the conv its pre-activation gradient directly; the
+    # gradients are the composition's, also when the conv's output has a second consumer (then the
+    # engine sums two gradients and the conv masks the sum itself)
+    rng = np.random.default_rng(3)
+    x = rng.standard_normal((2, 7, 8, 2))
+    k = rng.standard_normal((3, 3, 2, 4))
+    b = rng.standard_normal(4) * 0.5
+    gy_seed = rng.standard_normal(100)
+
+    def run(conv):
+        leaves = [ag.tensor(v, requires_grad=True) for v in (x, k, b)]
+        y = conv(*leaves)
+        out = ag.max_pool2d(y, pool, strides, padding)
+        loss = (out * gy_seed[:out.size].reshape(out.shape)).sum()
+        if second_consumer:
+            loss = loss + (y * y).sum() * 0.1
+        return out, ag.gradients(loss, leaves)
+
+    out, fused = run(lambda a, kk, bb: ag.conv2d(a, kk, bias=bb, activation="relu"))
+    assert (out.data == 0).any() and (out.data > 0).any()     # windows on both sides of relu's kink
+    _, plain = run(lambda a, kk, bb: ag.relu(ag.conv2d(a, kk) + bb))
+    for f, p in zip(fused, plain):
+        np.testing.assert_allclose(f.data, p.data, atol=1e-12)
+    ag.gradcheck(lambda a, kk, bb: ag.max_pool2d(ag.conv2d(a, kk, bias=bb, activation="relu"), pool, strides,
+                                                 padding) ** 2, x, k, b, order=2)
