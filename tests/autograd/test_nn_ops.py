@@ -407,7 +407,7 @@ def ref_max_pool_grad(x, gy, pool):
 
 
 @pytest.mark.parametrize("shape,pool", [((3, 8, 8, 4), (2, 2)), ((2, 11, 9, 3), (2, 2)), ((2, 9, 7, 2), (3, 2)),
-                                        ((1, 5, 6, 2), (1, 3))])
+                                        ((1, 5, 6, 2), (1, 3)), ((2, 6, 5, 2), (2, 1)), ((1, 3, 3, 2), (1, 1))])
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 def test_tiling_max_pool_gradient_goes_to_each_windows_first_maximum(shape, pool, dtype):
     # small integers after relu: many ties (all-zero windows too), and 'valid' remainders when sizes are odd
