@@ -421,6 +421,21 @@ def test_tiling_max_pool_gradient_goes_to_each_windows_first_maximum(shape, pool
     np.testing.assert_array_equal(xt.grad.data, ref_max_pool_grad(x, gy, pool))
 
 
+@pytest.mark.parametrize("chunk_bytes", [1, 300])
+def test_tiling_max_pool_in_batch_chunks_equals_one_pass(monkeypatch, chunk_bytes):
+    # the forward and backward run over the batch in cache-sized chunks; tiny chunks give the same results
+    from autograd.ops import nn as nn_ops
+    x = np.maximum(np.random.default_rng(4).integers(-3, 3, (5, 7, 6, 3)), 0).astype(np.float32)
+    gy = np.random.default_rng(5).standard_normal((5, 3, 3, 3)).astype(np.float32)
+    monkeypatch.setattr(nn_ops, "_CHUNK_BYTES", chunk_bytes)
+    assert len(nn_ops._batch_chunks(5, x[0].nbytes)) > 1
+    xt = ag.tensor(x, requires_grad=True)
+    y = ag.max_pool2d(xt, 2)
+    np.testing.assert_array_equal(y.data, ref_pool2d(x, (2, 2), (2, 2), "valid", "max"))
+    y.backward(gy)
+    np.testing.assert_array_equal(xt.grad.data, ref_max_pool_grad(x, gy, (2, 2)))
+
+
 def test_tiling_max_pool_sends_no_gradient_into_a_nan_window():
     x = np.random.default_rng(3).standard_normal((1, 4, 4, 2))
     x[0, 1, 1, 0] = np.nan
