@@ -36,6 +36,8 @@ _PERM = (0, 1, 3, 2)
 # NOTE: sigmoid(z) = 0.5 tanh(z / 2) + 0.5, so with the sigmoid gates' columns of W, b and R halved
 # (exact: a power of two) each step runs one tanh over all four gate blocks and one affine map on three.
 _SCALE = (0.5, 0.5, 0.5, 1.0)
+#: d sigmoid(z) / dz = 0.25 (1 - tanh(z / 2) ** 2); the 0.25 for the sigmoid gate blocks
+_DERIV_SCALE = (0.25, 0.25, 0.25, 1.0)
 
 
 def _gate_major(w, units, scale):
@@ -79,11 +81,10 @@ def _forward(x, h0, c0, kernel, recurrent_kernel, bias, reverse=False, saved=Non
         z += rec
         np.tanh(z, out=z)
         if train:
-            # the gates' derivatives: 0.25 (1 - tanh ** 2) for the sigmoid gates, 1 - tanh ** 2 for c~
+            # 1 - tanh ** 2: the c~ gate's derivative, and 4x the sigmoid gates' (see _backward)
             d = deriv[:, k]
             np.multiply(z, z, out=d)
             np.subtract(1.0, d, out=d)
-            d[:3] *= 0.25
         s = z[:3]
         s *= 0.5
         s += 0.5
@@ -111,7 +112,11 @@ def _backward(g, saved, reverse, need):
     per_step = bool(go[:steps - 1].any())          # outputs before the last one have a gradient
     dh = g[steps] + go[steps - 1]
     dc = np.array(g[steps + 1])
-    R4T = _gate_major(R, u, (1.0, 1.0, 1.0, 1.0)).transpose(0, 2, 1).copy()
+    # NOTE: the sigmoid gates' derivative is 0.25 (1 - tanh(z / 2) ** 2); ``deriv`` holds it without the
+    # 0.25, so their gate gradients below are 4x the true ones, and the 0.25 is applied where they are
+    # used: in R4T for dh, and when they are gathered for the parameter gradients. A power of two moves
+    # between factors without any rounding, so the numbers are bit for bit those of scaling first.
+    R4T = _gate_major(R, u, _DERIV_SCALE).transpose(0, 2, 1).copy()
     dZ = np.empty((4, steps, n, u), dtype)          # gate-major gradients for the pre-activations
     work, tmp, rec = np.empty((n, u), dtype), np.empty((n, u), dtype), np.empty((4, n, u), dtype)
     for k in range(steps - 1, -1, -1):
@@ -134,7 +139,7 @@ def _backward(g, saved, reverse, need):
     # parameter gradient one plain matmul (about twice as fast as four per-gate matmuls each).
     dz_keras = np.empty((steps * n, 4, u), dtype)
     for gi, p in enumerate(_PERM):
-        dz_keras[:, p] = dZ[gi].reshape(steps * n, u)
+        np.multiply(dZ[gi].reshape(steps * n, u), _DERIV_SCALE[gi], out=dz_keras[:, p])
     dz_keras = dz_keras.reshape(steps * n, 4 * u)
     grads = [None] * 6
     if need[0]:
