@@ -827,8 +827,9 @@ def _pool(prim, fn, x, pool_size, strides, padding, rank):
     kwargs = {"geom": geom}
     if prim is _max_pool_prim and STATE.grad_enabled and isinstance(x, Tensor) and x.requires_grad:
         kwargs["saved"] = {}     # the forward leaves its tap masks here for the backward
-        if rank == 2 and _relu_conv_memo(x) is not None:
-            kwargs["relu_memo"] = _relu_conv_memo(x)
+        relu_memo = _relu_conv_memo(x) if rank == 2 else None
+        if relu_memo is not None:
+            kwargs["relu_memo"] = relu_memo      # for the backward only (see _max_pool_vjp)
     if rank == 2:
         return apply(prim, (x,), kwargs)
     out = apply(prim, (reshape(x, shape),), kwargs)
