@@ -282,7 +282,7 @@ def systems_table(probes, systems, interpreters):
 
 
 def render(results, probes, systems, interpreters, machine, meter, command, quick, label=None, notes=None,
-           threads=None, extras=None):
+           threads=None, extras=None, rounds=1):
     """The whole RESULTS.md text."""
     warnings = []
     share = meter.get("foreign_share", 0.0)
@@ -300,7 +300,9 @@ def render(results, probes, systems, interpreters, machine, meter, command, quic
         f"Made by `{command}` on {m['date']}, commit {m['commit']}. Medians over repeated runs after warm-up; "
         "lower is better. " + ("Each system ran its workloads in one process of its own (the mlp epoch first), "
                                "one system after another." if quick else
-                               "Each system ran each workload in a process of its own, one after another."), "",
+                               "Each system ran each workload in a process of its own, one after another.")
+        + (f" Each figure is the median over {rounds} such processes per system, the systems taking turns "
+           f"(the median of the processes' medians)." if rounds > 1 else ""), "",
         "## Machine", "",
         f"- CPU: {m['cpu']}, {m['cores']} cores",
         f"- OS: {m['os']}",

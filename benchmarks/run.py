@@ -6,6 +6,7 @@ Usage:
     python -m benchmarks --only mlp,kerasfront,numpy --no-write
     python -m benchmarks --python torch=/path/to/venv/bin/python
     python -m benchmarks --threads 1          # one thread everywhere: steadier on a busy machine
+    python -m benchmarks --rounds 3           # 3 processes per system and workload, taking turns
     python benchmarks/run.py --list           # systems, their interpreters and versions
 
 ``--only`` takes names separated by commas (or the flag repeated): workload names or their prefixes
@@ -17,6 +18,7 @@ import argparse
 import json
 import os
 import shlex
+import statistics
 import subprocess
 import sys
 import time
@@ -152,17 +154,48 @@ def run_workloads(python, system, workloads, quick, timeout, threads=None):
     return out
 
 
-def plan(workloads, systems, quick):
+def plan(workloads, systems, quick, rounds=1):
     """The child processes to start, in order, as (system, [workloads]) pairs.
 
     A full run starts one process per workload and system, workload by workload (every system measured
     close together in time). ``--quick`` starts one process per system, the mlp epoch first, to save the
-    seconds each TensorFlow or JAX import costs.
+    seconds each TensorFlow or JAX import costs. With ``rounds`` > 1 each of those goes ``rounds`` times,
+    the systems taking turns (round 1 of every system, then round 2, ...).
+
+    Example:
+        >>> plan(["cnn_step"], ["kerasfront", "tf.keras"], False, rounds=2)
+        [('kerasfront', ['cnn_step']), ('tf.keras', ['cnn_step']), ('kerasfront', ['cnn_step']), ('tf.keras', ['cnn_step'])]
     """
     if not quick:
-        return [(s, [w]) for w in workloads for s in systems]
+        return [(s, [w]) for w in workloads for _ in range(rounds) for s in systems]
     ordered = sorted(workloads, key=lambda w: w != MEMORY_FROM)
-    return [(s, ordered) for s in systems]
+    return [(s, ordered) for _ in range(rounds) for s in systems]
+
+
+def combine_rounds(found):
+    """One result from the results of the same system and workload in several processes: the median of
+    the processes' medians (and of their peak memory), each process's median kept in ``round_medians_s``.
+    A process that did not succeed decides the result.
+
+    Example:
+        >>> combine_rounds([{"status": "ok", "median_s": 3.0, "min_s": 2.0, "max_s": 4.0, "repeats": 5,
+        ...                  "peak_rss_mb": 100.0}, {"status": "ok", "median_s": 1.0, "min_s": 1.0,
+        ...                  "max_s": 2.0, "repeats": 5, "peak_rss_mb": 90.0}])["round_medians_s"]
+        [3.0, 1.0]
+    """
+    if len(found) == 1:
+        return found[0]
+    for r in found:
+        if r.get("status") != "ok":
+            return r
+    out = dict(found[0])
+    out.update(median_s=statistics.median(r["median_s"] for r in found),
+               min_s=min(r["min_s"] for r in found), max_s=max(r["max_s"] for r in found),
+               repeats=sum(r["repeats"] for r in found), round_medians_s=[r["median_s"] for r in found],
+               peak_rss_mb=statistics.median(r["peak_rss_mb"] for r in found),
+               times_s=[t for r in found for t in r.get("times_s", [])],
+               wall_s=sum(r.get("wall_s", 0.0) for r in found))
+    return out
 
 
 def probe_from_result(r):
@@ -196,6 +229,9 @@ def build_parser():
     p.add_argument("--threads", type=int, default=None, metavar="N",
                    help="threads for BLAS and every framework (default: theirs, all cores); "
                         "--threads 1 keeps figures steadier on a busy machine")
+    p.add_argument("--rounds", type=int, default=1, metavar="N",
+                   help="start each system's process N times, the systems taking turns, and report the median "
+                        "of the processes' medians (this VM's speed varies from one process to the next)")
     p.add_argument("--label", help="a line printed at the top of RESULTS.md, e.g. 'contended: other jobs ran'")
     p.add_argument("--list", action="store_true", help="show each system's interpreter and versions, then stop")
     return p
@@ -215,6 +251,8 @@ def main(argv=None):
         parser.error(str(e))
     if args.threads is not None and args.threads < 1:
         parser.error(f"--threads: expected a positive number of threads, received {args.threads}")
+    if args.rounds < 1:
+        parser.error(f"--rounds: expected a positive number of rounds, received {args.rounds}")
     pythons = interpreters(overrides)
     timeout = args.timeout or (300.0 if args.quick else 900.0)
 
@@ -226,21 +264,22 @@ def main(argv=None):
 
     meter = machine.CpuMeter()
     info = machine.describe(REPO)
-    results = {w: {} for w in workloads}
+    found = {w: {} for w in workloads}
     probes = {}
-    for s, group in plan(workloads, systems, args.quick):
+    for s, group in plan(workloads, systems, args.quick, args.rounds):
         if probes.get(s, {}).get("status") == "not installed":
             for w in group:
-                results[w][s] = dict(probes[s])
+                found[w].setdefault(s, []).append(dict(probes[s]))
             continue
         started = time.monotonic()
         for w, r in run_workloads(pythons[s], s, group, args.quick, timeout, args.threads).items():
-            results[w][s] = r
+            found[w].setdefault(s, []).append(r)
             probes.setdefault(s, {})
             if r.get("versions") or r.get("status") == "not installed":
                 probes[s] = probe_from_result(r)
             log(f"{w:10s} {s:14s} {report.cell({w: {s: r}}, w, s)}")
         log(f"{'':10s} {s:14s} [{time.monotonic() - started:.1f} s in its process; {describe_probe(probes[s])}]")
+    results = {w: {s: combine_rounds(rs) for s, rs in by_system.items()} for w, by_system in found.items()}
     extras = {}
     if "ops" in workloads and report.OURS in systems and probes.get(report.OURS, {}).get("status") == "ok":
         found, failure = call_child(pythons[report.OURS], ["no_grad"] + (["--quick"] if args.quick else []),
@@ -270,7 +309,7 @@ def main(argv=None):
                 previous = f.read()
         text = report.render(results, probes, systems, pythons, info, usage, command, args.quick,
                              label=args.label, notes=report.kept_notes(previous), threads=args.threads,
-                             extras=extras)
+                             extras=extras, rounds=args.rounds)
         with open(args.output, "w") as f:
             f.write(text)
         log(f"wrote {args.output}")

@@ -197,3 +197,21 @@ def test_a_tiny_run_writes_results(tmp_path):
         r = data["results"]["ops"][system]
         assert r["status"] == "ok" and r["repeats"] == workloads.WORKLOADS["ops"].quick_repeats
         assert r["median_s"] > 0 and r["peak_rss_mb"] > 0
+
+
+def test_rounds_interleave_systems_and_combine_to_the_median_of_medians():
+    assert run.plan(["cnn_step", "lstm_step"], ["kerasfront", "numpy"], False, rounds=2) == [
+        ("kerasfront", ["cnn_step"]), ("numpy", ["cnn_step"]), ("kerasfront", ["cnn_step"]), ("numpy", ["cnn_step"]),
+        ("kerasfront", ["lstm_step"]), ("numpy", ["lstm_step"]), ("kerasfront", ["lstm_step"]), ("numpy", ["lstm_step"])]
+    assert [s for s, _ in run.plan(["ops"], ["kerasfront", "numpy"], True, rounds=3)] == ["kerasfront", "numpy"] * 3
+
+    def ok(median, rss):
+        return {"status": "ok", "median_s": median, "min_s": median / 2, "max_s": median * 2, "repeats": 4,
+                "peak_rss_mb": rss, "times_s": [median] * 4, "versions": {"numpy": "x"}}
+    r = run.combine_rounds([ok(3.0, 100.0), ok(1.0, 90.0), ok(2.0, 95.0)])
+    assert r["median_s"] == 2.0 and r["round_medians_s"] == [3.0, 1.0, 2.0]
+    assert r["min_s"] == 0.5 and r["max_s"] == 6.0 and r["repeats"] == 12 and r["peak_rss_mb"] == 95.0
+    failed = {"status": "failed", "error": "boom"}
+    assert run.combine_rounds([ok(1.0, 1.0), failed]) is failed
+    with pytest.raises(SystemExit):
+        run.main(["--rounds", "0", "--no-write"])
