@@ -357,6 +357,25 @@ def _pre_activation_grad(g, ans, relu, memo):
     return gp
 
 
+def _reduce_rows_matmul(a, b):
+    """``a.T @ b`` for tall ``a`` (M, p) and ``b`` (M, q) with a small (p, q) result.
+
+    NOTE: with a small result (a first conv layer's kernel gradient: 10 x 32 over 43 264 pixels) BLAS
+    runs one long reduction at ~25 GFLOP/s; splitting the rows into 32 blocks, one batched matmul over
+    them and a sum of the 32 partial products is ~35% faster (and sums in a shallower tree)."""
+    m, p = a.shape
+    q = b.shape[1]
+    blocks = 32
+    if p * q > 4096 or m < blocks * 512:
+        return a.T @ b
+    rows = m // blocks * blocks
+    part = np.matmul(a[:rows].reshape(blocks, rows // blocks, p).transpose(0, 2, 1),
+                     b[:rows].reshape(blocks, rows // blocks, q)).sum(axis=0)
+    if rows < m:
+        part += a[rows:].T @ b[rows:]
+    return part
+
+
 def _kernel_grad(g, ans, x, k, b, geom, relu, saved=None, memo=None):
     gp = _pre_activation_grad(g, ans, relu, memo)
     cols = saved.get("cols") if saved else None
@@ -367,7 +386,7 @@ def _kernel_grad(g, ans, x, k, b, geom, relu, saved=None, memo=None):
         return _conv_dk(x, gp, geom, cols[:, :kk])
     gd = raw(gp)
     o = gd.shape[3]
-    full = cols.T @ gd.reshape(-1, o)          # (kk + 1, filters): the last row is the bias's gradient
+    full = _reduce_rows_matmul(cols, gd.reshape(-1, o))  # (kk + 1, filters): the bias's gradient last
     memo["db"] = (g, full[kk])
     return make_leaf(full[:kk].reshape(geom.kh, geom.kw, geom.c // geom.groups, o))
 

@@ -204,6 +204,20 @@ def test_conv2d_fused_bias_gradient_from_the_kernel_matmul(wanted, channels):
         np.testing.assert_allclose(a.data, r.data, atol=1e-12)
 
 
+def test_conv2d_fused_kernel_gradient_over_many_pixels():
+    # a first layer's kernel gradient over many pixels (here 2 x 98 x 98, not a multiple of the 32 row
+    # blocks) is summed block-wise; it equals the plain composition's
+    rng = np.random.default_rng(6)
+    x = ag.tensor(rng.standard_normal((2, 100, 100, 1)))
+    k = ag.tensor(rng.standard_normal((3, 3, 1, 4)), requires_grad=True)
+    b = ag.tensor(rng.standard_normal(4), requires_grad=True)
+    gy = rng.standard_normal((2, 98, 98, 4))
+    fused = ag.gradients(ag.conv2d(x, k, bias=b, activation="relu"), [k, b], gy)
+    plain = ag.gradients(_unfused(x, k, 1, "valid", 1, 1, b, "relu"), [k, b], gy)
+    for f, p in zip(fused, plain):
+        np.testing.assert_allclose(f.data, p.data, rtol=1e-10, atol=1e-9)
+
+
 def test_conv2d_fused_with_a_bias_of_another_dtype_promotes_like_the_composition():
     x, k = rand(1, 4, 4, 2).astype(np.float32), rand(3, 3, 2, 3).astype(np.float32)
     out = ag.conv2d(x, k, bias=np.ones(3), activation="relu")
