@@ -532,3 +532,29 @@ def test_custom_cell_initial_state_method():
     plain.set_weights(layer.get_weights())
     np.testing.assert_allclose(out.numpy(), plain(x, initial_state=[np.ones((2, 3), np.float32)]).numpy(), rtol=1e-6)
     assert not np.allclose(out.numpy(), plain(x).numpy())
+
+
+class Keras2StateCell(MinimalRNNCell):
+    """Keras 2's ``get_initial_state(inputs, batch_size, dtype)``: states start at twos."""
+
+    def get_initial_state(self, inputs=None, batch_size=None, dtype=None):
+        return [np.full((batch_size, self.units), 2.0, dtype)]
+
+
+class KwargsStateCell(MinimalRNNCell):
+    def get_initial_state(self, **kwargs):
+        return [np.full((kwargs["batch_size"], self.units), 3.0, np.float32)]
+
+
+@pytest.mark.parametrize("cell_cls,value", [(OnesStateCell, 1.0), (Keras2StateCell, 2.0), (KwargsStateCell, 3.0)])
+def test_custom_cell_initial_state_signatures_over_calls(cell_cls, value):
+    # the method's signature is read once and reused: later calls (other batch sizes) still get its states
+    layer = layers.RNN(cell_cls(3), return_state=True)
+    plain = layers.RNN(MinimalRNNCell(3))
+    for batch in (2, 5, 2):
+        x = _x(batch, 3, 4)
+        out, _ = layer(x)
+        plain(x)
+        plain.set_weights(layer.get_weights())
+        start = [np.full((batch, 3), value, np.float32)]
+        np.testing.assert_allclose(out.numpy(), plain(x, initial_state=start).numpy(), rtol=1e-6)
