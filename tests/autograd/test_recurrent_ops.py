@@ -375,3 +375,21 @@ def test_fused_lstm_mixed_dtypes_and_zero_states():
     assert outs.dtype == np.float64
     want = run_ref("lstm", x.astype(np.float64), [np.zeros((2, 5))] * 2, W, R, b)
     np.testing.assert_allclose(c.data, want[2], atol=1e-12)
+
+
+@settings(max_examples=10)
+@given(n=st.integers(1, 3), steps=st.integers(1, 4), f=st.integers(1, 3), u=st.integers(1, 3),
+       go_backwards=st.booleans(), use_bias=st.booleans(), seed=st.integers(0, 99))
+def test_fused_lstm_over_shapes(n, steps, f, u, go_backwards, use_bias, seed):
+    # the default LSTM's fused path (no mask) against the step-by-step reference, down to single steps,
+    # single units and a batch of one
+    rng = np.random.default_rng(seed)
+    x = rng.standard_normal((n, steps, f))
+    states = [rng.standard_normal((n, u)) for _ in range(2)]
+    W, R, b = weights("lstm", f, u, use_bias=use_bias)
+    got = ag.lstm_sequence(x, *states, W, R, b, go_backwards=go_backwards)
+    want = run_ref("lstm", x, states, W, R, b if use_bias else np.zeros(4 * u), go_backwards=go_backwards)
+    for g, w in zip(got, want):
+        np.testing.assert_allclose(g.data, w, atol=1e-12)
+    ag.gradcheck(lambda x, h0, c0, W, R: sum((o ** 2).sum() for o in ag.lstm_sequence(
+        x, h0, c0, W, R, b, go_backwards=go_backwards)), x, *states, W, R)
