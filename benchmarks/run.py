@@ -264,22 +264,22 @@ def main(argv=None):
 
     meter = machine.CpuMeter()
     info = machine.describe(REPO)
-    found = {w: {} for w in workloads}
+    per_round = {w: {} for w in workloads}     # workload -> system -> one result per process
     probes = {}
     for s, group in plan(workloads, systems, args.quick, args.rounds):
         if probes.get(s, {}).get("status") == "not installed":
             for w in group:
-                found[w].setdefault(s, []).append(dict(probes[s]))
+                per_round[w].setdefault(s, []).append(dict(probes[s]))
             continue
         started = time.monotonic()
         for w, r in run_workloads(pythons[s], s, group, args.quick, timeout, args.threads).items():
-            found[w].setdefault(s, []).append(r)
+            per_round[w].setdefault(s, []).append(r)
             probes.setdefault(s, {})
             if r.get("versions") or r.get("status") == "not installed":
                 probes[s] = probe_from_result(r)
             log(f"{w:10s} {s:14s} {report.cell({w: {s: r}}, w, s)}")
         log(f"{'':10s} {s:14s} [{time.monotonic() - started:.1f} s in its process; {describe_probe(probes[s])}]")
-    results = {w: {s: combine_rounds(rs) for s, rs in by_system.items()} for w, by_system in found.items()}
+    results = {w: {s: combine_rounds(rs) for s, rs in by_system.items()} for w, by_system in per_round.items()}
     extras = {}
     if "ops" in workloads and report.OURS in systems and probes.get(report.OURS, {}).get("status") == "ok":
         found, failure = call_child(pythons[report.OURS], ["no_grad"] + (["--quick"] if args.quick else []),
