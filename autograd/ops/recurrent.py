@@ -904,9 +904,13 @@ def gru_sequence(x, h0, kernel, recurrent_kernel, bias=None, mask=None, go_backw
             "zero_output": bool(zero_output_for_mask), "extra": bool(reset_after), "saved": _save(),
             "rmask": _dropout_masks(fn, "recurrent_dropout_mask", recurrent_dropout_mask, 3, n, units, dtype)}
     h0 = _initial(fn, "h0", h0, n, units, dtype)
-    xp = _project(x, kernel, dm, units)
     if reset_after:
         _check_bias(fn, bias, (2, 3 * units), "when reset_after=True")
+    if (reset_after and opts["mask"] is None and dm is None and opts["rmask"] is None and opts["act"] == "tanh"
+            and opts["ract"] == "sigmoid"):
+        return gru_fused_sequence(x, h0, kernel, recurrent_kernel, bias, go_backwards)
+    xp = _project(x, kernel, dm, units)
+    if reset_after:
         if bias is not None:
             packed = apply(_gru_prim, (xp, h0, recurrent_kernel, getitem(bias, 0), getitem(bias, 1)), opts)
         else:
@@ -956,5 +960,6 @@ def _check_bias(fn, bias, shape, when=""):
                          f"received {raw(bias).shape}")
 
 
-# the default LSTM's fast path (it builds on the helpers above, hence imported last)
+# the default LSTM's and GRU's fast paths (they build on the helpers above, hence imported last)
 from .lstm_fused import lstm_fused_sequence  # noqa: E402
+from .gru_fused import gru_fused_sequence  # noqa: E402

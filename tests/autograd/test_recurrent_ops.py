@@ -393,3 +393,58 @@ def test_fused_lstm_over_shapes(n, steps, f, u, go_backwards, use_bias, seed):
         np.testing.assert_allclose(g.data, w, atol=1e-12)
     ag.gradcheck(lambda x, h0, c0, W, R: sum((o ** 2).sum() for o in ag.lstm_sequence(
         x, h0, c0, W, R, b, go_backwards=go_backwards)), x, *states, W, R)
+
+
+@pytest.mark.parametrize("use_bias", [True, False])
+@pytest.mark.parametrize("go_backwards", [False, True])
+@pytest.mark.parametrize("use", ["h", "outputs", "last_output"])
+def test_default_gru_takes_the_fused_path_and_its_gradients_hold(use_bias, go_backwards, use):
+    # reset_after=True, tanh/sigmoid, no mask, no dropout: one primitive (gru_fused.py)
+    from autograd.ops import gru_fused
+    x, states = case("gru")
+    W, R, b = weights("gru", 4, 3, use_bias=use_bias)
+    outs, h = ag.gru_sequence(ag.tensor(x, requires_grad=True), states[0], W, R, b, go_backwards=go_backwards)
+    assert h._ctx[1][0]._ctx[0] is gru_fused._gru_fused_prim
+    want = run_ref("gru", x, states, W, R, b, go_backwards=go_backwards)
+    for g, w in zip((outs, h), want):
+        np.testing.assert_allclose(g.data, w, atol=1e-12)
+    wts = np.cos(np.arange(x.shape[0] * x.shape[1] * 3))
+
+    def loss(x, h0, W, R, *bias):
+        outs, h = ag.gru_sequence(x, h0, W, R, bias[0] if bias else None, go_backwards=go_backwards)
+        pick = {"h": h, "outputs": outs, "last_output": outs[:, -1]}[use]
+        return (pick * wts[:pick.size].reshape(pick.shape)).sum()
+    ag.gradcheck(loss, x, states[0], W, R, *([b] if use_bias else []))
+    ag.gradcheck(loss, x, states[0], W, R, *([b] if use_bias else []), order=2)
+
+
+@settings(max_examples=10)
+@given(n=st.integers(1, 3), steps=st.integers(1, 4), f=st.integers(1, 3), u=st.integers(1, 3),
+       go_backwards=st.booleans(), use_bias=st.booleans(), seed=st.integers(0, 99))
+def test_fused_gru_over_shapes(n, steps, f, u, go_backwards, use_bias, seed):
+    rng = np.random.default_rng(seed)
+    x = rng.standard_normal((n, steps, f))
+    h0 = rng.standard_normal((n, u))
+    W, R, b = weights("gru", f, u, use_bias=use_bias)
+    got = ag.gru_sequence(x, h0, W, R, b, go_backwards=go_backwards)
+    want = run_ref("gru", x, [h0], W, R, b, go_backwards=go_backwards)
+    for g, w in zip(got, want):
+        np.testing.assert_allclose(g.data, w, atol=1e-12)
+    ag.gradcheck(lambda x, h0, W, R: sum((o ** 2).sum() for o in ag.gru_sequence(
+        x, h0, W, R, b, go_backwards=go_backwards)), x, h0, W, R)
+
+
+def test_fused_gru_bias_gradient_and_float32():
+    # the (2, 3 units) bias's gradient, input row and recurrent row, through the folded ones row
+    x = RNG.standard_normal((2, 4, 3)).astype(np.float32)
+    W, R, b = (a.astype(np.float32) for a in weights("gru", 3, 5))
+    bt = ag.tensor(b, requires_grad=True)
+    outs, h = ag.gru_sequence(x, None, W, R, bt)
+    assert outs.dtype == h.dtype == np.float32
+    (outs.sum() + (h * 2).sum()).backward()
+    assert bt.grad.dtype == np.float32
+    b64 = ag.tensor(b.astype(np.float64), requires_grad=True)
+    o64, h64 = ag.gru_sequence(x.astype(np.float64), None, W.astype(np.float64), R.astype(np.float64), b64)
+    (o64.sum() + (h64 * 2).sum()).backward()
+    np.testing.assert_allclose(bt.grad.data, b64.grad.data, rtol=1e-4, atol=1e-5)
+    assert np.abs(bt.grad.data[1]).sum() > 0 and not np.allclose(bt.grad.data[0, 10:], bt.grad.data[1, 10:])
