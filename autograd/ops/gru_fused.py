@@ -25,9 +25,9 @@ import numpy as np
 from ..modes import STATE
 from ..primitive import Primitive, apply, defvjp
 from ..tensor import make_leaf
+from ._fused_rnn import fused_vjps, gate_major, output_cotangents, time_major_input
 from ._make import raw
-from .lstm_fused import _time_major_input
-from .recurrent import _GRUCell, _graph_scan, _multi_vjps, _project
+from .recurrent import _GRUCell, _graph_scan, _project
 from .shape import getitem, transpose
 
 __all__ = ["gru_fused_sequence"]
@@ -39,13 +39,6 @@ _SCALE = (0.5, 0.5, 1.0)
 _DERIV_SCALE = (0.25, 0.25, 1.0)
 
 
-def _gate_major(w, units, scale):
-    """(rows, 3 units) in Keras's column order z, r, h -> contiguous (3, rows, units), each block
-    multiplied by its ``scale``."""
-    w3 = w.reshape(w.shape[0], 3, units).transpose(1, 0, 2)
-    return np.ascontiguousarray(w3 * np.asarray(scale, w.dtype)[:, None, None])
-
-
 def _forward(x, h0, kernel, recurrent_kernel, bias, reverse=False, saved=None):
     """Run the GRU; returns (T + 1, n, units) time-major: the outputs in processing order, then the
     final h (a view of the state buffer)."""
@@ -54,7 +47,7 @@ def _forward(x, h0, kernel, recurrent_kernel, bias, reverse=False, saved=None):
     n, steps, _ = x.shape
     u = R.shape[0]
     train = saved is not None
-    xa = _time_major_input(x, reverse, bias is not None)
+    xa = time_major_input(x, reverse, bias is not None)
     brh = None
     if bias is None:
         wa = kernel
@@ -67,8 +60,8 @@ def _forward(x, h0, kernel, recurrent_kernel, bias, reverse=False, saved=None):
         folded[:2 * u] += b[1, :2 * u]
         wa = np.concatenate([kernel, folded[None]], axis=0)
         brh = b[1, 2 * u:]
-    G = np.matmul(xa, _gate_major(wa, u, _SCALE)).reshape(3, steps, n, u)   # pre-activations, then gates
-    R3 = _gate_major(R, u, _SCALE)
+    G = np.matmul(xa, gate_major(wa, u, _SCALE)).reshape(3, steps, n, u)   # pre-activations, then gates
+    R3 = gate_major(R, u, _SCALE)
     H = np.empty((steps + 2, n, u), dtype)    # h_0 .. h_T, then the final h (the output's tail)
     H[0] = h0
     rph = np.empty((steps, n, u), dtype)      # h R_h + b_rh, what the reset gate multiplies
@@ -116,14 +109,11 @@ def _backward(g, saved, reverse, need):
     xa, G, deriv, rph, H = (saved[k] for k in ("xa", "G", "deriv", "rph", "H"))
     kernel, R, dtype = saved["kernel"], saved["R"], saved["dtype"]
     steps, n, u = rph.shape
-    g = np.asarray(g, dtype=dtype)
-    go = g[:steps]
-    per_step = bool(go[:steps - 1].any())          # outputs before the last one have a gradient
-    dh = g[steps] + go[steps - 1]
+    go, per_step, dh = output_cotangents(g, steps, dtype)
     # NOTE: ``deriv`` holds the update and reset gates' derivative without its 0.25, so their gradients
     # below are 4x the true ones; the 0.25 is applied where they are used (R3T for dh, and the gather
     # for the parameter gradients). A power of two moves between factors without rounding.
-    R3T = _gate_major(R, u, _DERIV_SCALE).transpose(0, 2, 1).copy()
+    R3T = gate_major(R, u, _DERIV_SCALE).transpose(0, 2, 1).copy()
     # per step: the pre-activation gradients of z and r, of the candidate's recurrent part (r times the
     # candidate's) and of the candidate's input part; blocks 0-2 feed h R, blocks 0, 1, 3 feed x W
     dZ = np.empty((4, steps, n, u), dtype)
@@ -176,29 +166,16 @@ def _backward(g, saved, reverse, need):
     return grads
 
 
-def _compute_grads(g, ans, args, kw, need):
-    if STATE.grad_enabled:
-        # NOTE: for create_graph=True (higher-order gradients) the same GRU is rebuilt step by step from
-        # autograd ops and differentiated instead of the hand-written numpy backward.
-        from ..engine import gradients
-        x, h0, kernel, R, bias = args
-        bias_in = None if bias is None else getitem(bias, 0)
-        bias_rec = None if bias is None else getitem(bias, 1)
-        packed = _graph_scan(_GRUCell, _project(x, kernel), [h0], R, bias_in, bias_rec, None,
-                             kw.get("reverse", False), "tanh", "sigmoid", False, True)
-        ins = [a for a, nd in zip(args, need) if nd]
-        grads = iter(gradients(transpose(packed, (1, 0, 2)), ins, grad_outputs=g, create_graph=True))
-        return [next(grads) if nd else None for nd in need]
-    saved = kw.get("saved")
-    if not saved:
-        raise RuntimeError("autograd: op 'gru_sequence' ran without saving its forward state; it must be "
-                           "called through gru_sequence while recording gradients")
-    grads = _backward(raw(g), saved, kw.get("reverse", False), need)
-    return [make_leaf(d) if (nd and d is not None) else None for d, nd in zip(grads, need)]
+def _rebuild(args, reverse):
+    x, h0, kernel, R, bias = args
+    bias_in = None if bias is None else getitem(bias, 0)
+    bias_rec = None if bias is None else getitem(bias, 1)
+    return _graph_scan(_GRUCell, _project(x, kernel), [h0], R, bias_in, bias_rec, None, reverse, "tanh", "sigmoid",
+                       False, True)
 
 
 _gru_fused_prim = Primitive(_forward, "gru_sequence")
-defvjp(_gru_fused_prim, *_multi_vjps(5, _compute_grads))
+defvjp(_gru_fused_prim, *fused_vjps("gru_sequence", 5, _backward, _rebuild))
 
 
 def gru_fused_sequence(x, h0, kernel, recurrent_kernel, bias=None, go_backwards=False):

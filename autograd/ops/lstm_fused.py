@@ -25,8 +25,9 @@ import numpy as np
 from ..modes import STATE
 from ..primitive import Primitive, apply, defvjp
 from ..tensor import make_leaf
+from ._fused_rnn import fused_vjps, gate_major, output_cotangents, time_major_input
 from ._make import raw
-from .recurrent import _LSTMCell, _graph_scan, _multi_vjps, _project
+from .recurrent import _LSTMCell, _graph_scan, _project
 from .shape import getitem, transpose
 
 __all__ = ["lstm_fused_sequence"]
@@ -43,18 +44,7 @@ _DERIV_SCALE = (0.25, 0.25, 0.25, 1.0)
 def _gate_major(w, units, scale):
     """(rows, 4 units) in Keras's column order -> contiguous (4, rows, units) in internal order, each
     block multiplied by its ``scale``."""
-    w4 = w.reshape(w.shape[0], 4, units).transpose(1, 0, 2)[list(_PERM)]
-    return np.ascontiguousarray(w4 * np.asarray(scale, w.dtype)[:, None, None])
-
-
-def _time_major_input(x, reverse, with_ones):
-    """(n, T, F) -> (T * n, F [+ 1]) in processing order, with a column of ones when ``with_ones``."""
-    n, steps, f = x.shape
-    xa = np.empty((steps, n, f + 1 if with_ones else f), x.dtype)
-    np.copyto(xa[:, :, :f], (x[:, ::-1] if reverse else x).transpose(1, 0, 2))
-    if with_ones:
-        xa[:, :, f] = 1
-    return xa.reshape(steps * n, -1)
+    return gate_major(w, units, scale, _PERM)
 
 
 def _forward(x, h0, c0, kernel, recurrent_kernel, bias, reverse=False, saved=None):
@@ -65,7 +55,7 @@ def _forward(x, h0, c0, kernel, recurrent_kernel, bias, reverse=False, saved=Non
     n, steps, _ = x.shape
     u = R.shape[0]
     train = saved is not None
-    xa = _time_major_input(x, reverse, bias is not None)
+    xa = time_major_input(x, reverse, bias is not None)
     wa = kernel if bias is None else np.concatenate([kernel, bias.astype(dtype, copy=False)[None]], axis=0)
     gates = np.matmul(xa, _gate_major(wa, u, _SCALE)).reshape(4, steps, n, u)   # x W + b, then the gates
     R4 = _gate_major(R, u, _SCALE)
@@ -107,11 +97,8 @@ def _backward(g, saved, reverse, need):
     xa, gates, deriv, tc, H, C = (saved[k] for k in ("xa", "gates", "deriv", "tc", "H", "C"))
     kernel, R, dtype = saved["kernel"], saved["R"], saved["dtype"]
     steps, n, u = tc.shape
-    g = np.asarray(g, dtype=dtype)
-    go = g[:steps]
-    per_step = bool(go[:steps - 1].any())          # outputs before the last one have a gradient
-    dh = g[steps] + go[steps - 1]
-    dc = np.array(g[steps + 1])
+    go, per_step, dh = output_cotangents(g, steps, dtype)
+    dc = np.array(g[steps + 1], dtype=dtype)
     # NOTE: the sigmoid gates' derivative is 0.25 (1 - tanh(z / 2) ** 2); ``deriv`` holds it without the
     # 0.25, so their gate gradients below are 4x the true ones, and the 0.25 is applied where they are
     # used: in R4T for dh, and when they are gathered for the parameter gradients. A power of two moves
@@ -157,28 +144,14 @@ def _backward(g, saved, reverse, need):
     return grads
 
 
-def _compute_grads(g, ans, args, kw, need):
-    if STATE.grad_enabled:
-        # NOTE: the hand-written backward is numpy; for create_graph=True (higher-order gradients) the
-        # same LSTM is rebuilt step by step from autograd ops and differentiated instead.
-        from ..engine import gradients
-        x, h0, c0, kernel, R, bias = args
-        reverse = kw.get("reverse", False)
-        packed = _graph_scan(_LSTMCell, _project(x, kernel), [h0, c0], R, bias, None, None, reverse,
-                             "tanh", "sigmoid", False, None)
-        ins = [a for a, nd in zip(args, need) if nd]
-        grads = iter(gradients(transpose(packed, (1, 0, 2)), ins, grad_outputs=g, create_graph=True))
-        return [next(grads) if nd else None for nd in need]
-    saved = kw.get("saved")
-    if not saved:
-        raise RuntimeError("autograd: op 'lstm_sequence' ran without saving its forward state; it must be "
-                           "called through lstm_sequence while recording gradients")
-    grads = _backward(raw(g), saved, kw.get("reverse", False), need)
-    return [make_leaf(d) if (nd and d is not None) else None for d, nd in zip(grads, need)]
+def _rebuild(args, reverse):
+    x, h0, c0, kernel, R, bias = args
+    return _graph_scan(_LSTMCell, _project(x, kernel), [h0, c0], R, bias, None, None, reverse, "tanh", "sigmoid",
+                       False, None)
 
 
 _lstm_fused_prim = Primitive(_forward, "lstm_sequence")
-defvjp(_lstm_fused_prim, *_multi_vjps(6, _compute_grads))
+defvjp(_lstm_fused_prim, *fused_vjps("lstm_sequence", 6, _backward, _rebuild))
 
 
 def lstm_fused_sequence(x, h0, c0, kernel, recurrent_kernel, bias=None, go_backwards=False):
