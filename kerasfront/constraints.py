@@ -166,11 +166,8 @@ def deserialize(config, custom_objects=None):
         >>> deserialize({"class_name": "MaxNorm", "config": {"max_value": 3.0}}).max_value
         3.0
     """
-    obj = deserialize_keras_object(config, module_objects=_BUILTINS, custom_objects=custom_objects,
-                                   printable_module_name="constraint")
-    if isinstance(obj, type):
-        obj = obj()
-    return obj
+    return deserialize_keras_object(config, module_objects=_BUILTINS, custom_objects=custom_objects,
+                                    printable_module_name="constraint", instantiate=True)
 
 
 def get(identifier):

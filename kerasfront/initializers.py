@@ -513,11 +513,8 @@ def deserialize(config, custom_objects=None):
         >>> type(deserialize({"class_name": "HeNormal", "config": {"seed": 1}})).__name__
         'HeNormal'
     """
-    obj = deserialize_keras_object(config, module_objects=_BUILTINS, custom_objects=custom_objects,
-                                   printable_module_name="initializer")
-    if isinstance(obj, type):
-        obj = obj()
-    return obj
+    return deserialize_keras_object(config, module_objects=_BUILTINS, custom_objects=custom_objects,
+                                    printable_module_name="initializer", instantiate=True)
 
 
 def get(identifier):

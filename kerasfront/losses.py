@@ -775,11 +775,8 @@ def deserialize(name, custom_objects=None):
         >>> type(deserialize({"class_name": "Huber", "config": {"delta": 2.0}})).__name__
         'Huber'
     """
-    obj = deserialize_keras_object(name, module_objects=_BUILTINS, custom_objects=custom_objects,
-                                   printable_module_name="loss function")
-    if isinstance(obj, type):
-        obj = obj()
-    return obj
+    return deserialize_keras_object(name, module_objects=_BUILTINS, custom_objects=custom_objects,
+                                    printable_module_name="loss function", instantiate=True)
 
 
 def get(identifier):

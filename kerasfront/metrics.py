@@ -1045,11 +1045,8 @@ def deserialize(config, custom_objects=None):
         >>> type(deserialize({"class_name": "AUC", "config": {"num_thresholds": 50}})).__name__
         'AUC'
     """
-    obj = deserialize_keras_object(config, module_objects=_BUILTINS, custom_objects=custom_objects,
-                                   printable_module_name="metric function")
-    if isinstance(obj, type):
-        obj = obj()
-    return obj
+    return deserialize_keras_object(config, module_objects=_BUILTINS, custom_objects=custom_objects,
+                                    printable_module_name="metric function", instantiate=True)
 
 
 def get(identifier):

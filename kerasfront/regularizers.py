@@ -206,11 +206,8 @@ def deserialize(config, custom_objects=None):
     """
     if config == "l1_l2":
         return L1L2(l1=0.01, l2=0.01)
-    obj = deserialize_keras_object(config, module_objects=_BUILTINS, custom_objects=custom_objects,
-                                   printable_module_name="regularizer")
-    if isinstance(obj, type):
-        obj = obj()
-    return obj
+    return deserialize_keras_object(config, module_objects=_BUILTINS, custom_objects=custom_objects,
+                                    printable_module_name="regularizer", instantiate=True)
 
 
 def get(identifier):

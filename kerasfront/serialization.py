@@ -157,11 +157,12 @@ def unknown_object_error(name, kind, module_objects):
 
 
 def deserialize_keras_object(identifier, module_objects=None, custom_objects=None,
-                             printable_module_name="object"):
+                             printable_module_name="object", instantiate=False):
     """Turn a name or a ``{"class_name", "config"}`` dict back into the object it names.
 
     Classes are instantiated with ``cls.from_config(config)`` (or ``cls(**config)``); a bare name returns the
-    registered function or class itself.
+    registered function or class itself, the class instantiated with no arguments when ``instantiate``
+    (``'Adam'`` -> ``Adam()``, as losses, metrics, optimizers, initializers and the rest want).
 
     Example:
         >>> reg = serialization.deserialize_keras_object({'class_name': 'L2', 'config': {'l2': 0.5}},
@@ -176,8 +177,6 @@ def deserialize_keras_object(identifier, module_objects=None, custom_objects=Non
             raise ValueError(f"cannot deserialize {printable_module_name}: {identifier!r} has no 'class_name'")
         class_name = identifier["class_name"]
         config = identifier.get("config", {})
-        if class_name == "__lambda__" or (isinstance(config, dict) and config.get("function_type") == "lambda"):
-            pass  # handled by the caller (Lambda layers check safe_mode themselves)
         obj = get_registered_object(class_name, custom_objects, module_objects)
         if obj is None:
             reg = identifier.get("registered_name")
@@ -201,8 +200,8 @@ def deserialize_keras_object(identifier, module_objects=None, custom_objects=Non
         obj = get_registered_object(identifier, custom_objects, module_objects)
         if obj is None:
             raise unknown_object_error(identifier, printable_module_name, module_objects)
-        return obj
+        return obj() if instantiate and inspect.isclass(obj) else obj
     if callable(identifier):
-        return identifier
+        return identifier() if instantiate and inspect.isclass(identifier) else identifier
     raise TypeError(f"cannot interpret {printable_module_name} identifier {identifier!r} "
                     f"(expected a name, a config dict or a callable)")

@@ -87,11 +87,8 @@ def deserialize(config, custom_objects=None):
         short = name.split(">", 1)[-1]
         if short.lower() in _BUILTINS and name not in (custom_objects or {}):
             config = dict(config, class_name=_BUILTINS[short.lower()].__name__)
-    obj = deserialize_keras_object(config, module_objects=_BUILTINS, custom_objects=custom_objects,
-                                   printable_module_name="optimizer")
-    if isinstance(obj, type):
-        obj = obj()
-    return obj
+    return deserialize_keras_object(config, module_objects=_BUILTINS, custom_objects=custom_objects,
+                                    printable_module_name="optimizer", instantiate=True)
 
 
 def get(identifier, **kwargs):

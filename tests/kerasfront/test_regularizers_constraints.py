@@ -87,3 +87,15 @@ def test_bad_input_is_named():
         R.OrthogonalRegularizer()(np.ones((2, 2, 2), np.float32))
     with pytest.raises(ValueError, match="max_value"):
         C.MinMaxNorm(min_value=2.0, max_value=1.0)
+
+
+@pytest.mark.parametrize("module,name,cls", [
+    ("losses", "Huber", "Huber"), ("metrics", "AUC", "AUC"), ("optimizers", "Adam", "Adam"),
+    ("initializers", "HeNormal", "HeNormal"), ("regularizers", "L2", "L2"), ("constraints", "NonNeg", "NonNeg")])
+def test_deserialize_instantiates_a_named_or_given_class(module, name, cls):
+    # a bare class name or the class itself deserializes to an instance; a function name stays a function
+    import kerasfront as keras
+    mod = getattr(keras, module)
+    assert type(mod.deserialize(name)).__name__ == cls
+    assert type(mod.deserialize(getattr(mod, cls))).__name__ == cls
+    assert keras.losses.deserialize("mse") is keras.losses.mean_squared_error
