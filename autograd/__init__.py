@@ -14,11 +14,15 @@ import numpy as _np
 
 from .tensor import Tensor, tensor, as_tensor
 from .modes import no_grad, enable_grad, set_grad_enabled, is_grad_enabled, detect_anomaly
-from .primitive import Primitive, primitive, defvjp, defvjp_argnum, REGISTRY
+from .primitive import (Primitive, primitive, defvjp, defvjp_argnum, defjvp, defjvp_argnums, def_linear, defbatch,
+                        REGISTRY)
 from .engine import backward, gradients, unbroadcast
 from .ops import *  # noqa: F401,F403
 from .ops import abs, all, any, max, min, round, sum  # noqa: F401
 from .transforms import grad, value_and_grad, vjp, jacobian, hessian, hvp
+from .forward_mode import jvp
+from .batching import vmap
+from . import batching  # noqa: F401  (helpers for batching rules: ag.batching.elementwise_rule, ...)
 from .gradcheck import gradcheck, GradcheckError
 from .inplace import assign, assign_add, assign_sub
 from . import numpy_dispatch  # noqa: F401

@@ -4,6 +4,10 @@ They accept numpy arrays, Python scalars or Tensors, return Tensors, and compose
 (``grad(grad(f))``): when an argument is itself part of an outer recorded computation, the inner
 backward pass is recorded (``create_graph``) so the outer one can differentiate through it.
 
+Inside ``ag.vmap`` they differentiate the batched computation directly: the differentiated arguments
+are made batched at every running vmap (``batching.to_plain``), so that the gradient of the sum of the
+per-example outputs is the stack of per-example gradients. Forward mode (``jvp``) is in forward_mode.py.
+
 Example:
     >>> f = lambda x: x ** 4
     >>> ag.grad(ag.grad(f))(2.0)      # 12 x**2
@@ -11,6 +15,7 @@ Example:
 """
 import numpy as np
 
+from .batching import Batched, active_levels, from_plain, to_plain
 from .engine import gradients
 from .modes import STATE
 from .ops.elementwise import multiply, positive
@@ -48,27 +53,35 @@ def _leafify(x):
 
 
 def _trace(f, args, argnums, name, kwargs=None):
+    """Run ``f`` on fresh inputs that require grad. Returns ``(single, xs, out, create, levels)``: the plain
+    inputs and output (laid out ``(batch sizes of levels..., *one example)`` inside vmap, see
+    ``batching.to_plain``), whether to record the backward pass, and the running vmap levels."""
     if not callable(f):
         raise TypeError(f"{name}(f): expected a callable, received {f!r}")
     single, nums = _as_argnums(argnums, len(args), name)
     args = list(args)
+    levels = active_levels()
     xs = []
     nested = False
     for i in nums:
-        x, outer = _leafify(args[i])
+        # NOTE: inside vmap an input shared by all examples is broadcast first, so that its gradient is
+        # per example rather than summed over the batch.
+        x, outer = _leafify(to_plain(args[i], levels) if levels else args[i])
         nested = nested or outer
-        args[i] = x
+        args[i] = from_plain(x, levels)
         xs.append(x)
     prev = STATE.grad_enabled
     STATE.grad_enabled = True
     try:
         out = f(*args, **kwargs) if kwargs else f(*args)
+        if levels:
+            out = to_plain(out, levels)
     finally:
         STATE.grad_enabled = prev
     # Record the backward pass (so an outer differentiation sees through it) when recording is on and the
     # result depends on something outside this transform: a differentiated argument or a closed-over tensor.
     create = prev and (nested or _depends_on_other_leaves(out, xs))
-    return single, xs, out, create
+    return single, xs, out, create, levels
 
 
 def _depends_on_other_leaves(out, xs):
@@ -94,13 +107,19 @@ def _depends_on_other_leaves(out, xs):
     return False
 
 
-def _scalar_output(out, name):
+def _scalar_output(out, name, levels=()):
     if not isinstance(out, Tensor):
         out = make_leaf(np.asarray(out))
-    if out.size != 1:
+    one = out.shape[len(levels):]
+    if int(np.prod(one)) != 1:
         raise TypeError(f"{name}: the function must return a scalar (one element), but it returned shape "
-                        f"{out.shape}; for vector outputs use ag.jacobian (or ag.vjp with a cotangent)")
+                        f"{one}; for vector outputs use ag.jacobian (or ag.vjp with a cotangent)")
     return out
+
+
+def _ones_root(out, levels):
+    """The cotangent of a plain output: implicit (None) outside vmap, ones over the batch inside."""
+    return make_leaf(np.ones(out.shape, out.dtype)) if levels else None
 
 
 def value_and_grad(f, argnums=0):
@@ -111,11 +130,12 @@ def value_and_grad(f, argnums=0):
     """
 
     def wrapped(*args, **kwargs):
-        single, xs, out, create = _trace(f, args, argnums, "grad", kwargs)
-        out = _scalar_output(out, "grad")
-        grads = gradients(out, xs, create_graph=create) if out.requires_grad else \
-            [make_leaf(np.zeros(x.shape, x.dtype)) for x in xs]
-        value = out if create else out.detach()
+        single, xs, out, create, levels = _trace(f, args, argnums, "grad", kwargs)
+        out = _scalar_output(out, "grad", levels)
+        grads = gradients(out, xs, grad_outputs=_ones_root(out, levels), create_graph=create) \
+            if out.requires_grad else [make_leaf(np.zeros(x.shape, x.dtype)) for x in xs]
+        value = from_plain(out if create else out.detach(), levels)
+        grads = [from_plain(g, levels) for g in grads]
         return value, (grads[0] if single else tuple(grads))
 
     wrapped.__name__ = f"value_and_grad({getattr(f, '__name__', 'f')})"
@@ -148,20 +168,26 @@ def vjp(f, *primals):
         >>> back(np.arange(3.0))
         (Tensor([0., 2., 4.]),)
     """
-    _, xs, out, create = _trace(f, primals, tuple(range(len(primals))), "vjp")
+    _, xs, out, create, levels = _trace(f, primals, tuple(range(len(primals))), "vjp")
     if not isinstance(out, Tensor):
         out = make_leaf(np.asarray(out))
+    one = out.shape[len(levels):]
 
     def vjp_fn(cotangent):
-        ct = cotangent if isinstance(cotangent, Tensor) else make_leaf(np.asarray(cotangent, dtype=out.dtype))
-        if ct.shape != out.shape:
-            raise ValueError(f"vjp_fn: the cotangent has shape {ct.shape}, expected the output's shape {out.shape}")
+        if isinstance(cotangent, (Tensor, Batched)):
+            ct_shape = tuple(cotangent.shape)
+        else:
+            cotangent = np.asarray(cotangent, dtype=out.dtype)
+            ct_shape = cotangent.shape
+        if ct_shape != one:
+            raise ValueError(f"vjp_fn: the cotangent has shape {ct_shape}, expected the output's shape {one}")
+        ct = to_plain(cotangent, levels)
         if not out.requires_grad:
-            return tuple(make_leaf(np.zeros(x.shape, x.dtype)) for x in xs)
-        return tuple(gradients(out, xs, grad_outputs=ct, retain_graph=True,
-                               create_graph=create or (isinstance(ct, Tensor) and ct.requires_grad)))
+            return tuple(from_plain(make_leaf(np.zeros(x.shape, x.dtype)), levels) for x in xs)
+        grads = gradients(out, xs, grad_outputs=ct, retain_graph=True, create_graph=create or ct.requires_grad)
+        return tuple(from_plain(g, levels) for g in grads)
 
-    return (out if create else out.detach()), vjp_fn
+    return from_plain(out if create else out.detach(), levels), vjp_fn
 
 
 def jacobian(f, argnums=0):
@@ -174,25 +200,27 @@ def jacobian(f, argnums=0):
     """
 
     def wrapped(*args, **kwargs):
-        single, xs, out, create = _trace(f, args, argnums, "jacobian", kwargs)
+        single, xs, out, create, levels = _trace(f, args, argnums, "jacobian", kwargs)
         if not isinstance(out, Tensor):
             out = make_leaf(np.asarray(out))
-        flat = reshape(out, (-1,)) if out.requires_grad else out
+        nb = len(levels)   # inside vmap: rows of per-example Jacobians, batch axes first
+        batch, one = out.shape[:nb], out.shape[nb:]
+        n, m = int(np.prod(batch)), int(np.prod(one))
+        flat = reshape(out, (n, m)) if out.requires_grad else out
+        ones = make_leaf(np.ones((n,), out.dtype))
         rows = [[] for _ in xs]
-        for k in range(out.size):
+        for k in range(m):
             if out.requires_grad:
-                gs = gradients(flat[k], xs, retain_graph=True, create_graph=create)
+                gs = gradients(flat[:, k], xs, grad_outputs=ones, retain_graph=True, create_graph=create)
             else:
                 gs = [make_leaf(np.zeros(x.shape, x.dtype)) for x in xs]
             for r, g in zip(rows, gs):
                 r.append(g)
         jacs = []
         for x, r in zip(xs, rows):
-            if r:
-                j = reshape(stack(r, axis=0), out.shape + x.shape)
-            else:
-                j = make_leaf(np.zeros(out.shape + x.shape, x.dtype))
-            jacs.append(j)
+            shape = batch + one + x.shape[nb:]
+            j = reshape(stack(r, axis=nb), shape) if r else make_leaf(np.zeros(shape, x.dtype))
+            jacs.append(from_plain(j, levels))
         return jacs[0] if single else tuple(jacs)
 
     wrapped.__name__ = f"jacobian({getattr(f, '__name__', 'f')})"
@@ -217,7 +245,7 @@ def hvp(f, x, v):
         >>> hvp(lambda x: (x ** 3).sum(), np.array([1.0, 2.0]), np.array([1.0, 0.0]))   # 6 x * v
         Tensor([6., 0.])
     """
-    vt = v if isinstance(v, Tensor) else make_leaf(np.asarray(v))
+    vt = v if isinstance(v, (Tensor, Batched)) else make_leaf(np.asarray(v))
 
     def directional(x_):
         g = grad(f)(x_)

@@ -4,6 +4,11 @@ The general path (``primitive.apply``) loops over a tuple of arguments; these fi
 that loop and build the output Tensor inline, which matters for the per-op overhead of small
 elementwise ops (a 16x16 ``np.add`` costs well under a microsecond, so every attribute lookup shows).
 
+An elementwise op gets its forward-mode rule and its batching rule here too: its Jacobian is diagonal,
+so the vjp written as ``g * f'(x)`` read with the tangent ``t`` in place of ``g`` is its jvp (pass
+``jvp=`` only when the vjp is not of that form), and every elementwise op batches the same way
+(``batching.elementwise_rule``).
+
 Example:
     >>> cube = unary_op(lambda x: x ** 3, "cube", lambda g, ans, x: g * 3 * x ** 2)
     >>> cube(ag.tensor(2.0))
@@ -13,8 +18,9 @@ import inspect
 
 import numpy as np
 
+from ..batching import Batched, batch_apply, elementwise_rule
 from ..modes import STATE
-from ..primitive import Primitive, check_forward, defvjp
+from ..primitive import Primitive, check_forward, defbatch, defjvp, defvjp
 from ..tensor import Tensor, next_seq
 
 _ndarray = np.ndarray
@@ -33,18 +39,20 @@ def _takes_options(fun):
     return len(params) > 1
 
 
-def unary_op(fun, name, vjp, doc=None):
-    """An op of one tensor: ``op(x)``, or ``op(x, **options)`` when ``fun`` takes options (they are passed
-    to ``fun`` and to the vjp as keywords).
+def unary_op(fun, name, vjp, doc=None, jvp=None):
+    """An elementwise op of one tensor: ``op(x)``, or ``op(x, **options)`` when ``fun`` takes options (they
+    are passed to ``fun`` and to the rules as keywords). ``jvp(t, ans, x)`` defaults to ``vjp`` (see the
+    module docstring); the batching rule is the elementwise one.
 
     Example:
         >>> from autograd.ops._make import unary_op
         >>> cube = unary_op(lambda x: x ** 3, 'cube', lambda g, ans, x: g * 3 * x ** 2)
-        >>> ag.grad(lambda x: cube(x))(2.0)
-        Tensor(12.)
+        >>> ag.grad(lambda x: cube(x))(2.0), ag.jvp(cube, (2.0,), (1.0,))[1]
+        (Tensor(12.), Tensor(12.))
     """
     prim = Primitive(fun, name)
     defvjp(prim, vjp)
+    defjvp(prim, vjp if jvp is None else jvp)
     state = STATE
 
     if _takes_options(fun):
@@ -53,6 +61,8 @@ def unary_op(fun, name, vjp, doc=None):
                 out = fun(x.data, **kwargs)
                 rec = state.grad_enabled and x.requires_grad
             else:
+                if type(x) is Batched:
+                    return batch_apply(prim, (x,), kwargs)
                 out = fun(_asarray(x), **kwargs)
                 rec = False
             if type(out) is not _ndarray:
@@ -76,6 +86,8 @@ def unary_op(fun, name, vjp, doc=None):
                 out = fun(x.data)
                 rec = state.grad_enabled and x.requires_grad
             else:
+                if type(x) is Batched:
+                    return batch_apply(prim, (x,), None)
                 out = fun(_asarray(x))
                 rec = False
             if type(out) is not _ndarray:
@@ -98,6 +110,7 @@ def unary_op(fun, name, vjp, doc=None):
     op.__qualname__ = name
     op.__doc__ = doc
     op.primitive = prim
+    defbatch(prim, elementwise_rule(op))
     return op
 
 
@@ -117,8 +130,20 @@ def _binary(fun, prim, swap):
             a, b = b, a
         if not state.grad_enabled:
             # nothing is recorded: the shortest path from the arrays to the result
+            if isinstance(a, Tensor):
+                ad = a.data
+            elif type(a) is Batched:
+                return batch_apply(prim, (a, b), None)
+            else:
+                ad = a
+            if isinstance(b, Tensor):
+                bd = b.data
+            elif type(b) is Batched:
+                return batch_apply(prim, (a, b), None)
+            else:
+                bd = b
             try:
-                out = fun(a.data if isinstance(a, Tensor) else a, b.data if isinstance(b, Tensor) else b)
+                out = fun(ad, bd)
             except ValueError as e:
                 raise _shape_error(prim, e, raw(a), raw(b)) from None
             if type(out) is not _ndarray:
@@ -137,6 +162,8 @@ def _binary(fun, prim, swap):
             ra = a.requires_grad
             va = a._version
         else:
+            if type(a) is Batched:
+                return batch_apply(prim, (a, b), None)
             ad = a
             ra = False
             va = 0
@@ -145,6 +172,8 @@ def _binary(fun, prim, swap):
             rb = b.requires_grad
             vb = b._version
         else:
+            if type(b) is Batched:
+                return batch_apply(prim, (a, b), None)
             bd = b
             rb = False
             vb = 0
@@ -171,8 +200,10 @@ def _binary(fun, prim, swap):
     return op
 
 
-def binary_op(fun, name, vjp_a, vjp_b, doc=None):
-    """An op of two tensors with numpy broadcasting (vjps may return broadcast shapes).
+def binary_op(fun, name, vjp_a, vjp_b, doc=None, jvp_a=None, jvp_b=None, batch=None):
+    """An op of two tensors with numpy broadcasting (vjps may return broadcast shapes; jvps may return any
+    shape that broadcasts to the output's). ``jvp_a`` / ``jvp_b`` default to the vjps, and ``batch`` to
+    the elementwise batching rule: pass them for an op that is not elementwise (matmul).
 
     The returned function has a ``reflected`` attribute: the same op with its arguments swapped, used for
     Tensor's reflected operators (``2 - t``) without an extra Python call.
@@ -185,6 +216,7 @@ def binary_op(fun, name, vjp_a, vjp_b, doc=None):
     """
     prim = Primitive(fun, name)
     defvjp(prim, vjp_a, vjp_b)
+    defjvp(prim, vjp_a if jvp_a is None else jvp_a, vjp_b if jvp_b is None else jvp_b)
     op = _binary(fun, prim, False)
     op.__name__ = name
     op.__qualname__ = name
@@ -194,11 +226,12 @@ def binary_op(fun, name, vjp_a, vjp_b, doc=None):
     rop.__name__ = f"__r{name}__"
     rop.__qualname__ = rop.__name__
     op.reflected = rop
+    defbatch(prim, elementwise_rule(op) if batch is None else batch)
     return op
 
 
 def raw(x):
-    """The ndarray behind ``x`` (a Tensor or array-like).
+    """The ndarray behind ``x`` (a Tensor or array-like; a Batched value inside vmap raises, naming vmap).
 
     Example:
         >>> from autograd.ops._make import raw

@@ -12,8 +12,9 @@ import math
 
 import numpy as np
 
+from ..batching import Batched, align, elementwise_rule
 from ..modes import STATE
-from ..primitive import Primitive, apply, defvjp
+from ..primitive import Primitive, apply, defbatch, defjvp, defvjp
 from ..tensor import Tensor, make_leaf
 from ._make import binary_op, raw, unary_op
 
@@ -337,6 +338,7 @@ def _clip_vjp(g, ans, x, lo, hi):
 
 _clip_prim = Primitive(_clip_np, "clip")
 defvjp(_clip_prim, _clip_vjp, None, None)
+defjvp(_clip_prim, _clip_vjp, None, None)   # elementwise: the vjp's mask applies to a tangent as well
 
 
 def clip(x, a_min, a_max):
@@ -366,6 +368,7 @@ def _where_vjp_b(g, ans, cond, a, b):
 
 
 defvjp(_where_prim, None, _where_vjp_a, _where_vjp_b)
+defjvp(_where_prim, None, _where_vjp_a, _where_vjp_b)   # elementwise: the same selection of a tangent
 
 
 def where(condition, x=None, y=None):
@@ -384,12 +387,21 @@ def where(condition, x=None, y=None):
     return apply(_where_prim, (condition, x, y), {})
 
 
+defbatch(_clip_prim, elementwise_rule(lambda x, lo, hi: apply(_clip_prim, (x, lo, hi), {})))
+defbatch(_where_prim, elementwise_rule(lambda cond, a, b: where(cond, a, b)))
+
+
 # -- comparisons and predicates (no gradient) ----------------------------------------------------
 
 
 def _nodiff(fun, example, shows):
     """A no-gradient op applying ``fun``; ``example`` and what it ``shows`` go into its docstring."""
     def op(*args, **kwargs):
+        if any(type(a) is Batched for a in args):   # inside ag.vmap: all examples at once
+            level = max(a.level for a in args if type(a) is Batched)
+            dims = [a.bdim if type(a) is Batched and a.level == level else None for a in args]
+            vals = [a.val if d is not None else a for a, d in zip(args, dims)]
+            return Batched(op(*align(vals, dims), **kwargs), 0, level)
         return make_leaf(np.asarray(fun(*(raw(a) if isinstance(a, Tensor) else a for a in args), **kwargs)))
     op.__name__ = fun.__name__
     op.__doc__ = (f"``np.{fun.__name__}`` on tensor data; the result carries no gradient.\n\n"

@@ -10,6 +10,7 @@ import string
 
 import numpy as np
 
+from ..batching import shape_of, to_front
 from ..primitive import Primitive, apply, defvjp_argnum
 from ..tensor import Tensor, make_leaf
 from ._make import binary_op, raw
@@ -47,10 +48,36 @@ def _matmul_vjp_b(g, ans, a, b):
     return matmul(swapaxes(a, -1, -2), g)
 
 
+def _matmul_batch(args, dims):
+    # Each operand as a stack of matrices: a vector becomes a row (a) or a column (b), removed again at the
+    # end; a batched operand gets its examples on axis 0 and size-1 axes up to the other's stack depth, so
+    # that matmul's own broadcasting pairs example i of a with example i of b (or with the shared operand).
+    logical = [shape_of(x)[:d] + shape_of(x)[d + 1:] if d is not None else shape_of(x) for x, d in zip(args, dims)]
+    if 0 in (len(s) for s in logical):
+        raise ValueError(f"matmul: an operand is 0-d (shapes {logical[0]} and {logical[1]} per example)")
+    mats = [s if len(s) >= 2 else ((1,) + s if i == 0 else s + (1,)) for i, s in enumerate(logical)]
+    depth = max(len(m) for m in mats) - 2
+    ops, size = [], None
+    for x, d, s, m in zip(args, dims, logical, mats):
+        if d is None:
+            ops.append(x if m == s else reshape(x, m))
+            continue
+        x = to_front(x, d)
+        size = shape_of(x)[0]
+        full = (size,) + (1,) * (depth + 2 - len(m)) + m
+        ops.append(x if shape_of(x) == full else reshape(x, full))
+    out = matmul(ops[0], ops[1])
+    s = shape_of(out)
+    keep = s[:-2] + ((s[-2],) if len(logical[0]) >= 2 else ()) + ((s[-1],) if len(logical[1]) >= 2 else ())
+    return (out if keep == s else reshape(out, keep)), 0
+
+
 # NOTE: the forward is np.matmul itself (no Python wrapper); its ValueError for shapes that do not align or
 # 0-d operands comes back from binary_op with the op's name and both shapes.
 matmul = binary_op(np.matmul, "matmul", _matmul_vjp_a, _matmul_vjp_b,
-                   "Matrix product with numpy's rules: batched over leading axes, vectors promoted.")
+                   "Matrix product with numpy's rules: batched over leading axes, vectors promoted.",
+                   jvp_a=lambda t, ans, a, b: matmul(t, b), jvp_b=lambda t, ans, a, b: matmul(a, t),
+                   batch=_matmul_batch)
 
 
 def tensordot(a, b, axes=2):

@@ -14,8 +14,9 @@ import numpy as np
 _ndarray = np.ndarray
 _new = object.__new__
 
+from ..batching import Batched, batch_apply, reduction_rule
 from ..modes import STATE
-from ..primitive import Primitive, apply, check_forward, defvjp
+from ..primitive import Primitive, apply, check_forward, def_linear, defbatch, defjvp, defvjp
 from ..tensor import Tensor, make_leaf, next_seq
 from ._make import raw
 from .elementwise import divide, exp, multiply, sqrt, square, subtract, where
@@ -71,6 +72,9 @@ def _reduction(fun, prim, name, nonempty=False):
             xd = x.data
             rec = x.requires_grad and state.grad_enabled
         else:
+            if type(x) is Batched:   # inside ag.vmap: axes are those of one example
+                return batch_apply(prim, (x,), {"axis": None if axis is None else _axes(axis, x.ndim),
+                                                "keepdims": keepdims})
             xd = np.asarray(x)
             rec = False
         if axis is not None:
@@ -103,6 +107,8 @@ _sum_prim = Primitive(np.add.reduce, "sum")
 defvjp(_sum_prim, lambda g, ans, x, axis=None, keepdims=False:
        broadcast_to(_restore(g, raw(x).shape, axis, keepdims), raw(x).shape))
 sum = _reduction(np.add.reduce, _sum_prim, "sum")
+def_linear(_sum_prim)
+defbatch(_sum_prim, reduction_rule(sum))
 sum.__doc__ = """Sum of elements over ``axis`` (None: all; an int or a tuple), keeping reduced axes with ``keepdims``.
 
     Example:
@@ -123,6 +129,8 @@ defvjp(_mean_prim, lambda g, ans, x, axis=None, keepdims=False: broadcast_to(
     divide(_restore(g, raw(x).shape, axis, keepdims), float(builtins.max(_count(raw(x).shape, axis), 1))),
     raw(x).shape))
 mean = _reduction(np.ndarray.mean, _mean_prim, "mean")
+def_linear(_mean_prim)
+defbatch(_mean_prim, reduction_rule(mean))
 mean.__doc__ = """Mean of elements over ``axis`` (None: all; an int or a tuple).
 
     Example:
@@ -169,6 +177,15 @@ def _extreme_vjp(g, ans, x, axis=None, keepdims=False):
     return multiply(broadcast_to(_restore(g, xd.shape, axis, keepdims), xd.shape), mask)
 
 
+def _extreme_jvp(t, ans, x, axis=None, keepdims=False):
+    # the transpose of _extreme_vjp: the mean of the tangents of the tied extreme entries
+    xd = raw(x)
+    a = ans.data if keepdims else ans.data.reshape(_keep_shape(xd.shape, _axes(axis, xd.ndim)))
+    mask = (xd == a).astype(t.dtype)
+    mask /= mask.sum(axis=axis, keepdims=True)
+    return sum(multiply(t, mask), axis=axis, keepdims=keepdims)
+
+
 def _check_nonempty(xd, axis, name):
     if xd.size == 0 and (axis is None or builtins.any(xd.shape[a] == 0 for a in axis)):
         raise ValueError(f"{name}: cannot reduce an empty tensor of shape {xd.shape} over axis {axis}")
@@ -186,6 +203,10 @@ max.__doc__ = """Largest element over ``axis``; tied maxima split the gradient e
         Tensor([5., 7.])
     """
 min = _reduction(np.minimum.reduce, _min_prim, "min", nonempty=True)
+defjvp(_max_prim, _extreme_jvp)
+defjvp(_min_prim, _extreme_jvp)
+defbatch(_max_prim, reduction_rule(max))
+defbatch(_min_prim, reduction_rule(min))
 min.__doc__ = """Smallest element over ``axis``; tied minima split the gradient equally (it sums to 1).
 
     Example:

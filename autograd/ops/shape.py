@@ -7,7 +7,8 @@ Example:
 """
 import numpy as np
 
-from ..primitive import Primitive, apply, defvjp, defvjp_argnum
+from ..batching import Batched, elementwise_rule, shape_of, to_front
+from ..primitive import Primitive, apply, def_linear, defbatch, defvjp, defvjp_argnum
 from ..tensor import Tensor, make_leaf
 from ._make import raw
 
@@ -33,6 +34,7 @@ def _as_shape(shape):
 # -- dtype ----------------------------------------------------------------------------------------
 _astype_prim = Primitive(lambda x, dtype: x.astype(dtype, copy=False), "astype")
 defvjp(_astype_prim, lambda g, ans, x, dtype: astype(g, raw(x).dtype))
+def_linear(_astype_prim)
 
 
 def astype(x, dtype):
@@ -42,6 +44,8 @@ def astype(x, dtype):
         >>> ag.astype(ag.tensor([1.5, 2.5]), np.float32)
         Tensor([1.5, 2.5], dtype=float32)
     """
+    if type(x) is Batched:
+        return apply(_astype_prim, (x, np.dtype(dtype)), {})
     xd = raw(x)
     if xd.dtype == np.dtype(dtype) and isinstance(x, Tensor):
         return x
@@ -53,6 +57,7 @@ def astype(x, dtype):
 # -- reshape family -------------------------------------------------------------------------------
 _reshape_prim = Primitive(lambda x, shape: np.reshape(x, shape), "reshape")
 defvjp(_reshape_prim, lambda g, ans, x, shape: reshape(g, raw(x).shape))
+def_linear(_reshape_prim)
 
 
 def reshape(x, shape, *more):
@@ -65,13 +70,13 @@ def reshape(x, shape, *more):
                 [3., 4., 5.]])
     """
     shape = _as_shape((shape,) + more if more else shape)
-    xd = raw(x)
-    if xd.shape == shape and isinstance(x, Tensor):
+    xs = shape_of(x)
+    if xs == shape and isinstance(x, (Tensor, Batched)):
         return x
     try:
         return apply(_reshape_prim, (x, shape), {})
     except ValueError:
-        raise ValueError(f"reshape: cannot reshape a tensor of shape {xd.shape} ({xd.size} elements) "
+        raise ValueError(f"reshape: cannot reshape a tensor of shape {xs} ({int(np.prod(xs))} elements) "
                          f"into shape {shape}") from None
 
 
@@ -84,6 +89,7 @@ def _inverse_perm(axes):
 
 _transpose_prim = Primitive(lambda x, axes: np.transpose(x, axes), "transpose")
 defvjp(_transpose_prim, lambda g, ans, x, axes: transpose(g, _inverse_perm(axes)))
+def_linear(_transpose_prim)
 
 
 def transpose(x, axes=None):
@@ -95,7 +101,7 @@ def transpose(x, axes=None):
         Tensor([[1., 3.],
                 [2., 4.]])
     """
-    nd = raw(x).ndim
+    nd = len(shape_of(x))
     if axes is None:
         axes = tuple(range(nd))[::-1]
     else:
@@ -112,7 +118,7 @@ def swapaxes(x, axis1, axis2):
         >>> ag.swapaxes(ag.zeros((2, 3, 4)), 0, 2).shape
         (4, 3, 2)
     """
-    nd = raw(x).ndim
+    nd = len(shape_of(x))
     perm = list(range(nd))
     a, b = _norm_axis(axis1, nd), _norm_axis(axis2, nd)
     perm[a], perm[b] = perm[b], perm[a]
@@ -126,7 +132,7 @@ def moveaxis(x, source, destination):
         >>> ag.moveaxis(ag.zeros((2, 3, 4)), 0, -1).shape
         (3, 4, 2)
     """
-    nd = raw(x).ndim
+    nd = len(shape_of(x))
     src = _norm_axis(source, nd)
     dst = _norm_axis(destination, nd)
     perm = [i for i in range(nd) if i != src]
@@ -142,7 +148,7 @@ def expand_dims(x, axis):
         >>> ag.expand_dims(v, 0)
         Tensor([[1., 2., 3.]])
     """
-    shape = list(raw(x).shape)
+    shape = list(shape_of(x))
     shape.insert(_norm_axis(axis, len(shape) + 1), 1)
     return reshape(x, tuple(shape))
 
@@ -154,7 +160,7 @@ def squeeze(x, axis=None):
         >>> ag.squeeze(ag.zeros((1, 3, 1))).shape
         (3,)
     """
-    shape = raw(x).shape
+    shape = shape_of(x)
     if axis is None:
         axes = {i for i, s in enumerate(shape) if s == 1}
     else:
@@ -192,6 +198,7 @@ def _sum_to_np(x, shape):
 
 _sum_to_prim = Primitive(_sum_to_np, "sum_to")
 defvjp(_sum_to_prim, lambda g, ans, x, shape: broadcast_to(g, raw(x).shape))
+def_linear(_sum_to_prim)
 
 
 def sum_to(x, shape):
@@ -202,13 +209,14 @@ def sum_to(x, shape):
         Tensor([[2., 2., 2.]])
     """
     shape = _as_shape(shape)
-    if raw(x).shape == shape:
+    if shape_of(x) == shape:
         return x
     return apply(_sum_to_prim, (x, shape), {})
 
 
 _broadcast_prim = Primitive(lambda x, shape: np.broadcast_to(x, shape), "broadcast_to")
 defvjp(_broadcast_prim, lambda g, ans, x, shape: sum_to(g, raw(x).shape))
+def_linear(_broadcast_prim)
 
 
 def broadcast_to(x, shape):
@@ -221,13 +229,13 @@ def broadcast_to(x, shape):
                 [1., 2., 3.]])
     """
     shape = _as_shape(shape)
-    xd = raw(x)
-    if xd.shape == shape and isinstance(x, Tensor):
+    xs = shape_of(x)
+    if xs == shape and isinstance(x, (Tensor, Batched)):
         return x
     try:
-        np.broadcast_shapes(xd.shape, shape)
+        np.broadcast_shapes(xs, shape)
     except ValueError:
-        raise ValueError(f"broadcast_to: cannot broadcast shape {xd.shape} to {shape}") from None
+        raise ValueError(f"broadcast_to: cannot broadcast shape {xs} to {shape}") from None
     return apply(_broadcast_prim, (x, shape), {})
 
 
@@ -461,9 +469,11 @@ def _index_add_np(g, shape, index):
 
 _index_add_prim = Primitive(_index_add_np, "index_add")
 defvjp(_index_add_prim, lambda g, ans, x, shape, index: getitem(g, index))
+def_linear(_index_add_prim)
 
 _getitem_prim = Primitive(lambda x, index: x[index], "getitem")
 defvjp(_getitem_prim, lambda g, ans, x, index: apply(_index_add_prim, (g, raw(x).shape, index), {}))
+def_linear(_getitem_prim)
 
 
 def getitem(x, index):
@@ -565,3 +575,41 @@ def sum_axis(x, axis):
     from .reductions import sum as _sum
     return _sum(x, axis=axis)
 
+
+
+# -- batching rules (ag.vmap): the batch axis goes first, the per-example arguments follow it ---------
+
+
+def _reshape_batch(args, dims):
+    x = to_front(args[0], dims[0])
+    return reshape(x, shape_of(x)[:1] + args[1]), 0
+
+
+def _transpose_batch(args, dims):
+    (x, axes), d = args, dims[0]
+    return transpose(x, (d,) + tuple(a if a < d else a + 1 for a in axes)), 0
+
+
+def _broadcast_batch(args, dims):
+    (x, shape) = args
+    x = to_front(x, dims[0])
+    s = shape_of(x)
+    if len(s) - 1 < len(shape):
+        x = reshape(x, s[:1] + (1,) * (len(shape) - len(s) + 1) + s[1:])
+    return broadcast_to(x, s[:1] + shape), 0
+
+
+def _sum_to_batch(args, dims):
+    (x, shape) = args
+    x = to_front(x, dims[0])
+    lead = len(shape_of(x)) - 1 - len(shape)
+    if lead:
+        x = sum_axis(x, tuple(range(1, lead + 1)))
+    return sum_to(x, shape_of(x)[:1] + shape), 0
+
+
+defbatch(_reshape_prim, _reshape_batch)
+defbatch(_transpose_prim, _transpose_batch)
+defbatch(_broadcast_prim, _broadcast_batch)
+defbatch(_sum_to_prim, _sum_to_batch)
+defbatch(_astype_prim, elementwise_rule(lambda x, dtype: apply(_astype_prim, (x, dtype), {})))

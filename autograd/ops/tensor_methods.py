@@ -5,6 +5,7 @@ Example:
     >>> (2 - t).relu().sum(axis=1)
     Tensor([5.], requires_grad=True)
 """
+from ..batching import Batched
 from ..tensor import Tensor
 from . import elementwise as E
 from . import linalg as L
@@ -92,3 +93,4 @@ _ops = {
 
 for _name, _fn in _ops.items():
     setattr(Tensor, _name, _fn)
+    setattr(Batched, _name, _fn)   # a batched value inside ag.vmap has the same methods and operators
