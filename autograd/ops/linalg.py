@@ -11,7 +11,7 @@ import string
 import numpy as np
 
 from ..batching import shape_of, to_front
-from ..primitive import Primitive, apply, defvjp_argnum
+from ..primitive import Primitive, apply, defjvp_argnums, defvjp_argnum
 from ..tensor import Tensor, make_leaf
 from ._make import binary_op, raw
 from .shape import broadcast_to, expand_dims, reshape, swapaxes, transpose
@@ -87,26 +87,26 @@ def tensordot(a, b, axes=2):
         >>> ag.tensordot(ag.ones((2, 3)), ag.ones((3, 4)), axes=1).shape
         (2, 4)
     """
-    ad, bd = raw(a), raw(b)
+    sa, sb = shape_of(a), shape_of(b)   # shapes only: a batched value (vmap) works too
     if isinstance(axes, (int, np.integer)):
-        axes_a = list(range(ad.ndim - int(axes), ad.ndim))
+        axes_a = list(range(len(sa) - int(axes), len(sa)))
         axes_b = list(range(int(axes)))
     else:
         axes_a, axes_b = axes
         axes_a = [axes_a] if isinstance(axes_a, (int, np.integer)) else list(axes_a)
         axes_b = [axes_b] if isinstance(axes_b, (int, np.integer)) else list(axes_b)
-    axes_a = [x % ad.ndim for x in axes_a]
-    axes_b = [x % bd.ndim for x in axes_b]
+    axes_a = [x % len(sa) for x in axes_a]
+    axes_b = [x % len(sb) for x in axes_b]
     for i, j in zip(axes_a, axes_b):
-        if ad.shape[i] != bd.shape[j]:
-            raise ValueError(f"tensordot: axis {i} of a (size {ad.shape[i]}) does not match axis {j} of b "
-                             f"(size {bd.shape[j]}); shapes {ad.shape} and {bd.shape}")
-    free_a = [i for i in range(ad.ndim) if i not in axes_a]
-    free_b = [i for i in range(bd.ndim) if i not in axes_b]
-    k = int(np.prod([ad.shape[i] for i in axes_a], dtype=np.int64))
+        if sa[i] != sb[j]:
+            raise ValueError(f"tensordot: axis {i} of a (size {sa[i]}) does not match axis {j} of b "
+                             f"(size {sb[j]}); shapes {sa} and {sb}")
+    free_a = [i for i in range(len(sa)) if i not in axes_a]
+    free_b = [i for i in range(len(sb)) if i not in axes_b]
+    k = int(np.prod([sa[i] for i in axes_a], dtype=np.int64))
     ma = reshape(transpose(a, free_a + axes_a), (-1, k))
     mb = reshape(transpose(b, axes_b + free_b), (k, -1))
-    out_shape = tuple(ad.shape[i] for i in free_a) + tuple(bd.shape[i] for i in free_b)
+    out_shape = tuple(sa[i] for i in free_a) + tuple(sb[i] for i in free_b)
     return reshape(matmul(ma, mb), out_shape)
 
 
@@ -118,13 +118,13 @@ def dot(a, b):
         >>> ag.dot(ag.tensor([1.0, 2.0]), ag.tensor([3.0, 4.0]))
         Tensor(11.)
     """
-    ad, bd = raw(a), raw(b)
-    if ad.ndim == 0 or bd.ndim == 0:
+    sa, sb = shape_of(a), shape_of(b)   # shapes only: a batched value (vmap) works too
+    if len(sa) == 0 or len(sb) == 0:
         from .elementwise import multiply
         return multiply(a, b)
-    if ad.ndim <= 2 and bd.ndim <= 2:
+    if len(sa) <= 2 and len(sb) <= 2:
         return matmul(a, b)
-    return tensordot(a, b, axes=([ad.ndim - 1], [max(bd.ndim - 2, 0)]))
+    return tensordot(a, b, axes=([len(sa) - 1], [max(len(sb) - 2, 0)]))
 
 
 def outer(a, b):
@@ -145,7 +145,7 @@ def inner(a, b):
         >>> ag.inner(ag.tensor([1.0, 2.0]), ag.tensor([3.0, 4.0]))
         Tensor(11.)
     """
-    if raw(a).ndim == 0 or raw(b).ndim == 0:
+    if len(shape_of(a)) == 0 or len(shape_of(b)) == 0:
         from .elementwise import multiply
         return multiply(a, b)
     return tensordot(a, b, axes=([-1], [-1]))
@@ -268,6 +268,19 @@ def _einsum_vjp(k, g, ans, args, kwargs):
 
 
 defvjp_argnum(_einsum_prim, _einsum_vjp)
+
+
+def _einsum_jvp(tangents, ans, args, kwargs):
+    # multilinear: one einsum per operand with a tangent, that operand replaced by its tangent
+    total = None
+    for i, t in enumerate(tangents):
+        if t is not None:
+            term = apply(_einsum_prim, args[:i] + (t,) + args[i + 1:], kwargs)
+            total = term if total is None else total + term
+    return total
+
+
+defjvp_argnums(_einsum_prim, _einsum_jvp)
 
 
 def _sublist_letters(sub):

@@ -14,7 +14,7 @@ import numpy as np
 _ndarray = np.ndarray
 _new = object.__new__
 
-from ..batching import Batched, batch_apply, reduction_rule
+from ..batching import Batched, batch_apply, reduction_rule, shape_of
 from ..modes import STATE
 from ..primitive import Primitive, apply, check_forward, def_linear, defbatch, defjvp, defvjp
 from ..tensor import Tensor, make_leaf, next_seq
@@ -147,9 +147,8 @@ def var(x, axis=None, keepdims=False, ddof=0):
         >>> ag.var(x, axis=0)
         Tensor([1., 1.])
     """
-    xd = raw(x)
     d = subtract(x, mean(x, axis=axis, keepdims=True))
-    n = _count(xd.shape, axis)
+    n = _count(shape_of(x), axis)
     s = sum(square(d), axis=axis, keepdims=keepdims)
     return divide(s, float(builtins.max(n - ddof, 0)))
 
@@ -281,6 +280,7 @@ def prod(x, axis=None, keepdims=False):
 # -- cumulative and log-sum-exp family ------------------------------------------------------------
 _cumsum_prim = Primitive(lambda x, axis: np.cumsum(x, axis=axis), "cumsum")
 defvjp(_cumsum_prim, lambda g, ans, x, axis: flip(cumsum(flip(g, axis), axis), axis))
+def_linear(_cumsum_prim)
 
 
 def cumsum(x, axis=None):

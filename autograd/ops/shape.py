@@ -8,7 +8,7 @@ Example:
 import numpy as np
 
 from ..batching import Batched, elementwise_rule, shape_of, to_front
-from ..primitive import Primitive, apply, def_linear, defbatch, defvjp, defvjp_argnum
+from ..primitive import Primitive, apply, def_linear, defbatch, defjvp, defjvp_argnums, defvjp, defvjp_argnum
 from ..tensor import Tensor, make_leaf
 from ._make import raw
 
@@ -255,6 +255,15 @@ def _concat_vjp(i, g, ans, args, kw):
 defvjp_argnum(_concat_prim, _concat_vjp)
 
 
+def _concat_jvp(tangents, ans, args, kwargs):
+    # linear in all arguments together: the concatenation of the tangents, zeros where an argument has none
+    parts = [t if t is not None else make_leaf(np.zeros(raw(a).shape, ans.dtype)) for t, a in zip(tangents, args)]
+    return apply(_concat_prim, tuple(parts), kwargs)
+
+
+defjvp_argnums(_concat_prim, _concat_jvp)
+
+
 def concatenate(tensors, axis=0):
     """Join tensors along an existing axis (``axis=None`` flattens them first).
 
@@ -336,6 +345,8 @@ def _pad_vjp(g, ans, x, pad_width, constant_values=0):
 
 _pad_prim = Primitive(_pad_np, "pad")
 defvjp(_pad_prim, _pad_vjp)
+# NOTE: the padding value is a constant, so the tangent is padded with zeros (not constant_values)
+defjvp(_pad_prim, lambda t, ans, x, pad_width, constant_values=0: apply(_pad_prim, (t, pad_width), {}))
 
 
 def pad(x, pad_width, mode="constant", constant_values=0):
@@ -377,6 +388,7 @@ def _repeat_vjp(g, ans, x, repeats, axis):
 
 _repeat_prim = Primitive(lambda x, repeats, axis: np.repeat(x, repeats, axis=axis), "repeat")
 defvjp(_repeat_prim, _repeat_vjp)
+def_linear(_repeat_prim)
 
 
 def repeat(x, repeats, axis=None):
@@ -411,6 +423,7 @@ def _tile_vjp(g, ans, x, reps):
 
 _tile_prim = Primitive(lambda x, reps: np.tile(x, reps), "tile")
 defvjp(_tile_prim, _tile_vjp)
+def_linear(_tile_prim)
 
 
 def tile(x, reps):
@@ -427,6 +440,7 @@ def tile(x, reps):
 
 _flip_prim = Primitive(lambda x, axis: np.flip(x, axis), "flip")
 defvjp(_flip_prim, lambda g, ans, x, axis: flip(g, axis))
+def_linear(_flip_prim)
 
 
 def flip(x, axis=None):
@@ -504,6 +518,7 @@ def _take_vjp(g, ans, x, indices, axis):
 
 _take_prim = Primitive(_take_np, "take")
 defvjp(_take_prim, _take_vjp)
+def_linear(_take_prim)
 
 
 def take(x, indices, axis=None):
@@ -538,6 +553,7 @@ def _segment_sum_np(g, indices, n, axis):
 
 _segment_prim = Primitive(_segment_sum_np, "segment_sum")
 defvjp(_segment_prim, lambda g, ans, x, indices, n, axis: take(g, indices, axis=axis))
+def_linear(_segment_prim)
 
 
 def _segment_sum(g, indices, n, axis):
