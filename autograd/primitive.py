@@ -283,7 +283,8 @@ def defjvp_argnums(prim, jvp):
 def def_linear(prim):
     """Forward-mode rules for a primitive linear in each tensor argument separately (reshape, transpose,
     sum, getitem; matmul and einsum are bilinear): the jvp for argument i is the primitive itself with
-    the tangent in place of argument i, as HIPS autograd's ``def_linear``.
+    the tangent in place of argument i, as HIPS autograd's ``def_linear``. Call it after ``defvjp``: the
+    arguments with a vjp are the ones that get a jvp.
 
     Example:
         >>> double = ag.primitive(lambda x: 2.0 * x, name='double')
