@@ -1,11 +1,12 @@
-"""Convolution layers: Conv1D, Conv2D, Conv1DTranspose, Conv2DTranspose, DepthwiseConv1D, DepthwiseConv2D,
-SeparableConv1D, SeparableConv2D (and the aliases Convolution1D/2D, ...), with Keras 2's arguments, defaults,
-weight shapes and configs.
+"""Convolution layers: Conv1D, Conv2D, Conv3D, Conv1DTranspose, Conv2DTranspose, Conv3DTranspose,
+DepthwiseConv1D, DepthwiseConv2D, SeparableConv1D, SeparableConv2D (and the aliases Convolution1D/2D/3D, ...),
+with Keras 2's arguments, defaults, weight shapes and configs.
 
 Kernels are stored as tf.keras stores them, so weights move between the two unchanged:
 Conv: (k..., in / groups, filters); transposed: (k..., filters, in); depthwise: (k..., in, depth_multiplier);
 separable: depthwise_kernel (k..., in, depth_multiplier), pointwise_kernel (1..., in * depth_multiplier, filters).
-The arithmetic is autograd's im2col convolutions (``ag.conv2d`` and friends); 'same' padding follows TensorFlow.
+The arithmetic is autograd's im2col convolutions (``ag.conv2d``, ``ag.conv3d`` and friends); 'same' padding follows
+TensorFlow.
 
 Example:
     >>> layer = Conv2D(8, 3, padding="same", activation="relu")
@@ -14,6 +15,8 @@ Example:
     >>> [w.name for w in layer.weights]
     ['conv2d/kernel:0', 'conv2d/bias:0']
 """
+import warnings
+
 import autograd as ag
 from autograd.ops.nn import deconv_output_length
 
@@ -23,9 +26,10 @@ from ..engine.input_spec import InputSpec
 from .conv_utils import (check_output_size, conv_output_length, normalize_data_format, normalize_padding,
                          normalize_tuple, positive_int)
 
-__all__ = ["Conv1D", "Conv2D", "Conv1DTranspose", "Conv2DTranspose", "DepthwiseConv1D", "DepthwiseConv2D",
-           "SeparableConv1D", "SeparableConv2D", "Convolution1D", "Convolution2D", "Convolution1DTranspose",
-           "Convolution2DTranspose", "Deconvolution2D", "SeparableConvolution1D", "SeparableConvolution2D"]
+__all__ = ["Conv1D", "Conv2D", "Conv3D", "Conv1DTranspose", "Conv2DTranspose", "Conv3DTranspose", "DepthwiseConv1D",
+           "DepthwiseConv2D", "SeparableConv1D", "SeparableConv2D", "Convolution1D", "Convolution2D", "Convolution3D",
+           "Convolution1DTranspose", "Convolution2DTranspose", "Convolution3DTranspose", "Deconvolution2D",
+           "SeparableConvolution1D", "SeparableConvolution2D"]
 
 
 class _Conv(Layer):
@@ -40,6 +44,8 @@ class _Conv(Layer):
     _transposed = False
     #: ``_convolve(x, bias=..., activation=None | 'relu')`` adds the bias and applies relu itself
     _fuses_bias_relu = False
+    #: the output size depends on ``dilation_rate`` (not for Conv3DTranspose, which ignores it as tf.keras)
+    _dilates = True
 
     def __init__(self, filters, kernel_size, strides=1, padding="valid", data_format=None, dilation_rate=1,
                  groups=1, activation=None, use_bias=True, kernel_initializer="glorot_uniform",
@@ -92,7 +98,7 @@ class _Conv(Layer):
             elif self._transposed:
                 op = None if getattr(self, "output_padding", None) is None else self.output_padding[i]
                 out.append(deconv_output_length(n, self.kernel_size[i], self.padding, op, self.strides[i],
-                                                self.dilation_rate[i]))
+                                                self.dilation_rate[i] if self._dilates else 1))
             else:
                 out.append(conv_output_length(n, self.kernel_size[i], self.padding, self.strides[i],
                                               self.dilation_rate[i]))
@@ -262,6 +268,32 @@ class Conv2D(_PlainConv):
                          activation=activation)
 
 
+class Conv3D(_PlainConv):
+    """3-d convolution over volumes (batch, depth, rows, cols, channels): ``Conv3D(filters, kernel_size,
+    strides=(1, 1, 1), padding='valid', data_format=None, dilation_rate=(1, 1, 1), groups=1, activation=None,
+    use_bias=True, ...)``; kernel (kd, kh, kw, in / groups, filters), bias (filters,). Extra leading batch axes
+    (a batch of videos of volumes) are folded into one, as tf.keras does.
+
+    Example:
+        >>> Conv3D(2, 3, activation="relu")(np.zeros((4, 8, 8, 8, 1), "float32")).shape
+        (4, 6, 6, 6, 2)
+    """
+
+    _rank = 3
+
+    def __init__(self, filters, kernel_size, strides=(1, 1, 1), padding="valid", data_format=None,
+                 dilation_rate=(1, 1, 1), groups=1, activation=None, use_bias=True,
+                 kernel_initializer="glorot_uniform", bias_initializer="zeros", kernel_regularizer=None,
+                 bias_regularizer=None, activity_regularizer=None, kernel_constraint=None, bias_constraint=None,
+                 **kwargs):
+        super().__init__(filters, kernel_size, strides, padding, data_format, dilation_rate, groups, activation,
+                         use_bias, kernel_initializer, bias_initializer, kernel_regularizer, bias_regularizer,
+                         activity_regularizer, kernel_constraint, bias_constraint, **kwargs)
+
+    def _convolve(self, x):
+        return ag.conv3d(x, self.kernel, self.strides, self.padding, self.dilation_rate, self.groups)
+
+
 # -- transposed convolutions ---------------------------------------------------------------------------------
 class _ConvTranspose(_Conv):
     """Conv1DTranspose / Conv2DTranspose: kernel (k..., filters, in); ``output_padding`` as Keras."""
@@ -346,6 +378,41 @@ class Conv2DTranspose(_ConvTranspose):
     def _convolve(self, x):
         return ag.conv2d_transpose(x, self.kernel, None, self.strides, self.padding, self.output_padding,
                                    self.dilation_rate)
+
+
+class Conv3DTranspose(_ConvTranspose):
+    """Transposed 3-d convolution, kernel (kd, kh, kw, filters, in); output sizes as Conv2DTranspose's.
+
+    NOTE: as tf.keras, ``dilation_rate`` is accepted but not applied (tf.keras passes none to
+    ``conv3d_transpose`` and leaves it out of the config); a value other than 1 warns.
+
+    Example:
+        >>> Conv3DTranspose(2, 3, strides=2, padding="same")(np.zeros((1, 2, 3, 3, 4), "float32")).shape
+        (1, 4, 6, 6, 2)
+    """
+
+    _rank = 3
+    _dilates = False
+
+    def __init__(self, filters, kernel_size, strides=(1, 1, 1), padding="valid", output_padding=None,
+                 data_format=None, dilation_rate=(1, 1, 1), activation=None, use_bias=True,
+                 kernel_initializer="glorot_uniform", bias_initializer="zeros", kernel_regularizer=None,
+                 bias_regularizer=None, activity_regularizer=None, kernel_constraint=None, bias_constraint=None,
+                 **kwargs):
+        super().__init__(filters, kernel_size, strides, padding, output_padding, data_format, dilation_rate,
+                         activation, use_bias, kernel_initializer, bias_initializer, kernel_regularizer,
+                         bias_regularizer, activity_regularizer, kernel_constraint, bias_constraint, **kwargs)
+        if max(self.dilation_rate) > 1:
+            warnings.warn(f"{self._who}: dilation_rate={self.dilation_rate} is not applied (tf.keras's "
+                          f"Conv3DTranspose ignores it too, and leaves it out of its config)", stacklevel=2)
+
+    def _convolve(self, x):
+        return ag.conv3d_transpose(x, self.kernel, None, self.strides, self.padding, self.output_padding)
+
+    def get_config(self):
+        config = super().get_config()
+        config.pop("dilation_rate")
+        return config
 
 
 # -- depthwise and separable ---------------------------------------------------------------------------------
@@ -566,8 +633,10 @@ class SeparableConv2D(_SeparableConv):
 # Keras's alias names (the classes are the same; configs carry the canonical class names)
 Convolution1D = Conv1D
 Convolution2D = Conv2D
+Convolution3D = Conv3D
 Convolution1DTranspose = Conv1DTranspose
 Convolution2DTranspose = Conv2DTranspose
+Convolution3DTranspose = Conv3DTranspose
 Deconvolution2D = Conv2DTranspose
 SeparableConvolution1D = SeparableConv1D
 SeparableConvolution2D = SeparableConv2D

@@ -122,6 +122,30 @@ def pair_of_pairs(value, arg, who):
     return tuple(out)
 
 
+def triple_of_pairs(value, arg, who):
+    """Keras's 3-d padding/cropping forms: an int ``p`` -> ((p, p),) * 3; ``(a, b, c)`` -> ((a, a), (b, b), (c, c));
+    three pairs as given. Every entry an int >= 0.
+
+    Example:
+        >>> conv_utils.triple_of_pairs((1, 2, (0, 3)), 'padding', 'ZeroPadding3D')
+        ((1, 1), (2, 2), (0, 3))
+    """
+    if _is_int(value):
+        if value < 0:
+            raise ValueError(f"{who}: `{arg}` must be non-negative, received {arg}={value!r}")
+        return ((int(value),) * 2,) * 3
+    try:
+        parts = tuple(value)
+    except TypeError:
+        parts = None
+    if parts is None or len(parts) != 3:
+        raise ValueError(f"{who}: `{arg}` should have 3 elements (an int, a tuple of 3 ints, or a tuple of 3 "
+                         f"tuples of 2 ints). Received: {arg}={value!r}")
+    ordinal = ("1st", "2nd", "3rd")
+    return tuple(normalize_tuple(p, 2, f"{ordinal[i]} entry of {arg}", who, allow_zero=True)
+                 for i, p in enumerate(parts))
+
+
 def check_output_size(in_shape, out_shape, who):
     """A ValueError naming the layer and both shapes when a known output dimension is <= 0.
 

@@ -1,6 +1,6 @@
-"""Pooling layers: MaxPooling1D/2D, AveragePooling1D/2D ('valid' and 'same'), GlobalMaxPooling1D/2D,
-GlobalAveragePooling1D/2D (``keepdims``; GlobalAveragePooling1D averages only unmasked steps), and Keras's
-alias names (MaxPool2D, AvgPool2D, GlobalAvgPool2D, ...).
+"""Pooling layers: MaxPooling1D/2D/3D, AveragePooling1D/2D/3D ('valid' and 'same'), GlobalMaxPooling1D/2D/3D,
+GlobalAveragePooling1D/2D/3D (``keepdims``; GlobalAveragePooling1D averages only unmasked steps), and Keras's
+alias names (MaxPool2D, AvgPool3D, GlobalAvgPool2D, ...).
 
 'same' pooling pads as TensorFlow does (extra padding after); average pooling leaves padded positions out of
 each mean, as TensorFlow does.
@@ -18,9 +18,11 @@ from ..engine.input_spec import InputSpec
 from .conv_utils import (check_output_size, conv_output_length, normalize_data_format, normalize_padding,
                          normalize_tuple)
 
-__all__ = ["MaxPooling1D", "MaxPooling2D", "AveragePooling1D", "AveragePooling2D", "GlobalMaxPooling1D",
-           "GlobalMaxPooling2D", "GlobalAveragePooling1D", "GlobalAveragePooling2D", "MaxPool1D", "MaxPool2D",
-           "AvgPool1D", "AvgPool2D", "GlobalMaxPool1D", "GlobalMaxPool2D", "GlobalAvgPool1D", "GlobalAvgPool2D"]
+__all__ = ["MaxPooling1D", "MaxPooling2D", "MaxPooling3D", "AveragePooling1D", "AveragePooling2D", "AveragePooling3D",
+           "GlobalMaxPooling1D", "GlobalMaxPooling2D", "GlobalMaxPooling3D", "GlobalAveragePooling1D",
+           "GlobalAveragePooling2D", "GlobalAveragePooling3D", "MaxPool1D", "MaxPool2D", "MaxPool3D", "AvgPool1D",
+           "AvgPool2D", "AvgPool3D", "GlobalMaxPool1D", "GlobalMaxPool2D", "GlobalMaxPool3D", "GlobalAvgPool1D",
+           "GlobalAvgPool2D", "GlobalAvgPool3D"]
 
 
 class _Pooling(Layer):
@@ -150,6 +152,45 @@ class AveragePooling2D(_Pooling):
         return ag.avg_pool2d(x, self.pool_size, self.strides, self.padding)
 
 
+class MaxPooling3D(_Pooling):
+    """Max over ``pool_size`` windows of (depth, rows, cols): ``MaxPooling3D(pool_size=(2, 2, 2), strides=None,
+    padding='valid', data_format=None)``.
+
+    NOTE: the gradient goes to each window's first maximum; tf.keras's MaxPool3D gradient also goes to every
+    other element within 1e-5 of the maximum, so the two differ only on such near-ties.
+
+    Example:
+        >>> MaxPooling3D(2)(np.zeros((1, 4, 4, 5, 3), "float32")).shape
+        (1, 2, 2, 2, 3)
+    """
+
+    _rank = 3
+
+    def __init__(self, pool_size=(2, 2, 2), strides=None, padding="valid", data_format=None, **kwargs):
+        super().__init__(pool_size, strides, padding, data_format, **kwargs)
+
+    def _pool(self, x):
+        return ag.max_pool3d(x, self.pool_size, self.strides, self.padding)
+
+
+class AveragePooling3D(_Pooling):
+    """Mean over ``pool_size`` windows of (depth, rows, cols); with 'same' padding, padded positions are not
+    counted.
+
+    Example:
+        >>> AveragePooling3D(2, padding="same")(np.ones((1, 3, 3, 3, 1), "float32")).shape
+        (1, 2, 2, 2, 1)
+    """
+
+    _rank = 3
+
+    def __init__(self, pool_size=(2, 2, 2), strides=None, padding="valid", data_format=None, **kwargs):
+        super().__init__(pool_size, strides, padding, data_format, **kwargs)
+
+    def _pool(self, x):
+        return ag.avg_pool3d(x, self.pool_size, self.strides, self.padding)
+
+
 # -- global pooling ------------------------------------------------------------------------------------------
 class _GlobalPooling(Layer):
     """Reduce every spatial axis (``keepdims`` keeps them with size 1)."""
@@ -241,12 +282,44 @@ class GlobalAveragePooling2D(_GlobalPooling):
         return ag.mean(inputs, axis=self._axes, keepdims=self.keepdims)
 
 
+class GlobalMaxPooling3D(_GlobalPooling):
+    """Max over depth, rows and columns: (batch, depth, rows, cols, channels) -> (batch, channels).
+
+    Example:
+        >>> GlobalMaxPooling3D()(np.zeros((2, 3, 4, 4, 3), "float32")).shape
+        (2, 3)
+    """
+
+    _rank = 3
+
+    def call(self, inputs):
+        return ag.max(inputs, axis=self._axes, keepdims=self.keepdims)
+
+
+class GlobalAveragePooling3D(_GlobalPooling):
+    """Mean over depth, rows and columns: (batch, depth, rows, cols, channels) -> (batch, channels).
+
+    Example:
+        >>> GlobalAveragePooling3D(keepdims=True)(np.ones((2, 3, 4, 4, 3), "float32")).shape
+        (2, 1, 1, 1, 3)
+    """
+
+    _rank = 3
+
+    def call(self, inputs):
+        return ag.mean(inputs, axis=self._axes, keepdims=self.keepdims)
+
+
 # Keras's alias names
 MaxPool1D = MaxPooling1D
 MaxPool2D = MaxPooling2D
+MaxPool3D = MaxPooling3D
 AvgPool1D = AveragePooling1D
 AvgPool2D = AveragePooling2D
+AvgPool3D = AveragePooling3D
 GlobalMaxPool1D = GlobalMaxPooling1D
 GlobalMaxPool2D = GlobalMaxPooling2D
+GlobalMaxPool3D = GlobalMaxPooling3D
 GlobalAvgPool1D = GlobalAveragePooling1D
 GlobalAvgPool2D = GlobalAveragePooling2D
+GlobalAvgPool3D = GlobalAveragePooling3D

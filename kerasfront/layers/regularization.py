@@ -1,4 +1,4 @@
-"""Regularization layers: SpatialDropout1D/2D, GaussianNoise, GaussianDropout, AlphaDropout, ActivityRegularization (Dropout
+"""Regularization layers: SpatialDropout1D/2D/3D, GaussianNoise, GaussianDropout, AlphaDropout, ActivityRegularization (Dropout
 itself is in ``core``). The random layers act only when training (``fit`` or ``training=True``) and draw from
 their own generator when given a ``seed``, else from the global one (``kerasfront.utils.set_random_seed``).
 
@@ -18,7 +18,7 @@ from ..engine.input_spec import InputSpec
 from .conv_utils import normalize_data_format
 from .core import Dropout
 
-__all__ = ["SpatialDropout1D", "SpatialDropout2D", "GaussianNoise", "GaussianDropout", "AlphaDropout",
+__all__ = ["SpatialDropout1D", "SpatialDropout2D", "SpatialDropout3D", "GaussianNoise", "GaussianDropout", "AlphaDropout",
            "ActivityRegularization"]
 
 
@@ -94,6 +94,28 @@ class SpatialDropout2D(_SpatialDropout):
         if self.data_format == "channels_first":
             return (n, inputs.shape[1], 1, 1)
         return (n, 1, 1, inputs.shape[3])
+
+
+class SpatialDropout3D(_SpatialDropout):
+    """Drop whole feature volumes of 5-d inputs: noise shape (batch, 1, 1, 1, channels) (channels_last) or
+    (batch, channels, 1, 1, 1) (channels_first). As in tf.keras, ``data_format`` is not part of the config.
+
+    Example:
+        >>> SpatialDropout3D(0.2)(np.ones((2, 3, 4, 4, 3), "float32"), training=True).shape
+        (2, 3, 4, 4, 3)
+    """
+
+    _ndim = 5
+
+    def __init__(self, rate, data_format=None, **kwargs):
+        super().__init__(rate, **kwargs)
+        self.data_format = normalize_data_format(data_format, f"SpatialDropout3D layer '{self.name}'")
+
+    def _noise_shape(self, inputs):
+        n = inputs.shape[0]
+        if self.data_format == "channels_first":
+            return (n, inputs.shape[1], 1, 1, 1)
+        return (n, 1, 1, 1, inputs.shape[4])
 
 
 class GaussianNoise(Layer):

@@ -1,4 +1,5 @@
-"""Spatial reshaping layers: ZeroPadding1D/2D, Cropping1D/2D, UpSampling1D/2D (Keras 2 arguments and configs).
+"""Spatial reshaping layers: ZeroPadding1D/2D/3D, Cropping1D/2D/3D, UpSampling1D/2D/3D (Keras 2 arguments and
+configs).
 
 Example:
     >>> ZeroPadding2D(((1, 0), (2, 2)))(np.ones((1, 3, 3, 2), "float32")).shape
@@ -14,9 +15,10 @@ import autograd as ag
 
 from ..engine.base_layer import Layer, in_shape_inference
 from ..engine.input_spec import InputSpec
-from .conv_utils import normalize_data_format, normalize_tuple, pair_of_pairs, positive_int
+from .conv_utils import normalize_data_format, normalize_tuple, pair_of_pairs, positive_int, triple_of_pairs
 
-__all__ = ["ZeroPadding1D", "ZeroPadding2D", "Cropping1D", "Cropping2D", "UpSampling1D", "UpSampling2D"]
+__all__ = ["ZeroPadding1D", "ZeroPadding2D", "ZeroPadding3D", "Cropping1D", "Cropping2D", "Cropping3D", "UpSampling1D",
+           "UpSampling2D", "UpSampling3D"]
 
 
 def _who(layer):
@@ -70,6 +72,34 @@ class ZeroPadding2D(Layer):
             pads = ((0, 0), (0, 0), (t, b), (left, r))
         else:
             pads = ((0, 0), (t, b), (left, r), (0, 0))
+        return ag.pad(inputs, pads)
+
+    def get_config(self):
+        config = super().get_config()
+        config.update({"padding": self.padding, "data_format": self.data_format})
+        return config
+
+
+class ZeroPadding3D(Layer):
+    """Add zeros around volumes: ``padding`` an int, (depth, rows, cols) (symmetric), or three (before, after)
+    pairs.
+
+    Example:
+        >>> ZeroPadding3D((1, 0, (2, 1)))(np.ones((1, 2, 2, 2, 3), "float32")).shape
+        (1, 4, 2, 5, 3)
+    """
+
+    def __init__(self, padding=(1, 1, 1), data_format=None, **kwargs):
+        super().__init__(**kwargs)
+        self.padding = triple_of_pairs(padding, "padding", _who(self))
+        self.data_format = normalize_data_format(data_format, _who(self))
+        self.input_spec = InputSpec(ndim=5)
+
+    def call(self, inputs):
+        if self.data_format == "channels_first":
+            pads = ((0, 0), (0, 0)) + self.padding
+        else:
+            pads = ((0, 0),) + self.padding + ((0, 0),)
         return ag.pad(inputs, pads)
 
     def get_config(self):
@@ -143,6 +173,40 @@ class Cropping2D(Layer):
         if self.data_format == "channels_first":
             return inputs[:, :, t:h - b, left:w - r]
         return inputs[:, t:h - b, left:w - r]
+
+    def get_config(self):
+        config = super().get_config()
+        config.update({"cropping": self.cropping, "data_format": self.data_format})
+        return config
+
+
+class Cropping3D(Layer):
+    """Remove voxels at the edges of volumes: ``cropping`` an int, (depth, rows, cols) (symmetric), or three
+    (before, after) pairs.
+
+    Example:
+        >>> Cropping3D(((1, 0), 1, (0, 2)))(np.ones((1, 4, 5, 6, 3), "float32")).shape
+        (1, 3, 3, 4, 3)
+    """
+
+    def __init__(self, cropping=((1, 1), (1, 1), (1, 1)), data_format=None, **kwargs):
+        super().__init__(**kwargs)
+        self.cropping = triple_of_pairs(cropping, "cropping", _who(self))
+        self.data_format = normalize_data_format(data_format, _who(self))
+        self.input_spec = InputSpec(ndim=5)
+        self._axes = _spatial_axes(self.data_format, 3)
+
+    def build(self, input_shape):
+        _check_crop(self, tuple(input_shape), self._axes, self.cropping)
+        self.built = True
+
+    def call(self, inputs):
+        if not in_shape_inference():
+            _check_crop(self, inputs.shape, self._axes, self.cropping)
+        index = [slice(None)] * 5
+        for ax, (a, b) in zip(self._axes, self.cropping):
+            index[ax] = slice(a, inputs.shape[ax] - b)
+        return inputs[tuple(index)]
 
     def get_config(self):
         config = super().get_config()
@@ -225,4 +289,31 @@ class UpSampling2D(Layer):
     def get_config(self):
         config = super().get_config()
         config.update({"size": self.size, "data_format": self.data_format, "interpolation": self.interpolation})
+        return config
+
+
+class UpSampling3D(Layer):
+    """Repeat each voxel ``size`` times along depth, rows and columns (``size`` an int or a 3-tuple).
+
+    Example:
+        >>> UpSampling3D((2, 1, 3))(np.ones((1, 2, 2, 2, 1), "float32")).shape
+        (1, 4, 2, 6, 1)
+    """
+
+    def __init__(self, size=(2, 2, 2), data_format=None, **kwargs):
+        super().__init__(**kwargs)
+        who = _who(self)
+        self.size = normalize_tuple(size, 3, "size", who)
+        self.data_format = normalize_data_format(data_format, who)
+        self.input_spec = InputSpec(ndim=5)
+
+    def call(self, inputs):
+        if self.data_format == "channels_first":
+            x = ag.transpose(inputs, (0, 2, 3, 4, 1))
+            return ag.transpose(ag.upsample3d(x, self.size), (0, 4, 1, 2, 3))
+        return ag.upsample3d(inputs, self.size)
+
+    def get_config(self):
+        config = super().get_config()
+        config.update({"size": self.size, "data_format": self.data_format})
         return config

@@ -328,3 +328,63 @@ def split_args(draw):
     else:
         sections = sorted(draw(st.lists(st.integers(0, n), max_size=3)))
     return (values(shape, "real", draw(seeds)),), {"sections": sections, "axis": axis}
+
+
+def _window3(draw, size, padding, max_k=3, dilation=(1, 1, 1)):
+    """A 3-d window that fits ``size`` ('valid') or any small one ('same')."""
+    if padding == "same":
+        return tuple(draw(st.integers(1, max_k)) for _ in size)
+    return tuple(draw(st.integers(1, min(max_k, (n - 1) // d + 1))) for n, d in zip(size, dilation))
+
+
+@st.composite
+def conv3d_args(draw):
+    """NDHWC input and kernel (kd, kh, kw, in / groups, out) with strides, padding, dilation and groups."""
+    groups = draw(st.integers(1, 2))
+    c, o = groups * draw(st.integers(1, 2)), groups * draw(st.integers(1, 2))
+    size = tuple(draw(st.integers(1, 3)) for _ in range(3))
+    padding = draw(st.sampled_from(["valid", "same"]))
+    strides = tuple(draw(st.integers(1, 2)) for _ in range(3))
+    dilation = (1, 1, 1)
+    if strides == (1, 1, 1) and draw(st.booleans()):
+        dilation = tuple(draw(st.integers(1, 2)) for _ in range(3))
+    k = _window3(draw, size, padding, dilation=dilation)
+    x = values((draw(st.integers(1, 2)),) + size + (c,), "real", draw(seeds))
+    kernel = values(k + (c // groups, o), "real", draw(seeds))
+    return (x, kernel), {"strides": strides, "padding": padding, "dilation_rate": dilation, "groups": groups}
+
+
+@st.composite
+def conv3d_transpose_args(draw):
+    """Input, kernel (kd, kh, kw, filters, in) and the output size of a transposed 3-d convolution."""
+    size = tuple(draw(st.integers(1, 4)) for _ in range(3))      # the output's (the convolution's input's)
+    padding = draw(st.sampled_from(["valid", "same"]))
+    strides = tuple(draw(st.integers(1, 2)) for _ in range(3))
+    k = _window3(draw, size, padding)
+    if padding == "same":
+        out = tuple(-(-n // s) for n, s in zip(size, strides))
+    else:
+        out = tuple((n - kk) // s + 1 for n, kk, s in zip(size, k, strides))
+    filters, c = draw(st.integers(1, 2)), draw(st.integers(1, 2))
+    x = values((draw(st.integers(1, 2)),) + out + (c,), "real", draw(seeds))
+    kernel = values(k + (filters, c), "real", draw(seeds))
+    return (x, kernel), {"output_shape": size, "strides": strides, "padding": padding}
+
+
+@st.composite
+def pool3d_args(draw, domain="real"):
+    """NDHWC input with pool_size, strides (None: the pool size) and padding."""
+    size = tuple(draw(st.integers(1, 4)) for _ in range(3))
+    padding = draw(st.sampled_from(["valid", "same"]))
+    pool = _window3(draw, size, padding)
+    strides = draw(st.none() | st.tuples(*(st.integers(1, 2) for _ in range(3))))
+    x = values((draw(st.integers(1, 2)),) + size + (draw(st.integers(1, 2)),), domain, draw(seeds))
+    return (x,), {"pool_size": pool, "strides": strides, "padding": padding}
+
+
+@st.composite
+def upsample3d_args(draw):
+    size = tuple(draw(st.integers(1, 3)) for _ in range(3))
+    x = values((draw(st.integers(1, 2)),) + tuple(draw(st.integers(1, 3)) for _ in range(3)) + (2,), "real",
+               draw(seeds))
+    return (x,), {"size": size}

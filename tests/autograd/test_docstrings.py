@@ -10,7 +10,8 @@ import autograd as ag
 MODULES = ["autograd", "autograd.tensor", "autograd.engine", "autograd.primitive", "autograd.transforms",
            "autograd.gradcheck", "autograd.numpy_dispatch", "autograd.modes", "autograd.ops._make",
            "autograd.ops.elementwise", "autograd.ops.reductions", "autograd.ops.shape", "autograd.ops.linalg",
-           "autograd.ops.tensor_methods", "autograd.forward_mode", "autograd.batching", "autograd.ops.lstm_fused", "autograd.ops.gru_fused", "autograd.ops._fused_rnn"]
+           "autograd.ops.tensor_methods", "autograd.forward_mode", "autograd.batching", "autograd.ops.lstm_fused",
+           "autograd.ops.gru_fused", "autograd.ops._fused_rnn", "autograd.ops.nn3d"]
 
 
 @pytest.mark.parametrize("name", MODULES)

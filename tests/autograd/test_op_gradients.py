@@ -179,6 +179,12 @@ CASES = [
     Case("inner", ag.inner, S.inner_pair(), np.inner, 2),
     Case("einsum", lambda *xs, spec: ag.einsum(spec, *xs), S.einsum_case(),
          lambda *xs, spec: np.einsum(spec, *xs), 2),
+    # -- volumetric (3-d) windows: references in tests/autograd/test_nn3d_ops.py --------------------------
+    Case("conv3d", ag.conv3d, S.conv3d_args(), None, 2),
+    Case("conv3d_transpose", ag.conv3d_transpose, S.conv3d_transpose_args(), None, 2),
+    Case("max_pool3d", ag.max_pool3d, S.pool3d_args("distinct"), None, 2),
+    Case("avg_pool3d", ag.avg_pool3d, S.pool3d_args(), None, 2),
+    Case("upsample3d", ag.upsample3d, S.upsample3d_args(), None, 2),
 ]
 
 
