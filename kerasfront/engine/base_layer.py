@@ -36,13 +36,14 @@ _UIDS = {}
 
 
 def to_snake_case(name):
-    """``"BatchNormalization"`` -> ``"batch_normalization"``, ``"Conv2D"`` -> ``"conv2d"`` (Keras's rule).
+    """``"BatchNormalization"`` -> ``"batch_normalization"``, ``"Conv2D"`` -> ``"conv2d"`` (Keras's rule; digits
+    after capitals stay attached: ``"ConvLSTM2D"`` -> ``"conv_lstm2d"``).
 
     Example:
-        >>> to_snake_case("BatchNormalization"), to_snake_case("Conv2D")
-        ('batch_normalization', 'conv2d')
+        >>> to_snake_case("BatchNormalization"), to_snake_case("Conv2D"), to_snake_case("ConvLSTM2D")
+        ('batch_normalization', 'conv2d', 'conv_lstm2d')
     """
-    s = re.sub(r"(.)([A-Z][a-z0-9]+)", r"\1_\2", name)
+    s = re.sub(r"(.)([A-Z][a-z]+)", r"\1_\2", name)
     s = re.sub(r"([a-z])([A-Z])", r"\1_\2", s).lower()
     return "private" + s if s.startswith("_") else s
 

@@ -26,7 +26,7 @@ _REGISTRY = {"Layer": Layer, "InputLayer": InputLayer}
 # layer modules owned by other files; each is imported (and registered) when it exists
 _MODULES = ("activation", "conv", "pooling", "normalization", "regularization", "recurrent", "embedding", "merge",
             "wrappers", "reshaping", "attention", "preprocessing", "locally_connected", "noise", "convolutional",
-            "rnn")
+            "rnn", "conv_recurrent", "spectral_normalization")
 
 
 def _export(module):

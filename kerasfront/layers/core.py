@@ -1,5 +1,5 @@
-"""Core layers: Dense, Activation, Dropout, Flatten, Reshape, Permute, RepeatVector, Lambda, and the activation
-layers Softmax, ReLU, LeakyReLU, ELU (Keras 2 names, arguments, defaults and configs).
+"""Core layers: Dense, Activation, Dropout, Flatten, Reshape, Permute, RepeatVector, Lambda, Identity, and the
+activation layers Softmax, ReLU, LeakyReLU, ELU (Keras 2 names, arguments, defaults and configs).
 
 Example:
     >>> layer = Dense(4, activation="relu")
@@ -25,7 +25,7 @@ from ..engine.input_spec import InputSpec
 from ..engine.safe_mode import in_safe_mode
 
 __all__ = ["Dense", "Activation", "Dropout", "Flatten", "Reshape", "Permute", "RepeatVector", "Lambda", "Softmax",
-           "ReLU", "LeakyReLU", "ELU", "InputLayer", "TFOpLambda"]
+           "ReLU", "LeakyReLU", "ELU", "Identity", "InputLayer", "TFOpLambda"]
 
 
 def _positive_int(value, arg, layer):
@@ -457,6 +457,18 @@ class ELU(Layer):
         config = super().get_config()
         config["alpha"] = self.alpha
         return config
+
+
+class Identity(Layer):
+    """Return the inputs unchanged (a placeholder layer; nested inputs come back in the same structure).
+
+    Example:
+        >>> Identity()(np.array([[1.0, 2.0]], "float32"))
+        Tensor([[1., 2.]], dtype=float32)
+    """
+
+    def call(self, inputs):
+        return inputs
 
 
 # -- Lambda ------------------------------------------------------------------------------------------------

@@ -27,10 +27,11 @@ import autograd as ag
 
 from .. import regularizers
 from ..engine.base_layer import Layer, in_shape_inference, name_scope
-from .recurrent_cells import (GRUCell, LSTMCell, SimpleRNNCell, StackedRNNCells, _check_cell, _states_list,
-                              adopt_dtype, flat_state_sizes, zero_states)
+from .recurrent_cells import (AbstractRNNCell, GRUCell, LSTMCell, SimpleRNNCell, StackedRNNCells, _check_cell,
+                              _states_list, adopt_dtype, flat_state_sizes, zero_states)
 
-__all__ = ["RNN", "SimpleRNN", "LSTM", "GRU", "SimpleRNNCell", "LSTMCell", "GRUCell", "StackedRNNCells"]
+__all__ = ["RNN", "SimpleRNN", "LSTM", "GRU", "AbstractRNNCell", "SimpleRNNCell", "LSTMCell", "GRUCell",
+           "StackedRNNCells"]
 
 
 def _is_keras_tensor(x):
@@ -161,10 +162,10 @@ class RNN(Layer):
                                  f"stateful=False).")
         batch = self._stateful_batch_size()
         if states is None:
-            self._states = zero_states(self.cell.state_size, batch, self.dtype)
+            self._states = self._stateful_zero_states(batch)
             return
         values = list(states) if isinstance(states, (list, tuple)) else [states]
-        zeros = zero_states(self.cell.state_size, batch, self.dtype)
+        zeros = self._stateful_zero_states(batch)
         if len(values) != len(zeros):
             raise ValueError(f"Layer {self.name} expects {len(zeros)} states, but it received {len(values)} state "
                              f"values. States received: {values}")
@@ -176,6 +177,15 @@ class RNN(Layer):
                                  f"found shape={arr.shape}")
             new.append(ag.Tensor(arr.astype(self.dtype)))
         self._states = new
+
+    def _stateful_zero_states(self, batch):
+        """Zero states for a stateful layer's ``batch`` (one (batch, size) Tensor per state)."""
+        return zero_states(self.cell.state_size, batch, self.dtype)
+
+    def _state_shapes(self, input_shape):
+        """The shape each state must have for inputs of the batch-major ``input_shape``: (batch, size)
+        (convolutional RNNs add the spatial axes)."""
+        return [(input_shape[0], size) for size in self._state_sizes]
 
     def _stateful_batch_size(self):
         shape = self._build_input_shape
@@ -290,12 +300,13 @@ class RNN(Layer):
         if len(initial_state) != len(sizes):
             raise ValueError(f"Layer {self.name} has {len(sizes)} states but was passed {len(initial_state)} initial "
                              f"states. Received: initial_state shapes {[tuple(s.shape) for s in initial_state]}")
-        batch = inputs.shape[1] if self.time_major else inputs.shape[0]
-        for i, (s, size) in enumerate(zip(initial_state, sizes)):
-            want = (batch, size)
-            if tuple(s.shape) != want:
-                raise ValueError(f"Layer {self.name}: initial state {i} must have shape {want} (batch, state size), "
-                                 f"received shape {tuple(s.shape)}")
+        shape = tuple(inputs.shape)
+        if self.time_major:
+            shape = (shape[1], shape[0]) + shape[2:]
+        for i, (s, want) in enumerate(zip(initial_state, self._state_shapes(shape))):
+            if tuple(s.shape) != tuple(want):
+                raise ValueError(f"Layer {self.name}: initial state {i} must have shape {tuple(want)} (batch, state "
+                                 f"size), received shape {tuple(s.shape)}")
         if constants is not None:
             constants = [c if isinstance(c, ag.Tensor) else ag.Tensor(np.asarray(c, self._np_dtype))
                          for c in constants]

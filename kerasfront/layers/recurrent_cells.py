@@ -26,7 +26,7 @@ from .. import activations, constraints, initializers, random_state, regularizer
 from ..engine.base_layer import Layer, in_shape_inference, name_scope
 from .core import _positive_int
 
-__all__ = ["SimpleRNNCell", "LSTMCell", "GRUCell", "StackedRNNCells"]
+__all__ = ["AbstractRNNCell", "SimpleRNNCell", "LSTMCell", "GRUCell", "StackedRNNCells"]
 
 
 # -- argument checks ------------------------------------------------------------------------------------------
@@ -112,6 +112,46 @@ def adopt_dtype(layer, dtype):
     for sub in layer._flatten_layers():
         sub._dtype = dtype
         sub._np_dtype = np.dtype(dtype)
+
+
+class AbstractRNNCell(Layer):
+    """Base class for recurrent cells: a subclass implements ``call(inputs, states) -> (output, new_states)``
+    and the properties ``state_size`` and ``output_size``; ``get_initial_state`` gives zero states.
+
+    Example:
+        >>> class MinimalRNNCell(AbstractRNNCell):
+        ...     state_size = property(lambda self: 3)
+        ...     output_size = property(lambda self: 3)
+        ...     def build(self, input_shape):
+        ...         self.kernel = self.add_weight("kernel", (input_shape[-1], 3))
+        ...     def call(self, inputs, states):
+        ...         out = ag.matmul(inputs, self.kernel) + states[0]
+        ...         return out, [out]
+        >>> kerasfront.layers.RNN(MinimalRNNCell())(np.ones((2, 4, 5), "float32")).shape
+        (2, 3)
+    """
+
+    def call(self, inputs, states):
+        raise NotImplementedError(f"{type(self).__name__}: a subclass of AbstractRNNCell must implement "
+                                  f"call(inputs, states) -> (output, new_states)")
+
+    @property
+    def state_size(self):
+        raise NotImplementedError(f"{type(self).__name__}: a subclass of AbstractRNNCell must define the "
+                                  f"`state_size` property (an int, or a list with one entry per state)")
+
+    @property
+    def output_size(self):
+        raise NotImplementedError(f"{type(self).__name__}: a subclass of AbstractRNNCell must define the "
+                                  f"`output_size` property")
+
+    def get_initial_state(self, inputs=None, batch_size=None, dtype=None):
+        """Zero states for ``batch_size`` samples (or ``inputs``'s batch size), one per entry of state_size."""
+        if batch_size is None:
+            if inputs is None:
+                raise ValueError(f"{type(self).__name__}.get_initial_state: give `inputs` or `batch_size`")
+            batch_size = inputs.shape[0]
+        return zero_states(self.state_size, int(batch_size), dtype or self.dtype)
 
 
 # -- dropout masks shared by the time steps of one call --------------------------------------------------------
