@@ -97,7 +97,56 @@ def nested():
     return model, r.random((10, 4), dtype=np.float32), np.eye(3, dtype=np.float32)[r.integers(0, 3, 10)]
 
 
-MODELS = {"mlp": mlp, "cnn": cnn, "lstm": lstm, "multi_io": multi_io, "nested": nested}
+def volumes():
+    model = keras.Sequential([
+        layers.Conv3D(3, 2, activation="relu", padding="same", input_shape=(4, 4, 4, 2)),
+        layers.MaxPooling3D(2),
+        layers.Conv3DTranspose(2, 2, strides=2),
+        layers.ZeroPadding3D(1),
+        layers.Cropping3D(((1, 0), 1, (0, 1))),
+        layers.UpSampling3D((1, 1, 2)),
+        layers.Conv3D(4, 2, groups=2),
+        layers.AveragePooling3D(2, padding="same"),
+        layers.GlobalAveragePooling3D(),
+        layers.Dense(2, activation="softmax"),
+    ])
+    model.compile(optimizer=keras.optimizers.Adam(learning_rate=0.01), loss="categorical_crossentropy",
+                  metrics=["accuracy"])
+    r = _rng()
+    return model, r.random((16, 4, 4, 4, 2), dtype=np.float32), np.eye(2, dtype=np.float32)[r.integers(0, 2, 16)]
+
+
+def conv_lstm():
+    model = keras.Sequential([
+        layers.ConvLSTM2D(2, 3, padding="same", return_sequences=True, input_shape=(3, 5, 5, 1)),
+        layers.ConvLSTM2D(2, 2, strides=2, go_backwards=True),
+        layers.Flatten(),
+        layers.Dense(1),
+    ])
+    model.compile(optimizer=keras.optimizers.RMSprop(learning_rate=0.01), loss="mse", metrics=["mae"])
+    r = _rng()
+    return model, r.random((16, 3, 5, 5, 1), dtype=np.float32), r.random((16, 1), dtype=np.float32)
+
+
+def locally_connected():
+    model = keras.Sequential([
+        layers.LocallyConnected2D(3, 2, input_shape=(5, 5, 2)),
+        layers.PReLU(shared_axes=[1, 2]),
+        layers.LocallyConnected2D(2, 2, padding="same", implementation=2),
+        layers.LocallyConnected2D(2, (2, 1), implementation=3),
+        layers.Flatten(),
+        layers.ThresholdedReLU(0.1),
+        layers.Identity(),
+        layers.SpectralNormalization(layers.Dense(2, activation="softmax")),
+    ])
+    model.compile(optimizer=keras.optimizers.SGD(learning_rate=0.1), loss="categorical_crossentropy",
+                  metrics=["accuracy"])
+    r = _rng()
+    return model, r.random((16, 5, 5, 2), dtype=np.float32), np.eye(2, dtype=np.float32)[r.integers(0, 2, 16)]
+
+
+MODELS = {"mlp": mlp, "cnn": cnn, "lstm": lstm, "multi_io": multi_io, "nested": nested, "volumes": volumes,
+          "conv_lstm": conv_lstm, "locally_connected": locally_connected}
 
 
 TF_SIDE = textwrap.dedent(r'''
@@ -114,7 +163,10 @@ TF_SIDE = textwrap.dedent(r'''
         y = ys if len(ys) > 1 else ys[0]
         preds = [data[k] for k in sorted(data) if k.startswith("pred_")]
         res = {}
-        m = tf_keras.models.load_model(os.path.join(d, "model.h5"))
+        # NOTE: tf_keras 2.21's h5 loader does not know its own SpectralNormalization (it cannot load the files it
+        # writes with one) unless it is named in custom_objects
+        m = tf_keras.models.load_model(os.path.join(d, "model.h5"),
+                                       custom_objects={"SpectralNormalization": tf_keras.layers.SpectralNormalization})
         p = m.predict(x, verbose=0)
         p = p if isinstance(p, list) else [p]
         res["h5_pred_err"] = max(float(np.abs(a - b).max()) for a, b in zip(p, preds))

@@ -66,6 +66,9 @@ class SpectralNormalization(Wrapper):
             raise ValueError(f"SpectralNormalization layer '{self.name}': {type(self.layer).__name__} object has no "
                              f"attribute 'kernel' nor 'embeddings'")
         self.kernel = kernel
+        # NOTE: tf.keras tracks the kernel as a variable of the wrapper too (its own variables are kernel and
+        # vector_u in a .weights.h5 / .keras file); ``weights`` lists each variable once either way
+        (self._trainable_weights if kernel.trainable else self._non_trainable_weights).append(kernel)
         self.vector_u = self.add_weight("vector_u", shape=(1, kernel.shape[-1]),
                                         initializer=initializers.TruncatedNormal(stddev=0.02), trainable=False,
                                         dtype=kernel.dtype)

@@ -148,7 +148,10 @@ def _module_of(class_name):
 #: config keys of tf.keras 2 that Keras 3's constructors reject
 _RNN_KEYS = ("time_major", "implementation")
 _KERAS2_ONLY_KEYS = {"LSTM": _RNN_KEYS, "GRU": _RNN_KEYS, "SimpleRNN": _RNN_KEYS, "LSTMCell": _RNN_KEYS,
-                     "GRUCell": _RNN_KEYS, "SimpleRNNCell": _RNN_KEYS, "RNN": _RNN_KEYS}
+                     "GRUCell": _RNN_KEYS, "SimpleRNNCell": _RNN_KEYS, "RNN": _RNN_KEYS,
+                     "ConvLSTM1D": ("time_major",), "ConvLSTM2D": ("time_major",), "ConvLSTM3D": ("time_major",),
+                     # transposed convolutions here always have groups=1, which Keras 3 takes no argument for
+                     "Conv1DTranspose": ("groups",), "Conv2DTranspose": ("groups",), "Conv3DTranspose": ("groups",)}
 _OPTIMIZER_KEYS = ("jit_compile", "is_legacy_optimizer")
 
 
