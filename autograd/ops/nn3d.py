@@ -134,11 +134,19 @@ def _conv_dx_np(gy, k, geom):
     g2 = gy.reshape(-1, o)
     if _is_pointwise(g):
         return (g2 @ k.reshape(g.c, o).T).reshape((n,) + g.size + (g.c,))
-    dxp = np.zeros(_padded_shape(n, g), dtype=np.result_type(gy, k))
-    kt = k.reshape(-1, g.c, o)
-    # NOTE: one (M, c) product per tap, added into the tap's slab of the image: no taps-times-the-input buffer
-    for t, sl in enumerate(_taps(g)):
-        dxp[sl] += (g2 @ kt[t].T).reshape((n,) + g.out + (g.c,))
+    taps = int(np.prod(g.k))
+    # NOTE: the patch gradients come from one GEMM, (M, out) @ (out, taps * c), then each tap's slab is added
+    # into the image. One product per tap instead (the 2-d op's choice) reads the output gradient 27 times
+    # for a 3x3x3 kernel and was 1.5-4x slower here, channels 1 to 32 (A/B in one process, 2-core VM, noisy).
+    dcols = (g2 @ k.reshape(taps * g.c, o).T).reshape((n,) + g.out + (taps, g.c))
+    dxp = np.zeros(_padded_shape(n, g), dtype=dcols.dtype)
+    if g.c == 1:        # adds without the unit channel axis: its 1-long inner loops cost several times more
+        plane = dxp[..., 0]
+        for t, sl in enumerate(_taps(g)):
+            plane[sl[:4]] += dcols[..., t, 0]
+    else:
+        for t, sl in enumerate(_taps(g)):
+            dxp[sl] += dcols[..., t, :]
     return _unpadded(dxp, g)
 
 
