@@ -31,8 +31,8 @@ class PReLU(Layer):
             one slope per channel of an image.
 
     Example:
-        >>> PReLU(alpha_initializer=kerasfront.initializers.Constant(0.5))(np.array([[-2.0, 3.0]], "float32"))
-        Tensor([[-1.,  3.]], dtype=float32)
+        >>> PReLU(alpha_initializer=kerasfront.initializers.Constant(0.5))(np.array([[-2.0, 3.0]], "float32")).numpy()
+        array([[-1.,  3.]], dtype=float32)
     """
 
     def __init__(self, alpha_initializer="zeros", alpha_regularizer=None, alpha_constraint=None, shared_axes=None,
