@@ -19,6 +19,7 @@ from collections import namedtuple
 import numpy as np
 from numpy.lib.stride_tricks import as_strided
 
+from ..batching import shape_of
 from ..modes import STATE
 from ..primitive import Primitive, apply, defvjp
 from ..tensor import Tensor
@@ -419,8 +420,10 @@ def upsample3d(x, size=(2, 2, 2)):
         >>> upsample3d(np.ones((1, 2, 3, 1, 4)), (2, 1, 3)).shape
         (1, 4, 3, 3, 4)
     """
-    xd = _rank(x, 5, "upsample3d", "x", _LAYOUT)
+    shape = shape_of(x)         # the shape only (no values): upsampling is reshapes, so vmap batches it
+    if len(shape) != 5:
+        raise ValueError(f"upsample3d: x must be 5-d {_LAYOUT}, received shape {shape}")
     sd, sh, sw = _ints(size, 3, "upsample3d", "size")
-    n, d, h, w, c = xd.shape
+    n, d, h, w, c = shape
     y = broadcast_to(reshape(x, (n, d, 1, h, 1, w, 1, c)), (n, d, sd, h, sh, w, sw, c))
     return reshape(y, (n, d * sd, h * sh, w * sw, c))

@@ -15,6 +15,8 @@ PENDING_JVP = frozenset({
     # convolution and pooling, with their backward primitives
     "conv2d", "conv2d_bias_relu", "conv2d_input_grad", "conv2d_kernel_grad",
     "max_pool", "max_pool_grad", "max_pool_select", "avg_pool", "avg_pool_grad",
+    "conv3d", "conv3d_input_grad", "conv3d_kernel_grad", "max_pool3d", "max_pool3d_grad", "max_pool3d_select",
+    "avg_pool3d", "avg_pool3d_grad",
     "embedding", "embedding_grad",
     # fused recurrent layers
     "simple_rnn_sequence", "lstm_sequence", "gru_sequence",
