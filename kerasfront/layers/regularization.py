@@ -1,6 +1,7 @@
-"""Regularization layers: SpatialDropout1D/2D/3D, GaussianNoise, GaussianDropout, AlphaDropout, ActivityRegularization (Dropout
-itself is in ``core``). The random layers act only when training (``fit`` or ``training=True``) and draw from
-their own generator when given a ``seed``, else from the global one (``kerasfront.utils.set_random_seed``).
+"""Regularization layers: SpatialDropout1D/2D/3D, GaussianNoise, GaussianDropout, AlphaDropout,
+ActivityRegularization (Dropout itself is in ``core``). The random layers act only when training (``fit`` or
+``training=True``) and draw from their own generator when given a ``seed``, else from the global one
+(``kerasfront.utils.set_random_seed``).
 
 Example:
     >>> layer = SpatialDropout1D(0.5, seed=1)
@@ -18,8 +19,8 @@ from ..engine.input_spec import InputSpec
 from .conv_utils import normalize_data_format
 from .core import Dropout
 
-__all__ = ["SpatialDropout1D", "SpatialDropout2D", "SpatialDropout3D", "GaussianNoise", "GaussianDropout", "AlphaDropout",
-           "ActivityRegularization"]
+__all__ = ["SpatialDropout1D", "SpatialDropout2D", "SpatialDropout3D", "GaussianNoise", "GaussianDropout",
+           "AlphaDropout", "ActivityRegularization"]
 
 
 def _training(training):
