@@ -821,7 +821,10 @@ class Layer:
             # them, and 2 // 2 == 3 // 2 would make an unknown pooled size look known)
             found = static(tuple(inputs.shape), np.dtype(inputs.dtype))
             if found is not None:
-                return [tuple(found[0])], [np.dtype(found[1]).name], inputs
+                shapes, dtype = found
+                if isinstance(shapes, list):        # several outputs (a recurrent layer's output and states)
+                    return [tuple(s) for s in shapes], [np.dtype(dtype).name] * len(shapes), [inputs] * len(shapes)
+                return [tuple(shapes)], [np.dtype(dtype).name], inputs
         structure = (inputs, args, kwargs)
         has_unknown = any(d is None for t in nest.flatten(structure) if isinstance(t, KerasTensor) for d in t.shape)
         runs = []

@@ -336,17 +336,13 @@ class _ConvLSTM(RNN):
         self.built = True
 
     def _static_output_shape(self, input_shape, dtype):
-        """The output shape when spatial sizes are unknown (engine hook), or None to let the engine run the
-        layer on placeholders."""
-        spatial = self._out_spatial(input_shape)
-        if self.return_state or all(d is not None for d in input_shape[2:]):
+        """The output shape(s) when spatial sizes are unknown (engine hook; placeholders cannot stand for them), or
+        None to let the engine run the layer on placeholders."""
+        if all(d is not None for d in input_shape[2:]):
             return None
-        if self.return_sequences:
-            shape = self._map_shape(input_shape[0], spatial)
-            shape = shape[:1] + (input_shape[1],) + shape[1:]
-        else:
-            shape = self._map_shape(input_shape[0], spatial)
-        return shape, self.dtype
+        state = self._map_shape(input_shape[0], self._out_spatial(input_shape))
+        out = state[:1] + (input_shape[1],) + state[1:] if self.return_sequences else state
+        return ([out, state, state] if self.return_state else out), self.dtype
 
     # -- config -----------------------------------------------------------------------------------------------
     def get_config(self):

@@ -126,6 +126,8 @@ def test_symbolic_shapes_with_unknown_time_and_space():
         (None, None, 4, None, 2)
     out = layers.ConvLSTM3D(2, 2, return_state=True)(keras.Input((None, 3, 3, 3, 1)))
     assert [o.shape for o in out] == [(None, 2, 2, 2, 2)] * 3
+    out = layers.ConvLSTM2D(2, 3, return_state=True, return_sequences=True)(keras.Input((None, None, 7, 3)))
+    assert [o.shape for o in out] == [(None, None, None, 5, 2), (None, None, 5, 2), (None, None, 5, 2)]
 
 
 def test_config_is_flat_in_tf_keras_order_and_round_trips():
