@@ -81,7 +81,7 @@ class SpectralNormalization(Wrapper):
 
     def _update_weights(self):
         kernel = self.kernel
-        if not np.any(kernel.data):
+        if not bool(ag.any(kernel != 0)):
             return                      # an all-zero kernel stays as it is (tf.keras skips it too)
         with ag.no_grad():
             w = ag.reshape(kernel, (-1, kernel.shape[-1]))
