@@ -13,7 +13,6 @@ import csv
 import inspect
 import math
 import os
-import sys
 import tempfile
 import time
 import warnings
@@ -22,6 +21,7 @@ import numpy as np
 
 import autograd as ag
 
+from .utils.io_utils import print_msg
 from .utils.progbar import Progbar
 
 __all__ = ["Callback", "CallbackList", "History", "ProgbarLogger", "LambdaCallback", "EarlyStopping",
@@ -30,8 +30,7 @@ __all__ = ["Callback", "CallbackList", "History", "ProgbarLogger", "LambdaCallba
 
 
 def _print(message):
-    sys.stdout.write(message + "\n")
-    sys.stdout.flush()
+    print_msg(message)
 
 
 def _to_python(value):

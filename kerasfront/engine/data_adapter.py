@@ -3,7 +3,9 @@
 Arrays (and lists or dicts of arrays) are checked once, up front (numeric, not ragged, not empty, the same
 number of samples everywhere), cast once (floating data to float32) and then sliced batch by batch without
 copies when not shuffled. Python generators and ``kerasfront.utils.Sequence`` yield batches that are
-converted one at a time.
+converted one at a time; with ``workers > 1`` or ``use_multiprocessing`` they are read ahead by an enqueuer
+(``kerasfront.utils.OrderedEnqueuer`` / ``GeneratorEnqueuer``). A ``kerasfront.utils.Dataset`` (what the
+``*_dataset_from_directory`` utilities return) is iterated anew each epoch.
 
 Example:
     >>> data = ArrayData([x], [y], None, batch_size=32, shuffle=False)
@@ -16,7 +18,9 @@ import warnings
 import numpy as np
 
 from .. import random_state
+from ..utils.batches import pack_x_y_sample_weight, unpack_x_y_sample_weight  # noqa: F401
 from ..utils.data_utils import Sequence
+from ..utils.dataset import INFINITE_CARDINALITY, Dataset
 
 
 def check_array(value, arg, float_dtype=np.float32):
@@ -63,27 +67,6 @@ def check_array(value, arg, float_dtype=np.float32):
     return arr
 
 
-def unpack_x_y_sample_weight(data, arg="data"):
-    """``(x, y, sample_weight)`` from a batch given as ``x``, ``(x,)``, ``(x, y)`` or ``(x, y, sw)``.
-
-    Example:
-        >>> unpack_x_y_sample_weight((1, 2))
-        (1, 2, None)
-    """
-    if isinstance(data, list):
-        data = tuple(data)
-    if not isinstance(data, tuple):
-        return data, None, None
-    if len(data) == 1:
-        return data[0], None, None
-    if len(data) == 2:
-        return data[0], data[1], None
-    if len(data) == 3:
-        return data
-    raise ValueError(f"{arg}: expected a tuple (x,), (x, y) or (x, y, sample_weight), received a tuple of "
-                     f"{len(data)} elements")
-
-
 def num_samples(arrays):
     """The number of samples (first-axis length of the first array; 0 for no arrays).
 
@@ -124,6 +107,50 @@ def is_generator_like(data):
     """
     return inspect.isgenerator(data) or (hasattr(data, "__next__") and hasattr(data, "__iter__")
                                          and not isinstance(data, (np.ndarray, list, tuple, dict)))
+
+
+def is_dataset(data):
+    """True for a ``kerasfront.utils.Dataset`` (what the ``*_dataset_from_directory`` utilities return).
+
+    Example:
+        >>> is_dataset(Dataset.from_tensor_slices(np.arange(3))), is_dataset([1, 2])
+        (True, False)
+    """
+    return isinstance(data, Dataset)
+
+
+def uses_enqueuer(workers, use_multiprocessing):
+    """Whether generator / Sequence batches are read ahead by worker threads or processes (as tf.keras: more than
+    one worker, or any workers with ``use_multiprocessing``).
+
+    Example:
+        >>> uses_enqueuer(1, False), uses_enqueuer(4, False), uses_enqueuer(1, True), uses_enqueuer(0, True)
+        (False, True, True, False)
+    """
+    return workers > 1 or (workers > 0 and bool(use_multiprocessing))
+
+
+def check_worker_args(workers, use_multiprocessing, max_queue_size, who):
+    """A ValueError naming the argument when ``workers`` or ``max_queue_size`` is not a fitting int.
+
+    Example:
+        >>> check_worker_args(2, False, 10, "fit")
+    """
+    for name, value, minimum in (("workers", workers, 0), ("max_queue_size", max_queue_size, 1)):
+        if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)) or value < minimum:
+            raise ValueError(f"{who}({name}=...): expected an int >= {minimum}, received {value!r}")
+    if not isinstance(use_multiprocessing, (bool, np.bool_)):
+        raise ValueError(f"{who}(use_multiprocessing=...): expected True or False, received {use_multiprocessing!r}")
+
+
+def is_batch_source(data):
+    """True for inputs that yield whole batches: a generator or iterator, a Sequence, or a Dataset.
+
+    Example:
+        >>> is_batch_source(iter([])), is_batch_source(np.zeros(3))
+        (True, False)
+    """
+    return is_sequence(data) or is_dataset(data) or is_generator_like(data)
 
 
 def is_sequence(data):
@@ -203,6 +230,9 @@ class ArrayData:
     def on_epoch_end(self):
         pass
 
+    def close(self):
+        pass
+
 
 class GeneratorData:
     """Batches pulled from a Python generator (``steps_per_epoch`` of them per epoch, or until it ends).
@@ -219,13 +249,25 @@ class GeneratorData:
         [10, 20]
     """
 
-    def __init__(self, generator, convert, steps_per_epoch=None, arg="x"):
+    def __init__(self, generator, convert, steps_per_epoch=None, arg="x", workers=1, use_multiprocessing=False,
+                 max_queue_size=10):
         self.generator = iter(generator)
         self.convert = convert
         self.steps_per_epoch = steps_per_epoch
         self.steps = steps_per_epoch
         self.exhausted = False
         self.arg = arg
+        self.enqueuer = None
+        if uses_enqueuer(workers, use_multiprocessing):
+            from ..utils.enqueuers import GeneratorEnqueuer
+            self.enqueuer = GeneratorEnqueuer(self.generator, use_multiprocessing=use_multiprocessing)
+            self.enqueuer.start(workers=workers, max_queue_size=max_queue_size)
+            self.generator = self.enqueuer.get()
+
+    def close(self):
+        """Stop the worker threads or processes, if any."""
+        if self.enqueuer is not None:
+            self.enqueuer.stop()
 
     def epoch(self):
         count = 0
@@ -264,7 +306,8 @@ class SequenceData:
         [[0, 1], [2, 3]]
     """
 
-    def __init__(self, sequence, convert, shuffle=False, steps_per_epoch=None):
+    def __init__(self, sequence, convert, shuffle=False, steps_per_epoch=None, workers=1, use_multiprocessing=False,
+                 max_queue_size=10):
         self.sequence = sequence
         self.convert = convert
         self.shuffle = bool(shuffle)
@@ -278,8 +321,25 @@ class SequenceData:
         self.length = length
         self.steps = steps_per_epoch if steps_per_epoch is not None else length
         self.steps_per_epoch = steps_per_epoch
+        self.enqueuer = None
+        if uses_enqueuer(workers, use_multiprocessing):
+            # NOTE: as in tf.keras, the enqueuer runs epoch after epoch on its own and calls on_epoch_end itself
+            # once every batch of an epoch was taken; fit's epochs take `steps` batches from its stream.
+            from ..utils.enqueuers import OrderedEnqueuer
+            self.enqueuer = OrderedEnqueuer(sequence, use_multiprocessing=use_multiprocessing, shuffle=self.shuffle)
+            self.enqueuer.start(workers=workers, max_queue_size=max_queue_size)
+            self._stream = self.enqueuer.get()
+
+    def close(self):
+        """Stop the worker threads or processes, if any."""
+        if self.enqueuer is not None:
+            self.enqueuer.stop()
 
     def epoch(self):
+        if self.enqueuer is not None:
+            for _ in range(self.steps):
+                yield self.convert(next(self._stream))
+            return
         order = list(range(self.length))
         if self.shuffle:
             random_state.generator().shuffle(order)
@@ -287,7 +347,71 @@ class SequenceData:
             yield self.convert(self.sequence[order[i % self.length]])
 
     def on_epoch_end(self):
-        self.sequence.on_epoch_end()
+        if self.enqueuer is None:
+            self.sequence.on_epoch_end()
+
+
+class DatasetData:
+    """Batches from a ``kerasfront.utils.Dataset``: each epoch iterates it anew (so its shuffles reshuffle), or,
+    with ``steps_per_epoch`` different from its length, takes that many batches from one running iterator
+    (as tf.keras does).
+
+    Args:
+        dataset: the Dataset (its elements are batches: ``x``, ``(x,)``, ``(x, y)`` or ``(x, y, sample_weight)``).
+        convert: turns one element into the ``(x, y, sample_weight)`` lists the training loop takes.
+        steps_per_epoch: batches per epoch (None: one pass; required for an infinite dataset).
+        arg: the argument's name, for the error messages.
+
+    Example:
+        >>> ds = Dataset.from_tensor_slices(np.arange(4)).batch(2)
+        >>> [b.tolist() for b in DatasetData(ds, convert=lambda item: item).epoch()]
+        [[0, 1], [2, 3]]
+    """
+
+    def __init__(self, dataset, convert, steps_per_epoch=None, arg="x"):
+        self.dataset = dataset
+        self.convert = convert
+        self.steps_per_epoch = steps_per_epoch
+        card = int(dataset.cardinality())
+        if card == INFINITE_CARDINALITY and steps_per_epoch is None:
+            raise ValueError(f"When providing an infinite dataset (after repeat()) as `{arg}`, you must specify the "
+                             f"number of steps to run (steps_per_epoch in fit, steps in evaluate and predict)")
+        if card == 0:
+            raise ValueError(f"`{arg}` is an empty Dataset (it yields no batches)")
+        self.steps = steps_per_epoch if steps_per_epoch is not None else (card if card >= 0 else None)
+        self.recreate = steps_per_epoch is None or steps_per_epoch == card
+        self.exhausted = False
+        self._stream = None
+
+    def epoch(self):
+        if self.recreate:
+            count = 0
+            for element in self.dataset.as_numpy_iterator():
+                yield self.convert(element)
+                count += 1
+                if self.steps_per_epoch is not None and count >= self.steps_per_epoch:
+                    break
+            if self.steps is None:
+                self.steps = count
+            return
+        if self._stream is None:
+            self._stream = self.dataset.as_numpy_iterator()
+        for count in range(self.steps_per_epoch):
+            try:
+                element = next(self._stream)
+            except StopIteration:
+                self.exhausted = True
+                warnings.warn("Your input ran out of data; interrupting training. Make sure that your dataset or "
+                              "generator can generate at least `steps_per_epoch * epochs` batches. You may need to "
+                              "use the repeat() function when building your dataset.", stacklevel=4)
+                return
+            yield self.convert(element)
+
+    def on_epoch_end(self):
+        pass
+
+    def close(self):
+        pass
 
 
 def train_validation_split(arrays_lists, validation_split):

@@ -329,27 +329,33 @@ class Model(Layer):
                                  f"sparse_categorical_crossentropy (the model's output has {n_classes} classes)")
 
     def _make_data(self, x, y, sample_weight, batch_size, shuffle, steps, class_weight=None, arg="x",
-                   need_y=True):
-        """An ArrayData / GeneratorData / SequenceData for ``fit``, ``evaluate`` or ``predict``."""
-        if data_adapter.is_sequence(x) or data_adapter.is_generator_like(x):
+                   need_y=True, workers=1, use_multiprocessing=False, max_queue_size=10):
+        """An ArrayData / GeneratorData / SequenceData / DatasetData for ``fit``, ``evaluate`` or ``predict``."""
+        if data_adapter.is_batch_source(x):
+            kind = "Dataset" if data_adapter.is_dataset(x) else "generator or Sequence"
             if y is not None:
-                raise ValueError(f"`y` argument is not supported when using a generator or Sequence as input (its "
-                                 f"batches already hold the targets); received y of type {type(y).__name__}")
+                raise ValueError(f"`y` argument is not supported when using a {kind} as input (its batches already "
+                                 f"hold the targets); received y of type {type(y).__name__}")
             if sample_weight is not None:
-                raise ValueError("`sample_weight` argument is not supported when using a generator or Sequence as "
-                                 "input: yield (x, y, sample_weight) batches instead")
+                raise ValueError(f"`sample_weight` argument is not supported when using a {kind} as input: yield "
+                                 f"(x, y, sample_weight) batches instead")
             if batch_size is not None:
-                raise ValueError(f"The `batch_size` argument must not be specified for a generator or Sequence input "
-                                 f"(it yields batches already); received batch_size={batch_size}")
+                raise ValueError(f"The `batch_size` argument must not be specified for a {kind} input (it yields "
+                                 f"batches already); received batch_size={batch_size}")
 
             def convert(item):
                 return self._convert_batch(item, class_weight, need_y)
+            if data_adapter.is_dataset(x):
+                return data_adapter.DatasetData(x, convert, steps_per_epoch=steps, arg=arg)
             if data_adapter.is_sequence(x):
-                return data_adapter.SequenceData(x, convert, shuffle=shuffle, steps_per_epoch=steps)
-            return data_adapter.GeneratorData(x, convert, steps_per_epoch=steps, arg=arg)
+                return data_adapter.SequenceData(x, convert, shuffle=shuffle, steps_per_epoch=steps, workers=workers,
+                                                 use_multiprocessing=use_multiprocessing,
+                                                 max_queue_size=max_queue_size)
+            return data_adapter.GeneratorData(x, convert, steps_per_epoch=steps, arg=arg, workers=workers,
+                                              use_multiprocessing=use_multiprocessing, max_queue_size=max_queue_size)
         if x is None:
             raise ValueError(f"`{arg}` is None: pass the input data (a numpy array, a list or dict of arrays, a "
-                             f"generator or a kerasfront.utils.Sequence)")
+                             f"generator, a kerasfront.utils.Sequence or a kerasfront.utils.Dataset)")
         x_arrays = self._flatten_x(x, arg)
         self._prepare_for_data(x_arrays)
         y_arrays = sw_arrays = None
@@ -454,8 +460,9 @@ class Model(Layer):
         """Train for ``epochs`` passes over the data; returns the ``History`` (``history.history["loss"]``...).
 
         Args:
-            x, y: arrays (lists or dicts of arrays for several inputs/outputs), or a generator / Sequence
-                yielding ``(x, y)`` or ``(x, y, sample_weight)`` batches (then ``y`` is None).
+            x, y: arrays (lists or dicts of arrays for several inputs/outputs), or a generator / Sequence /
+                ``kerasfront.utils.Dataset`` yielding ``(x, y)`` or ``(x, y, sample_weight)`` batches (then ``y``
+                is None).
             batch_size: samples per step (default 32; not for generators).
             epochs: the epoch to stop at (training runs epochs ``initial_epoch .. epochs - 1``).
             verbose: ``"auto"``/1 progress bar, 2 one line per epoch, 0 silent.
@@ -467,12 +474,15 @@ class Model(Layer):
             sample_weight: per-sample loss weights.
             steps_per_epoch / validation_steps: batches per epoch / per validation run.
             validation_freq: validate every N epochs (an int) or at the listed epochs (1-based).
+            max_queue_size / workers / use_multiprocessing: for a generator or Sequence, read up to
+                ``max_queue_size`` batches ahead with ``workers`` threads (processes with
+                ``use_multiprocessing``) when ``workers > 1`` or ``use_multiprocessing``; ``workers=0`` or ``1``
+                reads them in the training thread. Ignored for arrays and Datasets.
 
         Example:
             >>> history = model.fit(x, y, batch_size=16, epochs=3, validation_split=0.2)
             >>> history.history["val_loss"]
         """
-        from ..callbacks import CallbackList
         self._assert_compiled("fit")
         verbose = _check_verbose(verbose, "fit")
         _check_batch_size(batch_size, "batch_size")
@@ -498,10 +508,12 @@ class Model(Layer):
         if class_weight is not None and not isinstance(class_weight, dict):
             raise TypeError(f"fit(class_weight=...): expected a dict {{class_id: weight}}, received "
                             f"{type(class_weight).__name__}")
+        data_adapter.check_worker_args(workers, use_multiprocessing, max_queue_size, "fit")
+        workers_args = dict(workers=workers, use_multiprocessing=use_multiprocessing, max_queue_size=max_queue_size)
 
         val_data = None
         if validation_split and validation_data is None:
-            if data_adapter.is_sequence(x) or data_adapter.is_generator_like(x):
+            if data_adapter.is_batch_source(x):
                 raise ValueError(f"`validation_split` is only supported for Tensors or NumPy arrays, found "
                                  f"{type(x).__name__}; pass validation_data instead")
             train = self._make_data(x, y, sample_weight, batch_size, shuffle, steps_per_epoch)
@@ -514,11 +526,12 @@ class Model(Layer):
             val_data = data_adapter.ArrayData(vx, vy, vsw, validation_batch_size or batch_size or 32,
                                               steps_per_epoch=validation_steps)
         else:
-            train_data = self._make_data(x, y, sample_weight, batch_size, shuffle, steps_per_epoch, class_weight)
+            train_data = self._make_data(x, y, sample_weight, batch_size, shuffle, steps_per_epoch, class_weight,
+                                         **workers_args)
             if validation_data is not None:
-                if data_adapter.is_sequence(validation_data) or data_adapter.is_generator_like(validation_data):
+                if data_adapter.is_batch_source(validation_data):
                     val_data = self._make_data(validation_data, None, None, None, False, validation_steps,
-                                               arg="validation_data")
+                                               arg="validation_data", **workers_args)
                 else:
                     if not isinstance(validation_data, (tuple, list)) or len(validation_data) not in (2, 3):
                         raise ValueError("fit(validation_data=...): expected a tuple (x_val, y_val) or (x_val, y_val, "
@@ -530,6 +543,15 @@ class Model(Layer):
                     val_data = self._make_data(vx, vy, vsw, validation_batch_size or batch_size, False,
                                                validation_steps, arg="validation_data x")
 
+        try:
+            return self._fit_loop(train_data, val_data, epochs, initial_epoch, verbose, callbacks, should_validate)
+        finally:
+            train_data.close()
+            if val_data is not None:
+                val_data.close()
+
+    def _fit_loop(self, train_data, val_data, epochs, initial_epoch, verbose, callbacks, should_validate):
+        from ..callbacks import CallbackList
         self._prepare_training()
         if getattr(self, "_run_eagerly", None) and hasattr(self.optimizer, "emulate_fit_trace"):
             self.optimizer.emulate_fit_trace = False  # Nadam: tf.keras's eager formula, not its traced fit's
@@ -602,11 +624,16 @@ class Model(Layer):
         _check_batch_size(batch_size, "batch_size")
         if steps is not None:
             _check_int(steps, "steps", minimum=1)
-        data = self._make_data(x, y, sample_weight, batch_size, False, steps)
-        self._prepare_training()
-        cbs = CallbackList(callbacks, add_progbar=verbose != 0, model=self, verbose=verbose, epochs=1,
-                           steps=data.steps)
-        logs = self._evaluate_loop(data, cbs)
+        data_adapter.check_worker_args(workers, use_multiprocessing, max_queue_size, "evaluate")
+        data = self._make_data(x, y, sample_weight, batch_size, False, steps, workers=workers,
+                               use_multiprocessing=use_multiprocessing, max_queue_size=max_queue_size)
+        try:
+            self._prepare_training()
+            cbs = CallbackList(callbacks, add_progbar=verbose != 0, model=self, verbose=verbose, epochs=1,
+                               steps=data.steps)
+            logs = self._evaluate_loop(data, cbs)
+        finally:
+            data.close()
         if return_dict:
             return logs
         values = list(logs.values())
@@ -654,17 +681,22 @@ class Model(Layer):
         _check_batch_size(batch_size, "batch_size")
         if steps is not None:
             _check_int(steps, "steps", minimum=1)
-        if data_adapter.is_sequence(x) or data_adapter.is_generator_like(x):
-            data = self._make_data(x, None, None, batch_size, False, steps, need_y=False)
+        data_adapter.check_worker_args(workers, use_multiprocessing, max_queue_size, "predict")
+        if data_adapter.is_batch_source(x):
+            data = self._make_data(x, None, None, batch_size, False, steps, need_y=False, workers=workers,
+                                   use_multiprocessing=use_multiprocessing, max_queue_size=max_queue_size)
         else:
             if x is None:
                 raise ValueError("`x` is None: pass the input data to predict()")
             x_arrays = self._flatten_x(x, "x")
             self._prepare_for_data(x_arrays)
             data = data_adapter.ArrayData(x_arrays, None, None, batch_size or 32, steps_per_epoch=steps)
-        cbs = CallbackList(callbacks, add_progbar=verbose != 0, model=self, verbose=verbose, epochs=1,
-                           steps=data.steps)
-        return self._predict_loop(data, cbs)
+        try:
+            cbs = CallbackList(callbacks, add_progbar=verbose != 0, model=self, verbose=verbose, epochs=1,
+                               steps=data.steps)
+            return self._predict_loop(data, cbs)
+        finally:
+            data.close()
 
     # -- single batches -------------------------------------------------------------------------------------
     def _single_batch(self, x, y, sample_weight, class_weight, need_y):

@@ -15,6 +15,8 @@ import time
 
 import numpy as np
 
+from .io_utils import is_interactive_logging_enabled, print_msg
+
 __all__ = ["Progbar"]
 
 
@@ -83,9 +85,7 @@ class Progbar:
         self.stateful_metrics = self.stateful_metrics.union(stateful_metrics)
 
     def _write(self, text):
-        stream = sys.stdout
-        stream.write(text)
-        stream.flush()
+        print_msg(text, line_break=False)
 
     def _bar(self, current):
         if self.target is None or self.target == 0:
@@ -145,7 +145,7 @@ class Progbar:
         self._last_update = now
 
     def _draw(self, current, now, finalize):
-        dynamic = _dynamic_display(sys.stdout)
+        dynamic = is_interactive_logging_enabled() and _dynamic_display(sys.stdout)
         if not finalize and (not dynamic or now - self._last_update < self.interval):
             return
         prev_total_width = self._total_width
