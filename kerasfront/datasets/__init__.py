@@ -1,7 +1,10 @@
-"""Built-in data sets, loaded the way ``tf.keras.datasets`` loads them.
+"""Data sets, loaded the way ``tf.keras.datasets`` loads them.
 
 - ``digits``: 1797 real 8x8 handwritten digits shipped inside the package (no download).
-- ``mnist``: reads the standard ``mnist.npz`` when you have the file (no download either).
+- ``mnist``, ``fashion_mnist``, ``cifar10``, ``cifar100``, ``imdb``, ``reuters``, ``boston_housing``: read from
+  the files Keras downloads, in Keras's cache folder (``$KERAS_HOME/datasets``, default ``~/.keras/datasets``),
+  so a machine that ever ran Keras has them; downloaded there (hash checked) when missing, with the same
+  splits, dtypes and preprocessing as tf.keras.
 
 Example:
     >>> from kerasfront.datasets import digits
@@ -9,6 +12,6 @@ Example:
     >>> x_train.shape, x_train.dtype
     ((1442, 8, 8), dtype('uint8'))
 """
-from . import digits, mnist
+from . import boston_housing, cifar10, cifar100, digits, fashion_mnist, imdb, mnist, reuters
 
-__all__ = ["digits", "mnist"]
+__all__ = ["boston_housing", "cifar10", "cifar100", "digits", "fashion_mnist", "imdb", "mnist", "reuters"]

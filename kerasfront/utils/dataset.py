@@ -82,7 +82,8 @@ def _to_numpy(value):
 
 
 def _plain(element):
-    return _map_structure(np.asarray, element)
+    """Plain numpy values; a 0-d array becomes a numpy scalar (``bytes`` for a text), as tf.data gives them."""
+    return _map_structure(lambda a: np.asarray(a)[()] if np.ndim(a) == 0 else np.asarray(a), element)
 
 
 def _host(element):
@@ -215,7 +216,7 @@ class Dataset:
         """The elements as plain numpy arrays (tuples and dicts kept).
 
         Example:
-            >>> list(Dataset.from_tensor_slices(np.arange(2)).as_numpy_iterator())
+            >>> [int(v) for v in Dataset.from_tensor_slices(np.arange(2)).as_numpy_iterator()]
             [0, 1]
         """
         for element in self._elements():
@@ -274,7 +275,7 @@ class Dataset:
         """Keep the elements for which ``predicate(element)`` is true.
 
         Example:
-            >>> list(Dataset.from_tensor_slices(np.arange(5)).filter(lambda v: v % 2 == 0).as_numpy_iterator())
+            >>> [int(v) for v in Dataset.from_tensor_slices(np.arange(5)).filter(lambda v: v % 2 == 0).as_numpy_iterator()]
             [0, 2, 4]
         """
         if not callable(predicate):
@@ -358,7 +359,7 @@ class Dataset:
         """Split every element along its first axis into separate elements (the inverse of ``batch``).
 
         Example:
-            >>> list(Dataset.from_tensor_slices(np.arange(4)).batch(3).unbatch().as_numpy_iterator())
+            >>> [int(v) for v in Dataset.from_tensor_slices(np.arange(4)).batch(3).unbatch().as_numpy_iterator()]
             [0, 1, 2, 3]
         """
         parent = self
@@ -385,7 +386,7 @@ class Dataset:
         ``kerasfront.utils.set_random_seed``). The orders are not those of TensorFlow's generator.
 
         Example:
-            >>> sorted(Dataset.from_tensor_slices(np.arange(5)).shuffle(5, seed=1).as_numpy_iterator())
+            >>> sorted(int(v) for v in Dataset.from_tensor_slices(np.arange(5)).shuffle(5, seed=1).as_numpy_iterator())
             [0, 1, 2, 3, 4]
         """
         if buffer_size == AUTOTUNE:
@@ -419,7 +420,7 @@ class Dataset:
         """The first ``count`` elements (all of them for ``-1``).
 
         Example:
-            >>> list(Dataset.from_tensor_slices(np.arange(5)).take(2).as_numpy_iterator())
+            >>> [int(v) for v in Dataset.from_tensor_slices(np.arange(5)).take(2).as_numpy_iterator()]
             [0, 1]
         """
         count = _check_count(count, "count", "take", allow_minus_one=True)
@@ -446,7 +447,7 @@ class Dataset:
         """All but the first ``count`` elements (none for ``-1``).
 
         Example:
-            >>> list(Dataset.from_tensor_slices(np.arange(5)).skip(3).as_numpy_iterator())
+            >>> [int(v) for v in Dataset.from_tensor_slices(np.arange(5)).skip(3).as_numpy_iterator()]
             [3, 4]
         """
         count = _check_count(count, "count", "skip", allow_minus_one=True)
@@ -466,7 +467,7 @@ class Dataset:
         shuffle reshuffles).
 
         Example:
-            >>> list(Dataset.from_tensor_slices(np.arange(2)).repeat(2).as_numpy_iterator())
+            >>> [int(v) for v in Dataset.from_tensor_slices(np.arange(2)).repeat(2).as_numpy_iterator()]
             [0, 1, 0, 1]
         """
         if count is not None:
@@ -496,7 +497,7 @@ class Dataset:
         directly (see the module docstring).
 
         Example:
-            >>> list(Dataset.from_tensor_slices(np.arange(7)).shard(3, 1).as_numpy_iterator())
+            >>> [int(v) for v in Dataset.from_tensor_slices(np.arange(7)).shard(3, 1).as_numpy_iterator()]
             [1, 4]
         """
         num_shards = _check_count(num_shards, "num_shards", "shard", minimum=1)
