@@ -27,14 +27,44 @@ _CHANNELS = {"grayscale": 1, "rgb": 3, "rgba": 4}
 
 
 def _png_gray(rgb):
-    """RGB to grey as libpng does for TensorFlow's PNG decoder (weights 0.299 / 0.587 in 1/32768)."""
+    """RGB to grey as libpng does it for TensorFlow's PNG decoder: weights 0.299 / 0.587 in 1/32768 (9797,
+    19234, 3737), truncated."""
     r, g, b = (rgb[..., k].astype(np.int64) for k in range(3))
-    return ((9798 * r + 19235 * g + 3735 * b + 16384) >> 15).astype(np.uint8)
+    return ((9797 * r + 19234 * g + 3737 * b) >> 15).astype(np.uint8)
+
+
+def _jpeg(data, channels):
+    """A JPEG decoded as TensorFlow decodes it (libjpeg-turbo, fast integer DCT, fancy upsampling) when the
+    ``simplejpeg`` package is there (exact); otherwise with Pillow: grey is exact, colour within a few levels
+    (Pillow's libjpeg uses the accurate DCT). None when neither can read it."""
+    try:
+        import simplejpeg
+    except ImportError:
+        simplejpeg = None
+    if simplejpeg is not None:
+        try:
+            return simplejpeg.decode_jpeg(data, colorspace="GRAY" if channels == 1 else "RGB", fastdct=True,
+                                          fastupsample=False)
+        except (ValueError, RuntimeError):
+            pass             # CMYK and other rare JPEGs: Pillow below
+    if channels != 1:
+        return None
+    img = pil_image().open(io.BytesIO(data))
+    img.draft("L", img.size)
+    img.decoderconfig = (img.decoderconfig[0] if img.decoderconfig else 1, 1)   # libjpeg's fast DCT, as TF
+    img.load()
+    return np.asarray(img)[..., None] if img.mode == "L" else None
 
 
 def decode_image(data, channels, path="<bytes>"):
     """Decode image bytes to a uint8 array ``(height, width, channels)`` as ``tf.image.decode_image`` does with
-    ``expand_animations=False``; a ValueError naming ``path`` when the bytes are not an image.
+    ``expand_animations=False`` (a GIF's first frame); a ValueError naming ``path`` when the bytes are not a
+    BMP, GIF, JPEG or PNG image.
+
+    Equal to TensorFlow's decoders for PNG, BMP and GIF, and for JPEG when the optional ``simplejpeg`` package is
+    installed (grey JPEGs are equal either way). Two differences, on purpose: TensorFlow refuses grey BMP/GIF and
+    RGBA JPEG/GIF (these are converted here with Pillow's rules), and it fills the alpha of a low-bit-depth PNG
+    without transparency with ``2**depth - 1`` (here 255).
 
     Example:
         >>> decode_image(open("cat.png", "rb").read(), channels=3).shape      # doctest: +SKIP
@@ -44,45 +74,30 @@ def decode_image(data, channels, path="<bytes>"):
     try:
         img = Image.open(io.BytesIO(data))
         fmt = img.format
-        if fmt == "JPEG" and channels == 1:
-            img.draft("L", img.size)      # libjpeg's own grey output, as TensorFlow's JPEG decoder asks for
+        if fmt not in ("BMP", "GIF", "JPEG", "PNG", "MPO"):
+            raise ValueError(f"unknown image file format {fmt}; one of JPEG, PNG, GIF, BMP required")
+        if fmt in ("JPEG", "MPO"):
+            out = _jpeg(data, channels)
+            if out is not None:
+                if out.ndim == 2:
+                    out = out[..., None]
+                if channels == 4:
+                    out = np.concatenate([out, np.full(out.shape[:2] + (1,), 255, np.uint8)], axis=-1)
+                return out
         img.seek(0)
         img.load()
     except Exception as e:
         raise ValueError(f"Could not decode the image file {path}: it is corrupt or not a BMP, GIF, JPEG or PNG "
                          f"image ({type(e).__name__}: {e})") from None
-    if fmt not in ("BMP", "GIF", "JPEG", "PNG", "MPO"):
-        raise ValueError(f"Could not decode the image file {path}: unknown image file format {fmt}; one of JPEG, "
-                         f"PNG, GIF, BMP required")
-    mode = img.mode
+    if img.mode in ("I;16", "I;16B", "I;16L", "I"):       # 16-bit grey: keep the high byte
+        img = Image.fromarray((np.asarray(img, dtype=np.int64) >> 8).astype(np.uint8), "L")
     if channels == 1:
-        if mode in ("L", "1") or (mode == "P" and _palette_is_grey(img)):
+        if img.mode in ("L", "LA", "1"):
             return np.asarray(img.convert("L"))[..., None]
-        if mode in ("I;16", "I;16B", "I"):
-            return (np.asarray(img, dtype=np.int64) >> 8).astype(np.uint8)[..., None]
-        if mode == "LA":
-            return np.asarray(img.convert("L"))[..., None]
-        rgb = np.asarray(img.convert("RGB"))
         if fmt == "PNG":
-            return _png_gray(rgb)[..., None]
-        return np.asarray(img.convert("RGB").convert("L"))[..., None]
-    if channels == 3:
-        if mode in ("I;16", "I;16B", "I"):
-            grey = (np.asarray(img, dtype=np.int64) >> 8).astype(np.uint8)
-            return np.repeat(grey[..., None], 3, axis=-1)
-        return np.asarray(img.convert("RGB"))
-    if mode in ("I;16", "I;16B", "I"):
-        grey = (np.asarray(img, dtype=np.int64) >> 8).astype(np.uint8)
-        return np.concatenate([np.repeat(grey[..., None], 3, axis=-1), np.full_like(grey[..., None], 255)], -1)
-    return np.asarray(img.convert("RGBA"))
-
-
-def _palette_is_grey(img):
-    palette = img.getpalette()
-    if not palette:
-        return False
-    entries = np.asarray(palette).reshape(-1, 3)
-    return bool(np.all(entries[:, 0] == entries[:, 1]) and np.all(entries[:, 1] == entries[:, 2]))
+            return _png_gray(np.asarray(img.convert("RGB")))[..., None]
+        return np.asarray(img.convert("L"))[..., None]
+    return np.asarray(img.convert("RGB" if channels == 3 else "RGBA"))
 
 
 def load_image(path, image_size, num_channels, interpolation, crop_to_aspect_ratio):
