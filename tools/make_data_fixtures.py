@@ -288,7 +288,8 @@ def tokenizer():
         tok = Tokenizer(**kw)
         tok.fit_on_texts(texts)
         seqs = tok.texts_to_sequences(new)
-        entry = {"word_index": tok.word_index, "word_counts": dict(tok.word_counts),
+        entry = {"word_index": tok.word_index, "word_index_items": list(tok.word_index.items()),
+                 "word_counts_items": list(tok.word_counts.items()), "word_counts": dict(tok.word_counts),
                  "word_docs": dict(tok.word_docs), "index_docs": {str(k): v for k, v in tok.index_docs.items()},
                  "sequences": seqs, "fit_sequences": tok.texts_to_sequences(texts),
                  "texts_back": tok.sequences_to_texts(seqs + [[1, 2, 99, 3]]), "json": tok.to_json(),
