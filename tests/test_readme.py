@@ -69,3 +69,17 @@ def test_the_api_table_names_exist(cell, module):
     assert len(names) >= 5
     missing = [n for n in names if not hasattr(mod, n) and not hasattr(getattr(mod, "schedules", None), n)]
     assert missing == []
+
+
+@pytest.mark.parametrize("cell, module", [("`utils`", "utils"), ("`datasets`", "datasets"),
+                                          ("`preprocessing`", "preprocessing")])
+def test_the_data_rows_name_what_exists(cell, module):
+    """Each name is in the module, in one of its submodules (``imdb.get_word_index``, ``text.Tokenizer``), or a
+    method of a class named there (``ImageDataGenerator.flow``)."""
+    mod = getattr(kerasfront, module)
+    names = _table_names(cell)
+    assert len(names) >= 5
+    homes = [mod] + [getattr(mod, n) for n in names if hasattr(mod, n) and hasattr(getattr(mod, n), "__name__")]
+    homes += [getattr(h, n) for h in list(homes) for n in names if isinstance(getattr(h, n, None), type)]
+    missing = [n for n in names if not any(hasattr(h, n) for h in homes)]
+    assert missing == []

@@ -24,3 +24,18 @@ def test_docstring_examples(name):
                              report=False, optionflags=doctest.NORMALIZE_WHITESPACE | doctest.ELLIPSIS)
     assert result.failed == 0, f"{result.failed} docstring example(s) of {name} failed (run doctest -v)"
     assert result.attempted >= 10
+
+
+DATA_MODULES = ["kerasfront.utils.dataset", "kerasfront.utils.sequence_utils", "kerasfront.utils.np_utils",
+                "kerasfront.utils.batches", "kerasfront.utils.image_resize", "kerasfront.utils.layer_utils",
+                "kerasfront.utils.io_utils", "kerasfront.utils.timeseries_dataset", "kerasfront.preprocessing.sequence",
+                "kerasfront.preprocessing.text", "kerasfront.datasets.reuters"]
+
+
+@pytest.mark.parametrize("name", DATA_MODULES)
+def test_data_docstring_examples(name):
+    module = importlib.import_module(name)
+    result = doctest.testmod(module, extraglobs={"np": np, "kerasfront": kerasfront}, report=False,
+                             optionflags=doctest.NORMALIZE_WHITESPACE | doctest.ELLIPSIS)
+    assert result.failed == 0, f"{result.failed} docstring example(s) of {name} failed (run doctest -v)"
+    assert result.attempted >= 2
