@@ -13,7 +13,6 @@ Data set loaders run on small files in each real format, written here from the a
 ``ds_input_*`` (the tests write the same files from them); ``get_file`` is pointed at those files.
 """
 import gzip
-import io
 import json
 import os
 import pickle

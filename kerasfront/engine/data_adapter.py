@@ -258,11 +258,10 @@ class GeneratorData:
         self.exhausted = False
         self.arg = arg
         self.enqueuer = None
-        if uses_enqueuer(workers, use_multiprocessing):
+        if uses_enqueuer(workers, use_multiprocessing):     # started with the first epoch, stopped by close()
             from ..utils.enqueuers import GeneratorEnqueuer
             self.enqueuer = GeneratorEnqueuer(self.generator, use_multiprocessing=use_multiprocessing)
-            self.enqueuer.start(workers=workers, max_queue_size=max_queue_size)
-            self.generator = self.enqueuer.get()
+            self._start = dict(workers=workers, max_queue_size=max_queue_size)
 
     def close(self):
         """Stop the worker threads or processes, if any."""
@@ -270,6 +269,9 @@ class GeneratorData:
             self.enqueuer.stop()
 
     def epoch(self):
+        if self.enqueuer is not None and not self.enqueuer.is_running() and self.enqueuer.stop_signal is None:
+            self.enqueuer.start(**self._start)
+            self.generator = self.enqueuer.get()
         count = 0
         while self.steps_per_epoch is None or count < self.steps_per_epoch:
             try:
@@ -327,8 +329,7 @@ class SequenceData:
             # once every batch of an epoch was taken; fit's epochs take `steps` batches from its stream.
             from ..utils.enqueuers import OrderedEnqueuer
             self.enqueuer = OrderedEnqueuer(sequence, use_multiprocessing=use_multiprocessing, shuffle=self.shuffle)
-            self.enqueuer.start(workers=workers, max_queue_size=max_queue_size)
-            self._stream = self.enqueuer.get()
+            self._start = dict(workers=workers, max_queue_size=max_queue_size)     # at the first epoch
 
     def close(self):
         """Stop the worker threads or processes, if any."""
@@ -337,6 +338,9 @@ class SequenceData:
 
     def epoch(self):
         if self.enqueuer is not None:
+            if self.enqueuer.stop_signal is None:
+                self.enqueuer.start(**self._start)
+                self._stream = self.enqueuer.get()
             for _ in range(self.steps):
                 yield self.convert(next(self._stream))
             return

@@ -275,7 +275,8 @@ class Dataset:
         """Keep the elements for which ``predicate(element)`` is true.
 
         Example:
-            >>> [int(v) for v in Dataset.from_tensor_slices(np.arange(5)).filter(lambda v: v % 2 == 0).as_numpy_iterator()]
+            >>> evens = Dataset.from_tensor_slices(np.arange(5)).filter(lambda v: v % 2 == 0)
+            >>> [int(v) for v in evens.as_numpy_iterator()]
             [0, 2, 4]
         """
         if not callable(predicate):

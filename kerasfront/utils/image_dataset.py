@@ -169,5 +169,5 @@ def image_dataset_from_directory(directory, labels="inferred", label_mode="int",
     def load(path):
         return load_image(path, size, channels, interpolation, crop_to_aspect_ratio)
     return dataset_utils.make_directory_datasets(
-        "image_dataset_from_directory", "image", "images", directory, labels, label_mode, class_names, batch_size, shuffle,
-        seed, validation_split, subset, follow_links, ALLOWLIST_FORMATS, load)
+        "image_dataset_from_directory", "image", "images", directory, labels, label_mode, class_names, batch_size,
+        shuffle, seed, validation_split, subset, follow_links, ALLOWLIST_FORMATS, load)
