@@ -297,3 +297,18 @@ def test_audio_rejects_8_bit_wav_by_name(tmp_path):
     ds = keras.utils.audio_dataset_from_directory(str(tmp_path), batch_size=1)
     with pytest.raises(ValueError, match="eight.wav.*16-bit"):
         list(ds.as_numpy_iterator())
+
+
+def test_jpeg_without_simplejpeg_is_close_and_grey_stays_exact(monkeypatch):
+    import sys
+    monkeypatch.setitem(sys.modules, "simplejpeg", None)       # import fails: Pillow decodes
+    for key, entry in INFO["decode"].items():
+        if not entry["path"].endswith((".jpg", ".jpeg")):
+            continue
+        with open(os.path.join(TREES, entry["path"]), "rb") as f:
+            got = decode_image(f.read(), entry["channels"]).astype(int)
+        difference = np.abs(got - REF[key]).max()
+        if entry["channels"] == 1:
+            assert difference == 0
+        else:
+            assert 0 < difference <= 8       # Pillow's libjpeg uses the accurate DCT, TensorFlow the fast one
