@@ -25,8 +25,8 @@ _REGISTRY = {"Layer": Layer, "InputLayer": InputLayer}
 
 # layer modules owned by other files; each is imported (and registered) when it exists
 _MODULES = ("activation", "conv", "pooling", "normalization", "regularization", "recurrent", "embedding", "merge",
-            "wrappers", "reshaping", "attention", "preprocessing", "locally_connected", "noise", "convolutional",
-            "rnn", "conv_recurrent", "spectral_normalization")
+            "wrappers", "reshaping", "einsum_dense", "attention", "preprocessing", "locally_connected", "noise",
+            "convolutional", "rnn", "conv_recurrent", "spectral_normalization")
 
 
 def _export(module):

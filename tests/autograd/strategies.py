@@ -388,3 +388,26 @@ def upsample3d_args(draw):
     x = values((draw(st.integers(1, 2)),) + tuple(draw(st.integers(1, 3)) for _ in range(3)) + (2,), "real",
                draw(seeds))
     return (x,), {"size": size}
+
+
+@st.composite
+def attention_args(draw, with_scale_input=False):
+    """query (..., Tq, d), key (..., Tk, d), value (..., Tk, dv) [and a 0-d scale] with options: a boolean
+    ``mask`` broadcastable to (..., Tq, Tk) that leaves key 0 open in every row (a fully masked row's
+    gradient is not resolvable by central differences around -1e9), ``causal`` and a fixed ``scale``."""
+    lead = draw(shapes(0, 2, 1, 3))
+    tq, tk, d, dv = (draw(st.integers(1, MAX_SIDE)) for _ in range(4))
+    arrays = [values(lead + (tq, d), "real", draw(seeds)), values(lead + (tk, d), "real", draw(seeds)),
+              values(lead + (tk, dv), "real", draw(seeds))]
+    kw = {"causal": draw(st.booleans())}
+    if draw(st.booleans()):
+        mshape = tuple(draw(st.sampled_from([1, s])) for s in lead + (tq, tk))
+        mshape = mshape[draw(st.integers(0, len(lead))):]
+        mask = np.random.default_rng(draw(seeds)).random(mshape) < 0.6
+        mask[..., 0] = True
+        kw["mask"] = mask
+    if with_scale_input:
+        arrays.append(np.asarray(values((), "positive", draw(seeds))))
+    elif draw(st.booleans()):
+        kw["scale"] = float(values((), "positive", draw(seeds)))
+    return tuple(arrays), kw

@@ -66,6 +66,15 @@ def _ag_split(x, sections, axis):
     return ag.concatenate([p * (i + 1) for i, p in enumerate(ag.split(x, sections, axis=axis))], axis=axis)
 
 
+def _np_attention(q, k, v, scale=None, mask=None, causal=False):
+    scale = 1.0 / np.sqrt(q.shape[-1]) if scale is None else scale
+    s = (q * scale) @ np.swapaxes(k, -1, -2)
+    keep = np.ones(s.shape[-2:], bool) if mask is None else mask
+    if causal:
+        keep = keep & np.tri(s.shape[-2], s.shape[-1], dtype=bool)
+    return _np_softmax(np.where(keep, s, s - 1e9), -1) @ v
+
+
 _SELU = (1.6732632423543772848170429916717, 1.0507009873554804934193349852946)
 
 CASES = [
@@ -185,6 +194,12 @@ CASES = [
     Case("max_pool3d", ag.max_pool3d, S.pool3d_args("distinct"), None, 2),
     Case("avg_pool3d", ag.avg_pool3d, S.pool3d_args(), None, 2),
     Case("upsample3d", ag.upsample3d, S.upsample3d_args(), None, 2),
+    # -- fused ------------------------------------------------------------------------------------------
+    Case("scaled_dot_product_attention", ag.scaled_dot_product_attention, S.attention_args(), _np_attention, 2),
+    Case("attention_trainable_scale", lambda q, k, v, s, **kw: ag.scaled_dot_product_attention(q, k, v, scale=s, **kw),
+         S.attention_args(with_scale_input=True), lambda q, k, v, s, **kw: _np_attention(q, k, v, scale=s, **kw), 2),
+    Case("attention_dropout", lambda q, k, v, **kw: ag.scaled_dot_product_attention(
+        q, k, v, dropout_rate=0.4, rng=np.random.default_rng(5), **kw), S.attention_args(), None, 2),
 ]
 
 
