@@ -75,6 +75,13 @@ def _raw(t):
     return t.data if isinstance(t, Tensor) else np.asarray(t)
 
 
+def _nd(t):
+    """The array of ``t`` with at least one axis (a 0-d weight, such as Attention's learned scale, as a view of
+    shape (1,)): numpy's ufuncs return scalars, not arrays, for 0-d operands, and scalars take no ``out=``."""
+    d = t.data if isinstance(t, Tensor) else np.asarray(t)
+    return d.reshape(1) if d.ndim == 0 else d
+
+
 def _bump(*ts):
     for t in ts:
         if isinstance(t, Tensor):
@@ -93,14 +100,14 @@ def sgd_update(var, grad, lr, m=None, momentum=0.0, nesterov=False):
         >>> w = ag.tensor([1.0]); inplace.sgd_update(w, ag.tensor([2.0]), lr=0.1)
         Tensor([0.8])
     """
-    w, g = var.data, _raw(grad)
+    w, g = _nd(var), _nd(grad)
     dt = w.dtype
     neg_lr = -_scalar(lr, dt)
     if m is None:
         np.add(w, g * neg_lr, out=w, casting="unsafe")
         _bump(var)
         return var
-    md = m.data
+    md = _nd(m)
     step = np.multiply(g, neg_lr, dtype=dt)
     if momentum:
         mom = _scalar(momentum, dt)
@@ -140,7 +147,7 @@ def adam_update(var, grad, m, v, lr, beta_1, beta_2, epsilon, step, vhat=None):
         >>> inplace.adam_update(w, ag.tensor([0.5]), m, v, lr=0.1, beta_1=0.9, beta_2=0.999, epsilon=1e-7, step=1)
         Tensor([0.90000063])
     """
-    w, g, md, vd = var.data, _raw(grad), m.data, v.data
+    w, g, md, vd = _nd(var), _nd(grad), _nd(m), _nd(v)
     dt = w.dtype
     t = _scalar(step, dt)
     b1, b2 = _scalar(beta_1, dt), _scalar(beta_2, dt)
@@ -155,8 +162,8 @@ def adam_update(var, grad, m, v, lr, beta_1, beta_2, epsilon, step, vhat=None):
     np.add(vd, tmp, out=vd)
     denom_src = vd
     if vhat is not None:
-        np.maximum(vhat.data, vd, out=vhat.data)
-        denom_src = vhat.data
+        np.maximum(_nd(vhat), vd, out=_nd(vhat))
+        denom_src = _nd(vhat)
         _bump(vhat)
     den = np.sqrt(denom_src)
     np.add(den, _scalar(epsilon, dt), out=den)
@@ -189,7 +196,7 @@ def rmsprop_update(var, grad, velocity, lr, rho, epsilon, momentum=0.0, momentum
         >>> vel
         Tensor([0.0625])
     """
-    w, g, vel = var.data, _raw(grad), velocity.data
+    w, g, vel = _nd(var), _nd(grad), _nd(velocity)
     dt = w.dtype
     r = _scalar(rho, dt)
     one_minus_r = _scalar(1.0 - rho, dt)
@@ -198,7 +205,7 @@ def rmsprop_update(var, grad, velocity, lr, rho, epsilon, momentum=0.0, momentum
     np.multiply(tmp, one_minus_r, out=tmp)
     np.add(vel, tmp, out=vel)
     if average_grad is not None:
-        avg = average_grad.data
+        avg = _nd(average_grad)
         np.multiply(avg, r, out=avg)
         np.multiply(g, one_minus_r, out=tmp)
         np.add(avg, tmp, out=avg)
@@ -212,7 +219,7 @@ def rmsprop_update(var, grad, velocity, lr, rho, epsilon, momentum=0.0, momentum
     inc = np.multiply(g, _scalar(lr, dt), dtype=dt)
     np.divide(inc, tmp, out=inc)
     if momentum_slot is not None and momentum > 0:
-        mom = momentum_slot.data
+        mom = _nd(momentum_slot)
         np.multiply(mom, _scalar(momentum, dt), out=mom)
         np.add(mom, inc, out=mom)
         np.subtract(w, mom, out=w)
@@ -233,7 +240,7 @@ def adagrad_update(var, grad, accumulator, lr, epsilon):
         >>> acc
         Tensor([4.])
     """
-    w, g, acc = var.data, _raw(grad), accumulator.data
+    w, g, acc = _nd(var), _nd(grad), _nd(accumulator)
     dt = w.dtype
     tmp = np.multiply(g, g, dtype=dt)
     np.add(acc, tmp, out=acc)
@@ -255,7 +262,7 @@ def adadelta_update(var, grad, accumulated_grad, accumulated_delta, lr, rho, eps
         >>> inplace.adadelta_update(w, ag.tensor([1.0]), acc_g, acc_d, lr=1.0, rho=0.0, epsilon=1.0)
         Tensor([0.29289322])
     """
-    w, g, acg, acd = var.data, _raw(grad), accumulated_grad.data, accumulated_delta.data
+    w, g, acg, acd = _nd(var), _nd(grad), _nd(accumulated_grad), _nd(accumulated_delta)
     dt = w.dtype
     r, one_minus_r, eps = _scalar(rho, dt), _scalar(1.0 - rho, dt), _scalar(epsilon, dt)
     tmp = np.multiply(g, g, dtype=dt)
@@ -288,7 +295,7 @@ def adamax_update(var, grad, m, u, lr, beta_1, beta_2, epsilon, step):
         >>> inplace.adamax_update(w, ag.tensor([2.0]), m, u, lr=0.1, beta_1=0.9, beta_2=0.999, epsilon=0.0, step=1)
         Tensor([0.9])
     """
-    w, g, md, ud = var.data, _raw(grad), m.data, u.data
+    w, g, md, ud = _nd(var), _nd(grad), _nd(m), _nd(u)
     dt = w.dtype
     b1p = _scalar(beta_1, dt) ** _scalar(step, dt)
     tmp = np.subtract(g, md, dtype=dt)
@@ -349,7 +356,7 @@ def nadam_update(var, grad, m, v, lr, beta_1, beta_2, epsilon, step, coefficient
         >>> m
         Tensor([0.05])
     """
-    w, g, md, vd = var.data, _raw(grad), m.data, v.data
+    w, g, md, vd = _nd(var), _nd(grad), _nd(m), _nd(v)
     dt = w.dtype
     u_t, u_t1, prod_t, prod_t1 = (_scalar(c, dt) for c in coefficients)
     one = _scalar(1.0, dt)
@@ -383,7 +390,7 @@ def decay_weights(var, lr, weight_decay):
         >>> w = ag.tensor([2.0]); inplace.decay_weights(w, lr=0.5, weight_decay=0.1)
         Tensor([1.9])
     """
-    w = var.data
+    w = _nd(var)
     dt = w.dtype
     np.subtract(w, w * _scalar(weight_decay, dt) * _scalar(lr, dt), out=w)
     _bump(var)
@@ -397,7 +404,7 @@ def ema_update(average, var, momentum):
         >>> avg = ag.tensor([0.0]); inplace.ema_update(avg, ag.tensor([10.0]), momentum=0.9)
         Tensor([1.])
     """
-    a, w = average.data, _raw(var)
+    a, w = _nd(average), _nd(var)
     dt = a.dtype
     np.multiply(a, _scalar(momentum, dt), out=a)
     np.add(a, w * _scalar(1.0 - momentum, dt), out=a)

@@ -97,6 +97,7 @@ def nested():
     return model, r.random((10, 4), dtype=np.float32), np.eye(3, dtype=np.float32)[r.integers(0, 3, 10)]
 
 
+<<<<<<< HEAD
 def volumes():
     model = keras.Sequential([
         layers.Conv3D(3, 2, activation="relu", padding="same", input_shape=(4, 4, 4, 2)),
@@ -147,6 +148,38 @@ def locally_connected():
 
 MODELS = {"mlp": mlp, "cnn": cnn, "lstm": lstm, "multi_io": multi_io, "nested": nested, "volumes": volumes,
           "conv_lstm": conv_lstm, "locally_connected": locally_connected}
+=======
+def transformer():
+    inp = keras.Input(shape=(7,), dtype="int32")
+    x = layers.Embedding(11, 8, mask_zero=True)(inp)
+    attn = layers.MultiHeadAttention(num_heads=2, key_dim=4)(x, x, use_causal_mask=True)
+    x = layers.LayerNormalization()(layers.Add()([x, attn]))
+    x = layers.LayerNormalization()(layers.Add()([x, layers.Dense(8)(layers.Dense(16, activation="relu")(x))]))
+    out = layers.Dense(3, activation="softmax")(layers.GlobalAveragePooling1D()(x))
+    model = keras.Model(inp, out)
+    model.compile(optimizer=keras.optimizers.Adam(learning_rate=0.01), loss="sparse_categorical_crossentropy",
+                  metrics=["sparse_categorical_accuracy"])
+    r = _rng()
+    ids = r.integers(1, 11, (16, 7)).astype(np.int32)
+    ids[:, 5:] *= r.integers(0, 2, (16, 2))                 # some padding at the end
+    return model, ids, r.integers(0, 3, 16)
+
+
+def dense_attention():
+    q_in, v_in = keras.Input(shape=(4, 6)), keras.Input(shape=(5, 6))
+    a = layers.Attention(use_scale=True, score_mode="concat")([q_in, v_in], use_causal_mask=True)
+    b = layers.AdditiveAttention()([q_in, v_in, layers.Dense(6)(v_in)])
+    out = layers.Dense(1)(layers.Flatten()(layers.Concatenate()([a, b])))
+    model = keras.Model([q_in, v_in], out)
+    model.compile(optimizer="rmsprop", loss="mse")
+    r = _rng()
+    return model, [r.random((16, 4, 6), dtype=np.float32), r.random((16, 5, 6), dtype=np.float32)], \
+        r.random((16, 1), dtype=np.float32)
+
+
+MODELS = {"mlp": mlp, "cnn": cnn, "lstm": lstm, "multi_io": multi_io, "nested": nested, "transformer": transformer,
+          "dense_attention": dense_attention}
+>>>>>>> 6bad33c (attention: tf.keras reference cases (Transformer encoder block, Attention, AdditiveAttention trained 3 epochs; MultiHeadAttention options) and layer tables; MultiHeadAttention's projections saved under Keras's attribute names in .weights.h5/.keras; 0-d weights in the in-place optimizer updates)
 
 
 TF_SIDE = textwrap.dedent(r'''

@@ -115,6 +115,9 @@ class MultiHeadAttention(Layer):
         ['multi_head_attention/query/kernel:0', 'multi_head_attention/query/bias:0']
     """
 
+    #: the projections are saved under these attribute names in Keras's ``.keras`` / ``.weights.h5`` files
+    _saved_sublayer_attrs = ("_query_dense", "_key_dense", "_value_dense", "_output_dense")
+
     def __init__(self, num_heads, key_dim, value_dim=None, dropout=0.0, use_bias=True, output_shape=None,
                  attention_axes=None, kernel_initializer="glorot_uniform", bias_initializer="zeros",
                  kernel_regularizer=None, bias_regularizer=None, activity_regularizer=None, kernel_constraint=None,
@@ -356,11 +359,8 @@ class MultiHeadAttention(Layer):
         config = dict(config)
         shapes = [config.pop(k, None) for k in ("query_shape", "key_shape", "value_shape")]
         layer = super().from_config(config)
-        if None in shapes:
-            warnings.warn(f"MultiHeadAttention '{layer.name}': one of the input shapes is missing from the config, "
-                          f"so the layer is created without weights (they are made on its first call)",
-                          stacklevel=2)
-        else:
+        # NOTE: without the shapes (a Keras 3 config) the weights are made on the first call, as Keras 3 does
+        if None not in shapes:
             query_shape, key_shape, value_shape = shapes
             layer._build_from_signature(query_shape, value_shape, key_shape)
         return layer

@@ -60,14 +60,16 @@ def _own_variables(obj):
 
 def _children(layer):
     """``(attribute, layer or [layers])`` pairs: a model's ``layers`` first, then public attributes holding
-    layers, sorted by name."""
+    layers, and the private ones a class names in ``_saved_sublayer_attrs`` (MultiHeadAttention's
+    ``_query_dense``, ... as Keras saves them), sorted by name."""
     from ..engine.base_layer import Layer
     out = []
     if getattr(layer, "_is_graph_network", False) or hasattr(layer, "_seq_layers"):
         out.append(("layers", list(layer.layers)))
     skip = {"layers", "_inbound_nodes", "_outbound_nodes"}
+    private = set(getattr(type(layer), "_saved_sublayer_attrs", ()))
     for attr in sorted(vars(layer)):
-        if attr.startswith("_") or attr in skip:
+        if (attr.startswith("_") and attr not in private) or attr in skip:
             continue
         value = vars(layer)[attr]
         if isinstance(value, Layer):
@@ -151,7 +153,9 @@ _KERAS2_ONLY_KEYS = {"LSTM": _RNN_KEYS, "GRU": _RNN_KEYS, "SimpleRNN": _RNN_KEYS
                      "GRUCell": _RNN_KEYS, "SimpleRNNCell": _RNN_KEYS, "RNN": _RNN_KEYS,
                      "ConvLSTM1D": ("time_major",), "ConvLSTM2D": ("time_major",), "ConvLSTM3D": ("time_major",),
                      # transposed convolutions here always have groups=1, which Keras 3 takes no argument for
-                     "Conv1DTranspose": ("groups",), "Conv2DTranspose": ("groups",), "Conv3DTranspose": ("groups",)}
+                     "Conv1DTranspose": ("groups",), "Conv2DTranspose": ("groups",), "Conv3DTranspose": ("groups",),
+                     # Keras 3 builds MultiHeadAttention on its first call and has no robust-masking switch
+                     "MultiHeadAttention": ("query_shape", "key_shape", "value_shape", "softmax_robust_masking")}
 _OPTIMIZER_KEYS = ("jit_compile", "is_legacy_optimizer")
 
 
@@ -278,7 +282,7 @@ def _convert_node(node):
 _KERAS3_DEFAULTS = {"quantization_config": None, "lora_rank": None, "lora_alpha": None, "input_axes": None,
                     "output_axes": None, "use_cudnn": "auto", "loss_scale_factor": None,
                     "gradient_accumulation_steps": None, "synchronized": False, "seed": None,
-                    "rms_scaling": False}
+                    "rms_scaling": False, "use_gate": False, "sliding_window": None}
 
 
 def from_keras3_config(config, keras3_nodes=False):

@@ -82,7 +82,8 @@ def _directional_gradcheck(fn, float_inputs, weights, eps=1e-6, atol=1e-6, rtol=
 def layer_test(layer_cls, kwargs=None, input_shape=(2, 3), input_dtype="float32", input_data=None,
                expected_output_shape=None, expected_output_dtype=None, expected_num_weights=None,
                expected_weight_shapes=None, expected_num_trainable_weights=None, call_kwargs=None, training=None,
-               gradcheck=True, gradcheck_inputs=True, custom_objects=None, seed=0, grad_atol=1e-6, grad_rtol=1e-4):
+               gradcheck=True, gradcheck_inputs=True, custom_objects=None, seed=0, grad_atol=1e-6, grad_rtol=1e-4,
+               unpack_inputs=False):
     """Run the shared checks on ``layer_cls(**kwargs)`` and return its eager output (numpy, or a list).
 
     Args:
@@ -98,6 +99,8 @@ def layer_test(layer_cls, kwargs=None, input_shape=(2, 3), input_dtype="float32"
         training: passed to the eager model call.
         gradcheck: run the float64 gradient check (turn off for random or non-differentiable layers).
         gradcheck_inputs: include the (floating) inputs in the gradient check, not only the weights.
+        unpack_inputs: pass several inputs as separate positional arguments, ``layer(query, value)``, rather
+            than as one list (for layers such as MultiHeadAttention).
     """
     kwargs = dict(kwargs or {})
     call_kwargs = dict(call_kwargs or {})
@@ -111,10 +114,15 @@ def layer_test(layer_cls, kwargs=None, input_shape=(2, 3), input_dtype="float32"
         data, shapes, dtypes = _make_data(input_shape, input_dtype, rng)
     multi = len(data) > 1 or _is_multi(input_shape)
 
+    def call(target, ins, **kw):
+        if multi and unpack_inputs:
+            return target(*ins, **kw)
+        return target(ins if multi else ins[0], **kw)
+
     # -- symbolic call: output shape with a None batch axis ------------------------------------------------
     layer = layer_cls(**kwargs)
     sym_in = [keras.Input(batch_shape=(None,) + tuple(s[1:]), dtype=d) for s, d in zip(shapes, dtypes)]
-    sym_out = layer(sym_in if multi else sym_in[0], **call_kwargs)
+    sym_out = call(layer, sym_in, **call_kwargs)
     sym_shapes = [tuple(t.shape) for t in _as_list(sym_out)]
     if expected_output_shape is not None:
         expected = [tuple(s) for s in expected_output_shape] if isinstance(expected_output_shape, list) else \
@@ -141,7 +149,7 @@ def layer_test(layer_cls, kwargs=None, input_shape=(2, 3), input_dtype="float32"
     direct_kwargs = dict(call_kwargs)
     if training is not None:
         direct_kwargs["training"] = training
-    direct_out = _outputs_list(layer([ag.Tensor(d) for d in data] if multi else data[0], **direct_kwargs))
+    direct_out = _outputs_list(call(layer, [ag.Tensor(d) for d in data] if multi else data, **direct_kwargs))
     for sym_shape, out in zip(sym_shapes, model_out):
         assert len(sym_shape) == out.ndim and all(s is None or s == o for s, o in zip(sym_shape, out.shape)), (
             f"{layer_cls.__name__}: eager output shape {out.shape} does not fit the symbolic shape {sym_shape}")
@@ -165,8 +173,7 @@ def layer_test(layer_cls, kwargs=None, input_shape=(2, 3), input_dtype="float32"
     assert json.dumps(clone.get_config(), sort_keys=True, default=list) == json.dumps(
         config_json, sort_keys=True, default=list), f"{layer_cls.__name__}: config changed in a round trip"
     clone_in = [keras.Input(batch_shape=(None,) + tuple(s[1:]), dtype=d) for s, d in zip(shapes, dtypes)]
-    clone_model = keras.Model(clone_in if multi else clone_in[0],
-                              clone(clone_in if multi else clone_in[0], **call_kwargs))
+    clone_model = keras.Model(clone_in if multi else clone_in[0], call(clone, clone_in, **call_kwargs))
     clone.set_weights(layer.get_weights())
     if deterministic:
         for a, b in zip(model_out, _outputs_list(clone_model(data if multi else data[0]))):
@@ -183,7 +190,7 @@ def layer_test(layer_cls, kwargs=None, input_shape=(2, 3), input_dtype="float32"
         layer64 = klayers.deserialize({"class_name": layer_cls.__name__, "config": config64},
                                       custom_objects=custom_objects)
         data64 = [d.astype(np.float64) if d.dtype.kind == "f" else d for d in data]
-        layer64([ag.Tensor(d) for d in data64] if multi else ag.Tensor(data64[0]), **call_kwargs)
+        call(layer64, [ag.Tensor(d) for d in data64], **call_kwargs)
         layer64.set_weights([w.astype(np.float64) if w.dtype.kind == "f" else w for w in layer.get_weights()])
         float_idx = [i for i, d in enumerate(data64) if d.dtype.kind == "f"] if gradcheck_inputs else []
 
@@ -194,7 +201,7 @@ def layer_test(layer_cls, kwargs=None, input_shape=(2, 3), input_dtype="float32"
             kw = dict(call_kwargs)
             if training is not None:
                 kw["training"] = training
-            return layer64(ins if multi else ins[0], **kw)
+            return call(layer64, ins, **kw)
 
         _directional_gradcheck(fn, [data64[i] for i in float_idx], layer64.trainable_weights,
                                atol=grad_atol, rtol=grad_rtol, seed=seed)
