@@ -36,7 +36,9 @@ class Node:
         self.call_kwargs = dict(call_kwargs or {})
         self.outputs = outputs
         self.is_input = not self.call_args and not self.call_kwargs
-        self.keras_inputs = [t for t in nest.flatten([list(self.call_args), self.call_kwargs])
+        # NOTE: keyword arguments in the order they were given (a rebuilt model's config lists them in call-signature
+        # order), as tf.keras walks them: it decides the order of model.layers among equally deep layers
+        self.keras_inputs = [t for t in nest.flatten(list(self.call_args) + list(self.call_kwargs.values()))
                              if isinstance(t, KerasTensor)]
         first = self.call_args[0] if self.call_args else None
         self.input_tensors = [t for t in nest.flatten(first) if isinstance(t, KerasTensor)]

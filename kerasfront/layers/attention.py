@@ -375,12 +375,12 @@ class _BaseDenseAttention(Layer):
 
     def __init__(self, dropout=0.0, **kwargs):
         causal = kwargs.pop("causal", False)
-        if causal:
-            warnings.warn("`causal` argument is deprecated. Please use `use_causal_mask` in call() method to specify "
-                          "causal masking.", stacklevel=3)
         super().__init__(**kwargs)
         who = f"{type(self).__name__} layer '{self.name}'"
         self.causal = _flag(causal, "causal", who)
+        if self.causal:
+            warnings.warn("`causal` argument is deprecated. Please use `use_causal_mask` in call() method to specify "
+                          "causal masking.", stacklevel=3)
         self.dropout = _rate(dropout, "dropout", who)
         self.supports_masking = True
         self._rng = None
