@@ -33,6 +33,12 @@ LSTM_BATCH = 64
 LSTM_STEPS = 50
 LSTM_FEATURES = 32
 LSTM_UNITS = 64
+TRANSFORMER_BATCH = 32
+TRANSFORMER_SEQ = 64
+TRANSFORMER_WIDTH = 128         # model width: the input's features and every residual stream
+TRANSFORMER_HEADS = 4           # key_dim = width / heads = 32
+TRANSFORMER_FF = 256
+LAYER_NORM_EPSILON = 1e-3       # Keras's LayerNormalization default (PyTorch's is 1e-5: set to this)
 N_CLASSES = 10
 LEARNING_RATE = 1e-3
 ADAM = dict(beta_1=0.9, beta_2=0.999, epsilon=1e-7)      # tf.keras defaults
@@ -47,6 +53,8 @@ WORKLOADS = {w.name: w for w in (
     Workload("mlp_epoch", "mlp epoch (60 000 samples, batch 128)", "epoch", 0, 3, 0, 1),
     Workload("cnn_step", "cnn step (2x Conv2D+MaxPool, Dense, Adam, batch 64)", "step", 3, 30, 2, 5),
     Workload("lstm_step", "lstm step (LSTM(64) over 50x32, Dense, RMSprop, batch 64)", "step", 3, 30, 2, 5),
+    Workload("transformer_step", f"transformer step (encoder block, seq {TRANSFORMER_SEQ}, width {TRANSFORMER_WIDTH}, "
+             f"{TRANSFORMER_HEADS} heads, ff {TRANSFORMER_FF}, Adam, batch {TRANSFORMER_BATCH})", "step", 3, 30, 2, 5),
     Workload("predict", "predict (mlp, 10 000 samples, batch 32)", "call", 0, 3, 0, 1),
 )}
 # Derived rows: not run on their own, read off another workload's process.
@@ -133,6 +141,13 @@ def lstm_batches():
     """``N_STEP_BATCHES`` (x, y) batches of 64 sequences of 50 steps of 32 features."""
     rng = _rng(5)
     return [_classification(rng, LSTM_BATCH, (LSTM_STEPS, LSTM_FEATURES)) for _ in range(N_STEP_BATCHES)]
+
+
+def transformer_batches():
+    """``N_STEP_BATCHES`` (x, y) batches of 32 sequences of 64 steps of 128 features in [0, 1), labels 0..9."""
+    rng = _rng(6)
+    return [_classification(rng, TRANSFORMER_BATCH, (TRANSFORMER_SEQ, TRANSFORMER_WIDTH))
+            for _ in range(N_STEP_BATCHES)]
 
 
 def cycle(items):

@@ -61,3 +61,7 @@ def cnn_step(quick=False):
 
 def lstm_step(quick=False):
     return keras_like.lstm_step(keras)
+
+
+def transformer_step(quick=False):
+    return keras_like.transformer_step(keras)

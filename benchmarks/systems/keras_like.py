@@ -11,9 +11,10 @@ Example:
 """
 import numpy as np
 
-from workloads import (ADAM, CNN_INPUT, EPOCH_SAMPLES, LEARNING_RATE, LSTM_FEATURES, LSTM_STEPS, LSTM_UNITS,
-                       MLP_BATCH, MLP_SIZES, N_CLASSES, PREDICT_BATCH, RMSPROP, Bench, cnn_batches, cycle,
-                       lstm_batches, mlp_batches, mlp_dataset, predict_inputs)
+from workloads import (ADAM, CNN_INPUT, EPOCH_SAMPLES, LAYER_NORM_EPSILON, LEARNING_RATE, LSTM_FEATURES, LSTM_STEPS,
+                       LSTM_UNITS, MLP_BATCH, MLP_SIZES, N_CLASSES, PREDICT_BATCH, RMSPROP, TRANSFORMER_FF,
+                       TRANSFORMER_HEADS, TRANSFORMER_SEQ, TRANSFORMER_WIDTH, Bench, cnn_batches, cycle, lstm_batches,
+                       mlp_batches, mlp_dataset, predict_inputs, transformer_batches)
 
 
 def _loss(keras):
@@ -52,6 +53,22 @@ def lstm_model(keras):
     return model
 
 
+def transformer_model(keras):
+    """One Transformer encoder block (self-attention, Add & LayerNormalization, a relu feed-forward block, Add &
+    LayerNormalization) over (64, 128) sequences, averaged over the steps into 10 logits; Adam."""
+    layers = keras.layers
+    inp = keras.Input(shape=(TRANSFORMER_SEQ, TRANSFORMER_WIDTH))
+    attn = layers.MultiHeadAttention(num_heads=TRANSFORMER_HEADS, key_dim=TRANSFORMER_WIDTH // TRANSFORMER_HEADS)(
+        inp, inp)
+    x = layers.LayerNormalization(epsilon=LAYER_NORM_EPSILON)(layers.Add()([inp, attn]))
+    ff = layers.Dense(TRANSFORMER_WIDTH)(layers.Dense(TRANSFORMER_FF, activation="relu")(x))
+    x = layers.LayerNormalization(epsilon=LAYER_NORM_EPSILON)(layers.Add()([x, ff]))
+    out = layers.Dense(N_CLASSES)(layers.GlobalAveragePooling1D()(x))
+    model = keras.Model(inp, out)
+    model.compile(optimizer=_adam(keras), loss=_loss(keras))
+    return model
+
+
 def _steps(model, batches):
     batch = cycle(batches)
     return Bench(lambda: model.train_on_batch(*batch()))
@@ -67,6 +84,10 @@ def cnn_step(keras):
 
 def lstm_step(keras):
     return _steps(lstm_model(keras), lstm_batches())
+
+
+def transformer_step(keras):
+    return _steps(transformer_model(keras), transformer_batches())
 
 
 def mlp_epoch(keras):

@@ -66,3 +66,7 @@ def cnn_step(quick=False):
 
 def lstm_step(quick=False):
     return keras_like.lstm_step(_seeded())
+
+
+def transformer_step(quick=False):
+    return keras_like.transformer_step(_seeded())

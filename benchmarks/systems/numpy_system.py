@@ -5,7 +5,7 @@ import numpy as np
 import numpy_reference as ref
 from workloads import (ADAM, EPOCH_SAMPLES, LEARNING_RATE, MLP_BATCH, MLP_SIZES, OPS_CHAIN_LENGTH,
                        OPS_CYCLE, PREDICT_BATCH, Bench, NotAvailable, cnn_batches, cycle, lstm_batches,
-                       mlp_batches, mlp_dataset, ops_inputs, predict_inputs)
+                       mlp_batches, mlp_dataset, ops_inputs, predict_inputs, transformer_batches)
 
 
 def versions():
@@ -71,4 +71,14 @@ def lstm_step(quick=False):
         raise NotAvailable("numpy_reference_nn has no lstm_train_step")
     step_fn = maker()
     batch = cycle(lstm_batches())
+    return Bench(lambda: step_fn(*batch()))
+
+
+def transformer_step(quick=False):
+    try:
+        import numpy_reference_transformer
+    except ImportError as e:
+        raise NotAvailable(f"benchmarks/numpy_reference_transformer.py is not importable ({e})") from None
+    step_fn = numpy_reference_transformer.transformer_train_step()
+    batch = cycle(transformer_batches())
     return Bench(lambda: step_fn(*batch()))

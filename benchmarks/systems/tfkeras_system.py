@@ -57,3 +57,7 @@ def cnn_step(quick=False):
 
 def lstm_step(quick=False):
     return keras_like.lstm_step(tf_keras)
+
+
+def transformer_step(quick=False):
+    return keras_like.transformer_step(tf_keras)

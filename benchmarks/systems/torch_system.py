@@ -5,9 +5,10 @@ import numpy as np
 import torch
 from torch import nn
 
-from workloads import (ADAM, CNN_INPUT, EPOCH_SAMPLES, LEARNING_RATE, LSTM_FEATURES, LSTM_UNITS, MLP_BATCH,
-                       MLP_SIZES, N_CLASSES, OPS_CHAIN_LENGTH, OPS_CYCLE, PREDICT_BATCH, RMSPROP, Bench,
-                       cnn_batches, cycle, lstm_batches, mlp_batches, mlp_dataset, ops_inputs, predict_inputs)
+from workloads import (ADAM, CNN_INPUT, EPOCH_SAMPLES, LAYER_NORM_EPSILON, LEARNING_RATE, LSTM_FEATURES, LSTM_UNITS,
+                       MLP_BATCH, MLP_SIZES, N_CLASSES, OPS_CHAIN_LENGTH, OPS_CYCLE, PREDICT_BATCH, RMSPROP,
+                       TRANSFORMER_FF, TRANSFORMER_HEADS, TRANSFORMER_WIDTH, Bench, cnn_batches, cycle, lstm_batches,
+                       mlp_batches, mlp_dataset, ops_inputs, predict_inputs, transformer_batches)
 
 torch.set_num_threads(int(os.environ.get("BENCH_THREADS") or os.cpu_count() or 1))
 torch.manual_seed(0)
@@ -125,4 +126,32 @@ def lstm_step(quick=False):
                                     eps=RMSPROP["epsilon"])
     step = _trainer(model, optimizer)
     batch = cycle(_tensors(lstm_batches()))
+    return Bench(lambda: step(*batch()))
+
+
+class _EncoderClassifier(nn.Module):
+    """The encoder block of keras_like.transformer_model: nn.MultiheadAttention (fused Q/K/V projection, the
+    usual PyTorch way), post-norm residuals with Keras's LayerNormalization epsilon, mean over steps, logits."""
+
+    def __init__(self):
+        super().__init__()
+        w = TRANSFORMER_WIDTH
+        self.attn = nn.MultiheadAttention(w, TRANSFORMER_HEADS, batch_first=True)
+        self.norm1 = nn.LayerNorm(w, eps=LAYER_NORM_EPSILON)
+        self.ff1 = nn.Linear(w, TRANSFORMER_FF)
+        self.ff2 = nn.Linear(TRANSFORMER_FF, w)
+        self.norm2 = nn.LayerNorm(w, eps=LAYER_NORM_EPSILON)
+        self.head = nn.Linear(w, N_CLASSES)
+
+    def forward(self, x):
+        a, _ = self.attn(x, x, x, need_weights=False)
+        x = self.norm1(x + a)
+        x = self.norm2(x + self.ff2(torch.relu(self.ff1(x))))
+        return self.head(x.mean(dim=1))
+
+
+def transformer_step(quick=False):
+    model = _EncoderClassifier()
+    step = _trainer(model, _adam(model))
+    batch = cycle(_tensors(transformer_batches()))
     return Bench(lambda: step(*batch()))

@@ -411,3 +411,20 @@ def attention_args(draw, with_scale_input=False):
     elif draw(st.booleans()):
         kw["scale"] = float(values((), "positive", draw(seeds)))
     return tuple(arrays), kw
+
+
+@st.composite
+def layer_norm_args(draw):
+    """x with 1 to 3 axes, normalized over its last 1 or 2 axes, with gamma and beta of those axes' shape
+    (each may be absent) and epsilon."""
+    shape = draw(shapes(1, 3, 2))
+    n = draw(st.integers(1, min(2, len(shape))))
+    norm = shape[len(shape) - n:]
+    arrays = [values(shape, "real", draw(seeds))]
+    kw = {"axis": tuple(range(-n, 0)) if n > 1 or draw(st.booleans()) else -1,
+          "epsilon": draw(st.sampled_from([1e-3, 0.5]))}
+    for name in ("gamma", "beta"):
+        if draw(st.booleans()):
+            arrays.append(values(norm, "real", draw(seeds)))
+            kw["has_" + name] = True
+    return tuple(arrays), kw

@@ -75,6 +75,22 @@ def _np_attention(q, k, v, scale=None, mask=None, causal=False):
     return _np_softmax(np.where(keep, s, s - 1e9), -1) @ v
 
 
+def _np_layer_norm(x, *params, axis=-1, epsilon=1e-3, has_gamma=False, has_beta=False):
+    axes = (axis,) if isinstance(axis, int) else axis
+    d = x - x.mean(axis=axes, keepdims=True)
+    out = d / np.sqrt((d * d).mean(axis=axes, keepdims=True) + epsilon)
+    params = list(params)
+    if has_gamma:
+        out = out * params.pop(0)
+    return out + params.pop(0) if has_beta else out
+
+
+def _ag_layer_norm(x, *params, axis=-1, epsilon=1e-3, has_gamma=False, has_beta=False):
+    params = list(params)
+    gamma = params.pop(0) if has_gamma else None
+    return ag.layer_norm(x, gamma, params.pop(0) if has_beta else None, axis=axis, epsilon=epsilon)
+
+
 _SELU = (1.6732632423543772848170429916717, 1.0507009873554804934193349852946)
 
 CASES = [
@@ -198,6 +214,7 @@ CASES = [
     Case("scaled_dot_product_attention", ag.scaled_dot_product_attention, S.attention_args(), _np_attention, 2),
     Case("attention_trainable_scale", lambda q, k, v, s, **kw: ag.scaled_dot_product_attention(q, k, v, scale=s, **kw),
          S.attention_args(with_scale_input=True), lambda q, k, v, s, **kw: _np_attention(q, k, v, scale=s, **kw), 2),
+    Case("layer_norm", _ag_layer_norm, S.layer_norm_args(), _np_layer_norm, 2),
     Case("attention_dropout", lambda q, k, v, **kw: ag.scaled_dot_product_attention(
         q, k, v, dropout_rate=0.4, rng=np.random.default_rng(5), **kw), S.attention_args(), None, 2),
 ]
