@@ -95,6 +95,46 @@ def test_op_chain_value_and_gradient():
     np.testing.assert_allclose(grad, numerical_grad(direct, x), rtol=1e-6, atol=1e-9)
 
 
+def test_transformer_gradients_match_finite_differences():
+    import numpy_reference_transformer as tref
+    model = tref.TransformerClassifier(width=6, heads=2, ff=5, classes=3, seed=4, dtype=np.float64)
+    rng = np.random.RandomState(5)
+    for p in model.params:                       # away from the initial zeros and ones
+        p += rng.uniform(-0.3, 0.3, p.shape)
+    x, y = rng.randn(2, 4, 6), np.array([0, 2])
+    _, grads = model.loss_and_grads(x, y)
+    for w, g in zip(model.params, grads):
+        expected = numerical_grad(lambda: model.loss_and_grads(x, y)[0], w)
+        np.testing.assert_allclose(g, expected, rtol=1e-5, atol=1e-8)
+
+
+def test_transformer_matches_kerasfront_on_the_same_weights():
+    """The numpy lower bound computes the very model the Keras-like systems build (keras_like.transformer_model)."""
+    import numpy_reference_transformer as tref
+    import kerasfront as keras
+    from kerasfront import layers
+    model = tref.TransformerClassifier(width=8, heads=2, ff=6, classes=3, seed=1, dtype=np.float64)
+    rng = np.random.RandomState(2)
+    for p in model.params:
+        p += rng.uniform(-0.3, 0.3, p.shape)
+    inp = keras.Input(shape=(5, 8), dtype="float64")
+    attn = layers.MultiHeadAttention(2, 4, dtype="float64")(inp, inp)
+    h = layers.LayerNormalization(dtype="float64")(layers.Add(dtype="float64")([inp, attn]))
+    f = layers.Dense(8, dtype="float64")(layers.Dense(6, activation="relu", dtype="float64")(h))
+    h = layers.LayerNormalization(dtype="float64")(layers.Add(dtype="float64")([h, f]))
+    out = layers.Dense(3, dtype="float64")(layers.GlobalAveragePooling1D(dtype="float64")(h))
+    kmodel = keras.Model(inp, out)
+    m = model
+    kmodel.set_weights([m.wq.reshape(8, 2, 4), m.bq.reshape(2, 4), m.wk.reshape(8, 2, 4), m.bk.reshape(2, 4),
+                        m.wv.reshape(8, 2, 4), m.bv.reshape(2, 4), m.wo.reshape(2, 4, 8), m.bo, m.g1, m.b1, m.w1,
+                        m.c1, m.w2, m.c2, m.g2, m.b2, m.wh, m.ch])
+    x, y = rng.randn(3, 5, 8), np.array([0, 2, 1])
+    loss, _ = model.loss_and_grads(x, y)
+    logits = kmodel.predict(x, verbose=0)
+    expected = np.mean(np.log(np.exp(logits).sum(1)) - logits[np.arange(3), y])
+    assert loss == pytest.approx(expected, rel=1e-10)
+
+
 # -- workload data ------------------------------------------------------------------------------------
 
 def test_workload_data_is_float32_fixed_and_shaped():
@@ -103,7 +143,9 @@ def test_workload_data_is_float32_fixed_and_shaped():
     np.testing.assert_array_equal(x, workloads.mlp_batches()[0][0])
     cx, _ = workloads.cnn_batches()[0]
     lx, _ = workloads.lstm_batches()[0]
-    assert cx.shape == (64, 28, 28, 1) and lx.shape == (64, 50, 32)
+    tx, ty = workloads.transformer_batches()[0]
+    assert cx.shape == (64, 28, 28, 1) and lx.shape == (64, 50, 32) and tx.shape == (32, 64, 128)
+    assert tx.dtype == np.float32 and ty.dtype == np.int64
     assert not np.array_equal(workloads.mlp_batches()[0][0], workloads.mlp_batches()[1][0])
 
 

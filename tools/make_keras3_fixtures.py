@@ -3,7 +3,9 @@ tf.keras 2.21 (its own ``.keras`` format), with inputs and predictions, for the 
 
 Run with a Python that has tensorflow, keras 3 and tf_keras (not part of the test suite):
 
-    /work/tfenv/bin/python tools/make_keras3_fixtures.py tests/fixtures/keras3_reference
+    /work/tfenv/bin/python tools/make_keras3_fixtures.py tests/fixtures/keras3_reference [--only k3_attention]
+
+``--only NAME`` rewrites that Keras 3 case alone (and its manifest entry), leaving the other files as they are.
 """
 import json
 import os
@@ -50,15 +52,36 @@ def keras3_cases(keras):
     inp = keras.Input((4,))
     nested = keras.Model(inp, layers.Softmax()(block(inp)))
     cases["k3_nested"] = (nested, {"x": rng.random((4, 4), dtype=np.float32)})
+
+    keras.utils.set_random_seed(4)
+    arng = np.random.default_rng(4)
+    q_in, v_in = keras.Input((5, 8), name="query"), keras.Input((6, 8), name="value")
+    key = layers.Dense(8, activation="tanh")(v_in)
+    h = layers.MultiHeadAttention(num_heads=2, key_dim=4)(q_in, v_in, key=key, use_causal_mask=True)
+    h = layers.LayerNormalization()(layers.Add()([q_in, h]))
+    h = layers.Attention(use_scale=True)([h, v_in])
+    out = layers.Dense(2, activation="softmax")(layers.GlobalAveragePooling1D()(h))
+    att = keras.Model([q_in, v_in], out)
+    att.compile(optimizer=keras.optimizers.Adam(learning_rate=0.01), loss="categorical_crossentropy")
+    xq, xv = arng.random((8, 5, 8), dtype=np.float32), arng.random((8, 6, 8), dtype=np.float32)
+    ya = np.eye(2, dtype=np.float32)[arng.integers(0, 2, 8)]
+    att.fit([xq, xv], ya, batch_size=4, epochs=1, shuffle=False, verbose=0)
+    cases["k3_attention"] = (att, {"x_0": xq, "x_1": xv, "train_x_0": xq, "train_x_1": xv, "train_y": ya})
     return cases
 
 
 def main():
     out_dir = sys.argv[1]
+    only = sys.argv[sys.argv.index("--only") + 1] if "--only" in sys.argv else None
     os.makedirs(out_dir, exist_ok=True)
     manifest = {}
+    if only is not None:
+        with open(os.path.join(out_dir, "manifest.json")) as f:
+            manifest = json.load(f)
     import keras
     for name, (model, data) in keras3_cases(keras).items():
+        if only is not None and name != only:
+            continue
         xs = [data[k] for k in sorted(data) if k.startswith("x")]
         pred = model.predict(xs if len(xs) > 1 else xs[0], verbose=0)
         model.save(os.path.join(out_dir, f"{name}.keras"))
@@ -78,6 +101,10 @@ def main():
         manifest[name] = {"made_with": f"keras {keras.__version__}",
                           "files": [f"{name}.keras", f"{name}.weights.h5", f"{name}.npz"]}
 
+    if only is not None:
+        with open(os.path.join(out_dir, "manifest.json"), "w") as f:
+            json.dump(manifest, f, indent=1)
+        return
     os.environ["TF_USE_LEGACY_KERAS"] = "1"
     import tf_keras
     tf_keras.utils.set_random_seed(3)

@@ -115,8 +115,10 @@ class MultiHeadAttention(Layer):
         ['multi_head_attention/query/kernel:0', 'multi_head_attention/query/bias:0']
     """
 
-    #: the projections are saved under these attribute names in Keras's ``.keras`` / ``.weights.h5`` files
-    _saved_sublayer_attrs = ("_query_dense", "_key_dense", "_value_dense", "_output_dense")
+    #: the projections in ``.keras`` / ``.weights.h5`` files: attribute -> Keras 3's name (tf.keras 2 uses the
+    #: attribute's; files get both)
+    _saved_sublayers = {"_query_dense": "query_dense", "_key_dense": "key_dense", "_value_dense": "value_dense",
+                        "_output_dense": "output_dense"}
 
     def __init__(self, num_heads, key_dim, value_dim=None, dropout=0.0, use_bias=True, output_shape=None,
                  attention_axes=None, kernel_initializer="glorot_uniform", bias_initializer="zeros",

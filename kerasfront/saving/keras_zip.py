@@ -30,6 +30,7 @@ import numpy as np
 
 import autograd as ag
 
+from ..engine import nest
 from .atomic_write import atomic_write, confirm_overwrite
 from .h5_utils import SavedFileError, check_input_file, h5py, read_dataset
 from . import limits
@@ -59,30 +60,32 @@ def _own_variables(obj):
 
 
 def _children(layer):
-    """``(attribute, layer or [layers])`` pairs: a model's ``layers`` first, then public attributes holding
-    layers, and the private ones a class names in ``_saved_sublayer_attrs`` (MultiHeadAttention's
-    ``_query_dense``, ... as Keras saves them), sorted by name."""
+    """``(path name, layer or [layers], tf.keras 2 alias or None)``: a model's ``layers`` first, then public attributes
+    holding layers, and the private ones a class names in ``_saved_sublayers`` (attribute -> Keras 3's name, as
+    MultiHeadAttention's ``_query_dense`` -> ``query_dense``), sorted by name."""
     from ..engine.base_layer import Layer
     out = []
     if getattr(layer, "_is_graph_network", False) or hasattr(layer, "_seq_layers"):
-        out.append(("layers", list(layer.layers)))
+        out.append(("layers", list(layer.layers), None))
     skip = {"layers", "_inbound_nodes", "_outbound_nodes"}
-    private = set(getattr(type(layer), "_saved_sublayer_attrs", ()))
+    private = dict(getattr(type(layer), "_saved_sublayers", {}))
     for attr in sorted(vars(layer)):
         if (attr.startswith("_") and attr not in private) or attr in skip:
             continue
         value = vars(layer)[attr]
+        name, alias = (private[attr], attr) if attr in private else (attr, None)
         if isinstance(value, Layer):
-            out.append((attr, value))
+            out.append((name, value, alias))
         elif isinstance(value, (list, tuple)) and value and all(isinstance(v, Layer) for v in value):
-            out.append((attr, list(value)))
+            out.append((name, list(value), alias))
         elif isinstance(value, dict) and value and all(isinstance(v, Layer) for v in value.values()):
-            out.append((attr, list(value.values())))
-    return out
+            out.append((name, list(value.values()), alias))
+    return sorted(out, key=lambda c: (c[0] != "layers", c[0])) if private else out
 
 
-def walk_layers(model):
-    """``[(path, layer)]`` for the model and every layer in it, each once, with Keras 3's paths.
+def walk_layers(model, aliases=False):
+    """``[(path, layer)]`` for the model and every layer in it, each once, with Keras 3's paths; with ``aliases``
+    ``[(path, tf.keras 2 path, layer)]``, the second path differing where tf.keras 2 names a sublayer otherwise.
 
     Example:
         >>> model = kerasfront.Sequential([kerasfront.layers.Dense(3, input_shape=(2,))])
@@ -91,13 +94,14 @@ def walk_layers(model):
     """
     out, seen = [], set()
 
-    def visit(obj, path):
+    def visit(obj, path, alias):
         if id(obj) in seen:
             return
         seen.add(id(obj))
-        out.append((path, obj))
-        for attr, child in _children(obj):
+        out.append((path, alias, obj))
+        for attr, child, old in _children(obj):
             base = f"{path}/{attr}" if path else attr
+            base_alias = f"{alias}/{old or attr}" if alias else (old or attr)
             if isinstance(child, list):
                 used = {}
                 for item in child:
@@ -107,12 +111,12 @@ def walk_layers(model):
                         name = f"{name}_{used[name]}"
                     else:
                         used[name] = 0
-                    visit(item, f"{base}/{name}")
+                    visit(item, f"{base}/{name}", f"{base_alias}/{name}")
             else:
-                visit(child, base)
+                visit(child, base, base_alias)
 
-    visit(model, "")
-    return out
+    visit(model, "", "")
+    return out if aliases else [(path, obj) for path, _, obj in out]
 
 
 def _optimizer_variables(optimizer):
@@ -258,13 +262,44 @@ def _keras_history(arg):
     return None
 
 
-def _convert_node(node):
-    """A Keras 3 node ``{"args": [...], "kwargs": {...}}`` as tf.keras 2's ``[[layer, node, tensor, kwargs], ...]``."""
+def _tensor_refs(value):
+    """``value`` with each serialized Keras 3 tensor replaced by tf.keras 2's ``[layer, node, tensor]`` reference."""
+    h = _keras_history(value)
+    if h is not None:
+        return h
+    if isinstance(value, dict) and value.get("class_name") != "__keras_tensor__":
+        return {k: _tensor_refs(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_tensor_refs(v) for v in value]
+    return value
+
+
+def _call_arg_names(class_name):
+    """The names of a built-in layer's call arguments after the first (for positional tensors in Keras 3 nodes)."""
+    from .. import layers
+    cls = layers._REGISTRY.get(class_name)
+    if cls is None:
+        return ()
+    from ..engine.base_layer import _call_info
+    return tuple(_call_info(cls).arg_names[1:])
+
+
+def _convert_node(node, class_name=None):
+    """A Keras 3 node ``{"args": [...], "kwargs": {...}}`` as tf.keras 2's ``[[layer, node, tensor, kwargs], ...]``:
+    positional arguments after the first become keyword arguments (MultiHeadAttention's ``value``), and tensors
+    among the keyword arguments become references."""
     if not isinstance(node, dict) or "args" not in node:
         return node
     args = list(node.get("args") or [])
     # NOTE: Keras 3 records the call's ``training``/``mask`` defaults; fit and predict set them here.
     kwargs = {k: v for k, v in (node.get("kwargs") or {}).items() if k != "training" and (k != "mask" or v is not None)}
+    if len(args) > 1:
+        names = _call_arg_names(class_name)
+        if len(names) < len(args) - 1:
+            raise ValueError(f"a node of layer class {class_name!r} passes {len(args)} positional arguments, more than "
+                             f"its call takes")
+        kwargs = dict(zip(names, args[1:]), **kwargs)
+    kwargs = _tensor_refs(kwargs)
     refs = []
     first = args[0] if args else None
     candidates = first if isinstance(first, (list, tuple)) and first and _keras_history(first[0]) else [first]
@@ -309,7 +344,7 @@ def from_keras3_config(config, keras3_nodes=False):
         if k in _KERAS3_DEFAULTS and _KERAS3_DEFAULTS[k] == v:
             continue
         if k == "inbound_nodes" and isinstance(v, list):
-            out[k] = [_convert_node(n) for n in v]
+            out[k] = [_convert_node(n, config.get("class_name")) for n in v]
             continue
         out[k] = from_keras3_config(v, keras3_nodes)
     if "batch_shape" in out and "batch_input_shape" not in out and isinstance(out.get("name"), str):
@@ -317,6 +352,60 @@ def from_keras3_config(config, keras3_nodes=False):
     if keras3_nodes and out.get("class_name") in ("Functional", "Model"):
         out["config"] = _shift_nested_model_nodes(out.get("config"), +1)
     return out
+
+
+def _keras3_tensor_nodes(fconfig, model):
+    """Write the nodes of a functional config that pass tensors as keyword arguments (MultiHeadAttention's
+    ``value``, ``key``, ``attention_mask``) in Keras 3's form ``{"args": [...], "kwargs": {...}}`` with serialized
+    tensors: Keras 3 reads tensors only there (in tf.keras 2's lists it would call the layer with plain lists)."""
+    from ..engine.functional import _is_ref
+    if not isinstance(fconfig, dict) or not isinstance(fconfig.get("layers"), list):
+        return
+
+    def spec(ref):
+        try:
+            node = model.get_layer(ref[0])._inbound_nodes[ref[1]]
+            t = nest.flatten(node.outputs)[ref[2]]
+            return list(t.shape), str(t.dtype)
+        except (ValueError, IndexError, AttributeError, TypeError):
+            return None
+
+    def tensor(ref):
+        found = spec(ref)
+        if found is None:
+            raise LookupError(ref)
+        return {"class_name": "__keras_tensor__", "config": {"shape": found[0], "dtype": found[1],
+                                                              "keras_history": list(ref[:3])}}
+
+    def convert(value):
+        if _is_ref(value):
+            return tensor(value)
+        if isinstance(value, dict):
+            return {k: convert(v) for k, v in value.items()}
+        if isinstance(value, list):
+            return [convert(v) for v in value]
+        return value
+
+    def has_ref(value):
+        return _is_ref(value) or (isinstance(value, dict) and any(has_ref(v) for v in value.values())) or \
+            (isinstance(value, list) and any(has_ref(v) for v in value))
+
+    for layer in fconfig["layers"]:
+        nodes = layer.get("inbound_nodes")
+        if not isinstance(nodes, list):
+            continue
+        for i, node in enumerate(nodes):
+            if not (isinstance(node, list) and node and _is_ref(node[0]) and len(node[0]) == 4
+                    and has_ref(node[0][3])):
+                continue
+            try:
+                first = [tensor(r) for r in node]
+                nodes[i] = {"args": [first[0] if len(first) == 1 else first], "kwargs": convert(node[0][3])}
+            except LookupError:
+                continue
+        if layer.get("class_name") in ("Functional", "Model"):
+            _keras3_tensor_nodes(layer.get("config"), model.get_layer(layer["config"].get("name"))
+                                 if isinstance(layer.get("config"), dict) else model)
 
 
 def _json_shape(shape):
@@ -397,10 +486,19 @@ def write_weights_h5(f, model, optimizer=None):
         ...     write_weights_h5(f, model); print(sorted(f["layers/dense/vars"]))
         ['0', '1']
     """
-    for path, obj in walk_layers(model):
+    links = []
+    for path, alias, obj in walk_layers(model, aliases=True):
         group = f.require_group(f"{path}/vars" if path else "vars")
         group.attrs["name"] = obj.name
         _write_vars(group, _own_variables(obj))
+        if alias != path:
+            links.append((path, alias))
+    for path, alias in links:
+        # NOTE: tf.keras 2 reads this sublayer under another name (MultiHeadAttention's ``_query_dense``, Keras 3's
+        # ``query_dense``): a hard link gives the group both names, so both read the file, with no data copied
+        parent, _, name = alias.rpartition("/")
+        if name not in f.require_group(parent):
+            f[alias] = f[path]
     if optimizer is not None:
         from .hdf5_format import HOST_STATE_ATTR, optimizer_host_state
         group = f.require_group("optimizer/vars")
@@ -433,6 +531,8 @@ def save_model_to_keras_file(model, filepath, overwrite=True, include_optimizer=
         _check_savable(model)
     data = serialize_keras_object(model)
     config = to_keras3_config({"class_name": data["class_name"], "config": data["config"]})
+    if getattr(model, "_is_graph_network", False):
+        _keras3_tensor_nodes(config["config"], model)
     build_shape = getattr(model, "_build_input_shape", None)
     if build_shape is not None:
         config["build_config"] = {"input_shape": _json_shape(build_shape)}
@@ -518,9 +618,11 @@ class _WeightsFile:
             shutil.rmtree(self._tmpdir, ignore_errors=True)
 
 
-def _vars_of(f, path, file_path):
+def _vars_of(f, path, file_path, alias=None):
     from .h5_utils import dataset_shape, get_internal
     group = get_internal(f, f"{path}/vars" if path else "vars", file_path)
+    if group is None and alias and alias != path:
+        group = get_internal(f, f"{alias}/vars", file_path)       # a tf.keras 2 file names the sublayer so
     if group is None:
         return []
     if not isinstance(group, h5py().Group):
@@ -538,9 +640,9 @@ def _plan_keras3(f, model, file_path, skip_mismatch):
             raise ValueError(msg)
         skipped.append(msg)
 
-    for path, layer in walk_layers(model):
+    for path, alias, layer in walk_layers(model, aliases=True):
         variables = _own_variables(layer)
-        datasets = _vars_of(f, path, file_path)
+        datasets = _vars_of(f, path, file_path, alias)
         where = f"layer '{layer.name}' (at '{path or '/'}' in the file '{file_path}')"
         if len(datasets) != len(variables):
             mismatch(f"Weight count mismatch for {where}: the layer has {len(variables)} variable(s) "
