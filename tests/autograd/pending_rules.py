@@ -20,6 +20,8 @@ PENDING_JVP = frozenset({
     "embedding", "embedding_grad",
     # fused recurrent layers
     "simple_rnn_sequence", "lstm_sequence", "gru_sequence",
+    # fused attention and layer normalization
+    "scaled_dot_product_attention", "layer_norm",
 })
 
 PENDING_BATCH = PENDING_JVP | frozenset({
