@@ -1,5 +1,6 @@
 """numpy by hand: the lower bound. The op chain and the MLP from ``numpy_reference``; the CNN (im2col) and
-the LSTM (unfused) from ``numpy_reference_nn`` when that file is present."""
+the LSTM (unfused) from ``numpy_reference_nn`` when that file is present; the Transformer encoder block from
+``numpy_reference_transformer``."""
 import numpy as np
 
 import numpy_reference as ref
