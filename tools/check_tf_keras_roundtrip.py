@@ -97,7 +97,6 @@ def nested():
     return model, r.random((10, 4), dtype=np.float32), np.eye(3, dtype=np.float32)[r.integers(0, 3, 10)]
 
 
-<<<<<<< HEAD
 def volumes():
     model = keras.Sequential([
         layers.Conv3D(3, 2, activation="relu", padding="same", input_shape=(4, 4, 4, 2)),
@@ -146,9 +145,6 @@ def locally_connected():
     return model, r.random((16, 5, 5, 2), dtype=np.float32), np.eye(2, dtype=np.float32)[r.integers(0, 2, 16)]
 
 
-MODELS = {"mlp": mlp, "cnn": cnn, "lstm": lstm, "multi_io": multi_io, "nested": nested, "volumes": volumes,
-          "conv_lstm": conv_lstm, "locally_connected": locally_connected}
-=======
 def transformer():
     inp = keras.Input(shape=(7,), dtype="int32")
     x = layers.Embedding(11, 8, mask_zero=True)(inp)
@@ -177,9 +173,9 @@ def dense_attention():
         r.random((16, 1), dtype=np.float32)
 
 
-MODELS = {"mlp": mlp, "cnn": cnn, "lstm": lstm, "multi_io": multi_io, "nested": nested, "transformer": transformer,
+MODELS = {"mlp": mlp, "cnn": cnn, "lstm": lstm, "multi_io": multi_io, "nested": nested, "volumes": volumes,
+          "conv_lstm": conv_lstm, "locally_connected": locally_connected, "transformer": transformer,
           "dense_attention": dense_attention}
->>>>>>> 6bad33c (attention: tf.keras reference cases (Transformer encoder block, Attention, AdditiveAttention trained 3 epochs; MultiHeadAttention options) and layer tables; MultiHeadAttention's projections saved under Keras's attribute names in .weights.h5/.keras; 0-d weights in the in-place optimizer updates)
 
 
 TF_SIDE = textwrap.dedent(r'''
