@@ -1249,6 +1249,84 @@ def categorical_crossentropy(target, output, from_logits=False, axis=-1):
     return ag.negative(ag.sum(ag.multiply(target, ag.log(output)), axis=axis))
 
 
+def categorical_focal_crossentropy(target, output, alpha=0.25, gamma=2.0, from_logits=False, axis=-1):
+    """Alpha-balanced focal crossentropy over ``axis`` (Lin et al., 2018), one value per sample.
+
+    ``sum(alpha * (1 - p)^gamma * -target * log(p), axis)`` where ``p`` is ``output`` divided by its sum and
+    clipped to [eps, 1 - eps] (the softmax of the logits when ``from_logits``, or of the logits behind an
+    output made by a softmax). ``alpha`` is a float or one weight per class.
+
+    Args:
+        target: one-hot (or soft) labels of the shape of ``output``.
+        output: probabilities, or logits when ``from_logits``.
+        alpha: balancing weight (a float or a list, one per class).
+        gamma: focusing exponent (0 gives ``alpha`` times the crossentropy).
+        from_logits: whether ``output`` holds logits.
+        axis: the class axis.
+    Returns:
+        A Tensor with ``axis`` reduced away.
+
+    Example:
+        >>> K.categorical_focal_crossentropy(K.constant([[0.0, 1.0]]), K.constant([[0.5, 0.5]]))
+        Tensor([0.0433217], dtype=float32)
+    """
+    output = _float(output)
+    target = _t(target)
+    if target.dtype != output.dtype:
+        target = ag.astype(target, output.dtype)
+    if target.shape != output.shape and np.broadcast_shapes(target.shape, output.shape) != output.shape:
+        raise ValueError(f"categorical_focal_crossentropy: target shape {target.shape} is not compatible with "
+                         f"output shape {output.shape}")
+    output, from_logits = _get_logits(output, from_logits, "softmax", "categorical_focal_crossentropy")
+    if from_logits:
+        output = ag.softmax(output, axis=axis)
+    output = ag.divide(output, ag.sum(output, axis=axis, keepdims=True))
+    eps = _eps_like(output)
+    output = ag.clip(output, eps, np.asarray(1.0 - epsilon(), output.dtype))
+    cce = ag.multiply(ag.negative(target), ag.log(output))
+    modulating = ag.power(ag.subtract(np.asarray(1.0, output.dtype), output), np.asarray(gamma, output.dtype))
+    weighting = ag.multiply(modulating, np.asarray(alpha, output.dtype))
+    return ag.sum(ag.multiply(weighting, cce), axis=axis)
+
+
+def binary_focal_crossentropy(target, output, apply_class_balancing=False, alpha=0.25, gamma=2.0,
+                              from_logits=False):
+    """Elementwise binary focal crossentropy (Lin et al., 2018), no reduction.
+
+    ``(1 - p_t)^gamma * binary_crossentropy(target, output)`` with ``p_t = p`` where the label is 1 and
+    ``1 - p`` where it is 0 (``p`` the sigmoid of ``output`` when ``from_logits``); with
+    ``apply_class_balancing`` each value is also weighted by ``alpha`` (label 1) or ``1 - alpha`` (label 0).
+
+    Args:
+        target: 0/1 (or soft) labels.
+        output: probabilities, or logits when ``from_logits``.
+        apply_class_balancing: weight by ``alpha`` / ``1 - alpha``.
+        alpha: the weight of the positive class.
+        gamma: focusing exponent.
+        from_logits: whether ``output`` holds logits.
+    Returns:
+        A Tensor of the shape of ``output``.
+
+    Example:
+        >>> K.binary_focal_crossentropy(K.constant([1.0, 0.0]), K.constant([0.0, 0.0]), from_logits=True)
+        Tensor([0.1732868, 0.1732868], dtype=float32)
+    """
+    output = _float(output)
+    target = _t(target)
+    if target.dtype != output.dtype:
+        target = ag.astype(target, output.dtype)
+    one = np.asarray(1.0, output.dtype)
+    sigmoidal = sigmoid(output) if from_logits else output
+    p_t = ag.add(ag.multiply(target, sigmoidal), ag.multiply(ag.subtract(one, target), ag.subtract(one, sigmoidal)))
+    focal_factor = ag.power(ag.subtract(one, p_t), np.asarray(gamma, output.dtype))
+    focal_bce = ag.multiply(focal_factor, binary_crossentropy(target, output, from_logits=from_logits))
+    if apply_class_balancing:
+        a = np.asarray(alpha, output.dtype)
+        weight = ag.add(ag.multiply(target, a), ag.multiply(ag.subtract(one, target), one - a))
+        focal_bce = ag.multiply(weight, focal_bce)
+    return focal_bce
+
+
 def _int_labels(target):
     t = target.data if isinstance(target, ag.Tensor) else np.asarray(target)
     if t.dtype.kind == "f":

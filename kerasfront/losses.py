@@ -22,7 +22,8 @@ from .serialization import deserialize_keras_object, get_registered_name, serial
 
 __all__ = ["Reduction", "Loss", "LossFunctionWrapper", "MeanSquaredError", "MeanAbsoluteError",
            "MeanAbsolutePercentageError", "MeanSquaredLogarithmicError", "BinaryCrossentropy",
-           "CategoricalCrossentropy", "SparseCategoricalCrossentropy", "Hinge", "SquaredHinge", "CategoricalHinge",
+           "CategoricalCrossentropy", "SparseCategoricalCrossentropy", "BinaryFocalCrossentropy",
+           "CategoricalFocalCrossentropy", "binary_focal_crossentropy", "categorical_focal_crossentropy", "Hinge", "SquaredHinge", "CategoricalHinge",
            "Huber", "LogCosh", "KLDivergence", "Poisson", "CosineSimilarity", "mean_squared_error",
            "mean_absolute_error", "mean_absolute_percentage_error", "mean_squared_logarithmic_error",
            "binary_crossentropy", "categorical_crossentropy", "sparse_categorical_crossentropy", "hinge",
@@ -308,6 +309,56 @@ def categorical_crossentropy(y_true, y_pred, from_logits=False, label_smoothing=
     return backend.categorical_crossentropy(y_true, y_pred, from_logits=from_logits, axis=axis)
 
 
+def binary_focal_crossentropy(y_true, y_pred, apply_class_balancing=False, alpha=0.25, gamma=2.0, from_logits=False,
+                              label_smoothing=0.0, axis=-1):
+    """Binary focal crossentropy (Lin et al., 2018) averaged over ``axis``.
+
+    ``(1 - p_t)^gamma * binary_crossentropy``, which down-weights examples the model already gets right;
+    ``apply_class_balancing`` also weights positives by ``alpha`` and negatives by ``1 - alpha``. Labels are
+    smoothed towards 0.5 by ``label_smoothing`` first.
+
+    Example:
+        >>> y_true, y_pred = np.array([[0.0, 1.0], [0.0, 0.0]]), np.array([[0.6, 0.4], [0.4, 0.6]])
+        >>> binary_focal_crossentropy(y_true, y_pred, gamma=2.0)
+        Tensor([0.32986457, 0.20579832])
+    """
+    y_true, y_pred = _prep(y_true, y_pred)
+    if label_smoothing:
+        ls = _c(label_smoothing, y_pred)
+        y_true = ag.add(ag.multiply(y_true, _c(1.0 - label_smoothing, y_pred)), _c(0.5, y_pred) * ls)
+    return ag.mean(backend.binary_focal_crossentropy(y_true, y_pred, apply_class_balancing=apply_class_balancing,
+                                                     alpha=alpha, gamma=gamma, from_logits=from_logits), axis=axis)
+
+
+def categorical_focal_crossentropy(y_true, y_pred, alpha=0.25, gamma=2.0, from_logits=False, label_smoothing=0.0,
+                                   axis=-1):
+    """Categorical focal crossentropy (Lin et al., 2018) over ``axis``: one value per sample.
+
+    ``sum(alpha * (1 - p)^gamma * -y_true * log(p))`` with ``p`` the (normalized, clipped) probabilities;
+    ``alpha`` is a float or one weight per class; ``label_smoothing`` mixes the labels with the uniform
+    distribution first.
+
+    Example:
+        >>> y_true, y_pred = np.array([[0.0, 1.0, 0.0], [0.0, 0.0, 1.0]]), np.array([[0.05, 0.95, 0.0],
+        ...                                                                           [0.1, 0.8, 0.1]])
+        >>> categorical_focal_crossentropy(y_true, y_pred)
+        Tensor([3.20583090e-05, 4.66273481e-01])
+    """
+    if isinstance(axis, bool):
+        raise ValueError(f"categorical_focal_crossentropy: axis must be an int, received {axis!r}")
+    y_true, y_pred = _prep(y_true, y_pred)
+    if y_pred.ndim and y_pred.shape[-1] == 1:
+        warnings.warn(f"In loss categorical_focal_crossentropy, expected y_pred.shape to be (batch_size, "
+                      f"num_classes) with num_classes > 1. Received: y_pred.shape={y_pred.shape}. Consider using "
+                      f"'binary_crossentropy' if you only have 2 classes.", SyntaxWarning, stacklevel=2)
+    if label_smoothing:
+        num_classes = y_true.shape[-1]
+        y_true = ag.add(ag.multiply(y_true, _c(1.0 - label_smoothing, y_pred)),
+                        _c(label_smoothing, y_pred) / _c(num_classes, y_pred))
+    return backend.categorical_focal_crossentropy(y_true, y_pred, alpha=alpha, gamma=gamma, from_logits=from_logits,
+                                                  axis=axis)
+
+
 def sparse_categorical_crossentropy(y_true, y_pred, from_logits=False, axis=-1, ignore_class=None):
     """Crossentropy between integer class ids ``y_true`` and ``y_pred`` over ``axis``.
 
@@ -577,6 +628,72 @@ class CategoricalCrossentropy(LossFunctionWrapper):
         self.from_logits = from_logits
 
 
+class BinaryFocalCrossentropy(LossFunctionWrapper):
+    """Binary focal crossentropy (``binary_focal_crossentropy``): crossentropy scaled by ``(1 - p_t)^gamma``.
+
+    Args:
+        apply_class_balancing: weight positives by ``alpha`` and negatives by ``1 - alpha``.
+        alpha: the positive-class weight (used with ``apply_class_balancing``).
+        gamma: the focusing exponent (0 gives the plain binary crossentropy).
+        from_logits, label_smoothing, axis, reduction, name: as ``BinaryCrossentropy``.
+
+    Example:
+        >>> y_true, y_pred = np.array([[0.0, 1.0], [0.0, 0.0]]), np.array([[0.6, 0.4], [0.4, 0.6]])
+        >>> round(float(BinaryFocalCrossentropy(gamma=2.0)(y_true, y_pred)), 4)
+        0.2678
+        >>> model.compile(optimizer="adam", loss=BinaryFocalCrossentropy(apply_class_balancing=True))
+    """
+
+    def __init__(self, apply_class_balancing=False, alpha=0.25, gamma=2.0, from_logits=False, label_smoothing=0.0,
+                 axis=-1, reduction=Reduction.AUTO, name="binary_focal_crossentropy"):
+        _check_focal(type(self).__name__, alpha, gamma, label_smoothing)
+        super().__init__(binary_focal_crossentropy, reduction=reduction, name=name,
+                         apply_class_balancing=apply_class_balancing, alpha=alpha, gamma=gamma,
+                         from_logits=from_logits, label_smoothing=label_smoothing, axis=axis)
+        self.from_logits = from_logits
+        self.apply_class_balancing = apply_class_balancing
+        self.alpha = alpha
+        self.gamma = gamma
+
+
+class CategoricalFocalCrossentropy(LossFunctionWrapper):
+    """Categorical focal crossentropy (``categorical_focal_crossentropy``) on one-hot labels.
+
+    Args:
+        alpha: balancing weight, a float or one weight per class (default 0.25).
+        gamma: the focusing exponent (default 2.0).
+        from_logits, label_smoothing, axis, reduction, name: as ``CategoricalCrossentropy``.
+
+    Example:
+        >>> y_true, y_pred = np.array([[0.0, 1.0, 0.0], [0.0, 0.0, 1.0]]), np.array([[0.05, 0.95, 0.0],
+        ...                                                                           [0.1, 0.8, 0.1]])
+        >>> round(float(CategoricalFocalCrossentropy()(y_true, y_pred)), 4)
+        0.2332
+        >>> model.compile(optimizer="adam", loss=CategoricalFocalCrossentropy(alpha=[0.2, 0.3, 0.5]))
+    """
+
+    def __init__(self, alpha=0.25, gamma=2.0, from_logits=False, label_smoothing=0.0, axis=-1,
+                 reduction=Reduction.AUTO, name="categorical_focal_crossentropy"):
+        _check_focal(type(self).__name__, alpha, gamma, label_smoothing)
+        super().__init__(categorical_focal_crossentropy, reduction=reduction, name=name, alpha=alpha, gamma=gamma,
+                         from_logits=from_logits, label_smoothing=label_smoothing, axis=axis)
+        self.from_logits = from_logits
+        self.alpha = alpha
+        self.gamma = gamma
+
+
+def _check_focal(who, alpha, gamma, label_smoothing):
+    for arg, value in (("gamma", gamma), ("label_smoothing", label_smoothing)):
+        if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)) or \
+                not np.isfinite(value) or value < 0:
+            raise ValueError(f"{who}({arg}=...): expected a non-negative number, received {value!r}")
+    if label_smoothing > 1:
+        raise ValueError(f"{who}(label_smoothing=...): expected a number in [0, 1], received {label_smoothing!r}")
+    a = np.asarray(alpha) if not isinstance(alpha, bool) else None
+    if a is None or a.dtype.kind not in "iuf" or a.ndim > 1 or not np.all(np.isfinite(a)):
+        raise ValueError(f"{who}(alpha=...): expected a number or a list of numbers, received {alpha!r}")
+
+
 class SparseCategoricalCrossentropy(LossFunctionWrapper):
     """Crossentropy on integer labels (``from_logits``, ``ignore_class``).
 
@@ -732,11 +849,13 @@ _FUNCTIONS = {
     "kl_divergence": kl_divergence, "poisson": poisson, "cosine_similarity": cosine_similarity,
     "bce": bce, "BCE": BCE, "mse": mse, "MSE": MSE, "mae": mae, "MAE": MAE, "mape": mape, "MAPE": MAPE,
     "msle": msle, "MSLE": MSLE, "kld": kld, "KLD": KLD, "kullback_leibler_divergence": kl_divergence,
-    "logcosh": logcosh, "huber_loss": huber_loss,
+    "logcosh": logcosh, "huber_loss": huber_loss, "binary_focal_crossentropy": binary_focal_crossentropy,
+    "categorical_focal_crossentropy": categorical_focal_crossentropy,
 }
 _CLASSES = {c.__name__: c for c in (
     Loss, LossFunctionWrapper, MeanSquaredError, MeanAbsoluteError, MeanAbsolutePercentageError,
     MeanSquaredLogarithmicError, BinaryCrossentropy, CategoricalCrossentropy, SparseCategoricalCrossentropy, Hinge,
+    BinaryFocalCrossentropy, CategoricalFocalCrossentropy,
     SquaredHinge, CategoricalHinge, Huber, LogCosh, KLDivergence, Poisson, CosineSimilarity)}
 _BUILTINS = {**_FUNCTIONS, **_CLASSES}
 
