@@ -449,7 +449,8 @@ class ProgbarLogger(Callback):
                                    unit_name="step" if self.use_steps else "sample")
 
     def _items(self, logs):
-        items = [(k, v) for k, v in _process_logs(logs).items() if not isinstance(v, (np.ndarray, list, dict))]
+        # NOTE: an array value (F1Score(average=None)) shows its mean, as in tf.keras.
+        items = [(k, v) for k, v in _process_logs(logs).items() if not isinstance(v, (list, dict))]
         self.progbar._update_stateful_metrics({k for k, _ in items})
         return items
 

@@ -12,6 +12,10 @@ Example:
     >>> float(m.result())
     0.5
 """
+import inspect
+import sys
+import types
+
 import numpy as np
 
 import autograd as ag
@@ -31,7 +35,10 @@ __all__ = ["Metric", "Reduce", "Mean", "Sum", "MeanMetricWrapper", "Accuracy", "
            "LogCoshError", "Poisson", "KLDivergence", "BinaryCrossentropy", "CategoricalCrossentropy",
            "SparseCategoricalCrossentropy", "Hinge", "SquaredHinge", "CategoricalHinge", "accuracy",
            "binary_accuracy", "categorical_accuracy", "sparse_categorical_accuracy", "top_k_categorical_accuracy",
-           "sparse_top_k_categorical_accuracy", "get", "serialize", "deserialize"]
+           "sparse_top_k_categorical_accuracy", "get", "serialize", "deserialize", "F1Score", "FBetaScore", "IoU",
+           "MeanIoU", "BinaryIoU", "OneHotIoU", "OneHotMeanIoU", "MeanTensor", "MeanRelativeError", "R2Score",
+           "PrecisionAtRecall", "RecallAtPrecision", "SensitivityAtSpecificity", "SpecificityAtSensitivity",
+           "binary_focal_crossentropy", "categorical_focal_crossentropy", "experimental"]
 
 _NEG_INF = -1e10
 
@@ -476,6 +483,13 @@ def _wrapper_class(class_name, fn, default_name, extra=(), doc=""):
         for k in extra_names:
             setattr(self, k, values[k])
 
+    # NOTE: the generated __init__ takes *args/**kwargs; its signature says what it really accepts (tf.keras's
+    # arguments, order and defaults), for inspect.signature, help() and the API check.
+    order = ["name", "dtype"] + extra_names if class_name not in _K_FIRST else extra_names + ["name", "dtype"]
+    defaults = {"name": default_name, "dtype": None, **dict(extra)}
+    __init__.__signature__ = inspect.Signature(
+        [inspect.Parameter("self", inspect.Parameter.POSITIONAL_OR_KEYWORD)]
+        + [inspect.Parameter(k, inspect.Parameter.POSITIONAL_OR_KEYWORD, default=defaults[k]) for k in order])
     return type(class_name, (MeanMetricWrapper,), {"__init__": __init__, "__doc__": doc, "__module__": __name__})
 
 
@@ -711,25 +725,40 @@ def _confusion_counts(y_true, y_pred, thresholds, sample_weight, dtype, top_k=No
         return out
 
 
-def _confusion_counts_evenly(y_true, y_pred, num_thresholds, sample_weight, dtype):
+def _confusion_counts_evenly(y_true, y_pred, num_thresholds, sample_weight, dtype, with_epsilon=True, class_id=None):
     """AUC's counts for evenly spaced thresholds in O(n): each prediction falls in one bucket, and a reverse
-    cumulative sum gives the counts above every threshold (tf.keras's optimized path, same float32 math)."""
+    cumulative sum gives the counts above every threshold (tf.keras's optimized path, same float32 math).
+
+    ``with_epsilon``: the thresholds run from just below 0 to just above 1 (AUC's), so a prediction of 0 falls in
+    the first bucket; otherwise (the thresholds 0 ... 1 of SensitivityAtSpecificity and its kin) a prediction of
+    0 is above no threshold. ``class_id`` keeps only that class's column."""
     # NOTE: this is host-side bookkeeping of metric state (a weighted histogram), so it uses numpy's bincount;
     # the bucket of p is ceil(p * (T - 1)) - 1 (clipped at 0), computed in float32 exactly as tf.keras does.
     with ag.no_grad():
         y_true, y_pred = _align(_t(y_true, dtype), _t(y_pred, dtype))
     if y_true.shape != y_pred.shape:
         raise ValueError(f"y_true of shape {y_true.shape} is not compatible with y_pred of shape {y_pred.shape}")
-    p = np.clip(y_pred.data, dtype.type(0), dtype.type(1)).ravel()
-    label = (y_true.data != 0).ravel().astype(dtype)
+    p = np.clip(y_pred.data, dtype.type(0), dtype.type(1))
+    label = (y_true.data != 0).astype(dtype)
     w = np.ones_like(p) if sample_weight is None else \
-        np.broadcast_to(_match_weights(sample_weight, y_pred.data).astype(dtype, copy=False), y_pred.shape).ravel()
-    bucket = np.maximum(np.ceil(p * dtype.type(num_thresholds - 1)) - 1, 0).astype(np.int64)
+        np.broadcast_to(_match_weights(sample_weight, y_pred.data).astype(dtype, copy=False), y_pred.shape)
+    if class_id is not None:
+        p, label, w = p[..., class_id], label[..., class_id], w[..., class_id]
+    p, label, w = p.ravel(), label.ravel(), w.ravel()
+    bucket = (np.ceil(p * dtype.type(num_thresholds - 1)) - 1).astype(np.int64)
     true_w = label * w
     false_w = (dtype.type(1) - label) * w
+    total_true, total_false = true_w.sum(dtype=dtype), false_w.sum(dtype=dtype)
+    if with_epsilon:
+        bucket = np.maximum(bucket, 0)
+    else:
+        # NOTE: tf.math.unsorted_segment_sum drops the bucket -1 (a prediction of exactly 0): it is above no
+        # threshold, yet still counts in the totals behind tn and fn.
+        keep = bucket >= 0
+        bucket, true_w, false_w = bucket[keep], true_w[keep], false_w[keep]
     tp = np.cumsum(np.bincount(bucket, true_w, minlength=num_thresholds)[::-1])[::-1].astype(dtype)
     fp = np.cumsum(np.bincount(bucket, false_w, minlength=num_thresholds)[::-1])[::-1].astype(dtype)
-    return {"tp": tp, "fp": fp, "fn": true_w.sum(dtype=dtype) - tp, "tn": false_w.sum(dtype=dtype) - fp}
+    return {"tp": tp, "fp": fp, "fn": total_true - tp, "tn": total_false - fp}
 
 
 def _divide_no_nan(a, b):
@@ -1001,6 +1030,23 @@ class AUC(Metric):
         return config
 
 
+# -- the metric families (one file each), the focal crossentropies, metrics.experimental ------------------------
+
+# NOTE: the families build on the base classes above, so they are imported here, after them.
+from .losses import binary_focal_crossentropy, categorical_focal_crossentropy  # noqa: E402
+from .metric_families.f_score import F1Score, FBetaScore  # noqa: E402
+from .metric_families.iou import BinaryIoU, IoU, MeanIoU, OneHotIoU, OneHotMeanIoU  # noqa: E402
+from .metric_families.mean_tensor import MeanTensor, PyMetric  # noqa: E402
+from .metric_families.regression import MeanRelativeError, R2Score  # noqa: E402
+from .metric_families.sensitivity import (PrecisionAtRecall, RecallAtPrecision, SensitivityAtSpecificity,  # noqa: E402
+                                          SpecificityAtSensitivity)
+
+#: ``kerasfront.metrics.experimental`` (tf.keras's ``metrics.experimental``: ``PyMetric``).
+experimental = types.ModuleType(__name__ + ".experimental", "tf.keras's metrics.experimental: PyMetric.")
+experimental.PyMetric = PyMetric
+sys.modules[experimental.__name__] = experimental
+
+
 # -- registry ---------------------------------------------------------------------------------------------
 
 _FUNCTIONS = {
@@ -1016,7 +1062,8 @@ _FUNCTIONS = {
     "mean_squared_logarithmic_error": mean_squared_logarithmic_error, "msle": msle, "MSLE": MSLE,
     "hinge": hinge, "squared_hinge": squared_hinge, "categorical_hinge": categorical_hinge, "poisson": poisson,
     "kl_divergence": kl_divergence, "kld": kld, "KLD": KLD, "kullback_leibler_divergence": kl_divergence,
-    "log_cosh": log_cosh, "logcosh": logcosh,
+    "log_cosh": log_cosh, "logcosh": logcosh, "binary_focal_crossentropy": binary_focal_crossentropy,
+    "categorical_focal_crossentropy": categorical_focal_crossentropy,
 }
 _CLASSES = {c.__name__: c for c in (
     Metric, Mean, Sum, MeanMetricWrapper, Accuracy, BinaryAccuracy, CategoricalAccuracy, SparseCategoricalAccuracy,
@@ -1024,7 +1071,9 @@ _CLASSES = {c.__name__: c for c in (
     FalsePositives, FalseNegatives, MeanSquaredError, MeanAbsoluteError, MeanAbsolutePercentageError,
     MeanSquaredLogarithmicError, RootMeanSquaredError, CosineSimilarity, LogCoshError, Poisson, KLDivergence,
     BinaryCrossentropy, CategoricalCrossentropy, SparseCategoricalCrossentropy, Hinge, SquaredHinge,
-    CategoricalHinge)}
+    CategoricalHinge, F1Score, FBetaScore, IoU, MeanIoU, BinaryIoU, OneHotIoU, OneHotMeanIoU, MeanTensor, PyMetric,
+    MeanRelativeError, R2Score, PrecisionAtRecall, RecallAtPrecision, SensitivityAtSpecificity,
+    SpecificityAtSensitivity)}
 _BUILTINS = {**_FUNCTIONS, **_CLASSES}
 
 

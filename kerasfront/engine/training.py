@@ -438,7 +438,9 @@ class Model(Layer):
         logs = {}
         for m in self.metrics:
             r = m.result()
-            logs[m.name] = float(r.data) if isinstance(r, Tensor) else float(r)
+            value = np.asarray(r.data if isinstance(r, Tensor) else r)
+            # NOTE: as tf.keras, a metric with one value per class (F1Score(average=None)) logs its array.
+            logs[m.name] = float(value) if value.size == 1 else value.copy()
         return logs
 
     def _prepare_training(self):

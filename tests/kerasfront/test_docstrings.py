@@ -11,7 +11,9 @@ import kerasfront
 
 MODULES = ["kerasfront.losses", "kerasfront.metrics", "kerasfront.optimizers.schedules", "kerasfront.layers.core",
            "kerasfront.layers.merge", "kerasfront.activations", "kerasfront.initializers", "kerasfront.regularizers",
-           "kerasfront.constraints", "kerasfront.backend"]
+           "kerasfront.constraints", "kerasfront.backend", "kerasfront.metric_families.f_score",
+           "kerasfront.metric_families.iou", "kerasfront.metric_families.sensitivity",
+           "kerasfront.metric_families.regression", "kerasfront.metric_families.mean_tensor"]
 
 
 @pytest.mark.parametrize("name", MODULES)
