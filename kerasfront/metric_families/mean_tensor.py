@@ -90,11 +90,6 @@ class MeanTensor(Metric):
         if self._built:
             super().reset_state()
 
-    def get_config(self):
-        config = super().get_config()
-        if self._shape is not None:
-            config["shape"] = list(self._shape)
-        return config
 
 
 class PyMetric(Metric):

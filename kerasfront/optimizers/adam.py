@@ -9,6 +9,8 @@ before the step: ``w -= w * weight_decay * lr``.
 Example:
     >>> opt = Adam(learning_rate=0.02, amsgrad=True, clipnorm=0.5)
 """
+import numpy as np
+
 from autograd import inplace
 
 from .base import Optimizer
@@ -23,14 +25,16 @@ class Adam(Optimizer):
         learning_rate: float or LearningRateSchedule (default 0.001).
         beta_1, beta_2: decay rates of the first and second moment estimates (0.9, 0.999).
         epsilon: added to the denominator (1e-7).
+        adaptive_epsilon: scale ``epsilon`` by ``sqrt(1 - beta_2^t)`` (the paper's epsilon rather than Keras's
+            "epsilon hat"; tf.keras leaves it out of ``get_config``).
         amsgrad: use the AMSGrad variant.
 
     Example:
         >>> model.compile(optimizer=Adam(learning_rate=1e-3, amsgrad=True, clipnorm=1.0), loss="mse")
     """
 
-    def __init__(self, learning_rate=0.001, beta_1=0.9, beta_2=0.999, epsilon=1e-07, amsgrad=False,
-                 weight_decay=None, clipnorm=None, clipvalue=None, global_clipnorm=None, use_ema=False,
+    def __init__(self, learning_rate=0.001, beta_1=0.9, beta_2=0.999, epsilon=1e-07, adaptive_epsilon=False,
+                 amsgrad=False, weight_decay=None, clipnorm=None, clipvalue=None, global_clipnorm=None, use_ema=False,
                  ema_momentum=0.99, ema_overwrite_frequency=None, jit_compile=True, name="Adam", **kwargs):
         super().__init__(name=name, weight_decay=weight_decay, clipnorm=clipnorm, clipvalue=clipvalue,
                          global_clipnorm=global_clipnorm, use_ema=use_ema, ema_momentum=ema_momentum,
@@ -40,6 +44,7 @@ class Adam(Optimizer):
         self.beta_1 = beta_1
         self.beta_2 = beta_2
         self.epsilon = epsilon
+        self.adaptive_epsilon = bool(adaptive_epsilon)
         self.amsgrad = bool(amsgrad)
 
     def build(self, var_list):
@@ -58,11 +63,15 @@ class Adam(Optimizer):
     def _prepare_step(self):
         self._step = int(self._iterations.data) + 1
         self._lr_now = self._lr_value()
+        self._epsilon_now = self.epsilon
+        if getattr(self, "adaptive_epsilon", False):
+            f = np.float32
+            self._epsilon_now = f(self.epsilon) * np.sqrt(f(1) - f(self.beta_2) ** f(self._step))
 
     def update_step(self, gradient, variable):
         i = self._index_dict[self._var_key(variable)]
         inplace.adam_update(variable, gradient, self._momentums[i], self._velocities[i], self._lr_now, self.beta_1,
-                            self.beta_2, self.epsilon, self._step,
+                            self.beta_2, self._epsilon_now, self._step,
                             vhat=self._velocity_hats[i] if self.amsgrad else None)
 
     def get_config(self):

@@ -72,7 +72,7 @@ class Optimizer:
 
     Args:
         name: prefix of the slot variables' names.
-        weight_decay: decoupled weight decay factor (None: off).
+        weight_decay: decoupled weight decay factor (0 or None: off; the optimizers default to None).
         clipnorm: clip each gradient to this L2 norm.
         clipvalue: clip each gradient entry to [-clipvalue, clipvalue].
         global_clipnorm: clip all gradients together to this global norm (not with ``clipnorm``).
@@ -87,7 +87,7 @@ class Optimizer:
         array([-0.1, -0.1], dtype=float32)
     """
 
-    def __init__(self, name, weight_decay=None, clipnorm=None, clipvalue=None, global_clipnorm=None,
+    def __init__(self, name, weight_decay=0, clipnorm=None, clipvalue=None, global_clipnorm=None,
                  use_ema=False, ema_momentum=0.99, ema_overwrite_frequency=None, jit_compile=True, **kwargs):
         who = type(self).__name__
         if not isinstance(name, str) or not name:
@@ -344,7 +344,7 @@ class Optimizer:
         return grads
 
     def _apply_weight_decay(self, variables):
-        if self.weight_decay is None:
+        if not self.weight_decay:
             return
         lr = self._lr_value()
         for v in variables:

@@ -34,15 +34,17 @@ def _serialize_nested(value):
 
 def optimizer_config_of(optimizer):
     """``{"class_name": "Custom>Adam", "config": optimizer.get_config()}`` as tf.keras 2.11+ writes it (a class
-    registered by the user keeps its own registration name).
+    registered by the user keeps its own registration name; a legacy optimizer is ``"Adam"``).
 
     Example:
         >>> optimizer_config_of(kerasfront.optimizers.SGD())["class_name"]
         'Custom>SGD'
     """
+    from ..optimizers import legacy
     data = serialize_keras_object(optimizer)
     name = data["class_name"]
-    if ">" not in name:
+    if ">" not in name and not isinstance(optimizer, legacy.Optimizer):
+        # NOTE: a legacy optimizer is written by its plain name, without is_legacy_optimizer, as tf.keras does.
         name = f"Custom>{name}"
     return {"class_name": name, "config": data["config"]}
 

@@ -245,7 +245,10 @@ def test_get_resolves_names_instances_and_configs():
     assert isinstance(O.get("RMSprop"), O.RMSprop)
     opt = O.SGD()
     assert O.get(opt) is opt
-    assert isinstance(O.get({"class_name": "Nadam", "config": {"learning_rate": 0.5}}), O.Nadam)
+    # as tf.keras: a config without is_legacy_optimizer is a legacy (pre-2.11) one
+    assert isinstance(O.get({"class_name": "Nadam", "config": {"learning_rate": 0.5}}), O.legacy.Nadam)
+    assert isinstance(O.get({"class_name": "Nadam", "config": {"learning_rate": 0.5, "is_legacy_optimizer": False}}),
+                      O.Nadam)
     assert O.get("sgd").get_config()["learning_rate"] == float(f32(0.01))
 
 
@@ -444,15 +447,16 @@ def test_schedules_follow_their_formulas():
     assert float(schedules.deserialize(cfg)(3)) == pytest.approx(float(c(3)))
 
 
-def test_legacy_configs_from_older_tf_keras_files_are_translated():
+def test_legacy_configs_from_older_tf_keras_files_become_legacy_optimizers():
     opt = O.deserialize({"class_name": "SGD", "config": {"name": "SGD", "lr": 0.1, "decay": 0.0, "momentum": 0.9,
                                                          "nesterov": False}})
-    assert isinstance(opt, O.SGD) and opt.get_config()["learning_rate"] == pytest.approx(0.1)
+    assert isinstance(opt, O.legacy.SGD) and opt.get_config()["learning_rate"] == pytest.approx(0.1)
     opt = O.deserialize({"class_name": "Adam", "config": {"name": "Adam", "learning_rate": 0.01, "decay": 0.5,
                                                           "beta_1": 0.9, "beta_2": 0.999, "epsilon": 1e-7,
                                                           "amsgrad": False}})
     # legacy decay: lr / (1 + decay * iterations)
-    assert float(opt._learning_rate(4)) == pytest.approx(0.01 / (1 + 0.5 * 4), rel=1e-6)
+    opt.iterations = 4
+    assert float(opt._decayed_lr("float32")) == pytest.approx(0.01 / (1 + 0.5 * 4), rel=1e-6)
 
 
 def ref_nadam_fit(ws, gs, lr, b1=0.9, b2=0.999, eps=1e-7):
