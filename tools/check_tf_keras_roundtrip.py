@@ -173,9 +173,45 @@ def dense_attention():
         r.random((16, 1), dtype=np.float32)
 
 
+def legacy_adam():
+    model = keras.Sequential([layers.Dense(6, activation="tanh", input_shape=(5,)), layers.Dense(3, activation="softmax")])
+    model.compile(optimizer=keras.optimizers.legacy.Adam(learning_rate=0.02, decay=0.05, amsgrad=True),
+                  loss=keras.losses.CategoricalFocalCrossentropy(alpha=[0.2, 0.3, 0.5]),
+                  metrics=[keras.metrics.F1Score(average="macro"), "accuracy"])
+    r = _rng()
+    return model, r.random((24, 5), dtype=np.float32), np.eye(3, dtype=np.float32)[r.integers(0, 3, 24)]
+
+
+def legacy_nadam():
+    model = keras.Sequential([layers.Dense(4, activation="relu", input_shape=(3,)), layers.Dense(1)])
+    model.compile(optimizer=keras.optimizers.legacy.Nadam(learning_rate=0.01), loss="mse",
+                  metrics=[keras.metrics.R2Score()])
+    r = _rng()
+    return model, r.random((16, 3), dtype=np.float32), r.random((16, 1), dtype=np.float32)
+
+
+def ftrl_focal():
+    inp = keras.Input(shape=(4,))
+    out = layers.Dense(2, activation="sigmoid")(layers.Dense(5, activation="relu")(inp))
+    model = keras.Model(inp, out)
+    model.compile(optimizer=keras.optimizers.Ftrl(learning_rate=0.1, l1_regularization_strength=0.001),
+                  loss=keras.losses.BinaryFocalCrossentropy(apply_class_balancing=True),
+                  metrics=[keras.metrics.BinaryIoU()])
+    r = _rng()
+    return model, r.random((16, 4), dtype=np.float32), (r.random((16, 2)) > 0.5).astype(np.float32)
+
+
+def lion():
+    model = keras.Sequential([layers.Dense(4, activation="tanh", input_shape=(3,)), layers.Dense(2)])
+    model.compile(optimizer=keras.optimizers.Lion(learning_rate=0.003), loss="mse")
+    r = _rng()
+    return model, r.random((16, 3), dtype=np.float32), r.random((16, 2), dtype=np.float32)
+
+
 MODELS = {"mlp": mlp, "cnn": cnn, "lstm": lstm, "multi_io": multi_io, "nested": nested, "volumes": volumes,
           "conv_lstm": conv_lstm, "locally_connected": locally_connected, "transformer": transformer,
-          "dense_attention": dense_attention}
+          "dense_attention": dense_attention, "legacy_adam": legacy_adam, "legacy_nadam": legacy_nadam,
+          "ftrl_focal": ftrl_focal, "lion": lion}
 
 
 TF_SIDE = textwrap.dedent(r'''

@@ -323,9 +323,13 @@ def describe(kw):
     """A JSON-able description of compile or fit arguments."""
     out = {}
     for k, v in (kw or {}).items():
-        if isinstance(v, keras.optimizers.Optimizer):
+        if isinstance(v, (keras.optimizers.Optimizer, keras.optimizers.legacy.Optimizer)):
             cfg = {kk: vv for kk, vv in v.get_config().items() if vv is not None and kk not in ("jit_compile", "is_legacy_optimizer")}
-            out[k] = {"class_name": type(v).__name__, "config": cfg}
+            legacy = isinstance(v, keras.optimizers.legacy.Optimizer)
+            out[k] = {"class_name": ("legacy." if legacy else "") + type(v).__name__, "config": cfg}
+        elif isinstance(v, list):
+            out[k] = [{"class_name": type(m).__name__, "config": m.get_config()} if hasattr(m, "get_config") else m
+                      for m in v]
         elif isinstance(v, keras.losses.Loss):
             out[k] = {"class_name": type(v).__name__, "config": v.get_config()}
         elif k == "validation_data":

@@ -174,6 +174,12 @@ def found_in_optimizers(class_name):
     return isinstance(class_name, str) and class_name in _BUILTINS
 
 
+def _is_builtin_loss_class(class_name):
+    from .. import losses
+    return isinstance(class_name, str) and class_name in losses._CLASSES and \
+        class_name not in ("Loss", "LossFunctionWrapper")
+
+
 _MODEL_CLASSES = ("Sequential", "Functional", "Model")
 
 
@@ -243,6 +249,12 @@ def to_keras3_config(config):
     if name == "BatchNormalization" and isinstance(inner, dict) and isinstance(inner.get("axis"), list) and \
             len(inner["axis"]) == 1:
         out["config"] = dict(out["config"], axis=inner["axis"][0])   # Keras 3 takes one int
+    if _is_builtin_loss_class(name) and isinstance(out.get("config"), dict):
+        # NOTE: Keras 3's loss classes take no "fn" and know no "auto" reduction (its default is the same mean).
+        cfg = {k: v for k, v in out["config"].items() if k != "fn"}
+        if cfg.get("reduction") == "auto":
+            cfg["reduction"] = "sum_over_batch_size"
+        out["config"] = cfg
     drop = _KERAS2_ONLY_KEYS.get(name) or (_OPTIMIZER_KEYS if found_in_optimizers(name) else ())
     if drop and isinstance(out.get("config"), dict):
         out["config"] = {k: v for k, v in out["config"].items() if k not in drop}
