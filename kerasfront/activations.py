@@ -216,8 +216,9 @@ def _module_objects():
     return objs
 
 
-def serialize(activation):
+def serialize(activation, use_legacy_format=False):
     """The name of a built-in activation (``'relu'``), a registered name, or a layer's config dict.
+    ``use_legacy_format`` is accepted as in tf.keras; the ``{class_name, config}`` form is written either way.
 
     Example:
         >>> serialize(relu)
@@ -239,8 +240,9 @@ def serialize(activation):
     return serialize_keras_object(activation)
 
 
-def deserialize(name, custom_objects=None):
+def deserialize(name, custom_objects=None, use_legacy_format=False):
     """Resolve an activation name or config dict (unknown names raise a ValueError listing close matches).
+    ``use_legacy_format`` is accepted as in tf.keras; both config forms are read either way.
 
     Example:
         >>> deserialize("relu").__name__

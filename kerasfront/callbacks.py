@@ -15,6 +15,7 @@ import math
 import os
 import tempfile
 import time
+import types
 import warnings
 
 import numpy as np
@@ -26,7 +27,7 @@ from .utils.progbar import Progbar
 
 __all__ = ["Callback", "CallbackList", "History", "ProgbarLogger", "LambdaCallback", "EarlyStopping",
            "ModelCheckpoint", "CSVLogger", "ReduceLROnPlateau", "LearningRateScheduler", "TerminateOnNaN",
-           "BackupAndRestore", "RemoteMonitor"]
+           "BackupAndRestore", "RemoteMonitor", "BaseLogger", "experimental"]
 
 
 def _print(message):
@@ -1059,14 +1060,124 @@ class BackupAndRestore(Callback):
 
 
 class RemoteMonitor(Callback):
-    """Not available: kerasfront makes no network requests.
+    """POST each epoch's logs to a server as JSON (tf.keras's ``RemoteMonitor``), with the standard library's
+    ``urllib`` (tf.keras uses ``requests``).
+
+    The request goes to ``root + path``: with ``send_as_json`` the body is the JSON of ``{"epoch": ..., logs}``,
+    otherwise a form with ``field`` set to that JSON. A server that cannot be reached gives a warning, not an
+    error, and training goes on.
+
+    Args:
+        root: the server's root URL (``http://localhost:9000``).
+        path: the path the data goes to (``/publish/epoch/end/``).
+        field: the form field holding the JSON (when not ``send_as_json``).
+        headers: extra HTTP headers (a dict).
+        send_as_json: send the body as ``application/json``.
 
     Example:
-        >>> RemoteMonitor()  # doctest: +ELLIPSIS
-        Traceback (most recent call last):
-        NotImplementedError: RemoteMonitor is not available in kerasfront (it makes no network requests); ...
+        >>> monitor = RemoteMonitor(root="http://localhost:9000", send_as_json=True)
+        >>> model.fit(x, y, epochs=3, callbacks=[monitor])             # doctest: +SKIP
+    """
+
+    def __init__(self, root="http://localhost:9000", path="/publish/epoch/end/", field="data", headers=None,
+                 send_as_json=False):
+        super().__init__()
+        for arg, value in (("root", root), ("path", path), ("field", field)):
+            if not isinstance(value, str):
+                raise TypeError(f"RemoteMonitor({arg}=...): expected a string, received {value!r}")
+        if headers is not None and not isinstance(headers, dict):
+            raise TypeError(f"RemoteMonitor(headers=...): expected a dict or None, received {headers!r}")
+        self.root = root
+        self.path = path
+        self.field = field
+        self.headers = headers
+        self.send_as_json = send_as_json
+
+    def on_epoch_end(self, epoch, logs=None):
+        import json
+        import urllib.error
+        import urllib.parse
+        import urllib.request
+        send = {"epoch": epoch}
+        for k, v in (logs or {}).items():
+            if isinstance(v, ag.Tensor):
+                v = v.data
+            send[k] = v.item() if isinstance(v, (np.ndarray, np.generic)) and np.size(v) == 1 else \
+                (v.tolist() if isinstance(v, np.ndarray) else v)
+        headers = dict(self.headers or {})
+        if self.send_as_json:
+            body = json.dumps(send).encode("utf-8")
+            headers.setdefault("Content-Type", "application/json")
+        else:
+            body = urllib.parse.urlencode({self.field: json.dumps(send)}).encode("utf-8")
+            headers.setdefault("Content-Type", "application/x-www-form-urlencoded")
+        request = urllib.request.Request(self.root + self.path, data=body, headers=headers, method="POST")
+        try:
+            with urllib.request.urlopen(request, timeout=10) as response:
+                response.read()
+        except (urllib.error.URLError, OSError, ValueError):
+            warnings.warn(f"Warning: could not reach RemoteMonitor root server at {self.root}", stacklevel=2)
+
+
+class BaseLogger(Callback):
+    """Average the batch logs over each epoch (tf.keras's ``BaseLogger``; ``fit`` already logs these means).
+
+    Values named in ``stateful_metrics`` are taken as they are at the epoch's last batch instead.
+
+    Example:
+        >>> model.fit(x, y, epochs=2, callbacks=[BaseLogger()])          # doctest: +SKIP
+    """
+
+    def __init__(self, stateful_metrics=None):
+        super().__init__()
+        self.stateful_metrics = set(stateful_metrics or [])
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self.seen = 0
+        self.totals = {}
+
+    def on_batch_end(self, batch, logs=None):
+        logs = logs or {}
+        batch_size = logs.get("size", 0)
+        num_steps = logs.get("num_steps", 1)
+        self.seen += batch_size * num_steps
+        for k, v in logs.items():
+            if k in self.stateful_metrics:
+                self.totals[k] = v
+            elif k in self.totals:
+                self.totals[k] += v * batch_size
+            else:
+                self.totals[k] = v * batch_size
+
+    def on_epoch_end(self, epoch, logs=None):
+        # NOTE: fit's batch logs carry no "size" (they already hold running means, as in tf.keras 2): with nothing
+        # counted, the epoch logs are left as they are.
+        if logs is None or not self.seen:
+            return
+        names = (self.params or {}).get("metrics", list(self.totals))
+        for k in names:
+            if k not in self.totals or k in ("size", "batch", "num_steps"):
+                continue
+            logs[k] = self.totals[k] if k in self.stateful_metrics else self.totals[k] / max(self.seen, 1)
+
+
+class _BackupAndRestoreExperimental(BackupAndRestore):
+    """``callbacks.experimental.BackupAndRestore``: the deprecated name of ``BackupAndRestore``.
+
+    Example:
+        >>> cb = experimental.BackupAndRestore("/tmp/backup")     # doctest: +SKIP
     """
 
     def __init__(self, *args, **kwargs):
-        raise NotImplementedError("RemoteMonitor is not available in kerasfront (it makes no network requests); "
-                                  "use CSVLogger or a LambdaCallback instead")
+        warnings.warn("`tf.keras.callbacks.experimental.BackupAndRestore` endpoint is deprecated and will be "
+                      "removed in a future release. Please use `tf.keras.callbacks.BackupAndRestore`.",
+                      DeprecationWarning, stacklevel=2)
+        super().__init__(*args, **kwargs)
+
+
+_BackupAndRestoreExperimental.__name__ = _BackupAndRestoreExperimental.__qualname__ = "BackupAndRestore"
+
+#: ``kerasfront.callbacks.experimental`` (tf.keras's ``callbacks.experimental``: ``BackupAndRestore``).
+experimental = types.ModuleType(__name__ + ".experimental", "tf.keras's callbacks.experimental: BackupAndRestore.")
+experimental.BackupAndRestore = _BackupAndRestoreExperimental
+sys.modules[experimental.__name__] = experimental

@@ -14,7 +14,7 @@ import autograd as ag
 from .serialization import deserialize_keras_object, serialize_keras_object
 
 __all__ = ["Constraint", "MaxNorm", "NonNeg", "UnitNorm", "MinMaxNorm", "max_norm", "non_neg", "unit_norm",
-           "min_max_norm", "get", "serialize", "deserialize"]
+           "min_max_norm", "RadialConstraint", "radial_constraint", "get", "serialize", "deserialize"]
 
 
 def _norms(w, axis):
@@ -139,18 +139,61 @@ class MinMaxNorm(Constraint):
         return {"min_value": self.min_value, "max_value": self.max_value, "rate": self.rate, "axis": self.axis}
 
 
+class RadialConstraint(Constraint):
+    """Make every (height, width) slice of a Conv2D kernel the same along each ring around its centre, as
+    tf.keras's ``RadialConstraint`` does.
+
+    The kernel is ``(k, k, channels, filters)``; each ring is filled from one diagonal entry: for an odd ``k =
+    2s + 1`` the centre takes ``kernel[s - 1, s - 1]`` and ring ``m`` takes ``kernel[s + m - 1, s + m - 1]``; for an
+    even ``k = 2s`` the middle 2 x 2 block takes ``kernel[s - 1, s - 1]`` and ring ``m`` takes ``kernel[s + m,
+    s + m]`` (tf.keras's choice of entries, kept). A 1 x 1 kernel is returned unchanged.
+
+    Example:
+        >>> w = np.arange(16, dtype="float32").reshape(4, 4, 1, 1)
+        >>> RadialConstraint()(w)[:, :, 0, 0]
+        Tensor([[15., 15., 15., 15.],
+                [15.,  5.,  5., 15.],
+                [15.,  5.,  5., 15.],
+                [15., 15., 15., 15.]], dtype=float32)
+    """
+
+    def __call__(self, w):
+        w = _t(w)
+        if w.ndim != 4:
+            raise ValueError(f"The weight tensor must have rank 4. Received weight tensor with shape: {w.shape}")
+        k, width = w.shape[0], w.shape[1]
+        if k != width:
+            raise ValueError(f"RadialConstraint: the kernel must be square, received height {k} and width {width}")
+        if k == 1:
+            return w
+        s = k // 2
+        idx = np.arange(k)
+        if k % 2:
+            ring = np.abs(idx - s)
+            rings = np.maximum(ring[:, None], ring[None, :])
+            source = np.where(rings == 0, s - 1, s + rings - 1)
+        else:
+            dist = np.where(idx < s - 1, s - 1 - idx, np.where(idx > s, idx - s, 0))
+            rings = np.maximum(dist[:, None], dist[None, :])
+            source = np.where(rings == 0, s - 1, s + rings)
+        return ag.getitem(w, (source, source))
+
+
 max_norm = maxnorm = MaxNorm
 non_neg = nonneg = NonNeg
 unit_norm = unitnorm = UnitNorm
 min_max_norm = MinMaxNorm
+radial_constraint = RadialConstraint
 
 _BUILTINS = {"Constraint": Constraint, "MaxNorm": MaxNorm, "NonNeg": NonNeg, "UnitNorm": UnitNorm,
              "MinMaxNorm": MinMaxNorm, "max_norm": MaxNorm, "non_neg": NonNeg, "unit_norm": UnitNorm,
-             "min_max_norm": MinMaxNorm, "maxnorm": MaxNorm, "nonneg": NonNeg, "unitnorm": UnitNorm}
+             "min_max_norm": MinMaxNorm, "maxnorm": MaxNorm, "nonneg": NonNeg, "unitnorm": UnitNorm,
+             "RadialConstraint": RadialConstraint, "radial_constraint": RadialConstraint}
 
 
-def serialize(constraint):
+def serialize(constraint, use_legacy_format=False):
     """``{"class_name": ..., "config": ...}`` for a constraint (None stays None).
+    ``use_legacy_format`` is accepted as in tf.keras; the ``{class_name, config}`` form is written either way.
 
     Example:
         >>> serialize(MaxNorm(2.0))["class_name"]
@@ -159,8 +202,9 @@ def serialize(constraint):
     return serialize_keras_object(constraint)
 
 
-def deserialize(config, custom_objects=None):
+def deserialize(config, custom_objects=None, use_legacy_format=False):
     """Rebuild a constraint from a name or config dict (unknown names list close matches).
+    ``use_legacy_format`` is accepted as in tf.keras; both config forms are read either way.
 
     Example:
         >>> deserialize({"class_name": "MaxNorm", "config": {"max_value": 3.0}}).max_value

@@ -496,8 +496,9 @@ orthogonal = Orthogonal
 identity = Identity
 
 
-def serialize(initializer):
+def serialize(initializer, use_legacy_format=False):
     """``{"class_name": ..., "config": ...}`` for an initializer.
+    ``use_legacy_format`` is accepted as in tf.keras; the ``{class_name, config}`` form is written either way.
 
     Example:
         >>> serialize(GlorotUniform())
@@ -506,8 +507,9 @@ def serialize(initializer):
     return serialize_keras_object(initializer)
 
 
-def deserialize(config, custom_objects=None):
+def deserialize(config, custom_objects=None, use_legacy_format=False):
     """Rebuild an initializer from a name or a config dict (unknown names list close matches).
+    ``use_legacy_format`` is accepted as in tf.keras; both config forms are read either way.
 
     Example:
         >>> type(deserialize({"class_name": "HeNormal", "config": {"seed": 1}})).__name__

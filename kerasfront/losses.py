@@ -873,8 +873,9 @@ def is_categorical_crossentropy(loss):
             or loss == "categorical_crossentropy")
 
 
-def serialize(loss):
+def serialize(loss, use_legacy_format=False):
     """A built-in loss function serializes to its name; a Loss object to ``{"class_name", "config"}``.
+    ``use_legacy_format`` is accepted as in tf.keras; the ``{class_name, config}`` form is written either way.
 
     Example:
         >>> serialize(mse)
@@ -885,8 +886,9 @@ def serialize(loss):
     return serialize_keras_object(loss)
 
 
-def deserialize(name, custom_objects=None):
+def deserialize(name, custom_objects=None, use_legacy_format=False):
     """A loss function or Loss object from a name or config dict (unknown names list close matches).
+    ``use_legacy_format`` is accepted as in tf.keras; both config forms are read either way.
 
     Example:
         >>> deserialize("mse").__name__

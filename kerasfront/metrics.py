@@ -1077,8 +1077,9 @@ _CLASSES = {c.__name__: c for c in (
 _BUILTINS = {**_FUNCTIONS, **_CLASSES}
 
 
-def serialize(metric):
+def serialize(metric, use_legacy_format=False):
     """A metric function serializes to its name; a Metric object to ``{"class_name", "config"}``.
+    ``use_legacy_format`` is accepted as in tf.keras; the ``{class_name, config}`` form is written either way.
 
     Example:
         >>> serialize(Precision(name="p"))["class_name"]
@@ -1087,8 +1088,9 @@ def serialize(metric):
     return serialize_keras_object(metric)
 
 
-def deserialize(config, custom_objects=None):
+def deserialize(config, custom_objects=None, use_legacy_format=False):
     """A metric function or Metric object from a name or config dict (unknown names list close matches).
+    ``use_legacy_format`` is accepted as in tf.keras; both config forms are read either way.
 
     Example:
         >>> type(deserialize({"class_name": "AUC", "config": {"num_thresholds": 50}})).__name__

@@ -5,13 +5,31 @@ Example:
     >>> clone.set_weights(model.get_weights())
 """
 import json
+import sys
+import types
 
 from .engine.functional import Functional
 from .engine.sequential import Sequential
+from .engine.sharpness_aware_minimization import SharpnessAwareMinimization
 from .engine.training import Model
 
-__all__ = ["Model", "Sequential", "Functional", "model_from_json", "model_from_config", "clone_model",
-           "save_model", "load_model"]
+__all__ = ["Model", "Sequential", "Functional", "model_from_json", "model_from_config", "model_from_yaml",
+           "clone_model", "save_model", "load_model", "experimental"]
+
+#: ``kerasfront.models.experimental`` (tf.keras's ``models.experimental``: ``SharpnessAwareMinimization``).
+experimental = types.ModuleType(__name__ + ".experimental", "tf.keras's models.experimental: SharpnessAwareMinimization.")
+experimental.SharpnessAwareMinimization = SharpnessAwareMinimization
+sys.modules[experimental.__name__] = experimental
+
+
+def _register_model_classes():
+    from .layers import register_layer
+    from .premade_models import LinearModel, WideDeepModel
+    for cls in (SharpnessAwareMinimization, LinearModel, WideDeepModel):
+        register_layer(cls)
+
+
+_register_model_classes()
 
 
 def model_from_config(config, custom_objects=None):
@@ -60,14 +78,27 @@ def clone_model(model, input_tensors=None, clone_function=None):
     return deserialize(serialize(model))
 
 
-def save_model(model, filepath, overwrite=True, include_optimizer=True, **kwargs):
-    """Save a model to ``filepath`` (see ``kerasfront.saving``).
+def save_model(model, filepath, overwrite=True, save_format=None, **kwargs):
+    """Save a model to ``filepath`` (see ``kerasfront.saving.save_model``; ``include_optimizer`` and tf.keras's
+    other keywords pass through).
 
     Example:
         >>> save_model(model, "model.h5")           # same as model.save("model.h5"); ".keras" writes Keras 3's zip
     """
     from .saving import save_model as _save
-    return _save(model, filepath, overwrite=overwrite, include_optimizer=include_optimizer, **kwargs)
+    return _save(model, filepath, overwrite=overwrite, save_format=save_format, **kwargs)
+
+
+def model_from_yaml(yaml_string, custom_objects=None):
+    """Removed in tf.keras 2.6 (YAML can run arbitrary code); raises, as tf.keras does.
+
+    Example:
+        >>> model_from_yaml("...")
+        Traceback (most recent call last):
+        RuntimeError: Method `model_from_yaml()` has been removed due to security risk of arbitrary code execution...
+    """
+    raise RuntimeError("Method `model_from_yaml()` has been removed due to security risk of arbitrary code "
+                       "execution. Please use `Model.to_json()` and `model_from_json()` instead.")
 
 
 def load_model(filepath, custom_objects=None, compile=True, safe_mode=True, **kwargs):

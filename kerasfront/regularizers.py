@@ -187,8 +187,9 @@ _BUILTINS = {"Regularizer": Regularizer, "L1L2": L1L2, "L1": L1, "L2": L2,
              "orthogonal_regularizer": OrthogonalRegularizer, "l1_l2": l1_l2}
 
 
-def serialize(regularizer):
+def serialize(regularizer, use_legacy_format=False):
     """``{"class_name": ..., "config": ...}`` for a regularizer (None stays None).
+    ``use_legacy_format`` is accepted as in tf.keras; the ``{class_name, config}`` form is written either way.
 
     Example:
         >>> serialize(L2(0.01))["class_name"]
@@ -197,8 +198,9 @@ def serialize(regularizer):
     return serialize_keras_object(regularizer)
 
 
-def deserialize(config, custom_objects=None):
+def deserialize(config, custom_objects=None, use_legacy_format=False):
     """Rebuild a regularizer from a name or config dict (unknown names list close matches).
+    ``use_legacy_format`` is accepted as in tf.keras; both config forms are read either way.
 
     Example:
         >>> type(deserialize({"class_name": "L1", "config": {"l1": 0.1}})).__name__

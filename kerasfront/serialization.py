@@ -89,6 +89,16 @@ def get_registered_object(name, custom_objects=None, module_objects=None):
     return None
 
 
+def get_custom_objects():
+    """The global dict of registered custom objects; adding ``{"name": obj}`` makes ``name`` loadable.
+
+    Example:
+        >>> isinstance(serialization.get_custom_objects(), dict)
+        True
+    """
+    return _REGISTERED
+
+
 class custom_object_scope:
     """Within this block, names in the given dicts resolve when deserializing.
 

@@ -9,12 +9,13 @@ walking the package's public attributes; ``__internal__`` and ``src`` are left o
 holds ``{name: entry}`` where an entry is
 
     {"kind": "class" | "function" | "module" | "value",
-     "params": [[name, kind, default], ...]}      (classes: ``__init__`` without ``self``; functions)
+     "params": [parameter, ...]}      (classes: ``__init__`` without ``self``; functions)
 
-``kind`` of a parameter is ``"pos"`` (positional or keyword), ``"posonly"``, ``"kwonly"``, ``"*args"`` or
-``"**kwargs"``; ``default`` is ``{"required": true}`` when there is none, a JSON value for None, booleans,
-numbers, strings and tuples/lists of those, and ``{"repr": "<type name>"}`` for any other object (a dtype, a
-sentinel). tests/kerasfront/test_api_coverage.py checks kerasfront against this file.
+A parameter is written ``"name"`` when it is required, ``["name", default]`` when it has a default; the name
+carries its kind: ``"*args"`` / ``"**kwargs"`` for the variadic ones (their own names), ``"kw:name"`` for
+keyword-only and ``"/name"`` for positional-only parameters. ``default`` is a JSON value for None, booleans,
+numbers, strings and (nested) tuples or lists of those, and ``{"repr": "<type name>"}`` for any other object.
+tests/kerasfront/test_api_coverage.py checks kerasfront against this file.
 """
 import inspect
 import json
@@ -23,20 +24,28 @@ import sys
 import types
 
 _SKIP = {"__internal__", "src", "protobuf", "api"}
-_KINDS = {inspect.Parameter.POSITIONAL_ONLY: "posonly", inspect.Parameter.POSITIONAL_OR_KEYWORD: "pos",
-          inspect.Parameter.KEYWORD_ONLY: "kwonly", inspect.Parameter.VAR_POSITIONAL: "*args",
-          inspect.Parameter.VAR_KEYWORD: "**kwargs"}
+_PREFIX = {inspect.Parameter.POSITIONAL_ONLY: "/", inspect.Parameter.POSITIONAL_OR_KEYWORD: "",
+           inspect.Parameter.KEYWORD_ONLY: "kw:", inspect.Parameter.VAR_POSITIONAL: "*",
+           inspect.Parameter.VAR_KEYWORD: "**"}
 
 
 def default_of(value):
     """A parameter default as JSON (plain values as themselves, other objects by their type's name)."""
-    if value is inspect.Parameter.empty:
-        return {"required": True}
+    plain = _plain(value)
+    return plain if plain is not _NOT_PLAIN else {"repr": type(value).__name__}
+
+
+_NOT_PLAIN = object()
+
+
+def _plain(value):
+    """``value`` as JSON when it is None, a bool, number or string, or a (nested) tuple or list of those."""
     if value is None or isinstance(value, (bool, int, float, str)):
         return value
-    if isinstance(value, (tuple, list)) and all(v is None or isinstance(v, (bool, int, float, str)) for v in value):
-        return list(value)
-    return {"repr": type(value).__name__}
+    if isinstance(value, (tuple, list)):
+        items = [_plain(v) for v in value]
+        return _NOT_PLAIN if any(v is _NOT_PLAIN for v in items) else items
+    return _NOT_PLAIN
 
 
 def params_of(obj):
@@ -49,7 +58,11 @@ def params_of(obj):
     for i, p in enumerate(sig.parameters.values()):
         if inspect.isclass(obj) and i == 0 and p.name == "self":
             continue
-        out.append([p.name, _KINDS[p.kind], default_of(p.default)])
+        name = _PREFIX[p.kind] + p.name
+        if p.default is inspect.Parameter.empty or p.kind in (p.VAR_POSITIONAL, p.VAR_KEYWORD):
+            out.append(name)
+        else:
+            out.append([name, default_of(p.default)])
     return out
 
 
@@ -88,9 +101,19 @@ def main(out_path):
     data = {"tf_keras_version": tf_keras.__version__,
             "made_by": "tools/dump_tf_keras_api.py (inspect.signature over tf_keras's public modules)",
             "modules": {k: api[k] for k in sorted(api)}}
+    # NOTE: one line per name, so that a change in tf_keras shows as a one-line diff.
+    lines = ["{", f'"tf_keras_version": {json.dumps(data["tf_keras_version"])},',
+             f'"made_by": {json.dumps(data["made_by"])},', '"modules": {']
+    modules = list(data["modules"].items())
+    for i, (module, names) in enumerate(modules):
+        lines.append(f"{json.dumps(module)}: {{")
+        items = list(names.items())
+        for j, (name, entry) in enumerate(items):
+            lines.append(f"  {json.dumps(name)}: {json.dumps(entry)}" + ("," if j < len(items) - 1 else ""))
+        lines.append("}" + ("," if i < len(modules) - 1 else ""))
+    lines += ["}", "}"]
     with open(out_path, "w") as f:
-        json.dump(data, f, indent=0, sort_keys=False)
-        f.write("\n")
+        f.write("\n".join(lines) + "\n")
     total = sum(len(v) for v in api.values())
     print(f"{len(api)} modules, {total} names -> {out_path}")
 

@@ -12,6 +12,10 @@ Writes OUT_DIR/values.json:
   "optimizers": [{"module": "optimizers" | "optimizers.legacy", "class_name", "kwargs", "weights",
                   "gradients" (per step), "final" (weights after the steps), "slots" ({name: value}),
                   "config" (``get_config()`` as JSON)}]
+  "misc":       RadialConstraint outputs; RandomFourierFeatures weight names, weights, input and output
+  "models":     SharpnessAwareMinimization, LinearModel and WideDeepModel: initial weights, compile arguments
+                (optimizers as "name_learningrate"), data, history of fit(batch_size=8, epochs=2, shuffle=False)
+                and final weights
 and OUT_DIR/legacy_adam_resume.h5 with OUT_DIR/legacy_resume.npz: a model trained 2 epochs with
 ``optimizers.legacy.Adam(decay=...)`` and saved, then (in tf.keras) loaded and trained one more epoch; the npz
 holds the data, the history of that epoch and the weights after it. tests/kerasfront/test_api_breadth_values.py
@@ -225,6 +229,95 @@ def make_optimizers(keras, tf, rng, steps=5):
     return out
 
 
+def make_misc(keras, tf, rng):
+    """RadialConstraint on kernels of sizes 2-5; RandomFourierFeatures' weights (names, order), input, output."""
+    radial = []
+    for k in (2, 3, 4, 5):
+        w = rng.normal(size=(k, k, 2, 3)).astype(np.float32)
+        radial.append({"w": _json(w), "out": _json(keras.constraints.RadialConstraint()(tf.constant(w)).numpy())})
+    rff = []
+    for kwargs in ({"output_dim": 5}, {"output_dim": 4, "kernel_initializer": "laplacian", "scale": 2.0}):
+        layer = keras.layers.experimental.RandomFourierFeatures(**kwargs)
+        x = rng.normal(size=(3, 6)).astype(np.float32)
+        y = layer(x).numpy()
+        rff.append({"kwargs": kwargs, "config": _json(layer.get_config()), "weight_names": [w.name for w in layer.weights],
+                    "weights": _json(layer.get_weights()), "x": _json(x), "y": _json(y)})
+    return {"radial_constraint": radial, "random_fourier_features": rff}
+
+
+def model_cases(keras):
+    """(name, build(keras) -> model, compile kwargs, input kind): the models with their own training steps."""
+    L = keras.layers
+
+    def sam(splits):
+        def build(k):
+            inner = k.Sequential([k.layers.Dense(4, activation="tanh", input_shape=(3,)), k.layers.Dense(1)])
+            return k.models.experimental.SharpnessAwareMinimization(inner, rho=0.1, num_batch_splits=splits)
+        return build
+
+    def wide_deep(k):
+        dnn = k.Sequential([k.layers.Dense(4, activation="relu"), k.layers.Dense(1)])
+        return k.experimental.WideDeepModel(k.experimental.LinearModel(), dnn, activation="sigmoid")
+
+    def wide_deep_two_inputs(k):
+        dnn = k.Sequential([k.layers.Dense(3, activation="tanh"), k.layers.Dense(2)])
+        linear = k.experimental.LinearModel(units=2, kernel_regularizer="l2")
+        return k.experimental.WideDeepModel(linear, dnn)
+
+    del L
+    return [
+        ("sam", sam(None), dict(optimizer="sgd_0.05", loss="mse", metrics=["mae"]), "x3"),
+        ("sam_splits", sam(2), dict(optimizer="adam_0.01", loss="mse"), "x3"),
+        ("linear_dict", lambda k: k.experimental.LinearModel(units=2, activation="softmax"),
+         dict(optimizer="sgd_0.1", loss="categorical_crossentropy", metrics=["accuracy"]), "dict"),
+        ("linear_glorot", lambda k: k.experimental.LinearModel(units=1, kernel_initializer="glorot_uniform",
+                                                               bias_regularizer="l2"),
+         dict(optimizer="sgd_0.05", loss="mse"), "x3"),
+        ("wide_deep", wide_deep, dict(optimizer=["sgd_0.1", "adam_0.01"], loss="binary_crossentropy",
+                                      metrics=["accuracy"]), "x4"),
+        ("wide_deep_two_inputs", wide_deep_two_inputs, dict(optimizer="rmsprop_0.01", loss="mse"), "pair"),
+    ]
+
+
+def make_optimizer(keras, spec):
+    """``"adam_0.01"`` -> ``keras.optimizers.Adam(learning_rate=0.01)``."""
+    name, lr = spec.split("_")
+    cls = {"sgd": "SGD", "adam": "Adam", "rmsprop": "RMSprop"}[name]
+    return getattr(keras.optimizers, cls)(learning_rate=float(lr))
+
+
+def make_models(keras, rng):
+    out = []
+    for name, build, compile_kw, kind in model_cases(keras):
+        keras.utils.set_random_seed(11)
+        n = 32
+        if kind == "dict":
+            x = {"a": rng.normal(size=(n, 3)).astype(np.float32), "b": rng.normal(size=(n, 2)).astype(np.float32)}
+            y = np.eye(2, dtype=np.float32)[rng.integers(0, 2, n)]
+            first = {k: v[:1] for k, v in x.items()}
+        elif kind == "pair":
+            x = [rng.normal(size=(n, 3)).astype(np.float32), rng.normal(size=(n, 5)).astype(np.float32)]
+            y = rng.normal(size=(n, 2)).astype(np.float32)
+            first = [v[:1] for v in x]
+        else:
+            x = rng.normal(size=(n, int(kind[1:]))).astype(np.float32)
+            y = (rng.random((n, 1)) > 0.5).astype(np.float32) if name.startswith("wide") else \
+                rng.normal(size=(n, 1)).astype(np.float32)
+            first = x[:1]
+        model = build(keras)
+        model(first)
+        w0 = model.get_weights()
+        kw = dict(compile_kw)
+        kw["optimizer"] = [make_optimizer(keras, o) for o in kw["optimizer"]] if isinstance(kw["optimizer"], list) \
+            else make_optimizer(keras, kw["optimizer"])
+        model.compile(**kw)
+        hist = model.fit(x, y, batch_size=8, epochs=2, shuffle=False, verbose=0)
+        out.append({"name": name, "compile": compile_kw, "x": _json(x), "y": _json(y), "w0": _json(w0),
+                    "history": _json({k: np.asarray(v) for k, v in hist.history.items()}),
+                    "w1": _json(model.get_weights())})
+    return out
+
+
 def make_legacy_resume(keras, out_dir, rng):
     """A model trained with legacy Adam(decay), saved; then loaded and trained one epoch more (tf.keras)."""
     keras.utils.set_random_seed(3)
@@ -255,7 +348,8 @@ def main(out_dir):
     data = {"made_with": {"tf_keras": keras.__version__, "numpy": np.__version__},
             "format": __doc__,
             "losses": make_losses(keras, rng), "metrics": make_metrics(keras, rng),
-            "optimizers": make_optimizers(keras, tf, rng)}
+            "optimizers": make_optimizers(keras, tf, rng), "misc": make_misc(keras, tf, rng),
+            "models": make_models(keras, rng)}
     with open(os.path.join(out_dir, "values.json"), "w") as f:
         json.dump(data, f, separators=(",", ":"))
         f.write("\n")

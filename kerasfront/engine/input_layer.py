@@ -46,7 +46,10 @@ class InputLayer(Layer):
     """
 
     def __init__(self, input_shape=None, batch_size=None, dtype=None, input_tensor=None, sparse=None, name=None,
-                 ragged=None, type_spec=None, batch_input_shape=None, optional=False, batch_shape=None, **kwargs):
+                 ragged=None, type_spec=None, optional=False, **kwargs):
+        # NOTE: as tf.keras, the full shape comes in **kwargs: batch_input_shape (tf.keras) or batch_shape (Keras 3).
+        batch_input_shape = kwargs.pop("batch_input_shape", None)
+        batch_shape = kwargs.pop("batch_shape", None)
         if sparse:
             raise ValueError("InputLayer(sparse=True): sparse inputs are not supported by kerasfront")
         if ragged:
@@ -92,7 +95,7 @@ class InputLayer(Layer):
 
 
 def Input(shape=None, batch_size=None, name=None, dtype=None, sparse=None, tensor=None, ragged=None,
-          type_spec=None, batch_shape=None, **kwargs):
+          type_spec=None, optional=False, **kwargs):
     """A symbolic input for the functional API: ``Input(shape=(3,))`` stands for a batch of shape ``(None, 3)``.
 
     Args:
@@ -100,13 +103,16 @@ def Input(shape=None, batch_size=None, name=None, dtype=None, sparse=None, tenso
         batch_size: a fixed batch size (default None: any).
         name: a unique name (default ``input_1``, ...); with dict inputs to ``fit``, the key.
         dtype: ``'float32'`` (default), ``'int32'``/``'int64'`` for token ids.
-        batch_shape: the full shape including the batch axis (Keras 3 spelling).
+        optional: the input may be None (as tf.keras records it).
+        **kwargs: ``batch_shape`` (Keras 3) or ``batch_input_shape`` (tf.keras): the full shape with the batch axis.
 
     Example:
         >>> x = Input(shape=(28, 28, 1))
     """
+    batch_shape = kwargs.pop("batch_shape", None)
     if kwargs.get("batch_input_shape") is not None:
         batch_shape = kwargs.pop("batch_input_shape")
+    kwargs.pop("batch_input_shape", None)
     if kwargs:
         raise TypeError(f"Input(): unknown keyword argument(s) {sorted(kwargs)}; known: shape, batch_size, name, "
                         f"dtype, batch_shape")
@@ -116,10 +122,12 @@ def Input(shape=None, batch_size=None, name=None, dtype=None, sparse=None, tenso
     if shape is not None and batch_shape is not None:
         raise ValueError("Input(): give either `shape` or `batch_shape`, not both")
     if batch_shape is not None:
-        layer = InputLayer(batch_input_shape=batch_shape, name=name, dtype=dtype, sparse=sparse, ragged=ragged)
+        layer = InputLayer(batch_input_shape=batch_shape, name=name, dtype=dtype, sparse=sparse, ragged=ragged,
+                           optional=optional)
     elif tensor is not None and shape is None:
-        layer = InputLayer(input_tensor=tensor, name=name, dtype=dtype, sparse=sparse, ragged=ragged)
+        layer = InputLayer(input_tensor=tensor, name=name, dtype=dtype, sparse=sparse, ragged=ragged,
+                           optional=optional)
     else:
         layer = InputLayer(input_shape=shape, batch_size=batch_size, name=name, dtype=dtype, sparse=sparse,
-                           ragged=ragged)
+                           ragged=ragged, optional=optional)
     return layer._inbound_nodes[0].outputs

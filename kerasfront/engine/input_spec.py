@@ -24,8 +24,9 @@ class InputSpec:
     """
 
     def __init__(self, dtype=None, shape=None, ndim=None, max_ndim=None, min_ndim=None, axes=None,
-                 allow_last_axis_squeeze=False, name=None):
+                 allow_last_axis_squeeze=False, name=None, optional=False):
         self.dtype = dtype
+        self.optional = optional
         self.shape = tuple(shape) if shape is not None else None
         self.ndim = len(self.shape) if self.shape is not None else ndim
         self.max_ndim = max_ndim

@@ -30,8 +30,8 @@ class Sequential(Functional):
         ((None, 3), 9)
     """
 
-    def __init__(self, layers=None, name=None, trainable=True, **kwargs):
-        super().__init__(name=name, trainable=trainable, **kwargs)
+    def __init__(self, layers=None, name=None):
+        super().__init__(name=name)
         self._seq_layers = []
         self._chain = []          # output KerasTensor after each entry of _seq_layers (graph mode)
         if layers is not None:

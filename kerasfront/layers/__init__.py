@@ -26,7 +26,7 @@ _REGISTRY = {"Layer": Layer, "InputLayer": InputLayer}
 # layer modules owned by other files; each is imported (and registered) when it exists
 _MODULES = ("activation", "conv", "pooling", "normalization", "regularization", "recurrent", "embedding", "merge",
             "wrappers", "reshaping", "einsum_dense", "attention", "preprocessing", "locally_connected", "noise",
-            "convolutional", "rnn", "conv_recurrent", "spectral_normalization")
+            "convolutional", "rnn", "conv_recurrent", "spectral_normalization", "kernelized")
 
 
 def _export(module):
@@ -65,8 +65,9 @@ def _builtin_objects():
     return objs
 
 
-def serialize(layer):
+def serialize(layer, use_legacy_format=False):
     """``{"class_name": ..., "config": ...}`` for a layer (or model).
+    ``use_legacy_format`` is accepted as in tf.keras; the ``{class_name, config}`` form is written either way.
 
     Example:
         >>> config = kerasfront.layers.serialize(kerasfront.layers.Dropout(0.5))
@@ -77,9 +78,10 @@ def serialize(layer):
     return serialize_keras_object(layer)
 
 
-def deserialize(config, custom_objects=None):
+def deserialize(config, custom_objects=None, use_legacy_format=False):
     """Rebuild a layer (or model) from ``{"class_name", "config"}``; unknown class names raise a ValueError
-    that names the class and says to pass it in ``custom_objects``.
+    that names the class and says to pass it in ``custom_objects``. ``use_legacy_format`` is accepted as in
+    tf.keras; both config forms are read either way.
 
     Example:
         >>> deserialize(serialize(Dense(2))).units
@@ -119,3 +121,10 @@ def get(identifier):
     if isinstance(identifier, Layer):
         return identifier
     return deserialize(identifier)
+
+
+# NOTE: layers.experimental (RandomFourierFeatures, ...): its layers are registered for loading, not exported here.
+from . import experimental  # noqa: E402
+from .kernelized import RandomFourierFeatures as _RandomFourierFeatures  # noqa: E402
+
+_REGISTRY["RandomFourierFeatures"] = _RandomFourierFeatures

@@ -347,20 +347,25 @@ class RepeatVector(Layer):
 
 
 class Softmax(Layer):
-    """Softmax over ``axis`` (masked positions get zero probability when a mask is given).
+    """Softmax over ``axis`` (masked positions get zero probability when a mask is given; ``robust_masking``
+    replaces their scores by a large negative instead of adding one).
 
     Example:
         >>> Softmax()(np.array([[0.0, 0.0]], dtype="float32"))
         Tensor([[0.5, 0.5]], dtype=float32)
     """
 
-    def __init__(self, axis=-1, **kwargs):
+    def __init__(self, axis=-1, robust_masking=False, **kwargs):
         super().__init__(**kwargs)
         if isinstance(axis, list):
             axis = tuple(axis)
         if not isinstance(axis, (int, np.integer, tuple)) or isinstance(axis, bool):
             raise TypeError(f"Softmax layer '{self.name}': axis must be an int or a tuple of ints, received {axis!r}")
+        if not isinstance(robust_masking, (bool, np.bool_)):
+            raise TypeError(f"Softmax layer '{self.name}': robust_masking must be True or False, received "
+                            f"{robust_masking!r}")
         self.axis = axis
+        self.robust_masking = bool(robust_masking)
         self.supports_masking = True
 
     def call(self, inputs, mask=None):
@@ -368,7 +373,13 @@ class Softmax(Layer):
             m = mask.data if isinstance(mask, ag.Tensor) else np.asarray(mask)
             # NOTE: a large negative (not -inf) keeps fully masked rows finite, as Keras does
             big = 3e4 if inputs.dtype == np.float16 else 1e9
-            inputs = inputs + (1.0 - m.astype(inputs.dtype)) * inputs.dtype.type(-big)
+            if self.robust_masking:
+                # NOTE: robust masking replaces the masked scores (adding -1e9 to scores near 1e9 could lose them)
+                keep = m if m.dtype == np.bool_ else m > 0.5
+                inputs = ag.where(np.broadcast_to(keep, inputs.shape), inputs,
+                                  np.asarray(-big, dtype=inputs.dtype))
+            else:
+                inputs = inputs + (1.0 - m.astype(inputs.dtype)) * inputs.dtype.type(-big)
         if isinstance(self.axis, tuple):
             return ag.exp(inputs - ag.logsumexp(inputs, axis=self.axis, keepdims=True))
         return ag.softmax(inputs, axis=int(self.axis))
@@ -376,6 +387,8 @@ class Softmax(Layer):
     def get_config(self):
         config = super().get_config()
         config["axis"] = self.axis
+        if self.robust_masking:
+            config["robust_masking"] = True
         return config
 
 

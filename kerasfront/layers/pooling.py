@@ -226,6 +226,9 @@ class GlobalMaxPooling1D(_GlobalPooling):
 
     _rank = 1
 
+    def __init__(self, data_format="channels_last", keepdims=False, **kwargs):
+        super().__init__(data_format, keepdims, **kwargs)
+
     def call(self, inputs):
         return ag.max(inputs, axis=self._axes, keepdims=self.keepdims)
 

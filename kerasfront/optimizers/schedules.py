@@ -260,8 +260,9 @@ _BUILTINS = {c.__name__: c for c in (LearningRateSchedule, ExponentialDecay, Pie
                                      PolynomialDecay, InverseTimeDecay, CosineDecay, CosineDecayRestarts)}
 
 
-def serialize(learning_rate_schedule):
+def serialize(learning_rate_schedule, use_legacy_format=False):
     """``{"class_name": ..., "config": ...}`` for a schedule.
+    ``use_legacy_format`` is accepted as in tf.keras; the ``{class_name, config}`` form is written either way.
 
     Example:
         >>> serialize(ExponentialDecay(0.1, decay_steps=100, decay_rate=0.5))["class_name"]
@@ -270,8 +271,9 @@ def serialize(learning_rate_schedule):
     return serialize_keras_object(learning_rate_schedule)
 
 
-def deserialize(config, custom_objects=None):
+def deserialize(config, custom_objects=None, use_legacy_format=False):
     """Rebuild a schedule from its config dict (unknown names list close matches).
+    ``use_legacy_format`` is accepted as in tf.keras; both config forms are read either way.
 
     Example:
         >>> deserialize(serialize(ExponentialDecay(0.1, 100, 0.5))).decay_rate

@@ -20,9 +20,14 @@ import zipfile
 
 from .atomic_write import OverwriteRefusedError, ask_to_proceed_with_overwrite, atomic_write  # noqa: F401
 from .h5_utils import SavedFileError, check_input_file, is_hdf5_file
+from .serialization_lib import deserialize_keras_object, serialize_keras_object  # noqa: F401
+from ..serialization import (custom_object_scope, get_custom_objects, get_registered_name,  # noqa: F401
+                             get_registered_object, register_keras_serializable)
 
 __all__ = ["save_model", "load_model", "save_weights", "load_weights", "SavedFileError", "OverwriteRefusedError",
-           "atomic_write", "ask_to_proceed_with_overwrite", "get_format"]
+           "atomic_write", "ask_to_proceed_with_overwrite", "get_format", "serialize_keras_object",
+           "deserialize_keras_object", "custom_object_scope", "get_custom_objects", "get_registered_name",
+           "get_registered_object", "register_keras_serializable"]
 
 _H5_EXTENSIONS = (".h5", ".hdf5", ".keras_h5")
 
@@ -45,7 +50,7 @@ def get_format(filepath, save_format=None):
     return "keras" if os.fspath(filepath).endswith(".keras") else "h5"
 
 
-def save_model(model, filepath, overwrite=True, include_optimizer=True, save_format=None, signatures=None,
+def save_model(model, filepath, overwrite=True, save_format=None, include_optimizer=True, signatures=None,
                options=None, save_traces=True, **kwargs):
     """Save ``model`` (architecture, weights, compile arguments and optimizer state) to ``filepath``.
 
@@ -53,8 +58,10 @@ def save_model(model, filepath, overwrite=True, include_optimizer=True, save_for
         filepath: ``*.h5`` for tf.keras's HDF5 format, ``*.keras`` for Keras 3's zip format.
         overwrite: replace an existing file without asking (False: ask on the terminal, or raise an
             ``OverwriteRefusedError`` when there is none).
-        include_optimizer: also save the compile arguments and optimizer state.
         save_format: force ``'h5'`` or ``'keras'`` regardless of the extension.
+        include_optimizer: also save the compile arguments and optimizer state.
+        signatures, options, save_traces: tf.keras's SavedModel arguments, accepted and unused (kerasfront writes
+            no SavedModel).
 
     Example:
         >>> save_model(model, "model.h5")
@@ -74,7 +81,7 @@ def save_model(model, filepath, overwrite=True, include_optimizer=True, save_for
     return save_model_to_hdf5(model, filepath, overwrite=overwrite, include_optimizer=include_optimizer)
 
 
-def load_model(filepath, custom_objects=None, compile=True, safe_mode=True, options=None):
+def load_model(filepath, custom_objects=None, compile=True, safe_mode=True, **kwargs):
     """Load a model saved by ``save_model`` (kerasfront) or by tf.keras 2.x / Keras 3.
 
     Args:
@@ -83,11 +90,15 @@ def load_model(filepath, custom_objects=None, compile=True, safe_mode=True, opti
             without them loads uncompiled with a warning.
         safe_mode: refuse to run code stored in the file (a ``Lambda`` layer's bytecode); pass False only for
             files you trust.
+        **kwargs: ``options`` (tf.keras's SavedModel load options), accepted and unused.
 
     Example:
         >>> model = load_model("model.h5")
         >>> model.predict(x)
     """
+    kwargs.pop("options", None)
+    if kwargs:
+        raise TypeError(f"load_model: unexpected keyword argument(s) {sorted(kwargs)}")
     check_input_file(filepath, "model")
     path = os.fspath(filepath)
     if zipfile.is_zipfile(path) and not is_hdf5_file(path):

@@ -7,9 +7,8 @@ Example:
     >>> y = kerasfront.utils.to_categorical([0, 1, 1])
 """
 from ..random_state import set_seed as _set_seed
-from ..serialization import (CustomObjectScope, custom_object_scope, get_registered_name,  # noqa: F401
-                             get_registered_object, register_keras_serializable)
-from ..serialization import _REGISTERED
+from ..serialization import (CustomObjectScope, custom_object_scope, get_custom_objects,  # noqa: F401
+                             get_registered_name, get_registered_object, register_keras_serializable)
 from .audio_dataset import audio_dataset_from_directory  # noqa: F401
 from .batches import pack_x_y_sample_weight, unpack_x_y_sample_weight  # noqa: F401
 from .data_utils import PyDataset, Sequence, get_file, validate_file  # noqa: F401
@@ -26,6 +25,7 @@ from .sequence_utils import pad_sequences  # noqa: F401
 from .text_dataset import text_dataset_from_directory  # noqa: F401
 from .timeseries_dataset import timeseries_dataset_from_array  # noqa: F401
 from .plotting import model_to_dot, plot_history, plot_model  # noqa: F401
+from .timed_threads import TimedThread  # noqa: F401
 
 
 def set_random_seed(seed):
@@ -38,16 +38,6 @@ def set_random_seed(seed):
     _set_seed(seed)
 
 
-def get_custom_objects():
-    """The global dict of registered custom objects; adding ``{"name": obj}`` makes ``name`` loadable.
-
-    Example:
-        >>> isinstance(get_custom_objects(), dict)
-        True
-    """
-    return _REGISTERED
-
-
 def __getattr__(name):
     if name == "Progbar":
         from .progbar import Progbar
@@ -56,6 +46,9 @@ def __getattr__(name):
         raise AttributeError("kerasfront.utils.FeatureSpace is not part of this version yet (it needs the "
                              "preprocessing layers)")
     if name in ("serialize_keras_object", "deserialize_keras_object"):
-        from .. import serialization
-        return getattr(serialization, name)
+        from ..saving import serialization_lib
+        return getattr(serialization_lib, name)
+    if name == "legacy":
+        import importlib
+        return importlib.import_module(f"{__name__}.legacy")
     raise AttributeError(f"module 'kerasfront.utils' has no attribute '{name}'")

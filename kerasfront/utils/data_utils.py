@@ -32,10 +32,18 @@ class Sequence:
         (2, (3, 2))
     """
 
-    def __init__(self, workers=1, use_multiprocessing=False, max_queue_size=10):
-        self.workers = workers
-        self.use_multiprocessing = use_multiprocessing
-        self.max_queue_size = max_queue_size
+    def __init__(self, *args, **kwargs):
+        # NOTE: tf.keras's Sequence takes no arguments; Keras 3's PyDataset takes these three by keyword.
+        if args:
+            raise TypeError(f"{type(self).__name__}: Sequence takes no positional arguments (received {len(args)}); "
+                            f"workers, use_multiprocessing and max_queue_size go by keyword")
+        unknown = sorted(set(kwargs) - {"workers", "use_multiprocessing", "max_queue_size"})
+        if unknown:
+            raise TypeError(f"{type(self).__name__}: unexpected keyword argument(s) {unknown}; Sequence accepts "
+                            f"workers, use_multiprocessing and max_queue_size")
+        self.workers = kwargs.get("workers", 1)
+        self.use_multiprocessing = kwargs.get("use_multiprocessing", False)
+        self.max_queue_size = kwargs.get("max_queue_size", 10)
 
     def __getitem__(self, index):
         raise NotImplementedError(f"{type(self).__name__} must implement __getitem__(index) returning a batch")
