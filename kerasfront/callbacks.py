@@ -1020,9 +1020,9 @@ class BackupAndRestore(Callback):
                 else:
                     warnings.warn(f"BackupAndRestore: the backup has {n_o} optimizer variables but the optimizer "
                                   f"has {len(opt_vars)}; the optimizer state was not restored", stacklevel=2)
-            if "optimizer_host_state" in data.files and getattr(self.model, "optimizer", None) is not None:
-                from .saving.hdf5_format import restore_optimizer_host_state
-                restore_optimizer_host_state(self.model.optimizer, str(data["optimizer_host_state"]))
+            if "optimizer_host_state" in data.files and hasattr(getattr(self.model, "optimizer", None),
+                                                                 "set_host_state"):
+                self.model.optimizer.set_host_state(str(data["optimizer_host_state"]))
             self.model._resume_from_epoch = int(data["epoch"]) + 1
 
     def on_epoch_end(self, epoch, logs=None):
@@ -1031,8 +1031,8 @@ class BackupAndRestore(Callback):
         opt_vars = self._optimizer_variables()
         arrays.update({f"o{i}": np.asarray(v.data if isinstance(v, ag.Tensor) else v) for i, v in enumerate(opt_vars)})
         # optimizer state kept in Python (Nadam's momentum-cache product), as JSON text: no pickle
-        from .saving.hdf5_format import optimizer_host_state
-        host = optimizer_host_state(self.model.optimizer) if getattr(self.model, "optimizer", None) else None
+        optimizer = getattr(self.model, "optimizer", None)
+        host = optimizer.get_host_state() if hasattr(optimizer, "get_host_state") else None
         if host is not None:
             arrays["optimizer_host_state"] = np.array(host)
         fd, tmp = tempfile.mkstemp(dir=self.backup_dir, suffix=".tmp.npz")

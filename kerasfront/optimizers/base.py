@@ -458,6 +458,48 @@ class Optimizer:
         if self.use_ema:
             self._overwrite_model_variables_with_average_value(var_list)
 
+    # -- host-side state ----------------------------------------------------------------------------------
+
+    #: attributes that hold state in Python rather than in variables (Nadam's momentum-cache product)
+    _HOST_STATE_NAMES = ()
+
+    def get_host_state(self):
+        """The state kept outside ``variables``, as a JSON string (None when there is none): files and
+        ``BackupAndRestore`` store it beside the variables so that a restored optimizer continues exactly.
+
+        Example:
+            >>> kerasfront.optimizers.SGD().get_host_state() is None
+            True
+        """
+        import json
+        state = {}
+        for name in self._HOST_STATE_NAMES:
+            value = getattr(self, name, None)
+            if isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, bool):
+                state[name] = [type(value).__name__ if isinstance(value, np.generic) else None,
+                               value.item() if isinstance(value, np.generic) else value]
+        return json.dumps(state) if state else None
+
+    def set_host_state(self, text):
+        """Take back the state ``get_host_state`` gave (unknown or malformed entries are ignored)."""
+        import json
+        try:
+            state = json.loads(text)
+        except (TypeError, ValueError):
+            return
+        if not isinstance(state, dict):
+            return
+        for name in self._HOST_STATE_NAMES:
+            entry = state.get(name)
+            if not (isinstance(entry, list) and len(entry) == 2 and isinstance(entry[1], (int, float))):
+                continue
+            kind, value = entry
+            if kind in ("float32", "float64", "float16"):
+                value = np.dtype(kind).type(value)
+            elif kind is not None and kind.startswith("int"):
+                value = int(value)
+            setattr(self, name, value)
+
     # -- config -----------------------------------------------------------------------------------------
 
     def _serialize_hyperparameter(self, value):

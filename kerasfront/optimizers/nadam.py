@@ -44,6 +44,8 @@ class Nadam(Optimizer):
         >>> model.compile(optimizer=Nadam(learning_rate=2e-3), loss="mse")
     """
 
+    _HOST_STATE_NAMES = ("_u_product", "_u_product_step", "_graph_base")
+
     def __init__(self, learning_rate=0.001, beta_1=0.9, beta_2=0.999, epsilon=1e-07, weight_decay=None,
                  clipnorm=None, clipvalue=None, global_clipnorm=None, use_ema=False, ema_momentum=0.99,
                  ema_overwrite_frequency=None, jit_compile=True, name="Nadam", **kwargs):

@@ -159,27 +159,19 @@ def save_model_to_hdf5(model, filepath, overwrite=True, include_optimizer=True):
 #: optimizer state kept in Python rather than in variables (Nadam's momentum-cache product), saved as a JSON
 #: attribute next to the variables so that a reloaded optimizer continues exactly; tf.keras ignores it.
 HOST_STATE_ATTR = "kerasfront_host_state"
-_HOST_STATE_NAMES = ("_u_product", "_u_product_step", "_graph_base")
-
-
 def optimizer_host_state(optimizer):
-    """The optimizer's host-side state as a JSON string (None when it has none).
+    """The optimizer's host-side state as a JSON string (None when it has none): its ``get_host_state()``.
 
     Example:
         >>> optimizer_host_state(kerasfront.optimizers.SGD()) is None
         True
     """
-    state = {}
-    for name in _HOST_STATE_NAMES:
-        value = getattr(optimizer, name, None)
-        if isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, bool):
-            state[name] = [type(value).__name__ if isinstance(value, np.generic) else None, value.item()
-                           if isinstance(value, np.generic) else value]
-    return json.dumps(state) if state else None
+    getter = getattr(optimizer, "get_host_state", None)
+    return getter() if callable(getter) else None
 
 
 def restore_optimizer_host_state(optimizer, text):
-    """Set the state ``optimizer_host_state`` wrote (unknown or malformed entries are ignored).
+    """Give the optimizer the state ``optimizer_host_state`` wrote (its ``set_host_state``).
 
     Example:
         >>> opt = kerasfront.optimizers.Nadam()
@@ -187,22 +179,9 @@ def restore_optimizer_host_state(optimizer, text):
         >>> float(opt._u_product)
         0.5
     """
-    try:
-        state = json.loads(text)
-    except (TypeError, ValueError):
-        return
-    if not isinstance(state, dict):
-        return
-    for name in _HOST_STATE_NAMES:
-        entry = state.get(name)
-        if not (isinstance(entry, list) and len(entry) == 2 and isinstance(entry[1], (int, float))):
-            continue
-        kind, value = entry
-        if kind in ("float32", "float64", "float16"):
-            value = np.dtype(kind).type(value)
-        elif kind is not None and kind.startswith("int"):
-            value = int(value)
-        setattr(optimizer, name, value)
+    setter = getattr(optimizer, "set_host_state", None)
+    if callable(setter):
+        setter(text)
 
 
 def save_optimizer_weights(f, variables, optimizer=None):

@@ -381,6 +381,13 @@ class OptimizerV2:
         grads = ag.gradients(value, var_list)
         return self.apply_gradients(zip(grads, var_list))
 
+    def get_host_state(self):
+        """None: a legacy optimizer keeps all its state in ``variables`` (Nadam's cache included)."""
+        return None
+
+    def set_host_state(self, text):
+        """Nothing to take back (see ``get_host_state``)."""
+
     # -- config -------------------------------------------------------------------------------------------
 
     def get_config(self):
