@@ -13,7 +13,6 @@ Example:
     >>> type(reg).__name__, float(reg.l2)
     ('L2', 0.5)
 """
-import inspect
 
 from .. import serialization as _internal
 

@@ -15,7 +15,6 @@ tf_keras's: those are what tf_keras reads from its ``**kwargs`` (or Keras 3's sp
     python tests/kerasfront/test_api_coverage.py        prints the counts per module (present / listed / missing)
 """
 import importlib.util
-import inspect
 import json
 import os
 import sys
