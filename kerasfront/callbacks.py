@@ -13,6 +13,7 @@ import csv
 import inspect
 import math
 import os
+import sys
 import tempfile
 import time
 import types
