@@ -152,16 +152,6 @@ def test_save_model_takes_tf_keras_argument_order(tmp_path):
         keras.models.model_from_yaml("a: 1")
 
 
-def test_mnist_load_data_looks_in_cache_dir(tmp_path):
-    arrays = {"x_train": np.zeros((2, 28, 28), np.uint8), "y_train": np.zeros(2, np.uint8),
-              "x_test": np.zeros((1, 28, 28), np.uint8), "y_test": np.zeros(1, np.uint8)}
-    np.savez(tmp_path / "digits_here.npz", **arrays)
-    (x, y), (xt, yt) = keras.datasets.mnist.load_data("digits_here.npz", cache_dir=str(tmp_path))
-    assert x.shape == (2, 28, 28) and xt.shape == (1, 28, 28)
-    with pytest.raises(FileNotFoundError, match=str(tmp_path / "missing")):
-        keras.datasets.mnist.load_data("x.npz", cache_dir=str(tmp_path / "missing"))
-
-
 def test_public_serialization_functions_rebuild_any_kind():
     S = keras.saving
     for obj in (keras.layers.Dense(3), keras.losses.BinaryFocalCrossentropy(gamma=3.0),
