@@ -18,7 +18,7 @@ import warnings
 import numpy as np
 
 from .. import random_state
-from ..utils.batches import pack_x_y_sample_weight, unpack_x_y_sample_weight  # noqa: F401
+from ..utils.batches import pack_x_y_sample_weight, unpack_batch, unpack_x_y_sample_weight  # noqa: F401
 from ..utils.data_utils import Sequence
 from ..utils.dataset import INFINITE_CARDINALITY, Dataset
 

@@ -379,7 +379,7 @@ class Model(Layer):
                 any(loss is not None for loss in nest.flatten(self.compiled_loss._resolved)))
 
     def _convert_batch(self, item, class_weight=None, need_y=True):
-        x, y, sw = data_adapter.unpack_x_y_sample_weight(item, "batch")
+        x, y, sw = data_adapter.unpack_batch(item, "batch")
         x_arrays = self._flatten_x(x, "x (batch)")
         self._prepare_for_data(x_arrays)
         y_arrays = self._flatten_y(y, "y (batch)") if y is not None else None

@@ -9,13 +9,23 @@ Example:
 __all__ = ["pack_x_y_sample_weight", "unpack_x_y_sample_weight"]
 
 
-def unpack_x_y_sample_weight(data, arg="data"):
+def unpack_x_y_sample_weight(data):
     """``(x, y, sample_weight)`` from a batch given as ``x``, ``(x,)``, ``(x, y)`` or ``(x, y, sw)``; the
     inverse of ``pack_x_y_sample_weight``. Public as ``kerasfront.utils.unpack_x_y_sample_weight``.
 
     Example:
         >>> unpack_x_y_sample_weight((1, 2))
         (1, 2, None)
+    """
+    return unpack_batch(data)
+
+
+def unpack_batch(data, arg="data"):
+    """``unpack_x_y_sample_weight`` whose error names the argument ``arg`` the batch came from.
+
+    Example:
+        >>> unpack_batch((1, 2, 3), "batch")
+        (1, 2, 3)
     """
     if isinstance(data, list):
         data = tuple(data)
