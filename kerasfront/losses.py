@@ -18,7 +18,10 @@ import numpy as np
 import autograd as ag
 
 from . import backend
+from .engine.base_layer import get_mask
 from .serialization import deserialize_keras_object, get_registered_name, serialize_keras_object
+from .utils.losses_utils import (ReductionV2, apply_valid_mask, compute_weighted_loss,  # noqa: F401
+                                 squeeze_or_expand_dimensions)
 
 __all__ = ["Reduction", "Loss", "LossFunctionWrapper", "MeanSquaredError", "MeanAbsoluteError",
            "MeanAbsolutePercentageError", "MeanSquaredLogarithmicError", "BinaryCrossentropy",
@@ -31,31 +34,7 @@ __all__ = ["Reduction", "Loss", "LossFunctionWrapper", "MeanSquaredError", "Mean
            "cosine_similarity", "get", "serialize", "deserialize"]
 
 
-class Reduction:
-    """How a ``Loss`` reduces weighted per-sample losses (tf.keras's ``ReductionV2``).
-
-    Example:
-        >>> y_true, y_pred = np.array([[0.0], [0.0]]), np.array([[1.0], [2.0]])
-        >>> MeanSquaredError(reduction=Reduction.SUM)(y_true, y_pred)
-        Tensor(5.)
-    """
-
-    AUTO = "auto"
-    NONE = "none"
-    SUM = "sum"
-    SUM_OVER_BATCH_SIZE = "sum_over_batch_size"
-
-    @classmethod
-    def all(cls):
-        return (cls.AUTO, cls.NONE, cls.SUM, cls.SUM_OVER_BATCH_SIZE)
-
-    @classmethod
-    def validate(cls, key):
-        if key not in cls.all():
-            raise ValueError(f"Loss(reduction=...): expected one of {cls.all()}, received {key!r}")
-
-
-ReductionV2 = Reduction
+Reduction = ReductionV2
 
 
 # -- helpers --------------------------------------------------------------------------------------
@@ -81,6 +60,10 @@ def _true_like(y_true, y_pred):
 def _prep(y_true, y_pred):
     y_pred = _pred(y_pred)
     return _true_like(y_true, y_pred), y_pred
+
+
+def _data(x):
+    return x.data if isinstance(x, ag.Tensor) else np.asarray(x)
 
 
 def _c(value, t):
@@ -384,87 +367,6 @@ logcosh = log_cosh
 huber_loss = huber
 
 
-# -- shape alignment and reduction ------------------------------------------------------------------
-
-
-def _squeeze_last(t):
-    return ag.reshape(t, t.shape[:-1])
-
-
-def _align(y_true, y_pred):
-    """Drop a trailing size-1 axis so that ``y_true`` and ``y_pred`` have the same rank (Keras's rule)."""
-    if not isinstance(y_true, ag.Tensor):
-        y_true = ag.as_tensor(np.asarray(y_true))
-    if not isinstance(y_pred, ag.Tensor):
-        y_pred = _pred(y_pred)
-    rp, rt = y_pred.ndim, y_true.ndim
-    if rp - rt != 1 or (rp and y_pred.shape[-1] == 1):
-        diff = rp - rt
-        if diff == 1 and y_pred.shape[-1] == 1:
-            y_pred = _squeeze_last(y_pred)
-        elif diff == -1 and y_true.shape[-1] == 1:
-            y_true = _squeeze_last(y_true)
-    return y_true, y_pred
-
-
-def _weights(sample_weight, losses):
-    """``sample_weight`` as a constant of the losses' dtype, with its rank matched to the losses'."""
-    sw = sample_weight.data if isinstance(sample_weight, ag.Tensor) else np.asarray(sample_weight)
-    sw = sw.astype(losses.dtype, copy=False)
-    if sw.ndim == 0:
-        return sw
-    if sw.ndim - losses.ndim == 1 and sw.shape[-1] == 1:
-        sw = sw.reshape(sw.shape[:-1])
-    elif losses.ndim - sw.ndim == 1:
-        sw = sw[..., None]
-    return sw
-
-
-def compute_weighted_loss(losses, sample_weight=None, reduction=Reduction.SUM_OVER_BATCH_SIZE):
-    """Multiply per-sample ``losses`` by ``sample_weight`` and reduce them.
-
-    ``sum_over_batch_size`` (and ``auto``) divides the weighted sum by the number of elements of the
-    weighted losses (0 when there are none); ``sum`` sums; ``none`` returns the weighted losses.
-
-    Args:
-        losses: per-sample losses (a Tensor or array).
-        sample_weight: weights broadcastable to ``losses`` (None: all ones).
-        reduction: ``"sum_over_batch_size"``, ``"auto"``, ``"sum"`` or ``"none"``.
-
-    Returns:
-        A float32 Tensor: a scalar, or the weighted losses for ``"none"``.
-
-    Example:
-        >>> compute_weighted_loss(np.array([1.0, 2.0, 3.0], "float32"), np.array([1.0, 0.0, 1.0], "float32"))
-        Tensor(1.3333334, dtype=float32)
-    """
-    Reduction.validate(reduction)
-    if reduction == Reduction.AUTO:
-        reduction = Reduction.SUM_OVER_BATCH_SIZE
-    if not isinstance(losses, ag.Tensor):
-        losses = ag.as_tensor(np.asarray(losses))
-    if losses.dtype.kind != "f":
-        losses = ag.astype(losses, "float32")
-    if sample_weight is not None:
-        sw = _weights(sample_weight, losses)
-        try:
-            weighted = ag.multiply(losses, sw)
-        except ValueError:
-            raise ValueError(f"sample_weight of shape {np.shape(sw)} cannot be broadcast to the per-sample losses "
-                             f"of shape {losses.shape}") from None
-    else:
-        weighted = losses
-    if reduction == Reduction.NONE:
-        return weighted
-    total = ag.sum(weighted)
-    if reduction == Reduction.SUM:
-        return total
-    n = weighted.size
-    if n == 0:
-        return ag.Tensor(np.zeros((), weighted.dtype))
-    return ag.divide(total, np.asarray(n, weighted.dtype))
-
-
 # -- Loss classes -----------------------------------------------------------------------------------
 
 
@@ -485,8 +387,20 @@ class Loss:
         self.name = name
 
     def __call__(self, y_true, y_pred, sample_weight=None):
+        """The weighted, reduced loss: ``call``'s per-sample losses, an output mask of ``y_pred`` (and of the
+        losses) applied, ``sample_weight`` matched and multiplied, then ``reduction`` (``losses_utils``)."""
         losses = self.call(y_true, y_pred)
+        in_mask, out_mask = get_mask(y_pred), self._losses_mask(y_true, losses)
+        if in_mask is not None and out_mask is not None:
+            mask = np.logical_and(_data(in_mask), out_mask)
+        else:
+            mask = in_mask if out_mask is None else out_mask
+        sample_weight = apply_valid_mask(losses, sample_weight, mask, self.reduction)
         return compute_weighted_loss(losses, sample_weight, reduction=self.reduction)
+
+    def _losses_mask(self, y_true, losses):
+        """A mask the loss function gives its per-sample losses (None: none)."""
+        return None
 
     def call(self, y_true, y_pred):
         """Per-sample losses (implement in subclasses)."""
@@ -517,8 +431,18 @@ class LossFunctionWrapper(Loss):
         self._fn_kwargs = kwargs
 
     def call(self, y_true, y_pred):
-        y_true, y_pred = _align(y_true, y_pred)
+        # NOTE: as tf.keras, a trailing size-1 axis is squeezed only when both are tensors: numpy arrays of shapes
+        # (N,) and (N, 1) broadcast against each other inside the loss function, exactly as they do there.
+        if isinstance(y_true, ag.Tensor) and isinstance(y_pred, ag.Tensor):
+            y_pred, y_true = squeeze_or_expand_dimensions(y_pred, y_true)
         return self.fn(y_true, y_pred, **self._fn_kwargs)
+
+    def _losses_mask(self, y_true, losses):
+        ignore = self._fn_kwargs.get("ignore_class") if self.fn is sparse_categorical_crossentropy else None
+        if ignore is None:
+            return None
+        # sparse crossentropy with ignore_class: the ignored labels' losses are masked out (tf.keras's _keras_mask)
+        return (_data(y_true) != ignore).reshape(losses.shape)
 
     def get_config(self):
         config = super().get_config()
@@ -713,18 +637,6 @@ class SparseCategoricalCrossentropy(LossFunctionWrapper):
                          ignore_class=ignore_class)
         self.from_logits = from_logits
         self.ignore_class = ignore_class
-
-    def __call__(self, y_true, y_pred, sample_weight=None):
-        losses = self.call(y_true, y_pred)
-        if self.ignore_class is None:
-            return compute_weighted_loss(losses, sample_weight, reduction=self.reduction)
-        labels = np.asarray(y_true.data if isinstance(y_true, ag.Tensor) else y_true).reshape(losses.shape)
-        mask = (labels != self.ignore_class).astype(losses.dtype)
-        if self.reduction in (Reduction.AUTO, Reduction.SUM_OVER_BATCH_SIZE):
-            valid = mask.sum()
-            mask = mask * (mask.size / valid if valid else 0.0)
-        sw = mask if sample_weight is None else _weights(sample_weight, losses) * mask
-        return compute_weighted_loss(losses, sw, reduction=self.reduction)
 
 
 class Hinge(LossFunctionWrapper):

@@ -25,6 +25,7 @@ from .losses import (binary_crossentropy, categorical_crossentropy, categorical_
                      log_cosh, mean_absolute_error, mean_absolute_percentage_error, mean_squared_error,
                      mean_squared_logarithmic_error, poisson, sparse_categorical_crossentropy, squared_hinge)
 from .serialization import deserialize_keras_object, get_registered_name, serialize_keras_object
+from .utils.losses_utils import broadcast_weights, squeeze_or_expand_dimensions, weight_metric_values
 from .variables import Variable
 
 __all__ = ["Metric", "Reduce", "Mean", "Sum", "MeanMetricWrapper", "Accuracy", "BinaryAccuracy",
@@ -311,18 +312,6 @@ class Metric:
         return f"<kerasfront.metrics.{type(self).__name__} name={self.name!r}>"
 
 
-def _match_weights(sample_weight, values):
-    """Keras's squeeze_or_expand for sample weights: make their rank match ``values``' when it differs by one."""
-    sw = np.asarray(_np(sample_weight))
-    if sw.ndim == 0:
-        return sw
-    if sw.ndim - values.ndim == 1 and sw.shape[-1] == 1:
-        sw = sw.reshape(sw.shape[:-1])
-    elif values.ndim - sw.ndim == 1:
-        sw = sw[..., None]
-    return sw
-
-
 class Reduce(Metric):
     """Reduces values to a ``"sum"``, a ``"weighted_mean"`` or a ``"sum_over_batch_size"``.
 
@@ -351,31 +340,21 @@ class Reduce(Metric):
             raise RuntimeError("The output of a metric function can only be a single Tensor; to return a dict of "
                                "values, implement a custom Metric subclass.")
         v = np.asarray(v, dtype=self._dtype)
+        sw = None
         if sample_weight is not None:
-            sw = _match_weights(sample_weight, v).astype(self._dtype, copy=False)
-            try:
-                sw = np.broadcast_to(sw, v.shape)
-            except ValueError:
-                if sw.ndim > v.ndim:
-                    raise ValueError(f"{self.name}: sample_weight of shape {sw.shape} cannot be broadcast to values "
-                                     f"of shape {v.shape}") from None
-                # NOTE: as tf.keras, values with more axes than the weights are first reduced over the extra axes.
-                axes = tuple(range(sw.ndim, v.ndim))
-                v = v.sum(axis=axes) if self.reduction == "sum" else v.mean(axis=axes, dtype=self._dtype)
-                try:
-                    sw = np.broadcast_to(sw, v.shape)
-                except ValueError:
-                    raise ValueError(f"{self.name}: sample_weight of shape {np.shape(sample_weight)} cannot be "
-                                     f"broadcast to values of shape {np.shape(_np(values))}") from None
-            v = v * sw
+            v, sw = weight_metric_values(v, sample_weight, self._reduce_extra_axes)
         ag.assign_add(self.total, np.sum(v, dtype=self._dtype))
         if self.reduction == "sum":
             return
-        if self.reduction == "weighted_mean" and sample_weight is not None:
+        if self.reduction == "weighted_mean" and sw is not None:
             n = np.sum(sw, dtype=self._dtype)
         else:
             n = self._dtype.type(v.size)
         ag.assign_add(self.count, n)
+
+    def _reduce_extra_axes(self, values, axes):
+        # NOTE: as tf.keras, values with more axes than the weights are first summed (or averaged) over them
+        return values.sum(axis=axes) if self.reduction == "sum" else values.mean(axis=axes, dtype=self._dtype)
 
     def result(self):
         if self.reduction == "sum":
@@ -409,13 +388,8 @@ class Mean(Reduce):
 
 
 def _align(y_true, y_pred):
-    """Keras's squeeze_or_expand_dimensions for (y_pred, y_true): drop a trailing size-1 axis to match ranks."""
-    rp, rt = y_pred.ndim, y_true.ndim
-    if rp - rt != 1 or (rp and y_pred.shape[-1] == 1):
-        if rp - rt == 1 and y_pred.shape[-1] == 1:
-            y_pred = ag.reshape(y_pred, y_pred.shape[:-1])
-        elif rp - rt == -1 and y_true.shape[-1] == 1:
-            y_true = ag.reshape(y_true, y_true.shape[:-1])
+    """The direct-call rule of ``losses_utils`` for ``(y_true, y_pred)`` (a trailing size-1 axis dropped)."""
+    y_pred, y_true = squeeze_or_expand_dimensions(y_pred, y_true)
     return y_true, y_pred
 
 
@@ -684,20 +658,34 @@ def _parse_thresholds(thresholds, default, who):
     return [float(t) for t in values]
 
 
+def _confusion_inputs(y_true, y_pred, sample_weight, dtype, label_weights=None):
+    """Labels and predictions aligned by the direct-call rule, and the sample weights (times any label weights)
+    broadcast to the predictions (None without weights), as tf.keras's confusion-matrix metrics take them."""
+    y_true, y_pred = _t(y_true, dtype), _t(y_pred, dtype)
+    if sample_weight is None:
+        y_pred, y_true = squeeze_or_expand_dimensions(y_pred, y_true)
+        sw = None
+    else:
+        sw = np.asarray(_np(sample_weight), dtype=dtype)
+        y_pred, y_true, sw = squeeze_or_expand_dimensions(y_pred, y_true, sw)
+    if y_true.shape != y_pred.shape:
+        raise ValueError(f"y_true of shape {y_true.shape} is not compatible with y_pred of shape {y_pred.shape}")
+    if sw is not None:
+        sw = broadcast_weights(sw, y_pred.shape)
+    if label_weights is not None:
+        lw = broadcast_weights(np.asarray(label_weights, dtype).reshape((1,) * (y_pred.ndim - 1) + (-1,)),
+                               y_pred.shape)
+        sw = lw if sw is None else sw * lw
+    return y_true, y_pred, sw
+
+
 def _confusion_counts(y_true, y_pred, thresholds, sample_weight, dtype, top_k=None, class_id=None,
-                      need=("tp", "fp", "tn", "fn"), clip=False):
+                      need=("tp", "fp", "tn", "fn"), clip=False, label_weights=None):
     """``{"tp": ..., ...}`` counts per threshold (a prediction is positive above the threshold)."""
     with ag.no_grad():
-        y_true = _t(y_true, dtype)
-        y_pred = _t(y_pred, dtype)
-        y_true, y_pred = _align(y_true, y_pred)
-        if y_true.shape != y_pred.shape:
-            raise ValueError(f"y_true of shape {y_true.shape} is not compatible with y_pred of shape {y_pred.shape}")
+        y_true, y_pred, sw = _confusion_inputs(y_true, y_pred, sample_weight, dtype, label_weights)
         if clip:
             y_pred = ag.clip(y_pred, np.asarray(0.0, dtype), np.asarray(1.0, dtype))
-        sw = None
-        if sample_weight is not None:
-            sw = np.broadcast_to(_match_weights(sample_weight, y_pred).astype(dtype, copy=False), y_pred.shape)
         if top_k is not None:
             # NOTE: entries outside the top k get -1e10 (ties at the k-th value are all kept).
             kth = np.sort(y_pred.data, axis=-1)[..., -top_k][..., None]
@@ -725,7 +713,8 @@ def _confusion_counts(y_true, y_pred, thresholds, sample_weight, dtype, top_k=No
         return out
 
 
-def _confusion_counts_evenly(y_true, y_pred, num_thresholds, sample_weight, dtype, with_epsilon=True, class_id=None):
+def _confusion_counts_evenly(y_true, y_pred, num_thresholds, sample_weight, dtype, label_weights=None, with_epsilon=True,
+                             class_id=None):
     """AUC's counts for evenly spaced thresholds in O(n): each prediction falls in one bucket, and a reverse
     cumulative sum gives the counts above every threshold (tf.keras's optimized path, same float32 math).
 
@@ -735,13 +724,10 @@ def _confusion_counts_evenly(y_true, y_pred, num_thresholds, sample_weight, dtyp
     # NOTE: this is host-side bookkeeping of metric state (a weighted histogram), so it uses numpy's bincount;
     # the bucket of p is ceil(p * (T - 1)) - 1 (clipped at 0), computed in float32 exactly as tf.keras does.
     with ag.no_grad():
-        y_true, y_pred = _align(_t(y_true, dtype), _t(y_pred, dtype))
-    if y_true.shape != y_pred.shape:
-        raise ValueError(f"y_true of shape {y_true.shape} is not compatible with y_pred of shape {y_pred.shape}")
+        y_true, y_pred, sw = _confusion_inputs(y_true, y_pred, sample_weight, dtype, label_weights)
     p = np.clip(y_pred.data, dtype.type(0), dtype.type(1))
     label = (y_true.data != 0).astype(dtype)
-    w = np.ones_like(p) if sample_weight is None else \
-        np.broadcast_to(_match_weights(sample_weight, y_pred.data).astype(dtype, copy=False), y_pred.shape)
+    w = np.ones_like(p) if sw is None else sw
     if class_id is not None:
         p, label, w = p[..., class_id], label[..., class_id], w[..., class_id]
     p, label, w = p.ravel(), label.ravel(), w.ravel()
@@ -964,14 +950,12 @@ class AUC(Metric):
             y_pred = _t(y_pred, self._dtype)
             if self._from_logits:
                 y_pred = ag.sigmoid(y_pred)
-        if self.label_weights is not None:
-            lw = np.broadcast_to(self.label_weights, _np(y_pred).shape)
-            sample_weight = lw if sample_weight is None else \
-                np.broadcast_to(_match_weights(sample_weight, _np(y_pred)), lw.shape) * lw
         if self._evenly:
-            counts = _confusion_counts_evenly(y_true, y_pred, self.num_thresholds, sample_weight, self._dtype)
+            counts = _confusion_counts_evenly(y_true, y_pred, self.num_thresholds, sample_weight, self._dtype,
+                                              self.label_weights)
         else:
-            counts = _confusion_counts(y_true, y_pred, self._thresholds, sample_weight, self._dtype, clip=True)
+            counts = _confusion_counts(y_true, y_pred, self._thresholds, sample_weight, self._dtype, clip=True,
+                                       label_weights=self.label_weights)
         ag.assign_add(self.true_positives, counts["tp"])
         ag.assign_add(self.true_negatives, counts["tn"])
         ag.assign_add(self.false_positives, counts["fp"])

@@ -17,6 +17,7 @@ import autograd as ag
 
 from .. import losses as losses_mod
 from .. import metrics as metrics_mod
+from ..utils.losses_utils import apply_mask, match_dtype_and_rank
 from .base_layer import get_mask
 
 _ACC_NAMES = ("accuracy", "acc")
@@ -40,6 +41,10 @@ class MeanTracker:
         self.count = 0.0
 
     def update_state(self, value, weight=1.0):
+        if isinstance(value, np.ndarray):       # a vector of losses (reduction "none")
+            self.total += float(value.sum()) * weight
+            self.count += weight * value.size
+            return
         self.total += value * weight
         self.count += weight
 
@@ -217,10 +222,9 @@ class LossesContainer:
                 raise ValueError(f"Target data is missing for output '{self.output_names[i]}': the model was compiled "
                                  f"with a loss for it, so `fit`/`evaluate` need its labels in `y`")
             sw = sample_weight[i] if sample_weight is not None else None
-            mask = get_mask(yp)
-            if mask is not None:
-                sw = _masked_weights(mask, sw, yp.dtype, scale=getattr(loss, "reduction", "auto") in (
-                    "auto", "sum_over_batch_size"))
+            # the compile-path rule (1-D labels and weights meet a (N, 1) output sample by sample), then the mask
+            yt, yp, sw = match_dtype_and_rank(yt, yp, sw)
+            sw = apply_mask(yp, sw, get_mask(yp))
             try:
                 value = loss(yt, yp, sample_weight=sw)
             except ValueError as e:
@@ -231,7 +235,9 @@ class LossesContainer:
                                  f"{e}") from e
             n = yt.shape[0] if yt.ndim else 1
             batch = n if batch is None else batch
-            v = float(value.data)
+            # NOTE: a Loss with reduction "none" gives a vector: the trackers average its entries (weighted by
+            # batch size, as tf.keras's Mean does) and the gradient is that of its sum
+            v = float(value.data) if value.ndim == 0 else np.asarray(value.data, np.float64)
             if per_output:
                 per_output[i].update_state(v, n)
             w = self.loss_weights[i]
@@ -252,25 +258,6 @@ class LossesContainer:
             total = ag.Tensor(np.zeros((), np.float32))
         self.loss_metric.update_state(total_value, batch if batch is not None else 1)
         return total
-
-
-def _masked_weights(mask, sample_weight, dtype, scale):
-    """Sample weights times an output's mask (tf.keras's ``apply_mask``); with ``scale`` the valid entries are
-    weighted ``total / valid`` so a mean-reduced loss averages over the unmasked entries only (``apply_valid_mask``).
-    """
-    m = (mask.data if isinstance(mask, ag.Tensor) else np.asarray(mask)).astype(dtype)
-    if scale:
-        valid = m.sum()
-        # NOTE: all-masked batches give weight 0 everywhere instead of a division by zero
-        m = m * (m.size / valid) if valid else m
-    if sample_weight is None:
-        return m
-    sw = np.asarray(sample_weight.data if isinstance(sample_weight, ag.Tensor) else sample_weight, dtype=dtype)
-    while sw.ndim < m.ndim:
-        sw = sw[..., None]
-    while sw.ndim > m.ndim and sw.shape[-1] == 1:
-        sw = sw[..., 0]
-    return sw * m
 
 
 def _map_leaves(value, fn):
@@ -425,16 +412,17 @@ class MetricsContainer:
                 yt, yp = y_true[i], y_pred[i]
                 if yt is None:
                     continue
+                if not ms and not wms:
+                    continue
+                sw = sample_weight[i] if sample_weight is not None else None
+                yt, yp, sw = match_dtype_and_rank(yt, yp, sw)
                 mask = get_mask(yp)
-                mask_w = None if mask is None else _masked_weights(mask, None, yp.dtype, scale=False)
+                mask_w = None if mask is None else apply_mask(yp, None, mask)
+                sw = apply_mask(yp, sw, mask)
                 for m in ms:
-                    m.update_state(yt, yp, sample_weight=mask_w) if mask_w is not None else m.update_state(yt, yp)
-                if wms:
-                    sw = sample_weight[i] if sample_weight is not None else None
-                    if mask is not None:
-                        sw = _masked_weights(mask, sw, yp.dtype, scale=False)
-                    for m in wms:
-                        m.update_state(yt, yp, sample_weight=sw)
+                    m.update_state(yt, yp, sample_weight=mask_w)
+                for m in wms:
+                    m.update_state(yt, yp, sample_weight=sw)
 
 
 def _flat_metrics(ms):

@@ -17,6 +17,7 @@ from autograd.tensor import Tensor, make_leaf
 
 from . import data_adapter, nest
 from .base_layer import _CTX, STRUCTURE_VERSION, Layer, to_snake_case, unique_object_name
+from ..utils.losses_utils import class_weight_to_sample_weight
 from .compile_utils import LossesContainer, MetricsContainer, is_sparse_loss
 from .input_spec import assert_input_compatibility
 
@@ -417,7 +418,7 @@ class Model(Layer):
         if not self._has_any_loss and not total.requires_grad and self._train_vars:
             raise ValueError("No loss to compute. Provide a `loss` argument in `compile()`.")
         if self._train_vars and total.requires_grad:
-            grads = ag.gradients(total, self._train_vars)
+            grads = ag.gradients(total if total.ndim == 0 else ag.sum(total), self._train_vars)
             self.optimizer.apply(grads, self._train_vars)
         self.compiled_metrics.update_state(y, y_pred, swb)
 
@@ -964,33 +965,11 @@ def _check_batch_size(batch_size, arg):
 
 
 def _apply_class_weight(class_weight, y_arrays, sw_arrays):
-    """Per-sample weights from ``{class_id: weight}`` (classes from one-hot argmax or integer labels), multiplied
-    into the sample weights."""
+    """The outputs' sample weights with ``class_weight`` multiplied in (``losses_utils.class_weight_to_sample_weight``;
+    single-output models only, as tf.keras)."""
     if y_arrays is None:
         raise ValueError("`class_weight` needs the targets `y` to find each sample's class")
     if len(y_arrays) > 1:
         raise ValueError("`class_weight` is only supported for Models with a single output.")
-    y = y_arrays[0]
-    if y.ndim > 2:
-        raise ValueError(f"`class_weight` not supported for 3+ dimensional targets (y has shape {y.shape}).")
-    if y.ndim == 2 and y.shape[1] > 1:
-        classes = np.argmax(y, axis=1)
-    else:
-        classes = np.rint(y.reshape(-1)).astype(np.int64)
-    keys = []
-    for k in class_weight:
-        if isinstance(k, bool) or not isinstance(k, (int, np.integer)):
-            raise ValueError(f"`class_weight` keys must be integer class ids, received {k!r}")
-        keys.append(int(k))
-    missing = sorted(set(np.unique(classes).tolist()) - set(keys))
-    if missing:
-        raise ValueError(f"`class_weight` must contain all classes in the data. The classes {missing} exist in the "
-                         f"data but not in `class_weight`.")
-    table = np.zeros(max(keys) + 1, np.float32)
-    for k, w in class_weight.items():
-        table[int(k)] = float(w)
-    cw = table[classes]
-    if sw_arrays is None or sw_arrays[0] is None:
-        return [cw]
-    sw = sw_arrays[0].astype(np.float32).reshape(cw.shape[0], -1)
-    return [(sw * cw[:, None]).reshape(sw_arrays[0].shape)]
+    sw = sw_arrays[0] if sw_arrays is not None else None
+    return [class_weight_to_sample_weight(class_weight, y_arrays[0], sw)]

@@ -162,9 +162,12 @@ def test_loss_classes_weight_and_reduce_like_tf_keras():
         2 * per_sample.sum(), rel=1e-5)
     none = L.MeanSquaredError(reduction="none")(Y, P, sample_weight=sw)
     np.testing.assert_allclose(none.numpy(), per_sample * sw, rtol=1e-5)
-    # (batch,) targets against (batch, 1) predictions are aligned, not broadcast to (batch, batch)
+    # (batch,) targets against (batch, 1) predictions: two Tensors are aligned (a Loss called on tensors), but
+    # numpy arrays broadcast to (batch, batch) inside the loss function, exactly as in tf.keras
     y1, p1 = Y[:, 0], P[:, :1]
-    assert float(L.MeanSquaredError()(y1, p1)) == pytest.approx(((p1[:, 0] - y1) ** 2).mean(), rel=1e-5)
+    aligned = float(L.MeanSquaredError()(ag.tensor(y1), ag.tensor(p1)))
+    assert aligned == pytest.approx(((p1[:, 0] - y1) ** 2).mean(), rel=1e-5)
+    assert float(L.MeanSquaredError()(y1, p1)) == pytest.approx(((p1 - y1) ** 2).mean(), rel=1e-5)
     # sequence losses: sum over every (sample, step) divided by their count
     y3 = rng.standard_normal((2, 4, 3)).astype(f32)
     p3 = rng.standard_normal((2, 4, 3)).astype(f32)
