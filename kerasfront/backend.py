@@ -27,6 +27,22 @@ from .variables import Variable
 _CONFIG = {"epsilon": 1e-7, "floatx": "float32", "image_data_format": "channels_last"}
 
 
+def backend():
+    """The name of the backend: ``"tensorflow"``, the string tf.keras 2 returns.
+
+    kerasfront runs on its own autograd engine, not on TensorFlow, but it follows TensorFlow's conventions in
+    everything a program can observe: channels_last images, float32 by default, TensorFlow's numerics (the same
+    losses, epsilons and weighting rules, the same numbers) and its file formats. Programs branch on this string
+    to pick those conventions (``if K.backend() == "tensorflow": ...``), so it names the conventions kerasfront
+    keeps; no TensorFlow is imported or needed.
+
+    Example:
+        >>> K.backend()
+        'tensorflow'
+    """
+    return "tensorflow"
+
+
 def epsilon():
     """The fuzz factor used in numeric expressions (default ``1e-7``).
 

@@ -15,6 +15,7 @@ Example:
 import inspect
 import sys
 import types
+import weakref
 
 import numpy as np
 
@@ -24,6 +25,7 @@ from . import backend
 from .losses import (binary_crossentropy, categorical_crossentropy, categorical_hinge, hinge, kl_divergence,
                      log_cosh, mean_absolute_error, mean_absolute_percentage_error, mean_squared_error,
                      mean_squared_logarithmic_error, poisson, sparse_categorical_crossentropy, squared_hinge)
+from .engine.base_layer import METRICS_VERSION
 from .serialization import deserialize_keras_object, get_registered_name, serialize_keras_object
 from .utils.losses_utils import broadcast_weights, squeeze_or_expand_dimensions, weight_metric_values
 from .variables import Variable
@@ -239,6 +241,7 @@ class Metric:
         self._metric_variables = []
         self.stateful = True
         self.built = True
+        METRICS_VERSION[0] += 1       # a layer holding this metric as an attribute tracks it (models cache)
 
     @property
     def dtype(self):
@@ -295,9 +298,13 @@ class Metric:
                 ag.assign_add(a, b.data)
 
     def __call__(self, *args, **kwargs):
-        """``update_state(*args, **kwargs)`` then ``result()``."""
+        """``update_state(*args, **kwargs)`` then ``result()``; the result remembers this metric, so that
+        ``layer.add_metric(result)`` tracks the metric itself (tf.keras's ``_metric_obj``)."""
         self.update_state(*args, **kwargs)
-        return self.result()
+        result = self.result()
+        if isinstance(result, ag.Tensor):
+            _remember_result(result, self)
+        return result
 
     def get_config(self):
         """``{"name": ..., "dtype": ...}`` plus subclass arguments."""
@@ -310,6 +317,34 @@ class Metric:
 
     def __repr__(self):
         return f"<kerasfront.metrics.{type(self).__name__} name={self.name!r}>"
+
+
+# the metric that made each result of ``Metric.__call__`` (Tensors have __slots__: no ``_metric_obj`` attribute)
+_RESULT_OWNERS = {}
+
+
+def _forget_result(key, ref):
+    entry = _RESULT_OWNERS.get(key)
+    if entry is not None and entry[0] is ref:
+        del _RESULT_OWNERS[key]
+
+
+def _remember_result(result, metric):
+    key = id(result)
+    _RESULT_OWNERS[key] = (weakref.ref(result, lambda r, k=key: _forget_result(k, r)), metric)
+
+
+def metric_of_result(value):
+    """The Metric whose ``__call__`` returned ``value`` (None for any other value).
+
+    Example:
+        >>> m = Mean(); metric_of_result(m([1.0, 3.0])) is m
+        True
+    """
+    entry = _RESULT_OWNERS.get(id(value))
+    if entry is None or entry[0]() is not value:
+        return None
+    return entry[1]
 
 
 class Reduce(Metric):

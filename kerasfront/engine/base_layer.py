@@ -76,6 +76,8 @@ def reset_name_uids():
 
 #: bumped whenever weights are created or trainability changes, so models can cache their variable lists
 STRUCTURE_VERSION = [0]
+#: bumped whenever add_metric tracks a new metric (models cache the list of their layers' metrics)
+METRICS_VERSION = [0]
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -329,6 +331,7 @@ class Layer:
         self._trainable_weights = []
         self._non_trainable_weights = []
         self._callable_losses = []
+        self._metrics = []
         self._eager_losses = []
         self._loss_epoch = -1
         self._inbound_nodes = []
@@ -614,6 +617,78 @@ class Layer:
             self._loss_epoch = ctx.loss_epoch
         self._eager_losses.append(loss)
         ctx.step_losses.append(loss)
+
+    # -- metrics -------------------------------------------------------------------------------------------
+    def add_metric(self, value, name=None, **kwargs):
+        """Track ``value`` as a metric of this layer, as tf.keras's ``add_metric``: shown in the progress bar,
+        the logs and ``history`` (``val_`` in validation), averaged over the epoch and reset each epoch.
+
+        Inside ``call``: the result of calling a ``Metric`` (``self.add_metric(self.acc(y, p))``, ``name`` may be
+        None) tracks that metric itself; any other value (a name is required) is averaged by a ``Mean`` named
+        ``name``. On a functional model, outside any call: a symbolic tensor of its graph becomes part of the
+        model (an ``AddMetric`` layer). ``aggregation`` is the only keyword accepted (the values are averaged).
+
+        Example:
+            >>> class ActivityMean(kerasfront.layers.Layer):
+            ...     def call(self, inputs):
+            ...         self.add_metric(ag.mean(inputs), name="activity_mean")
+            ...         return inputs
+        """
+        from ..metrics import Mean, metric_of_result
+        from .input_layer import KerasTensor
+        keys = list(kwargs)
+        if len(keys) > 1 or (len(keys) == 1 and keys[0] != "aggregation"):
+            raise TypeError(f"Unknown keyword arguments: {kwargs.keys()}. Expected `aggregation`.")
+        metric_obj = metric_of_result(value)
+        is_symbolic = isinstance(value, KerasTensor)
+        in_call = _CTX.depth > 0
+        if name is None and metric_obj is None:
+            raise ValueError("Please provide a name for your metric like `self.add_metric(tf.reduce_sum(inputs), "
+                             "name='mean_activation')`")
+        if metric_obj is not None:
+            name = metric_obj.name
+        if not in_call and not is_symbolic:
+            raise ValueError(f"Expected a symbolic Tensor for the metric value, received: {value!r:.200}")
+        if in_call or not getattr(self, "_is_graph_network", False):
+            own = self.__dict__.setdefault("_metrics", [])
+            existing = [m for m in own if m.name == name]
+            if existing:
+                metric = existing[0]
+            else:
+                metric = metric_obj if metric_obj is not None else Mean(
+                    name=name, dtype=getattr(value, "dtype", None))
+                own.append(metric)
+                METRICS_VERSION[0] += 1
+            # NOTE: a value computed on a placeholder batch (a symbolic call) creates the metric but adds nothing
+            if metric_obj is None and not _CTX.shape_inference:
+                with ag.no_grad():
+                    metric.update_state(value)
+            return
+        if metric_obj is not None:
+            raise ValueError("Using the result of calling a `Metric` object when calling `add_metric` on a "
+                             "Functional Model is not supported. Please pass the Tensor to monitor directly.")
+        self._graph_network_add_metric(value, "mean", name)
+
+    def _own_metrics(self):
+        """The Metric objects this layer holds as attributes (tf.keras tracks them), then those ``add_metric``
+        made."""
+        from ..metrics import Metric
+        out = []
+        for key, value in self.__dict__.items():
+            if isinstance(value, Metric):
+                out.append(value)
+            elif isinstance(value, (list, tuple)) and key != "_metrics":
+                out.extend(v for v in value if isinstance(v, Metric))
+        out.extend(m for m in self.__dict__.get("_metrics", ()) if not any(m is o for o in out))
+        return out
+
+    @property
+    def metrics(self):
+        """The metrics of this layer and its sublayers (attributes and ``add_metric``)."""
+        out = []
+        for layer in self._flatten_layers():
+            out.extend(layer._own_metrics())
+        return out
 
     @property
     def losses(self):
@@ -1030,3 +1105,28 @@ def _masks_of(inputs):
         masks = [get_mask(t) if isinstance(t, Tensor) else None for t in inputs]
         return masks if any(m is not None for m in masks) else None
     return None
+
+
+class AddMetric(Layer):
+    """The layer ``model.add_metric(symbolic_tensor, name=...)`` inserts into a functional model: it passes its
+    input through and tracks it as the metric ``metric_name`` (``aggregation`` ``"mean"`` or None).
+
+    Example:
+        >>> layer = AddMetric("mean", "feature_mean")
+        >>> layer.get_config()["metric_name"]
+        'feature_mean'
+    """
+
+    def __init__(self, aggregation=None, metric_name=None, **kwargs):
+        super().__init__(**kwargs)
+        self.aggregation = aggregation
+        self.metric_name = metric_name
+
+    def call(self, inputs):
+        self.add_metric(inputs, aggregation=self.aggregation, name=self.metric_name)
+        return inputs
+
+    def get_config(self):
+        config = super().get_config()
+        config.update({"aggregation": self.aggregation, "metric_name": self.metric_name})
+        return config

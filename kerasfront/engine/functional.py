@@ -221,6 +221,24 @@ class Functional(Model):
         Node(self, call_args=(self._nested_inputs,), call_kwargs={}, outputs=nest.map_structure(
             lambda t: KerasTensor(t.shape, t.dtype), self._nested_outputs))
 
+    def _graph_network_add_metric(self, value, aggregation, name):
+        """``model.add_metric(symbolic_tensor, name=...)``: an ``AddMetric`` layer on ``value`` joins the graph
+        (run with every forward pass, saved with the model) without becoming an output."""
+        from .base_layer import AddMetric
+        layer = AddMetric(aggregation, name, dtype=value.dtype)
+        self._insert_ancillary([layer(value)])
+
+    def _insert_ancillary(self, tensors):
+        """Make the layers computing ``tensors`` (from this model's inputs) part of the graph, after its layers."""
+        extra = list(getattr(self, "_ancillary_outputs", ())) + list(tensors)
+        nodes, nodes_by_depth, layers, _ = map_graph_network(self.inputs, self.outputs + extra)
+        known = {id(la) for la in self._layers}
+        self._layers = self._layers + [la for la in layers if id(la) not in known]
+        self._network_nodes = nodes
+        self._nodes_by_depth = nodes_by_depth
+        self._ancillary_outputs = extra
+        self._compile_plan()
+
     def _compile_plan(self):
         """Number every tensor and list the layer calls in execution order (deepest nodes first)."""
         slots = {}
@@ -439,6 +457,12 @@ class Functional(Model):
             inputs, outputs, created = reconstruct_from_config(config, deserialize_layer, custom_objects)
             model = cls(inputs=inputs, outputs=outputs, name=config.get("name"),
                         trainable=config.get("trainable", True))
+            # layers that reach no output (AddMetric layers of model.add_metric) are ancillary: reconnect them
+            in_model = {id(la) for la in model._layers}
+            ancillary = [t for la in created.values() if id(la) not in in_model
+                         for node in la._inbound_nodes for t in nest.flatten(node.outputs)]
+            if ancillary:
+                model._insert_ancillary(ancillary)
         return model
 
 

@@ -9,6 +9,7 @@ Example:
     >>> history = model.fit(x, y, epochs=3, batch_size=16)
 """
 import json
+import warnings
 
 import numpy as np
 
@@ -16,7 +17,7 @@ import autograd as ag
 from autograd.tensor import Tensor, make_leaf
 
 from . import data_adapter, nest
-from .base_layer import _CTX, STRUCTURE_VERSION, Layer, to_snake_case, unique_object_name
+from .base_layer import _CTX, METRICS_VERSION, STRUCTURE_VERSION, Layer, to_snake_case, unique_object_name
 from ..utils.losses_utils import class_weight_to_sample_weight
 from .compile_utils import LossesContainer, MetricsContainer, is_sparse_loss
 from .input_spec import assert_input_compatibility
@@ -154,10 +155,27 @@ class Model(Layer):
     def metrics(self):
         """The loss trackers and compiled metrics (after the first batch of fit/evaluate)."""
         out = []
-        # NOTE: like tf.keras, the list is empty until the first batch of fit/evaluate built the metrics
+        # NOTE: like tf.keras, the compiled ones are listed only once the first batch of fit/evaluate built them;
+        # then come the metrics of the layers (add_metric, or Metric attributes)
         if self._is_compiled and self.compiled_metrics is not None and self.compiled_metrics.built:
             out.extend(self.compiled_loss.metrics)
             out.extend(self.compiled_metrics.metrics)
+        out.extend(self._layer_metrics())
+        return out
+
+    def _layer_metrics(self):
+        """The metrics of every layer (and of the model itself), cached until a layer or metric is added."""
+        key = (STRUCTURE_VERSION[0], METRICS_VERSION[0])
+        cache = self.__dict__.get("_layer_metrics_cache")
+        if cache is not None and cache[0] == key:
+            return cache[1]
+        out, seen = [], set()
+        for layer in self._flatten_layers():
+            for m in layer._own_metrics():
+                if id(m) not in seen:
+                    seen.add(id(m))
+                    out.append(m)
+        self._layer_metrics_cache = (key, out)
         return out
 
     @property
@@ -536,8 +554,8 @@ class Model(Layer):
                     val_data = self._make_data(validation_data, None, None, None, False, validation_steps,
                                                arg="validation_data", **workers_args)
                 else:
-                    if not isinstance(validation_data, (tuple, list)) or len(validation_data) not in (2, 3):
-                        raise ValueError("fit(validation_data=...): expected a tuple (x_val, y_val) or (x_val, y_val, "
+                    if not isinstance(validation_data, (tuple, list)) or len(validation_data) not in (1, 2, 3):
+                        raise ValueError("fit(validation_data=...): expected a tuple (x_val,), (x_val, y_val) or (x_val, y_val, "
                                          "val_sample_weight), or a generator/Sequence; received "
                                          f"{type(validation_data).__name__}"
                                          + (f" of length {len(validation_data)}" if isinstance(
@@ -700,6 +718,47 @@ class Model(Layer):
             return self._predict_loop(data, cbs)
         finally:
             data.close()
+
+    # -- the Keras 2 generator spellings (deprecated in tf.keras, still there) ------------------------------
+    def fit_generator(self, generator, steps_per_epoch=None, epochs=1, verbose=1, callbacks=None,
+                      validation_data=None, validation_steps=None, validation_freq=1, class_weight=None,
+                      max_queue_size=10, workers=1, use_multiprocessing=False, shuffle=True, initial_epoch=0):
+        """``fit`` on a generator or Sequence, with tf.keras's deprecation warning (``fit`` takes generators).
+
+        Example:
+            >>> history = model.fit_generator(batches(), steps_per_epoch=10, epochs=2)
+        """
+        warnings.warn("`Model.fit_generator` is deprecated and will be removed in a future version. Please use "
+                      "`Model.fit`, which supports generators.", stacklevel=2)
+        return self.fit(generator, steps_per_epoch=steps_per_epoch, epochs=epochs, verbose=verbose,
+                        callbacks=callbacks, validation_data=validation_data, validation_steps=validation_steps,
+                        validation_freq=validation_freq, class_weight=class_weight, max_queue_size=max_queue_size,
+                        workers=workers, use_multiprocessing=use_multiprocessing, shuffle=shuffle,
+                        initial_epoch=initial_epoch)
+
+    def evaluate_generator(self, generator, steps=None, callbacks=None, max_queue_size=10, workers=1,
+                           use_multiprocessing=False, verbose=0):
+        """``evaluate`` on a generator or Sequence, with tf.keras's deprecation warning.
+
+        Example:
+            >>> loss = model.evaluate_generator(batches(), steps=5)
+        """
+        warnings.warn("`Model.evaluate_generator` is deprecated and will be removed in a future version. Please use "
+                      "`Model.evaluate`, which supports generators.", stacklevel=2)
+        return self.evaluate(generator, steps=steps, max_queue_size=max_queue_size, workers=workers,
+                             use_multiprocessing=use_multiprocessing, verbose=verbose, callbacks=callbacks)
+
+    def predict_generator(self, generator, steps=None, callbacks=None, max_queue_size=10, workers=1,
+                          use_multiprocessing=False, verbose=0):
+        """``predict`` on a generator or Sequence, with tf.keras's deprecation warning.
+
+        Example:
+            >>> probs = model.predict_generator(batches(), steps=5)
+        """
+        warnings.warn("`Model.predict_generator` is deprecated and will be removed in a future version. Please use "
+                      "`Model.predict`, which supports generators.", stacklevel=2)
+        return self.predict(generator, steps=steps, max_queue_size=max_queue_size, workers=workers,
+                            use_multiprocessing=use_multiprocessing, verbose=verbose, callbacks=callbacks)
 
     # -- single batches -------------------------------------------------------------------------------------
     def _single_batch(self, x, y, sample_weight, class_weight, need_y):
