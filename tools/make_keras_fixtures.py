@@ -333,7 +333,7 @@ def describe(kw):
         elif isinstance(v, keras.losses.Loss):
             out[k] = {"class_name": type(v).__name__, "config": v.get_config()}
         elif k == "validation_data":
-            out[k] = "arrays in npz: val_x, val_y"
+            out[k] = "arrays in npz: val_x, val_y" + (", val_sample_weight" if len(v) > 2 else "")
         elif isinstance(v, dict):
             out[k] = {str(kk): vv for kk, vv in v.items()}
         else:
@@ -364,8 +364,10 @@ def main(out_dir, group):
                 extra["sample_weight"] = data["sample_weight"]
                 arrays["sample_weight"] = data["sample_weight"]
             if "validation_data" in fit_kw:
-                vx, vy = fit_kw["validation_data"]
-                arrays["val_x"], arrays["val_y"] = vx, vy
+                validation = fit_kw["validation_data"]
+                arrays["val_x"], arrays["val_y"] = validation[0], validation[1]
+                if len(validation) > 2:
+                    arrays["val_sample_weight"] = validation[2]
             hist = model.fit(data["x"], data["y"], verbose=0, **fit_kw, **extra)
             for k, v in hist.history.items():
                 arrays[f"history_{k}"] = np.asarray(v, dtype="float64")
