@@ -235,11 +235,8 @@ def is_keras_tensor(x):
         >>> K.is_keras_tensor(K.constant([1.0]))
         False
     """
-    try:
-        from .engine.input_layer import KerasTensor
-    except ImportError:  # pragma: no cover - the engine is not there yet
-        return getattr(x, "_keras_history", None) is not None
-    return isinstance(x, KerasTensor)
+    # NOTE: a protocol, not an import: the backend knows no models (KerasTensor sets the class flag)
+    return getattr(type(x), "_keras_symbolic", False) is True
 
 
 # -- tensors, variables and values --------------------------------------------------------------------
@@ -1218,7 +1215,11 @@ def binary_crossentropy(target, output, from_logits=False):
     target = ag.astype(_t(target), output.dtype) if _t(target).dtype != output.dtype else _t(target)
     output, from_logits = _get_logits(output, from_logits, "sigmoid", "binary_crossentropy")
     if from_logits:
-        if _has_fused("sigmoid_cross_entropy") and target.shape == output.shape:
+        if target.shape != output.shape:
+            # NOTE: as tf.nn.sigmoid_cross_entropy_with_logits, which tf.keras uses on logits: no broadcasting
+            raise ValueError(f"`logits` and `labels` must have the same shape, received ({output.shape} vs "
+                             f"{target.shape}).")
+        if _has_fused("sigmoid_cross_entropy"):
             return ag.sigmoid_cross_entropy(output, target)
         return _sigmoid_xent_logits(target, output)
     eps = _eps_like(output)

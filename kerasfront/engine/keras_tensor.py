@@ -52,6 +52,8 @@ class KerasTensor:
     """
 
     __slots__ = ("_shape", "dtype", "_keras_history", "name", "__weakref__")
+    #: what ``backend.is_keras_tensor`` looks for (the backend imports nothing from the engine)
+    _keras_symbolic = True
 
     def __init__(self, shape, dtype="float32", name=None):
         self._shape = TensorShape(None if d is None else int(d) for d in shape)

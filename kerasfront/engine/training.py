@@ -381,8 +381,10 @@ class Model(Layer):
         if y is not None:
             y_arrays = self._flatten_y(y, "y" if arg == "x" else arg.replace("x", "y"))
         elif need_y and self._needs_targets():
+            where = ("in `validation_data` (pass (x_val, y_val))" if arg.startswith("validation_data")
+                     else "to be passed in `fit()`/`evaluate()` (the `y` argument)")
             raise ValueError(f"Target data is missing. Your model was compiled with loss={self.loss!r}, and therefore "
-                             f"expects target data to be passed in `fit()`/`evaluate()` (the `y` argument).")
+                             f"expects target data {where}.")
         if sample_weight is not None:
             sw_arrays = self._flatten_y(sample_weight, "sample_weight")
         if class_weight is not None:
@@ -457,9 +459,10 @@ class Model(Layer):
         logs = {}
         for m in self.metrics:
             r = m.result()
-            value = np.asarray(r.data if isinstance(r, Tensor) else r)
-            # NOTE: as tf.keras, a metric with one value per class (F1Score(average=None)) logs its array.
-            logs[m.name] = float(value) if value.size == 1 else value.copy()
+            r = r.data if isinstance(r, Tensor) else np.asarray(r)
+            # NOTE: as tf.keras, a metric with several thresholds or one value per class (F1Score(average=None))
+            # logs its array.
+            logs[m.name] = float(r) if r.ndim == 0 else r.copy()
         return logs
 
     def _prepare_training(self):

@@ -117,7 +117,7 @@ def remove_squeezable_dimensions(labels, predictions, expected_rank_diff=0):
 def squeeze_or_expand_dimensions(y_pred, y_true=None, sample_weight=None):
     """The direct-call rule: match ``y_true`` to ``y_pred`` (a trailing size-1 axis dropped when the ranks differ
     by one, unless ``y_pred`` has exactly one axis more and a last axis above 1, as sparse labels do), then
-    ``sample_weight``'s rank to ``y_pred``'s new rank (squeezed or expanded by one axis; a scalar stays).
+    ``sample_weight``'s rank to ``y_pred``'s rank as given (squeezed or expanded by one axis; a scalar stays).
 
     Returns ``(y_pred, y_true)`` without ``sample_weight``, else ``(y_pred, y_true, sample_weight)``.
 
@@ -126,13 +126,16 @@ def squeeze_or_expand_dimensions(y_pred, y_true=None, sample_weight=None):
         >>> y_pred.shape
         (2,)
     """
+    ps = _shape(y_pred)
     if y_true is not None:
-        ps, ts = _shape(y_pred), _shape(y_true)
+        ts = _shape(y_true)
         if len(ps) - len(ts) != 1 or (ps and ps[-1] == 1):
             y_true, y_pred = remove_squeezable_dimensions(y_true, y_pred)
     if sample_weight is None:
         return y_pred, y_true
-    ws, ps = _shape(sample_weight), _shape(y_pred)
+    # NOTE: as tf.keras's code (its docstring says otherwise): the weights' rank is matched to y_pred's rank
+    # BEFORE a squeeze, so (N,) labels, (N, 1) predictions and (N,) weights leave weights of shape (N, 1)
+    ws = _shape(sample_weight)
     if len(ws) == 0:
         return y_pred, y_true, sample_weight
     if len(ws) - len(ps) == 1:
