@@ -197,7 +197,8 @@ def loss_tables(store):
                     models[p_shape] = identity_model(p_shape)
                 model = models[p_shape]
                 for weights in WEIGHTS:
-                    sw = store.put(f"sw|{weights}|{shape}", weights_for(weights, shape, seeded(f"{weights}|{shape}"), N))
+                    sw = weights_for(weights, shape, seeded(f"{weights}|{shape}"), N)
+                    sw = store.put(f"sw|{weights}|{shape}", sw)
                     if weights != "none" and sw is None:
                         continue
                     cell = entry["w"][weights] = {"direct": {}}

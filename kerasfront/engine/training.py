@@ -558,8 +558,8 @@ class Model(Layer):
                                                arg="validation_data", **workers_args)
                 else:
                     if not isinstance(validation_data, (tuple, list)) or len(validation_data) not in (1, 2, 3):
-                        raise ValueError("fit(validation_data=...): expected a tuple (x_val,), (x_val, y_val) or (x_val, y_val, "
-                                         "val_sample_weight), or a generator/Sequence; received "
+                        raise ValueError("fit(validation_data=...): expected a tuple (x_val,), (x_val, y_val) or "
+                                         "(x_val, y_val, val_sample_weight), or a generator/Sequence; received "
                                          f"{type(validation_data).__name__}"
                                          + (f" of length {len(validation_data)}" if isinstance(
                                              validation_data, (tuple, list)) else ""))

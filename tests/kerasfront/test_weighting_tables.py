@@ -132,8 +132,8 @@ def test_loss_through_compile(name):
                             model.compile(optimizer="sgd", loss=loss)
                             kw = {} if sw is None else {"sample_weight": sw}
                             return model.evaluate(p, y, batch_size=N, verbose=0, **kw)
-                        label = getattr(loss, "__name__", None) or repr(loss) if not isinstance(loss, keras.losses.Loss) \
-                            else f"{cls_name}(reduction={loss.reduction!r}, **{opt})"
+                        label = (f"{cls_name}(reduction={loss.reduction!r}, **{opt})"
+                                 if isinstance(loss, keras.losses.Loss) else getattr(loss, "__name__", repr(loss)))
                         _compare(evaluate, expected, f"compile(loss={label}) {shape} weights {weights}", problems)
     _report(problems)
 
