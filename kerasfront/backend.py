@@ -11,6 +11,8 @@ Example:
     ...     return K.sqrt(K.mean(K.square(y_pred - y_true), axis=-1))
 """
 import collections
+import functools
+import inspect
 import warnings
 import weakref
 
@@ -21,6 +23,52 @@ from autograd.ops.reductions import _softmax_prim
 
 from . import random_state
 from .variables import Variable
+
+# -- symbolic tensors -------------------------------------------------------------------------------
+
+# NOTE: as tf.keras, where a TF op applied to a KerasTensor becomes a TFOpLambda layer, the K functions below
+# given a symbolic tensor of the functional API hand it to the layer that records them as a graph node. The
+# backend knows no layers: the layers package registers that handler, and KerasTensor answers a class flag.
+_SYMBOLIC_HANDLER = [None]
+
+
+def register_symbolic_handler(handler):
+    """Set ``handler(tf_op_name, x, kwargs)``, called when a K function below receives a symbolic tensor.
+
+    Example:
+        >>> K.register_symbolic_handler(K.symbolic_handler())          # the layers package sets it at import
+    """
+    _SYMBOLIC_HANDLER[0] = handler
+
+
+def symbolic_handler():
+    """The handler ``register_symbolic_handler`` set (None before the layers package is imported).
+
+    Example:
+        >>> callable(K.symbolic_handler())
+        True
+    """
+    return _SYMBOLIC_HANDLER[0]
+
+
+def _symbolic_op(tf_name):
+    """Make a K function also accept a KerasTensor: it then records ``tf_name`` (tf.keras's TFOpLambda function,
+    with every keyword argument spelled out as tf.keras records them) instead of computing."""
+    def wrap(fn):
+        params = list(inspect.signature(fn).parameters.values())[1:]
+
+        @functools.wraps(fn)
+        def dispatch(x, *args, **kwargs):
+            if getattr(type(x), "_keras_symbolic", False) is True and _SYMBOLIC_HANDLER[0] is not None:
+                bound = {p.name: p.default for p in params}
+                bound.update(zip((p.name for p in params), args))
+                bound.update(kwargs)
+                return _SYMBOLIC_HANDLER[0](tf_name, x, bound)
+            return fn(x, *args, **kwargs)
+        dispatch.tf_op_name = tf_name
+        return dispatch
+    return wrap
+
 
 # -- configuration ----------------------------------------------------------------------------------
 
@@ -465,6 +513,7 @@ def _bool_to_float(x):
     return ag.astype(x, floatx()) if x.dtype == np.bool_ else x
 
 
+@_symbolic_op("math.square")
 def square(x):
     """Elementwise square.
 
@@ -486,6 +535,7 @@ def sqrt(x):
     return ag.sqrt(ag.clip(x, 0.0, None))
 
 
+@_symbolic_op("math.abs")
 def abs(x):  # noqa: A001
     """Elementwise absolute value.
 
@@ -496,6 +546,7 @@ def abs(x):  # noqa: A001
     return ag.abs(x)
 
 
+@_symbolic_op("math.exp")
 def exp(x):
     """Elementwise e**x.
 
@@ -506,6 +557,7 @@ def exp(x):
     return ag.exp(x)
 
 
+@_symbolic_op("math.log")
 def log(x):
     """Elementwise natural logarithm.
 
@@ -666,6 +718,7 @@ def switch(condition, then_expression, else_expression):
 # -- reductions -----------------------------------------------------------------------------------
 
 
+@_symbolic_op("math.reduce_mean")
 def mean(x, axis=None, keepdims=False):
     """Mean over ``axis`` (booleans count as floats).
 
@@ -676,6 +729,7 @@ def mean(x, axis=None, keepdims=False):
     return ag.mean(_bool_to_float(x), axis=axis, keepdims=keepdims)
 
 
+@_symbolic_op("math.reduce_sum")
 def sum(x, axis=None, keepdims=False):  # noqa: A001
     """Sum over ``axis``.
 
@@ -686,6 +740,7 @@ def sum(x, axis=None, keepdims=False):  # noqa: A001
     return ag.sum(x, axis=axis, keepdims=keepdims)
 
 
+@_symbolic_op("math.reduce_max")
 def max(x, axis=None, keepdims=False):  # noqa: A001
     """Maximum over ``axis``.
 
@@ -696,6 +751,7 @@ def max(x, axis=None, keepdims=False):  # noqa: A001
     return ag.max(x, axis=axis, keepdims=keepdims)
 
 
+@_symbolic_op("math.reduce_min")
 def min(x, axis=None, keepdims=False):  # noqa: A001
     """Minimum over ``axis``.
 
@@ -716,6 +772,7 @@ def prod(x, axis=None, keepdims=False):
     return ag.prod(x, axis=axis, keepdims=keepdims)
 
 
+@_symbolic_op("math.reduce_variance")
 def var(x, axis=None, keepdims=False):
     """Variance over ``axis``.
 
@@ -726,6 +783,7 @@ def var(x, axis=None, keepdims=False):
     return ag.var(_bool_to_float(x), axis=axis, keepdims=keepdims)
 
 
+@_symbolic_op("math.reduce_std")
 def std(x, axis=None, keepdims=False):
     """Standard deviation over ``axis``.
 

@@ -372,7 +372,7 @@ def main(out_dir, group):
             for k, v in hist.history.items():
                 arrays[f"history_{k}"] = np.asarray(v, dtype="float64")
             arrays.update(weights_to_dict("w1", model.get_weights()))
-            for i, t in enumerate(as_list(data["y"])):
+            for i, t in enumerate(as_list(data["y"]) if data["y"] is not None else []):
                 arrays[f"train_y_{i}" if isinstance(data["y"], list) else "train_y"] = t
             for i, t in enumerate(xs):
                 arrays[f"train_x_{i}" if isinstance(data["x"], list) else "train_x"] = t

@@ -608,8 +608,12 @@ class Layer:
         if ctx.shape_inference:
             return
         if _is_keras_tensor(loss):
-            raise NotImplementedError(f"Layer {self.name}: add_loss() of a symbolic tensor is not supported; add the "
-                                      f"loss inside a layer's call() instead")
+            if getattr(self, "_is_graph_network", False):
+                self._graph_network_add_loss(loss)          # model.add_loss(symbolic): an AddLoss layer
+                return
+            raise NotImplementedError(f"Layer {self.name}: add_loss() of a symbolic tensor is supported on a "
+                                      f"functional model (model.add_loss(...)); in a layer, add the loss inside "
+                                      f"its call() instead")
         if not isinstance(loss, Tensor):
             loss = ag.Tensor(np.asarray(loss, dtype=self._np_dtype))
         if self._loss_epoch != ctx.loss_epoch:
@@ -1105,6 +1109,30 @@ def _masks_of(inputs):
         masks = [get_mask(t) if isinstance(t, Tensor) else None for t in inputs]
         return masks if any(m is not None for m in masks) else None
     return None
+
+
+class AddLoss(Layer):
+    """The layer ``model.add_loss(symbolic_tensor)`` inserts into a functional model: it passes its input through
+    and adds it to the model's losses on every forward pass.
+
+    Example:
+        >>> AddLoss(unconditional=False).get_config()["unconditional"]
+        False
+    """
+
+    def __init__(self, unconditional=False, **kwargs):
+        kwargs["autocast"] = False            # as tf.keras: a loss keeps its dtype
+        super().__init__(**kwargs)
+        self.unconditional = unconditional
+
+    def call(self, inputs):
+        self.add_loss(inputs)
+        return inputs
+
+    def get_config(self):
+        config = super().get_config()
+        config.update({"unconditional": self.unconditional})
+        return config
 
 
 class AddMetric(Layer):

@@ -228,6 +228,13 @@ class Functional(Model):
         layer = AddMetric(aggregation, name, dtype=value.dtype)
         self._insert_ancillary([layer(value)])
 
+    def _graph_network_add_loss(self, value):
+        """``model.add_loss(symbolic_tensor)``: an ``AddLoss`` layer on ``value`` joins the graph, so the value is
+        added to the loss on every forward pass (and saved with the model)."""
+        from .base_layer import AddLoss
+        layer = AddLoss(unconditional=False, dtype=value.dtype)
+        self._insert_ancillary([layer(value)])
+
     def _insert_ancillary(self, tensors):
         """Make the layers computing ``tensors`` (from this model's inputs) part of the graph, after its layers."""
         extra = list(getattr(self, "_ancillary_outputs", ())) + list(tensors)
@@ -461,8 +468,8 @@ class Functional(Model):
             in_model = {id(la) for la in model._layers}
             ancillary = [t for la in created.values() if id(la) not in in_model
                          for node in la._inbound_nodes for t in nest.flatten(node.outputs)]
-            if ancillary:
-                model._insert_ancillary(ancillary)
+            for t in ancillary:                # one at a time: model.layers keeps the file's order
+                model._insert_ancillary([t])
         return model
 
 
@@ -562,6 +569,8 @@ def reconstruct_from_config(config, deserialize_layer, custom_objects=None, crea
                 return False
         if isinstance(node_data, dict):
             call_inputs = _map_refs(lambda r: tensor_for(r), node_data)
+        elif node_data and isinstance(node_data[0], str):          # one reference, unwrapped (TFOpLambda)
+            call_inputs = tensors[0]
         else:
             call_inputs = tensors[0] if len(tensors) == 1 and not getattr(
                 layer, "_preserve_input_structure_in_config", False) else tensors

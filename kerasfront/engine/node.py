@@ -97,6 +97,8 @@ class Node:
                 return [layer.name, idx, t_idx, kwargs]
             return ["_CONSTANT_VALUE", -1, t, kwargs]
 
+        if isinstance(first, KerasTensor) and getattr(self.layer, "_preserve_input_structure_in_config", False):
+            return ser_first(first)             # as tf.keras writes TFOpLambda nodes: the reference alone
         if isinstance(first, (list, tuple)):
             return [ser_first(t) for t in nest.flatten(first)]
         if isinstance(first, dict):

@@ -13,7 +13,7 @@ Example:
 import importlib
 import importlib.util
 
-from ..engine.base_layer import AddMetric, Layer
+from ..engine.base_layer import AddLoss, AddMetric, Layer
 from ..engine.input_layer import Input, InputLayer
 from ..engine.input_spec import InputSpec
 from ..engine.keras_tensor import KerasTensor
@@ -21,7 +21,7 @@ from . import core
 from .core import *  # noqa: F401,F403
 
 #: class name -> layer class, for deserialization
-_REGISTRY = {"Layer": Layer, "InputLayer": InputLayer, "AddMetric": AddMetric}
+_REGISTRY = {"Layer": Layer, "InputLayer": InputLayer, "AddMetric": AddMetric, "AddLoss": AddLoss}
 
 # layer modules owned by other files; each is imported (and registered) when it exists
 _MODULES = ("activation", "conv", "pooling", "normalization", "regularization", "recurrent", "embedding", "merge",

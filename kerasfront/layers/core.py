@@ -18,7 +18,7 @@ import numpy as np
 
 import autograd as ag
 
-from .. import activations, constraints, initializers, random_state, regularizers
+from .. import activations, backend, constraints, initializers, random_state, regularizers
 from ..engine.base_layer import Layer, in_shape_inference
 from ..engine.input_layer import InputLayer  # noqa: F401  (re-exported)
 from ..engine.input_spec import InputSpec
@@ -613,6 +613,11 @@ class Lambda(Layer):
 _OPS = {"add": ("math.add", ag.add), "subtract": ("math.subtract", ag.subtract),
         "multiply": ("math.multiply", ag.multiply), "divide": ("math.truediv", ag.divide),
         "power": ("math.pow", ag.power), "getitem": ("__operators__.getitem", None)}
+# ops of one tensor with keyword arguments (axis, keepdims): the K functions that accept symbolic tensors
+_UNARY_OPS = {"math.square": "square", "math.abs": "abs", "math.exp": "exp", "math.log": "log",
+              "math.reduce_mean": "mean", "math.reduce_sum": "sum", "math.reduce_max": "max",
+              "math.reduce_min": "min", "math.reduce_variance": "var", "math.reduce_std": "std"}
+_OPS.update({f"unary:{tf_name}": (tf_name, None) for tf_name in _UNARY_OPS})
 
 
 def _slice_to_config(index):
@@ -649,6 +654,9 @@ class TFOpLambda(Layer):
         ('TFOpLambda', 'math.multiply')
     """
 
+    #: its nodes are saved as tf.keras saves them (the input structure kept: one tensor is one reference)
+    _preserve_input_structure_in_config = True
+
     def __init__(self, function, **kwargs):
         name = kwargs.pop("name", None)
         by_tf_name = {v[0]: k for k, v in _OPS.items()}
@@ -658,9 +666,12 @@ class TFOpLambda(Layer):
         super().__init__(name=name or _unique_op_name("tf." + function), **kwargs)
         self.function = function
 
-    def call(self, x, y=None, name=None, slice_spec=None, reverse=False):
+    def call(self, x, y=None, name=None, slice_spec=None, reverse=False, axis=None, keepdims=False):
         if self._op == "getitem":
             return x[_slice_from_config(slice_spec)]
+        if self.function in _UNARY_OPS:
+            fn = getattr(backend, _UNARY_OPS[self.function])
+            return fn(x, axis=axis, keepdims=keepdims) if self.function.startswith("math.reduce") else fn(x)
         fn = _OPS[self._op][1]
         if not isinstance(y, ag.Tensor):
             y = np.asarray(y, dtype=x.dtype if np.asarray(y).dtype.kind in "fi" else None)
@@ -670,6 +681,14 @@ class TFOpLambda(Layer):
         config = super().get_config()
         config["function"] = self.function
         return config
+
+
+def _symbolic_backend_op(tf_name, x, kwargs):
+    """A K function called on a KerasTensor: a TFOpLambda node, as tf.keras records it."""
+    return TFOpLambda(tf_name)(x, **kwargs)
+
+
+backend.register_symbolic_handler(_symbolic_backend_op)
 
 
 def _unique_op_name(base):

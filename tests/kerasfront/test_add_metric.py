@@ -165,3 +165,37 @@ def test_backend_is_tensorflow_and_says_why():
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         assert keras.backend.image_data_format() == "channels_last"
+
+
+def test_backend_ops_on_symbolic_tensors_and_symbolic_add_loss(tmp_path):
+    """The training guide's functional model: K ops on its tensors become TFOpLambda layers (saved as tf.keras
+    saves them), model.add_loss adds an AddLoss layer whose value joins the loss."""
+    K = keras.backend
+    inputs = keras.Input(shape=(4,), name="digits")
+    x1 = layers.Dense(3, activation="relu", name="dense_1")(inputs)
+    outputs = layers.Dense(2, name="predictions")(x1)
+    model = keras.Model(inputs, outputs)
+    std = K.std(x1)
+    assert std._keras_history.layer.get_config()["function"] == "math.reduce_std"
+    model.add_loss(K.mean(x1) * 0.5)
+    model.add_metric(std, name="std_of_activation", aggregation="mean")
+    assert [type(la).__name__ for la in model.layers][-5:] == ["TFOpLambda", "TFOpLambda", "AddLoss", "TFOpLambda",
+                                                             "AddMetric"]
+    config = model.get_config()
+    entry = [la for la in config["layers"] if la["config"].get("function") == "math.reduce_std"][0]
+    assert entry["inbound_nodes"] == [["dense_1", 0, 0, {"axis": None, "keepdims": False}]]   # tf.keras's form
+    model.compile("sgd", keras.losses.MeanSquaredError())
+    x = np.random.default_rng(4).random((6, 4)).astype("float32")
+    y = np.zeros((6, 2), "float32")
+    d1 = model.get_layer("dense_1")
+    h1 = np.maximum(x @ d1.kernel.numpy() + d1.bias.numpy(), 0)
+    mse = float(((model.predict(x, verbose=0) - y) ** 2).mean())
+    logs = model.evaluate(x, y, batch_size=6, verbose=0, return_dict=True)
+    assert logs["loss"] == pytest.approx(mse + 0.5 * h1.mean(), rel=1e-5)
+    assert logs["std_of_activation"] == pytest.approx(h1.std(), rel=1e-5)
+    path = str(tmp_path / "guide.h5")
+    model.save(path)
+    loaded = keras.models.load_model(path)
+    assert loaded.evaluate(x, y, batch_size=6, verbose=0, return_dict=True) == pytest.approx(logs, rel=1e-6)
+    with pytest.raises(NotImplementedError, match="functional model"):
+        layers.Dense(2).add_loss(x1)

@@ -138,3 +138,81 @@ def test_class_weight_keys_must_be_0_to_n_minus_1():
         model.fit(x, y, class_weight={0: 1.0}, verbose=0)
     for w, b in zip(model.get_weights(), before):
         np.testing.assert_array_equal(w, b)                          # nothing trained
+
+
+# -- add_loss / add_metric programs (keras-io's training guide and endpoint-layer recipe) ----------------------
+
+
+K = keras.backend
+
+
+class MetricLoggingLayer(layers.Layer):
+    def call(self, inputs):
+        self.add_metric(K.std(inputs), name="std_of_activation", aggregation="mean")
+        return inputs
+
+
+def _check_history(case, model, history, data, manifest):
+    assert sorted(history.history) == sorted(manifest["history_keys"])
+    for key in manifest["history_keys"]:
+        np.testing.assert_allclose(history.history[key], data[f"history_{key}"], rtol=RTOL, atol=ATOL,
+                                   err_msg=f"{case}: history {key}")
+    for i, (w, e) in enumerate(zip(model.get_weights(), _weights(data, "w1_"))):
+        np.testing.assert_allclose(w, e, rtol=RTOL, atol=ATOL, err_msg=f"{case}: final weight {i}")
+
+
+def test_functional_add_loss_add_metric():
+    case = "functional_add_loss_add_metric"
+    data, manifest = _load(case)
+    inputs = keras.Input(shape=(4,), name="digits")
+    x1 = layers.Dense(8, activation="relu", name="dense_1")(inputs)
+    x1 = MetricLoggingLayer(name="metric_logging")(x1)
+    x2 = layers.Dense(8, activation="relu", name="dense_2")(x1)
+    outputs = layers.Dense(3, name="predictions")(x2)
+    model = keras.Model(inputs=inputs, outputs=outputs)
+    model.add_loss(K.mean(x1) * 0.1)
+    model.add_metric(K.sum(x2, axis=-1), name="sum_of_activation", aggregation="mean")
+    model.set_weights(_weights(data, "w0_"))
+    model.compile(optimizer=keras.optimizers.Adam(learning_rate=0.01),
+                  loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),
+                  metrics=["sparse_categorical_accuracy"])
+    fit = {k: v for k, v in manifest["fit"].items() if k != "validation_data"}
+    history = model.fit(data["train_x"], data["train_y"], verbose=0, validation_data=(data["val_x"], data["val_y"]),
+                        **fit)
+    _check_history(case, model, history, data, manifest)
+    # the file tf.keras saved (TFOpLambda, AddLoss and AddMetric layers) loads here and predicts the same
+    loaded = keras.models.load_model(os.path.join(FIXTURES, f"{case}.h5"),
+                                     custom_objects={"MetricLoggingLayer": MetricLoggingLayer})
+    assert [type(la).__name__ for la in loaded.layers][-4:] == ["TFOpLambda", "AddLoss", "TFOpLambda", "AddMetric"]
+    np.testing.assert_allclose(loaded.predict(data["x"], verbose=0), data["y_pred"], rtol=1e-5, atol=1e-6)
+    logs = loaded.evaluate(data["val_x"], data["val_y"], verbose=0, return_dict=True)
+    assert logs["loss"] == pytest.approx(data["history_val_loss"][-1], rel=1e-4)
+    assert logs["sum_of_activation"] == pytest.approx(data["history_val_sum_of_activation"][-1], rel=1e-4)
+
+
+class LogisticEndpoint(layers.Layer):
+    def __init__(self, name=None, **kwargs):
+        super().__init__(name=name, **kwargs)
+        self.loss_fn = keras.losses.BinaryCrossentropy(from_logits=True)
+        self.accuracy_fn = keras.metrics.BinaryAccuracy()
+
+    def call(self, targets, logits, sample_weights=None):
+        loss = self.loss_fn(targets, logits, sample_weights)
+        self.add_loss(loss)
+        acc = self.accuracy_fn(targets, logits, sample_weights)
+        self.add_metric(acc, name="accuracy")
+        return keras.activations.softmax(logits)
+
+
+def test_endpoint_layer_add_metric():
+    case = "endpoint_layer_add_metric"
+    data, manifest = _load(case)
+    inputs = keras.Input(shape=(3,), name="inputs")
+    targets = keras.Input(shape=(10,), name="targets")
+    logits = layers.Dense(10)(inputs)
+    predictions = LogisticEndpoint(name="predictions")(targets, logits)
+    model = keras.Model(inputs=[inputs, targets], outputs=predictions)
+    model.set_weights(_weights(data, "w0_"))
+    model.compile(optimizer=keras.optimizers.Adam(learning_rate=0.01))
+    history = model.fit([data["train_x_0"], data["train_x_1"]], verbose=0, **manifest["fit"])
+    _check_history(case, model, history, data, manifest)
