@@ -3,6 +3,7 @@ of its paths, over target shapes, sample_weight shapes, reductions and options.
 
 Run with a Python that has tensorflow-cpu and tf_keras (never the project's environment):
     TF_USE_LEGACY_KERAS=1 /work/tfenv/bin/python tools/make_weighting_fixtures.py tests/fixtures/weighting
+(a few minutes; ``--only=reduce`` or ``--only=losses,metrics`` remakes those sections and keeps the others).
 
 It writes OUT_DIR/weighting_tables.json (read by tests/kerasfront/test_weighting_tables.py):
 
@@ -18,6 +19,8 @@ It writes OUT_DIR/weighting_tables.json (read by tests/kerasfront/test_weighting
                  model, so the loss sees y_pred = p: the function, the string name and the Loss class (reduction
                  "auto") give one value; other reductions are the Loss class's. Scalar weights only go "direct".
       "sum_over_batch_size" is not stored: the script checks that tf.keras gives exactly the "auto" value.
+  "reduce":  reduce["Mean" | "Sum"][<value shape>][<weights>] = v: ``update_state(values[b], sample_weight=sw[b])``
+             over the same batches (inputs "v|<value shape>", "sw|r<weights>|<value shape>")
   "metrics": metrics[<metric>][<shape>] = {"kind": <data kind>, "w": {<weights>: {"direct": v, "compile": v}}}
       "direct":  ``m.update_state(y[b], p[b], sample_weight=sw[b])`` over batches of 4, 4 and 2 samples, then
                  ``m.result()`` (the factories are in "metric_factories")
@@ -329,18 +332,52 @@ def metric_tables(store):
     return out
 
 
-def main(out_dir):
+# value shapes for Mean and Sum, whose update_state takes values (and weights) only
+VALUE_SHAPES = {"n": (NM,), "nt": (NM, T), "ntk": (NM, T, K)}
+
+
+def reduce_tables(store):
+    """Mean and Sum over the same unequal batches: weights of lower rank than the values are matched, broadcast
+    or (when tf's limited broadcasting refuses them) first reduce the values over their extra axes."""
+    out = {}
+    rng = np.random.default_rng(20261209)
+    for vshape, shape in VALUE_SHAPES.items():
+        values = store.put(f"v|{vshape}", rng.standard_normal(shape))
+        for weights, wshape in (("none", None), ("scalar", ()), ("n", (NM,)), ("n1", (NM, 1)), ("nt", (NM, T)),
+                                ("ntk", (NM, T, K))):
+            if wshape is not None and len(wshape) > len(shape):
+                continue
+            sw = None if wshape is None else store.put(f"sw|r{weights}|{vshape}", seeded(f"r{weights}|{vshape}").uniform(
+                0.0, 2.0, wshape))
+            for name in ("Mean", "Sum"):
+                def direct():
+                    m = getattr(keras.metrics, name)()
+                    for a, b in BATCHES:
+                        w = None if sw is None else (sw if sw.ndim == 0 else sw[a:b])
+                        m.update_state(values[a:b], sample_weight=w)
+                    return m.result()
+                out.setdefault(name, {}).setdefault(vshape, {})[weights] = run(direct)
+    return out
+
+
+def main(out_dir, sections):
     os.makedirs(out_dir, exist_ok=True)
+    path = os.path.join(out_dir, "weighting_tables.json")
     store = Store()
-    tables = {"made_with": {"tf_keras": keras.__version__, "tensorflow": tf.__version__, "numpy": np.__version__},
-              "format": __doc__}
-    tables["losses"] = loss_tables(store) if "--metrics-only" not in sys.argv else {}
-    tables["metrics"] = metric_tables(store)
+    tables = {}
+    if set(sections) != {"losses", "metrics", "reduce"} and os.path.exists(path):
+        with open(path) as f:                   # remake only the sections asked for, keep the others
+            tables = json.load(f)
+        store.inputs = tables.get("inputs", {})
+    tables.update({"made_with": {"tf_keras": keras.__version__, "tensorflow": tf.__version__,
+                                 "numpy": np.__version__}, "format": __doc__})
+    for section, make in (("losses", loss_tables), ("metrics", metric_tables), ("reduce", reduce_tables)):
+        if section in sections:
+            tables[section] = make(store)
     tables["metric_factories"] = {name: v[0] for name, v in METRICS.items()}
     tables["metric_compile_specs"] = {name: v[3] for name, v in METRICS.items()}
     tables["loss_spellings"] = {name: v[:3] for name, v in LOSSES.items()}
     tables["inputs"] = store.inputs
-    path = os.path.join(out_dir, "weighting_tables.json")
     with open(path, "w") as f:
         json.dump(tables, f, separators=(",", ":"), sort_keys=True)
     print(path, os.path.getsize(path), "bytes")
@@ -348,4 +385,6 @@ def main(out_dir):
 
 if __name__ == "__main__":
     args = [a for a in sys.argv[1:] if not a.startswith("--")]
-    main(args[0] if args else "tests/fixtures/weighting")
+    only = [a.split("=", 1)[1] for a in sys.argv[1:] if a.startswith("--only=")]
+    main(args[0] if args else "tests/fixtures/weighting",
+         only[0].split(",") if only else ["losses", "metrics", "reduce"])

@@ -190,3 +190,22 @@ def test_metric_through_compile_metrics_and_weighted_metrics(name):
             _compare(run, cell["compile"], f"compile(metrics=[{spec}], weighted_metrics=[{spec}]) {name} {shape} "
                      f"weights {weights}", problems)
     _report(problems)
+
+
+@pytest.mark.parametrize("name", ["Mean", "Sum"])
+def test_mean_and_sum_weights_of_every_rank(name):
+    """Weights of lower rank than the values: matched, broadcast under tf's rule, or (where that rule refuses
+    them) the values first reduced over their extra axes, as tf.keras's Reduce does."""
+    problems = []
+    for vshape, cells in _T["reduce"][name].items():
+        values = _INPUTS[f"v|{vshape}"]
+        for weights, expected in cells.items():
+            sw = None if weights == "none" else _INPUTS[f"sw|r{weights}|{vshape}"]
+
+            def run():
+                m = getattr(keras.metrics, name)()
+                for a, b in BATCHES:
+                    m.update_state(values[a:b], sample_weight=None if sw is None else (sw if sw.ndim == 0 else sw[a:b]))
+                return m.result()
+            _compare(run, expected, f"{name} values {vshape} weights {weights}", problems)
+    _report(problems)
