@@ -11,7 +11,8 @@ import numpy as np
 
 import autograd as ag
 
-from ..metrics import Metric, _match_weights, _np
+from ..metrics import Metric, _np
+from ..utils.losses_utils import squeeze_or_expand_dimensions
 
 __all__ = ["MeanTensor", "PyMetric"]
 
@@ -67,7 +68,7 @@ class MeanTensor(Metric):
                              f"the first call): {self._shape}. Got: {values.shape}.")
         num_values = np.ones_like(values)
         if sample_weight is not None:
-            sw = _match_weights(sample_weight, values).astype(dt, copy=False)
+            _, _, sw = squeeze_or_expand_dimensions(values, sample_weight=np.asarray(_np(sample_weight), dt))
             try:
                 sw = np.broadcast_to(sw, values.shape)
             except ValueError:
