@@ -26,7 +26,7 @@ import autograd as ag
 from autograd.tensor import Tensor
 
 from ..variables import Variable
-from . import nest
+from . import nest, strings
 from .input_spec import InputSpec, assert_input_compatibility  # noqa: F401  (re-exported for layer authors)
 
 # ---------------------------------------------------------------------------------------------------------
@@ -238,6 +238,8 @@ def _dtype_name(dtype, layer_desc):
             dtype = "float32"
     if hasattr(dtype, "name") and not isinstance(dtype, str):
         dtype = dtype.name
+    if strings.is_string_dtype(dtype):
+        return strings.STRING
     try:
         name = np.dtype(dtype).name
     except TypeError:
@@ -302,6 +304,8 @@ class Layer:
 
     #: layers push their own name as weight-name scope while they build; functional models do not
     _pushes_name_scope = True
+    #: layers that take text (numpy object arrays of str, see ``engine/strings.py``) set this to True
+    _accepts_strings = False
 
     def __new__(cls, *args, **kwargs):
         obj = super().__new__(cls)
@@ -323,8 +327,9 @@ class Layer:
         self._name = name if name is not None else self._default_name()
         self._trainable = bool(trainable)
         self._dtype = _dtype_name(dtype, f"{cls_name}(dtype=...)")
-        self._np_dtype = np.dtype(self._dtype)
-        self._autocast = bool(kwargs.get("autocast", True))
+        self._np_dtype = strings.numpy_dtype(self._dtype)
+        # NOTE: as tf.keras's autocast: only a layer computing in floats casts floating inputs to its dtype
+        self._autocast = bool(kwargs.get("autocast", True)) and self._np_dtype.kind == "f"
         self.dynamic = dynamic
         self.built = False
         self._build_input_shape = None
@@ -483,6 +488,8 @@ class Layer:
         if any(d < 0 for d in shape):
             raise ValueError(f"{desc}: shape must hold non-negative ints, received {shape}")
         dtype = _dtype_name(dtype, desc) if dtype is not None else self._dtype
+        if dtype == strings.STRING:
+            raise TypeError(f"{desc}: weights hold numbers; give a numeric dtype (the layer's dtype is 'string')")
         is_float = np.dtype(dtype).kind == "f"
         if trainable is None:
             trainable = True
@@ -752,7 +759,11 @@ class Layer:
                 return ag.Tensor(x)
             if kind in "iub":
                 return ag.Tensor(x)
-            raise TypeError(f"Layer {self.name}: expected numeric input, received an array of dtype {x.dtype}")
+            if kind in "USO" and self._accepts_strings:
+                return strings.to_string_array(x, f"Layer {self.name} inputs")
+            raise TypeError(f"Layer {self.name}: expected numeric input, received an array of dtype {x.dtype}"
+                            + (" (only preprocessing layers such as TextVectorization or StringLookup take strings)"
+                               if kind in "USO" else ""))
         if isinstance(x, dict):
             return {k: self._convert(v) for k, v in x.items()}
         if isinstance(x, (list, tuple)) and _has_arrays(x):
@@ -767,6 +778,8 @@ class Layer:
         if arr.dtype.kind == "f" or (arr.dtype.kind in "iu" and self._np_dtype.kind == "f"
                                      and not getattr(self, "_keep_int_inputs", False)):
             arr = arr.astype(self._np_dtype)
+        if arr.dtype.kind in "USO" and self._accepts_strings:
+            return strings.to_string_array(arr, f"Layer {self.name} inputs")
         if arr.dtype.kind not in "fiub":
             raise TypeError(f"Layer {self.name}: expected numeric input, received {_short_repr(x)} "
                             f"(dtype {arr.dtype})")
@@ -898,12 +911,13 @@ class Layer:
             # NOTE: layers whose output size is a formula of the input's (convolutions, pooling) give it directly:
             # placeholders of size 2 and 3 cannot stand for unknown spatial sizes (a 5-wide kernel does not fit
             # them, and 2 // 2 == 3 // 2 would make an unknown pooled size look known)
-            found = static(tuple(inputs.shape), np.dtype(inputs.dtype))
+            found = static(tuple(inputs.shape), strings.numpy_dtype(inputs.dtype))
             if found is not None:
                 shapes, dtype = found
                 if isinstance(shapes, list):        # several outputs (a recurrent layer's output and states)
-                    return [tuple(s) for s in shapes], [np.dtype(dtype).name] * len(shapes), [inputs] * len(shapes)
-                return [tuple(shapes)], [np.dtype(dtype).name], inputs
+                    return ([tuple(s) for s in shapes], [strings.dtype_name(dtype)] * len(shapes),
+                            [inputs] * len(shapes))
+                return [tuple(shapes)], [strings.dtype_name(dtype)], inputs
         structure = (inputs, args, kwargs)
         has_unknown = any(d is None for t in nest.flatten(structure) if isinstance(t, KerasTensor) for d in t.shape)
         runs = []
@@ -912,6 +926,8 @@ class Layer:
                 if not isinstance(t, KerasTensor):
                     return t
                 shape = tuple(fill if d is None else d for d in t.shape)
+                if t.dtype == strings.STRING:
+                    return strings.placeholder(shape)
                 return ag.Tensor(np.zeros(shape, dtype=t.dtype))
             d_inputs = nest.map_structure(placeholder, inputs)
             d_args = nest.map_structure(placeholder, list(args))
@@ -936,14 +952,14 @@ class Layer:
         flat = [nest.flatten(r) for r in runs]
         shapes, dtypes = [], []
         for i, t in enumerate(flat[0]):
-            if not isinstance(t, Tensor):
+            if not isinstance(t, Tensor) and not strings.is_string_array(t):
                 t = ag.Tensor(np.asarray(t))
             shape = tuple(t.shape)
             if len(flat) > 1:
                 other = tuple(np.shape(flat[1][i]))
                 shape = tuple(None if (len(other) == len(shape) and a != b) else a for a, b in zip(shape, other))
             shapes.append(shape)
-            dtypes.append(t.dtype.name)
+            dtypes.append(strings.dtype_name(t.dtype))
         return shapes, dtypes, runs[0]
 
     def compute_output_shape(self, input_shape):

@@ -67,6 +67,50 @@ def check_array(value, arg, float_dtype=np.float32):
     return arr
 
 
+def check_string_array(value, arg):
+    """``value`` as a numpy object array of ``str`` for a model input of dtype ``"string"``, or a
+    TypeError/ValueError naming ``arg`` (numbers, ragged lists and empty arrays are refused).
+
+    Example:
+        >>> check_string_array(["a b", "c"], "x")
+        array(['a b', 'c'], dtype=object)
+    """
+    from .strings import to_string_array
+    if value is None:
+        raise ValueError(f"`{arg}` is None: expected an array of strings")
+    if hasattr(value, "numpy") and not isinstance(value, np.ndarray):
+        value = value.numpy()
+    if isinstance(value, np.ndarray) and value.dtype.kind in "fiubc":
+        raise TypeError(f"`{arg}` goes to an input of dtype string but holds numbers (dtype {value.dtype})")
+    arr = to_string_array(value, arg)
+    if arr.ndim == 0:
+        raise ValueError(f"`{arg}` is a single string; expected an array with a samples axis first, shape (samples, ...)")
+    if arr.shape[0] == 0:
+        raise ValueError(f"`{arg}` is empty (shape {arr.shape}); expected at least one sample")
+    return arr
+
+
+def check_input_array(value, arg, float_dtype=np.float32):
+    """A model input before the model knows its dtype: strings (as ``check_string_array``) or numbers (as
+    ``check_array``).
+
+    Example:
+        >>> check_input_array(["a"], "x").dtype, check_input_array([1.5], "x").dtype
+        (dtype('O'), dtype('float32'))
+    """
+    if isinstance(value, (list, tuple)) or (isinstance(value, np.ndarray) and value.dtype.kind in "USO"):
+        try:
+            probe = value if isinstance(value, np.ndarray) else np.asarray(value)
+        except ValueError:
+            probe = None
+        if probe is not None and probe.dtype.kind in "US":
+            return check_string_array(probe, arg)
+        if probe is not None and probe.dtype == object and probe.size and all(
+                isinstance(v, (str, bytes)) for v in probe.flat):
+            return check_string_array(probe, arg)
+    return check_array(value, arg, float_dtype)
+
+
 def num_samples(arrays):
     """The number of samples (first-axis length of the first array; 0 for no arrays).
 

@@ -19,7 +19,7 @@ import numpy as np
 import autograd as ag
 from autograd.tensor import Tensor
 
-from . import nest
+from . import nest, strings
 from .input_layer import InputLayer
 from .input_spec import InputSpec
 from .keras_tensor import KerasTensor
@@ -214,7 +214,7 @@ class Functional(Model):
         self.output_names = [layer.name for layer in self._output_layers]
         self.input_spec = [InputSpec(shape=(None,) + tuple(t.shape[1:]), allow_last_axis_squeeze=True,
                                      name=t._keras_history.layer.name) for t in self.inputs]
-        self._input_dtypes = [np.dtype(t.dtype) for t in self.inputs]
+        self._input_dtypes = [strings.numpy_dtype(t.dtype) for t in self.inputs]
         self._compile_plan()
         from .node import Node
         # node 0 of a functional model links its own inputs to its outputs (as in Keras)
@@ -315,6 +315,18 @@ class Functional(Model):
         """One model input as a Tensor of the Input's dtype (and rank, for a missing/extra last axis of 1)."""
         ref = self.inputs[i]
         dtype = self._input_dtypes[i]
+        if dtype == object:
+            # a string input: text stays a numpy object array of str (see engine/strings.py)
+            if isinstance(x, Tensor) or (isinstance(x, np.ndarray) and x.dtype.kind not in "USO"):
+                raise TypeError(f'Model "{self.name}" input "{self.input_names[i]}" has dtype string: expected '
+                                f"strings, received numbers of dtype {x.dtype}")
+            x = strings.to_string_array(x, f'Model "{self.name}" input "{self.input_names[i]}"')
+            rank = len(ref.shape)
+            if x.ndim == rank - 1 and ref.shape[-1] == 1:
+                x = x[..., None]
+            elif x.ndim == rank + 1 and x.shape[-1] == 1:
+                x = x[..., 0]
+            return x
         if isinstance(x, Tensor):
             if x.data.dtype != dtype:
                 x = ag.astype(x, dtype)
@@ -377,7 +389,7 @@ class Functional(Model):
     def call(self, inputs, training=None, mask=None):
         """Run the graph on ``inputs`` (a list aligned with ``self.inputs`` or the model's input structure)."""
         if (type(inputs) is list and len(inputs) == len(self.inputs)
-                and all(type(x) is Tensor for x in inputs)):
+                and all(type(x) is Tensor or strings.is_string_array(x) for x in inputs)):
             flat = inputs
         else:
             flat = [self._conform_input(x, i) for i, x in enumerate(self._flatten_call_inputs(inputs))]

@@ -10,7 +10,7 @@ Example:
 """
 import numpy as np
 
-from . import nest
+from . import nest, strings
 from .base_layer import Layer, _contains_keras_tensor, unique_object_name
 from .functional import Functional
 from .input_layer import Input, InputLayer
@@ -172,8 +172,12 @@ class Sequential(Functional):
                     else np.asarray(inputs)
                 if isinstance(arr, (list, tuple)):
                     raise ValueError(f"Sequential model {self.name} takes one input tensor, received a list")
-                dtype = "float32" if arr.dtype.kind == "f" else arr.dtype.name
-                self._build_graph_for_shape(tuple(arr.shape), dtype if arr.dtype.kind in "fiub" else None)
+                if arr.dtype.kind in "US" or (arr.dtype == object and arr.size and isinstance(arr.flat[0], str)):
+                    dtype = strings.STRING
+                else:
+                    dtype = "float32" if arr.dtype.kind == "f" else arr.dtype.name
+                    dtype = dtype if arr.dtype.kind in "fiub" else None
+                self._build_graph_for_shape(tuple(arr.shape), dtype)
         return super().__call__(*args, **kwargs)
 
     # -- config ----------------------------------------------------------------------------------------------
@@ -213,4 +217,6 @@ def _input_dtype(layer):
     dt = getattr(layer, "_input_dtype", None)
     if dt is not None:
         return dt
+    if layer.dtype == strings.STRING:
+        return strings.STRING
     return layer.dtype if np.dtype(layer.dtype).kind == "f" else "float32"

@@ -16,7 +16,7 @@ import numpy as np
 import autograd as ag
 from autograd.tensor import Tensor, make_leaf
 
-from . import data_adapter, nest
+from . import data_adapter, nest, strings
 from .base_layer import _CTX, METRICS_VERSION, STRUCTURE_VERSION, Layer, to_snake_case, unique_object_name
 from ..utils.losses_utils import class_weight_to_sample_weight
 from .compile_utils import LossesContainer, MetricsContainer, is_sparse_loss
@@ -239,7 +239,10 @@ class Model(Layer):
             arrays = []
             for i, (a, label) in enumerate(zip(flat, labels)):
                 dtype = self._input_dtypes[i]
-                arr = data_adapter.check_array(a, label, float_dtype=dtype if dtype.kind == "f" else np.float32)
+                if dtype == object:
+                    arr = data_adapter.check_string_array(a, label)
+                else:
+                    arr = data_adapter.check_array(a, label, float_dtype=dtype if dtype.kind == "f" else np.float32)
                 if arr.dtype != dtype:
                     arr = arr.astype(dtype)
                 ref = self.inputs[i].shape
@@ -265,10 +268,11 @@ class Model(Layer):
         else:
             self._x_structure = None
             flat, labels = [x], [arg]
-        return [data_adapter.check_array(a, label) for a, label in zip(flat, labels)]
+        return [data_adapter.check_input_array(a, label) for a, label in zip(flat, labels)]
 
     def _to_model_inputs(self, arrays):
-        tensors = [make_leaf(a) for a in arrays]
+        # NOTE: text stays a numpy object array (autograd Tensors hold numbers; see engine/strings.py)
+        tensors = [a if a.dtype == object else make_leaf(a) for a in arrays]
         if self._is_graph_network:
             return tensors
         struct = getattr(self, "_x_structure", None)
@@ -317,7 +321,8 @@ class Model(Layer):
         """Build an unbuilt model from the data's shapes (Sequential without input_shape, subclassed models)."""
         if not self._is_graph_network and hasattr(self, "_build_graph_for_shape"):     # a Sequential
             a = x_arrays[0]
-            self._build_graph_for_shape((None,) + a.shape[1:], "float32" if a.dtype.kind == "f" else a.dtype.name)
+            self._build_graph_for_shape((None,) + a.shape[1:], "float32" if a.dtype.kind == "f" else
+                                        strings.dtype_name(a.dtype))
         if not self._is_graph_network and getattr(self, "_probed_output_names", None) is None:
             self._probe(x_arrays)
 
@@ -679,10 +684,11 @@ class Model(Layer):
                 if structure is None:
                     structure = out
                     outputs = [[] for _ in flat]
-                for acc, t in zip(outputs, flat):
-                    acc.append(t.data)
+                host = [t.data if isinstance(t, Tensor) else t for t in flat]   # text outputs are numpy already
+                for acc, t in zip(outputs, host):
+                    acc.append(t)
                 if hooks:
-                    callbacks.on_predict_batch_end(step, {"outputs": [t.data for t in flat]})
+                    callbacks.on_predict_batch_end(step, {"outputs": host})
                 step += 1
         data.on_epoch_end()
         callbacks.on_predict_end()
@@ -815,7 +821,7 @@ class Model(Layer):
             out = self._eager_call(self._to_model_inputs(x_arrays), (), {"training": False}, False)
         if isinstance(out, Tensor):
             return out.data
-        return nest.map_structure(lambda t: t.data, out)
+        return nest.map_structure(lambda t: t.data if isinstance(t, Tensor) else t, out)
 
     # -- saving (kerasfront.saving does the work) ---------------------------------------------------------------
     def save(self, filepath, overwrite=True, include_optimizer=True, save_format=None, **kwargs):
