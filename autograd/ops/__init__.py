@@ -12,9 +12,10 @@ from .nn3d import *  # noqa: F401,F403
 from .recurrent import *  # noqa: F401,F403
 from .attention import *  # noqa: F401,F403
 from .normalization import *  # noqa: F401,F403
+from .image import *  # noqa: F401,F403
 from . import elementwise as _elementwise, linalg as _linalg, reductions as _reductions, shape as _shape
 from . import nn as _nn, nn3d as _nn3d, recurrent as _recurrent, attention as _attention
-from . import normalization as _normalization
+from . import normalization as _normalization, image as _image
 from . import tensor_methods  # noqa: F401  (attaches operators and methods to Tensor)
 
 _HELPERS = {"raw", "unary_op", "binary_op"}
@@ -30,5 +31,6 @@ def _public(mod):
             and str(getattr(v, "__module__", mod.__name__)).startswith("autograd.ops")]
 
 
-__all__ = [n for m in (_elementwise, _linalg, _reductions, _shape, _nn, _nn3d, _recurrent, _attention, _normalization)
+__all__ = [n for m in (_elementwise, _linalg, _reductions, _shape, _nn, _nn3d, _recurrent, _attention, _normalization,
+                       _image)
            for n in _public(m)]
