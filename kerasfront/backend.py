@@ -899,6 +899,35 @@ def permute_dimensions(x, pattern):
     return ag.transpose(x, tuple(pattern))
 
 
+def resize_images(x, height_factor, width_factor, data_format, interpolation="nearest"):
+    """Resize a batch of images by integer factors, as tf.keras's ``K.resize_images`` (``tf.image.resize``
+    with ``interpolation`` one of ``"nearest"``, ``"bilinear"``, ``"bicubic"``, ``"area"``, ``"lanczos3"``,
+    ``"lanczos5"``, ``"gaussian"``, ``"mitchellcubic"``). The one resize kernel of kerasfront
+    (``autograd.resize``), shared with the ``Resizing`` layer; differentiable.
+
+    Example:
+        >>> K.int_shape(K.resize_images(K.zeros((1, 2, 3, 4)), 2, 3, "channels_last", "bilinear"))
+        (1, 4, 9, 4)
+    """
+    if data_format not in ("channels_first", "channels_last"):
+        raise ValueError(f"Invalid `data_format` argument: {data_format!r}")
+    if interpolation not in ag.RESIZE_METHODS:
+        raise ValueError("`interpolation` argument should be one of: " + ", ".join(f'"{m}"' for m in ag.RESIZE_METHODS)
+                         + f'. Received: "{interpolation}".')
+    x = _t(x)
+    if x.ndim != 4:
+        raise ValueError(f"resize_images: expected a 4D batch of images, received shape {x.shape}")
+    for name, factor in (("height_factor", height_factor), ("width_factor", width_factor)):
+        if isinstance(factor, bool) or not isinstance(factor, (int, np.integer)) or factor < 1:
+            raise ValueError(f"resize_images: {name} must be a positive int, received {factor!r}")
+    if data_format == "channels_first":
+        x = ag.transpose(x, (0, 2, 3, 1))
+    out = ag.resize(x, (x.shape[1] * int(height_factor), x.shape[2] * int(width_factor)), method=interpolation)
+    if data_format == "channels_first":
+        out = ag.transpose(out, (0, 3, 1, 2))
+    return out
+
+
 def expand_dims(x, axis=-1):
     """Insert a size-1 axis at ``axis``.
 

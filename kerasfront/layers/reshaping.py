@@ -236,26 +236,10 @@ class UpSampling1D(Layer):
         return config
 
 
-def _bilinear_along(x, axis, scale):
-    """Resize ``x`` by the integer ``scale`` along ``axis`` with TensorFlow's half-pixel bilinear rule:
-    source position (i + 0.5) / scale - 0.5, clamped to the edges."""
-    n = x.shape[axis]
-    pos = (np.arange(n * scale, dtype=np.float64) + 0.5) / scale - 0.5
-    low = np.floor(pos)
-    frac = (pos - low).astype(x.dtype)
-    lo = np.clip(low, 0, n - 1).astype(np.int64)
-    hi = np.clip(low + 1, 0, n - 1).astype(np.int64)
-    shape = [1] * x.ndim
-    shape[axis] = n * scale
-    frac = frac.reshape(shape)
-    a = ag.take(x, lo, axis=axis)
-    b = ag.take(x, hi, axis=axis)
-    return a + (b - a) * frac
-
-
 class UpSampling2D(Layer):
-    """Repeat rows and columns ``size`` times (``interpolation='nearest'``) or resize bilinearly
-    (``'bilinear'``, half-pixel centers as ``tf.image.resize``).
+    """Repeat rows and columns ``size`` times (``interpolation='nearest'``) or resize with another
+    ``tf.image.resize`` method (``'bilinear'``, ``'bicubic'``, ``'area'``, ``'lanczos3'``...), through
+    ``backend.resize_images``.
 
     Example:
         >>> UpSampling2D((2, 3))(np.ones((1, 2, 2, 1), "float32")).shape
@@ -267,9 +251,9 @@ class UpSampling2D(Layer):
         who = _who(self)
         self.size = normalize_tuple(size, 2, "size", who)
         self.data_format = normalize_data_format(data_format, who)
-        if interpolation not in ("nearest", "bilinear"):
-            raise ValueError(f"{who}: `interpolation` must be 'nearest' or 'bilinear' (the others of tf.keras are "
-                             f"not implemented). Received: interpolation={interpolation!r}")
+        if interpolation not in ag.RESIZE_METHODS:
+            raise ValueError(f"{who}: `interpolation` must be one of {ag.RESIZE_METHODS}. Received: "
+                             f"interpolation={interpolation!r}")
         self.interpolation = interpolation
         self.input_spec = InputSpec(ndim=4)
 
@@ -281,7 +265,8 @@ class UpSampling2D(Layer):
         if self.interpolation == "nearest":
             out = ag.upsample2d(x, self.size)
         else:
-            out = _bilinear_along(_bilinear_along(x, 1, self.size[0]), 2, self.size[1])
+            from .. import backend
+            out = backend.resize_images(x, self.size[0], self.size[1], "channels_last", self.interpolation)
         if cf:
             out = ag.transpose(out, (0, 3, 1, 2))
         return out
