@@ -53,6 +53,15 @@ class Variable(ag.Tensor):
         """The variable as a plain (non-assignable) tensor view."""
         return self.detach()
 
+    def accepts_shape(self, shape):
+        """Whether a value of ``shape`` can be assigned (loading checks this before assigning anything).
+
+        Example:
+            >>> Variable(np.zeros(2, "float32"), name="w").accepts_shape((2,))
+            True
+        """
+        return tuple(shape) == tuple(self.shape)
+
     def assign(self, value):
         """Set the value in place (shape must match); returns self."""
         v = np.asarray(value.data if isinstance(value, ag.Tensor) else value)
@@ -75,3 +84,30 @@ class Variable(ag.Tensor):
     def __repr__(self):
         return (f"<kerasfront.Variable '{self.name}' shape={self.shape} dtype={self.dtype.name}, "
                 f"numpy={np.array2string(self.data, threshold=20)}>")
+
+
+class ResizableVariable(Variable):
+    """A Variable whose size may change when assigned (its rank may not): state whose size depends on the data,
+    such as ``Discretization``'s quantile summary (a ``(2, None)`` variable in tf.keras).
+
+    Example:
+        >>> v = ResizableVariable(np.zeros((2, 0), "float32"), name="summary", trainable=False)
+        >>> v.assign(np.ones((2, 3))).shape
+        (2, 3)
+    """
+
+    __slots__ = ()
+
+    def accepts_shape(self, shape):
+        return len(tuple(shape)) == self.ndim
+
+    def assign(self, value):
+        v = np.asarray(value.data if isinstance(value, ag.Tensor) else value)
+        if v.shape == self.shape:
+            return super().assign(v)
+        if v.ndim != self.ndim:
+            raise ValueError(f"Variable '{self.name}': cannot assign a value of rank {v.ndim} (shape {v.shape}) to a "
+                             f"variable of rank {self.ndim}")
+        self.data = np.array(v, dtype=self.dtype, copy=True)
+        self._version += 1
+        return self

@@ -585,7 +585,7 @@ class Layer:
         arrays = []
         for p, w in zip(params, weights):
             a = np.asarray(w.data if isinstance(w, Tensor) else w)
-            if a.shape != p.shape:
+            if not (p.accepts_shape(a.shape) if hasattr(p, "accepts_shape") else a.shape == p.shape):
                 raise ValueError(f'Layer "{self.name}" weight "{p.name}" has shape {tuple(p.shape)}, which is not '
                                  f"compatible with the provided weight shape {a.shape}")
             if a.dtype.kind not in "fiub":

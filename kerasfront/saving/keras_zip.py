@@ -664,7 +664,8 @@ def _plan_keras3(f, model, file_path, skip_mismatch):
         for v, ds in zip(variables, datasets):
             if not isinstance(ds, h5py().Dataset):
                 raise SavedFileError(f"File '{file_path}': '{ds.name}' should be a variable array but is a group")
-            if tuple(ds.shape or ()) != tuple(v.shape):
+            shape = tuple(ds.shape or ())
+            if not (v.accepts_shape(shape) if hasattr(v, "accepts_shape") else shape == tuple(v.shape)):
                 mismatch(f"Shape mismatch in {where} for weight {v.name}: the model expects shape {tuple(v.shape)}, "
                          f"the file holds shape {tuple(ds.shape or ())} (dataset '{ds.name}')")
                 continue
@@ -675,7 +676,10 @@ def _plan_keras3(f, model, file_path, skip_mismatch):
 def _assign(pairs, file_path, size):
     values = [read_dataset(ds, file_path, size) for _, ds in pairs]
     for (v, _), value in zip(pairs, values):
-        ag.assign(v, np.asarray(value, dtype=v.dtype))
+        if hasattr(v, "accepts_shape"):
+            v.assign(np.asarray(value, dtype=v.dtype))
+        else:
+            ag.assign(v, np.asarray(value, dtype=v.dtype))
 
 
 def load_weights_from_keras3_h5(model, f, file_path, skip_mismatch=False, size=None):

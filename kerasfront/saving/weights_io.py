@@ -167,7 +167,7 @@ class _Plan:
         staged = []
         for var, wname in zip(variables, wnames):
             ds, shape, dtype = dataset_shape(g, wname, path)
-            if tuple(shape) != tuple(var.shape):
+            if not (var.accepts_shape(shape) if hasattr(var, "accepts_shape") else tuple(shape) == tuple(var.shape)):
                 self.mismatch(f"Shape mismatch in {where} for weight {var.name}: the model expects shape "
                               f"{_shape_str(var.shape)}, the file holds shape {_shape_str(shape)} (dataset "
                               f"'{g.name}/{wname}')")
