@@ -43,6 +43,9 @@ for _mod in _MODULES:
         _export(importlib.import_module(f"{__name__}.{_mod}"))
 
 
+from . import experimental  # noqa: E402,F401  (layers.experimental.preprocessing.* aliases)
+
+
 def register_layer(cls):
     """Add a Layer subclass to the built-in registry (for layer modules outside this package).
 
