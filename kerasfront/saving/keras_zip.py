@@ -502,7 +502,19 @@ def write_weights_h5(f, model, optimizer=None):
     for path, alias, obj in walk_layers(model, aliases=True):
         group = f.require_group(f"{path}/vars" if path else "vars")
         group.attrs["name"] = obj.name
-        _write_vars(group, _own_variables(obj))
+        if hasattr(obj, "_save_own_variables"):
+            # a layer that names its variables as Keras does (a lookup's ``idf_weights``)
+            store = {}
+            obj._save_own_variables(store)
+            for key, value in store.items():
+                value = np.asarray(value)
+                ds = group.create_dataset(str(key), value.shape, dtype=value.dtype)
+                if value.shape:
+                    ds[:] = value
+                else:
+                    ds[()] = value
+        else:
+            _write_vars(group, _own_variables(obj))
         if alias != path:
             links.append((path, alias))
     for path, alias in links:
@@ -542,6 +554,7 @@ def save_model_to_keras_file(model, filepath, overwrite=True, include_optimizer=
     if getattr(model, "_is_graph_network", False):
         _check_savable(model)
     data = serialize_keras_object(model)
+    _apply_keras3_configs(model, data["config"])
     config = to_keras3_config({"class_name": data["class_name"], "config": data["config"]})
     if getattr(model, "_is_graph_network", False):
         _keras3_tensor_nodes(config["config"], model)
@@ -566,6 +579,58 @@ def save_model_to_keras_file(model, filepath, overwrite=True, include_optimizer=
             zf.writestr(METADATA_FILE, metadata)
             zf.writestr(CONFIG_FILE, config_bytes)
             zf.writestr(WEIGHTS_FILE, buf.getvalue())
+            for name, data in _assets_of(model).items():
+                zf.writestr(name, data)
+
+
+def _apply_keras3_configs(model, config):
+    """Let layers whose Keras 3 config differs from tf.keras 2's rewrite their entry (``_keras3_config``):
+    Discretization keeps its adapted boundaries in the config there, not in a variable."""
+    entries = config.get("layers") if isinstance(config, dict) else None
+    if not isinstance(entries, list):
+        return
+    layers = list(getattr(model, "layers", []))
+    for entry in entries:
+        if not isinstance(entry, dict) or not isinstance(entry.get("config"), dict):
+            continue
+        name = entry.get("name", entry["config"].get("name"))
+        match = [la for la in layers if la.name == name]
+        if not match:
+            continue
+        layer = match[0]
+        if hasattr(layer, "_keras3_config"):
+            entry["config"] = layer._keras3_config(entry["config"])
+        elif getattr(layer, "layers", None) is not None:
+            _apply_keras3_configs(layer, entry["config"])
+
+
+def _assets_of(model):
+    """``{"assets/<path>/<file>": bytes}``: the files layers keep beside their variables (a lookup layer's
+    ``vocabulary.txt``), at the paths Keras writes them."""
+    out = {}
+    for path, obj in walk_layers(model):
+        if hasattr(obj, "_save_assets"):
+            for name, text in obj._save_assets().items():
+                out[f"assets/{path}/{name}" if path else f"assets/{name}"] = text.encode("utf-8") \
+                    if isinstance(text, str) else bytes(text)
+    return out
+
+
+def _load_assets(zf, model, path):
+    """Give each layer that keeps files (``_load_assets``) the ones the archive holds at its path."""
+    names = set(zf.namelist())
+    for layer_path, obj in walk_layers(model):
+        if not hasattr(obj, "_load_assets"):
+            continue
+        prefix = f"assets/{layer_path}/" if layer_path else "assets/"
+        files = {}
+        for name in names:
+            if name.startswith(prefix) and "/" not in name[len(prefix):]:
+                info = zf.getinfo(name)
+                files[name[len(prefix):]] = _read_member(zf, info, path, limits.MAX_CONFIG_BYTES).decode(
+                    "utf-8", errors="replace")
+        if files:
+            obj._load_assets(files)
 
 
 # -- loading --------------------------------------------------------------------------------------------------
@@ -653,6 +718,8 @@ def _plan_keras3(f, model, file_path, skip_mismatch):
         skipped.append(msg)
 
     for path, alias, layer in walk_layers(model, aliases=True):
+        if hasattr(layer, "_load_own_variables"):
+            continue    # read by name in _load_named_variables
         variables = _own_variables(layer)
         datasets = _vars_of(f, path, file_path, alias)
         where = f"layer '{layer.name}' (at '{path or '/'}' in the file '{file_path}')"
@@ -671,6 +738,24 @@ def _plan_keras3(f, model, file_path, skip_mismatch):
                 continue
             pairs.append((v, ds))
     return pairs, skipped
+
+
+def _load_named_variables(f, model, file_path, size):
+    """Layers that name their variables as Keras does get them as a dict (``{"idf_weights": array}``)."""
+    from .h5_utils import get_internal
+    for path, layer in walk_layers(model):
+        if not hasattr(layer, "_load_own_variables"):
+            continue
+        group = get_internal(f, f"{path}/vars" if path else "vars", file_path)
+        if group is None or not isinstance(group, h5py().Group):
+            continue
+        store = {}
+        for key in group.keys():
+            ds = group[key]
+            if isinstance(ds, h5py().Dataset):
+                store[key] = read_dataset(ds, file_path, size)
+        if store:
+            layer._load_own_variables(store)
 
 
 def _assign(pairs, file_path, size):
@@ -705,6 +790,7 @@ def load_weights_from_keras3_h5(model, f, file_path, skip_mismatch=False, size=N
                          f"weights yet (it is not built). Call it on data or call model.build(input_shape) first.")
     pairs, skipped = _plan_keras3(f, model, file_path, skip_mismatch)
     _assign(pairs, file_path, size)
+    _load_named_variables(f, model, file_path, size)
     if "optimizer" in f and getattr(model, "optimizer", None) is not None:
         _restore_optimizer(model, f, file_path, size)
     if skipped:
@@ -806,6 +892,8 @@ def load_model_from_keras_file(filepath, custom_objects=None, compile=True, safe
                 _build_from_config(model, raw.get("build_config"), path)
             pairs, _ = _plan_keras3(weights.f, model, path, False)
             _assign(pairs, path, weights.size)
+            _load_named_variables(weights.f, model, path, weights.size)
+            _load_assets(zf, model, path)
             if not compile:
                 return model
             if not compile_config:

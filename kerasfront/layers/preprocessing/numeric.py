@@ -292,6 +292,8 @@ class Discretization(PreprocessingLayer):
         if num_bins is not None and (isinstance(num_bins, bool) or not isinstance(num_bins, (int, np.integer))
                                      or num_bins < 0):
             raise ValueError(f"`num_bins` must be greater than or equal to 0. You passed `num_bins={num_bins}`")
+        if num_bins is not None and bin_boundaries is not None and len(bin_boundaries) == num_bins - 1:
+            num_bins = None     # NOTE: Keras 3 files hold both (adapted boundaries and the number of bins)
         if num_bins is not None and bin_boundaries is not None:
             raise ValueError(f"Both `num_bins` and `bin_boundaries` should not be set. You passed "
                              f"`num_bins={num_bins}` and `bin_boundaries={bin_boundaries}`")
@@ -375,6 +377,21 @@ class Discretization(PreprocessingLayer):
 
     def compute_output_shape(self, input_shape):
         return tuple(input_shape)
+
+    # NOTE: tf.keras 2 keeps the adapted state in the ``summary`` variable (.h5 files, as here); Keras 3 keeps
+    # the boundaries in the config and no variable, which is how ``.keras`` files (Keras 3's format) hold it
+    def _keras3_config(self, config):
+        config = {k: v for k, v in config.items() if k != "trainable"}
+        if self.input_bin_boundaries is None and self.built:
+            config["bin_boundaries"] = list(self._boundaries())
+        return config
+
+    def _save_own_variables(self, store):
+        pass
+
+    def _load_own_variables(self, store):
+        if self.input_bin_boundaries is None and self.built and "0" in store:
+            self.summary.assign(np.asarray(store["0"], np.float32))
 
     def get_config(self):
         config = super().get_config()

@@ -334,9 +334,8 @@ class TextVectorization(PreprocessingLayer):
                        "encoding": self._encoding, "vocabulary_size": self.vocabulary_size()})
         return config
 
-    @property
-    def _saved_sublayers(self):
-        return {"_lookup_layer": self._lookup_layer}
+    # Keras saves the lookup under its private attribute name (see saving/keras_zip.py's _children)
+    _saved_sublayers = {"_lookup_layer": "_lookup_layer"}
 
     def _save_own_variables(self, store):
         self._lookup_layer._save_own_variables(store)
