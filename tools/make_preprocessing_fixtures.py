@@ -214,3 +214,44 @@ with open(os.path.join(OUT, "reference.json"), "w") as f:
     json.dump({"made_with": f"tf_keras {keras.__version__}, tensorflow {tf.__version__}", **info}, f, indent=1,
               ensure_ascii=False)
 print(f"wrote {len(arrays)} arrays and {len(info)} records to {os.path.abspath(OUT)}")
+
+# -- model files written by tf.keras that hold these layers (loaded by the tests) --------------------------------
+keras.utils.set_random_seed(7)
+model_texts = np.array([["the cat sat"], ["a dog ran far"], ["the end"], ["cats and dogs"]])
+text_in = keras.Input((1,), dtype="string", name="text")
+tv = L.TextVectorization(max_tokens=12, output_sequence_length=5, vocabulary=["the", "cat", "dog", "a", "ran"])
+emb = L.GlobalAveragePooling1D()(L.Embedding(12, 4)(tv(text_in)))
+tfidf = L.StringLookup(vocabulary=["cat", "dog"], output_mode="tf_idf", idf_weights=[0.7, 1.3])
+num_in = keras.Input((3,), name="num")
+norm = L.Normalization()
+norm.adapt(table)
+disc = L.Discretization(num_bins=3)
+disc.adapt(table[:, :1])
+img_in = keras.Input((7, 9, 3), name="img")
+img = L.GlobalAveragePooling2D()(L.Resizing(4, 4)(L.RandomFlip()(L.Rescaling(2.0, offset=-1.0)(img_in))))
+bin_in = keras.Input((1,), name="bin")
+merged = L.Concatenate()([emb, norm(num_in), img])
+tf_model = keras.Model([text_in, num_in, img_in, bin_in], [L.Dense(2)(merged), disc(bin_in), tfidf(text_in)])
+tf_model.save(os.path.join(OUT, "tf_keras_model.h5"))
+model_inputs = [model_texts, table[:4], images[:1].repeat(4, axis=0), table[:4, :1]]
+for i, p in enumerate(tf_model.predict(model_inputs, verbose=0)):
+    put(f"tf_model_h5_out{i}", p)
+
+sl = L.StringLookup(max_tokens=6)
+sl.adapt(tokens)
+il = L.IntegerLookup(output_mode="count")
+il.adapt(ints)
+tvk = L.TextVectorization(output_mode="tf_idf", max_tokens=10)
+tvk.adapt(texts)
+word_in = keras.Input((1,), dtype="string", name="word")
+id_in = keras.Input((2,), dtype="int64", name="ids")
+keras_model = keras.Model([word_in, id_in], [sl(word_in), il(id_in), tvk(word_in)])
+keras_model.save(os.path.join(OUT, "tf_keras_model.keras"))
+word_queries = np.array([["red"], ["zzz"], ["the cat"], ["gold"]])
+id_queries = ints[:4]
+put("tf_model_keras_word", word_queries)
+put("tf_model_keras_ids", id_queries)
+for i, p in enumerate(keras_model.predict([word_queries, id_queries], verbose=0)):
+    put(f"tf_model_keras_out{i}", p)
+np.savez_compressed(os.path.join(OUT, "reference.npz"), **arrays)
+print("wrote tf_keras_model.h5 and tf_keras_model.keras")

@@ -253,7 +253,7 @@ def encode_categorical(indices, output_mode, depth, dtype="float32", count_weigh
         raise ValueError(f"{who_}: when output_mode is not 'int', the maximum supported output rank is 2. Received "
                          f"output_mode={output_mode!r} and input shape {original_shape}, which would result in "
                          f"output rank {indices.ndim}.")
-    rows = indices.reshape(-1, indices.shape[-1]) if indices.ndim == 2 else indices.reshape(1, -1)
+    rows = indices if indices.ndim == 2 else indices.reshape(1, -1)
     n = rows.shape[0]
     idx = rows.astype(np.int64)
     keep = (idx >= 0) & (idx < depth)

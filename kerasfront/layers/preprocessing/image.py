@@ -33,8 +33,8 @@ def _images(layer, inputs, dtype=None):
     """The input as a floating Tensor of rank 3 or 4 (integers are cast, as tf.keras casts them)."""
     x = inputs if isinstance(inputs, ag.Tensor) else ag.Tensor(np.asarray(inputs))
     if x.ndim not in (3, 4):
-        raise ValueError(f"{who(layer)}: expected images of shape (batch, height, width, channels) or (height, width, "
-                         f"channels), received shape {x.shape}")
+        raise ValueError(f"{who(layer)}: expected images of rank 4 (batch, height, width, channels) or 3 (height, "
+                         f"width, channels), received rank {x.ndim}, shape {x.shape}")
     dtype = np.dtype(dtype or layer._np_dtype)
     if x.dtype != dtype:
         x = ag.astype(x, dtype)
@@ -105,6 +105,8 @@ class _RandomLayer(Layer):
     """An augmentation: random when training, the identity otherwise."""
 
     def __init__(self, seed=None, **kwargs):
+        kwargs.pop("rng_type", None)        # tf.keras's choice of TensorFlow generator; one generator here
+        kwargs.pop("force_generator", None)
         super().__init__(**kwargs)
         self.seed = _seed(seed, type(self).__name__)
         self._rng = random_state.make_generator(self.seed) if self.seed is not None else None
@@ -196,7 +198,9 @@ class Resizing(Layer):
         super().__init__(**kwargs)
 
     def call(self, inputs):
-        x = _images(self, inputs, np.float32 if self._method != "nearest" else None)
+        # NOTE: tf.keras resizes in float32 (float64 layers keep float64)
+        wide = np.float64 if self._np_dtype == np.float64 else np.float32
+        x = _images(self, inputs, wide if self._method != "nearest" else None)
         size = (self.height, self.width)
         if self.crop_to_aspect_ratio:
             out = smart_resize(x, size, self._method)

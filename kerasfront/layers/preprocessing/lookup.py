@@ -143,6 +143,8 @@ class IndexLookup(PreprocessingLayer):
     def _vocabulary_array(self, vocabulary):
         if isinstance(vocabulary, ag.Tensor):
             vocabulary = vocabulary.data
+        if len(vocabulary) == 0:
+            raise ValueError(f"Cannot set an empty vocabulary, you passed {_listify(vocabulary)}.")
         if self._is_string:
             arr = to_array(vocabulary, allow_strings=True, what=f"{who(self)} vocabulary")
             if arr.dtype != object:
