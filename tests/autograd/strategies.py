@@ -428,3 +428,26 @@ def layer_norm_args(draw):
             arrays.append(values(norm, "real", draw(seeds)))
             kw["has_" + name] = True
     return tuple(arrays), kw
+
+
+@st.composite
+def resized(draw):
+    """Images ``(batch, h, w, c)`` and a target size and method for ``ag.resize``."""
+    shape = draw(hnp.array_shapes(min_dims=4, max_dims=4, min_side=1, max_side=MAX_SIDE))
+    size = (draw(st.integers(1, 6)), draw(st.integers(1, 6)))
+    method = draw(st.sampled_from(["bilinear", "nearest", "bicubic", "area", "lanczos3", "lanczos5", "gaussian",
+                                   "mitchellcubic"]))
+    return (values(shape, "real", draw(seeds)),), {"size": size, "method": method}
+
+
+@st.composite
+def transformed(draw):
+    """Images and a random affine map with a fill mode and interpolation for ``ag.image_transform``."""
+    shape = draw(hnp.array_shapes(min_dims=4, max_dims=4, min_side=1, max_side=MAX_SIDE))
+    rng = np.random.default_rng(draw(seeds))
+    transforms = np.concatenate([np.eye(3)[:2].ravel() + rng.normal(0, 0.4, 6), np.zeros(2)])
+    transforms[[2, 5]] = rng.normal(0, 1.5, 2)
+    return (values(shape, "real", draw(seeds)),), {
+        "transforms": transforms, "interpolation": draw(st.sampled_from(["bilinear", "nearest"])),
+        "fill_mode": draw(st.sampled_from(["reflect", "wrap", "constant", "nearest"])),
+        "fill_value": draw(st.sampled_from([0.0, 0.5]))}

@@ -217,6 +217,9 @@ CASES = [
     Case("layer_norm", _ag_layer_norm, S.layer_norm_args(), _np_layer_norm, 2),
     Case("attention_dropout", lambda q, k, v, **kw: ag.scaled_dot_product_attention(
         q, k, v, dropout_rate=0.4, rng=np.random.default_rng(5), **kw), S.attention_args(), None, 2),
+    # -- images -------------------------------------------------------------------------------------------
+    Case("resize", ag.resize, S.resized(), None, 2),
+    Case("image_transform", ag.image_transform, S.transformed(), None, 2),
 ]
 
 
