@@ -157,6 +157,10 @@ _TARGETS = (
     ("predict_vs_keras", "predict: faster than tf.keras's and Keras 3-JAX's predict", "predict",
      [("tf.keras", 1.0), ("keras3-jax", 1.0)]),
     ("memory_vs_numpy", "memory: mlp epoch peak RSS within 1.2x the numpy run's", "memory", [("numpy", 1.2)]),
+    ("text_vectorization_vs_tf", "TextVectorization adapt + apply: not slower than tf.keras (issue 14)",
+     "text_vectorization", [("tf.keras", 1.0)]),
+    ("normalization_vs_tf", "Normalization adapt + apply: not slower than tf.keras (issue 14)", "normalization",
+     [("tf.keras", 1.0)]),
 )
 
 

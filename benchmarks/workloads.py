@@ -40,6 +40,11 @@ TRANSFORMER_HEADS = 4           # key_dim = width / heads = 32
 TRANSFORMER_FF = 256
 LAYER_NORM_EPSILON = 1e-3       # Keras's LayerNormalization default (PyTorch's is 1e-5: set to this)
 N_CLASSES = 10
+TEXT_SAMPLES = 25_000          # short texts for TextVectorization's adapt + apply
+TEXT_WORDS = (4, 16)           # words per text, drawn uniformly
+TEXT_VOCABULARY = 5_000        # distinct words, Zipf-like frequencies
+TEXT_SEQUENCE_LENGTH = 32
+TABLE_SHAPE = (100_000, 32)    # Normalization's adapt + apply
 LEARNING_RATE = 1e-3
 ADAM = dict(beta_1=0.9, beta_2=0.999, epsilon=1e-7)      # tf.keras defaults
 RMSPROP = dict(rho=0.9, epsilon=1e-7)                    # tf.keras defaults, no momentum, not centered
@@ -56,6 +61,8 @@ WORKLOADS = {w.name: w for w in (
     Workload("transformer_step", f"transformer step (encoder block, seq {TRANSFORMER_SEQ}, width {TRANSFORMER_WIDTH}, "
              f"{TRANSFORMER_HEADS} heads, ff {TRANSFORMER_FF}, Adam, batch {TRANSFORMER_BATCH})", "step", 3, 30, 2, 5),
     Workload("predict", "predict (mlp, 10 000 samples, batch 32)", "call", 0, 3, 0, 1),
+    Workload("text_vectorization", "TextVectorization adapt + apply (25 000 short texts)", "adapt+call", 1, 5, 0, 1),
+    Workload("normalization", "Normalization adapt + apply ((100 000, 32) table)", "adapt+call", 1, 5, 0, 1),
 )}
 # Derived rows: not run on their own, read off another workload's process.
 MEMORY_FROM = "mlp_epoch"
@@ -148,6 +155,31 @@ def transformer_batches():
     rng = _rng(6)
     return [_classification(rng, TRANSFORMER_BATCH, (TRANSFORMER_SEQ, TRANSFORMER_WIDTH))
             for _ in range(N_STEP_BATCHES)]
+
+
+def texts():
+    """``TEXT_SAMPLES`` short texts of 4-15 words drawn from ``TEXT_VOCABULARY`` made-up words with Zipf-like
+    frequencies, with capitals and punctuation for the standardization to remove (a numpy array of str)."""
+    rng = _rng(6)
+    letters = np.array(list("abcdefghijklmnopqrstuvwxyz"))
+    words = ["".join(letters[rng.randint(0, 26, size=rng.randint(2, 9))]) for _ in range(TEXT_VOCABULARY)]
+    weights = 1.0 / np.arange(1, TEXT_VOCABULARY + 1)
+    weights /= weights.sum()
+    lengths = rng.randint(TEXT_WORDS[0], TEXT_WORDS[1], size=TEXT_SAMPLES)
+    picks = rng.choice(TEXT_VOCABULARY, size=int(lengths.sum()), p=weights)
+    out, start = [], 0
+    for n in lengths:
+        chosen = [words[i] for i in picks[start:start + n]]
+        start += n
+        out.append(" ".join(chosen).capitalize() + ("." if n % 3 else "!"))
+    return np.array(out)
+
+
+def table():
+    """The ``TABLE_SHAPE`` float32 table Normalization adapts to and normalizes (columns of different scales)."""
+    rng = _rng(7)
+    x = _uniform_float32(rng, TABLE_SHAPE)
+    return x * np.arange(1, TABLE_SHAPE[1] + 1, dtype=np.float32) + np.float32(3.0)
 
 
 def cycle(items):

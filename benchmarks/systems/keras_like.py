@@ -12,9 +12,9 @@ Example:
 import numpy as np
 
 from workloads import (ADAM, CNN_INPUT, EPOCH_SAMPLES, LAYER_NORM_EPSILON, LEARNING_RATE, LSTM_FEATURES, LSTM_STEPS,
-                       LSTM_UNITS, MLP_BATCH, MLP_SIZES, N_CLASSES, PREDICT_BATCH, RMSPROP, TRANSFORMER_FF,
-                       TRANSFORMER_HEADS, TRANSFORMER_SEQ, TRANSFORMER_WIDTH, Bench, cnn_batches, cycle, lstm_batches,
-                       mlp_batches, mlp_dataset, predict_inputs, transformer_batches)
+                       LSTM_UNITS, MLP_BATCH, MLP_SIZES, N_CLASSES, PREDICT_BATCH, RMSPROP, TEXT_SEQUENCE_LENGTH,
+                       TRANSFORMER_FF, TRANSFORMER_HEADS, TRANSFORMER_SEQ, TRANSFORMER_WIDTH, Bench, cnn_batches, cycle,
+                       lstm_batches, mlp_batches, mlp_dataset, predict_inputs, table, texts, transformer_batches)
 
 
 def _loss(keras):
@@ -106,3 +106,26 @@ def predict(keras):
     x = predict_inputs()
     return Bench(lambda: np.asarray(model.predict(x, batch_size=PREDICT_BATCH, verbose=0)),
                  warmup=lambda: model.predict(x[:256], batch_size=PREDICT_BATCH, verbose=0))
+
+
+def text_vectorization(keras):
+    """``TextVectorization(max_tokens=20 000, output_sequence_length=32)``: adapt on the 25 000 texts, then
+    vectorize them all (one eager call), as a model's input pipeline would."""
+    data = texts()
+
+    def run():
+        layer = keras.layers.TextVectorization(max_tokens=20_000, output_sequence_length=TEXT_SEQUENCE_LENGTH)
+        layer.adapt(data)
+        return np.asarray(layer(data))
+    return Bench(run)
+
+
+def normalization(keras):
+    """``Normalization()``: adapt on the (100 000, 32) table, then normalize it (one eager call)."""
+    data = table()
+
+    def run():
+        layer = keras.layers.Normalization()
+        layer.adapt(data)
+        return np.asarray(layer(data))
+    return Bench(run)

@@ -70,3 +70,11 @@ def lstm_step(quick=False):
 
 def transformer_step(quick=False):
     return keras_like.transformer_step(_seeded())
+
+
+def text_vectorization(quick=False):
+    return keras_like.text_vectorization(_seeded())
+
+
+def normalization(quick=False):
+    return keras_like.normalization(_seeded())

@@ -61,3 +61,11 @@ def lstm_step(quick=False):
 
 def transformer_step(quick=False):
     return keras_like.transformer_step(tf_keras)
+
+
+def text_vectorization(quick=False):
+    return keras_like.text_vectorization(tf_keras)
+
+
+def normalization(quick=False):
+    return keras_like.normalization(tf_keras)
