@@ -9,7 +9,6 @@ Example:
     >>> UpSampling2D(2, interpolation="bilinear")(np.ones((1, 2, 3, 1), "float32")).shape
     (1, 4, 6, 1)
 """
-import numpy as np
 
 import autograd as ag
 

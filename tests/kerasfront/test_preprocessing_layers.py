@@ -388,3 +388,15 @@ def test_up_sampling_and_resize_images_share_the_kernel():
         up = L.UpSampling2D((2, 3), interpolation=method)(x).numpy()
         np.testing.assert_allclose(up, ag.resize(x, (6, 12), method=method).numpy(), rtol=1e-6)
         np.testing.assert_allclose(keras.backend.resize_images(x, 2, 3, "channels_last", method).numpy(), up)
+
+
+@pytest.mark.parametrize("name", ["kerasfront.layers.preprocessing.base", "kerasfront.layers.preprocessing.numeric",
+                                  "kerasfront.layers.preprocessing.hashing", "kerasfront.layers.preprocessing.lookup",
+                                  "kerasfront.layers.preprocessing.text", "kerasfront.layers.preprocessing.image",
+                                  "kerasfront.engine.strings", "autograd.ops.image"])
+def test_docstring_examples(name):
+    import doctest
+    import importlib
+    result = doctest.testmod(importlib.import_module(name), extraglobs={"np": np, "ag": ag, "kerasfront": keras},
+                             report=False, optionflags=doctest.NORMALIZE_WHITESPACE | doctest.ELLIPSIS)
+    assert result.failed == 0 and result.attempted >= 5, f"{name}: {result}"

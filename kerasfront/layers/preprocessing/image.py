@@ -20,7 +20,7 @@ import autograd as ag
 
 from ... import random_state
 from ...engine.base_layer import Layer, in_shape_inference
-from .base import check_choice, who
+from .base import who
 
 __all__ = ["Rescaling", "Resizing", "CenterCrop", "RandomCrop", "RandomFlip", "RandomTranslation", "RandomRotation",
            "RandomZoom", "RandomContrast", "RandomBrightness", "RandomHeight", "RandomWidth"]

@@ -10,7 +10,7 @@ Example:
     >>> layer = TextVectorization(output_sequence_length=4)
     >>> layer.adapt(["The cat sat.", "The dog ran!"])
     >>> layer(np.array([["the cat ran"]])).numpy()
-    array([[2, 3, 4, 0]])
+    array([[2, 6, 4, 0]])
 """
 import re
 
