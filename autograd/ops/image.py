@@ -19,8 +19,8 @@ import math
 
 import numpy as np
 
-from ..primitive import Primitive, apply, defvjp
-from ._make import raw
+from ..batching import shape_of, to_front
+from ..primitive import Primitive, apply, def_linear, defbatch, defjvp, defvjp
 
 __all__ = ["resize", "resize_weights", "image_transform", "RESIZE_METHODS"]
 
@@ -196,6 +196,29 @@ def _resample_np(x, wh, ww):
 
 _resample_prim = Primitive(_resample_np, "resize")
 defvjp(_resample_prim, lambda g, ans, x, wh, ww: apply(_resample_prim, (g,), {"wh": wh.T, "ww": ww.T}))
+def_linear(_resample_prim)
+
+
+def _merged_batch(x, dim):
+    """``x`` with its vmap axis moved first and merged into the images' batch axis: ``(n * b, ...)``."""
+    from .shape import reshape
+    x = to_front(x, dim)
+    s = shape_of(x)
+    return reshape(x, (s[0] * s[1],) + tuple(s[2:])), s[0]
+
+
+def _split_batch(out, n):
+    from .shape import reshape
+    s = shape_of(out)
+    return reshape(out, (n, s[0] // n) + tuple(s[1:]))
+
+
+def _resample_batch(args, dims, wh, ww):
+    x, n = _merged_batch(args[0], dims[0])
+    return _split_batch(apply(_resample_prim, (x,), {"wh": wh, "ww": ww}), n), 0
+
+
+defbatch(_resample_prim, _resample_batch)
 
 
 def resize(images, size, method="bilinear"):
@@ -212,22 +235,23 @@ def resize(images, size, method="bilinear"):
         >>> ag.resize(np.ones((2, 4, 4, 3), np.float32), (2, 8)).shape
         (2, 2, 8, 3)
     """
-    data = raw(images)
-    if data.ndim not in (3, 4):
+    shape = shape_of(images)
+    dtype = np.dtype(images.dtype if hasattr(images, "dtype") else np.asarray(images).dtype)
+    if len(shape) not in (3, 4):
         raise ValueError(f"resize: expected images of rank 3 (height, width, channels) or 4 (batch, height, width, "
-                         f"channels), received shape {data.shape}")
+                         f"channels), received shape {shape}")
     try:
         out_h, out_w = (int(s) for s in size)
     except (TypeError, ValueError):
         raise ValueError(f"resize: size must be (height, width), received {size!r}") from None
-    if data.dtype.kind != "f":
-        from .elementwise import astype
+    if dtype.kind != "f":
+        from .shape import astype
         images = astype(images, np.float32)
-    unbatched = data.ndim == 3
+    unbatched = len(shape) == 3
     if unbatched:
         from .shape import expand_dims
         images = expand_dims(images, 0)
-    h, w = data.shape[-3], data.shape[-2]
+    h, w = shape[-3], shape[-2]
     out = apply(_resample_prim, (images,), {"wh": resize_weights(h, out_h, method),
                                             "ww": resize_weights(w, out_w, method)})
     if unbatched:
@@ -339,9 +363,38 @@ def _transform_transpose_np(g, index, weight, in_shape):
 _transform_prim = Primitive(_transform_np, "image_transform")
 _transform_transpose_prim = Primitive(_transform_transpose_np, "image_transform_transpose")
 defvjp(_transform_prim, lambda g, ans, x, index, weight, fill: apply(
-    _transform_transpose_prim, (g,), {"index": index, "weight": weight, "in_shape": raw(x).shape}))
+    _transform_transpose_prim, (g,), {"index": index, "weight": weight, "in_shape": tuple(shape_of(x))}))
 defvjp(_transform_transpose_prim, lambda g, ans, gy, index, weight, in_shape: apply(
     _transform_prim, (g,), {"index": index, "weight": weight, "fill": None}))
+
+
+def _transform_jvp(t, ans, x, index, weight, fill):
+    # NOTE: linear in the pixels; the fill value is a constant term that a tangent does not carry
+    return apply(_transform_prim, (t,), {"index": index, "weight": weight, "fill": None})
+
+
+def _tiled(a, n, axis):
+    return None if a is None else np.concatenate([a] * n, axis=axis)
+
+
+def _transform_batch(args, dims, index, weight, fill):
+    x, n = _merged_batch(args[0], dims[0])
+    out = apply(_transform_prim, (x,), {"index": _tiled(index, n, 1), "weight": _tiled(weight, n, 1),
+                                        "fill": _tiled(fill, n, 0)})
+    return _split_batch(out, n), 0
+
+
+def _transform_transpose_batch(args, dims, index, weight, in_shape):
+    g, n = _merged_batch(args[0], dims[0])
+    out = apply(_transform_transpose_prim, (g,), {"index": _tiled(index, n, 1), "weight": _tiled(weight, n, 1),
+                                                  "in_shape": (in_shape[0] * n,) + tuple(in_shape[1:])})
+    return _split_batch(out, n), 0
+
+
+defjvp(_transform_prim, _transform_jvp)
+def_linear(_transform_transpose_prim)
+defbatch(_transform_prim, _transform_batch)
+defbatch(_transform_transpose_prim, _transform_transpose_batch)
 
 
 def image_transform(images, transforms, interpolation="bilinear", fill_mode="reflect", fill_value=0.0):
@@ -362,21 +415,22 @@ def image_transform(images, transforms, interpolation="bilinear", fill_mode="ref
         >>> ag.image_transform(np.arange(3.0).reshape(1, 1, 3, 1), shift, fill_mode="constant").data.ravel()
         array([0., 0., 1.])
     """
-    data = raw(images)
-    if data.ndim != 4:
+    shape = shape_of(images)
+    dtype = np.dtype(images.dtype if hasattr(images, "dtype") else np.asarray(images).dtype)
+    if len(shape) != 4:
         raise ValueError(f"image_transform: expected images of shape (batch, height, width, channels), received "
-                         f"shape {data.shape}")
+                         f"shape {shape}")
     if interpolation not in ("bilinear", "nearest"):
         raise ValueError(f"image_transform: interpolation must be 'bilinear' or 'nearest', received {interpolation!r}")
     if fill_mode not in _FILL_MODES:
         raise ValueError(f"image_transform: fill_mode must be one of {_FILL_MODES}, received {fill_mode!r}")
     t = np.asarray(transforms, dtype=np.float64)
-    if t.shape not in ((8,), (1, 8), (data.shape[0], 8)):
-        raise ValueError(f"image_transform: transforms must have shape (8,) or (batch, 8) = ({data.shape[0]}, 8), "
+    if t.shape not in ((8,), (1, 8), (shape[0], 8)):
+        raise ValueError(f"image_transform: transforms must have shape (8,) or (batch, 8) = ({shape[0]}, 8), "
                          f"received {t.shape}")
-    index, weight, outside = _transform_taps(data.shape, t, interpolation, fill_mode)
+    index, weight, outside = _transform_taps(shape, t, interpolation, fill_mode)
     fill = float(fill_value) * outside if fill_value != 0 else None
-    if data.dtype.kind != "f":
-        from .elementwise import astype
+    if dtype.kind != "f":
+        from .shape import astype
         images = astype(images, np.float32)
     return apply(_transform_prim, (images,), {"index": index, "weight": weight, "fill": fill})
