@@ -10,6 +10,7 @@ import pytest
 
 import kerasfront as keras
 from kerasfront.preprocessing import image
+from kerasfront.utils import image_resize
 from kerasfront.utils.image_resize import INTERPOLATIONS, resize_images, resize_weights
 
 from .data_fixtures import INFO, REF, tree
@@ -282,8 +283,10 @@ def test_resize_weights_rows_sum_to_one():
     for method in INTERPOLATIONS:
         for n_in, n_out in ((5, 3), (4, 9), (7, 7)):
             np.testing.assert_allclose(resize_weights(n_in, n_out, method).sum(axis=1), 1.0, atol=1e-6)
-    with pytest.raises(NotImplementedError, match="interpolation"):
+    with pytest.raises(ValueError, match="interpolation"):
         resize_weights(3, 4, "cubic")
+    with pytest.raises(NotImplementedError, match="interpolation"):
+        image_resize.resize_images(np.zeros((3, 3, 1)), (2, 2), "cubic")
 
 
 def test_smart_resize_equals_tf_keras():
