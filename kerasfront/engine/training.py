@@ -839,10 +839,11 @@ class Model(Layer):
         from ..saving import save_weights
         return save_weights(self, filepath, overwrite=overwrite, save_format=save_format)
 
-    def load_weights(self, filepath, by_name=False, skip_mismatch=False, options=None):
-        """Load weights saved by ``save_weights`` (or by tf.keras), by layer order or ``by_name``."""
+    def load_weights(self, filepath, by_name=False, skip_mismatch=False, options=None, isolate=None):
+        """Load weights saved by ``save_weights`` (or by tf.keras), by layer order or ``by_name``; ``isolate``
+        as for ``kerasfront.models.load_model`` (read the HDF5 file in a time- and memory-limited child)."""
         from ..saving import load_weights
-        return load_weights(self, filepath, by_name=by_name, skip_mismatch=skip_mismatch)
+        return load_weights(self, filepath, by_name=by_name, skip_mismatch=skip_mismatch, isolate=isolate)
 
     # -- summary ---------------------------------------------------------------------------------------------
     def summary(self, line_length=None, positions=None, print_fn=None, expand_nested=False, show_trainable=False,

@@ -81,7 +81,7 @@ def save_model(model, filepath, overwrite=True, save_format=None, include_optimi
     return save_model_to_hdf5(model, filepath, overwrite=overwrite, include_optimizer=include_optimizer)
 
 
-def load_model(filepath, custom_objects=None, compile=True, safe_mode=True, **kwargs):
+def load_model(filepath, custom_objects=None, compile=True, safe_mode=True, isolate=None, **kwargs):
     """Load a model saved by ``save_model`` (kerasfront) or by tf.keras 2.x / Keras 3.
 
     Args:
@@ -90,6 +90,11 @@ def load_model(filepath, custom_objects=None, compile=True, safe_mode=True, **kw
             without them loads uncompiled with a warning.
         safe_mode: refuse to run code stored in the file (a ``Lambda`` layer's bytecode); pass False only for
             files you trust.
+        isolate: read the HDF5 file (a ``.h5`` file, or a ``.keras`` archive's weights) in a child process with
+            a time and memory limit, so that a damaged or hostile file that makes the HDF5 library loop, crash
+            or exhaust memory is an error, not a hang (see ``kerasfront.saving.isolation``). None means
+            ``kerasfront.saving.limits.ISOLATE_BY_DEFAULT`` (True). False saves about 10 ms per load on Linux
+            (a few hundred ms elsewhere) and is only for files you trust.
         **kwargs: ``options`` (tf.keras's SavedModel load options), accepted and unused.
 
     Example:
@@ -103,9 +108,11 @@ def load_model(filepath, custom_objects=None, compile=True, safe_mode=True, **kw
     path = os.fspath(filepath)
     if zipfile.is_zipfile(path) and not is_hdf5_file(path):
         from .keras_zip import load_model_from_keras_file
-        return load_model_from_keras_file(path, custom_objects=custom_objects, compile=compile, safe_mode=safe_mode)
+        return load_model_from_keras_file(path, custom_objects=custom_objects, compile=compile, safe_mode=safe_mode,
+                                          isolate=isolate)
     from .hdf5_format import load_model_from_hdf5
-    return load_model_from_hdf5(path, custom_objects=custom_objects, compile=compile, safe_mode=safe_mode)
+    return load_model_from_hdf5(path, custom_objects=custom_objects, compile=compile, safe_mode=safe_mode,
+                                isolate=isolate)
 
 
 def save_weights(model, filepath, overwrite=True, save_format=None, options=None):
@@ -127,7 +134,7 @@ def save_weights(model, filepath, overwrite=True, save_format=None, options=None
     return _save(model, filepath, overwrite=overwrite, save_format=save_format, options=options)
 
 
-def load_weights(model, filepath, by_name=False, skip_mismatch=False, options=None):
+def load_weights(model, filepath, by_name=False, skip_mismatch=False, options=None, isolate=None):
     """Load weights from ``filepath`` into ``model`` (see ``weights_io``); nothing changes if any shape differs.
 
     Args:
@@ -135,6 +142,7 @@ def load_weights(model, filepath, by_name=False, skip_mismatch=False, options=No
         filepath: an HDF5 weights file written by kerasfront or tf.keras.
         by_name: match layers by name instead of by order.
         skip_mismatch: with ``by_name``, skip (and warn about) weights whose shapes differ.
+        isolate: read the HDF5 file in a child process with a time and memory limit (see ``load_model``).
 
     Example:
         >>> import os, tempfile
@@ -146,4 +154,4 @@ def load_weights(model, filepath, by_name=False, skip_mismatch=False, options=No
         True
     """
     from .weights_io import load_weights as _load
-    return _load(model, filepath, by_name=by_name, skip_mismatch=skip_mismatch)
+    return _load(model, filepath, by_name=by_name, skip_mismatch=skip_mismatch, isolate=isolate)

@@ -20,7 +20,7 @@ from .limits import check_config_size, check_declared_array, human_bytes
 
 __all__ = ["HDF5_SIGNATURE", "KERAS_VERSION", "BACKEND", "h5py", "open_h5", "is_hdf5_file", "check_input_file",
            "read_str_attr", "read_str_list", "write_str_list", "read_dataset", "dataset_shape", "get_internal",
-           "SavedFileError"]
+           "SavedFileError", "is_group", "is_dataset", "nfilters"]
 
 KERAS_VERSION = "2.21.0"   # the tf.keras version whose layout these files follow
 BACKEND = "tensorflow"     # what tf.keras writes; readers check it before converting weights
@@ -105,23 +105,65 @@ def check_input_file(path, what):
     return size
 
 
+def is_group(obj):
+    """True for an HDF5 group: an h5py one, or one of a file read through ``open_h5``'s snapshot.
+
+    Example:
+        >>> is_group(h5py().File(os.path.join(tempfile.mkdtemp(), "w.h5"), "w"))
+        True
+    """
+    from .h5_snapshot import Group
+    return isinstance(obj, (h5py().Group, Group))
+
+
+def is_dataset(obj):
+    """True for an HDF5 dataset (h5py's or a snapshot's).
+
+    Example:
+        >>> is_dataset(None)
+        False
+    """
+    from .h5_snapshot import Dataset
+    return isinstance(obj, (h5py().Dataset, Dataset))
+
+
+def nfilters(ds):
+    """How many filters (compression, checksums, ...) the dataset's data passes through when read.
+
+    Example:
+        >>> with h5py().File(os.path.join(tempfile.mkdtemp(), "w.h5"), "w") as f:
+        ...     print(nfilters(f.create_dataset("x", data=np.zeros(4))))
+        0
+    """
+    if hasattr(ds, "nfilters"):
+        return int(ds.nfilters)
+    try:
+        return int(ds.id.get_create_plist().get_nfilters())
+    except Exception:  # noqa: BLE001 - h5py internals
+        return 0
+
+
 @contextlib.contextmanager
-def open_h5(path, what):
-    """Open ``path`` read-only as HDF5; any problem is a ``SavedFileError`` naming the path and the reason.
+def open_h5(path, what, isolate=None):
+    """Read ``path``'s HDF5 structure (in a child process with a time and memory limit unless ``isolate`` is
+    False) and verify kerasfront's checksums when it has them; any problem is a ``SavedFileError`` naming the
+    path and the reason.
 
     Args:
         path: the file path.
         what: what the file should hold, for the error messages.
+        isolate: read the structure in a child process (None: ``limits.ISOLATE_BY_DEFAULT``).
 
     Returns:
-        A context manager yielding the open ``h5py.File`` (closed on exit).
+        A context manager yielding the file's root group (an ``h5_snapshot.Group``: h5py's reading API, no
+        HDF5 calls).
 
     Example:
         >>> import os, tempfile
         >>> path = os.path.join(tempfile.mkdtemp(), "w.h5"); h5py().File(path, "w").close()
         >>> with open_h5(path, "weights") as f:
-        ...     print(f.mode)
-        r
+        ...     print(f.name, list(f.keys()))
+        / []
     """
     size = check_input_file(path, what)
     path = os.fspath(path)
@@ -129,17 +171,9 @@ def open_h5(path, what):
         kind = "a zip archive (a Keras 3 .keras file?)" if zipfile.is_zipfile(path) else "not an HDF5 file"
         raise SavedFileError(f"Cannot load the {what} from '{path}': the file ({human_bytes(size)}) is {kind}; "
                              f"expected an HDF5 file written by save_model/save_weights or tf.keras")
-    try:
-        f = h5py().File(path, "r")
-    except OSError as e:
-        reason = str(e).split("(", 1)[-1].rstrip(")") if "(" in str(e) else str(e)
-        raise SavedFileError(f"Cannot load the {what} from '{path}': the HDF5 file is truncated or damaged "
-                             f"({reason})") from None
-    try:
-        yield f
-    finally:
-        with contextlib.suppress(Exception):
-            f.close()
+    from .h5_snapshot import open_snapshot
+    with open_snapshot(path, what=what, isolate=isolate) as root:
+        yield root
 
 
 def _decode(value):
@@ -155,7 +189,7 @@ def _decode(value):
 def _attr_or_error(obj, name, path):
     try:
         return obj.attrs[name]
-    except KeyError:
+    except (KeyError, SavedFileError):
         raise
     except (OSError, RuntimeError, TypeError, ValueError) as e:
         raise SavedFileError(f"File '{path}': cannot read attribute '{name}' of '{obj.name}' ({e}); the file is "
@@ -285,7 +319,7 @@ def get_internal(group, key, path):
     parts = [p for p in key.split("/") if p]
     try:
         for i, part in enumerate(parts):
-            if not isinstance(current, hp.Group):
+            if not is_group(current):
                 return None
             link = current.get(part, getlink=True)
             if link is None:
@@ -294,6 +328,8 @@ def get_internal(group, key, path):
                 raise SavedFileError(f"File '{path}': '{current.name.rstrip('/')}/{part}' is a link to another file "
                                      f"('{link.filename}'); refusing to follow it")
             current = current.get(part)
+    except SavedFileError:
+        raise
     except (OSError, RuntimeError, ValueError, KeyError) as e:
         raise SavedFileError(f"File '{path}': cannot open '{group.name}/{key}' ({e}); the file is damaged") from None
     return current
@@ -312,12 +348,11 @@ def dataset_shape(group, key, path):
         ...     print(shape, dtype)
         (2, 3) float32
     """
-    hp = h5py()
     obj = get_internal(group, key, path)
     if obj is None:
         raise SavedFileError(f"File '{path}': '{group.name}' lists weight '{key}' but holds no dataset at "
                              f"'{group.name}/{key}'; the file is incomplete or damaged")
-    if not isinstance(obj, hp.Dataset):
+    if not is_dataset(obj):
         raise SavedFileError(f"File '{path}': '{group.name}/{key}' should be a weight array but is a group")
     if obj.external or obj.is_virtual:
         raise SavedFileError(f"File '{path}': weight '{obj.name}' keeps its data outside the file (external or "
@@ -342,16 +377,15 @@ def read_dataset(ds, path, file_size=None):
         [0. 1. 2.]
     """
     shape = tuple(ds.shape) if ds.shape is not None else ()
-    compressed = ds.compression is not None or bool(getattr(ds, "_filters", None))
-    try:
-        filters = ds.id.get_create_plist().get_nfilters()
-    except Exception:  # pragma: no cover - h5py internals
-        filters = 0
-    check_declared_array(path, ds.name, shape, ds.dtype, file_size=file_size, compressed=compressed or filters > 0)
+    compressed = ds.compression is not None or nfilters(ds) > 0
+    check_declared_array(path, ds.name, shape, ds.dtype, file_size=file_size, compressed=compressed)
     if ds.dtype.kind not in "fiub":
-        raise SavedFileError(f"File '{path}': '{ds.name}' holds {ds.dtype} data, not numbers; the file is damaged")
+        raise SavedFileError(f"File '{path}': '{ds.name}' holds {getattr(ds, 'dtype_text', ds.dtype)} data, not "
+                             f"numbers; the file is damaged")
     try:
         return np.asarray(ds[()])
+    except SavedFileError:
+        raise
     except (OSError, RuntimeError, ValueError) as e:
         raise SavedFileError(f"File '{path}': cannot read '{ds.name}' ({e}); the file is truncated or "
                              f"damaged") from None

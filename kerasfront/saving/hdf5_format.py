@@ -26,7 +26,8 @@ import numpy as np
 import autograd as ag
 
 from .atomic_write import atomic_write, confirm_overwrite
-from .h5_utils import (BACKEND, KERAS_VERSION, SavedFileError, dataset_shape, get_internal, h5py, open_h5,
+from .checksums import LIBVER, add_checksums
+from .h5_utils import (BACKEND, KERAS_VERSION, SavedFileError, dataset_shape, get_internal, h5py, is_group, open_h5,
                        read_dataset, read_str_attr, read_str_list, write_str_list)
 from . import limits
 from .training_config import compile_args_from_training_config, training_config_of
@@ -145,7 +146,7 @@ def save_model_to_hdf5(model, filepath, overwrite=True, include_optimizer=True):
     if not confirm_overwrite(path, overwrite):
         return
     with atomic_write(path) as tmp:
-        with h5py().File(tmp, "w") as f:
+        with h5py().File(tmp, "w", libver=LIBVER) as f:
             f.attrs["keras_version"] = KERAS_VERSION
             f.attrs["backend"] = BACKEND
             f.attrs["model_config"] = model_config.encode("utf-8")
@@ -154,6 +155,7 @@ def save_model_to_hdf5(model, filepath, overwrite=True, include_optimizer=True):
                 f.attrs["training_config"] = training_json.encode("utf-8")
                 if opt_vars:
                     save_optimizer_weights(f, opt_vars, model.optimizer)
+            add_checksums(f)
 
 
 #: optimizer state kept in Python rather than in variables (Nadam's momentum-cache product), saved as a JSON
@@ -406,7 +408,7 @@ def _check_load_args(custom_objects, compile, safe_mode):
         raise TypeError(f"load_model(safe_mode=...): expected True or False, received {safe_mode!r}")
 
 
-def load_model_from_hdf5(filepath, custom_objects=None, compile=True, safe_mode=True):
+def load_model_from_hdf5(filepath, custom_objects=None, compile=True, safe_mode=True, isolate=None):
     """A model from an HDF5 file written by ``save_model`` or tf.keras: architecture, weights, and (when the
     file has a training configuration and ``compile`` is True) compiled with the saved loss, metrics and
     optimizer, whose state is restored.
@@ -416,6 +418,8 @@ def load_model_from_hdf5(filepath, custom_objects=None, compile=True, safe_mode=
         custom_objects: classes and functions the file names that are not built in.
         compile: compile the model with the saved training configuration, when there is one.
         safe_mode: refuse to load Lambda bytecode.
+        isolate: read the HDF5 file in a child process with a time and memory limit (None: the default,
+            ``limits.ISOLATE_BY_DEFAULT``); see ``isolation.py``.
 
     Example:
         >>> import tempfile
@@ -426,7 +430,7 @@ def load_model_from_hdf5(filepath, custom_objects=None, compile=True, safe_mode=
     """
     _check_load_args(custom_objects, compile, safe_mode)
     path = os.fspath(filepath)
-    with open_h5(path, "model") as f:
+    with open_h5(path, "model", isolate) as f:
         file_size = os.path.getsize(path)
         if "model_config" not in f.attrs:
             hint = (" It holds only weights (written by save_weights): build the model in code and call "
@@ -438,7 +442,7 @@ def load_model_from_hdf5(filepath, custom_objects=None, compile=True, safe_mode=
             raise SavedFileError(f"File '{path}' has a model_config but no 'model_weights' group; the file is "
                                  f"incomplete")
         weights_group = get_internal(f, "model_weights", path)
-        if not isinstance(weights_group, h5py().Group):
+        if not is_group(weights_group):
             raise SavedFileError(f"File '{path}': 'model_weights' should be a group")
         stored = limits.stored_weight_bytes(weights_group, path, file_size)
         model = model_from_saved_config(config, path, custom_objects, bool(safe_mode), stored)

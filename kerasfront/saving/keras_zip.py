@@ -16,6 +16,7 @@ Example:
     >>> save_model_to_keras_file(model, "model.keras")
     >>> model2 = load_model_from_keras_file("model.keras")
 """
+import contextlib
 import datetime
 import io
 import json
@@ -32,7 +33,7 @@ import autograd as ag
 
 from ..engine import nest
 from .atomic_write import atomic_write, confirm_overwrite
-from .h5_utils import SavedFileError, check_input_file, h5py, read_dataset
+from .h5_utils import SavedFileError, check_input_file, h5py, is_dataset, is_group, read_dataset
 from . import limits
 from .limits import check_config_size, human_bytes, memory_limit_bytes
 
@@ -661,9 +662,10 @@ def _read_member(zf, info, path, limit):
 
 
 class _WeightsFile:
-    """``model.weights.h5`` of an archive, opened from memory (or a temporary file when large)."""
+    """``model.weights.h5`` of an archive, read (isolated unless ``isolate`` is False) from memory, or from a
+    temporary file when large; ``f`` is its root group."""
 
-    def __init__(self, zf, path):
+    def __init__(self, zf, path, isolate=None):
         self.path = path
         info = _member(zf, WEIGHTS_FILE, path)
         limit = memory_limit_bytes()
@@ -672,25 +674,26 @@ class _WeightsFile:
                                  f"machine's memory; refusing to load it")
         self.size = info.file_size
         self._tmpdir = None
+        self._stack = contextlib.ExitStack()
         try:
             if info.file_size <= _IN_MEMORY_LIMIT:
-                source = io.BytesIO(_read_member(zf, info, path, _IN_MEMORY_LIMIT))
+                data, source = _read_member(zf, info, path, _IN_MEMORY_LIMIT), None
             else:
                 self._tmpdir = tempfile.mkdtemp(prefix="kerasfront-load-")
-                source = zf.extract(info, self._tmpdir)
-            self.f = h5py().File(source, "r")
-        except OSError as e:
+                try:
+                    data, source = None, zf.extract(info, self._tmpdir)
+                except (zipfile.BadZipFile, OSError, EOFError, ValueError) as e:
+                    raise SavedFileError(f"File '{path}': cannot read '{WEIGHTS_FILE}' from the archive ({e}); the "
+                                         f"file is truncated or damaged") from None
+            from .h5_snapshot import open_snapshot
+            self.f = self._stack.enter_context(open_snapshot(source, data=data, what="model weights",
+                                                             isolate=isolate, name=path))
+        except BaseException:
             self.close()
-            raise SavedFileError(f"File '{path}': '{WEIGHTS_FILE}' inside the archive is not a readable HDF5 file "
-                                 f"({e})") from None
+            raise
 
     def close(self):
-        f = getattr(self, "f", None)
-        if f is not None:
-            try:
-                f.close()
-            except Exception:  # pragma: no cover
-                pass
+        self._stack.close()
         if self._tmpdir:
             shutil.rmtree(self._tmpdir, ignore_errors=True)
 
@@ -702,7 +705,7 @@ def _vars_of(f, path, file_path, alias=None):
         group = get_internal(f, f"{alias}/vars", file_path)       # a tf.keras 2 file names the sublayer so
     if group is None:
         return []
-    if not isinstance(group, h5py().Group):
+    if not is_group(group):
         raise SavedFileError(f"File '{file_path}': '{group.name}' should be a group of variables")
     keys = sorted((k for k in group.keys()), key=lambda k: int(k) if k.isdigit() else 1 << 60)
     return [dataset_shape(group, k, file_path)[0] for k in keys]
@@ -729,7 +732,7 @@ def _plan_keras3(f, model, file_path, skip_mismatch):
                      f"{len(datasets)} [{', '.join(f'{d.name} {tuple(d.shape)}' for d in datasets) or 'none'}]")
             continue
         for v, ds in zip(variables, datasets):
-            if not isinstance(ds, h5py().Dataset):
+            if not is_dataset(ds):
                 raise SavedFileError(f"File '{file_path}': '{ds.name}' should be a variable array but is a group")
             shape = tuple(ds.shape or ())
             if not (v.accepts_shape(shape) if hasattr(v, "accepts_shape") else shape == tuple(v.shape)):
@@ -855,7 +858,7 @@ def _open_archive(path):
                              f"the file is truncated or damaged") from None
 
 
-def load_model_from_keras_file(filepath, custom_objects=None, compile=True, safe_mode=True):
+def load_model_from_keras_file(filepath, custom_objects=None, compile=True, safe_mode=True, isolate=None):
     """A model from a ``.keras`` archive (written by kerasfront or by Keras 3 for the layers kerasfront has).
 
     Args:
@@ -884,7 +887,7 @@ def load_model_from_keras_file(filepath, custom_objects=None, compile=True, safe
         compile_config = raw.get("compile_config")
         keras3 = _written_for_keras3(zf, path)
         config = from_keras3_config({"class_name": raw.get("class_name"), "config": raw.get("config")}, keras3)
-        weights = _WeightsFile(zf, path)
+        weights = _WeightsFile(zf, path, isolate)
         try:
             stored = limits.stored_weight_bytes(weights.f, path, weights.size)
             model = model_from_saved_config(config, path, custom_objects, bool(safe_mode), stored)
@@ -911,7 +914,7 @@ def load_model_from_keras_file(filepath, custom_objects=None, compile=True, safe
     return model
 
 
-def load_weights_from_keras_file(model, filepath, skip_mismatch=False):
+def load_weights_from_keras_file(model, filepath, skip_mismatch=False, isolate=None):
     """Load the weights stored in a ``.keras`` archive into ``model``.
 
     Example:
@@ -921,7 +924,7 @@ def load_weights_from_keras_file(model, filepath, skip_mismatch=False):
     """
     path = os.fspath(filepath)
     with _open_archive(path) as zf:
-        weights = _WeightsFile(zf, path)
+        weights = _WeightsFile(zf, path, isolate)
         try:
             load_weights_from_keras3_h5(model, weights.f, path, skip_mismatch=skip_mismatch, size=weights.size)
         finally:

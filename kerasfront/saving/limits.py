@@ -16,13 +16,29 @@ import threading
 import numpy as np
 
 __all__ = ["MAX_CONFIG_BYTES", "MAX_INPUT_ELEMENTS", "memory_limit_bytes", "check_declared_array",
-           "check_config_size", "human_bytes", "weight_allocation_budget", "stored_weight_bytes"]
+           "check_config_size", "human_bytes", "weight_allocation_budget", "stored_weight_bytes",
+           "ISOLATE_BY_DEFAULT", "ISOLATED_READ_STALL_SECONDS", "ISOLATED_READ_SECONDS",
+           "ISOLATED_READ_BYTES_PER_SECOND", "ISOLATED_READ_MEMORY_BYTES", "isolated_read_seconds",
+           "isolated_read_memory"]
 
 #: the largest JSON configuration string accepted (model_config, training_config, config.json)
 MAX_CONFIG_BYTES = 64 * 2 ** 20
 #: the largest number of elements one sample of a model input may declare (shape inference runs the model
 #: on small placeholder batches of this size)
 MAX_INPUT_ELEMENTS = 2 ** 28
+
+#: what ``load_model`` / ``load_weights`` do when ``isolate`` is not given: read HDF5 files in a child process
+#: (see ``isolation.py``)
+ISOLATE_BY_DEFAULT = True
+#: the isolated reader is stopped when it makes no progress (one more object or chunk read) for this long: a
+#: call into HDF5 that loops never returns, while a large file keeps reporting progress
+ISOLATED_READ_STALL_SECONDS = 5.0
+#: and in any case after this many seconds ...
+ISOLATED_READ_SECONDS = 60.0
+#: ... plus one second per this many bytes of file (it reads chunked or compressed datasets itself)
+ISOLATED_READ_BYTES_PER_SECOND = 16 * 2 ** 20
+#: the memory the isolated reader may use beyond what the process used when it started, plus twice the file
+ISOLATED_READ_MEMORY_BYTES = 2 ** 30
 
 
 def human_bytes(n):
@@ -58,6 +74,27 @@ def _count(shape):
     for d in shape:
         n *= int(d)
     return n
+
+
+def isolated_read_seconds(file_size):
+    """The isolated reader's overall time limit for a file of ``file_size`` bytes (it is stopped sooner when it
+    makes no progress for ``ISOLATED_READ_STALL_SECONDS``).
+
+    Example:
+        >>> isolated_read_seconds(0) == ISOLATED_READ_SECONDS
+        True
+    """
+    return float(ISOLATED_READ_SECONDS) + float(file_size) / float(ISOLATED_READ_BYTES_PER_SECOND)
+
+
+def isolated_read_memory(file_size):
+    """The isolated reader's memory budget (bytes) for a file of ``file_size`` bytes.
+
+    Example:
+        >>> isolated_read_memory(10) == ISOLATED_READ_MEMORY_BYTES + 20
+        True
+    """
+    return int(ISOLATED_READ_MEMORY_BYTES) + 2 * int(file_size)
 
 
 def check_declared_array(path, where, shape, dtype, file_size=None, compressed=False):
@@ -162,18 +199,14 @@ def stored_weight_bytes(group, path, file_size=None):
         ...     print(stored_weight_bytes(f, path))
         24
     """
+    from .h5_utils import is_dataset, nfilters
     total = [0]
-    import h5py
 
     def visit(name, obj):
-        if isinstance(obj, h5py.Dataset):
+        if is_dataset(obj):
             shape = tuple(obj.shape) if obj.shape is not None else ()
-            try:
-                nfilters = obj.id.get_create_plist().get_nfilters()
-            except Exception:  # pragma: no cover - h5py internals
-                nfilters = 0
             total[0] += check_declared_array(path, obj.name, shape, obj.dtype, file_size=file_size,
-                                             compressed=nfilters > 0)
+                                             compressed=nfilters(obj) > 0)
 
     group.visititems(visit)
     return total[0]

@@ -26,7 +26,8 @@ import zipfile
 import numpy as np
 
 from .atomic_write import atomic_write, confirm_overwrite
-from .h5_utils import (BACKEND, KERAS_VERSION, SavedFileError, dataset_shape, get_internal, h5py, open_h5,
+from .checksums import LIBVER, add_checksums
+from .h5_utils import (BACKEND, KERAS_VERSION, SavedFileError, dataset_shape, get_internal, h5py, is_group, open_h5,
                        read_dataset, read_str_list, write_str_list)
 
 __all__ = ["save_weights", "load_weights", "save_weights_to_hdf5_group", "load_weights_from_hdf5_group",
@@ -117,7 +118,7 @@ def _file_layers(group, path):
     out = []
     for name in read_str_list(group, "layer_names", path):
         g = get_internal(group, name, path)
-        if g is None or not isinstance(g, h5py().Group):
+        if g is None or not is_group(g):
             raise SavedFileError(f"File '{path}': 'layer_names' lists layer '{name}' but '{group.name}' has no group "
                                  f"'{name}'; the file is incomplete or damaged")
         out.append((name, g, read_str_list(g, "weight_names", path)))
@@ -290,7 +291,7 @@ def _check_bool(value, arg):
         raise TypeError(f"load_weights({arg}=...): expected True or False, received {value!r}")
 
 
-def load_weights(model, filepath, by_name=False, skip_mismatch=False):
+def load_weights(model, filepath, by_name=False, skip_mismatch=False, isolate=None):
     """Load weights saved by ``save_weights`` or ``save_model`` (kerasfront, tf.keras 2.x, or a Keras 3
     ``.keras`` / ``.weights.h5`` file) into ``model``.
 
@@ -298,6 +299,8 @@ def load_weights(model, filepath, by_name=False, skip_mismatch=False):
         by_name: match layers by name instead of by order (layers without a counterpart are left alone).
         skip_mismatch: skip (with a warning listing them) layers whose weight count or shapes differ, instead
             of raising a ValueError.
+        isolate: read the HDF5 file in a child process with a time and memory limit (None: the default,
+            ``limits.ISOLATE_BY_DEFAULT``).
 
     Example:
         >>> load_weights(model, "weights.h5", by_name=True)
@@ -309,8 +312,8 @@ def load_weights(model, filepath, by_name=False, skip_mismatch=False):
     path = os.fspath(filepath)
     if zipfile.is_zipfile(path):
         from .keras_zip import load_weights_from_keras_file
-        return load_weights_from_keras_file(model, path, skip_mismatch=skip_mismatch)
-    with open_h5(path, "weights") as f:
+        return load_weights_from_keras_file(model, path, skip_mismatch=skip_mismatch, isolate=isolate)
+    with open_h5(path, "weights", isolate) as f:
         group = _weights_group(f, path)
         if group is None:
             from .keras_zip import load_weights_from_keras3_h5
@@ -348,10 +351,11 @@ def save_weights(model, filepath, overwrite=True, save_format=None, options=None
     if not confirm_overwrite(path, overwrite):
         return
     with atomic_write(path) as tmp:
-        with h5py().File(tmp, "w") as f:
+        with h5py().File(tmp, "w", libver=LIBVER) as f:
             if path.endswith(".weights.h5"):
                 from .keras_zip import write_weights_h5
                 optimizer = getattr(model, "optimizer", None)
                 write_weights_h5(f, model, optimizer if getattr(optimizer, "_built", False) else None)
             else:
                 save_weights_to_hdf5_group(f, model)
+            add_checksums(f)

@@ -25,6 +25,7 @@ import pytest
 
 import kerasfront as keras
 from kerasfront import layers
+from tests.kerasfront.h5_edits import strip_checksums
 from tests.reliability import _hostile_loader as loader
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -79,6 +80,7 @@ def _edit_h5_config(src, dst, edit):
         config = json.loads(f.attrs["model_config"])
         edit(config)
         f.attrs["model_config"] = json.dumps(config).encode()
+        strip_checksums(f)                       # a crafted file: no checksums (or matching ones)
     return str(dst)
 
 
@@ -141,12 +143,15 @@ def hostile_results(tmp_path_factory):
     shutil.copy(dense_h5, d / "optimizer.h5")
     with h5py.File(d / "optimizer.h5", "r+") as f:
         optimizer_slot(f)
+        strip_checksums(f)
     shutil.copy(d / "weights.h5", d / "weights_absurd.h5")
     with h5py.File(d / "weights_absurd.h5", "r+") as f:
         weights_kernel(f)
+        strip_checksums(f)
     shutil.copy(dense_h5, d / "nested.h5")
     with h5py.File(d / "nested.h5", "r+") as f:
         f.attrs["model_config"] = _nested()
+        strip_checksums(f)
 
     cases = {
         "repeat_vector_1e9": ("model", _edit_h5_config(repeat_h5, d / "a.h5", _set("repeat", n=10 ** 9))),
@@ -294,6 +299,7 @@ def test_training_config_names_are_never_imported(tmp_path, evil_module, where):
         else:
             config["metrics"] = ["kerasfront_evil_plugin.run"]
         f.attrs["training_config"] = json.dumps(config).encode()
+        strip_checksums(f)
     with pytest.raises(ValueError) as err:
         keras.models.load_model(path)
     assert "compile=False" in str(err.value)
