@@ -61,16 +61,20 @@ def attribute_digest(meta, blob):
     return _crc([json.dumps(meta, sort_keys=True, separators=(",", ":")).encode("utf-8"), b"\0", bytes(blob)])
 
 
-def array_digest(array):
-    """CRC-32 of an array's dtype, shape and bytes (as stored).
+def array_digest(array, stored=None):
+    """CRC-32 of an array's dtype, shape and bytes (as stored); ``stored``: those bytes, when ``array`` only
+    stands for the dtype and shape.
 
     Example:
         >>> array_digest(np.zeros(2, "<f4")) != array_digest(np.zeros((1, 2), "<f4"))
         True
     """
-    array = np.ascontiguousarray(array)
-    head = json.dumps([array.dtype.str, list(array.shape)], separators=(",", ":")).encode("utf-8")
-    return _crc([head, b"\0", memoryview(array.reshape(-1).view(np.uint8))])
+    head = json.dumps([np.dtype(array.dtype).str, [int(d) for d in array.shape]],
+                      separators=(",", ":")).encode("utf-8")
+    if stored is None:
+        array = np.ascontiguousarray(array)
+        stored = memoryview(array.reshape(-1).view(np.uint8))
+    return _crc([head, b"\0", stored])
 
 
 def _objects(root):
@@ -78,7 +82,8 @@ def _objects(root):
 
 
 def _entries(root):
-    """``[kind, object path, (attribute name,) digest]`` for every attribute and dataset under ``root``."""
+    """``[kind, object path, (attribute name,) digest]`` for every attribute and dataset under ``root``; a
+    dataset stored as plain bytes is summed where it lies in the file (mapped, not copied)."""
     from .h5_snapshot import Dataset
     out = []
     for path, obj in _objects(root):
@@ -87,7 +92,9 @@ def _entries(root):
                 continue
             out.append(["a", path, name, attribute_digest(*obj.attrs.canonical(name))])
         if isinstance(obj, Dataset):
-            out.append(["d", path, array_digest(obj.read())])
+            stored = obj.stored_view()
+            out.append(["d", path, array_digest(obj, stored) if stored is not None else array_digest(obj.read())])
+            del stored
     return out
 
 
@@ -102,10 +109,14 @@ def add_checksums(f):
     from .h5_snapshot import DataSource, decode_frame
     for name in [n for n in f.attrs if _is_checksum_attr(n)]:
         del f.attrs[name]                                  # a record written before (it may have had more parts)
-    f.flush()
-    header, blobs = h5_reader.describe(f, read_all=True)
-    root = decode_frame(h5_reader.frame(header, blobs), f.filename, DataSource(data=b""))
-    lines = [json.dumps(_HEADER)] + [json.dumps(e, ensure_ascii=True) for e in _entries(root)]
+    f.flush()                                              # every byte is in the file: read it as a loader will
+    header, blobs = h5_reader.describe(f)
+    source = DataSource(path=f.filename)
+    try:
+        root = decode_frame(h5_reader.frame(header, blobs), f.filename, source)
+        lines = [json.dumps(_HEADER)] + [json.dumps(e, ensure_ascii=True) for e in _entries(root)]
+    finally:
+        source.close()
     write_str_list(f, CHECKSUM_ATTR, lines)
 
 

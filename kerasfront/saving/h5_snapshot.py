@@ -51,6 +51,7 @@ class DataSource:
         self.path = path
         self._data = memoryview(data) if data is not None else None
         self._fh = open(path, "rb") if data is None else None
+        self._map = None
         self.size = len(self._data) if data is not None else __import__("os").fstat(self._fh.fileno()).st_size
 
     def stat(self):
@@ -76,8 +77,26 @@ class DataSource:
         buf = bytearray(nbytes)
         return bytes(buf) if self.read_into(offset, memoryview(buf)) else None
 
+    def view(self, offset, nbytes):
+        """A read-only buffer over ``nbytes`` bytes at ``offset`` without copying them (the file is mapped into
+        memory), or None when they lie outside the file."""
+        if offset < 0 or offset + nbytes > self.size:
+            return None
+        if self._data is not None:
+            return self._data[offset:offset + nbytes]
+        if self._map is None:
+            import mmap
+            self._map = mmap.mmap(self._fh.fileno(), 0, access=mmap.ACCESS_READ) if self.size else b""
+        return memoryview(self._map)[offset:offset + nbytes]
+
     def close(self):
         """Close the file (nothing for bytes)."""
+        if self._map is not None and not isinstance(self._map, bytes):
+            try:
+                self._map.close()
+            except BufferError:              # a view is still alive: the map closes when it is collected
+                pass
+        self._map = None
         if self._fh is not None:
             self._fh.close()
             self._fh = None
@@ -275,6 +294,15 @@ class Dataset(_Node):
     @property
     def ndim(self):
         return len(self.shape or ())
+
+    def stored_view(self):
+        """The dataset's bytes as they lie in the file (a buffer over the mapped file, no copy), or None when it
+        is not stored as plain bytes there (then ``read()`` gives its values)."""
+        raw = self._entry.get("raw")
+        if self.error is not None or not (isinstance(raw, list) and len(raw) == 2) or \
+                raw[1] != self.size * self.dtype.itemsize:
+            return None
+        return self._frame.source.view(raw[0], raw[1])
 
     def read(self):
         """The dataset's values as stored (the file's dtype), read once and kept until ``ds[()]`` takes them."""

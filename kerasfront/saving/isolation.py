@@ -89,7 +89,11 @@ def _fork_child(source, budget, write_fd):
     without running any cleanup of the parent's."""
     try:
         import faulthandler
+        import gc
         faulthandler.disable()                      # a crash here is the parent's to report, not a traceback
+        # NOTE: a collection would walk (and so copy, page by page) the parent's whole heap; the child lives
+        # for milliseconds and its memory is capped, so it never collects.
+        gc.disable()
         h5_reader.limit_memory(budget)
         try:
             data = h5_reader.describe_source(source, memory_budget=budget // 2,

@@ -10,6 +10,7 @@ import signal
 import subprocess
 import sys
 import time
+import warnings
 
 import numpy as np
 import pytest
@@ -75,7 +76,8 @@ def test_killed_mid_epoch_resumes_from_the_last_finished_epoch(tmp_path, uninter
     assert killed.returncode == -signal.SIGKILL, killed.stderr
     assert killed.stdout.split() == ["started", "epoch", "0", "epoch", "1", "epoch", "2"]
     assert not out.exists()
-    assert os.listdir(backup) == ["training_state.npz"]      # one complete backup, no stray temporary file
+    # the latest complete backup and the one before it, no stray temporary file
+    assert sorted(os.listdir(backup)) == ["training_state.npz", "training_state.previous.npz"]
     resumed = _run(backup, out, EPOCHS)
     assert resumed.returncode == 0, resumed.stderr
     epochs_run = _assert_same_as_uninterrupted(out, uninterrupted)
@@ -112,7 +114,8 @@ def test_killed_at_random_moments_resumes_exactly(tmp_path, uninterrupted):
             proc.stdout.close()
             proc.wait(timeout=60)
         backup_left = backup.exists() and "training_state.npz" in os.listdir(backup)
-        stray = [f for f in os.listdir(backup) if f != "training_state.npz"] if backup.exists() else []
+        kept = ("training_state.npz", "training_state.previous.npz")
+        stray = [f for f in os.listdir(backup) if f not in kept] if backup.exists() else []
         assert all(f.endswith(".tmp.npz") for f in stray), stray
         resumed = _run(backup, out, EPOCHS)
         assert resumed.returncode == 0, resumed.stderr
@@ -180,7 +183,7 @@ def test_keep_checkpoint_when_delete_checkpoint_is_false(tmp_path):
     backup = tmp_path / "backup"
     worker.build().fit(x, y, epochs=2, verbose=0,
                        callbacks=[keras.callbacks.BackupAndRestore(str(backup), delete_checkpoint=False)])
-    assert os.listdir(backup) == ["training_state.npz"]
+    assert sorted(os.listdir(backup)) == ["training_state.npz", "training_state.previous.npz"]
     epochs = []
     worker.build().fit(x, y, epochs=3, verbose=0, callbacks=[
         keras.callbacks.BackupAndRestore(str(backup), delete_checkpoint=False),
@@ -217,3 +220,85 @@ def test_resume_is_exact_for_every_optimizer(tmp_path, name):
                 callbacks=[keras.callbacks.BackupAndRestore(backup)])
     for a, b in zip(resumed.get_weights(), reference.get_weights()):
         np.testing.assert_array_equal(a, b)
+
+
+# -- a damaged backup -------------------------------------------------------------------------------------------
+
+def _damage(path, where=None):
+    """Flip one bit at a fraction ``where`` of the file, or (None) inside the bytes of the first kernel."""
+    data = bytearray(open(path, "rb").read())
+    if where is None:
+        with np.load(path) as backup:
+            index = data.find(backup["w0"].tobytes()) + 5
+        assert index > 5
+    else:
+        index = int(len(data) * where)
+    data[index] ^= 0x40
+    open(path, "wb").write(bytes(data))
+
+
+def test_a_damaged_latest_backup_is_reported_and_the_previous_one_resumes_exactly(tmp_path, uninterrupted):
+    backup, out = tmp_path / "backup", tmp_path / "out.npz"
+    assert _run(backup, out, EPOCHS, kill_at=(4, 1)).returncode == -signal.SIGKILL   # backups of epochs 2 and 3
+    _damage(backup / "training_state.npz")
+    resumed = _run(backup, out, EPOCHS)
+    assert resumed.returncode == 0, resumed.stderr
+    assert "training_state.npz" in resumed.stderr and "is damaged" in resumed.stderr
+    assert "training_state.previous.npz" in resumed.stderr and "(epoch 3)" in resumed.stderr
+    assert _assert_same_as_uninterrupted(out, uninterrupted) == list(range(3, EPOCHS))    # epoch 3 runs again
+
+
+def test_damage_anywhere_in_the_latest_backup_restores_it_exactly_or_falls_back_to_the_previous(tmp_path):
+    """40 single-bit flips spread over the latest backup: each restore gives the latest backup's exact state
+    (the flip hit bytes that hold no data, such as a zip header's timestamps), or warns and gives the previous
+    backup's exact state; never anything else."""
+    x, y = worker.data()
+    backup = tmp_path / "backup"
+    worker.build().fit(x, y, epochs=3, batch_size=worker.BATCH, shuffle=False, verbose=0,
+                       callbacks=[keras.callbacks.BackupAndRestore(str(backup), delete_checkpoint=False)])
+    latest, previous = backup / "training_state.npz", backup / "training_state.previous.npz"
+    good = latest.read_bytes()
+
+    def restored():
+        model = worker.build()
+        callback = keras.callbacks.BackupAndRestore(str(backup), delete_checkpoint=False)
+        callback.set_model(model)
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            callback.on_train_begin()
+        return model.get_weights(), worker.optimizer_state(model), model._resume_from_epoch, caught
+
+    expected = {"latest": restored()[:3]}
+    latest.write_bytes(previous.read_bytes())
+    expected["previous"] = restored()[:3]
+    assert expected["latest"][2] == 3 and expected["previous"][2] == 2
+    outcomes = []
+    for k in range(40):
+        data = bytearray(good)
+        data[(k * len(good)) // 40 + 3] ^= 0x40
+        latest.write_bytes(bytes(data))
+        weights, opt, epoch, caught = restored()
+        which = "previous" if caught else "latest"
+        if caught:
+            assert "training_state.npz" in str(caught[0].message) and "is damaged" in str(caught[0].message)
+        assert epoch == expected[which][2]
+        for a, b in zip(weights + opt, expected[which][0] + expected[which][1]):
+            np.testing.assert_array_equal(a, b)
+        outcomes.append(which)
+    assert outcomes.count("previous") >= 20, outcomes         # most flips hit data (the rest, zip header fields)
+
+
+def test_when_every_backup_is_damaged_training_stops_with_an_error_naming_them(tmp_path):
+    x, y = worker.data()
+    backup = tmp_path / "backup"
+    worker.build().fit(x, y, epochs=2, verbose=0,
+                       callbacks=[keras.callbacks.BackupAndRestore(str(backup), delete_checkpoint=False)])
+    _damage(backup / "training_state.npz")
+    (backup / "training_state.previous.npz").write_bytes(b"")
+    model = worker.build()
+    before = model.get_weights()
+    with pytest.raises(keras.callbacks.BackupDamagedError) as err:
+        model.fit(x, y, epochs=3, verbose=0, callbacks=[keras.callbacks.BackupAndRestore(str(backup))])
+    assert "training_state.npz" in str(err.value) and "training_state.previous.npz" in str(err.value)
+    for a, b in zip(model.get_weights(), before):
+        np.testing.assert_array_equal(a, b)            # nothing was trained or restored
