@@ -257,3 +257,13 @@ def test_rounds_interleave_systems_and_combine_to_the_median_of_medians():
     assert run.combine_rounds([ok(1.0, 1.0), failed]) is failed
     with pytest.raises(SystemExit):
         run.main(["--rounds", "0", "--no-write"])
+
+
+def test_the_loading_benchmark_runs_and_times_both_sides():
+    from benchmarks import bench_loading
+    figures = bench_loading.run(quick=True, sizes=("small",))
+    small = figures["small"]
+    assert small["bytes"] > 0 and figures["spawn_small_ms"] > 0
+    for what in ("load_model_h5", "load_weights_h5", "load_model_keras"):
+        assert small[what]["isolated_ms"] > 0 and small[what]["in_process_ms"] > 0
+    assert small["save_h5"]["with_checksums_ms"] > 0 and small["save_h5"]["without_ms"] > 0

@@ -11,6 +11,14 @@ place, so a crash never leaves a damaged file where a good one was. Loading is s
 from a file runs unless ``safe_mode=False``, names resolve only through kerasfront's registries and
 ``custom_objects``, and sizes are checked before anything is allocated.
 
+Damaged and hostile files: the HDF5 C library can loop forever, crash or exhaust memory on a damaged or
+crafted file, which no check in Python can stop once the call is made. So the file's structure is read in a
+child process with a time and memory limit (``isolation.py``; ``isolate=False`` reads in this process, for
+trusted files), and the parent reads the weights' bytes itself. kerasfront's ``.h5`` files also carry a
+CRC-32 of every dataset and attribute (``checksums.py``), checked on loading: accidental damage is an error
+naming what changed. A crafted file can carry matching checksums; isolation and safe mode are what protect
+against those.
+
 Example:
     >>> kerasfront.models.save_model(model, "model.h5")
     >>> model = kerasfront.models.load_model("model.h5", custom_objects={"ScaleLayer": ScaleLayer})

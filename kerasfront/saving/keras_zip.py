@@ -23,9 +23,11 @@ import json
 import os
 import re
 import shutil
+import struct
 import tempfile
 import warnings
 import zipfile
+import zlib
 
 import numpy as np
 
@@ -636,6 +638,11 @@ def _load_assets(zf, model, path):
 
 # -- loading --------------------------------------------------------------------------------------------------
 
+#: what ``zipfile`` raises on a damaged archive: besides BadZipFile, a damaged header can name a compression
+#: method that does not exist (NotImplementedError), claim encryption (RuntimeError) or hold bad deflate data
+ZIP_ERRORS = (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, EOFError, ValueError, NotImplementedError,
+              RuntimeError, zlib.error, struct.error)
+
 def _member(zf, name, path, required=True):
     try:
         return zf.getinfo(name)
@@ -653,7 +660,7 @@ def _read_member(zf, info, path, limit):
     try:
         with zf.open(info) as fh:
             data = fh.read(limit + 1)
-    except (zipfile.BadZipFile, OSError, EOFError, ValueError) as e:
+    except ZIP_ERRORS as e:
         raise SavedFileError(f"File '{path}': cannot read '{info.filename}' from the archive ({e}); the file is "
                              f"truncated or damaged") from None
     if len(data) > limit:
@@ -682,7 +689,7 @@ class _WeightsFile:
                 self._tmpdir = tempfile.mkdtemp(prefix="kerasfront-load-")
                 try:
                     data, source = None, zf.extract(info, self._tmpdir)
-                except (zipfile.BadZipFile, OSError, EOFError, ValueError) as e:
+                except ZIP_ERRORS as e:
                     raise SavedFileError(f"File '{path}': cannot read '{WEIGHTS_FILE}' from the archive ({e}); the "
                                          f"file is truncated or damaged") from None
             from .h5_snapshot import open_snapshot
@@ -853,7 +860,7 @@ def _open_archive(path):
     check_input_file(path, "model")
     try:
         return zipfile.ZipFile(path, "r")
-    except (zipfile.BadZipFile, OSError) as e:
+    except ZIP_ERRORS as e:
         raise SavedFileError(f"Cannot load the model from '{path}': it is not a readable '.keras' zip archive ({e}); "
                              f"the file is truncated or damaged") from None
 

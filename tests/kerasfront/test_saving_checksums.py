@@ -243,3 +243,43 @@ def test_a_damaged_keras_archive_is_caught_by_the_zip_crc(saved, tmp_path):
     with pytest.raises(SavedFileError, match="Bad CRC-32") as err:
         keras.models.load_model(path)
     assert path in str(err.value)
+
+
+@pytest.mark.parametrize("weights_only", [False, True])
+def test_a_damaged_latest_modelcheckpoint_is_reported_and_the_one_before_still_loads(tmp_path, weights_only):
+    """Resuming from ModelCheckpoint's files: the damaged latest is an error naming it, never other numbers."""
+    model = _model()
+    pattern = str(tmp_path / "ckpt-{epoch:02d}.h5")
+    model.fit(np.ones((8, 3), np.float32), np.zeros((8, 2), np.float32), epochs=3, verbose=0, callbacks=[
+        keras.callbacks.ModelCheckpoint(pattern, monitor="loss", save_weights_only=weights_only)])
+    latest, before = str(tmp_path / "ckpt-03.h5"), str(tmp_path / "ckpt-02.h5")
+    root = "/" if weights_only else "/model_weights/"
+    _flip_weight_byte(latest, f"{root}out/out/kernel:0")
+
+    def load(path):
+        if weights_only:
+            target = keras.models.clone_model(model)
+            target.load_weights(path)
+            return target
+        return keras.models.load_model(path)
+
+    with pytest.raises(SavedFileError) as err:
+        load(latest)
+    assert latest in str(err.value) and "kernel:0' (changed" in str(err.value)
+    assert len(load(before).get_weights()) == len(model.get_weights())
+
+
+def test_a_keras_archive_naming_an_unknown_compression_method_is_refused_by_name(saved, tmp_path):
+    """Found by tools/fuzz_model_files.py: zipfile raises NotImplementedError for such a member."""
+    _, paths = saved
+    path = _copy(paths["archive"], tmp_path, "method.keras")
+    data = bytearray(open(path, "rb").read())
+    entry = data.find(b"PK\x01\x02")
+    while entry >= 0 and data[entry + 46:entry + 46 + 11] != b"config.json":
+        entry = data.find(b"PK\x01\x02", entry + 1)
+    assert entry >= 0
+    data[entry + 10:entry + 12] = (99).to_bytes(2, "little")        # the central directory's compression method
+    open(path, "wb").write(bytes(data))
+    with pytest.raises(SavedFileError, match="compression method") as err:
+        keras.models.load_model(path)
+    assert path in str(err.value)

@@ -180,9 +180,13 @@ def load_one(job, cache):
 
 
 def worker(jobs_path):
-    """Load every job of ``jobs_path`` (a JSON list) in turn, printing ``start ID`` and then one JSON result."""
+    """Load every job of ``jobs_path`` (a JSON list) in turn, printing ``start ID`` and then one JSON result.
+    ``KERASFRONT_FUZZ_ISOLATE=0`` in the environment loads with ``isolate=False``."""
     with open(jobs_path) as fh:
         jobs = json.load(fh)
+    if os.environ.get("KERASFRONT_FUZZ_ISOLATE") == "0":
+        from kerasfront.saving import limits
+        limits.ISOLATE_BY_DEFAULT = False
     cache = {}
     for job in jobs:
         print(f"start {job['id']}", flush=True)
@@ -255,6 +259,7 @@ def run_jobs(jobs, folder, timeout=20.0, env_extra=None, progress=None):
                     current = None
                     deadline = time.monotonic() + timeout
         proc.stdout.close()
+        os.remove(proc.args[-1])
         pending = [j for j in pending if j["id"] not in results]
         if current is not None and progress is not None and current in results:
             progress(results[current])
