@@ -11,11 +11,12 @@ Anything the reader could not read (a damaged object, attribute or link) is kept
 a ``SavedFileError`` naming the file and the object when loading touches it.
 
 Example:
-    >>> with snapshot_of("model.h5") as root:
+    >>> with open_snapshot("model.h5") as root:
     ...     print(root.attrs["keras_version"], root["model_weights"].attrs["layer_names"])
 """
 import contextlib
 import json
+import os
 import re
 import struct
 from collections.abc import Mapping
@@ -25,7 +26,7 @@ import numpy as np
 from .h5_reader import MAGIC
 from .h5_utils import SavedFileError
 
-__all__ = ["Group", "Dataset", "decode_frame", "DataSource"]
+__all__ = ["Group", "Dataset", "decode_frame", "DataSource", "open_snapshot"]
 
 _DTYPE = re.compile(r"^[<>|=][biufcSU][0-9]{1,6}$")
 _MAX_SOFT_LINK_HOPS = 16   # as HDF5's own limit on followed links
@@ -52,13 +53,13 @@ class DataSource:
         self._data = memoryview(data) if data is not None else None
         self._fh = open(path, "rb") if data is None else None
         self._map = None
-        self.size = len(self._data) if data is not None else __import__("os").fstat(self._fh.fileno()).st_size
+        self.size = len(self._data) if data is not None else os.fstat(self._fh.fileno()).st_size
 
     def stat(self):
         """``[device, inode, size]`` of the open file (None for bytes)."""
         if self._fh is None:
             return None
-        st = __import__("os").fstat(self._fh.fileno())
+        st = os.fstat(self._fh.fileno())
         return [st.st_dev, st.st_ino, st.st_size]
 
     def read_into(self, offset, out):
@@ -225,6 +226,8 @@ class Attrs(Mapping):
         self._check()
         entry = self._raw[name]
         where = f"attribute '{name}' of '{self._owner}'"
+        if not isinstance(entry, dict):
+            raise self._frame.bad(f"a bad entry for {where}")
         if "error" in entry:
             raise self._frame.damaged(where, entry["error"])
         return entry.get("meta"), self._frame.blob(entry.get("blob"), where)
@@ -372,7 +375,6 @@ class Group(_Node):
         self._links = links
         self._children = {}
         self._root = root or self
-        self._all_paths = None
 
     @property
     def file(self):
@@ -418,7 +420,7 @@ class Group(_Node):
         elif kind == "dataset":
             try:
                 obj = Dataset(path, entry, self._frame)
-            except FrameError as e:
+            except (FrameError, TypeError, ValueError) as e:
                 raise self._frame.bad(str(e)) from None
         elif kind in ("soft", "same"):
             if hops >= _MAX_SOFT_LINK_HOPS:

@@ -3,9 +3,12 @@
 The HDF5 C library can loop forever (HDFGroup/hdf5#1707: a damaged global heap), crash, or allocate without
 bound on a damaged or crafted file, and no check in Python can stop a call that never returns. So loading
 does not call HDF5 in its own process: a child process runs ``h5_reader`` on the file and sends back a
-description of everything in it (a frame); the child is killed when it runs past the time limit, its address
-space is capped, and a child that dies or is killed is an error naming the file. The parent then reads the
-weights' bytes itself, at the offsets the frame gives, without HDF5.
+description of everything in it (a frame). The child reports progress as it goes (one byte every few objects)
+and is killed when it makes none for ``limits.ISOLATED_READ_STALL_SECONDS`` (5 s: a call into HDF5 that loops
+never returns) or runs past ``limits.isolated_read_seconds(size)`` (60 s plus 1 s per 16 MB); its address
+space is capped at what it inherited plus ``limits.isolated_read_memory(size)``; a child that dies or is killed
+is an error naming the file. The parent then reads the weights' bytes itself, at the offsets the frame gives,
+without HDF5, and decodes the frame without unpickling anything.
 
 On Linux the child is forked (about 10 ms; h5py's lock is held across the fork so no other thread is inside
 HDF5 at that moment); elsewhere it is a new interpreter running ``h5_reader.py`` (a few hundred ms).
