@@ -757,12 +757,12 @@ def _load_named_variables(f, model, file_path, size):
         if not hasattr(layer, "_load_own_variables"):
             continue
         group = get_internal(f, f"{path}/vars" if path else "vars", file_path)
-        if group is None or not isinstance(group, h5py().Group):
+        if group is None or not is_group(group):
             continue
         store = {}
         for key in group.keys():
             ds = group[key]
-            if isinstance(ds, h5py().Dataset):
+            if is_dataset(ds):
                 store[key] = read_dataset(ds, file_path, size)
         if store:
             layer._load_own_variables(store)
