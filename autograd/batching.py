@@ -26,6 +26,8 @@ from .tensor import Tensor, make_leaf
 _levels = itertools.count(1)
 #: level -> batch size, for every ag.vmap now running (inner vmaps have higher levels)
 _ACTIVE = {}
+#: the vmap level of each batching rule now running, innermost last (for ``batched_call``)
+_RULE_LEVELS = []
 
 
 class Batched:
@@ -147,13 +149,94 @@ def batch_apply(prim, args, kwargs):
             f"autograd: op '{prim.name}' has no batching rule, so it cannot run inside ag.vmap; define one with "
             f"ag.defbatch({prim.name}, rule), rule(args, dims, **kwargs) -> (out, out_dim) (see README 'How to add "
             f"an op')")
-    out, out_dim = rule(tuple(vals), tuple(dims), **kwargs) if kwargs else rule(tuple(vals), tuple(dims))
+    _RULE_LEVELS.append(level)
+    try:
+        out, out_dim = rule(tuple(vals), tuple(dims), **kwargs) if kwargs else rule(tuple(vals), tuple(dims))
+    finally:
+        _RULE_LEVELS.pop()
     if out_dim is None:
         return out
     return Batched(out, out_dim, level)
 
 
 # -- helpers for writing batching rules ----------------------------------------------------------
+
+
+def peek(x):
+    """The numpy data behind ``x`` (a Tensor, an array-like, or a Batched value: then every example's data
+    at once, batch axes included), for a wrapper's argument checks (dtype, integer ranges), never for
+    computing a result.
+
+    Example:
+        >>> from autograd.batching import peek
+        >>> peek(ag.tensor([1, 2])), peek([3])
+        (array([1, 2]), array([3]))
+    """
+    while type(x) is Batched:
+        x = x.val
+    return x.data if isinstance(x, Tensor) else np.asarray(x)
+
+
+def dtype_of(x):
+    """The dtype of ``x`` (a Tensor, a Batched value or an array-like).
+
+    Example:
+        >>> from autograd.batching import dtype_of
+        >>> dtype_of(ag.ones(2, dtype='float32')), dtype_of(1.0)
+        (dtype('float32'), dtype('float64'))
+    """
+    if isinstance(x, (Tensor, Batched)):
+        return x.dtype
+    return np.asarray(x).dtype
+
+
+def batch_size(args, dims):
+    """The number of examples: the size of the first batched argument's batch axis.
+
+    Example:
+        >>> from autograd.batching import batch_size
+        >>> batch_size((ag.ones(3), ag.ones((2, 5))), (None, 1))
+        5
+    """
+    for a, d in zip(args, dims):
+        if d is not None:
+            return shape_of(a)[d]
+    raise ValueError("batch_size: no argument is batched")
+
+
+def bring(x, dim, size):
+    """``x`` with the examples on axis 0: its batch axis moved there, or, for an argument shared by all
+    examples (``dim`` None), broadcast along a new axis 0 of ``size``.
+
+    Example:
+        >>> from autograd.batching import bring
+        >>> bring(ag.ones((2, 5)), 1, 5).shape, bring(ag.ones(3), None, 4).shape
+        ((5, 2), (4, 3))
+    """
+    if dim is not None:
+        return to_front(x, dim)
+    from .ops.shape import broadcast_to, expand_dims
+    return broadcast_to(expand_dims(x, 0), (size,) + tuple(shape_of(x)))
+
+
+def batched_call(fn, args, dims):
+    """Inside a batching rule: run ``fn``, a composition of ops written for one example, on ``args``
+    batched along ``dims`` at the rule's own vmap level (each op then runs its own batching rule once for
+    the whole batch), and return ``(out, out_dim)`` as a rule does. For primitives that are a fused form
+    of such a composition (a recurrence with per-example weights): no loop over the examples.
+
+    Example:
+        >>> from autograd.batching import batched_call
+        >>> twice = ag.primitive(lambda x: 2 * x, name='twice_b')
+        >>> _ = ag.defbatch(twice, lambda args, dims: batched_call(lambda x: x * 2.0, args, dims))
+        >>> ag.vmap(twice)(np.ones((3, 2))).shape
+        (3, 2)
+    """
+    level = _RULE_LEVELS[-1]
+    out = fn(*[Batched(a, d, level) if d is not None else a for a, d in zip(args, dims)])
+    if type(out) is Batched and out.level == level:
+        return out.val, out.bdim
+    return out, None
 
 
 def to_front(x, dim):
@@ -323,7 +406,9 @@ def vmap(f, in_axes=0, out_axes=0):
         f: a function of Tensors (one example's worth) returning a Tensor or a tuple / list / dict of them.
         in_axes: the batch axis of each positional argument (an int, or None for an argument shared by all
             examples), one value for all or a tuple with one entry per argument (an entry applies to every
-            array inside a tuple / list / dict argument).
+            array inside a tuple / list / dict argument). Keyword arguments are not named in ``in_axes``:
+            arrays and Tensors among them are mapped over their axis 0 (as in JAX), other values (flags,
+            numbers, None) are passed to every example unchanged.
         out_axes: where the batch axis goes in each output (an int, or None for an output that must be the
             same for all examples).
 
@@ -347,13 +432,15 @@ def vmap(f, in_axes=0, out_axes=0):
         elif not isinstance(spec, dict):
             _check_axis(spec, what)
 
-    def wrapped(*args):
+    def wrapped(*args, **kwargs):
         if isinstance(in_axes, (tuple, list)) and len(in_axes) != len(args):
             raise ValueError(f"vmap(in_axes={in_axes!r}): {len(in_axes)} entries for a call with {len(args)} "
                              f"positional arguments")
         spec = tuple(in_axes) if isinstance(in_axes, (tuple, list)) else (in_axes,) * len(args)
+        # keyword arguments: arrays are mapped over their axis 0 (as JAX does), other values passed as they are
+        kw_spec = {k: 0 if isinstance(v, (np.ndarray, Tensor, Batched)) else None for k, v in kwargs.items()}
         sizes = {}
-        for leaf, axis in _leaves(list(args), list(spec), []):
+        for leaf, axis in _leaves(list(args) + [kwargs], list(spec) + [kw_spec], []):
             if axis is None:
                 continue
             shape = shape_of(leaf)
@@ -377,7 +464,7 @@ def vmap(f, in_axes=0, out_axes=0):
 
         _ACTIVE[level] = size
         try:
-            out = f(*_tree_map(wrap, list(args), list(spec)))
+            out = f(*_tree_map(wrap, list(args), list(spec)), **_tree_map(wrap, kwargs, kw_spec))
             return _tree_map(lambda o, axis: _unbatch(o, axis, level, size), out, out_axes)
         finally:
             del _ACTIVE[level]

@@ -10,11 +10,14 @@ Example:
 """
 import numpy as np
 
+from ..batching import batch_size, batched_call, bring, shape_of
+from ..forward_mode import jvp_by_composition
 from ..modes import STATE
+from ..primitive import apply, defbatch, defjvp_argnums
 from ..tensor import make_leaf
 from ._make import raw
 from .recurrent import _multi_vjps
-from .shape import transpose
+from .shape import reshape, transpose
 
 
 def time_major_input(x, reverse, with_ones):
@@ -73,3 +76,33 @@ def fused_vjps(name, nargs, backward, rebuild):
         return [make_leaf(d) if (nd and d is not None) else None for d, nd in zip(grads, need)]
 
     return _multi_vjps(nargs, compute)
+
+
+def fused_rules(prim, ndata, rebuild):
+    """Give a fused recurrence primitive over (x, *initial states, kernel, recurrent kernel, bias), the
+    first ``ndata`` of them data, its forward-mode rule and its batching rule.
+
+    The jvp pushes tangents through the recurrence rebuilt from ops (``rebuild``). Batched data with
+    shared weights are more sequences (the examples merged into the batch axis, one fused call);
+    per-example weights (vmap of grad) run the rebuilt recurrence on the batched values, each step's ops
+    batched as a whole (no loop over the examples)."""
+
+    def compose(args, kw):
+        return transpose(rebuild(args, kw.get("reverse", False)), (1, 0, 2))   # time-major, as the primitive
+
+    def batch(args, dims, **kw):
+        if any(d is not None for d in dims[ndata:]):
+            return batched_call(lambda *a: compose(a, kw), args, dims)
+        size = batch_size(args, dims)
+        x = bring(args[0], dims[0], size)
+        _, n, steps, f = shape_of(x)
+        data = [reshape(x, (size * n, steps, f))]
+        data += [reshape(bring(a, d, size), (size * n, -1)) for a, d in zip(args[1:ndata], dims[1:ndata])]
+        kw = dict(kw, saved={} if kw.get("saved") is not None else None)
+        out = apply(prim, tuple(data) + tuple(args[ndata:]), kw)      # (T + states, B n, units)
+        s = shape_of(out)
+        return reshape(out, (s[0], size, n, s[2])), 1
+
+    defjvp_argnums(prim, jvp_by_composition(compose))
+    defbatch(prim, batch)
+    return prim

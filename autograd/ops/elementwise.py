@@ -12,7 +12,7 @@ import math
 
 import numpy as np
 
-from ..batching import Batched, align, elementwise_rule
+from ..batching import Batched, align, dtype_of, elementwise_rule
 from ..modes import STATE
 from ..primitive import Primitive, apply, defbatch, defjvp, defvjp
 from ..tensor import Tensor, make_leaf
@@ -239,10 +239,12 @@ def elu(x, alpha=1.0):
         >>> ag.elu(z)
         Tensor([-0.63212056,  0.        ,  2.        ])
     """
-    xd = raw(x)
-    neg = multiply(expm1(minimum(x, make_leaf(np.zeros((), xd.dtype)))), alpha) if alpha != 1.0 else \
-        expm1(minimum(x, make_leaf(np.zeros((), xd.dtype))))
-    return where(xd > 0, x, neg)
+    zero = make_leaf(np.zeros((), dtype_of(x)))
+    neg = expm1(minimum(x, zero))
+    if alpha != 1.0:
+        neg = multiply(neg, alpha)
+    # the choice is made with ops (greater, where), not by reading x's values, so that it works under vmap
+    return where(greater(x, zero), x, neg)
 
 
 _SELU_ALPHA = 1.6732632423543772848170429916717

@@ -22,10 +22,11 @@ Example:
 """
 import numpy as np
 
+from ..batching import dtype_of, shape_of
 from ..modes import STATE
 from ..primitive import Primitive, apply, defvjp
 from ..tensor import make_leaf
-from ._fused_rnn import fused_vjps, gate_major, output_cotangents, time_major_input
+from ._fused_rnn import fused_rules, fused_vjps, gate_major, output_cotangents, time_major_input
 from ._make import raw
 from .recurrent import _GRUCell, _graph_scan, _project
 from .shape import getitem, transpose
@@ -176,6 +177,7 @@ def _rebuild(args, reverse):
 
 _gru_fused_prim = Primitive(_forward, "gru_sequence")
 defvjp(_gru_fused_prim, *fused_vjps("gru_sequence", 5, _backward, _rebuild))
+fused_rules(_gru_fused_prim, 2, _rebuild)
 
 
 def gru_fused_sequence(x, h0, kernel, recurrent_kernel, bias=None, go_backwards=False):
@@ -190,10 +192,10 @@ def gru_fused_sequence(x, h0, kernel, recurrent_kernel, bias=None, go_backwards=
         >>> outs.shape, h.shape
         ((2, 5, 2), (2, 2))
     """
-    n, steps = raw(x).shape[:2]
-    units = raw(recurrent_kernel).shape[0]
+    n, steps = shape_of(x)[:2]
+    units = shape_of(recurrent_kernel)[0]
     if h0 is None:
-        h0 = make_leaf(np.zeros((n, units), np.result_type(raw(x), raw(kernel))))
+        h0 = make_leaf(np.zeros((n, units), np.result_type(dtype_of(x), dtype_of(kernel))))
     opts = {"reverse": bool(go_backwards), "saved": {} if STATE.grad_enabled else None}
     packed = apply(_gru_fused_prim, (x, h0, kernel, recurrent_kernel, bias), opts)
     return transpose(getitem(packed, slice(0, steps)), (1, 0, 2)), getitem(packed, steps)

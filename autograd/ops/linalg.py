@@ -10,8 +10,8 @@ import string
 
 import numpy as np
 
-from ..batching import shape_of, to_front
-from ..primitive import Primitive, apply, defjvp_argnums, defvjp_argnum
+from ..batching import Batched, shape_of, to_front
+from ..primitive import Primitive, apply, defbatch, defjvp_argnums, defvjp_argnum
 from ..tensor import Tensor, make_leaf
 from ._make import binary_op, raw
 from .shape import broadcast_to, expand_dims, reshape, swapaxes, transpose
@@ -311,12 +311,12 @@ def einsum(subscripts, *operands, optimize=False):
         operands = tuple(ops)
     if not operands:
         raise ValueError("einsum: expected at least one operand")
-    shapes = [raw(o).shape for o in operands]
+    shapes = [tuple(shape_of(o)) for o in operands]
     ins, out = _parse_einsum(subscripts, shapes)
     spec = ",".join(ins) + "->" + out
     if optimize and len(operands) > 2:
         # NOTE: contract pairwise in numpy's chosen order, so each step (and its gradient) stays cheap.
-        path = np.einsum_path(spec, *[raw(o) for o in operands], optimize=optimize)[0][1:]
+        path = np.einsum_path(spec, *[np.broadcast_to(np.zeros(()), sh) for sh in shapes], optimize=optimize)[0][1:]
         parts, ops = list(ins), list(operands)
         for pair in path:
             pair = sorted(pair, reverse=True)
@@ -327,8 +327,20 @@ def einsum(subscripts, *operands, optimize=False):
             parts.append(letters)
             ops.append(res)
         return einsum(",".join(parts) + "->" + out, *ops)
-    operands = tuple(o if isinstance(o, Tensor) else np.asarray(o) for o in operands)
+    operands = tuple(o if isinstance(o, (Tensor, Batched)) else np.asarray(o) for o in operands)
     try:
         return apply(_einsum_prim, operands, {"spec": spec})
     except ValueError as e:
         raise ValueError(f"einsum {subscripts!r} on shapes {shapes}: {e}") from None
+
+
+def _einsum_batch(args, dims, spec):
+    # the examples get a letter of their own, first in every batched operand and in the output
+    lhs, out = spec.split("->")
+    b = next(c for c in _LETTERS if c not in spec)
+    ins = [(b + p if d is not None else p) for p, d in zip(lhs.split(","), dims)]
+    ops = [to_front(a, d) if d is not None else a for a, d in zip(args, dims)]
+    return apply(_einsum_prim, tuple(ops), {"spec": ",".join(ins) + "->" + b + out}), 0
+
+
+defbatch(_einsum_prim, _einsum_batch)

@@ -22,10 +22,11 @@ Example:
 """
 import numpy as np
 
+from ..batching import dtype_of, shape_of
 from ..modes import STATE
 from ..primitive import Primitive, apply, defvjp
 from ..tensor import make_leaf
-from ._fused_rnn import fused_vjps, gate_major, output_cotangents, time_major_input
+from ._fused_rnn import fused_rules, fused_vjps, gate_major, output_cotangents, time_major_input
 from ._make import raw
 from .recurrent import _LSTMCell, _graph_scan, _project
 from .shape import getitem, transpose
@@ -152,6 +153,7 @@ def _rebuild(args, reverse):
 
 _lstm_fused_prim = Primitive(_forward, "lstm_sequence")
 defvjp(_lstm_fused_prim, *fused_vjps("lstm_sequence", 6, _backward, _rebuild))
+fused_rules(_lstm_fused_prim, 3, _rebuild)
 
 
 def lstm_fused_sequence(x, h0, c0, kernel, recurrent_kernel, bias=None, go_backwards=False):
@@ -165,9 +167,9 @@ def lstm_fused_sequence(x, h0, c0, kernel, recurrent_kernel, bias=None, go_backw
         >>> outs.shape, c.shape
         ((2, 5, 2), (2, 2))
     """
-    n, steps = raw(x).shape[:2]
-    units = raw(recurrent_kernel).shape[0]
-    dtype = np.result_type(raw(x), raw(kernel))
+    n, steps = shape_of(x)[:2]
+    units = shape_of(recurrent_kernel)[0]
+    dtype = np.result_type(dtype_of(x), dtype_of(kernel))
     zeros = None
     if h0 is None or c0 is None:
         zeros = make_leaf(np.zeros((n, units), dtype))

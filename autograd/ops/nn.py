@@ -21,14 +21,15 @@ from collections import namedtuple
 import numpy as np
 from numpy.lib.stride_tricks import as_strided
 
+from ..batching import Batched, batch_size, bring, dtype_of, elementwise_rule, peek, shape_of, to_front
 from ..modes import STATE
-from ..primitive import Primitive, apply, defvjp
+from ..primitive import Primitive, apply, def_linear, defbatch, defjvp, defjvp_argnums, defvjp
 from ..tensor import Tensor, make_leaf
 from ._make import raw
-from .elementwise import multiply, negative, relu as _relu, sigmoid, subtract
+from .elementwise import add, multiply, negative, relu as _relu, sigmoid, subtract
 from .reductions import log_softmax, softmax
 from .reductions import sum as _sum
-from .shape import broadcast_to, expand_dims, reshape
+from .shape import astype, broadcast_to, expand_dims, reshape, transpose
 
 __all__ = [
     "conv1d", "conv2d", "conv1d_transpose", "conv2d_transpose", "depthwise_conv2d", "separable_conv2d",
@@ -64,11 +65,15 @@ def _padding(padding, fn, allowed=("valid", "same")):
     return p
 
 
+#: what a wrapper reads of an argument: its shape and dtype (no values, so that it works inside ag.vmap)
+_Meta = namedtuple("_Meta", "shape ndim dtype")
+
+
 def _rank(x, n, fn, arg, layout):
-    d = raw(x)
-    if d.ndim != n:
-        raise ValueError(f"{fn}: {arg} must be {n}-d {layout}, received shape {d.shape}")
-    return d
+    shape = tuple(shape_of(x))
+    if len(shape) != n:
+        raise ValueError(f"{fn}: {arg} must be {n}-d {layout}, received shape {shape}")
+    return _Meta(shape, n, dtype_of(x))
 
 
 def _same_pads(n, k_eff, s):
@@ -314,6 +319,15 @@ defvjp(_conv_dx_prim,
 defvjp(_conv_dk_prim,
        lambda gk, ans, x, gy, geom, cols=None: _conv_dx(gy, gk, geom),
        lambda gk, ans, x, gy, geom, cols=None: _conv(x, gk, geom))
+# Bilinear, so each jvp is the op itself with the tangent in place of one argument. NOTE: a forward's saved
+# patches (``saved``, ``cols``) belong to its own x: a tangent in place of x gets none (they are recomputed).
+defjvp(_conv_prim,
+       lambda t, ans, x, k, geom, saved=None: _conv(t, k, geom),
+       lambda t, ans, x, k, geom, saved=None: _conv(x, t, geom))
+def_linear(_conv_dx_prim)
+defjvp(_conv_dk_prim,
+       lambda t, ans, x, gy, geom, cols=None: _conv_dk(t, gy, geom),
+       lambda t, ans, x, gy, geom, cols=None: _conv_dk(x, t, geom, cols))
 
 
 # -- convolution + bias + relu in one primitive ----------------------------------------------------
@@ -412,6 +426,21 @@ defvjp(_conv_bias_act_prim,
        _bias_grad)
 
 
+def _conv_bias_act_jvp(tangents, ans, args, kwargs):
+    # relu(conv(x, k) + b): the three tangents' sum, masked once by relu's derivative (0 at 0, as the vjp)
+    tx, tk, tb = tangents
+    x, k, _ = args
+    geom = kwargs["geom"]
+    total = None
+    for term in (None if tx is None else _conv(tx, k, geom), None if tk is None else _conv(x, tk, geom), tb):
+        if term is not None:
+            total = term if total is None else add(total, term)
+    return multiply(total, ans.data > 0) if kwargs["relu"] else total
+
+
+defjvp_argnums(_conv_bias_act_prim, _conv_bias_act_jvp)
+
+
 def _activation_is_relu(activation, fn):
     if activation is None or activation == "linear":
         return False
@@ -442,14 +471,14 @@ def _conv_checked(fn, x, kernel, strides, padding, dilation_rate, groups, bias=N
     if not isinstance(padding, tuple):
         padding = _padding(padding, fn)
     if bias is not None:
-        bd = raw(bias)
-        if bd.shape != (kd.shape[3],):
-            raise ValueError(f"{fn}: bias must have shape (filters,) = {(kd.shape[3],)}, received shape {bd.shape}")
+        bshape = tuple(shape_of(bias))
+        if bshape != (kd.shape[3],):
+            raise ValueError(f"{fn}: bias must have shape (filters,) = {(kd.shape[3],)}, received shape {bshape}")
     geom = _geom(fn, xd.shape, kd.shape[:2], strides, dilation, padding, groups)
     save = STATE.grad_enabled and isinstance(kernel, Tensor) and kernel.requires_grad
     if bias is None and not relu:
         return _conv(x, kernel, geom, {} if save else None)
-    if bias is not None and raw(bias).dtype != np.result_type(xd.dtype, kd.dtype):
+    if bias is not None and dtype_of(bias) != np.result_type(xd.dtype, kd.dtype):
         # a bias of another dtype would promote the sum: the composition gives exactly that
         out = _conv(x, kernel, geom, {} if save else None) + bias
         return _relu(out) if relu else out
@@ -801,6 +830,12 @@ defvjp(_max_pool_grad_prim,
        None, None)
 defvjp(_max_pool_select_prim,
        lambda g, ans, gx, x, a, geom: apply(_max_pool_grad_prim, (g, x, a), {"geom": geom}), None, None)
+# max pooling's tangent is the input's tangent read at each window's (first) maximum: the selection its
+# gradient's vjp already is; the gradient and the selection are linear in their first argument
+defjvp(_max_pool_prim, lambda t, ans, x, geom, saved=None, relu_memo=None:
+       apply(_max_pool_select_prim, (t, raw(x), ans.data), {"geom": geom}))
+def_linear(_max_pool_grad_prim)
+def_linear(_max_pool_select_prim)
 
 
 def _counts(geom):
@@ -843,6 +878,8 @@ _avg_pool_grad_prim = Primitive(_avg_pool_grad_np, "avg_pool_grad")
 defvjp(_avg_pool_prim,
        lambda g, ans, x, geom: apply(_avg_pool_grad_prim, (g,), {"geom": geom, "n": raw(x).shape[0]}))
 defvjp(_avg_pool_grad_prim, lambda g, ans, gy, geom, n: apply(_avg_pool_prim, (g,), {"geom": geom}))
+def_linear(_avg_pool_prim)
+def_linear(_avg_pool_grad_prim)
 
 
 def _pool(prim, fn, x, pool_size, strides, padding, rank):
@@ -947,7 +984,7 @@ def dropout(x, rate, rng, noise_shape=None):
         Tensor([[2., 0., 0., 0.],
                 [2., 2., 2., 2.]])
     """
-    xd = raw(x)
+    xd = _Meta(tuple(shape_of(x)), len(shape_of(x)), dtype_of(x))
     if isinstance(rate, bool) or not isinstance(rate, (int, float, np.floating, np.integer)) \
             or not 0.0 <= float(rate) < 1.0:
         raise ValueError(f"dropout: rate must be a number in [0, 1), received {rate!r}")
@@ -966,7 +1003,7 @@ def dropout(x, rate, rng, noise_shape=None):
                 raise ValueError(f"dropout: noise_shape {noise_shape!r} must broadcast to x's shape {xd.shape}")
     rate = float(rate)
     if rate == 0.0:
-        return x if isinstance(x, Tensor) else make_leaf(np.asarray(xd))
+        return x if isinstance(x, (Tensor, Batched)) else make_leaf(np.asarray(x))
     dtype = xd.dtype if xd.dtype.kind == "f" else np.dtype(np.float32)
     draw = rng.random(shape, dtype=np.float32 if dtype != np.float64 else np.float64)
     mask = (draw >= rate).astype(dtype)
@@ -988,6 +1025,8 @@ _embedding_grad_prim = Primitive(_embedding_grad_np, "embedding_grad")
 defvjp(_embedding_prim, lambda g, ans, params, ids: apply(_embedding_grad_prim, (g, ids, raw(params).shape[0]), {}),
        None)
 defvjp(_embedding_grad_prim, lambda g, ans, gy, ids, vocab: apply(_embedding_prim, (g, ids), {}), None, None)
+def_linear(_embedding_prim)
+def_linear(_embedding_grad_prim)
 
 
 def embedding(params, ids):
@@ -999,28 +1038,35 @@ def embedding(params, ids):
         >>> embedding(np.eye(3), [[0, 2], [2, 2]]).shape
         (2, 2, 3)
     """
-    pd = raw(params)
-    if pd.ndim < 1:
-        raise ValueError(f"embedding: params must have a vocabulary axis, received shape {pd.shape}")
-    idd = raw(ids)
+    pshape = tuple(shape_of(params))
+    if len(pshape) < 1:
+        raise ValueError(f"embedding: params must have a vocabulary axis, received shape {pshape}")
+    idd = peek(ids)         # inside ag.vmap: every example's ids, checked at once
     if idd.dtype.kind == "f":
         idd = idd.astype(np.int64)
+        if type(ids) is Batched:
+            ids = astype(ids, np.int64)
     elif idd.dtype.kind not in "iu":
         raise TypeError(f"embedding: ids must be integers, received dtype {idd.dtype}")
-    if idd.size and (idd.min() < 0 or idd.max() >= pd.shape[0]):
+    if idd.size and (idd.min() < 0 or idd.max() >= pshape[0]):
         bad = idd.min() if idd.min() < 0 else idd.max()
-        raise ValueError(f"embedding: id {bad} is outside the vocabulary [0, {pd.shape[0]}) of params with "
-                         f"shape {pd.shape}")
-    return apply(_embedding_prim, (params, idd), {})
+        raise ValueError(f"embedding: id {bad} is outside the vocabulary [0, {pshape[0]}) of params with "
+                         f"shape {pshape}")
+    return apply(_embedding_prim, (params, ids if type(ids) is Batched else idd), {})
 
 
 # -- fused cross-entropies ------------------------------------------------------------------------
 
 
+def _array_like(x):
+    """Tensors and batched values as they are; anything else (lists, scalars) as a numpy array, once."""
+    return x if isinstance(x, (Tensor, Batched, np.ndarray)) else np.asarray(x)
+
+
 def _class_axis(logits, axis, fn):
-    nd = raw(logits).ndim
+    nd = len(shape_of(logits))
     if nd == 0 or not -nd <= axis < nd:
-        raise ValueError(f"{fn}: axis {axis} is out of range for logits of shape {raw(logits).shape}")
+        raise ValueError(f"{fn}: axis {axis} is out of range for logits of shape {shape_of(logits)}")
     return axis % nd
 
 
@@ -1044,6 +1090,11 @@ _softmax_ce_prim = Primitive(_softmax_ce_np, "softmax_cross_entropy")
 defvjp(_softmax_ce_prim, _softmax_ce_vjp_logits,
        lambda g, ans, logits, labels, axis: multiply(expand_dims(g, axis), negative(log_softmax(logits, axis=axis))),
        None)
+defjvp(_softmax_ce_prim,
+       lambda t, ans, logits, labels, axis: _sum(multiply(t, subtract(multiply(
+           softmax(logits, axis=axis), _sum(labels, axis=axis, keepdims=True)), labels)), axis=axis),
+       lambda t, ans, logits, labels, axis: _sum(multiply(t, negative(log_softmax(logits, axis=axis))), axis=axis),
+       None)
 
 
 def softmax_cross_entropy(logits, labels, axis=-1):
@@ -1055,15 +1106,15 @@ def softmax_cross_entropy(logits, labels, axis=-1):
         Tensor([20000.])
     """
     fn = "softmax_cross_entropy"
-    ld, yd = raw(logits), raw(labels)
-    if ld.shape != yd.shape:
-        raise ValueError(f"{fn}: logits and labels must have the same shape, received {ld.shape} and {yd.shape}")
+    logits, labels = _array_like(logits), _array_like(labels)
+    lshape, yshape = tuple(shape_of(logits)), tuple(shape_of(labels))
+    if lshape != yshape:
+        raise ValueError(f"{fn}: logits and labels must have the same shape, received {lshape} and {yshape}")
     axis = _class_axis(logits, axis, fn)
-    if ld.dtype.kind != "f":
-        logits = make_leaf(ld.astype(np.float32))
-        ld = logits.data
-    if yd.dtype != ld.dtype and not (isinstance(labels, Tensor) and labels.requires_grad):
-        labels = yd.astype(ld.dtype)
+    if dtype_of(logits).kind != "f":
+        logits = astype(logits, np.float32)
+    if dtype_of(labels) != dtype_of(logits) and not (isinstance(labels, (Tensor, Batched)) and labels.requires_grad):
+        labels = astype(labels, dtype_of(logits))
     return apply(_softmax_ce_prim, (logits, labels, axis), {})
 
 
@@ -1085,6 +1136,17 @@ _sparse_ce_prim = Primitive(_sparse_ce_np, "sparse_softmax_cross_entropy")
 defvjp(_sparse_ce_prim, _sparse_ce_vjp, None, None)
 
 
+def _sparse_ce_jvp(t, ans, logits, labels, axis):
+    # <softmax(logits) - one_hot(label), t> over the class axis
+    ld = raw(logits)
+    onehot = np.zeros(ld.shape, dtype=ld.dtype)
+    np.put_along_axis(onehot, np.expand_dims(raw(labels), axis), 1, axis=axis)
+    return _sum(multiply(t, subtract(softmax(logits, axis=axis), onehot)), axis=axis)
+
+
+defjvp(_sparse_ce_prim, _sparse_ce_jvp, None, None)
+
+
 def sparse_softmax_cross_entropy(logits, labels, axis=-1):
     """Per-example cross-entropy with integer class ``labels`` (logits' shape without ``axis``):
     logsumexp(logits) - logits[label]; gradient softmax(logits) - one_hot(label).
@@ -1094,26 +1156,31 @@ def sparse_softmax_cross_entropy(logits, labels, axis=-1):
         Tensor([20000.])
     """
     fn = "sparse_softmax_cross_entropy"
-    ld = raw(logits)
+    logits = _array_like(logits)
+    lshape = tuple(shape_of(logits))
     axis = _class_axis(logits, axis, fn)
-    yd = raw(labels)
+    yd = peek(labels)       # inside ag.vmap: every example's labels, checked at once
+    batched = type(labels) is Batched
     if yd.dtype.kind == "f":
         if not np.all(np.mod(yd, 1) == 0):
             raise ValueError(f"{fn}: labels must be integer class ids, received non-integral floats")
         yd = yd.astype(np.int64)
+        if batched:
+            labels = astype(labels, np.int64)
     elif yd.dtype.kind not in "iu":
         raise TypeError(f"{fn}: labels must be integer class ids, received dtype {yd.dtype}")
-    expected = ld.shape[:axis] + ld.shape[axis + 1:]
-    if yd.shape != expected:
+    yshape = tuple(shape_of(labels)) if batched else yd.shape
+    expected = lshape[:axis] + lshape[axis + 1:]
+    if yshape != expected:
         raise ValueError(f"{fn}: labels must have the logits' shape without the class axis, {expected}; "
-                         f"received labels of shape {yd.shape} for logits of shape {ld.shape}")
-    n = ld.shape[axis]
+                         f"received labels of shape {yshape} for logits of shape {lshape}")
+    n = lshape[axis]
     if yd.size and (yd.min() < 0 or yd.max() >= n):
         bad = yd.min() if yd.min() < 0 else yd.max()
         raise ValueError(f"{fn}: label {bad} is outside the {n} classes [0, {n})")
-    if ld.dtype.kind != "f":
-        logits = make_leaf(ld.astype(np.float32))
-    return apply(_sparse_ce_prim, (logits, yd, axis), {})
+    if dtype_of(logits).kind != "f":
+        logits = astype(logits, np.float32)
+    return apply(_sparse_ce_prim, (logits, labels if batched else yd, axis), {})
 
 
 def _sigmoid_ce_np(logits, labels):
@@ -1125,6 +1192,10 @@ _sigmoid_ce_prim = Primitive(_sigmoid_ce_np, "sigmoid_cross_entropy")
 defvjp(_sigmoid_ce_prim,
        lambda g, ans, logits, labels: multiply(g, subtract(sigmoid(logits), labels)),
        lambda g, ans, logits, labels: multiply(g, negative(logits)))
+# elementwise: the vjps read with the tangent in place of g are the jvps
+defjvp(_sigmoid_ce_prim,
+       lambda t, ans, logits, labels: multiply(t, subtract(sigmoid(logits), labels)),
+       lambda t, ans, logits, labels: multiply(t, negative(logits)))
 
 
 def sigmoid_cross_entropy(logits, labels):
@@ -1136,15 +1207,188 @@ def sigmoid_cross_entropy(logits, labels):
         >>> sigmoid_cross_entropy([1e4, -1e4], [0.0, 0.0])
         Tensor([10000.,     0.])
     """
-    ld, yd = raw(logits), raw(labels)
-    logits = logits if isinstance(logits, Tensor) else ld   # lists and scalars become arrays once, here
-    labels = labels if isinstance(labels, Tensor) else yd
-    if ld.shape != yd.shape:
+    logits, labels = _array_like(logits), _array_like(labels)   # lists and scalars become arrays once, here
+    lshape, yshape = tuple(shape_of(logits)), tuple(shape_of(labels))
+    if lshape != yshape:
         raise ValueError(f"sigmoid_cross_entropy: logits and labels must have the same shape, received "
-                         f"{ld.shape} and {yd.shape}")
-    if ld.dtype.kind != "f":
-        logits = make_leaf(ld.astype(np.float32))
-        ld = logits.data
-    if yd.dtype != ld.dtype and not (isinstance(labels, Tensor) and labels.requires_grad):
-        labels = yd.astype(ld.dtype)
+                         f"{lshape} and {yshape}")
+    if dtype_of(logits).kind != "f":
+        logits = astype(logits, np.float32)
+    if dtype_of(labels) != dtype_of(logits) and not (isinstance(labels, (Tensor, Batched)) and labels.requires_grad):
+        labels = astype(labels, dtype_of(logits))
     return apply(_sigmoid_ce_prim, (logits, labels), {})
+
+
+# -- batching rules (ag.vmap) ---------------------------------------------------------------------------
+# Every example is itself a batch of images (NHWC): examples with a shared kernel are more images (merged
+# into the batch axis); per-example kernels (vmap of grad makes the kernel per example) are one grouped
+# convolution with examples * groups groups, the examples' channels side by side, as JAX's vmap does.
+
+
+def _merge(x, dim):
+    """(B, n, ...) from ``x`` batched on ``dim``, as one batch of B * n."""
+    x = to_front(x, dim)
+    s = shape_of(x)
+    return reshape(x, (s[0] * s[1],) + tuple(s[2:])), s[0]
+
+
+def _split_batch(out, size):
+    s = shape_of(out)
+    return reshape(out, (size, s[0] // size) + tuple(s[1:]))
+
+
+def _channels_last(x, size):
+    """(B, n, h, w, c) -> (n, h, w, B * c): the examples' channels side by side."""
+    n, h, w, c = shape_of(x)[1:]
+    return reshape(transpose(x, (1, 2, 3, 0, 4)), (n, h, w, size * c))
+
+
+def _examples_from_channels(out, size):
+    """(n, h, w, B * o) -> (n, h, w, B, o): batch axis 3."""
+    n, h, w, bo = shape_of(out)
+    return reshape(out, (n, h, w, size, bo // size))
+
+
+def _grouped_geom(geom, size):
+    return geom._replace(c=geom.c * size, groups=geom.groups * size)
+
+
+def _grouped_kernel_batch(k, size):
+    """(B, kh, kw, cg, o) -> (kh, kw, cg, B * o): example b's filters form groups b * groups ... ."""
+    kh, kw, cg, o = shape_of(k)[1:]
+    return reshape(transpose(k, (1, 2, 3, 0, 4)), (kh, kw, cg, size * o))
+
+
+def _fresh(saved):
+    return {} if saved is not None else None
+
+
+def _conv_batch(args, dims, geom, saved=None):
+    (x, k), (dx, dk) = args, dims
+    if dk is None:
+        xm, size = _merge(x, dx)
+        return _split_batch(_conv(xm, k, geom, _fresh(saved)), size), 0
+    size = batch_size(args, dims)
+    kb = to_front(k, dk)
+    if dx is None:
+        # shared images, per-example filters: all examples' filters in one convolution (per group)
+        kh, kw, cg, o = shape_of(kb)[1:]
+        g = geom.groups
+        k2 = reshape(transpose(reshape(kb, (size, kh, kw, cg, g, o // g)), (1, 2, 3, 4, 0, 5)), (kh, kw, cg, size * o))
+        out = _conv(x, k2, geom, _fresh(saved))                       # (n, oh, ow, groups * B * og)
+        n, oh, ow = shape_of(out)[:3]
+        out = transpose(reshape(out, (n, oh, ow, g, size, o // g)), (4, 0, 1, 2, 3, 5))
+        return reshape(out, (size, n, oh, ow, o)), 0
+    out = _conv(_channels_last(to_front(x, dx), size), _grouped_kernel_batch(kb, size), _grouped_geom(geom, size),
+                _fresh(saved))
+    return _examples_from_channels(out, size), 3
+
+
+def _conv_dx_batch(args, dims, geom):
+    (gy, k), (dg, dk) = args, dims
+    if dk is None:
+        gm, size = _merge(gy, dg)
+        return _split_batch(_conv_dx(gm, k, geom), size), 0
+    size = batch_size(args, dims)
+    out = _conv_dx(_channels_last(bring(gy, dg, size), size), _grouped_kernel_batch(to_front(k, dk), size),
+                   _grouped_geom(geom, size))
+    return _examples_from_channels(out, size), 3
+
+
+def _conv_dk_batch(args, dims, geom, cols=None):
+    (x, gy), (dx, dg) = args, dims
+    size = batch_size(args, dims)
+    out = _conv_dk(_channels_last(bring(x, dx, size), size), _channels_last(bring(gy, dg, size), size),
+                   _grouped_geom(geom, size))
+    return _examples_from_channels(out, size), 3
+
+
+def _conv_bias_act_batch(args, dims, geom, relu, saved=None, memo=None):
+    (x, k, b), (dx, dk, db) = args, dims
+    if dk is None and db is None:
+        xm, size = _merge(x, dx)
+        out = apply(_conv_bias_act_prim, (xm, k, b), {"geom": geom, "relu": relu, "saved": _fresh(saved),
+                                                      "memo": None if memo is None else {}})
+        return _split_batch(out, size), 0
+    # per-example kernel or bias: the composition relu(conv + bias), the same numbers as the fused op
+    size = batch_size(args, dims)
+    out, od = _conv_batch((x, k), (dx, dk), geom, saved)
+    out = to_front(out, od)
+    if b is not None:
+        out = add(out, reshape(bring(b, db, size), (size, 1, 1, 1, shape_of(b)[-1])))
+    return (_relu(out) if relu else out), 0
+
+
+def _merged_rule(prim, fixed=()):
+    """The rule of a pooling op or its gradient: examples merged into the batch of every array argument
+    (shared ones broadcast), the op run once; ``fixed`` kwargs are reset (saved state belongs to one call)."""
+    def rule(args, dims, **kwargs):
+        size = batch_size(args, dims)
+        merged = []
+        for a, d in zip(args, dims):
+            a = bring(a, d, size)
+            s = shape_of(a)
+            merged.append(reshape(a, (s[0] * s[1],) + tuple(s[2:])))
+        for key, value in fixed:
+            if key in kwargs:
+                kwargs[key] = value(kwargs[key])
+        if "n" in kwargs:
+            kwargs["n"] = kwargs["n"] * size
+        return _split_batch(apply(prim, tuple(merged), kwargs), size), 0
+    return rule
+
+
+defbatch(_conv_prim, _conv_batch)
+defbatch(_conv_dx_prim, _conv_dx_batch)
+defbatch(_conv_dk_prim, _conv_dk_batch)
+defbatch(_conv_bias_act_prim, _conv_bias_act_batch)
+defbatch(_max_pool_prim, _merged_rule(_max_pool_prim, (("saved", _fresh), ("relu_memo", lambda m: None))))
+defbatch(_max_pool_grad_prim, _merged_rule(_max_pool_grad_prim, (("hits", lambda h: None),)))
+defbatch(_max_pool_select_prim, _merged_rule(_max_pool_select_prim))
+defbatch(_avg_pool_prim, _merged_rule(_avg_pool_prim))
+defbatch(_avg_pool_grad_prim, _merged_rule(_avg_pool_grad_prim))
+
+
+def _id_offsets(ids, dim, size, vocab):
+    """Per-example ids (B, ...) shifted by b * vocab, so that example b reads rows b * vocab ... of the
+    examples' tables stacked into one."""
+    ids = raw(bring(ids, dim, size) if dim is not None else np.broadcast_to(raw(ids), (size,) + raw(ids).shape))
+    return ids + (np.arange(size) * vocab).reshape((size,) + (1,) * (ids.ndim - 1))
+
+
+def _embedding_batch(args, dims):
+    (params, ids), (dp, di) = args, dims
+    if dp is None:
+        return apply(_embedding_prim, (params, ids), {}), di
+    size = batch_size(args, dims)
+    params = to_front(params, dp)
+    s = shape_of(params)
+    if di is None:      # shared ids, per-example tables: the examples become a column of one table
+        ids = raw(ids)
+        out = apply(_embedding_prim, (transpose(params, (1, 0) + tuple(range(2, len(s)))), ids), {})
+        return out, ids.ndim
+    table = reshape(params, (s[0] * s[1],) + tuple(s[2:]))
+    return apply(_embedding_prim, (table, _id_offsets(ids, di, size, s[1])), {}), 0
+
+
+def _embedding_grad_batch(args, dims):
+    (gy, ids, vocab), (dg, di, _) = args, dims
+    size = batch_size(args, dims)
+    out = apply(_embedding_grad_prim, (bring(gy, dg, size), _id_offsets(ids, di, size, vocab), size * vocab), {})
+    return reshape(out, (size, vocab) + tuple(shape_of(out)[1:])), 0
+
+
+def _class_axis_rule(prim):
+    """The rule of a cross-entropy over a class axis: both arrays with the examples first, the axis shifted."""
+    def rule(args, dims):
+        logits, labels, axis = args
+        size = batch_size(args, dims)
+        return apply(prim, (bring(logits, dims[0], size), bring(labels, dims[1], size), axis + 1), {}), 0
+    return rule
+
+
+defbatch(_embedding_prim, _embedding_batch)
+defbatch(_embedding_grad_prim, _embedding_grad_batch)
+defbatch(_softmax_ce_prim, _class_axis_rule(_softmax_ce_prim))
+defbatch(_sparse_ce_prim, _class_axis_rule(_sparse_ce_prim))
+defbatch(_sigmoid_ce_prim, elementwise_rule(lambda logits, labels: apply(_sigmoid_ce_prim, (logits, labels), {})))

@@ -21,13 +21,15 @@ import weakref
 
 import numpy as np
 
+from ..batching import Batched, batch_size, batched_call, bring, dtype_of, shape_of
+from ..forward_mode import jvp_by_composition
 from ..modes import STATE
-from ..primitive import Primitive, apply, defvjp
+from ..primitive import Primitive, apply, defbatch, defjvp_argnums, defvjp
 from ..tensor import Tensor, make_leaf
 from . import elementwise as E
 from ._make import raw
 from .linalg import matmul
-from .shape import concatenate, getitem, reshape, stack, transpose
+from .shape import astype, concatenate, getitem, reshape, stack, transpose
 
 __all__ = ["lstm_sequence", "gru_sequence", "simple_rnn_sequence", "FUSED_ACTIVATIONS"]
 
@@ -657,11 +659,12 @@ def _graph_scan(cell, xp, states0, R, bias, rbias, mask, reverse, act, ract, zer
     """The same recurrence as ``_scan_np`` built from autograd ops, step by step (for create_graph)."""
     if bias is not None:
         xp = xp + bias
-    steps, n, _ = raw(xp).shape
-    u = raw(R).shape[0]
+    steps, n, _ = shape_of(xp)
+    u = shape_of(R)[0]
+    dtype = dtype_of(xp)
     f, fr = _ACTIVATIONS[act][2], _ACTIVATIONS[ract][2]
     states = list(states0)
-    prev_out = make_leaf(np.zeros((n, u), raw(xp).dtype))
+    prev_out = make_leaf(np.zeros((n, u), dtype))
     outs = []
     for k in range(steps):
         t = steps - 1 - k if reverse else k
@@ -693,7 +696,7 @@ def _graph_scan(cell, xp, states0, R, bias, rbias, mask, reverse, act, ract, zer
             states = new
         else:
             m = mask[:, t][:, None]
-            out = E.where(m, new[0], make_leaf(np.zeros((), raw(xp).dtype)) if zero_output else prev_out)
+            out = E.where(m, new[0], make_leaf(np.zeros((), dtype)) if zero_output else prev_out)
             states = [E.where(m, a, b) for a, b in zip(new, states)]
         outs.append(out)
         prev_out = out
@@ -736,6 +739,34 @@ def _make_scan_prim(name, cell, nstates, has_rbias):
 
     prim = Primitive(forward, name)
     defvjp(prim, *_multi_vjps(nargs, compute))
+
+    def compose(args, kw):
+        """The recurrence built from ops (what the primitive fuses), for its jvp and per-example weights."""
+        rb = args[nstates + 3] if has_rbias else None
+        return _graph_scan(cell, args[0], list(args[1:1 + nstates]), args[1 + nstates], args[2 + nstates], rb,
+                           kw.get("mask"), kw.get("reverse", False), kw.get("act", "tanh"), kw.get("ract", "sigmoid"),
+                           kw.get("zero_output", False), kw.get("extra"), kw.get("rmask"))
+
+    def batch(args, dims, **kw):
+        size = batch_size(args, dims)
+        if any(d is not None for d in dims[1 + nstates:]):
+            # per-example weights (vmap of grad): the recurrence from ops, each step batched as a whole
+            return batched_call(lambda *a: compose(a, kw), args, dims)
+        # shared weights: the examples' sequences are more sequences, (T, B * n, ...), one fused scan
+        xp = bring(args[0], dims[0], size)                                  # (B, T, n, G u)
+        b, steps, n, width = shape_of(xp)
+        xp = reshape(transpose(xp, (1, 0, 2, 3)), (steps, b * n, width))
+        states = [reshape(bring(a, d, size), (size * n, -1)) for a, d in zip(args[1:1 + nstates], dims[1:])]
+        kw = dict(kw, saved={} if kw.get("saved") is not None else None)
+        if kw.get("mask") is not None:
+            kw["mask"] = np.tile(kw["mask"], (size, 1))
+        if kw.get("rmask") is not None:
+            kw["rmask"] = np.tile(kw["rmask"], (1, size, 1))
+        out = apply(prim, (xp, *states) + tuple(args[1 + nstates:]), kw)    # (B n, T + states, units)
+        return reshape(out, (size, n) + tuple(shape_of(out)[1:])), 0
+
+    defjvp_argnums(prim, jvp_by_composition(compose))
+    defbatch(prim, batch)
     return prim
 
 
@@ -754,49 +785,54 @@ _rnn_prim = _make_scan_prim("simple_rnn_sequence", _SimpleRNNCell, 1, False)
 
 
 def _check_sequence(fn, x, kernel, recurrent_kernel, gates):
-    xd = raw(x)
-    if xd.ndim != 3:
-        raise ValueError(f"{fn}: x must be 3-d (batch, timesteps, features), received shape {xd.shape}")
-    if xd.shape[1] == 0:
-        raise ValueError(f"{fn}: x must have at least one timestep, received shape {xd.shape}")
-    kd, rd = raw(kernel), raw(recurrent_kernel)
-    if rd.ndim != 2 or rd.shape[1] != gates * rd.shape[0]:
-        raise ValueError(f"{fn}: recurrent_kernel must have shape (units, {gates} * units), received {rd.shape}")
-    units = rd.shape[0]
-    if kd.shape != (xd.shape[2], gates * units):
-        raise ValueError(f"{fn}: kernel must have shape (features, {gates} * units) = {(xd.shape[2], gates * units)} "
-                         f"for x of shape {xd.shape}, received {kd.shape}")
-    return xd.shape[0], xd.shape[1], units
+    xs = tuple(shape_of(x))
+    if len(xs) != 3:
+        raise ValueError(f"{fn}: x must be 3-d (batch, timesteps, features), received shape {xs}")
+    if xs[1] == 0:
+        raise ValueError(f"{fn}: x must have at least one timestep, received shape {xs}")
+    ks, rs = tuple(shape_of(kernel)), tuple(shape_of(recurrent_kernel))
+    if len(rs) != 2 or rs[1] != gates * rs[0]:
+        raise ValueError(f"{fn}: recurrent_kernel must have shape (units, {gates} * units), received {rs}")
+    units = rs[0]
+    if ks != (xs[2], gates * units):
+        raise ValueError(f"{fn}: kernel must have shape (features, {gates} * units) = {(xs[2], gates * units)} "
+                         f"for x of shape {xs}, received {ks}")
+    return xs[0], xs[1], units
 
 
 def _initial(fn, arg, s, n, units, dtype):
     if s is None:
         return make_leaf(np.zeros((n, units), dtype))
-    if raw(s).shape != (n, units):
-        raise ValueError(f"{fn}: {arg} must have shape (batch, units) = {(n, units)}, received {raw(s).shape}")
+    if tuple(shape_of(s)) != (n, units):
+        raise ValueError(f"{fn}: {arg} must have shape (batch, units) = {(n, units)}, received {tuple(shape_of(s))}")
     return s
 
 
 def _mask(fn, mask, n, steps):
     if mask is None:
         return None
-    m = np.asarray(raw(mask)).astype(bool, copy=False)
-    if m.shape != (n, steps):
-        raise ValueError(f"{fn}: mask must have shape (batch, timesteps) = {(n, steps)}, received {m.shape}")
-    return None if m.all() else m
+    if type(mask) is Batched:    # one mask per example inside ag.vmap (see _per_example)
+        m = astype(mask, bool)
+    else:
+        m = np.asarray(raw(mask)).astype(bool, copy=False)
+    if tuple(m.shape) != (n, steps):
+        raise ValueError(f"{fn}: mask must have shape (batch, timesteps) = {(n, steps)}, received {tuple(m.shape)}")
+    return m if type(m) is Batched or not m.all() else None
 
 
 def _dropout_masks(fn, arg, masks, gates, n, size, dtype):
     """Dropout masks as (1 or gates, batch, size) arrays of ``dtype`` (constants, no gradient)."""
     if masks is None:
         return None
-    m = np.asarray(raw(masks))
-    if m.shape == (n, size):
-        m = m[None]
-    if m.shape not in ((1, n, size), (gates, n, size)):
+    batched = type(masks) is Batched    # one mask per example inside ag.vmap (see _per_example)
+    m = masks if batched else np.asarray(raw(masks))
+    if tuple(m.shape) == (n, size):
+        m = reshape(m, (1, n, size)) if batched else m[None]
+    if tuple(m.shape) not in ((1, n, size), (gates, n, size)):
         per_gate = f" or one per gate, ({gates}, {n}, {size})" if gates > 1 else ""
-        raise ValueError(f"{fn}: {arg} must have shape (batch, {size}) = {(n, size)}{per_gate}; received {m.shape}")
-    return m.astype(dtype, copy=False)
+        raise ValueError(f"{fn}: {arg} must have shape (batch, {size}) = {(n, size)}{per_gate}; "
+                         f"received {tuple(m.shape)}")
+    return astype(m, dtype) if batched else m.astype(dtype, copy=False)
 
 
 def _project(x, kernel, masks=None, units=None):
@@ -805,7 +841,7 @@ def _project(x, kernel, masks=None, units=None):
     With dropout ``masks`` (1 or one per gate, batch, features) the input is multiplied by its gate's
     mask at every step (Keras's input dropout). The bias is added inside the recurrence primitive,
     fused with its first pass over the result."""
-    n, steps, f = raw(x).shape
+    n, steps, f = shape_of(x)
     xt = transpose(x, (1, 0, 2))
     if masks is None:
         return reshape(matmul(reshape(xt, (steps * n, f)), kernel), (steps, n, -1))
@@ -825,6 +861,17 @@ def _split(packed, steps, nstates):
 
 def _save():
     return {} if STATE.grad_enabled else None
+
+
+def _per_example(opts, dm):
+    """Whether a mask or dropout mask differs between the examples of an ag.vmap: then the recurrence is
+    built from ops (each step batched) instead of calling the fused primitive, whose masks are constants."""
+    return any(type(m) is Batched for m in (opts["mask"], opts["rmask"], dm))
+
+
+def _composed(cell, xp, states0, R, bias, rbias, opts):
+    return _graph_scan(cell, xp, states0, R, bias, rbias, opts["mask"], opts["reverse"], opts["act"], opts["ract"],
+                       opts["zero_output"], opts.get("extra"), opts["rmask"])
 
 
 def lstm_sequence(x, h0, c0, kernel, recurrent_kernel, bias=None, mask=None, go_backwards=False,
@@ -855,9 +902,9 @@ def lstm_sequence(x, h0, c0, kernel, recurrent_kernel, bias=None, mask=None, go_
     """
     fn = "lstm_sequence"
     n, steps, units = _check_sequence(fn, x, kernel, recurrent_kernel, 4)
-    dtype = np.result_type(raw(x), raw(kernel))
+    dtype = np.result_type(dtype_of(x), dtype_of(kernel))
     _check_bias(fn, bias, (4 * units,))
-    dm = _dropout_masks(fn, "dropout_mask", dropout_mask, 4, n, raw(x).shape[2], dtype)
+    dm = _dropout_masks(fn, "dropout_mask", dropout_mask, 4, n, shape_of(x)[2], dtype)
     opts = {"mask": _mask(fn, mask, n, steps), "reverse": bool(go_backwards),
             "act": _activation(activation, fn, "activation"),
             "ract": _activation(recurrent_activation, fn, "recurrent_activation"),
@@ -868,7 +915,10 @@ def lstm_sequence(x, h0, c0, kernel, recurrent_kernel, bias=None, mask=None, go_
     if (opts["mask"] is None and dm is None and opts["rmask"] is None and opts["act"] == "tanh"
             and opts["ract"] == "sigmoid"):
         return lstm_fused_sequence(x, h0, c0, kernel, recurrent_kernel, bias, go_backwards)
-    packed = apply(_lstm_prim, (_project(x, kernel, dm, units), h0, c0, recurrent_kernel, bias), opts)
+    xp = _project(x, kernel, dm, units)
+    if _per_example(opts, dm):
+        return _split(_composed(_LSTMCell, xp, [h0, c0], recurrent_kernel, bias, None, opts), steps, 2)
+    packed = apply(_lstm_prim, (xp, h0, c0, recurrent_kernel, bias), opts)
     return _split(packed, steps, 2)
 
 
@@ -896,8 +946,8 @@ def gru_sequence(x, h0, kernel, recurrent_kernel, bias=None, mask=None, go_backw
     """
     fn = "gru_sequence"
     n, steps, units = _check_sequence(fn, x, kernel, recurrent_kernel, 3)
-    dtype = np.result_type(raw(x), raw(kernel))
-    dm = _dropout_masks(fn, "dropout_mask", dropout_mask, 3, n, raw(x).shape[2], dtype)
+    dtype = np.result_type(dtype_of(x), dtype_of(kernel))
+    dm = _dropout_masks(fn, "dropout_mask", dropout_mask, 3, n, shape_of(x)[2], dtype)
     opts = {"mask": _mask(fn, mask, n, steps), "reverse": bool(go_backwards),
             "act": _activation(activation, fn, "activation"),
             "ract": _activation(recurrent_activation, fn, "recurrent_activation"),
@@ -910,6 +960,11 @@ def gru_sequence(x, h0, kernel, recurrent_kernel, bias=None, mask=None, go_backw
             and opts["ract"] == "sigmoid"):
         return gru_fused_sequence(x, h0, kernel, recurrent_kernel, bias, go_backwards)
     xp = _project(x, kernel, dm, units)
+    if _per_example(opts, dm):
+        if not reset_after:
+            _check_bias(fn, bias, (3 * units,), "when reset_after=False")
+        bi, br = (getitem(bias, 0), getitem(bias, 1)) if reset_after and bias is not None else (bias, None)
+        return _split(_composed(_GRUCell, xp, [h0], recurrent_kernel, bi, br, opts), steps, 1)
     if reset_after:
         if bias is not None:
             packed = apply(_gru_prim, (xp, h0, recurrent_kernel, getitem(bias, 0), getitem(bias, 1)), opts)
@@ -942,22 +997,24 @@ def simple_rnn_sequence(x, h0, kernel, recurrent_kernel, bias=None, mask=None, g
     """
     fn = "simple_rnn_sequence"
     n, steps, units = _check_sequence(fn, x, kernel, recurrent_kernel, 1)
-    dtype = np.result_type(raw(x), raw(kernel))
+    dtype = np.result_type(dtype_of(x), dtype_of(kernel))
     _check_bias(fn, bias, (units,))
-    dm = _dropout_masks(fn, "dropout_mask", dropout_mask, 1, n, raw(x).shape[2], dtype)
+    dm = _dropout_masks(fn, "dropout_mask", dropout_mask, 1, n, shape_of(x)[2], dtype)
     opts = {"mask": _mask(fn, mask, n, steps), "reverse": bool(go_backwards),
             "act": _activation(activation, fn, "activation"), "ract": "sigmoid",
             "zero_output": bool(zero_output_for_mask), "saved": _save(),
             "rmask": _dropout_masks(fn, "recurrent_dropout_mask", recurrent_dropout_mask, 1, n, units, dtype)}
-    packed = apply(_rnn_prim, (_project(x, kernel, dm, units), _initial(fn, "h0", h0, n, units, dtype),
-                               recurrent_kernel, bias), opts)
+    xp, h0 = _project(x, kernel, dm, units), _initial(fn, "h0", h0, n, units, dtype)
+    if _per_example(opts, dm):
+        return _split(_composed(_SimpleRNNCell, xp, [h0], recurrent_kernel, bias, None, opts), steps, 1)
+    packed = apply(_rnn_prim, (xp, h0, recurrent_kernel, bias), opts)
     return _split(packed, steps, 1)
 
 
 def _check_bias(fn, bias, shape, when=""):
-    if bias is not None and raw(bias).shape != shape:
+    if bias is not None and tuple(shape_of(bias)) != shape:
         raise ValueError(f"{fn}: bias must have shape {shape}{' ' + when if when else ''}, "
-                         f"received {raw(bias).shape}")
+                         f"received {tuple(shape_of(bias))}")
 
 
 # the default LSTM's and GRU's fast paths (they build on the helpers above, hence imported last)

@@ -14,7 +14,7 @@ import numpy as np
 _ndarray = np.ndarray
 _new = object.__new__
 
-from ..batching import Batched, batch_apply, reduction_rule, shape_of
+from ..batching import Batched, batch_apply, reduction_rule, shape_of, to_front
 from ..modes import STATE
 from ..primitive import Primitive, apply, check_forward, def_linear, defbatch, defjvp, defvjp
 from ..tensor import Tensor, make_leaf, next_seq
@@ -186,8 +186,9 @@ def _extreme_jvp(t, ans, x, axis=None, keepdims=False):
 
 
 def _check_nonempty(xd, axis, name):
-    if xd.size == 0 and (axis is None or builtins.any(xd.shape[a] == 0 for a in axis)):
-        raise ValueError(f"{name}: cannot reduce an empty tensor of shape {xd.shape} over axis {axis}")
+    shape = shape_of(xd)
+    if 0 in shape and (axis is None or builtins.any(shape[a] == 0 for a in axis)):
+        raise ValueError(f"{name}: cannot reduce an empty tensor of shape {shape} over axis {axis}")
 
 
 _max_prim = Primitive(np.maximum.reduce, "max")
@@ -226,6 +227,8 @@ def argmax(x, axis=None, keepdims=False):
         >>> ag.argmax(x, axis=1)
         Tensor([1, 1])
     """
+    if type(x) is Batched:
+        return _batched_value_reduction(argmax, x, axis, keepdims, flatten=True)
     return make_leaf(np.asarray(np.argmax(raw(x), axis=axis, keepdims=keepdims)))
 
 
@@ -237,31 +240,59 @@ def argmin(x, axis=None, keepdims=False):
         >>> ag.argmin(x, axis=0)
         Tensor([0, 0])
     """
+    if type(x) is Batched:
+        return _batched_value_reduction(argmin, x, axis, keepdims, flatten=True)
     return make_leaf(np.asarray(np.argmin(raw(x), axis=axis, keepdims=keepdims)))
+
+
+def _batched_value_reduction(op, x, axis, keepdims, flatten):
+    """A no-gradient reduction (argmax, all, ...) of a batched value inside ag.vmap: the same reduction
+    over the shifted axes of all examples at once. ``flatten``: ``axis=None`` means the flattened example
+    (an index into it), as for argmax."""
+    nd = x.ndim
+    v = to_front(x.val, x.bdim)
+    if axis is None and flatten:
+        out = op(reshape(v, (shape_of(v)[0], -1)), axis=1)
+        if keepdims:
+            out = reshape(out, shape_of(out) + (1,) * nd)
+    else:
+        axes = tuple(a + 1 for a in _axes(axis, nd))
+        out = op(v, axis=axes[0] if flatten else axes, keepdims=keepdims)
+    return Batched(out, 0, x.level)
 
 
 # -- prod -----------------------------------------------------------------------------------------
 
 
-def _prod_vjp(g, ans, x, axis=None, keepdims=False):
-    # NOTE: ans / x fails at zeros; the product of the *other* entries is used where x == 0 (it is
-    # nonzero only when that entry is the single zero of its slice).
+def _prod_partials(ans, x, axis, keepdims):
+    """d prod / d x_i, shaped like x: the product of the other entries of x_i's slice.
+
+    NOTE: ans / x fails at zeros; the product of the *other* entries is used where x == 0 (it is
+    nonzero only when that entry is the single zero of its slice)."""
     xd = raw(x)
-    gb = broadcast_to(_restore(g, xd.shape, axis, keepdims), xd.shape)
     ab = broadcast_to(_restore(ans, xd.shape, axis, keepdims), xd.shape)
     zero = xd == 0
     if not zero.any():
-        return multiply(gb, divide(ab, x))
+        return divide(ab, x)
     ones = make_leaf(np.ones((), xd.dtype))
     x_nz = where(zero, ones, x)
     prod_nz = prod(x_nz, axis=axis, keepdims=True)
     nzeros = zero.sum(axis=axis, keepdims=True)
-    others = where(zero, multiply(prod_nz, (nzeros == 1).astype(xd.dtype)), divide(ab, x_nz))
-    return multiply(gb, others)
+    return where(zero, multiply(prod_nz, (nzeros == 1).astype(xd.dtype)), divide(ab, x_nz))
+
+
+def _prod_vjp(g, ans, x, axis=None, keepdims=False):
+    gb = broadcast_to(_restore(g, raw(x).shape, axis, keepdims), raw(x).shape)
+    return multiply(gb, _prod_partials(ans, x, axis, keepdims))
+
+
+def _prod_jvp(t, ans, x, axis=None, keepdims=False):
+    return sum(multiply(t, _prod_partials(ans, x, axis, keepdims)), axis=axis, keepdims=keepdims)
 
 
 _prod_prim = Primitive(lambda x, axis=None, keepdims=False: np.prod(x, axis=axis, keepdims=keepdims), "prod")
 defvjp(_prod_prim, _prod_vjp)
+defjvp(_prod_prim, _prod_jvp)
 
 
 def prod(x, axis=None, keepdims=False):
@@ -272,9 +303,11 @@ def prod(x, axis=None, keepdims=False):
         >>> ag.prod(x, axis=1)
         Tensor([ 2., 12.])
     """
-    xd = raw(x)
-    axis = _axes(axis, xd.ndim) if axis is not None else None
+    axis = _axes(axis, len(shape_of(x))) if axis is not None else None
     return apply(_prod_prim, (x,), {"axis": axis, "keepdims": keepdims})
+
+
+defbatch(_prod_prim, reduction_rule(prod))
 
 
 # -- cumulative and log-sum-exp family ------------------------------------------------------------
@@ -295,7 +328,15 @@ def cumsum(x, axis=None):
     if axis is None:
         x = reshape(x, (-1,))
         axis = 0
-    return apply(_cumsum_prim, (x, _axes(int(axis), raw(x).ndim)[0]), {})
+    return apply(_cumsum_prim, (x, _axes(int(axis), len(shape_of(x)))[0]), {})
+
+
+def _cumsum_batch(args, dims):
+    x, axis = args
+    return cumsum(to_front(x, dims[0]), axis + 1), 0
+
+
+defbatch(_cumsum_prim, _cumsum_batch)
 
 
 def _lse_np(x, axis=None, keepdims=False):
@@ -309,6 +350,9 @@ _lse_prim = Primitive(_lse_np, "logsumexp")
 defvjp(_lse_prim, lambda g, ans, x, axis=None, keepdims=False: multiply(
     broadcast_to(_restore(g, raw(x).shape, axis, keepdims), raw(x).shape),
     exp(subtract(x, _restore(ans, raw(x).shape, axis, keepdims)))))
+# the tangent is the softmax-weighted mean of the input's tangent over the reduced axes
+defjvp(_lse_prim, lambda t, ans, x, axis=None, keepdims=False: sum(
+    multiply(t, exp(subtract(x, _restore(ans, raw(x).shape, axis, keepdims)))), axis=axis, keepdims=keepdims))
 
 
 def logsumexp(x, axis=None, keepdims=False):
@@ -318,10 +362,12 @@ def logsumexp(x, axis=None, keepdims=False):
         >>> ag.logsumexp(ag.tensor([0.0, 0.0]))        # log 2
         Tensor(0.69314718)
     """
-    xd = raw(x)
-    axis = _axes(axis, xd.ndim)
-    _check_nonempty(xd, axis, "logsumexp")
+    axis = _axes(axis, len(shape_of(x)))
+    _check_nonempty(x, axis, "logsumexp")
     return apply(_lse_prim, (x,), {"axis": axis, "keepdims": keepdims})
+
+
+defbatch(_lse_prim, reduction_rule(logsumexp))
 
 
 def _softmax_np(x, axis=-1):
@@ -331,8 +377,19 @@ def _softmax_np(x, axis=-1):
 
 
 _softmax_prim = Primitive(_softmax_np, "softmax")
+# the Jacobian diag(s) - s s^T is symmetric: the vjp read with the tangent in place of g is the jvp
 defvjp(_softmax_prim, lambda g, ans, x, axis=-1: multiply(
     ans, subtract(g, sum(multiply(g, ans), axis=axis, keepdims=True))))
+defjvp(_softmax_prim, lambda t, ans, x, axis=-1: multiply(
+    ans, subtract(t, sum(multiply(t, ans), axis=axis, keepdims=True))))
+
+
+def _axis_batch(op):
+    """The batching rule of ``op(x, axis=...)`` acting along one axis of each example."""
+    def rule(args, dims, axis=-1):
+        x = to_front(args[0], dims[0])
+        return op(x, axis=axis % (len(shape_of(x)) - 1) + 1), 0
+    return rule
 
 
 def softmax(x, axis=-1):
@@ -345,6 +402,9 @@ def softmax(x, axis=-1):
     return apply(_softmax_prim, (x,), {"axis": axis})
 
 
+defbatch(_softmax_prim, _axis_batch(softmax))
+
+
 def _log_softmax_np(x, axis=-1):
     s = x - np.max(x, axis=axis, keepdims=True)
     return s - np.log(np.sum(np.exp(s), axis=axis, keepdims=True))
@@ -353,6 +413,8 @@ def _log_softmax_np(x, axis=-1):
 _log_softmax_prim = Primitive(_log_softmax_np, "log_softmax")
 defvjp(_log_softmax_prim, lambda g, ans, x, axis=-1: subtract(
     g, multiply(exp(ans), sum(g, axis=axis, keepdims=True))))
+defjvp(_log_softmax_prim, lambda t, ans, x, axis=-1: subtract(
+    t, sum(multiply(exp(ans), t), axis=axis, keepdims=True)))
 
 
 def log_softmax(x, axis=-1):
@@ -363,6 +425,9 @@ def log_softmax(x, axis=-1):
         Tensor([-0.69314718, -0.69314718])
     """
     return apply(_log_softmax_prim, (x,), {"axis": axis})
+
+
+defbatch(_log_softmax_prim, _axis_batch(log_softmax))
 
 
 def _norm2_np(x, axis=None, keepdims=False):
@@ -381,8 +446,19 @@ def _norm2_vjp(g, ans, x, axis=None, keepdims=False):
     return where(pos, multiply(divide(gb, safe), x), make_leaf(np.zeros((), xd.dtype)))
 
 
+def _norm2_jvp(t, ans, x, axis=None, keepdims=False):
+    # <x, t> / |x|, taken as 0 where |x| = 0 (the transpose of the vjp's subgradient)
+    dot = sum(multiply(x, t), axis=axis, keepdims=keepdims)
+    pos = ans.data > 0
+    if pos.all():
+        return divide(dot, ans)
+    safe = where(pos, ans, make_leaf(np.ones((), ans.dtype)))
+    return where(pos, divide(dot, safe), make_leaf(np.zeros((), ans.dtype)))
+
+
 _norm2_prim = Primitive(_norm2_np, "norm")
 defvjp(_norm2_prim, _norm2_vjp)
+defjvp(_norm2_prim, _norm2_jvp)
 
 
 def norm(x, ord=None, axis=None, keepdims=False):
@@ -393,14 +469,17 @@ def norm(x, ord=None, axis=None, keepdims=False):
         >>> ag.norm(ag.tensor([3.0, 4.0]))
         Tensor(5.)
     """
-    xd = raw(x)
-    axis = _axes(axis, xd.ndim) if axis is not None else None
+    axis = _axes(axis, len(shape_of(x))) if axis is not None else None
     if ord in (None, 2, "fro"):
         return apply(_norm2_prim, (x,), {"axis": axis, "keepdims": keepdims})
     if ord == 1:
         from .elementwise import abs as _abs
         return sum(_abs(x), axis=axis, keepdims=keepdims)
     raise ValueError(f"norm: ord must be None, 1, 2 or 'fro', received {ord!r}")
+
+
+defbatch(_norm2_prim, reduction_rule(lambda x, axis=None, keepdims=False:
+                                     apply(_norm2_prim, (x,), {"axis": axis, "keepdims": keepdims})))
 
 
 def all(x, axis=None, keepdims=False):
@@ -410,6 +489,8 @@ def all(x, axis=None, keepdims=False):
         >>> ag.all(ag.tensor([True, False]))
         Tensor(False)
     """
+    if type(x) is Batched:
+        return _batched_value_reduction(all, x, axis, keepdims, flatten=False)
     return make_leaf(np.asarray(np.all(raw(x), axis=axis, keepdims=keepdims)))
 
 
@@ -420,5 +501,7 @@ def any(x, axis=None, keepdims=False):
         >>> ag.any(ag.tensor([True, False]))
         Tensor(True)
     """
+    if type(x) is Batched:
+        return _batched_value_reduction(any, x, axis, keepdims, flatten=False)
     return make_leaf(np.asarray(np.any(raw(x), axis=axis, keepdims=keepdims)))
 

@@ -7,7 +7,7 @@ Example:
 """
 import numpy as np
 
-from ..batching import Batched, elementwise_rule, shape_of, to_front
+from ..batching import Batched, bring, batch_size, elementwise_rule, peek, shape_of, to_front
 from ..primitive import Primitive, apply, def_linear, defbatch, defjvp, defjvp_argnums, defvjp, defvjp_argnum
 from ..tensor import Tensor, make_leaf
 from ._make import raw
@@ -278,11 +278,11 @@ def concatenate(tensors, axis=0):
     if axis is None:
         tensors = [flatten(t) for t in tensors]
         axis = 0
-    nd = raw(tensors[0]).ndim
+    nd = len(shape_of(tensors[0]))
     if nd == 0:
         raise ValueError("concatenate: zero-dimensional tensors cannot be concatenated")
     axis = _norm_axis(axis, nd)
-    shapes = [raw(t).shape for t in tensors]
+    shapes = [tuple(shape_of(t)) for t in tensors]
     for s in shapes:
         if len(s) != nd or s[:axis] + s[axis + 1:] != shapes[0][:axis] + shapes[0][axis + 1:]:
             raise ValueError(f"concatenate: shapes {shapes} do not match except along axis {axis}")
@@ -301,7 +301,7 @@ def stack(tensors, axis=0):
     tensors = list(tensors)
     if not tensors:
         raise ValueError("stack: expected at least one tensor, received an empty sequence")
-    shapes = {raw(t).shape for t in tensors}
+    shapes = {tuple(shape_of(t)) for t in tensors}
     if len(shapes) != 1:
         raise ValueError(f"stack: all tensors must have the same shape, received {sorted(shapes)}")
     nd = len(next(iter(shapes))) + 1
@@ -316,9 +316,9 @@ def split(x, indices_or_sections, axis=0):
         >>> ag.split(ag.tensor([1.0, 2.0, 3.0, 4.0]), 2)
         [Tensor([1., 2.]), Tensor([3., 4.])]
     """
-    xd = raw(x)
-    axis = _norm_axis(axis, xd.ndim)
-    n = xd.shape[axis]
+    xs = shape_of(x)
+    axis = _norm_axis(axis, len(xs))
+    n = xs[axis]
     if isinstance(indices_or_sections, (int, np.integer)):
         k = int(indices_or_sections)
         if k <= 0 or n % k:
@@ -328,7 +328,7 @@ def split(x, indices_or_sections, axis=0):
         bounds = [0] + [int(i) for i in indices_or_sections] + [n]
     out = []
     for lo, hi in zip(bounds[:-1], bounds[1:]):
-        index = [slice(None)] * xd.ndim
+        index = [slice(None)] * len(xs)
         index[axis] = slice(lo, hi)
         out.append(getitem(x, tuple(index)))
     return out
@@ -359,7 +359,7 @@ def pad(x, pad_width, mode="constant", constant_values=0):
     """
     if mode != "constant":
         raise ValueError(f"pad: only mode='constant' is supported, received mode={mode!r}")
-    nd = raw(x).ndim
+    nd = len(shape_of(x))
     if nd == 0:
         return x
     try:
@@ -400,7 +400,7 @@ def repeat(x, repeats, axis=None):
         Tensor([1., 1., 2., 2., 3., 3.])
     """
     if axis is not None:
-        axis = _norm_axis(axis, raw(x).ndim)
+        axis = _norm_axis(axis, len(shape_of(x)))
     if np.ndim(repeats) != 0:
         repeats = tuple(int(r) for r in np.asarray(repeats))
     else:
@@ -499,10 +499,44 @@ def getitem(x, index):
         Tensor([1., 3.])
     """
     index = _unwrap_index(index)
+    items = index if isinstance(index, tuple) else (index,)
+    if any(type(i) is Batched for i in items):
+        return _getitem_per_example(x, items)
     try:
         return apply(_getitem_prim, (x, index), {})
     except IndexError as e:
-        raise IndexError(f"index {index!r} is invalid for a tensor of shape {raw(x).shape}: {e}") from None
+        raise IndexError(f"index {index!r} is invalid for a tensor of shape {shape_of(x)}: {e}") from None
+
+
+def _getitem_per_example(x, items):
+    """``x[index]`` inside ag.vmap where some index arrays differ between examples: each example's index is
+    turned into flat positions (numpy index arithmetic on the concrete indices), and one gather reads all
+    examples at once (``take`` for a shared ``x``, one advanced index otherwise)."""
+    levels = {i.level for i in items if type(i) is Batched}
+    if len(levels) > 1:
+        raise NotImplementedError("autograd: an index batched by two nested vmaps at once is not supported")
+    level = levels.pop()
+    fronted = []
+    size = None
+    for i in items:
+        if type(i) is Batched:
+            v = raw(to_front(i.val, i.bdim)) if not type(i.val) is Batched else None
+            if v is None:
+                raise NotImplementedError("autograd: an index batched by two nested vmaps at once is not supported")
+            size = v.shape[0]
+            fronted.append(v)
+        else:
+            fronted.append(i)
+    shape = tuple(shape_of(x))
+    cells = np.arange(int(np.prod(shape, dtype=np.int64))).reshape(shape)
+    pos = np.stack([cells[tuple(v[b] if type(i) is Batched else v for i, v in zip(items, fronted))]
+                    for b in range(size)])
+    if type(x) is Batched and x.level == level:
+        flat = reshape(to_front(x.val, x.bdim), (size, -1))
+        out = getitem(flat, (np.arange(size).reshape((size,) + (1,) * (pos.ndim - 1)), pos))
+    else:
+        out = take(reshape(x, (-1,)), pos)
+    return Batched(out, 0, level)
 
 
 def _take_np(x, indices, axis):
@@ -529,16 +563,16 @@ def take(x, indices, axis=None):
         >>> ag.take(v, np.array([2, 0]))
         Tensor([3., 1.])
     """
-    ind = raw(indices)
+    ind = peek(indices)     # every example's indices inside ag.vmap: checked all at once
     if ind.dtype.kind not in "iu":
         raise TypeError(f"take: indices must be integers, received dtype {ind.dtype}")
-    xd = raw(x)
+    xs = shape_of(x)
     if axis is not None:
-        axis = _norm_axis(axis, xd.ndim)
-    n = xd.size if axis is None else xd.shape[axis]
+        axis = _norm_axis(axis, len(xs))
+    n = int(np.prod(xs, dtype=np.int64)) if axis is None else xs[axis]
     if ind.size and (ind.max() >= n or ind.min() < -n):
         raise IndexError(f"take: indices range [{ind.min()}, {ind.max()}] is out of bounds for size {n}")
-    return apply(_take_prim, (x, ind, axis), {})
+    return apply(_take_prim, (x, indices if type(indices) is Batched else ind, axis), {})
 
 
 def _segment_sum_np(g, indices, n, axis):
@@ -557,7 +591,7 @@ def_linear(_segment_prim)
 
 
 def _segment_sum(g, indices, n, axis):
-    return apply(_segment_prim, (g, np.asarray(indices), int(n), int(axis)), {})
+    return apply(_segment_prim, (g, indices if type(indices) is Batched else np.asarray(indices), int(n), int(axis)), {})
 
 
 def one_hot(indices, depth, dtype=np.float32):
@@ -568,6 +602,8 @@ def one_hot(indices, depth, dtype=np.float32):
         Tensor([[1., 0., 0.],
                 [0., 0., 1.]], dtype=float32)
     """
+    if type(indices) is Batched:   # inside ag.vmap: the new axis is last, the batch axis stays where it is
+        return Batched(one_hot(indices.val, depth, dtype), indices.bdim, indices.level)
     ind = raw(indices)
     if ind.dtype.kind not in "iu":
         if ind.dtype.kind == "f" and np.all(np.mod(ind, 1) == 0):
@@ -629,3 +665,146 @@ defbatch(_transpose_prim, _transpose_batch)
 defbatch(_broadcast_prim, _broadcast_batch)
 defbatch(_sum_to_prim, _sum_to_batch)
 defbatch(_astype_prim, elementwise_rule(lambda x, dtype: apply(_astype_prim, (x, dtype), {})))
+
+
+# -- batching rules of the joining, padding, repeating and indexing ops ------------------------------
+
+
+def _concat_batch(args, dims, axis):
+    size = batch_size(args, dims)
+    return concatenate([bring(a, d, size) for a, d in zip(args, dims)], axis=axis + 1), 0
+
+
+def _pad_batch(args, dims, constant_values=0):
+    x, pw = args
+    return apply(_pad_prim, (to_front(x, dims[0]), ((0, 0),) + tuple(pw)), {"constant_values": constant_values}), 0
+
+
+def _flatten_examples(x):
+    """(B, *example) -> (B, size of an example)."""
+    return reshape(x, (shape_of(x)[0], -1))
+
+
+def _repeat_batch(args, dims):
+    x, repeats, axis = args
+    x = to_front(x, dims[0])
+    if axis is None:
+        return repeat(_flatten_examples(x), repeats, axis=1), 0
+    return repeat(x, repeats, axis=axis + 1), 0
+
+
+def _tile_batch(args, dims):
+    x, reps = args
+    x = to_front(x, dims[0])
+    s = shape_of(x)
+    nd = max(len(reps), len(s) - 1)
+    # np.tile pads the shorter of reps and the example's shape with leading ones; done here explicitly
+    x = reshape(x, s[:1] + (1,) * (nd - len(s) + 1) + s[1:])
+    return tile(x, (1,) + (1,) * (nd - len(reps)) + tuple(reps)), 0
+
+
+def _flip_batch(args, dims):
+    x, axis = args
+    x = to_front(x, dims[0])
+    nd = len(shape_of(x)) - 1
+    if axis is None:
+        axes = tuple(range(1, nd + 1))
+    elif isinstance(axis, (int, np.integer)):
+        axes = _norm_axis(int(axis), nd) + 1
+    else:
+        axes = tuple(_norm_axis(int(a), nd) + 1 for a in axis)
+    return flip(x, axes), 0
+
+
+def _is_array_index(item):
+    return isinstance(item, (np.ndarray, list, bool, np.bool_)) and not (isinstance(item, np.ndarray) and
+                                                                        item.ndim == 0 and item.dtype != bool)
+
+
+def _batch_axis_after_index(index):
+    """Where a leading batch axis lands in ``x[(slice(None),) + index]``: axis 0, unless the index's advanced
+    parts (arrays, and integers next to them) are separated by a slice, an Ellipsis or None, in which case
+    numpy puts their broadcast dimensions first and the batch axis after them."""
+    items = index if isinstance(index, tuple) else (index,)
+    if not any(_is_array_index(i) for i in items):
+        return 0
+    adv = [k for k, i in enumerate(items) if _is_array_index(i) or isinstance(i, (int, np.integer))]
+    if adv[-1] - adv[0] + 1 == len(adv):
+        return 0
+    nds = [1 if np.asarray(items[k]).dtype == bool else np.ndim(items[k]) for k in adv]
+    return max(nds)
+
+
+def _prefixed(index):
+    return (slice(None),) + (index if isinstance(index, tuple) else (index,))
+
+
+def _getitem_batch(args, dims):
+    x, index = args
+    if dims[1] is not None:
+        raise NotImplementedError("autograd: getitem's primitive takes a shared index; ag.getitem (x[index]) "
+                                  "handles per-example index arrays itself")
+    return getitem(to_front(x, dims[0]), _prefixed(index)), _batch_axis_after_index(index)
+
+
+def _index_add_batch(args, dims):
+    g, shape, index = args
+    size = shape_of(g)[dims[0]]
+    g = moveaxis(g, dims[0], _batch_axis_after_index(index))
+    return apply(_index_add_prim, (g, (size,) + tuple(shape), _prefixed(index)), {}), 0
+
+
+def _batch_arange(size, ndim):
+    """0, 1, ..., size - 1 along axis 0 of an int array with ``ndim`` axes (for per-example gathers)."""
+    return np.arange(size).reshape((size,) + (1,) * (ndim - 1))
+
+
+def _take_batch(args, dims):
+    x, ind, axis = args
+    size = batch_size(args, dims)
+    if dims[1] is None:
+        x = to_front(x, dims[0])
+        if axis is None:
+            return take(_flatten_examples(x), ind, axis=1), 0
+        return take(x, ind, axis=axis + 1), 0
+    # per-example indices: one gather with the example number as a first advanced index
+    ind = to_front(ind, dims[1])
+    if type(ind) is Batched:
+        raise NotImplementedError("autograd: take with indices batched by two nested vmaps at once is not supported")
+    ind = raw(ind)
+    x = bring(x, dims[0], size)
+    rows = _batch_arange(size, ind.ndim)
+    if axis is None:
+        return getitem(_flatten_examples(x), (rows, ind)), 0
+    nd = len(shape_of(x)) - 1
+    moved = moveaxis(x, axis + 1, 1)                                 # (B, n, pre..., post...)
+    out = getitem(moved, (rows, ind))                                # (B, *ind, pre..., post...)
+    k = ind.ndim - 1
+    perm = (0,) + tuple(range(1 + k, 1 + k + axis)) + tuple(range(1, 1 + k)) + \
+        tuple(range(1 + k + axis, k + nd))
+    return transpose(out, perm), 0
+
+
+def _segment_batch(args, dims):
+    g, indices, n, axis = args
+    if dims[1] is None:
+        return _segment_sum(to_front(g, dims[0]), indices, n, axis + 1), 0
+    # per-example segment ids: example b's ids shifted by b * n, the examples next to the id axes
+    size = batch_size(args, dims)
+    ids = raw(to_front(indices, dims[1]))
+    ids = ids + (np.arange(size) * n).reshape((size,) + (1,) * (ids.ndim - 1))
+    g = moveaxis(bring(g, dims[0], size), 0, axis)                  # (pre..., B, ids..., post...)
+    out = _segment_sum(g, ids, size * n, axis)                        # (pre..., B n, post...)
+    s = shape_of(out)
+    return reshape(out, s[:axis] + (size, n) + s[axis + 1:]), axis
+
+
+defbatch(_concat_prim, _concat_batch)
+defbatch(_pad_prim, _pad_batch)
+defbatch(_repeat_prim, _repeat_batch)
+defbatch(_tile_prim, _tile_batch)
+defbatch(_flip_prim, _flip_batch)
+defbatch(_getitem_prim, _getitem_batch)
+defbatch(_index_add_prim, _index_add_batch)
+defbatch(_take_prim, _take_batch)
+defbatch(_segment_prim, _segment_batch)
