@@ -1312,10 +1312,13 @@ def _conv_bias_act_batch(args, dims, geom, relu, saved=None, memo=None):
         return _split_batch(out, size), 0
     # per-example kernel or bias: the composition relu(conv + bias), the same numbers as the fused op
     size = batch_size(args, dims)
-    out, od = _conv_batch((x, k), (dx, dk), geom, saved)
-    out = to_front(out, od)
+    if dx is None and dk is None:   # only the bias differs between examples
+        out = expand_dims(_conv(x, k, geom), 0)
+    else:
+        out, od = _conv_batch((x, k), (dx, dk), geom, saved)
+        out = to_front(out, od)
     if b is not None:
-        out = add(out, reshape(bring(b, db, size), (size, 1, 1, 1, shape_of(b)[-1])))
+        out = add(out, reshape(bring(b, db, size), (size, 1, 1, 1, -1)))
     return (_relu(out) if relu else out), 0
 
 

@@ -451,3 +451,104 @@ def transformed(draw):
         "transforms": transforms, "interpolation": draw(st.sampled_from(["bilinear", "nearest"])),
         "fill_mode": draw(st.sampled_from(["reflect", "wrap", "constant", "nearest"])),
         "fill_value": draw(st.sampled_from([0.0, 0.5]))}
+
+
+# -- neural-network ops (NHWC images, small so that second-order checks stay fast) -------------------
+
+
+@st.composite
+def window_geometry(draw, max_kernel=3, allow_dilation=True):
+    """kernel size, strides, dilation, padding and an image size (h, w) the window fits in."""
+    kh, kw = draw(st.integers(1, max_kernel)), draw(st.integers(1, max_kernel))
+    strides = (draw(st.integers(1, 2)), draw(st.integers(1, 2)))
+    dilation = (1, 1)
+    if allow_dilation and strides == (1, 1):
+        dilation = (draw(st.integers(1, 2)), draw(st.integers(1, 2)))
+    padding = draw(st.sampled_from(["valid", "same"]))
+    h = draw(st.integers((kh - 1) * dilation[0] + 1, 5))
+    w = draw(st.integers((kw - 1) * dilation[1] + 1, 5))
+    return (kh, kw), strides, dilation, padding, (h, w)
+
+
+@st.composite
+def conv_args(draw, bias=False, domain="real"):
+    """Image (n, h, w, groups * cg), kernel (kh, kw, cg, groups * og) [, bias], and conv2d's options."""
+    (kh, kw), strides, dilation, padding, (h, w) = draw(window_geometry())
+    groups = draw(st.sampled_from([1, 2]))
+    cg, og, n = draw(st.integers(1, 2)), draw(st.integers(1, 2)), draw(st.integers(1, 2))
+    arrays = [values((n, h, w, groups * cg), domain, draw(seeds)), values((kh, kw, cg, groups * og), domain, draw(seeds))]
+    if bias:
+        arrays.append(values((groups * og,), domain, draw(seeds)))
+    return tuple(arrays), {"strides": strides, "padding": padding, "dilation_rate": dilation, "groups": groups}
+
+
+def conv_output_shape(n, h, w, ksize, strides, dilation, padding, filters):
+    from autograd.ops.nn import conv_output_length
+    return (n, conv_output_length(h, ksize[0], padding, strides[0], dilation[0]),
+            conv_output_length(w, ksize[1], padding, strides[1], dilation[1]), filters)
+
+
+@st.composite
+def conv_grad_args(draw, first="image"):
+    """The arguments of a convolution's backward primitive: (image, output cotangent) for the kernel's
+    gradient, (output cotangent, kernel) for the input's (``first='cotangent'``); options name the geometry."""
+    ksize, strides, dilation, padding, (h, w) = draw(window_geometry())
+    c, o, n = draw(st.integers(1, 2)), draw(st.integers(1, 3)), draw(st.integers(1, 2))
+    gy = values(conv_output_shape(n, h, w, ksize, strides, dilation, padding, o), "real", draw(seeds))
+    opts = {"ksize": ksize, "strides": strides, "dilation": dilation, "padding": padding, "hw": (h, w), "c": c}
+    if first == "image":
+        return (values((n, h, w, c), "real", draw(seeds)), gy), opts
+    return (gy, values(ksize + (c, o), "real", draw(seeds))), opts
+
+
+@st.composite
+def pool_args(draw, domain="distinct", cotangent=False):
+    """An image (and a cotangent of the pooled output's shape) with pool_size, strides and padding."""
+    ksize, strides, _, padding, (h, w) = draw(window_geometry(allow_dilation=False))
+    n, c = draw(st.integers(1, 2)), draw(st.integers(1, 2))
+    arrays = [values((n, h, w, c), domain, draw(seeds))]
+    if cotangent:
+        arrays.append(values(conv_output_shape(n, h, w, ksize, strides, (1, 1), padding, c), "real", draw(seeds)))
+    return tuple(arrays), {"pool_size": ksize, "strides": strides, "padding": padding}
+
+
+@st.composite
+def embedding_args(draw, cotangent=False):
+    """A table (vocab, dim) or the cotangent of a lookup (ids.shape + (dim,)), with integer ids (repeats)."""
+    vocab, dim = draw(st.integers(1, 4)), draw(st.integers(1, 3))
+    ids = np.random.default_rng(draw(seeds)).integers(0, vocab, size=draw(shapes(0, 2, 0, 3)))
+    if cotangent:
+        return (values(ids.shape + (dim,), "real", draw(seeds)),), {"ids": ids, "vocab": vocab}
+    return (values((vocab, dim), "real", draw(seeds)),), {"ids": ids}
+
+
+@st.composite
+def class_scores(draw, labels="dense"):
+    """Logits (classes along ``axis``) with dense labels (any reals: the loss is exact for them), integer
+    class ids, or 0/1-ish targets for the sigmoid form."""
+    shape = draw(shapes(1, 3, 1))
+    nd = len(shape)
+    logits = values(shape, "real", draw(seeds))
+    if labels == "sigmoid":
+        return (logits, np.random.default_rng(draw(seeds)).random(shape)), {}
+    axis = draw(st.integers(-nd, nd - 1))
+    if labels == "sparse":
+        ids = np.random.default_rng(draw(seeds)).integers(0, shape[axis], size=np.delete(shape, axis % nd))
+        return (logits,), {"labels": ids, "axis": axis}
+    return (logits, values(shape, "real", draw(seeds))), {"axis": axis}
+
+
+@st.composite
+def sequence_args(draw, gates, bias_shape=None, masked=False):
+    """x (n, T, F), kernel, recurrent kernel and bias of a recurrent layer with ``gates`` gate blocks (small
+    weights keep the recurrence smooth), with go_backwards and, when ``masked``, a step mask."""
+    n, steps, f, u = draw(st.integers(1, 2)), draw(st.integers(1, 3)), draw(st.integers(1, 2)), draw(st.integers(1, 2))
+    bias_shape = (gates * u,) if bias_shape is None else bias_shape(u)
+    arrays = (values((n, steps, f), "real", draw(seeds)), 0.5 * values((f, gates * u), "real", draw(seeds)),
+              0.5 * values((u, gates * u), "real", draw(seeds)), 0.5 * values(bias_shape, "real", draw(seeds)))
+    opts = {"go_backwards": draw(st.booleans())}
+    if masked:
+        mask = np.random.default_rng(draw(seeds)).random((n, steps)) < 0.7
+        mask[:, 0] = True
+        opts["mask"] = mask
+    return arrays, opts

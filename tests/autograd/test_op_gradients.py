@@ -14,6 +14,8 @@ import pytest
 from hypothesis import given, settings, strategies as st
 
 import autograd as ag
+from autograd.ops import nn as _nn
+from autograd.primitive import apply
 
 from . import strategies as S
 
@@ -92,6 +94,112 @@ def _ag_layer_norm(x, *params, axis=-1, epsilon=1e-3, has_gamma=False, has_beta=
 
 
 _SELU = (1.6732632423543772848170429916717, 1.0507009873554804934193349852946)
+
+
+# -- numpy references and wrappers for the neural-network ops ----------------------------------------
+
+
+def _np_padded(x, ksize, strides, dilation, padding, fill=0.0):
+    """x padded as TensorFlow pads for 'same' (extra after), and the output size."""
+    n, h, w, c = x.shape
+    ek = [(k - 1) * d + 1 for k, d in zip(ksize, dilation)]
+    if padding == "same":
+        pads = []
+        for size, e, s in zip((h, w), ek, strides):
+            total = max((-(-size // s) - 1) * s + e - size, 0)
+            pads.append((total // 2, total - total // 2))
+        x = np.pad(x, ((0, 0), pads[0], pads[1], (0, 0)), constant_values=fill)
+    out = [(x.shape[1 + i] - ek[i]) // strides[i] + 1 for i in range(2)]
+    return x, ek, out
+
+
+def _np_windows(x, ksize, strides, dilation, padding, fill=0.0):
+    """(n, oh, ow, kh, kw, c) windows of x, one Python loop over output pixels (a slow, plain reference)."""
+    xp, ek, (oh, ow) = _np_padded(x, ksize, strides, dilation, padding, fill)
+    out = np.empty((x.shape[0], oh, ow, ksize[0], ksize[1], x.shape[3]))
+    for i in range(oh):
+        for j in range(ow):
+            out[:, i, j] = xp[:, i * strides[0]:i * strides[0] + ek[0]:dilation[0],
+                              j * strides[1]:j * strides[1] + ek[1]:dilation[1]]
+    return out
+
+
+def _np_conv2d(x, k, strides, padding, dilation_rate, groups):
+    win = _np_windows(x, k.shape[:2], strides, dilation_rate, padding)
+    cg, og = k.shape[2], k.shape[3] // groups
+    return np.concatenate([np.einsum("nijabc,abco->nijo", win[..., g * cg:(g + 1) * cg], k[..., g * og:(g + 1) * og])
+                           for g in range(groups)], axis=-1)
+
+
+def _np_conv2d_relu(x, k, b, **kw):
+    return np.maximum(_np_conv2d(x, k, **kw) + b, 0)
+
+
+def _np_max_pool(x, pool_size, strides, padding):
+    return _np_windows(x, pool_size, strides, (1, 1), padding, -np.inf).max(axis=(3, 4))
+
+
+def _np_avg_pool(x, pool_size, strides, padding):
+    return np.nanmean(_np_windows(x, pool_size, strides, (1, 1), padding, np.nan), axis=(3, 4))
+
+
+def _geom(shape, ksize, strides, dilation, padding):
+    return _nn._geom("test", tuple(shape), ksize, strides, dilation, padding)
+
+
+def _conv_kernel_grad(x, gy, ksize, strides, dilation, padding, hw, c):
+    return _nn._conv_dk(x, gy, _geom(x.shape, ksize, strides, dilation, padding))
+
+
+def _conv_input_grad(gy, k, ksize, strides, dilation, padding, hw, c):
+    return _nn._conv_dx(gy, k, _geom((gy.shape[0],) + hw + (c,), ksize, strides, dilation, padding))
+
+
+def _pool_grad(prim, x, gy, pool_size, strides, padding):
+    """max_pool_grad (the maxima of x found by max_pool2d) or avg_pool_grad (x gives the geometry only)."""
+    geom = _geom(x.shape, pool_size, strides, (1, 1), padding)
+    if prim is _nn._avg_pool_grad_prim:
+        return apply(prim, (gy,), {"geom": geom, "n": x.shape[0]})
+    return apply(prim, (gy, x, ag.max_pool2d(x, pool_size, strides, padding).detach()), {"geom": geom})
+
+
+def _max_pool_select(gx, x, pool_size, strides, padding):
+    geom = _geom(x.shape, pool_size, strides, (1, 1), padding)
+    return apply(_nn._max_pool_select_prim, (gx, x, ag.max_pool2d(x, pool_size, strides, padding).detach()),
+                 {"geom": geom})
+
+
+def _np_embedding_grad(gy, ids, vocab):
+    out = np.zeros((vocab,) + gy.shape[ids.ndim:])
+    np.add.at(out, ids.ravel(), gy.reshape((ids.size,) + out.shape[1:]))
+    return out
+
+
+def _np_log_softmax(x, axis):
+    return np.log(_np_softmax(x, axis))
+
+
+def _np_sparse_ce(logits, labels, axis):
+    picked = np.take_along_axis(_np_log_softmax(logits, axis), np.expand_dims(labels, axis), axis=axis)
+    return -np.squeeze(picked, axis=axis)
+
+
+def _packed(outputs, *states):
+    """A recurrent layer's outputs and final states as one (n, T * units + states * units) tensor."""
+    return ag.concatenate([ag.reshape(outputs, (outputs.shape[0], -1))] + list(states), axis=1)
+
+
+def _lstm(x, k, r, b, **kw):
+    return _packed(*ag.lstm_sequence(x, None, None, k, r, b, **kw))
+
+
+def _gru(x, k, r, b, **kw):
+    return _packed(*ag.gru_sequence(x, None, k, r, b, reset_after=b.ndim == 2, **kw))
+
+
+def _simple_rnn(x, k, r, b, **kw):
+    return _packed(*ag.simple_rnn_sequence(x, None, k, r, b, **kw))
+
 
 CASES = [
     # -- arithmetic, operators and their reflected forms --------------------------------------------
@@ -220,6 +328,34 @@ CASES = [
     # -- images -------------------------------------------------------------------------------------------
     Case("resize", ag.resize, S.resized(), None, 2),
     Case("image_transform", ag.image_transform, S.transformed(), None, 2),
+    # -- neural-network ops and the backward primitives their vjps call ---------------------------------
+    Case("conv2d", ag.conv2d, S.conv_args(), _np_conv2d, 2),
+    Case("conv2d_bias_relu", lambda x, k, b, **kw: ag.conv2d(x, k, bias=b, activation="relu", **kw),
+         S.conv_args(bias=True, domain="away0"), _np_conv2d_relu, 2),
+    Case("conv2d_kernel_grad", _conv_kernel_grad, S.conv_grad_args("image"), None, 2),
+    Case("conv2d_input_grad", _conv_input_grad, S.conv_grad_args("cotangent"), None, 2),
+    Case("max_pool2d", ag.max_pool2d, S.pool_args(), _np_max_pool, 2),
+    Case("avg_pool2d", ag.avg_pool2d, S.pool_args("real"), _np_avg_pool, 2),
+    Case("max_pool_grad", lambda x, gy, **kw: _pool_grad(_nn._max_pool_grad_prim, x, gy, **kw),
+         S.pool_args(cotangent=True), None, 2),
+    Case("max_pool_select", lambda x, **kw: _max_pool_select(x * 2.0 + 1.0, x, **kw), S.pool_args(), None, 2),
+    Case("avg_pool_grad", lambda x, gy, **kw: _pool_grad(_nn._avg_pool_grad_prim, x, gy, **kw),
+         S.pool_args("real", cotangent=True), None, 2),
+    Case("embedding", lambda p, ids: ag.embedding(p, ids), S.embedding_args(),
+         lambda p, ids: np.take(p, ids, axis=0), 2),
+    Case("embedding_grad", lambda gy, ids, vocab: apply(_nn._embedding_grad_prim, (gy, ids, vocab), {}),
+         S.embedding_args(cotangent=True), _np_embedding_grad, 2),
+    Case("softmax_cross_entropy", lambda z, y, axis: ag.softmax_cross_entropy(z, y, axis=axis), S.class_scores(),
+         lambda z, y, axis: -np.sum(y * _np_log_softmax(z, axis), axis=axis), 2),
+    Case("sparse_softmax_cross_entropy", lambda z, labels, axis: ag.sparse_softmax_cross_entropy(z, labels, axis),
+         S.class_scores("sparse"), _np_sparse_ce, 2),
+    Case("sigmoid_cross_entropy", ag.sigmoid_cross_entropy, S.class_scores("sigmoid"),
+         lambda x, z: np.maximum(x, 0) - x * z + np.log1p(np.exp(-np.abs(x))), 2),
+    Case("lstm_sequence", _lstm, S.sequence_args(4), None, 2),
+    Case("lstm_sequence_masked", _lstm, S.sequence_args(4, masked=True), None, 2),
+    Case("gru_sequence", _gru, S.sequence_args(3, lambda u: (2, 3 * u)), None, 2),
+    Case("gru_sequence_reset_before", _gru, S.sequence_args(3, masked=True), None, 2),
+    Case("simple_rnn_sequence", _simple_rnn, S.sequence_args(1, masked=True), None, 2),
 ]
 
 
