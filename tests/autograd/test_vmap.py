@@ -90,6 +90,61 @@ def test_vmap_grad_gives_the_per_example_gradients_of_an_mlp():
     np.testing.assert_allclose(listed.numpy(), [mlp_loss(*params, x, y).item() for x, y in zip(xs, ys)])
 
 
+def convnet_loss(k1, b1, k2, w, b, x, y):
+    """A small conv net on one image: conv+bias+relu (the fused primitive), max pooling, a strided conv
+    with two groups, average pooling, a dense layer and the sparse cross-entropy."""
+    h = ag.conv2d(x[None], k1, padding="same", bias=b1, activation="relu")
+    h = ag.max_pool2d(h, 2)
+    h = ag.tanh(ag.conv2d(h, k2, strides=2, padding="same", groups=2))
+    h = ag.avg_pool2d(h, 2, padding="same")
+    return ag.sum(ag.sparse_softmax_cross_entropy(ag.reshape(h, (1, -1)) @ w + b, y[None]))
+
+
+def test_vmap_grad_gives_the_per_example_gradients_of_a_conv_net():
+    rng = np.random.default_rng(6)
+    params = [rng.standard_normal((3, 3, 2, 4)) * 0.5, rng.standard_normal(4) * 0.1, rng.standard_normal((3, 3, 2, 6)) * 0.5,
+              rng.standard_normal((6, 3)), rng.standard_normal(3)]
+    xs, ys = rng.standard_normal((5, 6, 6, 2)), rng.integers(0, 3, 5)
+    argnums = tuple(range(5))
+    grads = ag.vmap(ag.grad(convnet_loss, argnums=argnums), in_axes=(None,) * 5 + (0, 0))(*params, xs, ys)
+    for k in range(5):
+        for g, r in zip(grads, ag.grad(convnet_loss, argnums=argnums)(*params, xs[k], ys[k])):
+            assert np.abs(r.numpy()).max() > 0
+            np.testing.assert_allclose(g.numpy()[k], r.numpy(), rtol=1e-10, atol=1e-12)
+    # per-example losses in one call, and their Hessian-vector products (vmap of forward-over-reverse)
+    losses = ag.vmap(convnet_loss, in_axes=(None,) * 5 + (0, 0))(*params, xs, ys)
+    np.testing.assert_allclose(losses.numpy(), [convnet_loss(*params, x, y).item() for x, y in zip(xs, ys)], rtol=1e-12)
+    v = rng.standard_normal(params[2].shape)
+
+    def hvp_k2(x, y):
+        return ag.jvp(ag.grad(lambda k2: convnet_loss(params[0], params[1], k2, params[3], params[4], x, y)),
+                      (params[2],), (v,))[1]
+
+    hv = ag.vmap(hvp_k2)(xs, ys)
+    for k in range(5):
+        np.testing.assert_allclose(hv.numpy()[k], hvp_k2(xs[k], ys[k]).numpy(), rtol=1e-9, atol=1e-12)
+
+
+def rnn_loss(emb, kernel, rkernel, bias, w, ids, mask, y):
+    """An embedding, a GRU over the masked sequence and a logistic output, for one sequence."""
+    outs, h = ag.gru_sequence(ag.embedding(emb, ids[None]), None, kernel, rkernel, bias, mask=mask[None])
+    return ag.sum(ag.sigmoid_cross_entropy(h @ w, y[None]))
+
+
+def test_vmap_grad_of_a_recurrent_net_with_per_example_lengths():
+    rng = np.random.default_rng(7)
+    params = [rng.standard_normal((6, 3)), rng.standard_normal((3, 6)) * 0.5, rng.standard_normal((2, 6)) * 0.5,
+              rng.standard_normal((2, 6)) * 0.1, rng.standard_normal((2, 1))]
+    ids, ys = rng.integers(0, 6, (4, 5)), rng.random((4, 1))
+    mask = np.arange(5)[None, :] < np.array([[5], [3], [1], [4]])      # sequences of lengths 5, 3, 1, 4
+    argnums = tuple(range(5))
+    f = ag.vmap(ag.grad(rnn_loss, argnums=argnums), in_axes=(None,) * 5 + (0, 0, 0))
+    grads = f(*params, ids, mask, ys)
+    for k in range(4):
+        for g, r in zip(grads, ag.grad(rnn_loss, argnums=argnums)(*params, ids[k], mask[k], ys[k])):
+            np.testing.assert_allclose(g.numpy()[k], r.numpy(), rtol=1e-10, atol=1e-12)
+
+
 def test_per_example_gradient_norms_clip_like_dp_sgd():
     rng = np.random.default_rng(1)
     params, xs, ys = _mlp(rng), rng.standard_normal((4, 5)), rng.random((4, 2))
@@ -178,6 +233,31 @@ def test_the_number_of_primitive_calls_does_not_grow_with_the_batch():
         out = ag.vmap(mlp_loss, in_axes=SHARED + (0, 0))(*params, rng.standard_normal((n, 5)), rng.random((n, 2)))
         counts.append(_count_nodes(ag.sum(out)))
     assert counts[0] == counts[1] == counts[2] and counts[0] < 40
+
+
+def _count_all(out):
+    return sum(_count_nodes(o) for o in (out if isinstance(out, tuple) else (out,)))
+
+
+@pytest.mark.parametrize("case", CASES, ids=repr)
+@settings(max_examples=3)
+@given(data=st.data())
+def test_no_op_calls_its_primitives_once_per_example(case, data):
+    """vmap and vmap(grad) of every op in the table record the same graph for 2 and for 5 examples: one
+    primitive call per batch, whatever its size (the backward primitives included, through the recorded
+    gradient). No primitive falls back to a Python loop over the examples."""
+    arrays, kwargs = data.draw(case.args, label="inputs and options")
+
+    def f(*xs):
+        return case.fn(*xs, **kwargs)
+
+    diff = tuple(i for i, a in enumerate(arrays) if a.dtype.kind == "f")
+    per_example = ag.grad(lambda *xs: ag.sum(f(*xs)), argnums=diff)
+    counts = []
+    for size in (2, 5):
+        xs = [ag.tensor(np.stack([a * (1.0 + 0.125 * k) for k in range(size)]), requires_grad=True) for a in arrays]
+        counts.append((_count_all(ag.vmap(f)(*xs)), _count_all(ag.vmap(per_example)(*xs))))
+    assert counts[0] == counts[1], counts
 
 
 def test_vmap_checks_its_arguments_and_names_what_is_wrong():
