@@ -19,9 +19,10 @@ from .primitive import (Primitive, primitive, defvjp, defvjp_argnum, defjvp, def
 from .engine import backward, gradients, unbroadcast
 from .ops import *  # noqa: F401,F403
 from .ops import abs, all, any, max, min, round, sum  # noqa: F401
-from .transforms import grad, value_and_grad, vjp, jacobian, hessian, hvp
-from .forward_mode import jvp
+from .transforms import grad, value_and_grad, vjp, jacobian, jacrev, hessian, hvp, elementwise_grad
+from .forward_mode import jvp, jacfwd, linearize
 from .batching import vmap
+from .custom import custom_vjp, custom_jvp, checkpoint, stop_gradient
 from . import batching  # noqa: F401  (helpers for batching rules: ag.batching.elementwise_rule, ...)
 from .gradcheck import gradcheck, GradcheckError
 from .inplace import assign, assign_add, assign_sub

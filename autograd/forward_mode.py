@@ -217,3 +217,125 @@ def jvp(f, primals, tangents):
     if single:
         return results[0], tresults[0]
     return type(out)(results), type(out)(tresults)
+
+
+def _moved_jacobian(cols, n, in_shape, nb):
+    """Columns ``(n, *batch, *out)`` of a forward-mode Jacobian as ``(*batch, *out, *in)``."""
+    from .ops.shape import reshape, transpose
+    s = tuple(cols.shape)
+    out_shape = s[1:]
+    m = int(np.prod(out_shape, dtype=np.int64))
+    flat = transpose(reshape(cols, (n, m)), (1, 0))
+    return reshape(flat, out_shape + tuple(in_shape))
+
+
+def jacfwd(f, argnums=0):
+    """Return a function computing the Jacobian of ``f`` in forward mode, of shape ``out.shape + arg.shape``:
+    the jvps along every basis direction of the argument, batched into one pass (``vmap`` of ``jvp``), as
+    JAX's ``jacfwd``. Cheaper than ``jacrev`` (``ag.jacobian``) when the argument has fewer elements than the
+    output. A tuple ``argnums`` gives a tuple of Jacobians; a function returning a tuple gives one entry per
+    output.
+
+    Example:
+        >>> ag.jacfwd(lambda x: x * x * 2.0)(np.array([1.0, 3.0]))      # diag(4 x)
+        Tensor([[ 4.,  0.],
+                [ 0., 12.]])
+    """
+    if not callable(f):
+        raise TypeError(f"jacfwd(f): expected a callable, received {f!r}")
+    from .batching import shape_of, vmap
+    from .transforms import _as_argnums
+
+    def wrapped(*args, **kwargs):
+        single, nums = _as_argnums(argnums, len(args), "jacfwd")
+        per_arg = []
+        for i in nums:
+            x = args[i]
+            if not isinstance(x, Tensor) and not hasattr(x, "shape"):
+                x = np.asarray(x, dtype=np.float64)
+            in_shape = tuple(shape_of(x))
+            n = int(np.prod(in_shape, dtype=np.int64))
+            dtype = x.dtype if x.dtype.kind in "fc" else np.dtype(np.float64)
+            basis = np.eye(n, dtype=dtype).reshape((n,) + in_shape)
+
+            def push(v, i=i, x=x):
+                rest = list(args)
+
+                def fi(xi):
+                    rest[i] = xi
+                    return f(*rest, **kwargs)
+                return jvp(fi, (x,), (v,))[1]
+
+            cols = vmap(push)(basis)
+            outs = cols if isinstance(cols, tuple) else (cols,)
+            per_arg.append(tuple(_moved_jacobian(c, n, in_shape, 0) for c in outs) if isinstance(cols, tuple)
+                           else _moved_jacobian(cols, n, in_shape, 0))
+        if single:
+            return per_arg[0]
+        if isinstance(per_arg[0], tuple):      # several outputs: outputs first, then arguments (as JAX)
+            return tuple(tuple(p[k] for p in per_arg) for k in range(len(per_arg[0])))
+        return tuple(per_arg)
+
+    wrapped.__name__ = f"jacfwd({getattr(f, '__name__', 'f')})"
+    return wrapped
+
+
+def linearize(f, *primals):
+    """Evaluate ``f(*primals)`` once and return ``(out, f_jvp)``: ``f_jvp(*tangents)`` pushes tangents
+    through the recorded evaluation without running ``f`` again (each call costs one tangent sweep), as
+    JAX's ``linearize``. Use it for many jvps at one point (Newton-Krylov, a Jacobian column at a time).
+
+    Example:
+        >>> out, f_jvp = ag.linearize(lambda x: ag.exp(x) * x, np.array([0.0, 1.0]))
+        >>> f_jvp(np.array([1.0, 0.0])), f_jvp(np.array([0.0, 1.0]))     # (1 + x) e^x along each axis
+        (Tensor([1., 0.]), Tensor([0.        , 5.43656366]))
+    """
+    if not callable(f):
+        raise TypeError(f"linearize(f): expected a callable, received {f!r}")
+    from .transforms import _depends_on_other_leaves, _leafify
+    levels = sorted({lv for p in primals for lv in levels_of(p)})
+    xs, args, shapes = [], [], []
+    nested = False
+    for p in primals:
+        shapes.append(np.shape(p) if not hasattr(p, "shape") else tuple(p.shape))
+        x, outer = _leafify(to_plain(p, levels) if levels else p)
+        nested = nested or outer
+        xs.append(x)
+        args.append(from_plain(x, levels))
+    prev = STATE.grad_enabled
+    STATE.grad_enabled = True
+    try:
+        out = f(*args)
+        single = not isinstance(out, (tuple, list))
+        outs = [out] if single else list(out)
+        plain = [to_plain(o, levels) for o in outs]
+    finally:
+        STATE.grad_enabled = prev
+    create = prev and (nested or any(_depends_on_other_leaves(o, xs) for o in plain))
+
+    def f_jvp(*tangents):
+        if len(tangents) != len(xs):
+            raise ValueError(f"linearize: f_jvp takes {len(xs)} tangents (one per primal), received {len(tangents)}")
+        ts = []
+        for i, (t, shape, x) in enumerate(zip(tangents, shapes, xs)):
+            if t is None:
+                ts.append(None)
+                continue
+            t_shape = tuple(t.shape) if hasattr(t, "shape") else np.shape(t)
+            if t_shape != shape:
+                raise ValueError(f"linearize: tangent {i} has shape {t_shape}, expected the shape of primal {i}, "
+                                 f"{shape}")
+            t = to_plain(t, levels)
+            ts.append(t if t.dtype == x.dtype else t.astype(x.dtype))
+        was = STATE.grad_enabled
+        STATE.grad_enabled = create or any(t is not None and t.requires_grad for t in ts)
+        try:
+            touts = push_tangents(plain, xs, ts)
+        finally:
+            STATE.grad_enabled = was
+        res = [from_plain(t if t is not None else make_leaf(np.zeros(o.shape, o.dtype)), levels)
+               for t, o in zip(touts, plain)]
+        return res[0] if single else type(out)(res)
+
+    results = [from_plain(o if create else o.detach(), levels) for o in plain]
+    return (results[0] if single else type(out)(results)), f_jvp

@@ -1,4 +1,4 @@
-"""Functional transforms: grad, value_and_grad, vjp, jacobian, hessian, hvp.
+"""Functional transforms: grad, value_and_grad, vjp, jacobian (jacrev), hessian, hvp, elementwise_grad.
 
 They accept numpy arrays, Python scalars or Tensors, return Tensors, and compose with themselves
 (``grad(grad(f))``): when an argument is itself part of an outer recorded computation, the inner
@@ -227,15 +227,44 @@ def jacobian(f, argnums=0):
     return wrapped
 
 
+jacrev = jacobian
+jacrev.__doc__ = jacobian.__doc__
+
+
 def hessian(f, argnums=0):
-    """Return a function computing the Hessian of scalar-valued ``f`` (the Jacobian of its gradient).
+    """Return a function computing the Hessian of scalar-valued ``f``: the forward-mode Jacobian of its
+    gradient (forward-over-reverse, ``jacfwd(grad(f))``, as JAX's ``hessian``): one batched pass of tangents
+    through the recorded backward pass instead of one backward pass per element. A tuple ``argnums``
+    gives the blocks ``H[i][j]``.
 
     Example:
         >>> ag.hessian(lambda x: (x ** 3).sum())(np.array([1.0, 2.0]))  # diag(6 x)
         Tensor([[ 6.,  0.],
                 [ 0., 12.]])
     """
-    return jacobian(grad(f, argnums), argnums)
+    from .forward_mode import jacfwd
+    return jacfwd(grad(f, argnums), argnums)
+
+
+def elementwise_grad(f, argnum=0):
+    """Return a function computing the gradient of ``sum(f(x))``: for an elementwise ``f``, the derivative
+    of each output element with respect to its own input element, with the input's shape (HIPS
+    autograd's ``elementwise_grad``; one reverse pass). ``argnum`` may be a tuple.
+
+    Example:
+        >>> ag.elementwise_grad(ag.tanh)(np.array([0.0, 1.0]))        # 1 - tanh(x)**2
+        Tensor([1.        , 0.41997434])
+    """
+    if not callable(f):
+        raise TypeError(f"elementwise_grad(f): expected a callable, received {f!r}")
+
+    def total(*args, **kwargs):
+        return _sum(f(*args, **kwargs))
+
+    total.__name__ = getattr(f, "__name__", "f")
+    g = grad(total, argnum)
+    g.__name__ = f"elementwise_grad({total.__name__})"
+    return g
 
 
 def hvp(f, x, v):
