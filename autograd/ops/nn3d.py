@@ -19,13 +19,15 @@ from collections import namedtuple
 import numpy as np
 from numpy.lib.stride_tricks import as_strided
 
-from ..batching import shape_of
+from ..batching import batch_size, bring, shape_of, to_front
 from ..modes import STATE
-from ..primitive import Primitive, apply, defvjp
+from ..primitive import Primitive, apply, def_linear, defbatch, defjvp, defvjp
 from ..tensor import Tensor
 from ._make import raw
-from .nn import _ints, _lowest, _padding, _rank, _same_pads, deconv_output_length
-from .shape import broadcast_to, concatenate, reshape, split
+from .elementwise import add
+from .linalg import matmul
+from .nn import _ints, _lowest, _merge, _merged_rule, _padding, _rank, _same_pads, _split_batch, deconv_output_length
+from .shape import _index_add_prim, broadcast_to, concatenate, getitem, pad, reshape, split, stack, transpose
 
 __all__ = ["conv3d", "conv3d_transpose", "max_pool3d", "avg_pool3d", "upsample3d"]
 
@@ -427,3 +429,94 @@ def upsample3d(x, size=(2, 2, 2)):
     n, d, h, w, c = shape
     y = broadcast_to(reshape(x, (n, d, 1, h, 1, w, 1, c)), (n, d, sd, h, sh, w, sw, c))
     return reshape(y, (n, d * sd, h * sh, w * sw, c))
+
+
+# -- forward-mode and batching rules ---------------------------------------------------------------------
+# jvps: the convolutions are bilinear (a forward's saved patches belong to its own x, so a tangent in place
+# of x gets none), pooling's tangent is the selection its gradient's vjp already is, the rest is linear.
+defjvp(_conv_prim,
+       lambda t, ans, x, k, geom, saved=None: _conv(t, k, geom),
+       lambda t, ans, x, k, geom, saved=None: _conv(x, t, geom))
+def_linear(_conv_dx_prim)
+defjvp(_conv_dk_prim,
+       lambda t, ans, x, gy, geom, cols=None: _conv_dk(t, gy, geom),
+       lambda t, ans, x, gy, geom, cols=None: _conv_dk(x, t, geom, cols))
+defjvp(_max_pool_prim, lambda t, ans, x, geom: apply(_max_pool_select_prim, (t, raw(x), ans.data), {"geom": geom}))
+def_linear(_max_pool_grad_prim)
+def_linear(_max_pool_select_prim)
+def_linear(_avg_pool_prim)
+def_linear(_avg_pool_grad_prim)
+
+# Batching: examples with a shared kernel are more volumes (merged into the batch axis, one call). With
+# per-example kernels (vmap of grad) the convolution is written with ops for all examples at once: one
+# strided slice per kernel tap (patches), one batched matmul, and for the input's gradient one scatter per
+# tap; the number of calls depends on the kernel size, never on the number of examples.
+
+
+def _example_patches(x, g):
+    """(B, n, od, oh, ow, taps, c): every example's patches, from x (B, n, d, h, w, c)."""
+    if _has_pad(g):
+        x = pad(x, ((0, 0), (0, 0)) + tuple(g.pads) + ((0, 0),))
+    return stack([getitem(x, (slice(None),) + sl) for sl in _taps(g)], axis=5)
+
+
+def _example_rows(a, g, n, width):
+    """(B, n * output voxels, width) from (B, n, od, oh, ow, ...)."""
+    return reshape(a, (shape_of(a)[0], n * int(np.prod(g.out)), width))
+
+
+def _example_kernels(k, g):
+    """(B, taps * c, o) from per-example kernels (B, kd, kh, kw, c, o)."""
+    s = shape_of(k)
+    return reshape(k, (s[0], int(np.prod(g.k)) * g.c, s[-1]))
+
+
+def _conv3d_batch(args, dims, geom, saved=None):
+    (x, k), (dx, dk) = args, dims
+    if dk is None:
+        xm, size = _merge(x, dx)
+        return _split_batch(_conv(xm, k, geom, {} if saved is not None else None), size), 0
+    size = batch_size(args, dims)
+    x = bring(x, dx, size)
+    n = shape_of(x)[1]
+    cols = _example_rows(_example_patches(x, geom), geom, n, int(np.prod(geom.k)) * geom.c)
+    out = matmul(cols, _example_kernels(to_front(k, dk), geom))
+    return reshape(out, (size, n) + geom.out + (shape_of(out)[-1],)), 0
+
+
+def _conv3d_dx_batch(args, dims, geom):
+    (gy, k), (dg, dk) = args, dims
+    if dk is None:
+        gm, size = _merge(gy, dg)
+        return _split_batch(_conv_dx(gm, k, geom), size), 0
+    size = batch_size(args, dims)
+    gy = bring(gy, dg, size)
+    n, o = shape_of(gy)[1], shape_of(gy)[-1]
+    dcols = matmul(_example_rows(gy, geom, n, o), transpose(_example_kernels(to_front(k, dk), geom), (0, 2, 1)))
+    dcols = reshape(dcols, (size, n) + geom.out + (int(np.prod(geom.k)), geom.c))
+    full = (size,) + _padded_shape(n, geom)
+    total = None
+    for t, sl in enumerate(_taps(geom)):
+        part = apply(_index_add_prim, (getitem(dcols, (Ellipsis, t, slice(None))), full, (slice(None),) + sl), {})
+        total = part if total is None else add(total, part)
+    return (getitem(total, (slice(None),) + _inner(geom)) if _has_pad(geom) else total), 0
+
+
+def _conv3d_dk_batch(args, dims, geom, cols=None):
+    (x, gy), (dx, dg) = args, dims
+    size = batch_size(args, dims)
+    x, gy = bring(x, dx, size), bring(gy, dg, size)
+    n, o = shape_of(x)[1], shape_of(gy)[-1]
+    cols = _example_rows(_example_patches(x, geom), geom, n, int(np.prod(geom.k)) * geom.c)
+    dk = matmul(transpose(cols, (0, 2, 1)), _example_rows(gy, geom, n, o))
+    return reshape(dk, (size,) + geom.k + (geom.c, o)), 0
+
+
+defbatch(_conv_prim, _conv3d_batch)
+defbatch(_conv_dx_prim, _conv3d_dx_batch)
+defbatch(_conv_dk_prim, _conv3d_dk_batch)
+defbatch(_max_pool_prim, _merged_rule(_max_pool_prim))
+defbatch(_max_pool_grad_prim, _merged_rule(_max_pool_grad_prim))
+defbatch(_max_pool_select_prim, _merged_rule(_max_pool_select_prim))
+defbatch(_avg_pool_prim, _merged_rule(_avg_pool_prim))
+defbatch(_avg_pool_grad_prim, _merged_rule(_avg_pool_grad_prim))

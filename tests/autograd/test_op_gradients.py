@@ -14,7 +14,7 @@ import pytest
 from hypothesis import given, settings, strategies as st
 
 import autograd as ag
-from autograd.ops import nn as _nn
+from autograd.ops import nn as _nn, nn3d as _nn3d
 from autograd.primitive import apply
 
 from . import strategies as S
@@ -169,6 +169,26 @@ def _max_pool_select(gx, x, pool_size, strides, padding):
                  {"geom": geom})
 
 
+def _conv3d_backward(x, k, strides, padding, dilation_rate, groups):
+    """The 3-d convolution's kernel gradient at the cotangent conv3d(x, k), plus its input gradient at that
+    cotangent and k (the first group's channels): both backward primitives in one smooth function."""
+    x = x[..., :k.shape[3]]
+    geom = _nn3d._geom3("test", tuple(x.shape), k.shape[:3], strides, dilation_rate, padding)
+    gy = _nn3d._conv(x, k, geom)
+    return ag.sum(_nn3d._conv_dk(x, gy, geom)) + _nn3d._conv_dx(gy, k, geom)
+
+
+def _pool3d_backward(x, pool_size, strides, padding):
+    """max_pool3d's gradient and selection and avg_pool3d's gradient, applied to functions of x."""
+    geom = _nn3d._pool_geom("test", x, pool_size, strides, padding)
+    a = ag.max_pool3d(x, pool_size, strides, padding).detach()
+    gy = ag.sin(ag.max_pool3d(x, pool_size, strides, padding)) + ag.avg_pool3d(x, pool_size, strides, padding)
+    back = apply(_nn3d._max_pool_grad_prim, (gy, x, a), {"geom": geom})
+    back = back + apply(_nn3d._avg_pool_grad_prim, (gy,), {"geom": geom, "n": x.shape[0]})
+    picked = apply(_nn3d._max_pool_select_prim, (x * x, x, a), {"geom": geom})
+    return ag.concatenate([ag.reshape(back, (-1,)), ag.reshape(picked, (-1,))])
+
+
 def _np_embedding_grad(gy, ids, vocab):
     out = np.zeros((vocab,) + gy.shape[ids.ndim:])
     np.add.at(out, ids.ravel(), gy.reshape((ids.size,) + out.shape[1:]))
@@ -318,6 +338,8 @@ CASES = [
     Case("max_pool3d", ag.max_pool3d, S.pool3d_args("distinct"), None, 2),
     Case("avg_pool3d", ag.avg_pool3d, S.pool3d_args(), None, 2),
     Case("upsample3d", ag.upsample3d, S.upsample3d_args(), None, 2),
+    Case("conv3d_backward", _conv3d_backward, S.conv3d_args(), None, 2),
+    Case("pool3d_backward", _pool3d_backward, S.pool3d_args("distinct"), None, 2),
     # -- fused ------------------------------------------------------------------------------------------
     Case("scaled_dot_product_attention", ag.scaled_dot_product_attention, S.attention_args(), _np_attention, 2),
     Case("attention_trainable_scale", lambda q, k, v, s, **kw: ag.scaled_dot_product_attention(q, k, v, scale=s, **kw),
