@@ -52,10 +52,39 @@ def _leafify(x):
     return Tensor(data, requires_grad=True), False
 
 
-def _trace(f, args, argnums, name, kwargs=None):
+def _is_container(x):
+    return isinstance(x, (tuple, list, dict))
+
+
+def _flatten(tree, out):
+    """The arrays of a tuple / list / dict (nested; dict keys in sorted order), appended to ``out``."""
+    if isinstance(tree, dict):
+        for k in sorted(tree):
+            _flatten(tree[k], out)
+    elif isinstance(tree, (tuple, list)):
+        for v in tree:
+            _flatten(v, out)
+    else:
+        out.append(tree)
+    return out
+
+
+def _unflatten(tree, leaves):
+    """``tree``'s structure filled from the iterator ``leaves``."""
+    if isinstance(tree, dict):
+        filled = {k: _unflatten(tree[k], leaves) for k in sorted(tree)}
+        return {k: filled[k] for k in tree}
+    if isinstance(tree, (tuple, list)):
+        return type(tree)(_unflatten(v, leaves) for v in tree)
+    return next(leaves)
+
+
+def _trace(f, args, argnums, name, kwargs=None, trees=False):
     """Run ``f`` on fresh inputs that require grad. Returns ``(single, xs, out, create, levels)``: the plain
     inputs and output (laid out ``(batch sizes of levels..., *one example)`` inside vmap, see
-    ``batching.to_plain``), whether to record the backward pass, and the running vmap levels."""
+    ``batching.to_plain``), whether to record the backward pass, and the running vmap levels. With
+    ``trees``, a differentiated argument may be a tuple / list / dict of arrays (HIPS autograd's and JAX's
+    containers): its arrays are inputs, one after the other."""
     if not callable(f):
         raise TypeError(f"{name}(f): expected a callable, received {f!r}")
     single, nums = _as_argnums(argnums, len(args), name)
@@ -64,12 +93,16 @@ def _trace(f, args, argnums, name, kwargs=None):
     xs = []
     nested = False
     for i in nums:
-        # NOTE: inside vmap an input shared by all examples is broadcast first, so that its gradient is
-        # per example rather than summed over the batch.
-        x, outer = _leafify(to_plain(args[i], levels) if levels else args[i])
-        nested = nested or outer
-        args[i] = from_plain(x, levels)
-        xs.append(x)
+        leaves = _flatten(args[i], []) if trees and _is_container(args[i]) else [args[i]]
+        fresh = []
+        for leaf in leaves:
+            # NOTE: inside vmap an input shared by all examples is broadcast first, so that its gradient is
+            # per example rather than summed over the batch.
+            x, outer = _leafify(to_plain(leaf, levels) if levels else leaf)
+            nested = nested or outer
+            fresh.append(from_plain(x, levels))
+            xs.append(x)
+        args[i] = _unflatten(args[i], iter(fresh)) if trees and _is_container(args[i]) else fresh[0]
     prev = STATE.grad_enabled
     STATE.grad_enabled = True
     try:
@@ -123,19 +156,23 @@ def _ones_root(out, levels):
 
 
 def value_and_grad(f, argnums=0):
-    """Return a function computing ``(f(*args), df/d args[argnums])``; ``f`` must return a scalar.
+    """Return a function computing ``(f(*args), df/d args[argnums])``; ``f`` must return a scalar. An
+    argument may be a tuple / list / dict of arrays (model parameters): its gradient has the same structure.
 
     Example:
         >>> value, g = value_and_grad(lambda x: (x ** 2).sum())(np.array([1.0, 2.0]))
     """
 
     def wrapped(*args, **kwargs):
-        single, xs, out, create, levels = _trace(f, args, argnums, "grad", kwargs)
+        single, xs, out, create, levels = _trace(f, args, argnums, "grad", kwargs, trees=True)
         out = _scalar_output(out, "grad", levels)
         grads = gradients(out, xs, grad_outputs=_ones_root(out, levels), create_graph=create) \
             if out.requires_grad else [make_leaf(np.zeros(x.shape, x.dtype)) for x in xs]
         value = from_plain(out if create else out.detach(), levels)
-        grads = [from_plain(g, levels) for g in grads]
+        flat = iter([from_plain(g, levels) for g in grads])
+        nums = _as_argnums(argnums, len(args), "grad")[1]
+        # one gradient per differentiated argument, a container's shaped like it
+        grads = [_unflatten(args[i], flat) if _is_container(args[i]) else next(flat) for i in nums]
         return value, (grads[0] if single else tuple(grads))
 
     wrapped.__name__ = f"value_and_grad({getattr(f, '__name__', 'f')})"

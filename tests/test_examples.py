@@ -34,7 +34,7 @@ def number_after(label, text):
 
 
 def test_every_example_has_a_test():
-    tested = {"quickstart.py", "digits_cnn.py", "sequence_lstm.py", "custom_research.py"}
+    tested = {"quickstart.py", "digits_cnn.py", "sequence_lstm.py", "custom_research.py", "per_example_gradients.py"}
     assert {f for f in os.listdir(EXAMPLES) if f.endswith(".py")} == tested
 
 
@@ -91,6 +91,16 @@ def test_custom_research_checks_pass(tmp_path):
     assert number_after("(sharpness):", out) > 0
     saliency_rows = re.findall(r"^   (.{8})   (.{8})$", out.split("pixels (left)")[1], re.M)
     assert len(saliency_rows) == 8
+
+
+def test_per_example_gradients_clip_and_train_with_dp_sgd(tmp_path):
+    out = run_example("per_example_gradients.py", tmp_path)
+    assert "shapes [(64, 64, 64), (64, 64), (64, 64, 10), (64, 10)]" in out
+    assert number_after("max difference from the loop:", out) < 1e-10
+    assert number_after("largest norm after clipping to C = 1.0:", out) <= 1.0 + 1e-9
+    assert number_after("per-example gradient norms: min", out) > 1.0      # clipping does something here
+    assert number_after("DP-SGD test accuracy:", out) >= 0.8
+    assert number_after("SGD test accuracy:", out.split("DP-SGD test accuracy:")[-1]) >= 0.9
 
 
 def test_examples_accept_epochs_from_the_command_line(tmp_path):
