@@ -45,6 +45,7 @@ TEXT_WORDS = (4, 16)           # words per text, drawn uniformly
 TEXT_VOCABULARY = 5_000        # distinct words, Zipf-like frequencies
 TEXT_SEQUENCE_LENGTH = 32
 TABLE_SHAPE = (100_000, 32)    # Normalization's adapt + apply
+PER_EXAMPLE_BATCH = 32         # examples whose gradients vmap_grad / grad_loop compute one by one
 LEARNING_RATE = 1e-3
 ADAM = dict(beta_1=0.9, beta_2=0.999, epsilon=1e-7)      # tf.keras defaults
 RMSPROP = dict(rho=0.9, epsilon=1e-7)                    # tf.keras defaults, no momentum, not centered
@@ -63,6 +64,9 @@ WORKLOADS = {w.name: w for w in (
     Workload("predict", "predict (mlp, 10 000 samples, batch 32)", "call", 0, 3, 0, 1),
     Workload("text_vectorization", "TextVectorization adapt + apply (25 000 short texts)", "adapt+call", 1, 5, 0, 1),
     Workload("normalization", "Normalization adapt + apply ((100 000, 32) table)", "adapt+call", 1, 5, 0, 1),
+    Workload("jvp", "jvp (mlp loss along a weight direction, forward mode, batch 128)", "call", 5, 50, 2, 10),
+    Workload("vmap_grad", "vmap(grad) (mlp per-example gradients, 32 examples)", "call", 3, 30, 2, 5),
+    Workload("grad_loop", "grad in a Python loop (the same 32 per-example gradients)", "call", 2, 10, 1, 3),
 )}
 # Derived rows: not run on their own, read off another workload's process.
 MEMORY_FROM = "mlp_epoch"
@@ -180,6 +184,25 @@ def table():
     rng = _rng(7)
     x = _uniform_float32(rng, TABLE_SHAPE)
     return x * np.arange(1, TABLE_SHAPE[1] + 1, dtype=np.float32) + np.float32(3.0)
+
+
+def mlp_params():
+    """[W1, b1, W2, b2, W3, b3] of the 784-256-128-10 MLP for the transform workloads (Glorot-uniform,
+    small biases), float32, and a direction of the same shapes for the jvp."""
+    rng = _rng(8)
+    params, direction = [], []
+    for a, b in zip(MLP_SIZES[:-1], MLP_SIZES[1:]):
+        limit = np.sqrt(6.0 / (a + b))
+        params += [rng.uniform(-limit, limit, (a, b)).astype(np.float32),
+                   rng.uniform(-0.1, 0.1, b).astype(np.float32)]
+    for p in params:
+        direction.append(rng.standard_normal(p.shape).astype(np.float32))
+    return params, direction
+
+
+def per_example_batch():
+    """``PER_EXAMPLE_BATCH`` samples of 784 features and their labels, for per-example gradients."""
+    return _classification(_rng(9), PER_EXAMPLE_BATCH, (MLP_SIZES[0],))
 
 
 def cycle(items):

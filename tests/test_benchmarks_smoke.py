@@ -149,6 +149,20 @@ def test_workload_data_is_float32_fixed_and_shaped():
     assert not np.array_equal(workloads.mlp_batches()[0][0], workloads.mlp_batches()[1][0])
 
 
+def test_transform_workloads_by_hand_agree_with_the_engine():
+    """The numpy lower bound of the jvp and per-example gradient workloads computes what ag.jvp and
+    ag.vmap(ag.grad) compute, and the Python loop of ag.grad gives the same gradients."""
+    sys.path.append(os.path.join(REPO, "benchmarks", "systems"))
+    import kerasfront_system as ours
+    import numpy_system as by_hand
+    assert float(ours.jvp().run()) == pytest.approx(float(by_hand.jvp().run()), rel=1e-4)
+    batched, looped, expected = ours.vmap_grad().run(), ours.grad_loop().run(), by_hand.vmap_grad().run()
+    assert [tuple(g.shape) for g in batched] == [e.shape for e in expected] and len(looped) == 32
+    for k, (g, e) in enumerate(zip(batched, expected)):
+        np.testing.assert_allclose(g.numpy(), e, rtol=1e-4, atol=1e-5)
+        np.testing.assert_allclose(looped[5][k].numpy(), e[5], rtol=1e-4, atol=1e-5)
+
+
 def test_chunked_draws_equal_one_draw():
     a = workloads._uniform_float32(np.random.RandomState(5), (50, 3), chunk_rows=7)
     b = np.random.RandomState(5).random_sample((50, 3)).astype(np.float32)

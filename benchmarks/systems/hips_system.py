@@ -11,7 +11,8 @@ import autograd.numpy as anp
 import numpy_reference as ref
 from workloads import (ADAM, CNN_INPUT, EPOCH_SAMPLES, LEARNING_RATE, LSTM_FEATURES, LSTM_UNITS, MLP_BATCH,
                        MLP_SIZES, N_CLASSES, OPS_CHAIN_LENGTH, OPS_CYCLE, PREDICT_BATCH, RMSPROP, Bench,
-                       cnn_batches, cycle, lstm_batches, mlp_batches, mlp_dataset, ops_inputs, predict_inputs)
+                       cnn_batches, cycle, lstm_batches, mlp_batches, mlp_dataset, mlp_params, ops_inputs,
+                       per_example_batch, predict_inputs)
 
 if not hasattr(autograd, "numpy") or not hasattr(autograd, "grad") or not hasattr(anp, "tanh"):
     raise ImportError("the importable 'autograd' is not HIPS autograd (it has no autograd.numpy)")
@@ -171,3 +172,20 @@ def lstm_step(quick=False):
                     ref.RMSprop(params, LEARNING_RATE, **RMSPROP))
     batch = cycle(lstm_batches())
     return Bench(lambda: step(*batch()))
+
+
+# -- function transforms on the MLP: HIPS's forward mode (make_jvp) and grad; it has no vmap ---------------
+
+
+def jvp(quick=False):
+    params, direction = mlp_params()
+    x, y = mlp_batches()[0]
+    pushed = autograd.make_jvp(lambda p: _cross_entropy(_mlp_forward(p, x), y))(params)
+    return Bench(lambda: pushed(direction)[1])
+
+
+def grad_loop(quick=False):
+    params, _ = mlp_params()
+    xs, ys = per_example_batch()
+    one = autograd.grad(lambda p, x, y: _cross_entropy(_mlp_forward(p, x[None]), y[None]))
+    return Bench(lambda: [one(params, x, y) for x, y in zip(xs, ys)])

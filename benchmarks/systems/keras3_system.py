@@ -1,5 +1,6 @@
 """Keras 3 with the JAX backend; the op chain as ``jax.value_and_grad`` of ``keras.ops`` calls, not jitted
-(eager, as the other systems run it)."""
+(eager, as the other systems run it). The transform workloads (jvp, vmap_grad, grad_loop) use JAX directly,
+compiled with ``jax.jit`` as JAX users write them."""
 import os
 
 os.environ["KERAS_BACKEND"] = "jax"
@@ -13,7 +14,8 @@ import keras  # noqa: E402
 import numpy as np  # noqa: E402
 
 import keras_like  # noqa: E402
-from workloads import OPS_CHAIN_LENGTH, OPS_CYCLE, Bench, ops_inputs  # noqa: E402
+from workloads import (OPS_CHAIN_LENGTH, OPS_CYCLE, Bench, mlp_batches, mlp_params, ops_inputs,  # noqa: E402
+                       per_example_batch)
 
 keras.utils.set_random_seed(0)
 
@@ -65,3 +67,42 @@ def lstm_step(quick=False):
 
 def transformer_step(quick=False):
     return keras_like.transformer_step(keras)
+
+
+# -- function transforms on the MLP: jax.jit of jax.jvp / jax.vmap(jax.grad), JAX directly -----------------
+
+
+def _logits(params, x):
+    h = x
+    for i in range(0, len(params) - 2, 2):
+        h = jax.nn.relu(h @ params[i] + params[i + 1])
+    return h @ params[-2] + params[-1]
+
+
+def _example_loss(params, x, y):
+    return -jax.nn.log_softmax(_logits(params, x))[y]
+
+
+def jvp(quick=False):
+    params, direction = (tuple(jax.numpy.asarray(a) for a in arrays) for arrays in mlp_params())
+    x, y = (jax.numpy.asarray(a) for a in mlp_batches()[0])
+
+    def loss(*p):
+        return jax.numpy.mean(jax.vmap(_example_loss, in_axes=(None, 0, 0))(p, x, y))
+
+    pushed = jax.jit(lambda p, v: jax.jvp(loss, p, v)[1])
+    return Bench(lambda: pushed(params, direction).block_until_ready())
+
+
+def vmap_grad(quick=False):
+    params = [jax.numpy.asarray(a) for a in mlp_params()[0]]
+    xs, ys = (jax.numpy.asarray(a) for a in per_example_batch())
+    per_example = jax.jit(jax.vmap(jax.grad(_example_loss), in_axes=(None, 0, 0)))
+    return Bench(lambda: jax.block_until_ready(per_example(params, xs, ys)))
+
+
+def grad_loop(quick=False):
+    params = [jax.numpy.asarray(a) for a in mlp_params()[0]]
+    xs, ys = per_example_batch()
+    one = jax.jit(jax.grad(_example_loss))
+    return Bench(lambda: jax.block_until_ready([one(params, x, y) for x, y in zip(xs, ys)]))

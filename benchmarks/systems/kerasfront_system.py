@@ -13,7 +13,8 @@ import autograd as ag  # noqa: E402
 import kerasfront  # noqa: E402
 
 import keras_like  # noqa: E402
-from workloads import OPS_CHAIN_LENGTH, OPS_CYCLE, Bench, ops_inputs  # noqa: E402
+from workloads import (OPS_CHAIN_LENGTH, OPS_CYCLE, Bench, mlp_batches, mlp_params, ops_inputs,  # noqa: E402
+                       per_example_batch)
 
 if not os.path.abspath(ag.__file__).startswith(REPO + os.sep):
     raise ImportError(f"'autograd' resolves to {ag.__file__}, not this repository's engine; run kerasfront's "
@@ -78,3 +79,44 @@ def text_vectorization(quick=False):
 
 def normalization(quick=False):
     return keras_like.normalization(_seeded())
+
+
+# -- function transforms on the MLP, autograd directly ----------------------------------------------------
+
+
+def _logits(params, x):
+    h = x
+    for i in range(0, len(params) - 2, 2):
+        h = ag.relu(h @ params[i] + params[i + 1])
+    return h @ params[-2] + params[-1]
+
+
+def _batch_loss(params, x, y):
+    return ag.mean(ag.sparse_softmax_cross_entropy(_logits(params, x), y))
+
+
+def _example_loss(params, x, y):
+    return ag.sparse_softmax_cross_entropy(_logits(params, x), y)
+
+
+def jvp(quick=False):
+    params, direction = mlp_params()
+    x, y = mlp_batches()[0]
+
+    def run():
+        return ag.jvp(lambda *p: _batch_loss(list(p), x, y), tuple(params), tuple(direction))[1].numpy()
+    return Bench(run)
+
+
+def vmap_grad(quick=False):
+    params, _ = mlp_params()
+    xs, ys = per_example_batch()
+    per_example = ag.vmap(ag.grad(_example_loss), in_axes=(None, 0, 0))
+    return Bench(lambda: per_example(params, xs, ys))
+
+
+def grad_loop(quick=False):
+    params, _ = mlp_params()
+    xs, ys = per_example_batch()
+    one = ag.grad(_example_loss)
+    return Bench(lambda: [one(params, x, y) for x, y in zip(xs, ys)])

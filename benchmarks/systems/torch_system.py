@@ -8,7 +8,8 @@ from torch import nn
 from workloads import (ADAM, CNN_INPUT, EPOCH_SAMPLES, LAYER_NORM_EPSILON, LEARNING_RATE, LSTM_FEATURES, LSTM_UNITS,
                        MLP_BATCH, MLP_SIZES, N_CLASSES, OPS_CHAIN_LENGTH, OPS_CYCLE, PREDICT_BATCH, RMSPROP,
                        TRANSFORMER_FF, TRANSFORMER_HEADS, TRANSFORMER_WIDTH, Bench, cnn_batches, cycle, lstm_batches,
-                       mlp_batches, mlp_dataset, ops_inputs, predict_inputs, transformer_batches)
+                       mlp_batches, mlp_dataset, mlp_params, ops_inputs, per_example_batch, predict_inputs,
+                       transformer_batches)
 
 torch.set_num_threads(int(os.environ.get("BENCH_THREADS") or os.cpu_count() or 1))
 torch.manual_seed(0)
@@ -155,3 +156,39 @@ def transformer_step(quick=False):
     step = _trainer(model, _adam(model))
     batch = cycle(_tensors(transformer_batches()))
     return Bench(lambda: step(*batch()))
+
+
+# -- function transforms on the MLP: torch.func ------------------------------------------------------------
+
+
+def _logits(params, x):
+    h = x
+    for i in range(0, len(params) - 2, 2):
+        h = torch.relu(h @ params[i] + params[i + 1])
+    return h @ params[-2] + params[-1]
+
+
+def _example_loss(params, x, y):
+    return nn.functional.cross_entropy(_logits(params, x)[None], y[None])
+
+
+def jvp(quick=False):
+    params, direction = (tuple(torch.from_numpy(a) for a in arrays) for arrays in mlp_params())
+    x, y = (torch.from_numpy(a) for a in mlp_batches()[0])
+
+    def run():
+        return torch.func.jvp(lambda *p: nn.functional.cross_entropy(_logits(p, x), y), params, direction)[1].item()
+    return Bench(run)
+
+
+def vmap_grad(quick=False):
+    params = tuple(torch.from_numpy(a) for a in mlp_params()[0])
+    xs, ys = (torch.from_numpy(a) for a in per_example_batch())
+    per_example = torch.func.vmap(torch.func.grad(_example_loss), in_dims=(None, 0, 0))
+    return Bench(lambda: per_example(params, xs, ys))
+
+
+def grad_loop(quick=False):
+    params = tuple(torch.from_numpy(a).requires_grad_(True) for a in mlp_params()[0])
+    xs, ys = (torch.from_numpy(a) for a in per_example_batch())
+    return Bench(lambda: [torch.autograd.grad(_example_loss(params, x, y), params) for x, y in zip(xs, ys)])
