@@ -591,7 +591,8 @@ def_linear(_segment_prim)
 
 
 def _segment_sum(g, indices, n, axis):
-    return apply(_segment_prim, (g, indices if type(indices) is Batched else np.asarray(indices), int(n), int(axis)), {})
+    indices = indices if type(indices) is Batched else np.asarray(indices)
+    return apply(_segment_prim, (g, indices, int(n), int(axis)), {})
 
 
 def one_hot(indices, depth, dtype=np.float32):

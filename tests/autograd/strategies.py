@@ -476,7 +476,8 @@ def conv_args(draw, bias=False, domain="real"):
     (kh, kw), strides, dilation, padding, (h, w) = draw(window_geometry())
     groups = draw(st.sampled_from([1, 2]))
     cg, og, n = draw(st.integers(1, 2)), draw(st.integers(1, 2)), draw(st.integers(1, 2))
-    arrays = [values((n, h, w, groups * cg), domain, draw(seeds)), values((kh, kw, cg, groups * og), domain, draw(seeds))]
+    arrays = [values((n, h, w, groups * cg), domain, draw(seeds)),
+              values((kh, kw, cg, groups * og), domain, draw(seeds))]
     if bias:
         arrays.append(values((groups * og,), domain, draw(seeds)))
     return tuple(arrays), {"strides": strides, "padding": padding, "dilation_rate": dilation, "groups": groups}

@@ -102,7 +102,8 @@ def convnet_loss(k1, b1, k2, w, b, x, y):
 
 def test_vmap_grad_gives_the_per_example_gradients_of_a_conv_net():
     rng = np.random.default_rng(6)
-    params = [rng.standard_normal((3, 3, 2, 4)) * 0.5, rng.standard_normal(4) * 0.1, rng.standard_normal((3, 3, 2, 6)) * 0.5,
+    params = [rng.standard_normal((3, 3, 2, 4)) * 0.5, rng.standard_normal(4) * 0.1,
+              rng.standard_normal((3, 3, 2, 6)) * 0.5,
               rng.standard_normal((6, 3)), rng.standard_normal(3)]
     xs, ys = rng.standard_normal((5, 6, 6, 2)), rng.integers(0, 3, 5)
     argnums = tuple(range(5))
@@ -295,3 +296,29 @@ def test_inside_vmap_a_value_looks_like_one_example():
     assert out.shape == (5, 3) and out.dtype == np.float32
     np.testing.assert_array_equal(out.numpy(), np.full((5, 3), 3.0))
     np.testing.assert_array_equal((np.ones(3) - ag.vmap(lambda x: x)(np.ones((2, 3)))).numpy(), np.zeros((2, 3)))
+
+
+def test_per_example_indices_labels_and_keyword_arguments():
+    rng = np.random.default_rng(8)
+    xs, idx = rng.standard_normal((4, 5, 3)), rng.integers(0, 5, (4, 2))
+    # an index array that differs between examples: one gather for the batch, gradients scattered back
+    np.testing.assert_array_equal(ag.vmap(lambda x, i: x[i])(xs, idx).numpy(),
+                                  np.stack([x[i] for x, i in zip(xs, idx)]))
+    taken = ag.vmap(lambda x, i: ag.take(x, i, axis=1), in_axes=(None, 0))(ag.tensor(xs[0]), idx % 3)
+    np.testing.assert_array_equal(taken.numpy(), np.stack([np.take(xs[0], i % 3, axis=1) for i in idx]))
+    g = ag.vmap(ag.grad(lambda x, i: ag.sum(x[i[0]] ** 2)))(xs, idx)
+    np.testing.assert_allclose(g.numpy(), np.stack([ag.grad(lambda x: ag.sum(x[i[0]] ** 2))(x).numpy()
+                                                     for x, i in zip(xs, idx)]))
+    # labels, one-hot codes and argmax per example
+    labels = np.array([2, 0, 1, 2])
+    logits = rng.standard_normal((4, 3))
+    np.testing.assert_allclose(ag.vmap(ag.sparse_softmax_cross_entropy)(logits, labels).numpy(),
+                               [ag.sparse_softmax_cross_entropy(z, y).item() for z, y in zip(logits, labels)])
+    np.testing.assert_array_equal(ag.vmap(lambda y: ag.one_hot(y, 3))(labels).numpy(), np.eye(3)[labels])
+    np.testing.assert_array_equal(ag.vmap(ag.argmax)(logits).numpy(), logits.argmax(axis=1))
+    # keyword arguments: arrays mapped over axis 0, flags and numbers passed as they are
+    out = ag.vmap(lambda x, scale=1.0, shift=None, square=False: (x * x if square else x) * scale + shift)(
+        xs, scale=2.0, shift=xs[:, 0], square=True)
+    np.testing.assert_allclose(out.numpy(), np.stack([x * x * 2.0 + x[0] for x in xs]))
+    with pytest.raises(ValueError, match="disagree on the batch size"):
+        ag.vmap(lambda x, shift=None: x + shift)(xs, shift=np.ones((3, 3)))
