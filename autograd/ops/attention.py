@@ -23,12 +23,15 @@ import math
 
 import numpy as np
 
+from ..batching import Batched, batch_size, batched_call, bring, dtype_of, shape_of
+from ..forward_mode import jvp_by_composition
 from ..modes import STATE
-from ..primitive import Primitive, apply, defvjp
+from ..primitive import Primitive, apply, defbatch, defjvp_argnums, defvjp
 from ..tensor import Tensor, make_leaf
 from ._make import raw
 from .elementwise import multiply, subtract
 from .linalg import matmul
+from .nn import _Meta
 from .recurrent import _multi_vjps
 from .reductions import softmax, sum as _sum
 from .shape import swapaxes
@@ -166,7 +169,7 @@ def _composed(q, k, v, scale, bias, keep):
 
 
 def _check(query, key, value, fn):
-    qd, kd, vd = raw(query), raw(key), raw(value)
+    qd, kd, vd = (_Meta(tuple(shape_of(a)), len(shape_of(a)), dtype_of(a)) for a in (query, key, value))
     for name, a in (("query", qd), ("key", kd), ("value", vd)):
         if a.ndim < 2:
             raise ValueError(f"{fn}: `{name}` must have at least 2 axes (..., length, features), received shape "
@@ -218,12 +221,15 @@ def scaled_dot_product_attention(query, key, value, mask=None, scale=None, causa
     fn = "scaled_dot_product_attention"
     score_shape, dtype = _check(query, key, value, fn)
     if scale is None:
-        scale = dtype.type(1.0 / math.sqrt(raw(query).shape[-1])) if raw(query).shape[-1] else dtype.type(1.0)
-    elif isinstance(scale, Tensor):
+        d = shape_of(query)[-1]
+        scale = dtype.type(1.0 / math.sqrt(d)) if d else dtype.type(1.0)
+    elif isinstance(scale, (Tensor, Batched)):
         if scale.ndim != 0:
             raise ValueError(f"{fn}: a Tensor `scale` must be 0-d, received shape {scale.shape}")
         if scale.dtype != dtype:
             raise TypeError(f"{fn}: `scale` must have the inputs' dtype {dtype}, received {scale.dtype}")
+    elif isinstance(scale, np.ndarray) and scale.ndim == 0 and scale.dtype.kind in "iuf":
+        scale = dtype.type(scale)          # a 0-d array (a constant, as a number)
     elif isinstance(scale, bool) or not isinstance(scale, (int, float, np.integer, np.floating)) or \
             not math.isfinite(float(scale)):
         raise ValueError(f"{fn}: `scale` must be a finite number or a 0-d Tensor, received scale={scale!r}")
@@ -260,3 +266,27 @@ def scaled_dot_product_attention(query, key, value, mask=None, scale=None, causa
         return _composed(query, key, value, scale, bias, keep)
     opts = {"saved": {} if STATE.grad_enabled else None}
     return apply(_sdpa_prim, (query, key, value, scale, bias, keep), opts)
+
+
+# -- forward-mode and batching rules ------------------------------------------------------------------------
+
+
+def _composition(args, kwargs):
+    return _composed(*args)[0]
+
+
+def _batch(args, dims, saved=None):
+    (q, k, v, scale, bias, keep), (dq, dk, dv, ds) = args, dims[:4]
+    if ds is not None or dims[4] is not None or dims[5] is not None:
+        # a per-example scale (vmap of grad of a trainable scale): the attention from ops, batched as a whole
+        return batched_call(lambda *a: _composition(a, None), args, dims)
+    size = batch_size(args, dims)
+    # examples are one more leading axis; the mask's bias and the dropout keep-mask broadcast over it
+    out = apply(_sdpa_prim, (bring(q, dq, size), bring(k, dk, size), bring(v, dv, size), scale, bias, keep),
+                {"saved": {} if saved is not None else None})
+    return out, 0
+
+
+# the tangent is pushed through the same attention written with ops (matmul, softmax): true forward mode
+defjvp_argnums(_sdpa_prim, jvp_by_composition(_composition))
+defbatch(_sdpa_prim, _batch)

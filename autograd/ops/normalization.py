@@ -16,12 +16,14 @@ Example:
 """
 import numpy as np
 
+from ..batching import batch_size, bring, dtype_of, shape_of
 from ..modes import STATE
-from ..primitive import Primitive, apply, defvjp
+from ..primitive import Primitive, apply, defbatch, defjvp_argnums, defvjp
 from ..tensor import Tensor, make_leaf
 from ._make import raw
 from .elementwise import multiply, power, subtract
 from .linalg import matmul
+from .nn import _Meta
 from .recurrent import _multi_vjps
 from .reductions import mean as _mean, sum as _sum
 from .shape import reshape
@@ -84,6 +86,48 @@ _layer_norm_prim = Primitive(_forward, "layer_norm")
 defvjp(_layer_norm_prim, *_multi_vjps(5, _gradients))
 
 
+def _tangent(tangents, ans, args, kwargs):
+    """d out = gamma * inv * (dx - mean(dx) - xhat * mean(dx * xhat)) + dgamma * xhat + dbeta (the vjp's
+    formula read forward)."""
+    x, gamma, beta, n_axes, epsilon = args
+    tx, tg, tb = tangents[:3]
+    xhat, inv = _normalized(x, n_axes, epsilon, kwargs.get("saved"))
+    total = None
+    if tx is not None:
+        size = raw(x).shape[raw(x).ndim - n_axes:]
+        centered = subtract(tx, _row_mean(tx, size))
+        total = multiply(inv, subtract(centered, multiply(xhat, _row_mean(multiply(tx, xhat), size))))
+        if gamma is not None:
+            total = multiply(total, gamma)
+    for term in (None if tg is None else multiply(tg, xhat), tb):
+        if term is not None:
+            total = term if total is None else total + term
+    return total
+
+
+def _batch(args, dims, saved=None):
+    (x, gamma, beta, n_axes, epsilon), (dx, dg, db) = args, dims[:3]
+    size = batch_size(args, dims)
+    x = bring(x, dx, size)
+    fresh = {} if saved is not None else None
+    if dg is None and db is None:     # examples are more rows: the trailing (normalized) axes are unchanged
+        return apply(_layer_norm_prim, (x, gamma, beta, n_axes, epsilon), {"saved": fresh}), 0
+    # per-example gamma / beta (vmap of grad): normalize once, then scale and shift each example by its own
+    out = apply(_layer_norm_prim, (x, None, None, n_axes, epsilon), {"saved": fresh})
+    lead = (1,) * (len(shape_of(x)) - 1 - n_axes)
+    if gamma is not None:
+        g = bring(gamma, dg, size)
+        out = multiply(out, reshape(g, (size,) + lead + tuple(shape_of(g)[1:])))
+    if beta is not None:
+        b = bring(beta, db, size)
+        out = out + reshape(b, (size,) + lead + tuple(shape_of(b)[1:]))
+    return out, 0
+
+
+defjvp_argnums(_layer_norm_prim, _tangent)
+defbatch(_layer_norm_prim, _batch)
+
+
 def layer_norm(x, gamma=None, beta=None, axis=-1, epsilon=1e-3):
     """Normalize ``x`` over its trailing axes ``axis`` (an int or a tuple of the last axes), then scale by
     ``gamma`` and shift by ``beta`` (each shaped like those axes, or None), as Keras's LayerNormalization.
@@ -95,7 +139,7 @@ def layer_norm(x, gamma=None, beta=None, axis=-1, epsilon=1e-3):
         ((2, 5, 4), True)
     """
     fn = "layer_norm"
-    xd = raw(x)
+    xd = _Meta(tuple(shape_of(x)), len(shape_of(x)), dtype_of(x))     # shapes only: vmap batches it
     if xd.dtype.kind != "f":
         raise TypeError(f"{fn}: `x` must be floating point, received dtype {xd.dtype}")
     axes = (axis,) if isinstance(axis, (int, np.integer)) and not isinstance(axis, bool) else tuple(axis)
@@ -108,11 +152,11 @@ def layer_norm(x, gamma=None, beta=None, axis=-1, epsilon=1e-3):
     n_axes = len(axes)
     shape = xd.shape[xd.ndim - n_axes:]
     for name, p in (("gamma", gamma), ("beta", beta)):
-        if p is not None and raw(p).shape != shape:
+        if p is not None and tuple(shape_of(p)) != shape:
             raise ValueError(f"{fn}: `{name}` must have the normalized axes' shape {shape}, received "
-                             f"{raw(p).shape}")
-        if p is not None and raw(p).dtype != xd.dtype:
-            raise TypeError(f"{fn}: `{name}` must have x's dtype {xd.dtype}, received {raw(p).dtype}")
+                             f"{tuple(shape_of(p))}")
+        if p is not None and dtype_of(p) != xd.dtype:
+            raise TypeError(f"{fn}: `{name}` must have x's dtype {xd.dtype}, received {dtype_of(p)}")
     if isinstance(epsilon, bool) or not isinstance(epsilon, (int, float, np.integer, np.floating)) or \
             not epsilon >= 0:
         raise ValueError(f"{fn}: `epsilon` must be a non-negative number, received epsilon={epsilon!r}")
