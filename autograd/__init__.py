@@ -24,6 +24,7 @@ from .forward_mode import jvp, jacfwd, linearize
 from .batching import vmap
 from .custom import custom_vjp, custom_jvp, checkpoint, stop_gradient
 from . import batching  # noqa: F401  (helpers for batching rules: ag.batching.elementwise_rule, ...)
+from . import trace  # noqa: F401  (ag.trace.trace / trace_batched: a computation as a graph of primitives)
 from .gradcheck import gradcheck, GradcheckError
 from .inplace import assign, assign_add, assign_sub
 from . import numpy_dispatch  # noqa: F401

@@ -9,6 +9,7 @@ Example:
 """
 import numpy as np
 
+from .modes import STATE
 from .tensor import Tensor
 
 
@@ -33,6 +34,8 @@ def assign(t, value):
         Tensor([5., 6.])
     """
     v = _check(t, value, "assign")
+    if STATE.tracer is not None:
+        STATE.tracer.record_update("assign", t, value)
     np.copyto(t.data, v, casting="unsafe")
     t._version += 1
     return t
@@ -46,6 +49,8 @@ def assign_add(t, value):
         Tensor([2., 3.])
     """
     v = _check(t, value, "assign_add")
+    if STATE.tracer is not None:
+        STATE.tracer.record_update("assign_add", t, value)
     np.add(t.data, v, out=t.data, casting="unsafe")
     t._version += 1
     return t
@@ -59,6 +64,8 @@ def assign_sub(t, value):
         Tensor([0.5, 1.5])
     """
     v = _check(t, value, "assign_sub")
+    if STATE.tracer is not None:
+        STATE.tracer.record_update("assign_sub", t, value)
     np.subtract(t.data, v, out=t.data, casting="unsafe")
     t._version += 1
     return t

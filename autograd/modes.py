@@ -11,11 +11,34 @@ import functools
 
 
 class _State:
-    __slots__ = ("grad_enabled", "anomaly")
+    """``grad_enabled``, ``anomaly``; ``tracer``: the active ``autograd.trace`` recorder (None); ``observe``: whether
+    the ops must report each result (anomaly mode or a tracer), the one flag their fast paths test."""
+
+    __slots__ = ("grad_enabled", "_anomaly", "_tracer", "observe")
 
     def __init__(self):
         self.grad_enabled = True
-        self.anomaly = False
+        self._anomaly = False
+        self._tracer = None
+        self.observe = False
+
+    @property
+    def anomaly(self):
+        return self._anomaly
+
+    @anomaly.setter
+    def anomaly(self, value):
+        self._anomaly = value
+        self.observe = bool(value) or self._tracer is not None
+
+    @property
+    def tracer(self):
+        return self._tracer
+
+    @tracer.setter
+    def tracer(self, value):
+        self._tracer = value
+        self.observe = bool(self._anomaly) or value is not None
 
 
 STATE = _State()

@@ -166,8 +166,8 @@ def apply(prim, args, kwargs):
     else:
         t.requires_grad = False
         t._ctx = None
-    if STATE.anomaly:
-        check_forward(prim, t)
+    if STATE.observe:
+        observed(prim, args, kwargs, t)
     return t
 
 
@@ -353,6 +353,23 @@ def _user_frame():
 
 def _forget(key):
     return lambda ref: _CREATION_SITES.pop(key, None)
+
+
+def observed(prim, args, kwargs, t):
+    """Report one op's result: to the anomaly check and to the active tracer (``autograd.trace``).
+
+    Every op calls this after computing ``t`` when ``STATE.observe`` is set (one flag for both, so the
+    fast paths pay one test).
+
+    Example:
+        >>> from autograd.primitive import observed
+        >>> observed(ag.exp.primitive, (1.0,), None, ag.tensor(2.718))    # neither is on: nothing happens
+    """
+    if STATE.anomaly:
+        check_forward(prim, t)
+    tracer = STATE.tracer
+    if tracer is not None:
+        tracer.record(prim, args, kwargs, t)
 
 
 def check_forward(prim, t):

@@ -13,9 +13,10 @@ from .recurrent import *  # noqa: F401,F403
 from .attention import *  # noqa: F401,F403
 from .normalization import *  # noqa: F401,F403
 from .image import *  # noqa: F401,F403
+from .random import *  # noqa: F401,F403
 from . import elementwise as _elementwise, linalg as _linalg, reductions as _reductions, shape as _shape
 from . import nn as _nn, nn3d as _nn3d, recurrent as _recurrent, attention as _attention
-from . import normalization as _normalization, image as _image
+from . import normalization as _normalization, image as _image, random as _random
 from . import tensor_methods  # noqa: F401  (attaches operators and methods to Tensor)
 
 _HELPERS = {"raw", "unary_op", "binary_op"}
@@ -32,5 +33,5 @@ def _public(mod):
 
 
 __all__ = [n for m in (_elementwise, _linalg, _reductions, _shape, _nn, _nn3d, _recurrent, _attention, _normalization,
-                       _image)
+                       _image, _random)
            for n in _public(m)]

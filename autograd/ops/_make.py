@@ -20,7 +20,7 @@ import numpy as np
 
 from ..batching import Batched, batch_apply, elementwise_rule
 from ..modes import STATE
-from ..primitive import Primitive, check_forward, defbatch, defjvp, defvjp
+from ..primitive import Primitive, defbatch, defjvp, defvjp, observed
 from ..tensor import Tensor, next_seq
 
 _ndarray = np.ndarray
@@ -77,8 +77,8 @@ def unary_op(fun, name, vjp, doc=None, jvp=None):
             else:
                 t.requires_grad = False
                 t._ctx = None
-            if state.anomaly:
-                check_forward(prim, t)
+            if state.observe:
+                observed(prim, (x,), kwargs, t)
             return t
     else:
         def op(x):
@@ -102,8 +102,8 @@ def unary_op(fun, name, vjp, doc=None, jvp=None):
             else:
                 t.requires_grad = False
                 t._ctx = None
-            if state.anomaly:
-                check_forward(prim, t)
+            if state.observe:
+                observed(prim, (x,), None, t)
             return t
 
     op.__name__ = name
@@ -154,8 +154,8 @@ def _binary(fun, prim, swap):
             t._version = 0
             t.requires_grad = False
             t._ctx = None
-            if state.anomaly:
-                check_forward(prim, t)
+            if state.observe:
+                observed(prim, (a, b), None, t)
             return t
         if isinstance(a, Tensor):
             ad = a.data
@@ -193,8 +193,8 @@ def _binary(fun, prim, swap):
         else:
             t.requires_grad = False
             t._ctx = None
-        if state.anomaly:
-            check_forward(prim, t)
+        if state.observe:
+            observed(prim, (a, b), None, t)
         return t
 
     return op

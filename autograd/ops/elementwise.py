@@ -14,7 +14,7 @@ import numpy as np
 
 from ..batching import Batched, align, dtype_of, elementwise_rule
 from ..modes import STATE
-from ..primitive import Primitive, apply, defbatch, defjvp, defvjp
+from ..primitive import Primitive, apply, defbatch, defjvp, defvjp, observed
 from ..tensor import Tensor, make_leaf
 from ._make import binary_op, raw, unary_op
 
@@ -397,17 +397,32 @@ defbatch(_where_prim, elementwise_rule(lambda cond, a, b: where(cond, a, b)))
 
 
 def _nodiff(fun, example, shows):
-    """A no-gradient op applying ``fun``; ``example`` and what it ``shows`` go into its docstring."""
+    """A no-gradient op applying ``fun``; ``example`` and what it ``shows`` go into its docstring.
+
+    It is a primitive (registered under numpy's name, no vjp, a zero jvp, the elementwise batching rule) so
+    that a tracer (``autograd.trace``) sees masks and comparisons computed from traced values; outside a
+    trace it costs what the numpy call costs.
+    """
+    nargs = fun.nin if isinstance(fun, np.ufunc) else 1
+    prim = Primitive(fun, fun.__name__)
+    defvjp(prim, *([None] * nargs))
+    defjvp(prim, *([None] * nargs))
+
     def op(*args, **kwargs):
         if any(type(a) is Batched for a in args):   # inside ag.vmap: all examples at once
             level = max(a.level for a in args if type(a) is Batched)
             dims = [a.bdim if type(a) is Batched and a.level == level else None for a in args]
             vals = [a.val if d is not None else a for a, d in zip(args, dims)]
             return Batched(op(*align(vals, dims), **kwargs), 0, level)
-        return make_leaf(np.asarray(fun(*(raw(a) if isinstance(a, Tensor) else a for a in args), **kwargs)))
+        out = make_leaf(np.asarray(fun(*(raw(a) if isinstance(a, Tensor) else a for a in args), **kwargs)))
+        if STATE.observe:
+            observed(prim, args, kwargs or None, out)
+        return out
     op.__name__ = fun.__name__
     op.__doc__ = (f"``np.{fun.__name__}`` on tensor data; the result carries no gradient.\n\n"
                   f"Example:\n    >>> {example}\n    {shows}\n")
+    op.primitive = prim
+    defbatch(prim, elementwise_rule(op))
     return op
 
 

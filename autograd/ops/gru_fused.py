@@ -175,8 +175,8 @@ def _rebuild(args, reverse):
                        False, True)
 
 
-_gru_fused_prim = Primitive(_forward, "gru_sequence")
-defvjp(_gru_fused_prim, *fused_vjps("gru_sequence", 5, _backward, _rebuild))
+_gru_fused_prim = Primitive(_forward, "gru_fused_sequence")
+defvjp(_gru_fused_prim, *fused_vjps("gru_fused_sequence", 5, _backward, _rebuild))
 fused_rules(_gru_fused_prim, 2, _rebuild)
 
 

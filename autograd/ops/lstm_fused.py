@@ -151,8 +151,8 @@ def _rebuild(args, reverse):
                        False, None)
 
 
-_lstm_fused_prim = Primitive(_forward, "lstm_sequence")
-defvjp(_lstm_fused_prim, *fused_vjps("lstm_sequence", 6, _backward, _rebuild))
+_lstm_fused_prim = Primitive(_forward, "lstm_fused_sequence")
+defvjp(_lstm_fused_prim, *fused_vjps("lstm_fused_sequence", 6, _backward, _rebuild))
 fused_rules(_lstm_fused_prim, 3, _rebuild)
 
 

@@ -25,8 +25,10 @@ from ..batching import Batched, batch_size, bring, dtype_of, elementwise_rule, p
 from ..modes import STATE
 from ..primitive import Primitive, apply, def_linear, defbatch, defjvp, defjvp_argnums, defvjp
 from ..tensor import Tensor, make_leaf
+from ..trace.graph import register_struct
 from ._make import raw
-from .elementwise import add, multiply, negative, relu as _relu, sigmoid, subtract
+from .elementwise import add, greater_equal, multiply, negative, relu as _relu, sigmoid, subtract
+from .random import _shape as _noise_shape, random_uniform as _random_uniform
 from .reductions import log_softmax, softmax
 from .reductions import sum as _sum
 from .shape import astype, broadcast_to, expand_dims, reshape, transpose
@@ -115,6 +117,7 @@ def deconv_output_length(length, filter_size, padding, output_padding=None, stri
 #: kernel (kh, kw), strides (sh, sw), dilation (dh, dw), pads top/bottom/left/right, the input's
 #: spatial size and channels (h, w, c), the output's spatial size (oh, ow) and the group count.
 _Geom = namedtuple("_Geom", "kh kw sh sw dh dw pt pb pl pr h w c oh ow groups")
+register_struct(_Geom, "conv2d_geom")      # a traced graph may hold it (autograd.trace)
 
 
 def _geom(fn, shape, ksize, strides, dilation, padding, groups=1):
@@ -991,23 +994,16 @@ def dropout(x, rate, rng, noise_shape=None):
     if not isinstance(rng, np.random.Generator):
         raise TypeError(f"dropout: rng must be a numpy random Generator (np.random.default_rng(seed)), "
                         f"received {type(rng).__name__}")
-    if noise_shape is None:
-        shape = xd.shape
-    else:
-        ns = tuple(noise_shape)
-        if len(ns) != xd.ndim:
-            raise ValueError(f"dropout: noise_shape {noise_shape!r} must have one entry per axis of x {xd.shape}")
-        shape = tuple(xd.shape[i] if s is None else int(s) for i, s in enumerate(ns))
-        for i, s in enumerate(shape):
-            if s not in (1, xd.shape[i]):
-                raise ValueError(f"dropout: noise_shape {noise_shape!r} must broadcast to x's shape {xd.shape}")
     rate = float(rate)
     if rate == 0.0:
+        _noise_shape(xd, noise_shape, "dropout")       # checked all the same
         return x if isinstance(x, (Tensor, Batched)) else make_leaf(np.asarray(x))
     dtype = xd.dtype if xd.dtype.kind == "f" else np.dtype(np.float32)
-    draw = rng.random(shape, dtype=np.float32 if dtype != np.float64 else np.float64)
-    mask = (draw >= rate).astype(dtype)
-    mask *= dtype.type(1.0 / (1.0 - rate))
+    # NOTE: the mask is made from autograd ops (a random primitive, a comparison, a cast) so that a traced
+    # graph holds the draw itself, not one particular mask; the numbers are those of numpy's
+    # (rng.random(shape) >= rate) * (1 / (1 - rate)) in the input's dtype.
+    draw = _random_uniform(x, rng, noise_shape, dtype=np.float64 if dtype == np.float64 else np.float32)
+    mask = multiply(astype(greater_equal(draw, rate), dtype), dtype.type(1.0 / (1.0 - rate)))
     return multiply(x, mask)
 
 
@@ -1043,9 +1039,8 @@ def embedding(params, ids):
         raise ValueError(f"embedding: params must have a vocabulary axis, received shape {pshape}")
     idd = peek(ids)         # inside ag.vmap: every example's ids, checked at once
     if idd.dtype.kind == "f":
-        idd = idd.astype(np.int64)
-        if type(ids) is Batched:
-            ids = astype(ids, np.int64)
+        ids = astype(ids, np.int64)          # an op: a traced graph (and vmap) sees where the ids came from
+        idd = peek(ids)
     elif idd.dtype.kind not in "iu":
         raise TypeError(f"embedding: ids must be integers, received dtype {idd.dtype}")
     if idd.size and (idd.min() < 0 or idd.max() >= pshape[0]):

@@ -23,6 +23,7 @@ from ..batching import batch_size, bring, shape_of, to_front
 from ..modes import STATE
 from ..primitive import Primitive, apply, def_linear, defbatch, defjvp, defvjp
 from ..tensor import Tensor
+from ..trace.graph import register_struct
 from ._make import raw
 from .elementwise import add
 from .linalg import matmul
@@ -37,6 +38,7 @@ _LAYOUT = "(batch, depth, height, width, channels)"
 #: per spatial axis (3-tuples): kernel ``k``, strides ``s``, dilation ``d``, pads ``pads`` ((before, after),
 #: ...), input ``size``, output ``out``; ``c`` the input channels.
 _Geom3 = namedtuple("_Geom3", "k s d pads size out c")
+register_struct(_Geom3, "conv3d_geom")     # a traced graph may hold it (autograd.trace)
 
 
 def _geom3(fn, shape, ksize, strides, dilation, padding):

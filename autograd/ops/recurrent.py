@@ -777,7 +777,7 @@ def _gradients(out, ins, g):
 
 _lstm_prim = _make_scan_prim("lstm_sequence", _LSTMCell, 2, False)
 _gru_prim = _make_scan_prim("gru_sequence", _GRUCell, 1, True)
-_gru_nobias_prim = _make_scan_prim("gru_sequence", _GRUCell, 1, False)
+_gru_nobias_prim = _make_scan_prim("gru_sequence_nobias", _GRUCell, 1, False)
 _rnn_prim = _make_scan_prim("simple_rnn_sequence", _SimpleRNNCell, 1, False)
 
 
@@ -813,11 +813,17 @@ def _mask(fn, mask, n, steps):
         return None
     if type(mask) is Batched:    # one mask per example inside ag.vmap (see _per_example)
         m = astype(mask, bool)
-    else:
-        m = np.asarray(raw(mask)).astype(bool, copy=False)
-    if tuple(m.shape) != (n, steps):
-        raise ValueError(f"{fn}: mask must have shape (batch, timesteps) = {(n, steps)}, received {tuple(m.shape)}")
-    return m if type(m) is Batched or not m.all() else None
+        if tuple(m.shape) != (n, steps):
+            raise ValueError(f"{fn}: mask must have shape (batch, timesteps) = {(n, steps)}, received "
+                             f"{tuple(m.shape)}")
+        return m
+    if raw(mask).dtype != np.bool_:
+        mask = astype(mask, np.bool_)        # an op, so that a traced graph sees where the mask came from
+    m = raw(mask)
+    if m.shape != (n, steps):
+        raise ValueError(f"{fn}: mask must have shape (batch, timesteps) = {(n, steps)}, received {m.shape}")
+    # NOTE: an all-true mask takes the unmasked (fused) path; a trace keeps the mask, whatever its values now
+    return None if STATE.tracer is None and m.all() else m
 
 
 def _dropout_masks(fn, arg, masks, gates, n, size, dtype):

@@ -16,11 +16,12 @@ _new = object.__new__
 
 from ..batching import Batched, batch_apply, reduction_rule, shape_of, to_front
 from ..modes import STATE
-from ..primitive import Primitive, apply, check_forward, def_linear, defbatch, defjvp, defvjp
+from ..primitive import Primitive, apply, def_linear, defbatch, defjvp, defvjp, observed
 from ..tensor import Tensor, make_leaf, next_seq
 from ._make import raw
 from .elementwise import divide, exp, multiply, sqrt, square, subtract, where
 from .shape import broadcast_to, flip, reshape
+from .shape import reshape as _reshape
 
 __all__ = [
     "sum", "mean", "var", "std", "max", "min", "amax", "amin", "argmax", "argmin", "prod", "cumsum",
@@ -94,8 +95,8 @@ def _reduction(fun, prim, name, nonempty=False):
         else:
             t.requires_grad = False
             t._ctx = None
-        if state.anomaly:
-            check_forward(prim, t)
+        if state.observe:
+            observed(prim, (x,), {"axis": axis, "keepdims": keepdims}, t)
         return t
 
     op.__name__ = op.__qualname__ = name
@@ -219,46 +220,63 @@ amax = max
 amin = min
 
 
-def argmax(x, axis=None, keepdims=False):
-    """Index of the largest element (no gradient).
+def _nodiff_reduction(fun, name, doc, axis_kind):
+    """A no-gradient reduction (argmax, all, ...) as a primitive, so that a tracer sees it; ``axis_kind`` is
+    'int' (one axis or None) or 'axes' (a tuple, as ``sum``)."""
+    prim = Primitive(lambda x, axis=None, keepdims=False: np.asarray(fun(x, axis=axis, keepdims=keepdims)), name)
+    defvjp(prim, None)
+    defjvp(prim, None)
+    state = STATE
+
+    def op(x, axis=None, keepdims=False):
+        if type(x) is Batched:
+            return batch_apply(prim, (x,), {"axis": axis, "keepdims": keepdims})
+        xd = raw(x)
+        if axis is not None:
+            axis = _axes(axis, xd.ndim)
+            if axis_kind == "int":
+                if len(axis) != 1:
+                    raise ValueError(f"{name}: axis must be one int or None, received {axis!r}")
+                axis = axis[0]
+        out = make_leaf(np.asarray(fun(xd, axis=axis, keepdims=keepdims)))
+        if state.observe:
+            observed(prim, (x,), {"axis": axis, "keepdims": keepdims}, out)
+        return out
+
+    def rule(args, dims, axis=None, keepdims=False):
+        x = to_front(args[0], dims[0])
+        if axis is None:
+            if axis_kind == "int":
+                flat = x if x.ndim == 1 else _reshape(x, (x.shape[0], -1))
+                out = op(flat, axis=1)
+                return (_reshape(out, (x.shape[0],) + (1,) * (x.ndim - 1)) if keepdims else out), 0
+            axis = tuple(range(x.ndim - 1))
+        axes = _axes(axis, x.ndim - 1)
+        if axis_kind == "int":
+            return op(x, axis=axes[0] + 1, keepdims=keepdims), 0
+        return op(x, axis=tuple(a + 1 for a in axes), keepdims=keepdims), 0
+
+    defbatch(prim, rule)
+    op.__name__ = op.__qualname__ = name
+    op.__doc__ = doc
+    op.primitive = prim
+    return op
+
+
+argmax = _nodiff_reduction(np.argmax, "argmax", """Index of the largest element (no gradient).
 
     Example:
         >>> x = ag.tensor([[1.0, 2.0], [3.0, 4.0]])
         >>> ag.argmax(x, axis=1)
         Tensor([1, 1])
-    """
-    if type(x) is Batched:
-        return _batched_value_reduction(argmax, x, axis, keepdims, flatten=True)
-    return make_leaf(np.asarray(np.argmax(raw(x), axis=axis, keepdims=keepdims)))
-
-
-def argmin(x, axis=None, keepdims=False):
-    """Index of the smallest element (no gradient).
+    """, "int")
+argmin = _nodiff_reduction(np.argmin, "argmin", """Index of the smallest element (no gradient).
 
     Example:
         >>> x = ag.tensor([[1.0, 2.0], [3.0, 4.0]])
         >>> ag.argmin(x, axis=0)
         Tensor([0, 0])
-    """
-    if type(x) is Batched:
-        return _batched_value_reduction(argmin, x, axis, keepdims, flatten=True)
-    return make_leaf(np.asarray(np.argmin(raw(x), axis=axis, keepdims=keepdims)))
-
-
-def _batched_value_reduction(op, x, axis, keepdims, flatten):
-    """A no-gradient reduction (argmax, all, ...) of a batched value inside ag.vmap: the same reduction
-    over the shifted axes of all examples at once. ``flatten``: ``axis=None`` means the flattened example
-    (an index into it), as for argmax."""
-    nd = x.ndim
-    v = to_front(x.val, x.bdim)
-    if axis is None and flatten:
-        out = op(reshape(v, (shape_of(v)[0], -1)), axis=1)
-        if keepdims:
-            out = reshape(out, shape_of(out) + (1,) * nd)
-    else:
-        axes = tuple(a + 1 for a in _axes(axis, nd))
-        out = op(v, axis=axes[0] if flatten else axes, keepdims=keepdims)
-    return Batched(out, 0, x.level)
+    """, "int")
 
 
 # -- prod -----------------------------------------------------------------------------------------
@@ -482,26 +500,16 @@ defbatch(_norm2_prim, reduction_rule(lambda x, axis=None, keepdims=False:
                                      apply(_norm2_prim, (x,), {"axis": axis, "keepdims": keepdims})))
 
 
-def all(x, axis=None, keepdims=False):
-    """True where every element is truthy (no gradient).
+
+all = _nodiff_reduction(np.all, "all", """True where every element is truthy (no gradient).
 
     Example:
         >>> ag.all(ag.tensor([True, False]))
         Tensor(False)
-    """
-    if type(x) is Batched:
-        return _batched_value_reduction(all, x, axis, keepdims, flatten=False)
-    return make_leaf(np.asarray(np.all(raw(x), axis=axis, keepdims=keepdims)))
-
-
-def any(x, axis=None, keepdims=False):
-    """True where any element is truthy (no gradient).
+    """, "axes")
+any = _nodiff_reduction(np.any, "any", """True where any element is truthy (no gradient).
 
     Example:
         >>> ag.any(ag.tensor([True, False]))
         Tensor(True)
-    """
-    if type(x) is Batched:
-        return _batched_value_reduction(any, x, axis, keepdims, flatten=False)
-    return make_leaf(np.asarray(np.any(raw(x), axis=axis, keepdims=keepdims)))
-
+    """, "axes")

@@ -8,6 +8,7 @@ Example:
 import numpy as np
 
 from ..batching import Batched, bring, batch_size, elementwise_rule, peek, shape_of, to_front
+from ..modes import STATE
 from ..primitive import Primitive, apply, def_linear, defbatch, defjvp, defjvp_argnums, defvjp, defvjp_argnum
 from ..tensor import Tensor, make_leaf
 from ._make import raw
@@ -49,8 +50,8 @@ def astype(x, dtype):
     xd = raw(x)
     if xd.dtype == np.dtype(dtype) and isinstance(x, Tensor):
         return x
-    if not (isinstance(x, Tensor) and x.requires_grad) or np.dtype(dtype).kind not in "fc":
-        return make_leaf(xd.astype(dtype))
+    if (not (isinstance(x, Tensor) and x.requires_grad) or np.dtype(dtype).kind not in "fc") and not STATE.observe:
+        return make_leaf(xd.astype(dtype))      # nothing to record and no tracer to tell: numpy's own cast
     return apply(_astype_prim, (x, np.dtype(dtype)), {})
 
 
@@ -611,6 +612,11 @@ def one_hot(indices, depth, dtype=np.float32):
             ind = ind.astype(np.int64)
         else:
             raise TypeError(f"one_hot: indices must be integers, received dtype {ind.dtype}")
+    if STATE.tracer is not None:
+        # traced: from ops, so that the graph sees the indices (out-of-range rows are zeros here too)
+        from .elementwise import equal
+        idx = indices if raw(indices).dtype.kind in "iu" else astype(indices, np.int64)
+        return astype(equal(expand_dims(idx, -1), np.arange(int(depth))), dtype)
     out = np.zeros(ind.shape + (int(depth),), dtype=dtype)
     valid = (ind >= 0) & (ind < depth)
     np.put_along_axis(out, np.where(valid, ind, 0)[..., None], valid[..., None].astype(dtype), axis=-1)

@@ -23,6 +23,7 @@ import weakref
 import numpy as np
 
 import autograd as ag
+from autograd.modes import STATE as _AG_STATE
 from autograd.tensor import Tensor
 
 from ..variables import Variable
@@ -306,6 +307,8 @@ class Layer:
     _pushes_name_scope = True
     #: layers that take text (numpy object arrays of str, see ``engine/strings.py``) set this to True
     _accepts_strings = False
+    #: models note the input signatures they are called with (what saving to a folder traces)
+    _records_signatures = False
 
     def __new__(cls, *args, **kwargs):
         obj = super().__new__(cls)
@@ -809,6 +812,8 @@ class Layer:
         if ctx.depth == 0 and not ctx.shape_inference:
             ctx.loss_epoch += 1
             ctx.step_losses = []
+            if self._records_signatures:
+                self._note_signature(inputs)
         pushed = False
         if not self.built:
             if self._pushes_name_scope:
@@ -853,11 +858,16 @@ class Layer:
         elif info.has_mask:
             input_mask = kwargs.get("mask")
         ctx.depth += 1
+        tracer = _AG_STATE.tracer
+        if tracer is not None:          # autograd.trace is recording: label the ops with this layer
+            tracer.push_scope((self._name, type(self).__name__))
         try:
             outputs = self.call(inputs, *args, **kwargs)
         finally:
             ctx.depth -= 1
             ctx.training = prev_training
+            if tracer is not None:
+                tracer.pop_scope()
             if pushed:
                 _SCOPES.pop()
         if info.overrides_compute_mask or (self.supports_masking and input_mask is not None):

@@ -73,6 +73,18 @@ class Model(Layer):
     def _default_name(self):
         return unique_object_name(to_snake_case(type(self).__name__), zero_based=True)
 
+    _records_signatures = True
+
+    def _note_signature(self, inputs):
+        """Remember the structure, per-sample shapes and dtypes of a top-level call (``model.save`` to a folder
+        traces the forward for each one)."""
+        sigs = self.__dict__.get("_call_signatures")
+        if sigs is None:
+            sigs = self.__dict__["_call_signatures"] = {}
+        key = (inputs.data.shape[1:], inputs.data.dtype.str) if type(inputs) is Tensor else _signature_key(inputs)
+        if key is not None and key not in sigs and len(sigs) < 64:
+            sigs[key] = _signature_spec(inputs)
+
     # -- compile -------------------------------------------------------------------------------------------
     def compile(self, optimizer="rmsprop", loss=None, metrics=None, loss_weights=None, weighted_metrics=None,
                 run_eagerly=None, steps_per_execution=None, jit_compile=None, **kwargs):
@@ -977,6 +989,28 @@ class Model(Layer):
                              f"You can build it manually via: `{self.name}.build(batch_input_shape)`, or call it "
                              f"on data first.")
         return super().count_params()
+
+
+def _signature_key(inputs):
+    """A hashable key of a call's inputs: per-sample shapes and dtypes, in their structure (None: not arrays)."""
+    if isinstance(inputs, Tensor):
+        return (inputs.data.shape[1:], inputs.data.dtype.str)
+    if isinstance(inputs, (list, tuple)):
+        keys = tuple(_signature_key(v) for v in inputs)
+        return None if any(k is None for k in keys) else ("list", keys)
+    if isinstance(inputs, dict):
+        keys = tuple((k, _signature_key(inputs[k])) for k in sorted(inputs))
+        return None if any(k[1] is None for k in keys) else ("dict", keys)
+    return None
+
+
+def _signature_spec(inputs):
+    """The structure of a call's inputs with ``(per-sample shape, dtype name)`` leaves."""
+    if isinstance(inputs, Tensor):
+        return (tuple(int(d) for d in inputs.data.shape[1:]), inputs.data.dtype.name)
+    if isinstance(inputs, (list, tuple)):
+        return [_signature_spec(v) for v in inputs]
+    return {k: _signature_spec(inputs[k]) for k in sorted(inputs)}
 
 
 _FUNCTIONAL_SUBCLASSES = {}

@@ -97,7 +97,7 @@ class Embedding(Layer):
     def call(self, inputs):
         ids = inputs
         if ids.dtype.kind == "f":
-            ids = ag.Tensor(ids.data.astype(np.int64))
+            ids = ag.astype(ids, np.int64)
         out = ag.embedding(self.embeddings, ids)
         if out.dtype != self._np_dtype:
             out = ag.astype(out, self._np_dtype)

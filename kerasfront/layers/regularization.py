@@ -44,6 +44,10 @@ def _rate_arg(rate, who):
     return float(rate)
 
 
+def _as(x, dtype):
+    return x if x.dtype == dtype else ag.astype(x, dtype)
+
+
 class _SpatialDropout(Dropout):
     """Dropout of whole feature maps: one draw per (sample, channel), shared by every step / pixel."""
 
@@ -142,9 +146,8 @@ class GaussianNoise(Layer):
         if not _training(training) or in_shape_inference():
             return inputs
         rng = self._rng if self._rng is not None else random_state.generator()
-        noise = rng.standard_normal(inputs.shape, dtype=np.float64 if inputs.dtype == np.float64 else np.float32)
-        noise *= self.stddev
-        return inputs + noise.astype(inputs.dtype, copy=False)
+        noise = ag.random_normal(inputs, rng, dtype=np.float64 if inputs.dtype == np.float64 else np.float32)
+        return inputs + _as(noise * self.stddev, inputs.dtype)
 
     def get_config(self):
         config = super().get_config()
@@ -172,10 +175,8 @@ class GaussianDropout(Layer):
         if not _training(training) or self.rate == 0.0 or in_shape_inference():
             return inputs
         rng = self._rng if self._rng is not None else random_state.generator()
-        noise = rng.standard_normal(inputs.shape, dtype=np.float64 if inputs.dtype == np.float64 else np.float32)
-        noise *= math.sqrt(self.rate / (1.0 - self.rate))
-        noise += 1.0
-        return inputs * noise.astype(inputs.dtype, copy=False)
+        noise = ag.random_normal(inputs, rng, dtype=np.float64 if inputs.dtype == np.float64 else np.float32)
+        return inputs * _as(noise * math.sqrt(self.rate / (1.0 - self.rate)) + 1.0, inputs.dtype)
 
     def get_config(self):
         config = super().get_config()
@@ -207,14 +208,13 @@ class AlphaDropout(Layer):
         if not _training(training) or not 0.0 < self.rate < 1.0 or in_shape_inference():
             return inputs
         rng = self._rng if self._rng is not None else random_state.generator()
-        shape = inputs.shape if self.noise_shape is None else tuple(
-            inputs.shape[i] if s is None else s for i, s in enumerate(self.noise_shape))
-        keep = (rng.random(shape) >= self.rate).astype(inputs.dtype)
+        draw = ag.random_uniform(inputs, rng, noise_shape=self.noise_shape, dtype=np.float64)
+        keep = ag.astype(ag.greater_equal(draw, self.rate), inputs.dtype)
         rate, alpha_p = self.rate, self._ALPHA_P
         a = ((1 - rate) * (1 + rate * alpha_p ** 2)) ** -0.5
         b = -a * alpha_p * rate
         # NOTE: folded into one multiply and one add: a * (x * keep + alpha_p * (1 - keep)) + b
-        return inputs * (a * keep).astype(inputs.dtype) + (a * alpha_p * (1 - keep) + b).astype(inputs.dtype)
+        return inputs * _as(keep * a, inputs.dtype) + _as((1.0 - keep) * (a * alpha_p) + b, inputs.dtype)
 
     def get_config(self):
         config = super().get_config()

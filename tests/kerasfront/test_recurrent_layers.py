@@ -277,7 +277,7 @@ def test_lstm_layer_takes_the_fused_primitive():
         prim, args = t._ctx[0], t._ctx[1]
         names.append(prim.name)
         stack.extend(a for a in args if isinstance(a, ag.Tensor))
-    assert "lstm_sequence" in names
+    assert "lstm_fused_sequence" in names
     assert len(names) < 12, f"{len(names)} graph nodes for one LSTM call over 30 steps: {names}"
 
 

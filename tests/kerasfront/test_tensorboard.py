@@ -42,6 +42,7 @@ def _layout(log_dir):
 
 
 def _run_reference_code(log_dir):
+    keras.backend.clear_session()          # layer names as in a fresh tf.keras session: dense, dense_1
     keras.utils.set_random_seed(0)
     x = np.random.default_rng(0).random((40, 4)).astype("float32")
     y = (x.sum(axis=1) > 2).astype("float32")
