@@ -114,7 +114,7 @@ def to_json(graph, array_prefix="c"):
             item["name"] = str(v.name)
         if v.kind == "const":
             key = f"{array_prefix}{v.id}"
-            arrays[key] = np.ascontiguousarray(v.array)
+            arrays[key] = np.array(v.array, order="C", copy=True)
             item["array"] = key
         elif v.kind == "fill":
             item["fill"] = _enc(v.fill if not isinstance(v.fill, float) else float(v.fill))

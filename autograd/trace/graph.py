@@ -307,7 +307,7 @@ class Graph:
             if v.kind == "param":
                 p = (params or {}).get(v.name)
                 if p is None:
-                    if params is not None:
+                    if params is not None or v.array is None:
                         raise TraceError(f"the graph reads parameter '{v.name}', which was not given")
                     p = make_leaf(v.array)
                 elif not isinstance(p, Tensor):

@@ -5,6 +5,10 @@ Formats, chosen by the file name's extension as Keras does:
 - ``.h5`` / ``.hdf5`` (and any other name): tf.keras 2.x's HDF5 file, readable by tf.keras (``tf_keras``) and
   by Keras 3's legacy loader; tf.keras's own files load here.
 - ``.keras``: Keras 3's zip archive (``metadata.json``, ``config.json``, ``model.weights.h5``).
+- a path without an extension (or ``save_format="tf"``): a folder in kerasfront's own format
+  (``saved_folder``): config, weights, optimizer state and the forward pass traced into a graph of autograd
+  primitives, so that it loads even without the model's class (tf.keras writes a TensorFlow SavedModel under
+  that spelling; kerasfront cannot, and a SavedModel folder given to ``load_model`` is an error saying so).
 
 Loading looks at the file's content, not its name. Files are written to a temporary file and renamed into
 place, so a crash never leaves a damaged file where a good one was. Loading is safe by default: no code
@@ -41,21 +45,27 @@ _H5_EXTENSIONS = (".h5", ".hdf5", ".keras_h5")
 
 
 def get_format(filepath, save_format=None):
-    """``'keras'`` for a ``.keras`` path (or ``save_format='keras'``), else ``'h5'``.
+    """``'keras'`` for a ``.keras`` path (or ``save_format='keras'``), ``'folder'`` for a path without an
+    extension or an existing folder (or ``save_format='tf'``, tf.keras's spelling), else ``'h5'``.
 
     Example:
-        >>> get_format("model.keras")
-        'keras'
+        >>> get_format("model.keras"), get_format("my_model"), get_format("model.h5")
+        ('keras', 'folder', 'h5')
     """
     if save_format is not None:
         if not isinstance(save_format, str) or save_format.lower() not in ("h5", "hdf5", "keras", "tf"):
-            raise ValueError(f"save_format: expected 'h5', 'keras' or None, received {save_format!r}")
+            raise ValueError(f"save_format: expected 'h5', 'keras', 'tf' (a model folder) or None, received "
+                             f"{save_format!r}")
         fmt = save_format.lower()
         if fmt == "tf":
-            raise ValueError("save_format='tf' (the TensorFlow SavedModel directory) is not available in kerasfront; "
-                             "save to a '.h5' file (tf.keras's HDF5 format) or a '.keras' file instead")
+            return "folder"
         return "h5" if fmt in ("h5", "hdf5") else "keras"
-    return "keras" if os.fspath(filepath).endswith(".keras") else "h5"
+    path = os.fspath(filepath)
+    if path.endswith(".keras"):
+        return "keras"
+    if os.path.isdir(path) or not os.path.splitext(os.path.basename(path.rstrip("/\\")))[1]:
+        return "folder"
+    return "h5"
 
 
 def save_model(model, filepath, overwrite=True, save_format=None, include_optimizer=True, signatures=None,
@@ -63,7 +73,8 @@ def save_model(model, filepath, overwrite=True, save_format=None, include_optimi
     """Save ``model`` (architecture, weights, compile arguments and optimizer state) to ``filepath``.
 
     Args:
-        filepath: ``*.h5`` for tf.keras's HDF5 format, ``*.keras`` for Keras 3's zip format.
+        filepath: ``*.h5`` for tf.keras's HDF5 format, ``*.keras`` for Keras 3's zip format, a path without an
+            extension for a model folder (``saved_folder``).
         overwrite: replace an existing file without asking (False: ask on the terminal, or raise an
             ``OverwriteRefusedError`` when there is none).
         save_format: force ``'h5'`` or ``'keras'`` regardless of the extension.
@@ -82,6 +93,9 @@ def save_model(model, filepath, overwrite=True, save_format=None, include_optimi
     if not isinstance(include_optimizer, bool):
         raise TypeError(f"save_model(include_optimizer=...): expected True or False, received {include_optimizer!r}")
     fmt = get_format(filepath, save_format)
+    if fmt == "folder":
+        from .saved_folder import save_model_to_folder
+        return save_model_to_folder(model, filepath, overwrite=overwrite, include_optimizer=include_optimizer)
     if fmt == "keras":
         from .keras_zip import save_model_to_keras_file
         return save_model_to_keras_file(model, filepath, overwrite=overwrite, include_optimizer=include_optimizer)
@@ -112,6 +126,11 @@ def load_model(filepath, custom_objects=None, compile=True, safe_mode=True, isol
     kwargs.pop("options", None)
     if kwargs:
         raise TypeError(f"load_model: unexpected keyword argument(s) {sorted(kwargs)}")
+    if isinstance(filepath, (str, bytes, os.PathLike)) and os.path.isdir(filepath):
+        # a model folder holds no HDF5 (JSON and .npz arrays, each checked before it is read): nothing to isolate
+        from .saved_folder import load_model_from_folder
+        return load_model_from_folder(os.fspath(filepath), custom_objects=custom_objects, compile=compile,
+                                      safe_mode=safe_mode)
     check_input_file(filepath, "model")
     path = os.fspath(filepath)
     if zipfile.is_zipfile(path) and not is_hdf5_file(path):
