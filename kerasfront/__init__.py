@@ -24,10 +24,10 @@ _backend.register_clear_session_hook(_base_layer.reset_name_uids)
 
 _SUBMODULES = ("activations", "backend", "callbacks", "constraints", "datasets", "initializers", "layers", "losses",
                "metrics", "models", "optimizers", "regularizers", "saving", "utils", "engine", "random_state",
-               "serialization", "mixed_precision", "preprocessing", "applications", "experimental")
+               "serialization", "mixed_precision", "preprocessing", "applications", "experimental", "onnx", "export")
 
 __all__ = ["Input", "Model", "Sequential", "Variable"] + [m for m in _SUBMODULES if m not in (
-    "random_state", "serialization", "mixed_precision", "preprocessing", "applications", "experimental")]
+    "random_state", "serialization", "mixed_precision", "preprocessing", "applications", "experimental", "export")]
 
 
 def __getattr__(name):

@@ -708,10 +708,12 @@ def switch(condition, then_expression, else_expression):
     else_v = else_expression() if callable(else_expression) else else_expression
     if isinstance(condition, (bool, np.bool_)):
         return then_v if condition else else_v
-    cond = np.asarray(condition.data if isinstance(condition, ag.Tensor) else condition).astype(bool)
+    cond = _t(condition)
+    if cond.dtype != np.bool_:
+        cond = ag.not_equal(cond, 0)              # (ops, so that a traced graph sees the condition)
     t = _t(then_v)
     if cond.ndim < t.ndim:
-        cond = cond.reshape(cond.shape + (1,) * (t.ndim - cond.ndim))
+        cond = ag.reshape(cond, cond.shape + (1,) * (t.ndim - cond.ndim))
     return ag.where(cond, then_v, else_v)
 
 
@@ -1019,8 +1021,10 @@ def gather(reference, indices):
         Tensor([[3., 4.],
                 [3., 4.]], dtype=float32)
     """
-    ind = np.asarray(indices.data if isinstance(indices, ag.Tensor) else indices)
-    return ag.take(reference, ind.astype(np.int64, copy=False), axis=0)
+    ind = indices if isinstance(indices, ag.Tensor) else ag.Tensor(np.asarray(indices))
+    if ind.dtype != np.int64:
+        ind = ag.astype(ind, np.int64)
+    return ag.take(reference, ind, axis=0)
 
 
 def one_hot(indices, num_classes):
@@ -1170,7 +1174,7 @@ def relu(x, alpha=0.0, max_value=None, threshold=0.0):
     if alpha != 0.0:
         negative_part = ag.relu(ag.add(ag.negative(x), threshold)) if threshold != 0.0 else ag.relu(ag.negative(x))
     if threshold != 0.0:
-        out = ag.multiply(x, (x.data > threshold).astype(dt))
+        out = ag.multiply(x, ag.astype(ag.greater(x, threshold), dt))
     else:
         out = ag.relu(x)
     if max_value is not None:
@@ -1190,8 +1194,7 @@ def elu(x, alpha=1.0):
     if alpha == 1.0:
         return ag.elu(x)
     res = ag.elu(x)
-    xd = x.data if isinstance(x, ag.Tensor) else np.asarray(x)
-    return ag.where(xd > 0, res, ag.multiply(res, alpha))
+    return ag.where(ag.greater(x, 0), res, ag.multiply(res, alpha))
 
 
 def tanh(x):
@@ -1274,7 +1277,7 @@ def _has_fused(name):
 def _sigmoid_xent_logits(labels, logits):
     # NOTE: max(x, 0) - x * z + log(1 + exp(-|x|)), with the branches picked by ``where`` (as TensorFlow
     # does) so the gradient at x == 0 is sigmoid(0) - z.
-    pos = logits.data >= 0
+    pos = ag.greater_equal(logits, 0)
     relu_logits = ag.where(pos, logits, ag.zeros_like(logits))
     neg_abs = ag.where(pos, ag.negative(logits), logits)
     return ag.add(ag.subtract(relu_logits, ag.multiply(logits, labels)), ag.log1p(ag.exp(neg_abs)))

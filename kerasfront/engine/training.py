@@ -846,6 +846,25 @@ class Model(Layer):
         return save_model(self, filepath, overwrite=overwrite, include_optimizer=include_optimizer,
                           save_format=save_format, **kwargs)
 
+    def export(self, filepath, format=None, opset=None, input_signature=None, verbose=False, **kwargs):
+        """Export the inference pass for serving: ``model.export("model.onnx", format="onnx")`` (Keras 3's
+        spelling; ``kerasfront.onnx.export`` is the same). tf.keras's ``export(filepath)`` writes a TensorFlow
+        SavedModel, which needs TensorFlow: without ``format`` this raises an error saying so.
+
+        Example:
+            >>> model.export("model.onnx", format="onnx", opset=17)
+        """
+        if kwargs:
+            raise TypeError(f"export: unexpected keyword argument(s) {sorted(kwargs)}")
+        if format is None or (isinstance(format, str) and format.lower() in ("tf_saved_model", "tf", "saved_model")):
+            raise ValueError("model.export(filepath) writes a TensorFlow SavedModel in tf.keras, which needs "
+                             "TensorFlow; kerasfront exports ONNX instead: model.export('model.onnx', format='onnx') "
+                             "(serve it with ONNX Runtime). To keep a model for kerasfront, use model.save(path).")
+        if not isinstance(format, str) or format.lower() != "onnx":
+            raise ValueError(f"model.export(format=...): kerasfront exports format='onnx' only, received {format!r}")
+        from ..export.onnx import export_onnx
+        return export_onnx(self, filepath, opset=opset, input_signature=input_signature, verbose=verbose)
+
     def save_weights(self, filepath, overwrite=True, save_format=None, options=None):
         """Save only the weights, in tf.keras's HDF5 layout."""
         from ..saving import save_weights

@@ -11,8 +11,9 @@ MODULES = ["autograd", "autograd.tensor", "autograd.engine", "autograd.primitive
            "autograd.gradcheck", "autograd.numpy_dispatch", "autograd.modes", "autograd.ops._make",
            "autograd.ops.elementwise", "autograd.ops.reductions", "autograd.ops.shape", "autograd.ops.linalg",
            "autograd.ops.tensor_methods", "autograd.forward_mode", "autograd.batching", "autograd.ops.lstm_fused",
-           "autograd.ops.gru_fused", "autograd.ops._fused_rnn", "autograd.ops.nn3d",
-           "autograd.custom"]
+           "autograd.ops.gru_fused", "autograd.ops._fused_rnn", "autograd.ops.nn3d", "autograd.ops.random",
+           "autograd.custom", "autograd.trace", "autograd.trace.graph", "autograd.trace.recorder",
+           "autograd.trace.codec", "autograd.trace.shapes"]
 
 
 @pytest.mark.parametrize("name", MODULES)

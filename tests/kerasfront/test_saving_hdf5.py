@@ -294,7 +294,9 @@ def test_unbuilt_sequential_is_refused_before_any_file_is_written(tmp_path):
 def test_bad_arguments_are_named(tmp_path):
     model = _seed_model()
     with pytest.raises(ValueError, match="save_format"):
-        model.save(str(tmp_path / "x"), save_format="tf")
+        model.save(str(tmp_path / "x"), save_format="tflite")
+    model.save(str(tmp_path / "folder"), save_format="tf")        # tf.keras's spelling: kerasfront's model folder
+    assert os.path.isfile(tmp_path / "folder" / "kerasfront_model.json")
     with pytest.raises(TypeError, match="filepath"):
         save_model(model, 3)
     with pytest.raises(TypeError, match="include_optimizer"):

@@ -1,0 +1,238 @@
+"""ONNX export (``model.export(path, format="onnx")``, ``kerasfront.onnx.export``): for every exportable layer and
+for the example models, ONNX Runtime on the exported file gives ``model.predict``'s outputs within 1e-5 (float32)
+at batch sizes 1 and 7 (the batch axis is dynamic); ``onnx.checker`` passes; the opset is the one asked for."""
+import importlib.util
+import os
+
+import numpy as np
+import pytest
+
+import autograd as ag
+import kerasfront as keras
+from kerasfront import layers as L
+
+onnx = pytest.importorskip("onnx", reason="the test extra installs onnx")
+ort = pytest.importorskip("onnxruntime", reason="the test extra installs onnxruntime")
+
+REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+
+def _seq(shape, *stack, dtype="float32", name=None):
+    inp = keras.Input(shape, dtype=dtype, name=name)
+    x = inp
+    for layer in stack:
+        x = layer(x)
+    return keras.Model(inp, x)
+
+
+def _merge(layer_cls, **kwargs):
+    def build():
+        a, b = keras.Input((4,), name="left"), keras.Input((4,), name="right")
+        return keras.Model([a, b], layer_cls(**kwargs)([a, b]))
+    return build
+
+
+#: name -> (build, input kind): every layer the writer converts, alone or with what it needs around it
+LAYERS = {
+    "Dense": (lambda: _seq((5,), L.Dense(4), L.Dense(3, activation="relu", use_bias=False)), "normal"),
+    "Dense_3d": (lambda: _seq((3, 5), L.Dense(2, activation="tanh")), "normal"),
+    "Conv1D": (lambda: _seq((9, 3), L.Conv1D(4, 3, padding="causal", dilation_rate=2), L.Conv1D(2, 2, strides=2)),
+               "normal"),
+    "Conv2D": (lambda: _seq((7, 7, 3), L.Conv2D(4, 3, padding="same", activation="relu"),
+                            L.Conv2D(4, 3, strides=2, groups=2), L.Conv2D(2, 2, dilation_rate=2)), "normal"),
+    "Conv3D": (lambda: _seq((5, 5, 5, 2), L.Conv3D(3, 2, padding="same"), L.Conv3D(2, 2, strides=2)), "normal"),
+    "Conv1DTranspose": (lambda: _seq((5, 3), L.Conv1DTranspose(2, 3, strides=2)), "normal"),
+    "Conv2DTranspose": (lambda: _seq((4, 4, 2), L.Conv2DTranspose(3, 3, strides=2, padding="same"),
+                                     L.Conv2DTranspose(2, 2)), "normal"),
+    "DepthwiseConv": (lambda: _seq((6, 6, 3), L.DepthwiseConv2D(3, depth_multiplier=2)), "normal"),
+    "DepthwiseConv1D": (lambda: _seq((8, 3), L.DepthwiseConv1D(3)), "normal"),
+    "SeparableConv": (lambda: _seq((6, 6, 3), L.SeparableConv2D(4, 3, padding="same")), "normal"),
+    "SeparableConv1D": (lambda: _seq((8, 3), L.SeparableConv1D(4, 3)), "normal"),
+    "MaxPooling": (lambda: _seq((9, 9, 2), L.MaxPooling2D(), L.MaxPooling2D(3, strides=1, padding="same")), "normal"),
+    "AveragePooling": (lambda: _seq((9, 9, 2), L.AveragePooling2D(2, padding="same"), L.AveragePooling2D(2)),
+                       "normal"),
+    "Pooling1D": (lambda: _seq((9, 2), L.MaxPooling1D(), L.AveragePooling1D(2, padding="same")), "normal"),
+    "Pooling3D": (lambda: _seq((4, 4, 4, 2), L.MaxPooling3D(), L.AveragePooling3D(1)), "normal"),
+    "GlobalPooling": (lambda: _seq((5, 5, 2), L.Conv2D(3, 1), L.GlobalAveragePooling2D(keepdims=True),
+                                   L.GlobalMaxPooling2D()), "normal"),
+    "GlobalPooling1D3D": (lambda: _seq((4, 4, 4, 2), L.GlobalMaxPooling3D()), "normal"),
+    "BatchNormalization": (lambda: _seq((6,), L.Dense(4), L.BatchNormalization(momentum=0.5)), "normal"),
+    "BatchNormalization_conv": (lambda: _seq((5, 5, 3), L.BatchNormalization(axis=-1, center=False)), "normal"),
+    "LayerNormalization": (lambda: _seq((3, 6), L.LayerNormalization(), L.LayerNormalization(axis=(1, 2))),
+                           "normal"),
+    "GroupUnitNormalization": (lambda: _seq((5, 4), L.GroupNormalization(groups=2), L.UnitNormalization()),
+                               "normal"),
+    "activations": (lambda: _seq((6,), *[L.Activation(a) for a in (
+        "relu", "sigmoid", "tanh", "softplus", "softsign", "selu", "elu", "exponential", "gelu", "swish",
+        "hard_sigmoid", "linear", "mish", "relu6", "softmax", "log_softmax")]), "small"),
+    "activation_layers": (lambda: _seq((6,), L.ReLU(max_value=1.0, negative_slope=0.1, threshold=0.2),
+                                       L.LeakyReLU(0.3), L.ELU(0.5), L.PReLU(), L.ThresholdedReLU(0.4),
+                                       L.Softmax(axis=-1)), "normal"),
+    "Dropout_and_noise": (lambda: _seq((6,), L.Dropout(0.5), L.GaussianNoise(0.3), L.GaussianDropout(0.3),
+                                       L.AlphaDropout(0.2), L.ActivityRegularization(0.1, 0.1)), "normal"),
+    "SpatialDropout": (lambda: _seq((5, 3), L.SpatialDropout1D(0.5)), "normal"),
+    "Embedding": (lambda: _seq((7,), L.Embedding(10, 4), L.Flatten()), "ids"),
+    "Embedding_int": (lambda: _seq((7,), L.Embedding(10, 3), dtype="int64"), "ids"),
+    "Add": (_merge(L.Add), "normal"),
+    "Subtract": (_merge(L.Subtract), "normal"),
+    "Multiply": (_merge(L.Multiply), "normal"),
+    "Average": (_merge(L.Average), "normal"),
+    "Maximum": (_merge(L.Maximum), "normal"),
+    "Minimum": (_merge(L.Minimum), "normal"),
+    "Concatenate": (_merge(L.Concatenate), "normal"),
+    "Dot": (_merge(L.Dot, axes=1), "normal"),
+    "Dot_normalize": (_merge(L.Dot, axes=-1, normalize=True), "normal"),
+    "Reshape_Flatten_Permute": (lambda: _seq((4, 6), L.Reshape((6, 2, 2)), L.Permute((3, 1, 2)), L.Flatten(),
+                                             L.RepeatVector(2), L.Reshape((-1,))), "normal"),
+    "padding_cropping_upsampling": (lambda: _seq((5, 5, 2), L.ZeroPadding2D(((1, 0), (2, 1))), L.Cropping2D(1),
+                                                 L.UpSampling2D(2)), "normal"),
+    "padding_cropping_upsampling_1d": (lambda: _seq((5, 2), L.ZeroPadding1D(2), L.Cropping1D((1, 2)),
+                                                    L.UpSampling1D(3)), "normal"),
+    "padding_cropping_upsampling_3d": (lambda: _seq((3, 3, 3, 1), L.ZeroPadding3D(1), L.Cropping3D(1),
+                                                    L.UpSampling3D(2)), "normal"),
+    "LSTM": (lambda: _seq((6, 3), L.LSTM(4, return_sequences=True), L.LSTM(3, go_backwards=True)), "normal"),
+    "GRU": (lambda: _seq((6, 3), L.GRU(4, return_sequences=True), L.GRU(3, reset_after=False, go_backwards=True)),
+            "normal"),
+    "SimpleRNN": (lambda: _seq((6, 3), L.SimpleRNN(4, activation="relu", return_sequences=True)), "normal"),
+    "RNN_activations": (lambda: _seq((5, 3), L.LSTM(3, activation="relu", recurrent_activation="hard_sigmoid")),
+                        "normal"),
+    "masked_LSTM": (lambda: _seq((7,), L.Embedding(10, 4, mask_zero=True), L.LSTM(3, return_sequences=True),
+                                 L.GRU(2)), "padded_ids"),
+    "masked_SimpleRNN": (lambda: _seq((6, 3), L.Masking(0.0), L.SimpleRNN(2)), "padded"),
+    "Bidirectional_TimeDistributed": (lambda: _seq((6, 3), L.Bidirectional(L.LSTM(3, return_sequences=True)),
+                                                   L.TimeDistributed(L.Dense(2))), "normal"),
+    "LocallyConnected": (lambda: _seq((8, 3), L.LocallyConnected1D(2, 3)), "normal"),
+    "LocallyConnected2D": (lambda: _seq((5, 5, 2), L.LocallyConnected2D(2, 2)), "normal"),
+    "ConvLSTM2D": (lambda: _seq((3, 5, 5, 2), L.ConvLSTM2D(2, 3, padding="same")), "normal"),
+    "SpectralNormalization": (lambda: _seq((5,), L.SpectralNormalization(L.Dense(3))), "normal"),
+    "Identity_Lambda": (lambda: _seq((5,), L.Identity(), L.Lambda(lambda t: ag.tanh(t) * 2.0 - 1.0)), "normal"),
+}
+
+
+def _inputs(model, kind, batch):
+    rng = np.random.default_rng(batch)
+    xs = []
+    for t in model.inputs:
+        shape = (batch,) + tuple(t.shape[1:])
+        if kind in ("ids", "padded_ids"):
+            x = rng.integers(1, 10, shape).astype(t.dtype)
+            if kind == "padded_ids":
+                x[:, shape[1] // 2:] = 0
+                x[0, :] = 0                                      # a fully masked sequence
+        elif kind == "small":
+            x = (rng.standard_normal(shape) * 0.5).astype(t.dtype)
+        else:
+            x = rng.standard_normal(shape).astype(t.dtype)
+            if kind == "padded":
+                x[:, 3:] = 0.0
+        xs.append(x)
+    return xs
+
+
+def _check(model, kind, path, opset=17):
+    proto = model.export(str(path), format="onnx", opset=opset)
+    loaded = onnx.load(str(path))
+    onnx.checker.check_model(loaded, full_check=True)
+    assert [o.version for o in loaded.opset_import if o.domain in ("", "ai.onnx")] == [opset]
+    assert [i.name for i in loaded.graph.input] == list(model.input_names)
+    assert [o.name for o in loaded.graph.output] == list(model.output_names)
+    assert loaded.graph.input[0].type.tensor_type.shape.dim[0].dim_param == "batch"
+    session = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"])
+    for batch in (1, 7):
+        xs = _inputs(model, kind, batch)
+        got = session.run(None, dict(zip(model.input_names, xs)))
+        want = model.predict(xs if len(xs) > 1 else xs[0], verbose=0, batch_size=batch)
+        want = want if isinstance(want, list) else [want]
+        for g, w in zip(got, want):
+            assert g.dtype == w.dtype and g.shape == w.shape
+            np.testing.assert_allclose(g, w, rtol=1e-5, atol=1e-5)
+    return proto
+
+
+@pytest.mark.parametrize("name", sorted(LAYERS))
+def test_every_exportable_layer_matches_predict_in_onnx_runtime(name, tmp_path):
+    keras.utils.set_random_seed(11)
+    build, kind = LAYERS[name]
+    model = build()
+    _check(model, kind, tmp_path / f"{name}.onnx")
+
+
+def _example(name):
+    spec = importlib.util.spec_from_file_location(f"example_{name}", os.path.join(REPO, "examples", f"{name}.py"))
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.mark.parametrize("example", ["quickstart", "digits_cnn", "sequence_lstm"])
+def test_the_example_models_export_and_match(example, tmp_path):
+    keras.utils.set_random_seed(12)
+    module = _example(example)
+    model = module.build_model(12, 8) if example == "sequence_lstm" else module.build_model()
+    model.compile("adam", "mse")
+    if not model.inputs:
+        model.build((None,) + tuple(model.layers[0].input_shape[1:]))
+    _check(model, "small", tmp_path / f"{example}.onnx", opset=18)
+
+
+def test_the_functional_api_and_opsets(tmp_path):
+    keras.utils.set_random_seed(13)
+    inp = keras.Input((4,), name="features")
+    hidden = L.Dense(5, activation="relu", name="hidden")(inp)
+    out1 = L.Dense(2, activation="softmax", name="probabilities")(hidden)
+    out2 = L.Dense(1, name="score")(L.Concatenate()([hidden, inp]))
+    model = keras.Model(inp, [out1, out2])
+    for opset in (17, 18, 21):
+        _check(model, "normal", tmp_path / f"two_heads_{opset}.onnx", opset=opset)
+    proto = keras.onnx.export(model, str(tmp_path / "same.onnx"))        # the module function, opset 17
+    assert proto.opset_import[0].version == 17
+    with pytest.raises(ValueError, match="opset from 17 to 21"):
+        keras.onnx.export(model, str(tmp_path / "x.onnx"), opset=13)
+
+
+def test_a_subclassed_model_exports_from_its_calls(tmp_path):
+    class Small(keras.Model):
+        def __init__(self):
+            super().__init__()
+            self.a, self.b = L.Dense(3, activation="tanh"), L.Dense(2)
+
+        def call(self, x):
+            return self.b(self.a(x)) + x[:, :2]
+
+    model = Small()
+    model(np.zeros((1, 4), "float32"))
+    model.export(str(tmp_path / "small.onnx"), format="onnx")
+    session = ort.InferenceSession(str(tmp_path / "small.onnx"), providers=["CPUExecutionProvider"])
+    x = np.random.default_rng(0).standard_normal((5, 4)).astype("float32")
+    np.testing.assert_allclose(session.run(None, {"input_1": x})[0], model.predict(x, verbose=0), atol=1e-5)
+
+
+def test_export_without_a_format_explains_the_saved_model_and_names_onnx(tmp_path):
+    model = keras.Sequential([L.Dense(1, input_shape=(2,))])
+    with pytest.raises(ValueError, match=r"SavedModel.*needs TensorFlow.*format='onnx'"):
+        model.export(str(tmp_path / "m"))
+    with pytest.raises(ValueError, match="format='onnx' only"):
+        model.export(str(tmp_path / "m"), format="tflite")
+    assert not os.path.exists(tmp_path / "m")
+
+
+def test_a_layer_that_cannot_be_exported_is_named_with_its_class(tmp_path):
+    cube = ag.primitive(lambda x: x ** 3, name="i18_cube")
+    ag.defvjp(cube, lambda g, ans, x: g * 3 * x ** 2)
+
+    class Cube(L.Layer):
+        def call(self, x):
+            return cube(x)
+
+    model = _seq((3,), L.Dense(3), Cube(name="cubed"))
+    with pytest.raises(ValueError, match=r"layer 'cubed' \(Cube\) cannot be exported to ONNX.*'i18_cube'"):
+        model.export(str(tmp_path / "cube.onnx"), format="onnx")
+    assert not os.path.exists(tmp_path / "cube.onnx")
+
+
+def test_missing_onnx_raises_an_import_error_naming_the_extra(tmp_path, monkeypatch):
+    import sys
+    monkeypatch.setitem(sys.modules, "onnx", None)
+    model = keras.Sequential([L.Dense(1, input_shape=(2,))])
+    with pytest.raises(ImportError, match=r'pip install "kerasfront\[onnx\]"'):
+        model.export(str(tmp_path / "m.onnx"), format="onnx")
