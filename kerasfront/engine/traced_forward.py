@@ -222,6 +222,12 @@ def trace_model(model, spec, training=False, with_losses=True):
         autograd.trace.TraceError: naming the op and the layer, when the forward cannot be traced once for all
             batch sizes.
     """
+    for layer in model._flatten_layers():
+        if getattr(layer, "stateful", False):
+            raise ag.trace.TraceError(
+                f"layer '{layer.name}' ({type(layer).__name__}) is stateful: its states are kept between calls "
+                f"outside the model's weights, for one fixed batch size, so its forward cannot be traced into a graph; "
+                f"save the model as '.h5' or '.keras' instead")
     names = weight_names(model)
     weights = list(model.weights)
     params = dict(zip(names, weights))

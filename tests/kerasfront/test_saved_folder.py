@@ -281,6 +281,14 @@ def test_saving_refuses_what_it_cannot_do_and_changes_nothing(tmp_path):
     assert [p for p in os.listdir(tmp_path) if p.startswith(".")] == []
 
 
+def test_a_stateful_rnn_cannot_be_traced_and_says_so(tmp_path):
+    model = keras.Sequential([layers.SimpleRNN(2, stateful=True, batch_input_shape=(2, 3, 1))])
+    model(np.zeros((2, 3, 1), "float32"))
+    with pytest.raises(ValueError, match=r"layer 'simple_rnn.*' \(SimpleRNN\) is stateful.*'\.h5' or '\.keras'"):
+        model.save(str(tmp_path / "stateful"))
+    assert not os.path.exists(tmp_path / "stateful")
+
+
 def test_saving_aliases_of_tf_keras_saving():
     from kerasfront import saving
     for name in ("custom_object_scope", "get_custom_objects", "register_keras_serializable", "serialize_keras_object",

@@ -141,6 +141,22 @@ def test_keras_graph_is_the_model_json_tensorboard_can_draw(reference_run):
     assert any(n.endswith("dense") for n in names) and any(n.endswith("dense_1") for n in names)
 
 
+def test_steps_per_second_are_logged_per_epoch_and_per_batch(tmp_path):
+    model = keras.Sequential([keras.layers.Dense(1, input_shape=(2,))])
+    model.compile("sgd", "mse")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        model.fit(np.ones((8, 2), "float32"), np.ones((8, 1), "float32"), epochs=2, batch_size=4, verbose=0,
+                  callbacks=[keras.callbacks.TensorBoard(str(tmp_path), write_steps_per_second=True,
+                                                         update_freq="batch", write_graph=False)])
+    events = _read(_event_files(str(tmp_path), "train")[0])
+    per_epoch = [(s, float(v)) for t, s, _, v in events if t == "epoch_steps_per_second"]
+    per_batch = [s for t, s, _, v in events if t == "batch_steps_per_second"]
+    assert [s for s, _ in per_epoch] == [0, 1] and all(v > 0 for _, v in per_epoch)
+    assert per_batch == [1, 2, 3, 4]
+    assert "keras" not in {t for t, *_ in events}
+
+
 def test_subclassed_model_writes_no_keras_graph_but_its_scalars(tmp_path):
     class Tiny(keras.Model):
         def __init__(self):
