@@ -29,12 +29,13 @@ from ..modes import STATE
 from ..primitive import Primitive, apply, defbatch, defjvp_argnums, defvjp
 from ..tensor import Tensor, make_leaf
 from ._make import raw
-from .elementwise import multiply, subtract
+from .elementwise import greater_equal, multiply, subtract, where
 from .linalg import matmul
 from .nn import _Meta
 from .recurrent import _multi_vjps
 from .reductions import softmax, sum as _sum
-from .shape import swapaxes
+from .random import random_uniform
+from .shape import astype, swapaxes
 
 __all__ = ["scaled_dot_product_attention", "attention_mask_bias", "causal_mask"]
 
@@ -130,6 +131,7 @@ def _operands(q, k, v, scale, bias, g, saved):
 
 def _gradients(g, ans, args, kw, need):
     q, _, _, scale, bias, keep = args
+    keep = None if keep is None else raw(keep)
     qs, k, v, pt, g = _operands(q, args[1], args[2], scale, bias, g, kw.get("saved"))
     keep_t = None if keep is None else _t(keep)
     grads = [None] * 6
@@ -247,7 +249,14 @@ def scaled_dot_product_attention(query, key, value, mask=None, scale=None, causa
                              f"{score_shape} (..., Tq, Tk)")
         if md.dtype != bool and md.dtype.kind not in "iuf":
             raise TypeError(f"{fn}: `mask` must be boolean or numeric, received dtype {md.dtype}")
-        bias = attention_mask_bias(md, dtype)
+        if STATE.tracer is not None:
+            # traced: from ops, so that the graph sees where the mask came from (the same numbers)
+            neg = dtype.type(large_negative(dtype))
+            mt = mask if isinstance(mask, Tensor) else make_leaf(md)
+            bias = where(mt, dtype.type(0), neg) if md.dtype == bool else \
+                multiply(subtract(dtype.type(1), astype(mt, dtype)), neg)
+        else:
+            bias = attention_mask_bias(md, dtype)
     if causal:
         tri = attention_mask_bias(causal_mask(score_shape[-2], score_shape[-1]), dtype)
         bias = tri if bias is None else bias + tri
@@ -259,9 +268,11 @@ def scaled_dot_product_attention(query, key, value, mask=None, scale=None, causa
         if not isinstance(rng, np.random.Generator):
             raise TypeError(f"{fn}: dropout needs `rng`, a numpy random Generator (np.random.default_rng(seed)), "
                             f"received {type(rng).__name__}")
-        draw = rng.random(score_shape, dtype=np.float64 if dtype == np.float64 else np.float32)
-        keep = (draw >= dropout_rate).astype(dtype)
-        keep *= dtype.type(1.0 / (1.0 - float(dropout_rate)))
+        # NOTE: from ops (a random primitive, a comparison, a cast), so that a traced graph holds the draw itself;
+        # the numbers are numpy's (rng.random(shape) >= rate) * (1 / (1 - rate)) in the inputs' dtype
+        draw = random_uniform(query, rng, shape=score_shape, dtype=np.float64 if dtype == np.float64 else np.float32)
+        keep = multiply(astype(greater_equal(draw, float(dropout_rate)), dtype),
+                        dtype.type(1.0 / (1.0 - float(dropout_rate))))
     if return_weights:
         return _composed(query, key, value, scale, bias, keep)
     opts = {"saved": {} if STATE.grad_enabled else None}

@@ -41,15 +41,22 @@ def _dtype(xd, dtype):
     return xd.dtype if xd.dtype.kind == "f" else np.dtype(np.float32)
 
 
-def _uniform_np(x, rng, noise_shape=None, dtype=None):
+def _draw_shape(x, noise_shape, shape, fn):
+    if shape is not None:
+        return tuple(int(d) for d in shape)
+    return _shape(x, noise_shape, fn)
+
+
+def _uniform_np(x, rng, noise_shape=None, dtype=None, shape=None):
     dt = _dtype(x, dtype)
-    draw = rng.random(_shape(x, noise_shape, "random_uniform"), dtype=np.float64 if dt == np.float64 else np.float32)
+    draw = rng.random(_draw_shape(x, noise_shape, shape, "random_uniform"),
+                      dtype=np.float64 if dt == np.float64 else np.float32)
     return draw.astype(dt, copy=False)
 
 
-def _normal_np(x, rng, noise_shape=None, dtype=None):
+def _normal_np(x, rng, noise_shape=None, dtype=None, shape=None):
     dt = _dtype(x, dtype)
-    draw = rng.standard_normal(_shape(x, noise_shape, "random_normal"),
+    draw = rng.standard_normal(_draw_shape(x, noise_shape, shape, "random_normal"),
                                dtype=np.float64 if dt == np.float64 else np.float32)
     return draw.astype(dt, copy=False)
 
@@ -61,10 +68,11 @@ _normal_prim = Primitive(_normal_np, "random_normal")
 def _batch_rule(prim):
     # NOTE: every example gets its own draws (the whole batch is drawn at once); a shared generator cannot give
     # the numbers a Python loop over the examples would, which is inherent to random draws, not to the rule.
-    def rule(args, dims, noise_shape=None, dtype=None):
+    def rule(args, dims, noise_shape=None, dtype=None, shape=None):
         x = to_front(args[0], dims[0])
         ns = None if noise_shape is None else (None,) + tuple(noise_shape)
-        return apply(prim, (x, args[1]), {"noise_shape": ns, "dtype": dtype}), 0
+        full = None if shape is None else (x.shape[0],) + tuple(shape)
+        return apply(prim, (x, args[1]), {"noise_shape": ns, "dtype": dtype, "shape": full}), 0
     return rule
 
 
@@ -74,15 +82,33 @@ for _p in (_uniform_prim, _normal_prim):
     defbatch(_p, _batch_rule(_p))
 
 
+def _check_shapes(xd, noise_shape, shape, fn):
+    if shape is None:
+        _shape(xd, noise_shape, fn)
+    elif noise_shape is not None:
+        raise ValueError(f"{fn}: give noise_shape or shape, not both")
+    elif not all(isinstance(d, (int, np.integer)) and not isinstance(d, bool) and d >= 0 for d in shape):
+        raise ValueError(f"{fn}: shape must hold non-negative ints, received {shape!r}")
+
+
+def _options(noise_shape, dtype, shape):
+    opts = {"noise_shape": None if noise_shape is None else tuple(noise_shape),
+            "dtype": None if dtype is None else np.dtype(dtype)}
+    if shape is not None:
+        opts["shape"] = tuple(int(d) for d in shape)
+    return opts
+
+
 def _check_rng(rng, fn):
     if not isinstance(rng, np.random.Generator):
         raise TypeError(f"{fn}: rng must be a numpy random Generator (np.random.default_rng(seed)), received "
                         f"{type(rng).__name__}")
 
 
-def random_uniform(x, rng, noise_shape=None, dtype=None):
-    """Uniform draws in [0, 1) with ``x``'s shape (``noise_shape``: None entries take x's size, others 1 or x's),
-    of ``dtype`` (default x's floating dtype, else float32), drawn from the numpy Generator ``rng``.
+def random_uniform(x, rng, noise_shape=None, dtype=None, shape=None):
+    """Uniform draws in [0, 1) with ``x``'s shape (``noise_shape``: None entries take x's size, others 1 or x's;
+    or ``shape`` given outright), of ``dtype`` (default x's floating dtype, else float32), drawn from the numpy
+    Generator ``rng``.
 
     Example:
         >>> u = random_uniform(np.zeros((4, 2)), np.random.default_rng(1))
@@ -90,12 +116,11 @@ def random_uniform(x, rng, noise_shape=None, dtype=None):
         True
     """
     _check_rng(rng, "random_uniform")
-    _shape(raw(x), noise_shape, "random_uniform")
-    return apply(_uniform_prim, (x, rng), {"noise_shape": None if noise_shape is None else tuple(noise_shape),
-                                           "dtype": None if dtype is None else np.dtype(dtype)})
+    _check_shapes(raw(x), noise_shape, shape, "random_uniform")
+    return apply(_uniform_prim, (x, rng), _options(noise_shape, dtype, shape))
 
 
-def random_normal(x, rng, noise_shape=None, dtype=None):
+def random_normal(x, rng, noise_shape=None, dtype=None, shape=None):
     """Standard normal draws with ``x``'s shape (see ``random_uniform`` for ``noise_shape`` and ``dtype``).
 
     Example:
@@ -103,7 +128,6 @@ def random_normal(x, rng, noise_shape=None, dtype=None):
         dtype('float32')
     """
     _check_rng(rng, "random_normal")
-    _shape(raw(x), noise_shape, "random_normal")
-    return apply(_normal_prim, (x, rng), {"noise_shape": None if noise_shape is None else tuple(noise_shape),
-                                          "dtype": None if dtype is None else np.dtype(dtype)})
+    _check_shapes(raw(x), noise_shape, shape, "random_normal")
+    return apply(_normal_prim, (x, rng), _options(noise_shape, dtype, shape))
 

@@ -310,6 +310,18 @@ def _conv2d(args, kwargs):
     return (x[0], g.oh, g.ow, k[3])
 
 
+def _conv2d_transpose(args, kwargs):
+    """conv2d_input_grad (Conv2DTranspose's forward): gy (n, oh, ow, filters) -> (n, h, w, c) of the geometry."""
+    gy, k = _shape(args[0]), _shape(args[1])
+    g = kwargs.get("geom")
+    if len(gy) != 4 or len(k) != 4 or gy[3] != k[3]:
+        _bad(f"a transposed convolution of {gy} with kernel {k}")
+    _geom2((gy[0], g.h, g.w, g.c), k[:2], g)
+    if (g.oh, g.ow) != gy[1:3] or k[2] * g.groups != g.c:
+        _bad(f"the geometry {tuple(g)} does not match a transposed convolution of {gy} with kernel {k}")
+    return (gy[0], g.h, g.w, g.c)
+
+
 def _pool2d(args, kwargs):
     x = _shape(args[0])
     g = kwargs.get("geom")
@@ -348,6 +360,17 @@ def _conv3d(args, kwargs):
     if k[4] % groups:
         _bad(f"conv3d kernel {k} for input {x}")
     return (x[0],) + tuple(g.out) + (k[4],)
+
+
+def _conv3d_transpose(args, kwargs):
+    gy, k = _shape(args[0]), _shape(args[1])
+    g = kwargs.get("geom")
+    if len(gy) != 5 or len(k) != 5 or gy[4] != k[4]:
+        _bad(f"a transposed 3-d convolution of {gy} with kernel {k}")
+    _geom3d((gy[0],) + tuple(g.size) + (g.c,), k[:3], g, k[3])
+    if tuple(g.out) != gy[1:4]:
+        _bad(f"the geometry {tuple(g)} does not match a transposed convolution of {gy}")
+    return (gy[0],) + tuple(g.size) + (g.c,)
 
 
 def _pool3d(args, kwargs):
@@ -396,6 +419,8 @@ def _fused(nstates, gates, nargs):
 
 def _random(args, kwargs):
     shape = _shape(args[0])
+    if kwargs.get("shape") is not None:
+        return _ints(kwargs["shape"], "a random draw's shape")
     noise = kwargs.get("noise_shape")
     if noise is None:
         return shape
@@ -405,6 +430,54 @@ def _random(args, kwargs):
     if any(s not in (1, d) for s, d in zip(noise, shape)):
         _bad(f"noise shape {noise} for shape {shape}")
     return noise
+
+
+def _layer_norm(args, kwargs):
+    x = _shape(args[0])
+    n_axes = args[3] if len(args) > 3 else kwargs.get("n_axes")
+    (n_axes,) = _ints(n_axes, "layer_norm's axis count", lo=1)
+    if n_axes > len(x):
+        _bad(f"layer_norm over {n_axes} axes of {x}")
+    for p in args[1:3]:
+        if p is not None and _shape(p) != x[len(x) - n_axes:]:
+            _bad(f"layer_norm's gamma / beta of shape {_shape(p)} for x {x}")
+    return x
+
+
+def _attention(args, kwargs):
+    q, k, v = (_shape(a) for a in args[:3])
+    if min(len(q), len(k), len(v)) < 2 or q[:-2] != k[:-2] or k[:-1] != v[:-1] or q[-1] != k[-1]:
+        _bad(f"attention of query {q}, key {k}, value {v}")
+    scores = q[:-1] + (k[-2],)
+    for extra in args[4:6]:
+        if extra is not None and _broadcast([np.empty(_shape(extra), _VOID), np.empty(scores, _VOID)], {}) != scores:
+            _bad(f"an attention bias or dropout mask of shape {_shape(extra)} for scores {scores}")
+    if len(args) > 3 and np.size(args[3].data if hasattr(args[3], "data") and not isinstance(args[3], np.ndarray)
+                                else args[3]) != 1:
+        _bad("an attention scale that is not a scalar")
+    return q[:-1] + (v[-1],)
+
+
+def _resize(args, kwargs):
+    x = _shape(args[0])
+    wh, ww = np.shape(kwargs.get("wh")), np.shape(kwargs.get("ww"))
+    if len(x) != 4 or len(wh) != 2 or len(ww) != 2 or wh[1] != x[1] or ww[1] != x[2]:
+        _bad(f"a resize of {x} with weights {wh} and {ww}")
+    return (x[0], wh[0], ww[0], x[3])
+
+
+def _image_transform(args, kwargs):
+    x = _shape(args[0])
+    index, weight, fill = kwargs.get("index"), kwargs.get("weight"), kwargs.get("fill")
+    if len(x) != 4 or np.ndim(index) != 4 or np.shape(weight) != np.shape(index) or np.shape(index)[1] != x[0]:
+        _bad(f"an image transform of {x} with taps {np.shape(index)}")
+    out = (x[0],) + tuple(np.shape(index)[2:4]) + (x[3],)
+    idx = np.asarray(index)
+    if idx.dtype.kind not in "iu" or (idx.size and (idx.min() < 0 or idx.max() >= x[1] * x[2])):
+        _bad("image transform taps outside the image")
+    if fill is not None and np.shape(fill) != out[:3]:
+        _bad(f"an image transform fill of shape {np.shape(fill)}")
+    return out
 
 
 def _class_axis_drop(args, kwargs):
@@ -437,7 +510,9 @@ RULES.update({
     "max_pool": _pool2d, "avg_pool": _pool2d, "conv3d": _conv3d, "max_pool3d": _pool3d, "avg_pool3d": _pool3d,
     "lstm_sequence": _scan(2, 4), "gru_sequence": _scan(1, 3), "gru_sequence_nobias": _scan(1, 3),
     "simple_rnn_sequence": _scan(1, 1), "lstm_fused_sequence": _fused(2, 4, 6), "gru_fused_sequence": _fused(1, 3, 5),
-    "random_uniform": _random, "random_normal": _random,
+    "random_uniform": _random, "random_normal": _random, "conv2d_input_grad": _conv2d_transpose,
+    "conv3d_input_grad": _conv3d_transpose, "layer_norm": _layer_norm, "scaled_dot_product_attention": _attention,
+    "resize": _resize, "image_transform": _image_transform,
     "softmax_cross_entropy": _class_axis_drop, "sparse_softmax_cross_entropy": _class_axis_drop,
     "sigmoid_cross_entropy": _sigmoid_ce,
 })

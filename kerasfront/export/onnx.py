@@ -562,6 +562,21 @@ def _conv(b, node, out):
     return _to_channels_last(b, y, rank)
 
 
+@converts("conv3d_input_grad")
+def _conv3d_transpose(b, node, out):
+    """Conv3DTranspose's forward: a 3-d transposed convolution."""
+    g = node.kwargs["geom"]
+    x = _to_channels_first(b, b.operand(node.args[0], None), 3)
+    w = _kernel_oihw(b, node.args[1], 3)
+    full = [(o - 1) * s + (k - 1) * d + 1 - p0 - p1 for o, s, k, d, (p0, p1) in zip(g.out, g.s, g.k, g.d, g.pads)]
+    extra = [n - f for n, f in zip(g.size, full)]
+    if min(extra) < 0:
+        raise ExportError("a transposed convolution that crops its output")
+    y = b.add("ConvTranspose", [x, w], kernel_shape=list(g.k), strides=list(g.s), dilations=list(g.d),
+              pads=[p[0] for p in g.pads] + [p[1] for p in g.pads], output_padding=extra)
+    return _to_channels_last(b, y, 3)
+
+
 @converts("conv2d_input_grad")
 def _conv_transpose(b, node, out):
     """The gradient of a convolution with respect to its input is a transposed convolution (Conv2DTranspose)."""
@@ -590,6 +605,53 @@ def _pool(b, node, out):
     else:
         y = b.add("AveragePool", [x], count_include_pad=0, **attrs)
     return _to_channels_last(b, y, rank)
+
+
+@converts("layer_norm")
+def _layer_norm(b, node, out):
+    """LayerNormalization, the operator opset 17 brought (Keras's formula: (x - mean) / sqrt(var + epsilon))."""
+    x, gamma, beta, n_axes, epsilon = node.args[:5]
+    shape = b.shape(x)
+    dt = b.dtype(x)
+    scale = b.operand(gamma, dt) if gamma is not None else b.const(np.ones(shape[len(shape) - int(n_axes):], dt))
+    ins = [b.operand(x, dt), scale] + ([b.operand(beta, dt)] if beta is not None else [])
+    return b.add("LayerNormalization", ins, axis=-int(n_axes), epsilon=float(epsilon))
+
+
+@converts("scaled_dot_product_attention")
+def _attention(b, node, out):
+    """softmax(Q scale K^T + bias) V over the last two axes (MultiHeadAttention, Attention)."""
+    q, k, v, scale, bias, keep = node.args[:6]
+    if keep is not None:
+        raise ExportError("attention dropout (a training-mode graph)")
+    dt = b.dtype(q)
+    ndim = len(b.shape(k))
+    qs = b.add("Mul", [b.operand(q, dt), b.operand(scale, dt)])
+    kt = b.add("Transpose", [b.operand(k, dt)], perm=list(range(ndim - 2)) + [ndim - 1, ndim - 2])
+    scores = b.add("MatMul", [qs, kt])
+    if bias is not None:
+        scores = b.add("Add", [scores, b.operand(bias, dt)])
+    return b.add("MatMul", [b.add("Softmax", [scores], axis=-1), b.operand(v, dt)])
+
+
+@converts("resize")
+def _resize(b, node, out):
+    """Resizing's separable resample: two products with constant weight matrices (every tf.image method)."""
+    x = b.operand(node.args[0], None)
+    dt = b.dtype(node.args[0])
+    wh = _array_arg(b, node.kwargs["wh"]).astype(dt)
+    ww = _array_arg(b, node.kwargs["ww"]).astype(dt)
+    t = b.add("Einsum", [b.const(wh, "resize_h"), x], equation="ph,nhwc->npwc")
+    return b.add("Einsum", [b.const(ww, "resize_w"), t], equation="qw,npwc->npqc")
+
+
+def _array_arg(b, arg):
+    if type(arg) is Ref:
+        v = b.graph.values[arg.id]
+        if v.kind != "const":
+            raise ExportError("resize weights computed in the graph")
+        return v.array
+    return np.asarray(arg)
 
 
 # -- recurrent layers: unrolled over the time steps ----------------------------------------------------------

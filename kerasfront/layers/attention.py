@@ -38,6 +38,19 @@ def _raw(x):
     return x.data if isinstance(x, ag.Tensor) else np.asarray(x)
 
 
+def _bool_mask(m):
+    """A Keras mask (or attention_mask) as a boolean Tensor, through ops: a traced graph sees where it came from."""
+    m = m if isinstance(m, ag.Tensor) else ag.Tensor(np.asarray(m))
+    return m if m.dtype == np.bool_ else ag.astype(m, np.bool_)
+
+
+def _mask_bias(keep, dtype):
+    """``attention_mask_bias`` from ops: 0 where ``keep`` is True, -1e9 (the dtype's large negative) elsewhere."""
+    dtype = np.dtype(dtype)
+    from autograd.ops.attention import large_negative
+    return ag.where(keep, dtype.type(0), dtype.type(large_negative(dtype)))
+
+
 def _training(training):
     if training is None:
         from .. import backend
@@ -247,18 +260,22 @@ class MultiHeadAttention(Layer):
         auto = None
         q_mask, v_mask = get_mask(query), get_mask(value)
         k_mask = get_mask(key) if key is not None else None
+        # NOTE: combined with autograd ops (no gradient flows through booleans), so that a traced graph sees
+        # where the masks came from; the booleans are those numpy's & would give
         if q_mask is not None:
-            auto = _raw(q_mask).astype(bool)[:, :, None]
+            auto = ag.expand_dims(_bool_mask(q_mask), 2)
         for m in (v_mask, k_mask):
             if m is not None:
-                m = _raw(m).astype(bool)[:, None, :]
-                auto = m if auto is None else auto & m
+                m = ag.expand_dims(_bool_mask(m), 1)
+                auto = m if auto is None else ag.logical_and(auto, m)
         if use_causal_mask:
             causal = ag.causal_mask(query.shape[1], value.shape[1])[None]
-            auto = causal if auto is None else auto & causal
+            auto = ag.Tensor(causal) if auto is None else ag.logical_and(auto, causal)
         if auto is not None:
-            return auto if attention_mask is None else _raw(attention_mask).astype(bool) & auto
-        return None if attention_mask is None else _raw(attention_mask)
+            return auto if attention_mask is None else ag.logical_and(_bool_mask(attention_mask), auto)
+        if attention_mask is None:
+            return None
+        return attention_mask if isinstance(attention_mask, ag.Tensor) else ag.Tensor(np.asarray(attention_mask))
 
     # -- the attention ------------------------------------------------------------------------------------
     def _compute_attention(self, query, key, value, attention_mask=None, training=None, return_scores=False):
@@ -281,20 +298,20 @@ class MultiHeadAttention(Layer):
         k_attn = tuple(key.shape[a] for a in attn)
         mask = None
         if attention_mask is not None:
-            mask = np.asarray(attention_mask)
+            mask = attention_mask if isinstance(attention_mask, ag.Tensor) else ag.Tensor(np.asarray(attention_mask))
             n_scores = len(batch) + 2 * len(attn)
             while mask.ndim < n_scores:
-                mask = np.expand_dims(mask, -2 * len(attn) - 1)
+                mask = ag.expand_dims(mask, -2 * len(attn) - 1)
             if len(attn) > 1:
                 lead = mask.shape[:mask.ndim - 2 * len(attn)]
-                mask = np.broadcast_to(mask, lead + q_attn + k_attn).reshape(lead + (q.shape[-2], k.shape[-2]))
+                mask = ag.reshape(ag.broadcast_to(mask, lead + q_attn + k_attn), lead + (q.shape[-2], k.shape[-2]))
         rate = self._dropout if (self._dropout > 0 and _training(training) and not in_shape_inference()) else 0.0
         rng = _dropout_rng(self) if rate else None
         scale = 1.0 / math.sqrt(float(self._key_dim))
         scores = None
         if self._softmax_robust_masking and mask is not None:
             qs = q * np.asarray(scale, q.dtype)
-            logits = ag.where(mask.astype(bool) if mask.dtype != bool else mask,
+            logits = ag.where(_bool_mask(mask),
                               ag.matmul(qs, ag.swapaxes(k, -1, -2)), np.asarray(-1e9, q.dtype))
             scores = ag.softmax(logits, axis=-1)
             out = ag.matmul(ag.dropout(scores, rate, rng) if rate else scores, v)
@@ -418,10 +435,10 @@ class _BaseDenseAttention(Layer):
         v_mask = mask[1] if mask else None
         keep = None
         if v_mask is not None:
-            keep = _raw(v_mask).astype(bool)[..., None, :]                      # (B, 1, Tv)
+            keep = ag.expand_dims(_bool_mask(v_mask), -2)                        # (B, 1, Tv)
         if self.causal or use_causal_mask:
             causal = ag.causal_mask(q.shape[-2], k.shape[-2])
-            keep = causal if keep is None else keep & causal
+            keep = ag.Tensor(causal) if keep is None else ag.logical_and(keep, causal)
         rate = self.dropout if (self.dropout > 0 and _training(training) and not in_shape_inference()) else 0.0
         rng = _dropout_rng(self) if rate else None
         fused = self._fused_attention(q, k, v, keep, rate, rng, return_attention_scores)
@@ -430,11 +447,11 @@ class _BaseDenseAttention(Layer):
         else:
             scores = self._calculate_scores(q, k)
             if keep is not None:
-                scores = scores + ag.attention_mask_bias(keep, scores.dtype)
+                scores = scores + _mask_bias(keep, scores.dtype)
             weights = ag.softmax(scores, axis=-1)
             result = ag.matmul(ag.dropout(weights, rate, rng) if rate else weights, v)
         if q_mask is not None:
-            result = result * ag.astype(ag.expand_dims(ag.Tensor(_raw(q_mask)), -1), result.dtype)
+            result = result * ag.astype(ag.expand_dims(_bool_mask(q_mask), -1), result.dtype)
         if return_attention_scores:
             return result, weights
         return result

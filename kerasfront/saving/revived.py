@@ -104,6 +104,11 @@ class RevivedModel(Model):
             training = backend.learning_phase() == 1
         forward, flat = self._match(inputs)
         traced = forward["training" if training else "inference"]
+        if traced is None:
+            raise ValueError(f"Model '{self.name}' was revived from its traced graphs without a training-mode graph "
+                             f"(it could not be traced when it was saved: {forward.get('training_unavailable')}); it "
+                             f"predicts and evaluates but cannot be called with training=True or trained. Load it "
+                             f"with its classes (custom_objects) to train it.")
         outs = traced.graph.run(flat, params=self._params, rng=random_state.generator(), apply_updates=bool(training))
         n_out = len(outs) - traced.n_losses
         for loss in outs[n_out:]:

@@ -99,7 +99,13 @@ def _model_config(model):
     return json.loads(text), None
 
 
-def _trace_all(model):
+def _trace_all(model, has_config):
+    """``([(spec, inference, training or None, why no training graph)], why no graph at all or None)``.
+
+    A forward that cannot be traced is an error for a model without a config (nothing else could rebuild it);
+    with a config the folder is written without graphs (it then loads only with the model's classes). A
+    training-mode forward that cannot be traced (random augmentation drawn outside autograd's random ops) leaves
+    a revived model that predicts but cannot be trained, and says why."""
     from ..engine.traced_forward import signatures, trace_model
     specs = signatures(model)
     if not specs:
@@ -110,12 +116,20 @@ def _trace_all(model):
     for spec in specs:
         try:
             inference = trace_model(model, spec, training=False)
-            training = trace_model(model, spec, training=True)
         except ag.trace.TraceError as e:
-            raise ValueError(f"Cannot save model '{model.name}' to a folder: its forward pass for inputs {spec} "
-                             f"cannot be traced into a graph of autograd primitives: {e}") from None
-        forwards.append((spec, inference, training))
-    return forwards
+            if not has_config:
+                raise ValueError(f"Cannot save model '{model.name}' to a folder: it has no config, and its forward "
+                                 f"pass for inputs {spec} cannot be traced into a graph of autograd primitives: {e}") \
+                    from None
+            warnings.warn(f"Saving model '{model.name}': its forward pass cannot be traced ({e}); the folder holds its "
+                          f"config and weights and will load only where its classes are available.", stacklevel=4)
+            return [], str(e)
+        try:
+            training, why = trace_model(model, spec, training=True), None
+        except ag.trace.TraceError as e:
+            training, why = None, str(e)
+        forwards.append((spec, inference, training, why))
+    return forwards, None
 
 
 def _same_graph(a, b):
@@ -160,7 +174,7 @@ def save_model_to_folder(model, path, overwrite=True, include_optimizer=True):
         raise FileExistsError(f"Cannot save the model to folder '{path}': it exists and is not a model folder "
                               f"written by kerasfront; choose another path (nothing was changed)")
     config, config_error = _model_config(model)
-    forwards = _trace_all(model)
+    forwards, untraced = _trace_all(model, config is not None)
     names = weight_names(model)
     trainable_ids = {id(w) for w in model.trainable_weights}
     weights = list(model.weights)
@@ -172,9 +186,11 @@ def save_model_to_folder(model, path, overwrite=True, include_optimizer=True):
     opt_vars = list(optimizer.variables) if optimizer is not None and getattr(optimizer, "_built", True) else []
     graph_arrays = {}
     graphs = []
-    for i, (spec, inference, training) in enumerate(forwards):
+    for i, (spec, inference, training, why) in enumerate(forwards):
         entry = {"signature": _spec_json(spec), "inference": _forward_doc(inference, f"s{i}_inference_", graph_arrays)}
-        if _same_graph(inference, training):
+        if training is None:
+            entry["training"] = {"unavailable": why}
+        elif _same_graph(inference, training):
             entry["training"] = "same"
         else:
             entry["training"] = _forward_doc(training, f"s{i}_training_", graph_arrays)
@@ -190,7 +206,7 @@ def save_model_to_folder(model, path, overwrite=True, include_optimizer=True):
             "host_state": optimizer.get_host_state() if hasattr(optimizer, "get_host_state") else None},
     }
     manifest_text = json.dumps(manifest, indent=1, default=json_default)
-    graphs_text = json.dumps({"forwards": graphs})
+    graphs_text = json.dumps({"forwards": graphs, "unavailable": untraced})
     if os.path.exists(path) and not overwrite:
         if not ask_to_proceed_with_overwrite(path):
             return
@@ -206,7 +222,7 @@ def save_model_to_folder(model, path, overwrite=True, include_optimizer=True):
         if optimizer is not None:
             write_npz(os.path.join(tmp, "optimizer.npz"), {f"o{i}": v.data for i, v in enumerate(opt_vars)})
         write_npz(os.path.join(tmp, "graph_constants.npz"), graph_arrays)
-        sigs = ", ".join(str(spec) for spec, _, _ in forwards)
+        sigs = ", ".join(str(f[0]) for f in forwards) or f"none ({untraced})"
         with open(os.path.join(tmp, "README.md"), "w") as f:
             f.write(_README.format(version=_version(), name=os.path.basename(os.path.abspath(path)),
                                    model_name=model.name, class_name=type(model).__name__, signatures=sigs))
@@ -406,6 +422,10 @@ def load_model_from_folder(path, custom_objects=None, compile=True, safe_mode=Tr
 def _read_forwards(path, manifest, wspecs, values):
     doc = _read_json(os.path.join(path, GRAPHS), GRAPHS)
     entries = doc.get("forwards") if isinstance(doc, dict) else None
+    if isinstance(entries, list) and not entries and isinstance(doc.get("unavailable"), str):
+        raise SavedFileError(f"Folder '{path}': the model cannot be revived without its classes: its forward pass "
+                             f"could not be traced when it was saved ({doc['unavailable'][:300]}). Pass its classes "
+                             f"in custom_objects.")
     if not isinstance(entries, list) or not entries or len(entries) > 64:
         _refuse(path, f"{GRAPHS} holds no traced forward")
     declared = {}
@@ -428,13 +448,18 @@ def _read_forwards(path, manifest, wspecs, values):
         spec = _spec_from_json(e.get("signature"), path)
         inference = _forward_from_json(e.get("inference"), spec, False, path, consts, param_specs)
         t = e.get("training")
-        training = inference if t == "same" else _forward_from_json(t, spec, True, path, consts, param_specs)
-        if training.output_names != inference.output_names or training.outputs != inference.outputs:
-            _refuse(path, "a signature's training and inference forwards disagree on their outputs")
+        unavailable = None
+        if isinstance(t, dict) and set(t) == {"unavailable"} and isinstance(t["unavailable"], str):
+            training, unavailable = None, t["unavailable"][:500]
+        else:
+            training = inference if t == "same" else _forward_from_json(t, spec, True, path, consts, param_specs)
+            if training.output_names != inference.output_names or training.outputs != inference.outputs:
+                _refuse(path, "a signature's training and inference forwards disagree on their outputs")
         _dry_run(inference, path, params)
-        if training is not inference:
+        if training is not None and training is not inference:
             _dry_run(training, path, params)
-        forwards.append({"spec": spec, "inference": inference, "training": training})
+        forwards.append({"spec": spec, "inference": inference, "training": training,
+                         "training_unavailable": unavailable})
     return forwards
 
 

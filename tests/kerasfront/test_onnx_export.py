@@ -32,6 +32,23 @@ def _merge(layer_cls, **kwargs):
     return build
 
 
+def _attention_model(layer):
+    q, v = keras.Input((5, 6), name="query"), keras.Input((4, 6), name="value")
+    return keras.Model([q, v], layer(q, v))
+
+
+def _masked_mha():
+    ids = keras.Input((7,), name="ids")
+    x = L.Embedding(10, 8, mask_zero=True)(ids)
+    return keras.Model(ids, L.MultiHeadAttention(2, 4)(x, x, use_causal_mask=True))
+
+
+def _dense_attention():
+    q, v = keras.Input((5, 6), name="query"), keras.Input((4, 6), name="value")
+    out = L.Concatenate()([L.Attention(use_scale=True)([q, v]), L.AdditiveAttention()([q, v])])
+    return keras.Model([q, v], out)
+
+
 #: name -> (build, input kind): every layer the writer converts, alone or with what it needs around it
 LAYERS = {
     "Dense": (lambda: _seq((5,), L.Dense(4), L.Dense(3, activation="relu", use_bias=False)), "normal"),
@@ -106,6 +123,14 @@ LAYERS = {
     "ConvLSTM2D": (lambda: _seq((3, 5, 5, 2), L.ConvLSTM2D(2, 3, padding="same")), "normal"),
     "SpectralNormalization": (lambda: _seq((5,), L.SpectralNormalization(L.Dense(3))), "normal"),
     "Identity_Lambda": (lambda: _seq((5,), L.Identity(), L.Lambda(lambda t: ag.tanh(t) * 2.0 - 1.0)), "normal"),
+    "Conv3DTranspose": (lambda: _seq((3, 3, 3, 2), L.Conv3DTranspose(2, 2, strides=2)), "normal"),
+    "MultiHeadAttention": (lambda: _attention_model(L.MultiHeadAttention(2, 3, dropout=0.2)), "normal"),
+    "MultiHeadAttention_masks": (_masked_mha, "padded_ids"),
+    "Attention_AdditiveAttention": (lambda: _dense_attention(), "normal"),
+    "preprocessing_image": (lambda: _seq((8, 8, 3), L.Rescaling(1 / 255.0, offset=0.1), L.Resizing(5, 6),
+                                         L.CenterCrop(4, 4), L.Normalization(mean=0.5, variance=2.0)), "normal"),
+    "random_augmentation": (lambda: _seq((8, 8, 3), L.RandomFlip(), L.RandomRotation(0.1), L.RandomZoom(0.1),
+                                         L.Conv2D(2, 3)), "normal"),
 }
 
 

@@ -281,12 +281,56 @@ def test_saving_refuses_what_it_cannot_do_and_changes_nothing(tmp_path):
     assert [p for p in os.listdir(tmp_path) if p.startswith(".")] == []
 
 
-def test_a_stateful_rnn_cannot_be_traced_and_says_so(tmp_path):
+def test_attention_with_masks_and_dropout_revives_and_trains_as_the_original(tmp_path):
+    keras.utils.set_random_seed(8)
+    ids = keras.Input((6,))
+    x = layers.Embedding(12, 8, mask_zero=True)(ids)
+    x = layers.MultiHeadAttention(2, 4, dropout=0.2)(x, x, use_causal_mask=True)
+    x = layers.LayerNormalization()(x)
+    model = keras.Model(ids, layers.Dense(1)(layers.GlobalAveragePooling1D()(x)))
+    model.compile("adam", "mse")
+    rng = np.random.default_rng(1)
+    xs = rng.integers(0, 12, (8, 6)).astype("float32")
+    xs[:, 4:] = 0
+    ys = rng.random((8, 1)).astype("float32")
+    path = str(tmp_path / "attention")
+    model.save(path)
+    revived = _force_revive(path)
+    np.testing.assert_allclose(revived.predict(xs, verbose=0), model.predict(xs, verbose=0), atol=1e-6)
+    keras.utils.set_random_seed(9)
+    h1 = model.fit(xs, ys, epochs=2, batch_size=4, shuffle=False, verbose=0)
+    keras.utils.set_random_seed(9)
+    h2 = revived.fit(xs, ys, epochs=2, batch_size=4, shuffle=False, verbose=0)
+    np.testing.assert_allclose(h2.history["loss"], h1.history["loss"], rtol=1e-5)
+
+
+def test_random_augmentation_revives_for_inference_and_says_why_it_cannot_train(tmp_path):
+    keras.utils.set_random_seed(10)
+    model = keras.Sequential([keras.Input((6, 6, 1)), layers.RandomRotation(0.2), layers.Flatten(), layers.Dense(2)])
+    model.compile("sgd", "mse")
+    x = np.random.default_rng(0).random((3, 6, 6, 1)).astype("float32")
+    path = str(tmp_path / "augmented")
+    model.save(path)
+    revived = _force_revive(path)
+    np.testing.assert_allclose(revived.predict(x, verbose=0), model.predict(x, verbose=0), atol=1e-6)
+    with pytest.raises(ValueError, match="without a training-mode graph.*cannot be called with training=True"):
+        revived.fit(x, np.zeros((3, 2), "float32"), verbose=0)
+
+
+def test_a_model_that_cannot_be_traced_keeps_its_config_and_says_so(tmp_path):
     model = keras.Sequential([layers.SimpleRNN(2, stateful=True, batch_input_shape=(2, 3, 1))])
     model(np.zeros((2, 3, 1), "float32"))
-    with pytest.raises(ValueError, match=r"layer 'simple_rnn.*' \(SimpleRNN\) is stateful.*'\.h5' or '\.keras'"):
-        model.save(str(tmp_path / "stateful"))
-    assert not os.path.exists(tmp_path / "stateful")
+    path = str(tmp_path / "stateful")
+    with pytest.warns(UserWarning, match=r"layer 'simple_rnn.*' \(SimpleRNN\) is stateful.*load only where its "
+                                         r"classes are available"):
+        model.save(path)
+    loaded = keras.models.load_model(path, compile=False)          # built-in classes: rebuilt from the config
+    np.testing.assert_array_equal(loaded.get_weights()[0], model.get_weights()[0])
+    manifest = json.load(open(os.path.join(path, "kerasfront_model.json")))
+    manifest["model_config"] = None
+    json.dump(manifest, open(os.path.join(path, "kerasfront_model.json"), "w"))
+    with pytest.raises(ValueError, match="cannot be revived without its classes.*stateful"):
+        keras.models.load_model(path)
 
 
 def test_saving_aliases_of_tf_keras_saving():
