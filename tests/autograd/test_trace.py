@@ -120,7 +120,7 @@ def _doc():
 
 @pytest.mark.parametrize("edit, message", [
     (lambda d: d["nodes"][0].update(op="eval"), "op 'eval', which autograd does not register"),
-    (lambda d: d["nodes"][0].update(op="conv2d_input_grad"), "no shape rule"),
+    (lambda d: d["nodes"][0].update(op="conv2d_kernel_grad"), "no shape rule"),
     (lambda d: d["nodes"][0]["args"].__setitem__(0, {"$v": 2}), "before it is defined"),
     (lambda d: d["nodes"][0]["args"].append({"__reduce__": "os.system"}), "not an argument a tracer writes"),
     (lambda d: d["values"][0].update(dtype="object"), "names dtype 'object'"),
