@@ -207,6 +207,8 @@ class Tensor:
         t.grad = None
         t._ctx = None
         t._version = 0
+        if STATE.observe and STATE.tracer is not None:     # a trace keeps the stop of the gradient
+            STATE.tracer.record_detach(self, t)
         return t
 
     def requires_grad_(self, requires_grad=True):

@@ -268,11 +268,17 @@ def scaled_dot_product_attention(query, key, value, mask=None, scale=None, causa
         if not isinstance(rng, np.random.Generator):
             raise TypeError(f"{fn}: dropout needs `rng`, a numpy random Generator (np.random.default_rng(seed)), "
                             f"received {type(rng).__name__}")
-        # NOTE: from ops (a random primitive, a comparison, a cast), so that a traced graph holds the draw itself;
-        # the numbers are numpy's (rng.random(shape) >= rate) * (1 / (1 - rate)) in the inputs' dtype
-        draw = random_uniform(query, rng, shape=score_shape, dtype=np.float64 if dtype == np.float64 else np.float32)
-        keep = multiply(astype(greater_equal(draw, float(dropout_rate)), dtype),
-                        dtype.type(1.0 / (1.0 - float(dropout_rate))))
+        if STATE.tracer is not None:
+            # NOTE: traced: from ops (a random primitive, a comparison, a cast), so that the graph holds the draw
+            # itself; the numbers are those of the numpy lines below
+            draw = random_uniform(query, rng, shape=score_shape,
+                                  dtype=np.float64 if dtype == np.float64 else np.float32)
+            keep = multiply(astype(greater_equal(draw, float(dropout_rate)), dtype),
+                            dtype.type(1.0 / (1.0 - float(dropout_rate))))
+        else:
+            draw = rng.random(score_shape, dtype=np.float64 if dtype == np.float64 else np.float32)
+            keep = (draw >= dropout_rate).astype(dtype)
+            keep *= dtype.type(1.0 / (1.0 - float(dropout_rate)))
     if return_weights:
         return _composed(query, key, value, scale, bias, keep)
     opts = {"saved": {} if STATE.grad_enabled else None}

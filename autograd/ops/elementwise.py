@@ -393,6 +393,15 @@ defbatch(_clip_prim, elementwise_rule(lambda x, lo, hi: apply(_clip_prim, (x, lo
 defbatch(_where_prim, elementwise_rule(lambda cond, a, b: where(cond, a, b)))
 
 
+# -- stop_gradient as a primitive (what a trace records for Tensor.detach / ag.stop_gradient) ---------------
+#: the identity with no gradient and no tangent: ``Tensor.detach()`` stays a cheap view outside a trace; inside one
+#: it is recorded as this primitive, so that a replayed graph stops the gradient where the original did
+_stop_gradient_prim = Primitive(lambda x: x, "stop_gradient")
+defvjp(_stop_gradient_prim, None)
+defjvp(_stop_gradient_prim, None)
+defbatch(_stop_gradient_prim, lambda args, dims: (apply(_stop_gradient_prim, args, {}), dims[0]))
+
+
 # -- comparisons and predicates (no gradient) ----------------------------------------------------
 
 

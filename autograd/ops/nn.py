@@ -999,11 +999,15 @@ def dropout(x, rate, rng, noise_shape=None):
         _noise_shape(xd, noise_shape, "dropout")       # checked all the same
         return x if isinstance(x, (Tensor, Batched)) else make_leaf(np.asarray(x))
     dtype = xd.dtype if xd.dtype.kind == "f" else np.dtype(np.float32)
-    # NOTE: the mask is made from autograd ops (a random primitive, a comparison, a cast) so that a traced
-    # graph holds the draw itself, not one particular mask; the numbers are those of numpy's
-    # (rng.random(shape) >= rate) * (1 / (1 - rate)) in the input's dtype.
-    draw = _random_uniform(x, rng, noise_shape, dtype=np.float64 if dtype == np.float64 else np.float32)
-    mask = multiply(astype(greater_equal(draw, rate), dtype), dtype.type(1.0 / (1.0 - rate)))
+    if STATE.tracer is not None:
+        # NOTE: traced: the mask from autograd ops (a random primitive, a comparison, a cast), so that the graph
+        # holds the draw itself, not one particular mask; the numbers are those of the numpy lines below
+        draw = _random_uniform(x, rng, noise_shape, dtype=np.float64 if dtype == np.float64 else np.float32)
+        return multiply(x, multiply(astype(greater_equal(draw, rate), dtype), dtype.type(1.0 / (1.0 - rate))))
+    shape = _noise_shape(xd, noise_shape, "dropout")
+    draw = rng.random(shape, dtype=np.float32 if dtype != np.float64 else np.float64)
+    mask = (draw >= rate).astype(dtype)
+    mask *= dtype.type(1.0 / (1.0 - rate))
     return multiply(x, mask)
 
 

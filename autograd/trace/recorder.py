@@ -182,6 +182,18 @@ class Tracer:
         self._register(out, vid)
         self.nodes.append(Node(name, enc_args, enc_kwargs, vid, tuple(self._scope)))
 
+    def record_detach(self, src, out):
+        """Called by ``Tensor.detach``: a stop of the gradient on a value of the graph becomes a
+        ``stop_gradient`` node (a detached constant is the same constant)."""
+        ref = self.ref(src)
+        if self.values[ref.id].kind == "const":
+            self._register(out, ref.id)
+            return
+        prim = REGISTRY["stop_gradient"]
+        vid = self._new("op", out.data)
+        self._register(out, vid)
+        self.nodes.append(Node(prim.name, (ref,), {}, vid, tuple(self._scope)))
+
     def record_update(self, kind, target, value):
         """Called by ``ag.assign`` (``kind`` 'assign', 'assign_add', 'assign_sub'); updates of tensors that are not
         parameters of the graph are not part of it and are ignored."""

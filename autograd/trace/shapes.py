@@ -492,7 +492,7 @@ def _sigmoid_ce(args, kwargs):
 
 _UNARY = ("negative", "positive", "exp", "expm1", "log", "log1p", "log2", "log10", "sqrt", "square", "reciprocal",
           "abs", "sign", "sin", "cos", "tan", "tanh", "sinh", "cosh", "arctan", "sigmoid", "relu", "softplus",
-          "leaky_relu", "erf", "isfinite", "isnan", "isinf", "logical_not", "floor", "ceil", "round")
+          "leaky_relu", "erf", "isfinite", "isnan", "isinf", "logical_not", "floor", "ceil", "round", "stop_gradient")
 _BROADCAST = ("add", "subtract", "multiply", "divide", "power", "maximum", "minimum", "floor_divide", "mod",
               "equal", "not_equal", "less", "less_equal", "greater", "greater_equal", "logical_and", "logical_or",
               "where", "clip")

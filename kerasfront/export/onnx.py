@@ -200,7 +200,7 @@ _UNARY = {"negative": "Neg", "exp": "Exp", "log": "Log", "sqrt": "Sqrt", "recipr
           "sign": "Sign", "sin": "Sin", "cos": "Cos", "tan": "Tan", "tanh": "Tanh", "sinh": "Sinh", "cosh": "Cosh",
           "arctan": "Atan", "sigmoid": "Sigmoid", "relu": "Relu", "softplus": "Softplus", "erf": "Erf",
           "positive": "Identity", "isnan": "IsNaN", "isinf": "IsInf", "logical_not": "Not", "floor": "Floor",
-          "ceil": "Ceil", "round": "Round"}
+          "ceil": "Ceil", "round": "Round", "stop_gradient": "Identity"}
 _BINARY = {"add": "Add", "subtract": "Sub", "multiply": "Mul", "divide": "Div", "power": "Pow", "maximum": "Max",
            "minimum": "Min", "equal": "Equal", "less": "Less", "less_equal": "LessOrEqual", "greater": "Greater",
            "greater_equal": "GreaterOrEqual", "logical_and": "And", "logical_or": "Or"}

@@ -102,6 +102,16 @@ def test_updates_made_under_no_grad_are_recorded_and_applied_on_request():
     np.testing.assert_allclose(target.numpy(), np.full(3, 0.9 + 0.2))
 
 
+def test_a_stop_of_the_gradient_is_kept_by_the_trace():
+    w = ag.Tensor(np.array([2.0, 3.0]), requires_grad=True)
+    fn = lambda x: x * w + ag.stop_gradient(w) * w                       # noqa: E731
+    g = ag.trace.trace(fn, [np.ones(2)], params={"w": w})
+    assert "stop_gradient" in g.ops()
+    (got,) = ag.gradients(ag.sum(g.run([np.ones(2)], params={"w": w})[0]), [w])
+    (want,) = ag.gradients(ag.sum(fn(ag.Tensor(np.ones(2)))), [w])
+    np.testing.assert_array_equal(got.numpy(), want.numpy())          # 1 + w, not 1 + 2 w
+
+
 def test_json_round_trip_gives_the_same_results():
     p = _mlp_params()
     g = ag.trace.trace_batched(lambda x: ag.softmax(_mlp(p)(x) * np.arange(2.0)), lambda b: [np.ones((b, 3))],
