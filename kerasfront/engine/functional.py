@@ -135,12 +135,84 @@ def map_graph_network(inputs, outputs):
     return network_nodes, nodes_by_depth, layers, layers_by_depth
 
 
+def clone_graph_from(inputs, outputs):
+    """``(inputs, outputs)`` rewired so that a model can start at intermediate tensors, as tf.keras allows:
+    each of ``inputs`` that a layer (not ``Input``) produced is replaced by a new ``Input`` of its shape and
+    dtype, and every layer call between ``inputs`` and ``outputs`` is recorded again on copies of its tensors
+    (the layers are shared, not copied; the original graph is left as it was).
+
+    Example:
+        >>> x = kerasfront.Input((3,)); h = kerasfront.layers.Dense(4)(x); y = kerasfront.layers.Dense(1)(h)
+        >>> new_inputs, new_outputs = clone_graph_from(h, y)
+        >>> type(new_inputs._keras_history.layer).__name__, tuple(new_outputs.shape)
+        ('InputLayer', (None, 1))
+    """
+    from .input_layer import Input
+    from .node import Node
+    end_ids = {id(t) for t in nest.flatten(inputs)}
+    found, visited, nodes = set(), set(), []
+    queue = collections.deque(_node_of(t) for t in nest.flatten(outputs))
+    while queue:
+        node = queue.popleft()
+        if id(node) in visited:
+            continue
+        visited.add(id(node))
+        nodes.append(node)
+        for t in node.keras_inputs:
+            if id(t) in end_ids:
+                found.add(id(t))
+                continue
+            parent = _node_of(t)
+            if parent.is_input:
+                raise ValueError(f"Graph disconnected: the outputs depend on Input \"{parent.layer.name}\" ({t!r}), "
+                                 f"which is not among the model's `inputs=`. Pass it in `inputs=` too.")
+            queue.append(parent)
+    missing = [t for t in nest.flatten(inputs) if id(t) not in found]
+    if missing:
+        raise ValueError(f"Model(inputs=...): the input tensor(s) {missing} are not connected to the outputs (no "
+                         f"output is computed from them)")
+    copies = {}
+
+    def copy(t):
+        if not isinstance(t, KerasTensor):
+            return t
+        if id(t) not in copies:
+            c = KerasTensor(t.shape, t.dtype, name=t.name)
+            c._keras_history = t._keras_history
+            copies[id(t)] = c
+        return copies[id(t)]
+
+    def new_input(t):
+        if _node_of(t).is_input:
+            copies[id(t)] = t
+            return t
+        copies[id(t)] = Input(tensor=KerasTensor(t.shape, t.dtype))
+        return copies[id(t)]
+
+    new_inputs = nest.map_structure(new_input, inputs)
+    new_outputs = nest.map_structure(copy, outputs)
+    # NOTE: parents first (the reverse of the walk from the outputs), so each copied tensor's history is final
+    # before a later call reads it
+    for node in reversed(nodes):
+        Node(node.layer, call_args=nest.map_structure(copy, node.call_args),
+             call_kwargs=nest.map_structure(copy, node.call_kwargs), outputs=nest.map_structure(copy, node.outputs))
+    return new_inputs, new_outputs
+
+
 def _should_skip_first_node(layer):
     """A functional model's node 0 links its own inputs to its outputs and is not part of outer configs."""
     if isinstance(layer, Functional):
         return bool(layer._layers) and isinstance(layer._layers[0], InputLayer) if layer._is_graph_network \
             else True
     return False
+
+
+def _starts_inside_a_graph(inputs, outputs):
+    """True when some of ``inputs`` are KerasTensors that a layer, not ``Input``, produced."""
+    flat = nest.flatten(inputs) + nest.flatten(outputs)
+    if not all(isinstance(t, KerasTensor) and t._keras_history is not None for t in flat):
+        return False        # _init_graph_network names what is wrong
+    return not all(_node_of(t).is_input for t in nest.flatten(inputs))
 
 
 class Functional(Model):
@@ -169,6 +241,9 @@ class Functional(Model):
             if inputs is None or outputs is None:
                 raise ValueError("Model(inputs=..., outputs=...): both inputs and outputs are needed for a functional "
                                  "model")
+            if _starts_inside_a_graph(inputs, outputs):
+                # as tf.keras: a model may start at the output of a layer (a new Input takes its place)
+                inputs, outputs = clone_graph_from(inputs, outputs)
             self._init_graph_network(inputs, outputs)
 
     def _default_name(self):

@@ -63,8 +63,10 @@ def _builtin_objects():
     from ..engine.functional import Functional
     from ..engine.sequential import Sequential
     from ..engine.training import Model
+    from ..utils.feature_space import FeatureSpace
     objs = dict(_REGISTRY)
-    objs.update({"Functional": Functional, "Model": Model, "Sequential": Sequential})
+    # NOTE: FeatureSpace is saved on its own as tf.keras saves it (a ``.keras`` file whose object is the FeatureSpace)
+    objs.update({"Functional": Functional, "Model": Model, "Sequential": Sequential, "FeatureSpace": FeatureSpace})
     return objs
 
 

@@ -134,7 +134,7 @@ def _optimizer_variables(optimizer):
 # -- configs ----------------------------------------------------------------------------------------------------
 
 _MODEL_MODULES = {"Sequential": ("keras", None), "Functional": ("keras.src.models.functional", "Functional"),
-                  "Model": ("keras.src.models.functional", "Functional")}
+                  "Model": ("keras.src.models.functional", "Functional"), "FeatureSpace": ("keras.utils", None)}
 
 
 def _module_of(class_name):
@@ -433,7 +433,15 @@ def _json_shape(shape):
 
 def _build_from_config(model, build_config, path):
     """Create the weights of a model that its config leaves unbuilt (a subclassed model) by calling it once on
-    zeros of the saved input shape, as Keras 3's ``build_from_config`` does."""
+    zeros of the saved input shape, as Keras 3's ``build_from_config`` does; an object with its own
+    ``build_from_config`` (a FeatureSpace) builds itself."""
+    if hasattr(model, "build_from_config"):
+        if build_config is not None:
+            try:
+                model.build_from_config(build_config)
+            except (ValueError, TypeError) as e:
+                raise SavedFileError(f"File '{path}': its build_config does not fit the saved object ({e})") from None
+        return
     shape = (build_config or {}).get("input_shape") if isinstance(build_config, dict) else None
     if model.weights or shape is None:
         return
@@ -502,10 +510,13 @@ def write_weights_h5(f, model, optimizer=None):
         ['0', '1']
     """
     links = []
+    # NOTE: an object saved in tf.keras 2's form (a FeatureSpace: Keras 3's differs) keeps the state of layers that
+    # move it into their config for Keras 3 (Discretization's summary, ``_keras3_config``) in their variables
+    keras2_form = getattr(model, "_saved_in_keras2_form", False)
     for path, alias, obj in walk_layers(model, aliases=True):
         group = f.require_group(f"{path}/vars" if path else "vars")
         group.attrs["name"] = obj.name
-        if hasattr(obj, "_save_own_variables"):
+        if hasattr(obj, "_save_own_variables") and not (keras2_form and hasattr(obj, "_keras3_config")):
             # a layer that names its variables as Keras does (a lookup's ``idf_weights``)
             store = {}
             obj._save_own_variables(store)
@@ -551,8 +562,9 @@ def save_model_to_keras_file(model, filepath, overwrite=True, include_optimizer=
     """
     from ..engine.training import Model
     from ..serialization import serialize_keras_object
+    from ..utils.feature_space import FeatureSpace
     from .hdf5_format import _check_savable
-    if not isinstance(model, Model):
+    if not isinstance(model, (Model, FeatureSpace)):
         raise TypeError(f"save_model(model=...): expected a kerasfront Model, received {type(model).__name__}")
     if getattr(model, "_is_graph_network", False):
         _check_savable(model)
@@ -562,7 +574,9 @@ def save_model_to_keras_file(model, filepath, overwrite=True, include_optimizer=
     if getattr(model, "_is_graph_network", False):
         _keras3_tensor_nodes(config["config"], model)
     build_shape = getattr(model, "_build_input_shape", None)
-    if build_shape is not None:
+    if hasattr(model, "get_build_config"):
+        config["build_config"] = model.get_build_config()
+    elif build_shape is not None:
         config["build_config"] = {"input_shape": _json_shape(build_shape)}
     compile_config = _compile_config(model) if include_optimizer else None
     if compile_config is not None:
@@ -904,8 +918,8 @@ def load_model_from_keras_file(filepath, custom_objects=None, compile=True, safe
             _assign(pairs, path, weights.size)
             _load_named_variables(weights.f, model, path, weights.size)
             _load_assets(zf, model, path)
-            if not compile:
-                return model
+            if not compile or not hasattr(model, "compile"):
+                return model        # a FeatureSpace has nothing to compile
             if not compile_config:
                 warnings.warn(NOT_COMPILED_WARNING.format(path=path), stacklevel=3)
                 return model

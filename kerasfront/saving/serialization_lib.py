@@ -24,7 +24,8 @@ def _registries():
     """``[(module prefix, {name: object})]`` in search order."""
     from .. import activations, constraints, initializers, layers, losses, metrics, optimizers, regularizers
     from ..optimizers import schedules
-    return [("keras.layers", layers._REGISTRY), ("keras.models", layers._REGISTRY),
+    from ..utils.feature_space import FeatureSpace
+    return [("keras.layers", layers._REGISTRY), ("keras.utils", {"FeatureSpace": FeatureSpace}), ("keras.models", layers._REGISTRY),
             ("keras.losses", losses._BUILTINS), ("keras.metrics", metrics._BUILTINS),
             ("keras.optimizers.schedules", schedules._BUILTINS), ("keras.optimizers", optimizers._BUILTINS),
             ("keras.initializers", initializers._BUILTINS), ("keras.regularizers", regularizers._BUILTINS),

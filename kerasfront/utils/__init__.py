@@ -1,6 +1,6 @@
 """``kerasfront.utils``: to_categorical, set_random_seed, Sequence, Progbar, the serialization registry, and the
 data utilities (pad_sequences, the ``*_dataset_from_directory`` loaders and their ``Dataset``, get_file, image
-files, enqueuers).
+files, enqueuers, ``FeatureSpace`` for structured data).
 
 Example:
     >>> kerasfront.utils.set_random_seed(0)
@@ -43,8 +43,9 @@ def __getattr__(name):
         from .progbar import Progbar
         return Progbar
     if name == "FeatureSpace":
-        raise AttributeError("kerasfront.utils.FeatureSpace is not part of this version yet (it needs the "
-                             "preprocessing layers)")
+        # NOTE: imported on first use: the engine imports this package before the layers FeatureSpace builds on exist
+        from .feature_space import FeatureSpace
+        return FeatureSpace
     if name in ("serialize_keras_object", "deserialize_keras_object"):
         from ..saving import serialization_lib
         return getattr(serialization_lib, name)

@@ -31,7 +31,7 @@ def test_docstring_examples(name):
 DATA_MODULES = ["kerasfront.utils.dataset", "kerasfront.utils.sequence_utils", "kerasfront.utils.np_utils",
                 "kerasfront.utils.batches", "kerasfront.utils.image_resize", "kerasfront.utils.layer_utils",
                 "kerasfront.utils.io_utils", "kerasfront.utils.timeseries_dataset", "kerasfront.preprocessing.sequence",
-                "kerasfront.preprocessing.text", "kerasfront.datasets.reuters"]
+                "kerasfront.preprocessing.text", "kerasfront.datasets.reuters", "kerasfront.utils.feature_space"]
 
 
 @pytest.mark.parametrize("name", DATA_MODULES)

@@ -155,14 +155,37 @@ def test_graph_errors():
     out = Join()([a, b])
     with pytest.raises(ValueError, match="Graph disconnected"):
         keras.Model(a, out)
-    with pytest.raises(ValueError, match="must come from `keras.Input`"):
-        keras.Model(layers.Dense(2)(a), out)
+    with pytest.raises(ValueError, match='Graph disconnected: the outputs depend on Input "input_'):
+        keras.Model(layers.Dense(2)(a), out)      # an intermediate input that the outputs do not come from
     with pytest.raises(TypeError, match="KerasTensors"):
         keras.Model(a, np.ones(2))
     d = layers.Dense(2, name="same")
     e = layers.Dense(2, name="same")
     with pytest.raises(ValueError, match='name "same" is used 2 times'):
         keras.Model(a, e(d(a)))
+
+
+def test_model_from_an_intermediate_tensor_starts_at_a_new_input():
+    # as tf.keras: Model(hidden, out) takes `hidden` as its input (the keras.io FeatureSpace program trains such a
+    # model on encoded features); the layers are shared with the full model, the full graph is unchanged
+    x = keras.Input((3,), name="raw")
+    first, second, third = layers.Dense(4, name="first"), layers.Dense(5, name="second"), layers.Dense(2, name="third")
+    hidden = first(x)
+    out = third(layers.Concatenate()([second(hidden), hidden]))
+    head = keras.Model(hidden, out)
+    full = keras.Model(x, out)
+    assert [type(la).__name__ for la in head.layers][0] == "InputLayer" and head.layers[0].name != "raw"
+    assert "first" not in [la.name for la in head.layers] and "first" in [la.name for la in full.layers]
+    assert tuple(head.input_shape) == (None, 4)
+    data = np.random.default_rng(0).standard_normal((5, 3)).astype(np.float32)
+    np.testing.assert_allclose(head.predict(first(data).numpy(), verbose=0), full.predict(data, verbose=0), rtol=1e-6)
+    head.compile("sgd", "mse")
+    head.fit(np.ones((4, 4), np.float32), np.zeros((4, 2), np.float32), verbose=0)    # trains the shared layers
+    np.testing.assert_allclose(head.predict(first(data).numpy(), verbose=0), full.predict(data, verbose=0), rtol=1e-6)
+    rebuilt = keras.Model.from_config(head.get_config())
+    assert [la.name for la in rebuilt.layers] == [la.name for la in head.layers]
+    with pytest.raises(ValueError, match="not connected to the outputs"):
+        keras.Model([hidden, layers.Dense(2)(x)], out)
 
 
 def test_wrong_input_shape_names_model_and_shapes():

@@ -209,6 +209,26 @@ def test_adapt_on_empty_data_raises_and_changes_nothing(layer):
     assert not layer.is_adapted and not layer.built
 
 
+def test_lookups_without_oov_indices_take_symbolic_inputs():
+    # a symbolic call must not run the layer on placeholder values: they are out of the vocabulary
+    words, ids = keras.Input((1,), dtype="string"), keras.Input((1,), dtype="int64")
+    model = keras.Model([words, ids], [L.StringLookup(vocabulary=["x", "y"], num_oov_indices=0)(words),
+                                       L.IntegerLookup(vocabulary=[7, 9], num_oov_indices=0, output_mode="one_hot")(ids)])
+    assert [tuple(o.shape) for o in model.outputs] == [(None, 1), (None, 2)]
+    a, b = model.predict([np.array([["y"], ["x"]]), np.array([[9], [7]])], verbose=0)
+    assert a.ravel().tolist() == [1, 0] and b.tolist() == [[0, 1], [1, 0]]
+
+
+def test_failed_build_in_adapt_is_undone():
+    # the first adapt builds the layer; when it fails after building, the layer is unbuilt again, with no weights
+    norm = L.Normalization()
+    with pytest.raises(ValueError, match="shape"):
+        norm.adapt(iter([np.ones((2, 2)), np.ones((2, 3))]))     # built on the first batch, the second does not fit
+    assert not norm.built and norm.weights == []
+    norm.adapt(np.array([[1.0, 2.0], [3.0, 4.0]]))
+    assert len(norm.weights) == 3
+
+
 def test_failed_adapt_leaves_the_previous_state():
     lookup = L.StringLookup()
     lookup.adapt(np.array(["a", "b", "a"]))

@@ -13,6 +13,8 @@ Example:
     >>> layer(np.array([0.0, 1.0, 2.0])).numpy()
     array([-1.,  0.,  1.], dtype=float32)
 """
+import copy
+
 import numpy as np
 
 import autograd as ag
@@ -120,6 +122,29 @@ def _split(data, batch_size, what):
     return [arr[i:i + batch_size] for i in range(0, arr.shape[0], batch_size)]
 
 
+def snapshot_state(layer):
+    """What ``restore_state`` needs to put ``layer`` back as it is now (its attributes and its weights' values):
+    ``adapt`` takes one before changing anything, so that a failure changes nothing.
+
+    Example:
+        >>> layer = kerasfront.layers.Normalization(); saved = snapshot_state(layer)
+        >>> layer.adapt(np.array([[1.0], [3.0]])); restore_state(saved); layer.is_adapted, layer.built, layer.weights
+        (False, False, [])
+    """
+    # NOTE: lists, dicts and sets are copied (one level): building appends weights to lists in place
+    attributes = {k: copy.copy(v) if isinstance(v, (list, dict, set)) else v for k, v in layer.__dict__.items()}
+    return layer, attributes, [(w, w.numpy()) for w in layer.weights]
+
+
+def restore_state(snapshot):
+    """Put a layer back as ``snapshot_state`` found it."""
+    layer, attributes, weights = snapshot
+    layer.__dict__.clear()
+    layer.__dict__.update(attributes)
+    for w, value in weights:
+        w.assign(value)
+
+
 class PreprocessingLayer(Layer):
     """Base class of layers whose state is computed from data before training (``adapt``), not by it.
 
@@ -196,7 +221,7 @@ class PreprocessingLayer(Layer):
             raise ValueError(f"{what}: received no data (an empty array or an empty iterable); adapt needs at least "
                              f"one value")
         batches = [b for b in batches if b.size]
-        snapshot = (dict(self.__dict__), [(w, w.numpy()) for w in self.weights])
+        snapshot = snapshot_state(self)
         try:
             if not self.built:
                 self._maybe_build((None,) + tuple(batches[0].shape[1:]) if batches[0].ndim else ())
@@ -205,10 +230,7 @@ class PreprocessingLayer(Layer):
                 self.update_state(b)
             self.finalize_state()
         except BaseException:
-            self.__dict__.clear()
-            self.__dict__.update(snapshot[0])
-            for w, value in snapshot[1]:
-                w.assign(value)
+            restore_state(snapshot)
             raise
         self._is_adapted = True
 

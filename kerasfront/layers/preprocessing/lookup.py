@@ -410,6 +410,16 @@ class IndexLookup(PreprocessingLayer):
         depth = self.max_tokens if self.pad_to_max_tokens else self._frozen_vocab_size
         return encoded_shape(input_shape, self.output_mode, depth)
 
+    def _static_output_shape(self, input_shape, dtype):
+        # NOTE: a symbolic call gets its shape here, not from a run on placeholder values: those are out of the
+        # vocabulary, which a layer with num_oov_indices=0 refuses
+        if self.invert:
+            return None
+        if self.output_mode == INT:
+            return tuple(input_shape), self._dtype
+        depth = self.max_tokens if self.pad_to_max_tokens else self._frozen_vocab_size
+        return (encoded_shape(input_shape, self.output_mode, depth), self._dtype) if depth is not None else None
+
     # -- saving ----------------------------------------------------------------------------------------------
     def get_config(self):
         config = super().get_config()

@@ -392,6 +392,7 @@ class Discretization(PreprocessingLayer):
     def _load_own_variables(self, store):
         if self.input_bin_boundaries is None and self.built and "0" in store:
             self.summary.assign(np.asarray(store["0"], np.float32))
+            self._boundaries()      # bin_boundaries from the loaded summary
 
     def get_config(self):
         config = super().get_config()
