@@ -24,10 +24,12 @@ _backend.register_clear_session_hook(_base_layer.reset_name_uids)
 
 _SUBMODULES = ("activations", "backend", "callbacks", "constraints", "datasets", "initializers", "layers", "losses",
                "metrics", "models", "optimizers", "regularizers", "saving", "utils", "engine", "random_state",
-               "serialization", "mixed_precision", "preprocessing", "applications", "experimental", "onnx", "export")
+               "serialization", "mixed_precision", "preprocessing", "applications", "experimental", "onnx", "export",
+               "distribute")
 
 __all__ = ["Input", "Model", "Sequential", "Variable"] + [m for m in _SUBMODULES if m not in (
-    "random_state", "serialization", "mixed_precision", "preprocessing", "applications", "experimental", "export")]
+    "random_state", "serialization", "mixed_precision", "preprocessing", "applications", "experimental", "export",
+    "distribute")]
 
 
 def __getattr__(name):

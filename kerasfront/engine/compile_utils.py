@@ -185,6 +185,9 @@ class LossesContainer:
         self.per_output_metrics = []
         self.output_names = None
         self.built = False
+        #: under data parallelism, ``(this worker's samples, the global batch's)`` of the step being computed
+        #: (set by kerasfront.distribute), else None
+        self.replica_share = None
         if output_names is not None:
             self.build(output_names)
 
@@ -214,6 +217,7 @@ class LossesContainer:
         total_value = 0.0
         batch = None
         per_output = self.per_output_metrics
+        share = self.replica_share
         for i, loss in enumerate(self.losses):
             if loss is None:
                 continue
@@ -238,6 +242,11 @@ class LossesContainer:
             # NOTE: a Loss with reduction "none" gives a vector: the trackers average its entries (weighted by
             # batch size, as tf.keras's Mean does) and the gradient is that of its sum
             v = float(value.data) if value.ndim == 0 else np.asarray(value.data, np.float64)
+            if share is not None and getattr(loss, "reduction", "auto") not in ("auto", "sum_over_batch_size"):
+                # NOTE: data parallelism weights every worker's total by its share of the global batch (below); a
+                # "sum" (or "none") loss is a sum over the global batch, so its part is first divided by that share
+                value = value * (share[1] / share[0])
+                v = v * (share[1] / share[0])
             if per_output:
                 per_output[i].update_state(v, n)
             w = self.loss_weights[i]
@@ -257,6 +266,11 @@ class LossesContainer:
         if total is None:
             total = ag.Tensor(np.zeros((), np.float32))
         self.loss_metric.update_state(total_value, batch if batch is not None else 1)
+        if share is not None:
+            # NOTE: data parallelism: a mean over this worker's samples weighted by local / global sums, over the
+            # workers, to the mean over the global batch; the regularization losses, the same on every worker,
+            # add up to one copy. The loss trackers keep the unweighted value (their state is summed).
+            total = total * (share[0] / share[1])
         return total
 
 

@@ -240,22 +240,28 @@ class ArrayData:
             return [None if a is None else a[idx] for a in arrays]
         return [None if a is None else a.take(idx, axis=0) for a in arrays]
 
+    def _order(self):
+        """The sample order of one pass: None (as stored) or a permutation (``shuffle``)."""
+        n, bs = self.n, self.batch_size
+        if not self.shuffle:
+            return None
+        perm = random_state.generator().permutation(n)
+        if self.shuffle == "batch":
+            starts = list(range(0, n, bs))
+            random_state.generator().shuffle(starts)
+            order = np.arange(n)
+            perm = np.concatenate([random_state.generator().permutation(order[s:s + bs]) for s in starts])
+        return perm
+
+    def _take(self, idx):
+        """The ``(x, y, sample_weight)`` lists of the samples ``idx`` (a slice or an index array)."""
+        return self._slice_all(self.x, idx), self._slice_all(self.y, idx), self._slice_all(self.sw, idx)
+
     def _one_pass(self):
         n, bs = self.n, self.batch_size
-        if self.shuffle:
-            perm = random_state.generator().permutation(n)
-            if self.shuffle == "batch":
-                starts = list(range(0, n, bs))
-                random_state.generator().shuffle(starts)
-                order = np.arange(n)
-                perm = np.concatenate([random_state.generator().permutation(order[s:s + bs]) for s in starts])
-            for start in range(0, n, bs):
-                idx = perm[start:start + bs]
-                yield self._slice_all(self.x, idx), self._slice_all(self.y, idx), self._slice_all(self.sw, idx)
-        else:
-            for start in range(0, n, bs):
-                s = slice(start, start + bs)
-                yield self._slice_all(self.x, s), self._slice_all(self.y, s), self._slice_all(self.sw, s)
+        order = self._order()
+        for start in range(0, n, bs):
+            yield self._take(slice(start, start + bs) if order is None else order[start:start + bs])
 
     def epoch(self):
         """The batches of one epoch."""

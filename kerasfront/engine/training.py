@@ -41,6 +41,9 @@ class Model(Layer):
         (4, 1)
     """
 
+    #: the data-parallel helper of the fit/evaluate running now (None in one process); see ``_data_parallel``
+    _active_dp = None
+
     def __new__(cls, *args, **kwargs):
         if cls is Model and (len(args) >= 2 or "inputs" in kwargs or "outputs" in kwargs
                              or (len(args) == 1 and "outputs" in kwargs)):
@@ -135,6 +138,25 @@ class Model(Layer):
         self._jit_compile = jit_compile
         self._is_compiled = True
         self.stop_training = False
+        from .. import distribute
+        if distribute.has_strategy():         # compiled inside strategy.scope(): fit/evaluate/predict use it
+            self._distribution_strategy = distribute.get_strategy()
+
+    @property
+    def distribute_strategy(self):
+        """The strategy this model was compiled under (``kerasfront.distribute.get_strategy()`` otherwise)."""
+        from .. import distribute
+        return self.__dict__.get("_distribution_strategy") or distribute.get_strategy()
+
+    def _data_parallel(self):
+        """The one seam to distribution: the strategy's data-parallel helper (None in one process)."""
+        strategy = self.__dict__.get("_distribution_strategy")
+        return None if strategy is None else strategy._data_parallel(self)
+
+    def _writes_files(self):
+        """False on the workers of a multi-worker strategy other than worker 0 (the chief writes files)."""
+        strategy = self.__dict__.get("_distribution_strategy")
+        return strategy is None or strategy._is_chief
 
     @property
     def is_compiled(self):
@@ -443,6 +465,9 @@ class Model(Layer):
                                         self._output_keys())
 
     def _train_step(self, xb, yb, swb):
+        dp = self._active_dp
+        if xb is None:               # data parallel: this worker's share of the global batch is empty
+            return dp.empty_train_step()
         x = self._to_model_inputs(xb)
         y = None if yb is None else [None if a is None else make_leaf(a) for a in yb]
         out = self._eager_call(x, (), {"training": True}, False)
@@ -456,10 +481,14 @@ class Model(Layer):
             raise ValueError("No loss to compute. Provide a `loss` argument in `compile()`.")
         if self._train_vars and total.requires_grad:
             grads = ag.gradients(total if total.ndim == 0 else ag.sum(total), self._train_vars)
+            if dp is not None:
+                grads = dp.all_reduce_gradients(grads)
             self.optimizer.apply(grads, self._train_vars)
         self.compiled_metrics.update_state(y, y_pred, swb)
 
     def _test_step(self, xb, yb, swb):
+        if xb is None:               # data parallel: this worker's share of the global batch is empty
+            return
         x = self._to_model_inputs(xb)
         y = None if yb is None else [None if a is None else make_leaf(a) for a in yb]
         with ag.no_grad():
@@ -473,6 +502,11 @@ class Model(Layer):
             self.compiled_metrics.update_state(y, y_pred, swb)
 
     def _logs(self):
+        if self._active_dp is not None:      # data parallel: from the metrics' state summed over the workers
+            return self._active_dp.reduced_logs(self._metric_logs)
+        return self._metric_logs()
+
+    def _metric_logs(self):
         logs = {}
         for m in self.metrics:
             r = m.result()
@@ -584,25 +618,38 @@ class Model(Layer):
                     val_data = self._make_data(vx, vy, vsw, validation_batch_size or batch_size, False,
                                                validation_steps, arg="validation_data x")
 
+        dp = self._data_parallel()
         try:
-            return self._fit_loop(train_data, val_data, epochs, initial_epoch, verbose, callbacks, should_validate)
+            if dp is not None:          # each worker takes its share of every global batch
+                train_data, val_data = dp.shard(train_data), dp.shard(val_data, "validation_data")
+            return self._fit_loop(train_data, val_data, epochs, initial_epoch, verbose, callbacks, should_validate,
+                                  dp)
         finally:
             train_data.close()
             if val_data is not None:
                 val_data.close()
+            if dp is not None:
+                self._active_dp = None
+                dp.finish()
 
-    def _fit_loop(self, train_data, val_data, epochs, initial_epoch, verbose, callbacks, should_validate):
+    def _fit_loop(self, train_data, val_data, epochs, initial_epoch, verbose, callbacks, should_validate, dp=None):
         from ..callbacks import CallbackList
         self._prepare_training()
         if getattr(self, "_run_eagerly", None) and hasattr(self.optimizer, "emulate_fit_trace"):
             self.optimizer.emulate_fit_trace = False  # Nadam: tf.keras's eager formula, not its traced fit's
-        callbacks = CallbackList(callbacks, add_history=True, add_progbar=verbose != 0, model=self,
+        callbacks, add_progbar = dp.callbacks(callbacks, verbose) if dp is not None else (callbacks, verbose != 0)
+        callbacks = CallbackList(callbacks, add_history=True, add_progbar=add_progbar, model=self,
                                  verbose=verbose, epochs=epochs, steps=train_data.steps)
         train_hooks = getattr(callbacks, "_train_batch", True)
         self.stop_training = False
+        if dp is not None:
+            dp.begin("fit", data=train_data, validation=val_data, epochs=epochs, initial_epoch=initial_epoch)
         callbacks.on_train_begin()
         # BackupAndRestore restored a backup in on_train_begin: resume after the last epoch it finished
         initial_epoch = getattr(self, "_resume_from_epoch", initial_epoch)
+        if dp is not None:           # every worker starts from worker 0's weights, optimizer state and epoch
+            initial_epoch = dp.sync_state(initial_epoch)
+            self._active_dp = dp
         logs = {}
         for epoch in range(initial_epoch, epochs):
             self.reset_metrics()
@@ -615,6 +662,8 @@ class Model(Layer):
                 if train_hooks:
                     callbacks.on_train_batch_end(step, self._logs())
                 step += 1
+                if dp is not None and train_hooks:
+                    self.stop_training = dp.agree(self.stop_training)
                 if self.stop_training:
                     break
             if step == 0 and getattr(train_data, "exhausted", False):
@@ -626,6 +675,8 @@ class Model(Layer):
             callbacks.on_epoch_end(epoch, epoch_logs)
             train_data.on_epoch_end()
             logs = epoch_logs
+            if dp is not None:
+                self.stop_training = dp.agree(self.stop_training)
             if self.stop_training:
                 break
         if hasattr(self.optimizer, "finalize_variable_values"):
@@ -668,13 +719,25 @@ class Model(Layer):
         data_adapter.check_worker_args(workers, use_multiprocessing, max_queue_size, "evaluate")
         data = self._make_data(x, y, sample_weight, batch_size, False, steps, workers=workers,
                                use_multiprocessing=use_multiprocessing, max_queue_size=max_queue_size)
+        dp, outer_dp = self._data_parallel(), self._active_dp
         try:
             self._prepare_training()
-            cbs = CallbackList(callbacks, add_progbar=verbose != 0, model=self, verbose=verbose, epochs=1,
+            callbacks, add_progbar = (dp.callbacks(callbacks, verbose) if dp is not None
+                                      else (callbacks, verbose != 0))
+            if dp is not None:           # each worker evaluates its share of every batch; the metrics are summed
+                data = dp.shard(data)
+                dp.begin("evaluate", data=data)
+                dp.sync_state()
+                self._active_dp = dp
+            cbs = CallbackList(callbacks, add_progbar=add_progbar, model=self, verbose=verbose, epochs=1,
                                steps=data.steps)
             logs = self._evaluate_loop(data, cbs)
         finally:
             data.close()
+            if dp is not None:
+                self._active_dp = outer_dp
+                if outer_dp is None:
+                    dp.finish()
         if return_dict:
             return logs
         values = list(logs.values())
@@ -733,9 +796,15 @@ class Model(Layer):
             x_arrays = self._flatten_x(x, "x")
             self._prepare_for_data(x_arrays)
             data = data_adapter.ArrayData(x_arrays, None, None, batch_size or 32, steps_per_epoch=steps)
+        dp = self._data_parallel()
         try:
-            cbs = CallbackList(callbacks, add_progbar=verbose != 0, model=self, verbose=verbose, epochs=1,
+            callbacks, add_progbar = (dp.callbacks(callbacks, verbose) if dp is not None
+                                      else (callbacks, verbose != 0))
+            cbs = CallbackList(callbacks, add_progbar=add_progbar, model=self, verbose=verbose, epochs=1,
                                steps=data.steps)
+            if dp is not None:           # each worker predicts its share; every worker gets the whole result
+                dp.sync_state()
+                return dp.predict(data, cbs)
             return self._predict_loop(data, cbs)
         finally:
             data.close()
@@ -812,8 +881,18 @@ class Model(Layer):
         self._prepare_training()
         if reset_metrics:
             self.reset_metrics()
-        self._train_step(xb, yb, swb)
-        return self._return_logs(return_dict)
+        dp = self._data_parallel()
+        if dp is None:
+            self._train_step(xb, yb, swb)
+            return self._return_logs(return_dict)
+        outer_dp, self._active_dp = self._active_dp, dp    # the batch is global: each worker trains on its share
+        try:
+            self._train_step(*dp.shard_batch(xb, yb, swb))
+            return self._return_logs(return_dict)
+        finally:
+            self._active_dp = outer_dp
+            if outer_dp is None:
+                dp.finish()
 
     def test_on_batch(self, x, y=None, sample_weight=None, reset_metrics=True, return_dict=False):
         """The loss (and metrics) on one batch, without training."""
@@ -842,6 +921,8 @@ class Model(Layer):
         Example:
             >>> model.save("model.h5")
         """
+        if not self._writes_files():       # under a multi-worker strategy, worker 0 writes
+            return None
         from ..saving import save_model
         return save_model(self, filepath, overwrite=overwrite, include_optimizer=include_optimizer,
                           save_format=save_format, **kwargs)
@@ -867,6 +948,8 @@ class Model(Layer):
 
     def save_weights(self, filepath, overwrite=True, save_format=None, options=None):
         """Save only the weights, in tf.keras's HDF5 layout."""
+        if not self._writes_files():
+            return None
         from ..saving import save_weights
         return save_weights(self, filepath, overwrite=overwrite, save_format=save_format)
 

@@ -131,5 +131,7 @@ def get(identifier):
 # NOTE: layers.experimental (RandomFourierFeatures, ...): its layers are registered for loading, not exported here.
 from . import experimental  # noqa: E402
 from .kernelized import RandomFourierFeatures as _RandomFourierFeatures  # noqa: E402
+from .normalization import SyncBatchNormalization as _SyncBatchNormalization  # noqa: E402
 
 _REGISTRY["RandomFourierFeatures"] = _RandomFourierFeatures
+_REGISTRY["SyncBatchNormalization"] = _SyncBatchNormalization

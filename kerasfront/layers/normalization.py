@@ -22,6 +22,7 @@ from .. import constraints, initializers, regularizers
 from ..engine.base_layer import Layer, in_shape_inference
 from ..engine.input_spec import InputSpec
 
+# NOTE: SyncBatchNormalization lives under layers.experimental only (as in tf.keras), so it is not exported here
 __all__ = ["BatchNormalization", "LayerNormalization", "GroupNormalization", "UnitNormalization"]
 
 
@@ -151,10 +152,15 @@ class BatchNormalization(_Normalization):
                 default = False if arg == "renorm" else None
                 raise ValueError(f"{who}: `{arg}` is not supported (only its default {default!r}). "
                                  f"Received: {arg}={value!r}")
-        del renorm_clipping, renorm_momentum, synchronized   # NOTE: single device: synchronized changes nothing
+        del renorm_clipping, renorm_momentum
         if fused not in (None, True, False):
             raise TypeError(f"{who}: `fused` must be None, True or False, received fused={fused!r}")
-        self.fused = fused
+        if not isinstance(synchronized, (bool, np.bool_)):
+            raise TypeError(f"{who}: `synchronized` must be True or False, received synchronized={synchronized!r}")
+        if synchronized and fused:
+            raise ValueError("`fused=True` is not supported when `synchronized=True`.")
+        self.synchronized = bool(synchronized)
+        self.fused = False if self.synchronized else fused
 
     def build(self, input_shape):
         input_shape = tuple(input_shape)
@@ -167,7 +173,7 @@ class BatchNormalization(_Normalization):
         self._reduce = tuple(i for i in range(rank) if i not in axes)
         # NOTE: which path tf.keras takes decides the moving variance update (see the class docstring)
         self._fused_stats = (self.fused is not False and rank in (4, 5) and axes in ([1], [rank - 1])
-                             and self.dtype in ("float16", "float32"))
+                             and self.dtype in ("float16", "float32") and not self.synchronized)
         if len(axes) == 1:
             param_shape = (input_shape[axes[0]],)
             self._bshape = None if axes[0] == rank - 1 else tuple(
@@ -189,6 +195,8 @@ class BatchNormalization(_Normalization):
 
     def _moments(self, x, mask):
         red = self._reduce
+        if self.synchronized:
+            return self._global_moments(x, mask)
         if mask is None or self._fused_stats:
             mean = ag.mean(x, axis=red, keepdims=True)
             d = x - mean
@@ -200,6 +208,35 @@ class BatchNormalization(_Normalization):
         mean = ag.sum(x * w, axis=red, keepdims=True) / count
         d = x - mean
         return mean, d, ag.sum(ag.square(d) * w, axis=red, keepdims=True) / count
+
+    def _global_moments(self, x, mask):
+        """The moments over the global batch of a data-parallel step (the local batch anywhere else): sums of
+        ``x``, ``x**2`` and the count, all-reduced over the workers together, as tf.keras's synchronized path."""
+        from ..distribute.collective_ops import all_reduce_sum
+        red = self._reduce
+        if mask is not None:
+            w = ag.astype(mask, x.dtype)
+            w = ag.reshape(w, w.shape + (1,) * (x.ndim - w.ndim))
+            y = x * w
+            count = ag.sum(ag.broadcast_to(w, x.shape), axis=red, keepdims=True)
+        else:
+            y = x
+            shape = tuple(1 if i in red else d for i, d in enumerate(x.shape))
+            count = ag.Tensor(np.full(shape, x.size // max(int(np.prod(shape)), 1), x.dtype))
+        sums = all_reduce_sum(ag.stack([ag.sum(y, axis=red, keepdims=True),
+                                        ag.sum(ag.square(y), axis=red, keepdims=True), count]))
+        # NOTE: as tf.keras: var = E[x^2] - E[x]^2 (clipped at 0), 0 where nothing was counted
+        n = ag.maximum(sums[2], 1.0)
+        mean = sums[0] / n
+        var = ag.maximum(sums[1] / n - ag.square(mean), 0.0)
+        return mean, x - mean, var
+
+    def _replica_mean_weights(self):
+        """The weights data parallelism averages over the workers (tf.distribute's ON_READ / MEAN): the moving
+        statistics of a per-worker BatchNormalization (a synchronized one has the same ones everywhere)."""
+        if self.synchronized or not self.built:
+            return []
+        return [self.moving_mean, self.moving_variance]
 
     def call(self, inputs, training=None, mask=None):
         if training is None:
@@ -257,6 +294,39 @@ class BatchNormalization(_Normalization):
             "gamma_constraint": affine["gamma_constraint"],
         })
         return config
+
+
+class SyncBatchNormalization(BatchNormalization):
+    """Deprecated (``layers.experimental``): ``BatchNormalization(synchronized=True)``, whose batch statistics
+    are those of the global batch when ``fit`` runs under a multi-worker strategy.
+
+    Example:
+        >>> bn = kerasfront.layers.experimental.SyncBatchNormalization(momentum=0.9)
+        >>> bn.synchronized
+        True
+    """
+
+    def __init__(self, axis=-1, momentum=0.99, epsilon=1e-3, center=True, scale=True, beta_initializer="zeros",
+                 gamma_initializer="ones", moving_mean_initializer="zeros", moving_variance_initializer="ones",
+                 beta_regularizer=None, gamma_regularizer=None, beta_constraint=None, gamma_constraint=None,
+                 **kwargs):
+        if "synchronized" in kwargs:
+            raise TypeError("SyncBatchNormalization: unexpected argument `synchronized` (it is always True)")
+        if not _WARNED_SYNC:
+            _WARNED_SYNC.append(True)
+            import warnings
+            warnings.warn("`tf.keras.layers.experimental.SyncBatchNormalization` endpoint is deprecated and will be "
+                          "removed in a future release. Please use `tf.keras.layers.BatchNormalization` with "
+                          "parameter `synchronized` set to True.", stacklevel=2)
+        super().__init__(axis=axis, momentum=momentum, epsilon=epsilon, center=center, scale=scale,
+                         beta_initializer=beta_initializer, gamma_initializer=gamma_initializer,
+                         moving_mean_initializer=moving_mean_initializer,
+                         moving_variance_initializer=moving_variance_initializer, beta_regularizer=beta_regularizer,
+                         gamma_regularizer=gamma_regularizer, beta_constraint=beta_constraint,
+                         gamma_constraint=gamma_constraint, synchronized=True, **kwargs)
+
+
+_WARNED_SYNC = []
 
 
 class LayerNormalization(_Normalization):

@@ -1,6 +1,6 @@
 """``kerasfront.layers.experimental``: the layers tf.keras 2.21 keeps under ``layers.experimental``
-(``RandomFourierFeatures``, ``EinsumDense`` and the ``preprocessing`` aliases; SyncBatchNormalization as its issue
-lands).
+(``RandomFourierFeatures``, ``EinsumDense``, the deprecated ``SyncBatchNormalization`` and the ``preprocessing``
+aliases).
 
 Example:
     >>> kerasfront.layers.experimental.RandomFourierFeatures(4).output_dim
@@ -10,6 +10,7 @@ Example:
 """
 from ..einsum_dense import EinsumDense
 from ..kernelized import RandomFourierFeatures
+from ..normalization import SyncBatchNormalization
 from . import preprocessing  # noqa: F401
 
-__all__ = ["EinsumDense", "RandomFourierFeatures"]
+__all__ = ["EinsumDense", "RandomFourierFeatures", "SyncBatchNormalization"]
