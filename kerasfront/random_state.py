@@ -48,3 +48,33 @@ def make_generator(seed=None):
     if seed is None:
         return np.random.default_rng(_GEN[0].integers(0, 2 ** 63))
     return np.random.default_rng(int(seed))
+
+
+def get_state():
+    """The global generator's state as JSON text (``set_state`` takes it back): BackupAndRestore stores it so
+    that a resumed run shuffles as the uninterrupted one would have.
+
+    Example:
+        >>> text = random_state.get_state(); a = random_state.generator().random()
+        >>> random_state.set_state(text); a == random_state.generator().random()
+        True
+    """
+    import json
+    return json.dumps(_GEN[0].bit_generator.state)
+
+
+def set_state(text):
+    """Put the global generator back in the state ``get_state`` gave (a ValueError for a malformed text).
+
+    Example:
+        >>> random_state.set_state(random_state.get_state())
+    """
+    import json
+    try:
+        state = json.loads(text)
+        gen = np.random.Generator(getattr(np.random, state["bit_generator"])())
+        gen.bit_generator.state = state
+    except (TypeError, ValueError, KeyError, AttributeError) as e:
+        raise ValueError(f"random_state.set_state: expected the text random_state.get_state() gave, received "
+                         f"{str(text)[:60]!r} ({e})") from None
+    _GEN[0] = gen

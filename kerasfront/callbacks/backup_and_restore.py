@@ -64,7 +64,8 @@ def _read_backup(path):
 class BackupAndRestore(Callback):
     """Back up the training state at each epoch end and restore it when ``fit`` starts again.
 
-    The backup (weights, optimizer variables and host state, last finished epoch, a CRC-32 of all of them) is
+    The backup (weights, optimizer variables and host state, last finished epoch, the state of
+    ``kerasfront.random_state`` so that the resumed epochs shuffle as they would have, a CRC-32 of all of them) is
     one ``.npz`` file in ``backup_dir``, written to a temporary file, flushed to disk and renamed into place.
     The backup it replaces is kept beside it as the previous one, so ``backup_dir`` holds two backups: the
     latest (``training_state.npz``) and the one before (``training_state.previous.npz``). On
@@ -150,6 +151,9 @@ class BackupAndRestore(Callback):
         restore = getattr(self._optimizer(), "set_host_state", None)
         if "optimizer_host_state" in arrays and callable(restore):
             restore(str(arrays["optimizer_host_state"]))
+        if "random_state" in arrays:
+            from .. import random_state
+            random_state.set_state(str(arrays["random_state"]))
         self.model._resume_from_epoch = int(arrays["epoch"]) + 1
 
     def on_epoch_end(self, epoch, logs=None):
@@ -162,6 +166,8 @@ class BackupAndRestore(Callback):
         host = host_state() if callable(host_state) else None
         if host is not None:
             arrays["optimizer_host_state"] = np.array(host)
+        from .. import random_state
+        arrays["random_state"] = np.array(random_state.get_state())
         arrays.update(num_weights=np.asarray(len(self.model.weights)), epoch=np.asarray(epoch),
                       num_optimizer_variables=np.asarray(len(opt_vars)), saved_at=np.asarray(time.time()))
         arrays["checksum"] = np.array(_backup_checksum(arrays))

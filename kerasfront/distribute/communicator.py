@@ -87,7 +87,7 @@ class Communicator:
         out = np.empty((sum(counts),) + array.shape[1:], array.dtype)
         sizes = [c * row for c in counts]
         displs = np.concatenate([[0], np.cumsum(sizes)[:-1]]).astype(np.int64).tolist()
-        self.comm.Allgatherv(array.reshape(-1), [out.reshape(-1), sizes, displs])
+        self.comm.Allgatherv(array.reshape(-1), [out.reshape(-1), (sizes, displs)])
         return out
 
     def abort(self, code=1):

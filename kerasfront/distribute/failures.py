@@ -5,10 +5,11 @@ Two cases, installed once per process when a strategy has more than one worker:
 - An uncaught Python exception on a worker: the traceback is printed, then a line naming the worker, then
   ``MPI_Abort`` ends every worker (without it the others would wait in their next collective forever).
 - A worker that vanishes (killed by a signal, by the out-of-memory killer): the MPI launcher kills the others
-  at once, but MPICH's launcher names only the lost process's PID. So each worker starts a small watcher
-  process (``watchdog.py``, outside the launcher's process group) that reads a pipe from its worker: at a
-  normal exit the worker writes ``done``; when the pipe closes without it while the worker's local peers are
-  still alive, the watcher prints which worker was lost. The launcher forwards that line before it exits.
+  at once, but MPICH's launcher names only the lost process's PID. So worker 0 prints which PID is which
+  worker when the strategy starts, and each worker starts a small watcher process (``watchdog.py``, in a
+  session of its own) that reads a pipe from its worker: at a normal exit the worker writes ``done``; when the
+  pipe closes without it, and no peer on the host was seen to end first, the watcher prints which worker was
+  lost. The launcher waits for the watcher's output (it holds the same stderr) and forwards it.
 
 Example:
     >>> watch_this_worker(communicator, [("host", 101), ("host", 102)])    # once, inside the strategy
@@ -35,8 +36,12 @@ def watch_this_worker(communicator, table):
     _INSTALLED.append(True)
     rank, size = communicator.rank, communicator.size
     _install_excepthook(communicator)
+    if rank == 0:       # which process is which worker: MPICH's launcher names a lost process by its PID only
+        workers = ", ".join(f"worker {r} pid {p} on {h}" for r, (h, p) in enumerate(table))
+        sys.stderr.write(f"kerasfront.distribute: {size} workers: {workers}\n")
+        sys.stderr.flush()
     host, pid = table[rank]
-    peers = [str(p) for r, (h, p) in enumerate(table) if h == host and r != rank]
+    peers = [f"{r}:{p}" for r, (h, p) in enumerate(table) if h == host and r != rank]
     script = os.path.join(os.path.dirname(os.path.abspath(__file__)), "watchdog.py")
     try:
         read_end, write_end = os.pipe()
