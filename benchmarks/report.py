@@ -26,6 +26,10 @@ NOTES_START = "<!-- notes:start (kept when RESULTS.md is rewritten) -->"
 NOTES_END = "<!-- notes:end -->"
 DEFAULT_NOTES = ("Write here, for each missed target, what the profile shows is the cause. The harness keeps "
                  "this section when it rewrites the file.")
+SCALING_START = "<!-- scaling:start (kept when RESULTS.md is rewritten) -->"
+SCALING_END = "<!-- scaling:end -->"
+DEFAULT_SCALING = ("Measured by `python -m benchmarks.mpi_scaling --write` (issue 15); the harness keeps this section "
+                   "when it rewrites the file.")
 
 REFERENCE = """\
 | workload | numpy by hand | PyTorch eager | tf.keras | Keras 3-JAX | HIPS autograd |
@@ -253,13 +257,20 @@ def targets_table(results, extras=None):
 
 # -- RESULTS.md -----------------------------------------------------------------------------------
 
-def kept_notes(previous_text):
-    """The hand-written notes section of an earlier RESULTS.md, or the default prompt."""
+def kept_notes(previous_text, start=NOTES_START, end=NOTES_END, default=DEFAULT_NOTES):
+    """The hand-written notes section of an earlier RESULTS.md (or the block between other markers), or the
+    default prompt."""
     if previous_text:
-        m = re.search(re.escape(NOTES_START) + r"\n(.*?)\n?" + re.escape(NOTES_END), previous_text, re.S)
+        m = re.search(re.escape(start) + r"\n(.*?)\n?" + re.escape(end), previous_text, re.S)
         if m and m.group(1).strip():
             return m.group(1).strip()
-    return DEFAULT_NOTES
+    return default
+
+
+def kept_scaling(previous_text):
+    """The scaling section (issue 15: measured by benchmarks/mpi_scaling.py, and the cost model) of an earlier
+    RESULTS.md."""
+    return kept_notes(previous_text, SCALING_START, SCALING_END, DEFAULT_SCALING)
 
 
 def problems(results, probes, systems):
@@ -290,7 +301,7 @@ def systems_table(probes, systems, interpreters):
 
 
 def render(results, probes, systems, interpreters, machine, meter, command, quick, label=None, notes=None,
-           threads=None, extras=None, rounds=1):
+           threads=None, extras=None, rounds=1, scaling=None):
     """The whole RESULTS.md text."""
     warnings = []
     share = meter.get("foreign_share", 0.0)
@@ -340,6 +351,8 @@ def render(results, probes, systems, interpreters, machine, meter, command, quic
         problems(results, probes, systems), "",
         "## Notes", "",
         NOTES_START, notes or DEFAULT_NOTES, NOTES_END, "",
+        "## Training on several workers: measured scaling and the all-reduce cost model (issue 15)", "",
+        SCALING_START, scaling or DEFAULT_SCALING, SCALING_END, "",
         "## How each system runs the workloads", "",
         "- Data: float32, synthetic, from `np.random.RandomState` with fixed seeds (`benchmarks/workloads.py`), the "
         "same arrays for every system. Losses are sparse softmax cross-entropy on logits; no metrics.",

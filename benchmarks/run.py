@@ -309,6 +309,7 @@ def main(argv=None):
                 previous = f.read()
         text = report.render(results, probes, systems, pythons, info, usage, command, args.quick,
                              label=args.label, notes=report.kept_notes(previous), threads=args.threads,
+                             scaling=report.kept_scaling(previous),
                              extras=extras, rounds=args.rounds)
         with open(args.output, "w") as f:
             f.write(text)

@@ -281,3 +281,32 @@ def test_the_loading_benchmark_runs_and_times_both_sides():
     for what in ("load_model_h5", "load_weights_h5", "load_model_keras"):
         assert small[what]["isolated_ms"] > 0 and small[what]["in_process_ms"] > 0
     assert small["save_h5"]["with_checksums_ms"] > 0 and small["save_h5"]["without_ms"] > 0
+
+
+def test_the_scaling_section_survives_a_rewrite_and_the_measured_table_is_replaced(tmp_path):
+    from benchmarks import mpi_scaling
+    old = (f"x\n{report.SCALING_START}\nmodel text\n{mpi_scaling.MEASURED_START}\nold table\n{mpi_scaling.MEASURED_END}"
+           f"\nmore\n{report.SCALING_END}\n")
+    kept = report.kept_scaling(old)
+    assert kept.startswith("model text") and "old table" in kept and kept.endswith("more")
+    assert report.kept_scaling(None) == report.DEFAULT_SCALING
+    path = tmp_path / "RESULTS.md"
+    path.write_text(old)
+    results = [{"workers": 1, "epoch_s": 2.0, "samples_per_s": 500.0, "mb_per_step": 0.0,
+                "allreduce_in_fit_ms_per_step": 0.0, "allreduce_in_fit_share": 0.0, "allreduce_bare_ms": None},
+               {"workers": 2, "epoch_s": 1.25, "samples_per_s": 800.0, "mb_per_step": 0.94,
+                "allreduce_in_fit_ms_per_step": 0.5, "allreduce_in_fit_share": 0.1, "allreduce_bare_ms": 0.47,
+                "allreduce_bare_ms_per_mb": 0.5}]
+    table = mpi_scaling.table(results)
+    assert "| 2 | 1.25 s | 800 | 1.60x | 0.94 | 0.50 ms | 10% | 0.47 ms (0.50) |" in table
+    mpi_scaling.write_measured(table, str(path))
+    text = path.read_text()
+    assert "old table" not in text and "1.60x" in text and "model text" in text and "more" in text
+
+
+def test_mpi_scaling_runs_on_two_workers():
+    pytest.importorskip("mpi4py", reason='needs the mpi extra: pip install -e ".[mpi]" (in the test extra)')
+    from benchmarks import mpi_scaling
+    (result,) = mpi_scaling.run([2], samples=512, repeats=1, timeout=240)
+    assert result["workers"] == 2 and result["params"] == 235146 and result["epoch_s"] > 0
+    assert abs(result["mb_per_step"] - 235146 * 4 / 1e6) < 1e-9 and result["allreduce_bare_ms"] > 0
