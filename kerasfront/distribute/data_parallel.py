@@ -163,8 +163,8 @@ class DataParallel:
                     break
         if problems:
             raise ValueError(f"{what}: the {self.comm.size} workers do not agree, so their steps could not be "
-                             f"combined: " + "; ".join(problems) + ". Every worker must build the same model, "
-                             f"compile it the same way and pass data of the same size.")
+                             "combined: " + "; ".join(problems) + ". Every worker must build the same model, "
+                             "compile it the same way and pass data of the same size.")
 
     def _signature(self, what, record):
         model = self.model

@@ -84,8 +84,8 @@ def main(argv):
     cause = "killed by a signal, or by the system, e.g. out of memory"
     if gone:
         sys.stderr.write(f"{who} ended without finishing, at about the same time as worker(s) {gone} on this host: "
-                         f"the first of them was lost ({cause}; the launcher's message gives its PID), the MPI launcher ended the "
-                         f"others\n")
+                         f"the first of them was lost ({cause}; the launcher's message gives its PID), the MPI "
+                         f"launcher ended the others\n")
     else:
         sys.stderr.write(f"{who} was lost: it ended without finishing ({cause}); the MPI launcher ends the other "
                          f"workers\n")

@@ -72,6 +72,18 @@ class Model(Layer):
         self._is_graph_network = False
         self.inputs = None
         self.outputs = None
+        self._capture_strategy()
+
+    def _capture_strategy(self):
+        """A model made (or compiled) inside ``strategy.scope()`` keeps that strategy for fit/evaluate/predict."""
+        from .. import distribute
+        if not distribute.has_strategy():
+            return
+        current, previous = distribute.get_strategy(), self.__dict__.get("_distribution_strategy")
+        if previous is not None and previous is not current:
+            raise ValueError(f"Model {self.name} was created under {previous!r}, but is being compiled under "
+                             f"{current!r}: compile it in the scope of the strategy it was created in")
+        self.__dict__["_distribution_strategy"] = current
 
     def _default_name(self):
         return unique_object_name(to_snake_case(type(self).__name__), zero_based=True)
@@ -98,6 +110,7 @@ class Model(Layer):
             >>> model.compile(optimizer="adam", loss="sparse_categorical_crossentropy", metrics=["accuracy"])
         """
         from .. import optimizers
+        self._capture_strategy()
         legacy = {"sample_weight_mode", "experimental_steps_per_execution", "target_tensors", "distribute",
                   "pss_evaluation_shards", "auto_scale_loss"}
         unknown = [k for k in kwargs if k not in legacy]
@@ -138,9 +151,6 @@ class Model(Layer):
         self._jit_compile = jit_compile
         self._is_compiled = True
         self.stop_training = False
-        from .. import distribute
-        if distribute.has_strategy():         # compiled inside strategy.scope(): fit/evaluate/predict use it
-            self._distribution_strategy = distribute.get_strategy()
 
     @property
     def distribute_strategy(self):

@@ -285,3 +285,17 @@ def test_watchdog_says_when_it_cannot_tell_which_worker_went_first():
     code, err = _watch(f"2:{dead.pid}", b"")
     assert "worker 1 of 3 (pid 4242 on node7) ended without finishing, at about the same time as worker(s) [2]" \
         in err
+
+
+@requires_mpi
+def test_a_model_keeps_the_strategy_it_was_made_in_and_cannot_be_compiled_in_another():
+    a, b = distribute.MultiWorkerMirroredStrategy(), distribute.MultiWorkerMirroredStrategy()
+    with a.scope():
+        model = keras.Sequential([layers.Input((3,)), layers.Dense(1)])
+    model.compile(optimizer="sgd", loss="mse")        # compiled outside: the model still belongs to `a`
+    assert model.distribute_strategy is a
+    with b.scope():
+        with pytest.raises(ValueError, match="was created under .* but is being compiled under"):
+            model.compile(optimizer="sgd", loss="mse")
+    functional = keras.Model(*(lambda i: (i, layers.Dense(2)(i)))(keras.Input((3,))))
+    assert functional.distribute_strategy is distribute.get_strategy()
