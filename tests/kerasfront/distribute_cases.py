@@ -50,7 +50,11 @@ def _result(model, history, x_eval=None, y_eval=None, x_pred=None):
     if x_eval is not None:
         out["evaluate"] = np.asarray(model.evaluate(x_eval, y_eval, batch_size=16, verbose=0), np.float64)
     if x_pred is not None:
-        out["predict"] = model.predict(x_pred, batch_size=16, verbose=0)
+        predicted = model.predict(x_pred, batch_size=16, verbose=0)
+        if isinstance(predicted, list):
+            out.update({f"predict/{i}": p for i, p in enumerate(predicted)})
+        else:
+            out["predict"] = predicted
     return out
 
 
@@ -94,7 +98,7 @@ def two_outputs_sgd(strategy, rank, workers):
     with _scope(strategy):
         model = _seeded_build(build, rank)
     history = model.fit(x, {"a": y, "b": c.astype("float32")}, batch_size=40, epochs=3, shuffle=False, verbose=0)
-    return _result(model, history)
+    return _result(model, history, x_pred=x[:23])
 
 
 def conv_syncbn(strategy, rank, workers):
@@ -168,12 +172,17 @@ def sequence_and_dataset(strategy, rank, workers):
     out = _result(model, h1)
     out["history2/loss"] = np.asarray(h2.history["loss"])
     out["predict_sequence"] = model.predict(_Batches(x, y, 8) if strategy is not None else seq, verbose=0)
+    out["predict_dataset"] = model.predict(keras.utils.Dataset.from_tensor_slices(x).batch(8), verbose=0)
+    out["evaluate_sequence"] = np.asarray(model.evaluate(seq, verbose=0), np.float64)
     return out
 
 
 def train_on_batch_and_stop(strategy, rank, workers):
-    """train_on_batch on a global batch; then a stop_training set on worker 1 only stops every worker."""
+    """MirroredStrategy (the one-machine case): train_on_batch on a global batch; then a stop_training set on
+    worker 1 only stops every worker."""
     x, y = _data(64, (3,), seed=9)
+    if strategy is not None:
+        strategy = keras.distribute.MirroredStrategy()
 
     def build():
         m = keras.Sequential([L.Input((3,)), L.Dense(4), L.Dense(1)])
@@ -261,12 +270,13 @@ def disagreements(strategy, rank, out_dir):
     """Workers that disagree fail at the start of fit with a clear error (on every worker, no hang)."""
     x, y = _data(32, (3,), seed=12)
     messages = {}
-    for what, units, lr in (("shapes", 4 + rank, 0.01), ("optimizer", 4, 0.01 * (1 + rank))):
+    for what, units, lr, n in (("shapes", 4 + rank, 0.01, 32), ("optimizer", 4, 0.01 * (1 + rank), 32),
+                               ("data", 4, 0.01, 32 - rank)):
         with strategy.scope():
             model = keras.Sequential([L.Input((3,)), L.Dense(units), L.Dense(1)])
             model.compile(optimizer=keras.optimizers.SGD(learning_rate=lr), loss="mse")
         try:
-            model.fit(x, y, batch_size=8, epochs=1, verbose=0)
+            model.fit(x[:n], y[:n], batch_size=8, epochs=1, verbose=0)
             messages[what] = "no error"
         except ValueError as e:
             messages[what] = str(e)
