@@ -20,6 +20,7 @@ import argparse
 import json
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import time
@@ -109,10 +110,16 @@ def run(workers, samples, repeats, timeout=1800):
     for k in workers:
         cmd = [_mpiexec(), "-n", str(k), sys.executable, "-m", "benchmarks.mpi_scaling", "--worker",
                "--samples", str(samples), "--repeats", str(repeats)]
-        proc = subprocess.run(cmd, cwd=REPO, env=env, capture_output=True, text=True, timeout=timeout)
-        lines = [line for line in proc.stdout.splitlines() if line.startswith("RESULT ")]
+        proc = subprocess.Popen(cmd, cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                                start_new_session=True)
+        try:
+            out, err = proc.communicate(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)        # the launcher and every worker
+            out, err = proc.communicate()
+        lines = [line for line in out.splitlines() if line.startswith("RESULT ")]
         if proc.returncode != 0 or not lines:
-            raise SystemExit(f"mpi_scaling: {' '.join(cmd)} failed ({proc.returncode}):\n{proc.stderr[-3000:]}")
+            raise SystemExit(f"mpi_scaling: {' '.join(cmd)} failed ({proc.returncode}):\n{err[-3000:]}")
         results.append(json.loads(lines[-1][len("RESULT "):]))
     return results
 

@@ -12,6 +12,7 @@ import json
 import os
 import re
 import shutil
+import signal
 import subprocess
 import sys
 import time
@@ -45,8 +46,16 @@ def launch(n, out_dir, *names, timeout=LAUNCH_TIMEOUT):
     cmd = [_mpiexec(), "-n", str(n), sys.executable, "-m", "tests.kerasfront.distribute_cases", str(out_dir),
            *names]
     start = time.monotonic()
-    proc = subprocess.run(cmd, cwd=REPO, env=env, capture_output=True, text=True, timeout=timeout)
-    return proc, time.monotonic() - start
+    # a session of its own: on a timeout the launcher and every worker go together (nothing may hang CI)
+    proc = subprocess.Popen(cmd, cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            start_new_session=True)
+    try:
+        out, err = proc.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+        out, err = proc.communicate()
+        pytest.fail(f"{' '.join(cmd)} did not finish in {timeout} s (killed):\n{out[-2000:]}\n{err[-4000:]}")
+    return subprocess.CompletedProcess(cmd, proc.returncode, out, err), time.monotonic() - start
 
 
 _JOBS = {}
