@@ -158,7 +158,7 @@ class DataParallel:
         problems = []
         for rank, theirs in enumerate(every[1:], 1):
             for key in chief:
-                if theirs.get(key) != chief[key]:
+                if _comparable(key, theirs.get(key)) != _comparable(key, chief[key]):
                     problems.append(_describe(key, chief[key], theirs.get(key), rank))
                     break
         if problems:
@@ -351,7 +351,7 @@ class DataParallel:
     def _check_layout(self, length, names, means):
         every = self.comm.allgather_obj((length, names, means))
         for rank, theirs in enumerate(every[1:], 1):
-            if theirs != every[0]:
+            if (theirs[0], theirs[2]) != (every[0][0], every[0][2]):
                 raise ValueError(f"The workers' metrics differ, so their states cannot be summed: worker 0 has "
                                  f"{every[0][1]} ({every[0][0]} numbers of state), worker {rank} has {theirs[1]} "
                                  f"({theirs[0]} numbers); compile the model the same way on every worker")
@@ -446,13 +446,20 @@ def _stand_in(callback):
     return _STAND_IN[0](callback)
 
 
+def _comparable(key, value):
+    """What must agree: the weights' shapes and dtypes, not their names (each process numbers its layers)."""
+    if key == "model weights" and isinstance(value, list):
+        return [v[1:] for v in value]
+    return value
+
+
 def _describe(key, chief, theirs, rank):
     if key == "model weights" and isinstance(chief, list) and isinstance(theirs, list):
         if len(chief) != len(theirs):
             return (f"worker {rank}'s model has {len(theirs)} weights and worker 0's has {len(chief)} "
                     f"(worker 0: {[c[0] for c in chief][:6]}, worker {rank}: {[t[0] for t in theirs][:6]})")
         for c, t in zip(chief, theirs):
-            if c != t:
+            if c[1:] != t[1:]:
                 return (f"the model weight {c[0]!r} has shape {c[1]} ({c[2]}) on worker 0 and {t[0]!r} has shape "
                         f"{t[1]} ({t[2]}) on worker {rank}")
     if isinstance(chief, dict) and isinstance(theirs, dict):
