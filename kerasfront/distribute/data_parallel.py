@@ -390,6 +390,7 @@ class DataParallel:
                     counts.append(int(batch[0][0].shape[0]))
                     yield batch
             local.epoch = counted
+            callbacks.set_params(dict(callbacks.params, steps=local.steps))    # the progress bar counts this share
             result = self.model._predict_loop(local, callbacks)
         flat = nest.flatten(result) if result is not None else None
         meta = None if flat is None else (nest.map_structure(lambda a: None, result),
