@@ -953,6 +953,8 @@ class Model(Layer):
                              "(serve it with ONNX Runtime). To keep a model for kerasfront, use model.save(path).")
         if not isinstance(format, str) or format.lower() != "onnx":
             raise ValueError(f"model.export(format=...): kerasfront exports format='onnx' only, received {format!r}")
+        if not self._writes_files():       # under a multi-worker strategy, worker 0 writes
+            return None
         from ..export.onnx import export_onnx
         return export_onnx(self, filepath, opset=opset, input_signature=input_signature, verbose=verbose)
 
