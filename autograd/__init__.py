@@ -23,6 +23,7 @@ from .transforms import grad, value_and_grad, vjp, jacobian, jacrev, hessian, hv
 from .forward_mode import jvp, jacfwd, linearize
 from .batching import vmap
 from .custom import custom_vjp, custom_jvp, checkpoint, stop_gradient
+from . import fft, linalg, special  # noqa: F401  (np.fft, np.linalg, scipy.special with derivatives)
 from . import batching  # noqa: F401  (helpers for batching rules: ag.batching.elementwise_rule, ...)
 from . import trace  # noqa: F401  (ag.trace.trace / trace_batched: a computation as a graph of primitives)
 from .gradcheck import gradcheck, GradcheckError

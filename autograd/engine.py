@@ -55,6 +55,10 @@ def _fit(grad, target, prim, argnum):
                 f"autograd: the vjp of op '{prim.name}' for argument {argnum} returned shape {grad.shape}, "
                 f"which cannot be reduced to the argument's shape {tshape}") from None
     if grad.data.dtype != target.data.dtype:
+        if grad.data.dtype.kind == "c" and target.data.dtype.kind != "c":
+            # a real input of a complex result: the real part is its gradient (HIPS autograd's convention)
+            from .ops.elementwise import real
+            grad = real(grad)
         grad = grad.astype(target.data.dtype)
     return grad
 

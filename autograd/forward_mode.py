@@ -63,6 +63,9 @@ def _fit_tangent(t, node, prim):
             raise ValueError(f"autograd: the jvp of op '{prim.name}' returned shape {t.shape}, which does not "
                              f"broadcast to the op's output shape {shape}") from None
     if t.dtype != node.data.dtype:
+        if t.dtype.kind == "c" and node.data.dtype.kind != "c":
+            from .ops.elementwise import real
+            t = real(t)
         t = t.astype(node.data.dtype)
     return t
 

@@ -1,5 +1,10 @@
 """Check analytic gradients against central differences, in float64, along random directions.
 
+Complex inputs and outputs are checked with HIPS autograd's convention: for a complex output ``f`` the
+function checked is ``L = Re(sum(u * f))`` with a random complex ``u``, and the gradient ``g`` of ``L`` with
+respect to a complex input ``z = x + iy`` is ``dL/dx - i dL/dy``, so that along a complex direction ``v``
+the directional derivative is ``Re(sum(g * v))``.
+
 Example:
     >>> gradcheck(lambda x: ag.tanh(x) * x, np.random.randn(3, 2))
     True
@@ -7,7 +12,7 @@ Example:
 import numpy as np
 
 from .engine import gradients
-from .ops.elementwise import multiply
+from .ops.elementwise import multiply, real
 from .ops.reductions import sum as _sum
 from .tensor import Tensor
 
@@ -28,6 +33,17 @@ class GradcheckError(AssertionError):
 def _to64(x):
     d = x.data if isinstance(x, Tensor) else np.asarray(x)
     return np.array(d, dtype=np.float64 if d.dtype.kind != "c" else np.complex128)
+
+
+def _random(rng, shape, dtype):
+    """A standard normal direction (complex for a complex dtype)."""
+    r = rng.standard_normal(shape)
+    return r + 1j * rng.standard_normal(shape) if np.dtype(dtype).kind == "c" else r
+
+
+def _pair(a, v):
+    """Re(sum(a * v)): the pairing of a gradient with a direction."""
+    return float(np.real(np.sum(a * v)))
 
 
 def _call(f, arrays):
@@ -53,13 +69,15 @@ def gradcheck(f, *inputs, eps=1e-6, atol=1e-5, rtol=1e-3, n_directions=3, order=
         True
         >>> ag.gradcheck(lambda x: ag.tanh(x).sum(), np.array([0.5]), order=2)
         True
+        >>> ag.gradcheck(lambda z: ag.abs(ag.exp(z) * z), np.array([1.0 + 2.0j]), order=2)    # complex
+        True
     """
     rng = np.random.default_rng(seed)
     xs = [_to64(x) for x in inputs]
     out0 = _call(f, xs)
     if out0.dtype.kind not in "fc":
         raise TypeError(f"gradcheck: f must return floating values, it returned dtype {out0.dtype}")
-    u = rng.standard_normal(out0.shape)
+    u = _random(rng, out0.shape, out0.dtype)
     leaves = [Tensor(x, requires_grad=True) for x in xs]
     out = f(*leaves)
     if isinstance(out, Tensor) and out.requires_grad:
@@ -68,11 +86,11 @@ def gradcheck(f, *inputs, eps=1e-6, atol=1e-5, rtol=1e-3, n_directions=3, order=
         analytic = [np.zeros_like(x) for x in xs]
     worst = None
     for _ in range(n_directions):
-        vs = [rng.standard_normal(x.shape) for x in xs]
+        vs = [_random(rng, x.shape, x.dtype) for x in xs]
         plus = _call(f, [x + eps * v for x, v in zip(xs, vs)])
         minus = _call(f, [x - eps * v for x, v in zip(xs, vs)])
-        numeric = float(np.sum(u * (plus - minus)) / (2 * eps))
-        ana = float(sum(np.sum(a * v) for a, v in zip(analytic, vs)))
+        numeric = _pair(u, plus - minus) / (2 * eps)
+        ana = sum(_pair(a, v) for a, v in zip(analytic, vs))
         err = abs(ana - numeric)
         tol = atol + rtol * abs(numeric)
         if err > tol and (worst is None or err - tol > worst[0]):
@@ -88,9 +106,9 @@ def gradcheck(f, *inputs, eps=1e-6, atol=1e-5, rtol=1e-3, n_directions=3, order=
             ls = list(args)
             o = f(*ls)
             gs = gradients(_sum(multiply(o, u)), ls, create_graph=True)
-            return sum(_sum(multiply(g, w)) for g, w in zip(gs, ws))
+            return sum(real(_sum(multiply(g, w))) for g, w in zip(gs, ws))
 
-        ws = [rng.standard_normal(x.shape) for x in xs]
+        ws = [_random(rng, x.shape, x.dtype) for x in xs]
 
         def wrapped(*args):
             ls = [a if a.requires_grad else Tensor(a.data, requires_grad=True) for a in args]

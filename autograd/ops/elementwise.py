@@ -21,7 +21,8 @@ from ._make import binary_op, raw, unary_op
 __all__ = [
     "add", "subtract", "multiply", "divide", "true_divide", "power", "negative", "positive", "maximum",
     "minimum", "floor_divide", "mod", "remainder", "exp", "expm1", "log", "log1p", "log2", "log10", "sqrt",
-    "square", "reciprocal", "abs", "absolute", "sign", "sin", "cos", "tan", "tanh", "sinh", "cosh", "arctan",
+    "square", "reciprocal", "abs", "absolute", "sign", "real", "imag", "conj", "conjugate", "angle", "sin", "cos",
+    "tan", "tanh", "sinh", "cosh", "arctan",
     "sigmoid", "relu", "softplus", "leaky_relu", "elu", "selu", "erf", "gelu", "swish", "silu",
     "hard_sigmoid", "clip", "where", "equal", "not_equal", "less", "less_equal", "greater", "greater_equal",
     "isfinite", "isnan", "isinf", "logical_and", "logical_or", "logical_not", "floor", "ceil", "round",
@@ -65,6 +66,8 @@ def _pow_vjp_a(g, ans, a, b):
 
 def _pow_vjp_b(g, ans, a, b):
     ad = raw(a)
+    if ad.dtype.kind == "c":      # the principal branch of log a, away from 0
+        return multiply(g, multiply(ans, log(where(ad != 0, a, make_leaf(np.ones((), ad.dtype))))))
     safe_log = log(where(ad > 0, a, make_leaf(np.ones((), ad.dtype if ad.dtype.kind == "f" else np.float64))))
     return multiply(g, multiply(ans, safe_log))
 
@@ -129,8 +132,31 @@ square = unary_op(np.square, "square", lambda g, ans, x: multiply(g, multiply(x,
 reciprocal = unary_op(np.reciprocal, "reciprocal",
                       lambda g, ans, x: _zero_where_g_zero(g, negative(multiply(g, square(ans)))),
                       "Elementwise 1 / x.")
-abs = unary_op(np.abs, "abs", lambda g, ans, x: multiply(g, np.sign(raw(x))),
-               "Elementwise |x| (gradient 0 at 0).")
+def _unit_conj(x, ans):
+    """conj(x) / |x| for complex x (0 where x == 0): the gradient of |x|."""
+    zero = raw(ans) == 0
+    if not zero.any():
+        return divide(conj(x), ans)
+    z = make_leaf(zero)
+    return where(z, make_leaf(np.zeros((), raw(x).dtype)), divide(conj(x), where(z, 1.0, ans)))
+
+
+def _abs_vjp(g, ans, x):
+    xd = raw(x)
+    if xd.dtype.kind == "c":
+        return multiply(g, _unit_conj(x, ans))
+    return multiply(g, np.sign(xd))
+
+
+def _abs_jvp(t, ans, x):
+    xd = raw(x)
+    if xd.dtype.kind == "c":
+        return real(multiply(t, _unit_conj(x, ans)))
+    return multiply(t, np.sign(xd))
+
+
+abs = unary_op(np.abs, "abs", _abs_vjp,
+               "Elementwise |x| (gradient 0 at 0; for complex x the gradient is conj(x) / |x|).", jvp=_abs_jvp)
 absolute = abs
 sign = unary_op(np.sign, "sign", lambda g, ans, x: None, "Elementwise sign (no gradient).")
 
@@ -159,6 +185,31 @@ tanh = unary_op(np.tanh, "tanh", _tanh_vjp,
 sinh = unary_op(np.sinh, "sinh", lambda g, ans, x: multiply(g, cosh(x)), "Elementwise hyperbolic sine.")
 cosh = unary_op(np.cosh, "cosh", lambda g, ans, x: multiply(g, sinh(x)), "Elementwise hyperbolic cosine.")
 arctan = unary_op(np.arctan, "arctan", lambda g, ans, x: divide(g, add(square(x), 1.0)), "Elementwise arctan.")
+
+# -- complex parts ------------------------------------------------------------------------------
+# NOTE: the convention for complex values is HIPS autograd's: the cotangent carried by a complex value z is
+# dL/dx - i dL/dy (z = x + iy, L the real loss), so a holomorphic op's vjp is g * f'(z) with no conjugate and
+# the gradient of a real loss is the conjugate of the steepest-ascent direction. The non-holomorphic ops
+# below have their own rules; a complex cotangent reaching a real input keeps its real part (engine._fit).
+real = unary_op(lambda x: np.real(x).copy(), "real", lambda g, ans, x: g,
+                "The real part of x (x itself, as a copy, for real x).", jvp=lambda t, ans, x: real(t))
+imag = unary_op(lambda x: np.imag(x).copy(), "imag", lambda g, ans, x: multiply(g, -1j),
+                "The imaginary part of x (zeros for real x).", jvp=lambda t, ans, x: imag(t))
+conj = unary_op(np.conjugate, "conj", lambda g, ans, x: conj(g), "The complex conjugate (x itself for real x).",
+                jvp=lambda t, ans, x: conj(t))
+conjugate = conj
+
+
+def _angle_vjp(g, ans, x):
+    # d angle = Im(dz / z): the cotangent -i g / z (0 for real x, whose angle is piecewise constant)
+    if raw(x).dtype.kind != "c":
+        return None
+    return multiply(g, divide(-1j, x))
+
+
+angle = unary_op(lambda x: np.angle(x), "angle", _angle_vjp,
+                 "The argument of complex x (0 or pi for real x, no gradient there).",
+                 jvp=lambda t, ans, x: imag(divide(t, x)) if raw(x).dtype.kind == "c" else None)
 
 # -- activations --------------------------------------------------------------------------------
 

@@ -34,7 +34,15 @@ def _as_shape(shape):
 
 # -- dtype ----------------------------------------------------------------------------------------
 _astype_prim = Primitive(lambda x, dtype: x.astype(dtype, copy=False), "astype")
-defvjp(_astype_prim, lambda g, ans, x, dtype: astype(g, raw(x).dtype))
+def _astype_vjp(g, ans, x, dtype):
+    xd = raw(x)
+    if raw(g).dtype.kind == "c" and xd.dtype.kind != "c":      # real -> complex: the real part flows back
+        from .elementwise import real
+        g = real(g)
+    return astype(g, xd.dtype)
+
+
+defvjp(_astype_prim, _astype_vjp)
 def_linear(_astype_prim)
 
 
