@@ -12,7 +12,7 @@ Example:
 """
 import numpy as np
 
-from . import ops as O
+from . import fft as _fft, linalg as _linalg, ops as O
 from .modes import STATE
 from .ops._make import raw
 from .tensor import Tensor, make_leaf
@@ -28,7 +28,7 @@ UFUNCS = {
     np.greater: O.greater, np.greater_equal: O.greater_equal, np.isfinite: O.isfinite, np.isnan: O.isnan,
     np.isinf: O.isinf, np.logical_and: O.logical_and, np.logical_or: O.logical_or,
     np.logical_not: O.logical_not, np.floor: O.floor, np.ceil: O.ceil,
-    np.floor_divide: O.floor_divide, np.remainder: O.mod, np.rint: O.round,
+    np.floor_divide: O.floor_divide, np.remainder: O.mod, np.rint: O.round, np.conjugate: O.conj,
 }
 
 REDUCE = {np.add: O.sum, np.multiply: O.prod, np.maximum: O.max, np.minimum: O.min}
@@ -42,10 +42,16 @@ FUNCTIONS = {
     np.broadcast_to: O.broadcast_to, np.concatenate: O.concatenate, np.stack: O.stack, np.split: O.split,
     np.pad: O.pad, np.repeat: O.repeat, np.tile: O.tile, np.flip: O.flip, np.take: O.take,
     np.where: O.where, np.clip: O.clip, np.dot: O.dot, np.matmul: O.matmul, np.tensordot: O.tensordot,
-    np.outer: O.outer, np.inner: O.inner, np.abs: O.abs, np.linalg.norm: O.norm, np.all: O.all, np.any: O.any,
+    np.outer: O.outer, np.inner: O.inner, np.abs: O.abs, np.all: O.all, np.any: O.any,
     np.einsum: O.einsum, np.round: O.round, np.around: O.round, np.ravel: O.flatten,
     np.atleast_1d: lambda x: x if raw(x).ndim >= 1 else O.reshape(x, (1,)),
+    np.real: O.real, np.imag: O.imag, np.angle: O.angle, np.conj: O.conj, np.trace: O.trace, np.diagonal: O.diagonal,
 }
+# np.linalg and np.fft on Tensors: the functions of ag.linalg and ag.fft of the same name
+FUNCTIONS.update({getattr(np.linalg, n): getattr(_linalg, n) for n in _linalg.__all__
+                  if hasattr(np.linalg, n) and callable(getattr(_linalg, n)) and n not in ("LinAlgError",)
+                  and not n.endswith("Result")})
+FUNCTIONS.update({getattr(np.fft, n): getattr(_fft, n) for n in _fft.__all__ if hasattr(np.fft, n)})
 
 # Functions whose results carry no gradient by nature (shapes, comparisons, indices, predicates): they
 # run on the plain arrays and return what numpy returns.

@@ -19,7 +19,7 @@ from ._make import raw
 from .elementwise import abs as _abs, not_equal, power
 from .linalg import matmul
 from .reductions import max as _max, min as _min, norm as _norm2, sum as _sum
-from .shape import astype, broadcast_to, concatenate, expand_dims, getitem, moveaxis, reshape
+from .shape import astype, broadcast_to, concatenate, getitem, reshape, transpose
 
 __all__ = ["diagonal", "trace"]
 LINALG = ["diagonal", "trace", "matrix_power", "expm", "norm", "vector_norm", "matrix_norm"]
@@ -262,7 +262,8 @@ def _matrix_norm(x, ord, axes, keepdims):
     if ord is None or ord == "fro":
         return _norm2(x, axis=axes, keepdims=keepdims)
     if ord in (2, -2, "nuc"):
-        s = svd(moveaxis(x, (row, col), (-2, -1)), compute_uv=False)
+        nd = len(shape_of(x))
+        s = svd(transpose(x, [i for i in range(nd) if i not in (row, col)] + [row, col]), compute_uv=False)
         out = _sum(s, axis=-1) if ord == "nuc" else (_max(s, axis=-1) if ord == 2 else _min(s, axis=-1))
     elif ord in (1, -1, np.inf, -np.inf):
         if ord in (np.inf, -np.inf):

@@ -277,11 +277,15 @@ def cho_solve(c_and_lower, b):
         raise TypeError(f"linalg.cho_solve: expected (c, lower), the factor and whether it is lower-triangular, "
                         f"received {type(c_and_lower).__name__}")
     c, lower = c_and_lower
+    c, b = as_input(c), as_input(b)
+    vector = len(shape_of(b)) == 1
+    if vector:       # a vector right-hand side stays one through both solves (not a stack of 1-row matrices)
+        b = _as_matrix_column(b)
     if lower:
-        y = triangular_solve(c, b, lower=True)
-        return triangular_solve(c, y, lower=True, trans=1)
-    y = triangular_solve(c, b, lower=False, trans=1)
-    return triangular_solve(c, y, lower=False)
+        x = triangular_solve(c, triangular_solve(c, b, lower=True), lower=True, trans=1)
+    else:
+        x = triangular_solve(c, triangular_solve(c, b, lower=False, trans=1), lower=False)
+    return reshape(x, tuple(shape_of(x))[:-1]) if vector else x
 
 
 # -- det / slogdet --------------------------------------------------------------------------------------

@@ -373,13 +373,19 @@ defjvp(_lse_prim, lambda t, ans, x, axis=None, keepdims=False: sum(
     multiply(t, exp(subtract(x, _restore(ans, raw(x).shape, axis, keepdims)))), axis=axis, keepdims=keepdims))
 
 
-def logsumexp(x, axis=None, keepdims=False):
-    """log(sum(exp(x))) over ``axis``, without overflow.
+def logsumexp(x, axis=None, keepdims=False, b=None, return_sign=False):
+    """log(sum(exp(x))) over ``axis``, without overflow; with scipy's weights ``b`` (log(sum(b * exp(x))),
+    differentiable in ``b`` too) and ``return_sign`` (see ``ag.special.logsumexp``).
 
     Example:
         >>> ag.logsumexp(ag.tensor([0.0, 0.0]))        # log 2
         Tensor(0.69314718)
+        >>> ag.logsumexp(ag.tensor([0.0, 0.0]), b=ag.tensor([0.5, 1.5]))      # log 2 again
+        Tensor(0.69314718)
     """
+    if b is not None or return_sign:
+        from .special import weighted_logsumexp
+        return weighted_logsumexp(x, axis=axis, b=b, keepdims=keepdims, return_sign=return_sign)
     axis = _axes(axis, len(shape_of(x)))
     _check_nonempty(x, axis, "logsumexp")
     return apply(_lse_prim, (x,), {"axis": axis, "keepdims": keepdims})

@@ -42,6 +42,18 @@ def _f64(x):
     return x.astype(np.float64), out
 
 
+def _flat64(fn):
+    """``fn`` written for a 1-d float64 array, applied to any array: float32 is computed in float64 and
+    rounded back, 0-d and n-d arrays are flattened and reshaped."""
+    def wrapper(x, **options):
+        x = np.asarray(x)
+        dt = x.dtype if x.dtype.kind == "f" else np.dtype(np.float64)
+        out = fn(x.astype(np.float64).reshape(-1), **options)
+        return np.asarray(out).reshape(x.shape).astype(dt, copy=False)
+    wrapper.__name__ = fn.__name__
+    return wrapper
+
+
 # -- Bernoulli numbers and the Hurwitz zeta function -----------------------------------------------------
 def _bernoulli_even(count):
     """B_2, B_4, ..., B_2count as Fractions (Akiyama-Tanigawa)."""
@@ -148,8 +160,8 @@ def _lgamma_pos(x):
     return out
 
 
+@_flat64
 def _gammaln_np(x):
-    x, dt = _f64(x)
     out = np.full(x.shape, np.inf)
     pos = (x > 0) & (x < np.inf)
     if pos.any():
@@ -161,7 +173,7 @@ def _gammaln_np(x):
         out[neg] = math.log(math.pi) - np.log(np.sin(math.pi * frac)) - _lgamma_pos(1.0 - z)
     out[x == np.inf] = np.inf
     out[np.isnan(x)] = np.nan
-    return out.astype(dt, copy=False)
+    return out
 
 
 # -- digamma / polygamma ------------------------------------------------------------------------------
@@ -172,8 +184,8 @@ _PSI_ROOT = np.array([0.0] + [(-1) ** (k + 1) * float(_hurwitz(k + 1.0, _ROOT_HI
 _ASYM_PSI = [float(b / (2 * j)) for j, b in enumerate(_B2K[:10], start=1)]
 
 
+@_flat64
 def _digamma_np(x):
-    x, dt = _f64(x)
     out = np.empty_like(x)
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         neg = x < 0
@@ -199,18 +211,18 @@ def _digamma_np(x):
             out[neg] = out[neg] - math.pi / np.tan(math.pi * frac)
             out[neg & (x == np.floor(x))] = np.nan
         out[x == 0] = np.where(np.signbit(x[x == 0]), np.inf, -np.inf)
-    return out.astype(dt, copy=False)
+    return out
 
 
+@_flat64
 def _polygamma_np(x, n=0):
     if n == 0:
         return _digamma_np(x)
-    x, dt = _f64(x)
     with np.errstate(divide="ignore", invalid="ignore"):
         out = (-1.0) ** (n + 1) * math.factorial(n) * _hurwitz(float(n + 1), x)
         poles = (x <= 0) & (x == np.floor(x))
         out = np.where(poles, np.inf if n % 2 else np.nan, out) if poles.any() else out
-    return np.asarray(out).astype(dt, copy=False)
+    return out
 
 
 polygamma_op = unary_op(_polygamma_np, "polygamma",
@@ -292,11 +304,11 @@ def _erfc64(z):
     return np.where(z < 0, 2.0 - e, e)
 
 
+@_flat64
 def _erfc_np(x):
-    x, dt = _f64(x)
     out = _erfc64(x)
     out[np.isnan(x)] = np.nan
-    return out.astype(dt, copy=False)
+    return out
 
 
 erfc = unary_op(_erfc_np, "erfc",
@@ -309,8 +321,8 @@ erfc = unary_op(_erfc_np, "erfc",
     """)
 
 
+@_flat64
 def _log_ndtr_np(x):
-    x, dt = _f64(x)
     out = np.empty_like(x)
     z = -x / math.sqrt(2.0)                             # Phi(x) = erfc(z) / 2
     far = z >= 1.5
@@ -325,7 +337,7 @@ def _log_ndtr_np(x):
     if mid.any():
         out[mid] = np.log(0.5 * _erfc64(z[mid]))
     out[np.isnan(x)] = np.nan
-    return out.astype(dt, copy=False)
+    return out
 
 
 def _log_ndtr_vjp(g, ans, x):
@@ -389,14 +401,14 @@ def _ppnd(q, tail):
     return out
 
 
+@_flat64
 def _erfinv_np(y):
-    y, dt = _f64(y)
     with np.errstate(invalid="ignore"):
         # p = (1 + y) / 2: q = y / 2 and the tail (1 - |y|) / 2, both exact in floating point
         out = _ppnd(0.5 * y, 0.5 * (1.0 - np.abs(y))) / math.sqrt(2.0)
         out[np.abs(y) == 1] = np.copysign(np.inf, y[np.abs(y) == 1])
         out[(np.abs(y) > 1) | np.isnan(y)] = np.nan
-    return out.astype(dt, copy=False)
+    return out
 
 
 erfinv = unary_op(_erfinv_np, "erfinv",
@@ -410,14 +422,14 @@ erfinv = unary_op(_erfinv_np, "erfinv",
     """)
 
 
+@_flat64
 def _ndtri_np(p):
-    p, dt = _f64(p)
     with np.errstate(invalid="ignore"):
         out = _ppnd(p - 0.5, np.minimum(p, 1.0 - p))
         out[p == 0] = -np.inf
         out[p == 1] = np.inf
         out[(p < 0) | (p > 1) | np.isnan(p)] = np.nan
-    return out.astype(dt, copy=False)
+    return out
 
 
 ndtri = unary_op(_ndtri_np, "ndtri",
@@ -432,13 +444,13 @@ ndtri = unary_op(_ndtri_np, "ndtri",
 
 
 # -- logit, expit, xlogy ------------------------------------------------------------------------------
+@_flat64
 def _logit_np(p):
-    p, dt = _f64(p)
     with np.errstate(divide="ignore", invalid="ignore"):
         mid = (p > 0.25) & (p < 0.75)
         # NOTE: log1p((2p - 1) / (1 - p)) near 1/2 (2p - 1 is exact there), where log(p / (1 - p)) cancels
         out = np.where(mid, np.log1p((2.0 * p - 1.0) / (1.0 - p)), np.log(p / (1.0 - p)))
-    return out.astype(dt, copy=False)
+    return out
 
 
 logit = unary_op(_logit_np, "logit",

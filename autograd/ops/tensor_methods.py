@@ -75,7 +75,7 @@ _ops = {
     "leaky_relu": E.leaky_relu, "gelu": E.gelu, "swish": E.swish,
     "clip": E.clip, "maximum": E.maximum, "minimum": E.minimum, "power": E.power, "pow": E.power,
     "where": _where, "floor": E.floor, "ceil": E.ceil, "round": E.round,
-    "isfinite": E.isfinite, "isnan": E.isnan,
+    "isfinite": E.isfinite, "isnan": E.isnan, "conj": E.conj, "conjugate": E.conj,
     # reductions
     "sum": R.sum, "mean": R.mean, "var": R.var, "std": R.std, "max": R.max, "min": R.min, "prod": R.prod,
     "argmax": R.argmax, "argmin": R.argmin, "cumsum": R.cumsum, "logsumexp": R.logsumexp,
@@ -94,3 +94,8 @@ _ops = {
 for _name, _fn in _ops.items():
     setattr(Tensor, _name, _fn)
     setattr(Batched, _name, _fn)   # a batched value inside ag.vmap has the same methods and operators
+
+# numpy's attribute spellings of the complex parts: ``t.real``, ``t.imag`` (differentiable)
+for _cls in (Tensor, Batched):
+    _cls.real = property(E.real, doc="The real part (differentiable), as ``ndarray.real``.")
+    _cls.imag = property(E.imag, doc="The imaginary part (differentiable), as ``ndarray.imag``.")

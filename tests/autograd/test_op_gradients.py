@@ -17,12 +17,14 @@ import autograd as ag
 from autograd.ops import nn as _nn, nn3d as _nn3d
 from autograd.primitive import apply
 
-from . import strategies as S
+from . import research_cases as R, strategies as S, strategies_research as SR
 
 try:
     from scipy.special import erf as _scipy_erf
 except ImportError:  # pragma: no cover
     _scipy_erf = np.vectorize(math.erf, otypes=[np.float64])
+import scipy.linalg as _sl
+import scipy.special as _sp
 
 
 @dataclass
@@ -332,6 +334,74 @@ CASES = [
     Case("inner", ag.inner, S.inner_pair(), np.inner, 2),
     Case("einsum", lambda *xs, spec: ag.einsum(spec, *xs), S.einsum_case(),
          lambda *xs, spec: np.einsum(spec, *xs), 2),
+    # -- linear algebra (ag.linalg): references tests/autograd/research_cases.py ---------------------------
+    Case("linalg.inv", ag.linalg.inv, SR.square(), np.linalg.inv, 2),
+    Case("linalg.solve", ag.linalg.solve, SR.solve_args(), np.linalg.solve, 2),
+    Case("linalg.triangular_solve", R.ag_triangular, SR.triangular_args(), R.np_triangular, 2),
+    Case("linalg.cholesky", ag.linalg.cholesky, SR.square("spd", option="upper"), np.linalg.cholesky, 2),
+    Case("linalg.cho_solve", R.ag_cho_solve, SR.cho_solve_args(), R.np_cho_solve, 2),
+    Case("linalg.det", ag.linalg.det, SR.square(), np.linalg.det, 2),
+    Case("linalg.slogdet", R.ag_slogdet, SR.square(), R.np_slogdet, 2),
+    Case("linalg.eigh", R.ag_eigh, SR.square("distinct", option="UPLO"), R.np_eigh, 2),
+    Case("linalg.eigvalsh", ag.linalg.eigvalsh, SR.square("distinct", option="UPLO"), np.linalg.eigvalsh, 2),
+    Case("linalg.svd", R.ag_svd, SR.rect(option="full_matrices"), R.np_svd, 2),
+    Case("linalg.svdvals", ag.linalg.svdvals, SR.rect(), np.linalg.svdvals, 2),
+    Case("linalg.qr", R.ag_qr, SR.rect(option="mode"), R.np_qr, 2),
+    Case("linalg.pinv", ag.linalg.pinv, SR.rect(), np.linalg.pinv, 2),
+    Case("linalg.lstsq", R.ag_lstsq, SR.lstsq_args(), R.np_lstsq, 2),
+    Case("linalg.norm", ag.linalg.norm, SR.norm_args(), np.linalg.norm, 2),
+    Case("linalg.matrix_power", ag.linalg.matrix_power, SR.matrix_power_args(), np.linalg.matrix_power, 2),
+    Case("linalg.expm", ag.linalg.expm, SR.square("expm"), _sl.expm, 2),
+    Case("linalg.trace", ag.linalg.trace, SR.diagonal_args(last_two=True), np.linalg.trace, 2),
+    Case("linalg.diagonal", ag.linalg.diagonal, SR.diagonal_args(last_two=True), np.linalg.diagonal, 2),
+    Case("trace", ag.trace, SR.diagonal_args(), np.trace, 2),
+    Case("diagonal", ag.diagonal, SR.diagonal_args(), np.diagonal, 2),
+    # -- special functions (ag.special), against scipy.special ------------------------------------------
+    Case("special.gammaln", ag.special.gammaln, SR.special_unary("gamma"), _sp.gammaln, 2),
+    Case("special.digamma", ag.special.digamma, SR.special_unary("psi"), _sp.digamma, 2),
+    Case("special.polygamma", lambda x, n: ag.special.polygamma(n, x), SR.special_unary("psi", n=st.integers(1, 3)),
+         lambda x, n: _sp.polygamma(n, x), 2),
+    Case("special.erfinv", ag.special.erfinv, SR.special_unary("open_unit"), _sp.erfinv, 2),
+    Case("special.erfc", ag.special.erfc, SR.special_unary("wide"), _sp.erfc, 2),
+    Case("special.log_ndtr", ag.special.log_ndtr, SR.special_unary("wide"), _sp.log_ndtr, 2),
+    Case("special.ndtr", ag.special.ndtr, SR.special_unary("wide"), _sp.ndtr, 2),
+    Case("special.ndtri", ag.special.ndtri, SR.special_unary("probability"), _sp.ndtri, 2),
+    Case("special.logit", ag.special.logit, SR.special_unary("probability"), _sp.logit, 2),
+    Case("special.expit", ag.special.expit, S.unary(), _sp.expit, 2),
+    Case("special.xlogy", ag.special.xlogy, S.binary("real", "positive"), _sp.xlogy, 2),
+    Case("special.xlog1py", ag.special.xlog1py, S.binary("real", "positive"), _sp.xlog1py, 2),
+    Case("special.logsumexp_b", lambda a, b, **kw: ag.special.logsumexp(a, b=b, **kw), SR.logsumexp_args(),
+         lambda a, b, **kw: _sp.logsumexp(a, b=b, **kw), 2),
+    Case("logsumexp_b", lambda a, b, **kw: ag.logsumexp(a, b=b, **kw), SR.logsumexp_args(),
+         lambda a, b, **kw: _sp.logsumexp(a, b=b, **kw), 2),
+    Case("special.logsumexp_sign", R.ag_logsumexp_signed, SR.logsumexp_args(signed=True), R.np_logsumexp_signed, 2),
+    # -- complex values (HIPS autograd's convention): rows take real and imaginary parts, return both -----
+    Case("complex.exp", *R.complex_unary(ag.exp, np.exp, SR.complex_parts(S.unary()))),
+    Case("complex.log", *R.complex_unary(ag.log, np.log, SR.complex_parts(S.unary("positive")))),
+    Case("complex.sqrt", *R.complex_unary(ag.sqrt, np.sqrt, SR.complex_parts(S.unary("positive")))),
+    Case("complex.sin", *R.complex_unary(ag.sin, np.sin, SR.complex_parts(S.unary()))),
+    Case("complex.tanh", *R.complex_unary(ag.tanh, np.tanh, SR.complex_parts(S.unary("unit"), "unit"))),
+    Case("complex.reciprocal", *R.complex_unary(ag.reciprocal, np.reciprocal, SR.complex_parts(S.unary("away0")))),
+    Case("complex.square", *R.complex_unary(ag.square, np.square, SR.complex_parts(S.unary()))),
+    Case("complex.power", *R.complex_unary(lambda z: z ** 2.5, lambda z: z ** 2.5,
+                                           SR.complex_parts(S.unary("positive")))),
+    Case("complex.abs", *R.complex_unary(ag.abs, np.abs, SR.complex_parts(S.unary("away0")))),
+    Case("complex.angle", *R.complex_unary(ag.angle, np.angle, SR.complex_parts(S.unary("positive")))),
+    Case("complex.conj", *R.complex_unary(ag.conj, np.conj, SR.complex_parts(S.unary()))),
+    Case("complex.multiply", *R.complex_binary(ag.multiply, np.multiply, SR.complex_parts(S.binary()))),
+    Case("complex.divide", *R.complex_binary(ag.divide, np.divide, SR.complex_parts(S.binary("real", "away0")))),
+    Case("complex.matmul", *R.complex_binary(ag.matmul, np.matmul, SR.complex_parts(S.matmul_pair()))),
+    Case("complex.sum", R.ag_complex_sum, SR.complex_parts(S.reduction()), R.np_complex_sum, 2),
+    # -- FFTs (ag.fft), against np.fft --------------------------------------------------------------------
+    Case("fft.fft", *R.fft_row(ag.fft.fft, np.fft.fft, SR.fft_args())),
+    Case("fft.fft_real_input", *R.fft_row(ag.fft.fft, np.fft.fft, SR.fft_args(False), complex_in=False)),
+    Case("fft.ifft", *R.fft_row(ag.fft.ifft, np.fft.ifft, SR.fft_args())),
+    Case("fft.rfft", *R.fft_row(ag.fft.rfft, np.fft.rfft, SR.fft_args(False), complex_in=False)),
+    Case("fft.irfft", *R.fft_row(ag.fft.irfft, np.fft.irfft, SR.fft_args(half_spectrum=True), complex_out=False)),
+    Case("fft.fft2", *R.fft_row(ag.fft.fft2, np.fft.fft2, SR.fft_args(two_d=True))),
+    Case("fft.ifft2", *R.fft_row(ag.fft.ifft2, np.fft.ifft2, SR.fft_args(two_d=True))),
+    Case("fft.rfft2", *R.fft_row(ag.fft.rfft2, np.fft.rfft2, SR.fft_args(False, two_d=True), complex_in=False)),
+    Case("fft.irfft2", *R.fft_row(ag.fft.irfft2, np.fft.irfft2, SR.fft_args(two_d=True, half_spectrum=True), complex_out=False)),
     # -- volumetric (3-d) windows: references in tests/autograd/test_nn3d_ops.py --------------------------
     Case("conv3d", ag.conv3d, S.conv3d_args(), None, 2),
     Case("conv3d_transpose", ag.conv3d_transpose, S.conv3d_transpose_args(), None, 2),
