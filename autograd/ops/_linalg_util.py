@@ -60,15 +60,14 @@ def sym_from_triangle_adjoint(g, lower=True):
     return add(multiply(add(g, mT(g)), tri(n, -1, dt)), multiply(g, eye(n, dt)))
 
 
-def check_float(name, x):
-    """The ndarray behind ``x`` if it is floating (integers are converted to float64)."""
-    d = x.data if hasattr(x, "data") and not isinstance(x, np.ndarray) else np.asarray(x)
-    if d.dtype.kind in "biu":
-        d = d.astype(np.float64)
-    if d.dtype.kind not in "f":
-        raise TypeError(f"linalg.{name}: expected a real floating array, received dtype {d.dtype} (complex matrices "
-                        f"are not supported by the linear-algebra ops)")
-    return d
+def check_real(name, x):
+    """Raise a TypeError naming ``name`` for complex input: the op's derivative (Hermitian transposes,
+    |.|) is written for real matrices. (inv, solve, det, triangular_solve, expm, matrix_power, trace and
+    diagonal are holomorphic and accept complex matrices.)"""
+    if dtype_of(x).kind == "c":
+        raise TypeError(f"linalg.{name}: complex matrices are not supported (its derivative is written for real "
+                        f"ones); the holomorphic ops inv, solve, det, triangular_solve, expm, matrix_power, trace "
+                        f"and diagonal accept them")
 
 
 def check_matrix(name, shape, square=False, what="a"):
@@ -81,12 +80,12 @@ def check_matrix(name, shape, square=False, what="a"):
 
 
 def as_input(x):
-    """``x`` as an op argument: Tensors and batched values unchanged, anything else an ndarray (integers become
-    float64, as numpy's linalg does)."""
+    """``x`` as an op argument: Tensors and batched values unchanged, anything else a constant Tensor
+    (integers become float64, as numpy's linalg does)."""
     if hasattr(x, "requires_grad"):
         return x
     d = np.asarray(x)
-    return d.astype(np.float64) if d.dtype.kind in "biu" else d
+    return make_leaf(d.astype(np.float64) if d.dtype.kind in "biu" else d)
 
 
 def leading_rule(op, core_ranks):

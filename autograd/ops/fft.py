@@ -189,6 +189,9 @@ def _axes_and_sizes(name, a, s, axes, default_axes):
         s = [None] * len(axes)
     elif len(s) != len(axes):
         raise ValueError(f"fft.{name}: s and axes must have the same length, received s={s!r}, axes={axes!r}")
+    for ax in axes:
+        if not -nd <= ax < nd:
+            raise ValueError(f"fft.{name}: axis {ax} is out of bounds for an array of {nd} dimensions")
     if len(set(ax % nd for ax in axes)) != len(axes):
         raise ValueError(f"fft.{name}: repeated axes {axes!r}")
     return list(s), list(axes)

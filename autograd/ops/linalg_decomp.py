@@ -19,7 +19,7 @@ import numpy as np
 
 from ..batching import shape_of
 from ..primitive import Primitive, apply, defbatch, defjvp, defvjp
-from ._linalg_util import (as_input, batched_call, check_matrix, const, dtype_of, eye, leading_rule, mT,
+from ._linalg_util import (as_input, batched_call, check_matrix, check_real, const, dtype_of, eye, leading_rule, mT,
                            sym_from_triangle, sym_from_triangle_adjoint, tri)
 from ._make import raw
 from .elementwise import add, divide, multiply, subtract, where
@@ -118,6 +118,7 @@ def eigh(a, UPLO="L"):
     if UPLO not in ("L", "U"):
         raise ValueError(f"linalg.eigh: UPLO must be 'L' or 'U', received {UPLO!r}")
     a = as_input(a)
+    check_real("eigh", a)
     check_matrix("eigh", shape_of(a), square=True)
     return EighResult(*_eigh_parts(apply(_eigh_prim, (a,), {"lower": UPLO == "L"})))
 
@@ -245,6 +246,7 @@ def svd(a, full_matrices=True, compute_uv=True, hermitian=False):
         return SVDResult(*out) if compute_uv else out
     a = as_input(a)
     shape = tuple(shape_of(a))
+    check_real("svd", a)
     check_matrix("svd", shape)
     full = bool(full_matrices) and compute_uv
     packed = apply(_svd_prim, (a,), {"full_matrices": full})
@@ -347,6 +349,7 @@ def qr(a, mode="reduced"):
         return QRResult(*out) if mode != "r" else out
     a = as_input(a)
     shape = tuple(shape_of(a))
+    check_real("qr", a)
     check_matrix("qr", shape)
     m, n = shape[-2:]
     if m < n:

@@ -167,10 +167,10 @@ _THETA13 = 5.371920351148152
 
 
 def _expm_np(a):
-    # NOTE: the scaling-and-squaring method with the [13/13] Pade approximant (Higham 2005), in float64 for
-    # every input dtype: each matrix is scaled by 2^-s so that its 1-norm is below theta_13, then squared
+    # NOTE: the scaling-and-squaring method with the [13/13] Pade approximant (Higham 2005), in float64 (or
+    # complex128) for every input dtype: each matrix is scaled by 2^-s so that its 1-norm is below theta_13, then squared
     # back s times (s chosen per matrix of the stack).
-    x = a.astype(np.float64)
+    x = a.astype(np.complex128 if a.dtype.kind == "c" else np.float64)
     n = x.shape[-1]
     if x.size == 0:
         return x.astype(a.dtype)
@@ -241,6 +241,8 @@ def _axes_tuple(axis, nd, name):
 
 
 def _vector_norm(x, ord, axes, keepdims):
+    if dtype_of(x).kind == "c":          # every vector norm is a function of |x|
+        x = _abs(x)
     if ord is None or ord == 2:
         return _norm2(x, axis=axes, keepdims=keepdims)
     if isinstance(ord, str):
@@ -259,6 +261,8 @@ def _vector_norm(x, ord, axes, keepdims):
 def _matrix_norm(x, ord, axes, keepdims):
     from .linalg_decomp import svd
     row, col = axes
+    if dtype_of(x).kind == "c" and ord not in (2, -2, "nuc"):      # these are functions of |x| too
+        x = _abs(x)
     if ord is None or ord == "fro":
         return _norm2(x, axis=axes, keepdims=keepdims)
     if ord in (2, -2, "nuc"):
@@ -302,7 +306,7 @@ def norm(x, ord=None, axis=None, keepdims=False):
     nd = len(shape_of(x))
     if axis is None:
         if ord is None:
-            return _norm2(x, axis=None, keepdims=keepdims)
+            return _norm2(_abs(x) if dtype_of(x).kind == "c" else x, axis=None, keepdims=keepdims)
         if nd not in (1, 2):
             raise ValueError(f"linalg.norm: an order needs a 1-d or 2-d array, or axis=; received shape "
                              f"{tuple(shape_of(x))}")

@@ -15,7 +15,7 @@ import numpy as np
 
 from ..batching import Batched, shape_of, to_front
 from ..primitive import Primitive, apply, defbatch, defjvp, defvjp
-from ._linalg_util import (as_input, batched_call, check_float, check_matrix, const, dtype_of, eye, leading_rule, mT,
+from ._linalg_util import (as_input, batched_call, check_matrix, check_real, const, dtype_of, eye, leading_rule, mT,
                            sym_from_triangle, sym_from_triangle_adjoint, tri)
 from ._make import raw
 from .elementwise import add, multiply, negative, subtract, where
@@ -189,6 +189,8 @@ def triangular_solve(a, b, lower=False, trans=0, unit_diagonal=False):
     a, b = as_input(a), as_input(b)
     sa, sb = tuple(shape_of(a)), tuple(shape_of(b))
     check_matrix("triangular_solve", sa, square=True)
+    if trans in (2, "C"):
+        check_real("triangular_solve (trans='C')", a)
     opts = (bool(lower), _TRANS[trans], bool(unit_diagonal))
     if len(sb) == 1:
         if sb[0] != sa[-1]:
@@ -256,6 +258,7 @@ def cholesky(a, upper=False):
                 [1., 2.]])
     """
     a = as_input(a)
+    check_real("cholesky", a)
     check_matrix("cholesky", shape_of(a), square=True)
     return apply(_cholesky_prim, (a,), {"upper": bool(upper)})
 
@@ -278,6 +281,7 @@ def cho_solve(c_and_lower, b):
                         f"received {type(c_and_lower).__name__}")
     c, lower = c_and_lower
     c, b = as_input(c), as_input(b)
+    check_real("cho_solve", c)
     vector = len(shape_of(b)) == 1
     if vector:       # a vector right-hand side stays one through both solves (not a stack of 1-row matrices)
         b = _as_matrix_column(b)
@@ -390,6 +394,7 @@ def slogdet(a):
     if out is not None:
         return out
     a = as_input(a)
+    check_real("slogdet", a)
     check_matrix("slogdet", shape_of(a), square=True)
     packed = apply(_slogdet_prim, (a,), {})
     return SlogdetResult(getitem(packed, (Ellipsis, 0)).detach(), getitem(packed, (Ellipsis, 1)))
@@ -448,6 +453,7 @@ def pinv(a, rcond=None, hermitian=False, *, rtol=_UNSET):
                 [0. , 0.5, 0. ]])
     """
     a = as_input(a)
+    check_real("pinv", a)
     check_matrix("pinv", shape_of(a))
     opts = {}
     if rcond is not None:
@@ -497,6 +503,7 @@ def _lstsq(a, b, rcond, vec):
     from .linalg_decomp import svd
     a, b = as_input(a), as_input(b)
     sa, sb = tuple(shape_of(a)), tuple(shape_of(b))
+    check_real("lstsq", a)
     check_matrix("lstsq", sa)
     m, n = sa[-2:]
     if (vec and sb[-1] != m) or (not vec and (len(sb) < 2 or sb[-2] != m)):

@@ -109,7 +109,6 @@ def np_qr(a, mode="reduced"):
 
 def ag_lstsq(a, b):
     x, res, rank, s = ag.linalg.lstsq(a, b)
-    assert rank == min(a.shape)
     return ag.concatenate([ag.reshape(x, (-1,)), ag.reshape(res, (-1,)), s])
 
 
