@@ -34,7 +34,8 @@ def number_after(label, text):
 
 
 def test_every_example_has_a_test():
-    tested = {"quickstart.py", "digits_cnn.py", "sequence_lstm.py", "custom_research.py", "per_example_gradients.py"}
+    tested = {"quickstart.py", "digits_cnn.py", "sequence_lstm.py", "custom_research.py", "per_example_gradients.py",
+              "gp_regression.py"}
     assert {f for f in os.listdir(EXAMPLES) if f.endswith(".py")} == tested
 
 
@@ -101,6 +102,20 @@ def test_per_example_gradients_clip_and_train_with_dp_sgd(tmp_path):
     assert number_after("per-example gradient norms: min", out) > 1.0      # clipping does something here
     assert number_after("DP-SGD test accuracy:", out) >= 0.8
     assert number_after("SGD test accuracy:", out.split("DP-SGD test accuracy:")[-1]) >= 0.9
+
+
+def test_gp_regression_fits_its_hyperparameters_by_the_cholesky_likelihood_gradient(tmp_path):
+    out = run_example("gp_regression.py", tmp_path)
+    assert "gradcheck to second order: passed" in out
+    assert number_after("dK):", out) < 1e-10                      # reverse mode = the textbook formula
+    before, after = re.search(r"likelihood: (-?\d+\.\d+) -> (-?\d+\.\d+)", out).groups()
+    assert float(after) < float(before) - 10
+    assert 0.07 < number_after("noise std", out) < 0.14             # the data's noise std is 0.1
+    assert number_after("fitted   hyperparameters: RMSE", out) < 0.15
+    assert number_after("RMSE ratio fitted / initial:", out) < 0.5
+    usage = subprocess.run([sys.executable, os.path.join(EXAMPLES, "gp_regression.py"), "--help"], cwd=tmp_path,
+                           env=dict(os.environ, PYTHONPATH=ROOT), capture_output=True, text=True, timeout=120)
+    assert usage.returncode == 0 and "--points" in usage.stdout and "Gaussian-process regression" in usage.stdout
 
 
 def test_examples_accept_epochs_from_the_command_line(tmp_path):

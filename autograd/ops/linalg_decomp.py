@@ -339,7 +339,7 @@ def qr(a, mode="reduced"):
         >>> q, r = ag.linalg.qr(ag.tensor([[3.0, 1.0], [4.0, 2.0]]))
         >>> r
         Tensor([[-5. , -2.2],
-                [ 0. , -0.4]])
+                [ 0. ,  0.4]])
     """
     if mode not in _QR_MODES:
         raise ValueError(f"linalg.qr: mode must be one of {_QR_MODES} (mode='raw' has no derivative), "

@@ -13,7 +13,9 @@ MODULES = ["autograd", "autograd.tensor", "autograd.engine", "autograd.primitive
            "autograd.ops.tensor_methods", "autograd.forward_mode", "autograd.batching", "autograd.ops.lstm_fused",
            "autograd.ops.gru_fused", "autograd.ops._fused_rnn", "autograd.ops.nn3d", "autograd.ops.random",
            "autograd.custom", "autograd.trace", "autograd.trace.graph", "autograd.trace.recorder",
-           "autograd.trace.codec", "autograd.trace.shapes"]
+           "autograd.trace.codec", "autograd.trace.shapes", "autograd.linalg", "autograd.special", "autograd.fft",
+           "autograd.ops._linalg_util", "autograd.ops.linalg_solve", "autograd.ops.linalg_decomp",
+           "autograd.ops.linalg_functions", "autograd.ops.special", "autograd.ops.fft"]
 
 
 @pytest.mark.parametrize("name", MODULES)
