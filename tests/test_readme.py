@@ -83,3 +83,14 @@ def test_the_data_rows_name_what_exists(cell, module):
     homes += [getattr(h, n) for h in list(homes) for n in names if isinstance(getattr(h, n, None), type)]
     missing = [n for n in names if not any(hasattr(h, n) for h in homes)]
     assert missing == []
+
+
+@pytest.mark.parametrize("namespace", ["ag.linalg", "ag.special", "ag.fft"])
+def test_the_autograd_namespace_table_names_what_exists(namespace):
+    import autograd as ag
+    module = getattr(ag, namespace.split(".")[1])
+    names = _table_names(f"`{namespace}`")
+    assert len(names) >= 10
+    for name in names:
+        assert name in ("b", "return_sign", "n", "s", "axis", "axes", "norm") or \
+            hasattr(module, name) or hasattr(ag, name), f"README lists {namespace}.{name}, which does not exist"
