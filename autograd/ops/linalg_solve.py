@@ -205,7 +205,9 @@ def triangular_solve(a, b, lower=False, trans=0, unit_diagonal=False):
 
 # -- cholesky -------------------------------------------------------------------------------------------
 def _cholesky_np(a, upper=False):
-    return _named("cholesky", np.linalg.cholesky, a, upper=upper)
+    if upper:        # the factor of the upper triangle, U = L^T (numpy's upper=, also on numpy 1.x)
+        return np.swapaxes(_named("cholesky", np.linalg.cholesky, np.swapaxes(a, -1, -2)), -1, -2)
+    return _named("cholesky", np.linalg.cholesky, a)
 
 
 _cholesky_prim = Primitive(_cholesky_np, "cholesky")

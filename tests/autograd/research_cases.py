@@ -32,6 +32,11 @@ def _loop(fn, *arrays):
 
 
 # -- linear algebra ------------------------------------------------------------------------------------
+def np_cholesky(a, upper=False):
+    low = np.linalg.cholesky(np.swapaxes(a, -1, -2) if upper else a)
+    return np.swapaxes(low, -1, -2) if upper else low
+
+
 def ag_triangular(a, b, **kw):
     return ag.linalg.triangular_solve(a, b, **kw)
 
