@@ -168,8 +168,8 @@ _THETA13 = 5.371920351148152
 
 def _expm_np(a):
     # NOTE: the scaling-and-squaring method with the [13/13] Pade approximant (Higham 2005), in float64 (or
-    # complex128) for every input dtype: each matrix is scaled by 2^-s so that its 1-norm is below theta_13, then squared
-    # back s times (s chosen per matrix of the stack).
+    # complex128) for every input dtype: each matrix is scaled by 2^-s so that its 1-norm is below theta_13,
+    # then squared back s times (s chosen per matrix of the stack).
     x = a.astype(np.complex128 if a.dtype.kind == "c" else np.float64)
     n = x.shape[-1]
     if x.size == 0:
