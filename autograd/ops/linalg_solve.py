@@ -304,8 +304,9 @@ def _adjugate_np(a):
     n = a.shape[-1]
     others = np.where(np.eye(n, dtype=bool), 1.0, s[..., None, :])            # row i: s with s_i -> 1
     cof = np.prod(others, axis=-1)                                             # prod_{j != i} s_j
-    sign = np.linalg.det(u) * np.linalg.det(vh)
-    return sign[..., None, None] * np.swapaxes(vh, -1, -2) @ (cof[..., :, None] * np.swapaxes(u, -1, -2))
+    sign = np.linalg.det(u) * np.linalg.det(vh)         # adj(M) = det(M) M^H for the unitary factors
+    vh_h, u_h = np.conj(np.swapaxes(vh, -1, -2)), np.conj(np.swapaxes(u, -1, -2))
+    return sign[..., None, None] * vh_h @ (cof[..., :, None] * u_h)
 
 
 def _cofactor(a, ans):
@@ -318,7 +319,7 @@ def _cofactor(a, ans):
         except np.linalg.LinAlgError:        # det underflowed to a nonzero value but LU found a zero pivot
             singular = np.ones(singular.shape, bool)
     ad = raw(a)
-    adj_t = const(np.swapaxes(_adjugate_np(ad.astype(np.float64)), -1, -2), ad.dtype)
+    adj_t = const(np.swapaxes(_adjugate_np(ad if ad.dtype.kind == "c" else ad.astype(np.float64)), -1, -2), ad.dtype)
     if singular.all():
         return adj_t
     mask = const(singular[..., None, None], bool)
