@@ -13,6 +13,7 @@ Example:
 import numpy as np
 
 from . import fft as _fft, linalg as _linalg, ops as O
+from .ops import linalg_functions as _linalg_functions
 from .modes import STATE
 from .ops._make import raw
 from .tensor import Tensor, make_leaf
@@ -45,7 +46,7 @@ FUNCTIONS = {
     np.outer: O.outer, np.inner: O.inner, np.abs: O.abs, np.all: O.all, np.any: O.any,
     np.einsum: O.einsum, np.round: O.round, np.around: O.round, np.ravel: O.flatten,
     np.atleast_1d: lambda x: x if raw(x).ndim >= 1 else O.reshape(x, (1,)),
-    np.real: O.real, np.imag: O.imag, np.angle: O.angle, np.conj: O.conj, np.trace: O.trace, np.diagonal: O.diagonal,
+    np.real: O.real, np.imag: O.imag, np.angle: O.angle, np.conj: O.conj, np.trace: _linalg_functions.trace, np.diagonal: O.diagonal,
 }
 # np.linalg and np.fft on Tensors: the functions of ag.linalg and ag.fft of the same name
 FUNCTIONS.update({getattr(np.linalg, n): getattr(_linalg, n) for n in _linalg.__all__

@@ -21,7 +21,8 @@ from .linalg import matmul
 from .reductions import max as _max, min as _min, norm as _norm2, sum as _sum
 from .shape import astype, broadcast_to, concatenate, getitem, reshape, transpose
 
-__all__ = ["diagonal", "trace"]
+# (``trace`` is not exported at the top level: ``ag.trace`` is the tracer; np.trace on Tensors runs it)
+__all__ = ["diagonal"]
 LINALG = ["diagonal", "trace", "matrix_power", "expm", "norm", "vector_norm", "matrix_norm"]
 
 
@@ -92,11 +93,11 @@ def diagonal(x, offset=0, axis1=0, axis2=1):
 
 
 def trace(x, offset=0, axis1=0, axis2=1, dtype=None):
-    """Sum along the diagonal ``offset`` of the 2-d slices over ``axis1`` and ``axis2``, as ``np.trace``
-    (``ag.linalg.trace`` works on the last two axes, as ``np.linalg.trace``).
+    """Sum along the diagonal ``offset`` of the 2-d slices over ``axis1`` and ``axis2``, as ``np.trace`` (what
+    ``np.trace`` runs on Tensors; ``ag.linalg.trace`` works on the last two axes, as ``np.linalg.trace``).
 
     Example:
-        >>> ag.trace(ag.tensor(np.arange(8.0).reshape(2, 2, 2)))       # over the first two axes
+        >>> np.trace(ag.tensor(np.arange(8.0).reshape(2, 2, 2)))       # over the first two axes
         Tensor([6., 8.])
     """
     out = _sum(diagonal(x, offset, axis1, axis2), axis=-1)
