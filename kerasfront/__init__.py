@@ -21,6 +21,7 @@ from . import layers  # noqa: F401
 __version__ = "0.1.0"
 
 _backend.register_clear_session_hook(_base_layer.reset_name_uids)
+_backend.register_functional_api(Input, Model)
 
 _SUBMODULES = ("activations", "backend", "callbacks", "constraints", "datasets", "initializers", "layers", "losses",
                "metrics", "models", "optimizers", "regularizers", "saving", "utils", "engine", "random_state",

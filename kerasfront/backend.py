@@ -1559,3 +1559,13 @@ def random_bernoulli(shape, p=0.0, dtype=None, seed=None):
 
 
 random_binomial = random_bernoulli
+
+
+# -- the rest of tf.keras's backend, one module per concern (kerasfront/_backend/) -----------------------
+from ._backend.nn import *  # noqa: E402,F401,F403
+from ._backend.tensor_ops import *  # noqa: E402,F401,F403
+from ._backend.control_flow import *  # noqa: E402,F401,F403
+from ._backend.variables import *  # noqa: E402,F401,F403
+from ._backend.sparse import *  # noqa: E402,F401,F403
+from ._backend.ctc import *  # noqa: E402,F401,F403
+from ._backend import experimental  # noqa: E402,F401

@@ -616,7 +616,8 @@ _OPS = {"add": ("math.add", ag.add), "subtract": ("math.subtract", ag.subtract),
 # ops of one tensor with keyword arguments (axis, keepdims): the K functions that accept symbolic tensors
 _UNARY_OPS = {"math.square": "square", "math.abs": "abs", "math.exp": "exp", "math.log": "log",
               "math.reduce_mean": "mean", "math.reduce_sum": "sum", "math.reduce_max": "max",
-              "math.reduce_min": "min", "math.reduce_variance": "var", "math.reduce_std": "std"}
+              "math.reduce_min": "min", "math.reduce_variance": "var", "math.reduce_std": "std",
+              "math.sin": "sin", "math.cos": "cos"}
 _OPS.update({f"unary:{tf_name}": (tf_name, None) for tf_name in _UNARY_OPS})
 
 

@@ -553,3 +553,28 @@ def sequence_args(draw, gates, bias_shape=None, masked=False):
         mask[:, 0] = True
         opts["mask"] = mask
     return arrays, opts
+
+
+@st.composite
+def ctc_args(draw):
+    """CTC logits (batch, time, classes) with integer labels, label and frame counts as options: every
+    label sequence fits its frames (repeats need a blank between them), lengths of 0 and of the whole
+    width included, and the blank drawn among the classes."""
+    n, steps, classes = draw(st.integers(1, 3)), draw(st.integers(1, 5)), draw(st.integers(2, 4))
+    blank = draw(st.integers(-1, classes - 1))
+    rng = np.random.default_rng(draw(seeds))
+    others = [c for c in range(classes) if c != blank % classes]
+    labels = rng.choice(others, size=(n, steps))
+    label_lengths, logit_lengths = [], []
+    for b in range(n):
+        frames = draw(st.integers(0, steps))
+        # the longest prefix of labels[b] whose labels plus repeats fit `frames`
+        length, need = 0, 0
+        while length < steps and need + 1 + (length > 0 and labels[b, length] == labels[b, length - 1]) <= frames:
+            need += 1 + (length > 0 and labels[b, length] == labels[b, length - 1])
+            length += 1
+        label_lengths.append(draw(st.integers(0, length)))
+        logit_lengths.append(frames)
+    kw = {"labels": labels, "label_lengths": np.array(label_lengths), "logit_lengths": np.array(logit_lengths),
+          "blank": blank}
+    return (values((n, steps, classes), "real", draw(seeds)),), kw

@@ -15,7 +15,8 @@ MODULES = ["autograd", "autograd.tensor", "autograd.engine", "autograd.primitive
            "autograd.custom", "autograd.trace", "autograd.trace.graph", "autograd.trace.recorder",
            "autograd.trace.codec", "autograd.trace.shapes", "autograd.linalg", "autograd.special", "autograd.fft",
            "autograd.ops._linalg_util", "autograd.ops.linalg_solve", "autograd.ops.linalg_decomp",
-           "autograd.ops.linalg_functions", "autograd.ops.special", "autograd.ops.fft"]
+           "autograd.ops.linalg_functions", "autograd.ops.special", "autograd.ops.fft",
+           "autograd.ops.ctc"]
 
 
 @pytest.mark.parametrize("name", MODULES)

@@ -296,6 +296,7 @@ CASES = [
          lambda x, axis, keepdims: np.sqrt(np.sum(x * x, axis=axis, keepdims=keepdims)), 2),
     Case("cumsum", ag.cumsum, S.along_axis(), np.cumsum, 2),
     Case("cumsum_flat", ag.cumsum, S.unary(min_side=1), np.cumsum, 2),
+    Case("cumprod", ag.cumprod, S.along_axis(), np.cumprod, 2),
     Case("softmax", ag.softmax, S.along_axis(), _np_softmax, 2),
     Case("log_softmax", ag.log_softmax, S.along_axis(), lambda x, axis: np.log(_np_softmax(x, axis)), 2),
     # -- shape ------------------------------------------------------------------------------------------
@@ -419,6 +420,7 @@ CASES = [
     Case("attention_trainable_scale", lambda q, k, v, s, **kw: ag.scaled_dot_product_attention(q, k, v, scale=s, **kw),
          S.attention_args(with_scale_input=True), lambda q, k, v, s, **kw: _np_attention(q, k, v, scale=s, **kw), 2),
     Case("layer_norm", _ag_layer_norm, S.layer_norm_args(), _np_layer_norm, 2),
+    Case("ctc_loss", lambda x, **kw: ag.ctc_loss(x, **kw), S.ctc_args(), None, 1),
     Case("attention_dropout", lambda q, k, v, **kw: ag.scaled_dot_product_attention(
         q, k, v, dropout_rate=0.4, rng=np.random.default_rng(5), **kw), S.attention_args(), None, 2),
     # -- images -------------------------------------------------------------------------------------------
