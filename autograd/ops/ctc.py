@@ -340,7 +340,13 @@ class _Prefix:
         self.old_blank = self.old_last = self.old_total = _NEG_INF
 
     def reset(self):
+        """Leave the beam (the probabilities after this frame are dropped)."""
         self.blank = self.last = self.total = _NEG_INF
+
+    def forget(self):
+        """Leave the beam and drop the probabilities before this frame too."""
+        self.reset()
+        self.old_blank = self.old_last = self.old_total = _NEG_INF
 
     def labels(self, merge_repeated):
         out, prev, node = [], -1, self
@@ -417,9 +423,19 @@ def _beam_search_one(x, length, beam_width, blank):
                 same = labels == node.label
                 child_logp[same] = logp[node.label] + node.old_blank
             threshold = beam.bottom() if len(beam) >= beam.width else _NEG_INF
-            for i in np.nonzero(child_logp > threshold)[0]:
+            above = child_logp > threshold
+            # NOTE: labels in order, as TensorFlow tries them: a label under the bottom (which only rises) cannot
+            # enter the beam, but its prefix, when it exists outside the beam at that moment, is forgotten (its
+            # old probabilities too, so that it is not extended later in this frame), as TensorFlow does
+            tried = set(np.nonzero(above)[0].tolist())
+            tried.update(c - (c > blank) for c in node.children)
+            for i in sorted(tried):
                 label = int(labels[i])
                 child = node.children.get(label)
+                if not above[i]:
+                    if child.total == _NEG_INF:
+                        child.forget()
+                    continue
                 if child is None:
                     child = node.children[label] = _Prefix(label, node)
                 elif child.total != _NEG_INF:     # in the beam already: extended above
@@ -429,8 +445,7 @@ def _beam_search_one(x, length, beam_width, blank):
                 if beam.admits(child.total):
                     beam.push(child)
                 else:
-                    child.reset()
-                    child.old_blank = child.old_last = child.old_total = _NEG_INF
+                    child.forget()
     return beam
 
 

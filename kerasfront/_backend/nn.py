@@ -366,6 +366,10 @@ def _local_conv(inputs, kernel, kernel_size, strides, output_shape, data_format)
     c = x.shape[1] if cf else x.shape[-1]
     # NOTE: each output position reads its window in the order of a slice of the input reshaped flat:
     # (window..., channel) for channels_last, (channel, window...) for channels_first, as tf.keras does
+    for n_out, k, st, size in zip(output_shape, kernel_size, strides, spatial):
+        if (n_out - 1) * st + k > size:
+            raise ValueError(f"local_conv: an output of {output_shape} with kernel_size {kernel_size} and strides "
+                             f"{strides} reads past the input's spatial shape {spatial}")
     rows = []
     for pos in itertools.product(*map(range, output_shape)):
         cells = list(itertools.product(*[range(p * s, p * s + k) for p, s, k in zip(pos, strides, kernel_size)]))

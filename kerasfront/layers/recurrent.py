@@ -25,7 +25,7 @@ import numpy as np
 
 import autograd as ag
 
-from .. import regularizers
+from .. import backend, regularizers
 from ..engine.base_layer import Layer, in_shape_inference, name_scope
 from .recurrent_cells import (AbstractRNNCell, GRUCell, LSTMCell, SimpleRNNCell, StackedRNNCells, _check_cell,
                               _states_list, adopt_dtype, flat_state_sizes, zero_states)
@@ -377,39 +377,25 @@ class RNN(Layer):
         return step
 
     def _step_loop(self, inputs, states, mask, training, constants):
-        """The recurrence one step at a time (custom cells, activations the fused primitives lack)."""
-        steps = inputs.shape[1]
+        """The recurrence one step at a time (custom cells, activations the fused primitives lack): K.rnn."""
         step = self._cell_caller(training, constants)
-        md = None
         if mask is not None:
-            md = np.asarray(mask.data if isinstance(mask, ag.Tensor) else mask).astype(bool)
+            md = np.asarray(mask.data if isinstance(mask, ag.Tensor) else mask)
             if md.shape != tuple(inputs.shape[:2]):
                 raise ValueError(f"Layer {self.name}: the mask must have shape (batch, timesteps) = "
                                  f"{tuple(inputs.shape[:2])}, received {md.shape}")
-            if md.all():
-                md = None
-        xt = ag.swapaxes(inputs, 0, 1)            # time-major: one cheap index per step
-        outs = []
-        prev = None
-        order = range(steps - 1, -1, -1) if self.go_backwards else range(steps)
-        for t in order:
-            out, new = step(xt[t], states)
-            if len(new) != len(states):
-                raise ValueError(f"Layer {self.name}: the cell returned {len(new)} states, expected {len(states)} "
+
+        def checked_step(x, current):
+            out, new = step(x, list(current))
+            if len(new) != len(current):
+                raise ValueError(f"Layer {self.name}: the cell returned {len(new)} states, expected {len(current)} "
                                  f"(its state_size is {self.cell.state_size})")
-            if md is not None and not md[:, t].all():
-                m = md[:, t]
-                if prev is None or self.zero_output_for_mask:
-                    fill = ag.Tensor(np.zeros(out.shape, out.dtype))
-                else:
-                    fill = prev
-                out = ag.where(m.reshape((-1,) + (1,) * (out.ndim - 1)), out, fill)
-                new = [ag.where(m.reshape((-1,) + (1,) * (n.ndim - 1)), n, s) for n, s in zip(new, states)]
-            states = new
-            prev = out
-            outs.append(out)
-        outputs = ag.stack(outs, axis=1) if self.return_sequences else None
-        return outputs, outs[-1], states
+            return out, new
+
+        last, outputs, new_states = backend.rnn(checked_step, inputs, states, go_backwards=self.go_backwards,
+                                                mask=mask, zero_output_for_mask=self.zero_output_for_mask,
+                                                return_all_outputs=self.return_sequences)
+        return (outputs if self.return_sequences else None), last, new_states
 
     def compute_mask(self, inputs, mask=None):
         if isinstance(mask, (list, tuple)):
