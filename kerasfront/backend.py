@@ -482,7 +482,8 @@ def dtype(x):
         >>> K.dtype(K.zeros((2,)))
         'float32'
     """
-    return np.dtype(getattr(x, "dtype", np.asarray(x).dtype)).name
+    d = getattr(x, "dtype", None)     # NOTE: no np.asarray of a symbolic tensor (KerasTensor has a dtype)
+    return np.dtype(np.asarray(x).dtype if d is None else d).name
 
 
 def count_params(x):

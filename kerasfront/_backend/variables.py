@@ -38,7 +38,7 @@ def update(x, new_x):
         >>> K.get_value(K.update(K.variable([1.0]), [5.0]))
         array([5.], dtype=float32)
     """
-    return _variable(x, "update").assign(np.broadcast_to(_value(new_x, x), x.shape))
+    return _variable(x, "update").assign(_value(new_x, x))
 
 
 def update_add(x, increment):
