@@ -15,6 +15,7 @@ from .normalization import *  # noqa: F401,F403
 from .image import *  # noqa: F401,F403
 from .random import *  # noqa: F401,F403
 from .ctc import *  # noqa: F401,F403
+from .precision import *  # noqa: F401,F403
 from . import elementwise as _elementwise, linalg as _linalg, reductions as _reductions, shape as _shape
 from . import nn as _nn, nn3d as _nn3d, recurrent as _recurrent, attention as _attention
 from . import normalization as _normalization, image as _image, random as _random
@@ -22,6 +23,7 @@ from .linalg_functions import *  # noqa: F401,F403
 from . import linalg_functions as _linalg_functions, linalg_solve as _linalg_solve  # noqa: F401
 from . import linalg_decomp as _linalg_decomp  # noqa: F401
 from . import ctc as _ctc
+from . import precision as _precision
 from . import tensor_methods  # noqa: F401  (attaches operators and methods to Tensor)
 
 _HELPERS = {"raw", "unary_op", "binary_op"}
@@ -38,5 +40,5 @@ def _public(mod):
 
 
 __all__ = [n for m in (_elementwise, _linalg, _reductions, _shape, _nn, _nn3d, _recurrent, _attention, _normalization,
-                       _image, _random, _linalg_functions, _ctc)
+                       _image, _random, _linalg_functions, _ctc, _precision)
            for n in _public(m)]

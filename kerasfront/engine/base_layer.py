@@ -230,13 +230,19 @@ _ALLOWED_KWARGS = frozenset({"input_dim", "input_shape", "batch_input_shape", "b
 _FLOAT_DTYPES = ("float16", "float32", "float64", "bfloat16")
 
 
+def _mixed_precision_policy():
+    from ..mixed_precision import policy
+    return policy
+
+
+def _mixed_precision_autocast():
+    from ..mixed_precision import autocast
+    return autocast
+
+
 def _dtype_name(dtype, layer_desc):
     if dtype is None:
         return "float32"
-    if isinstance(dtype, dict):  # a serialized mixed-precision Policy: {"class_name": "Policy", "config": {...}}
-        dtype = dtype.get("config", {}).get("name", "float32")
-        if dtype.startswith("mixed_"):
-            dtype = "float32"
     if hasattr(dtype, "name") and not isinstance(dtype, str):
         dtype = dtype.name
     if strings.is_string_dtype(dtype):
@@ -329,8 +335,7 @@ class Layer:
             raise TypeError(f"{cls_name}(trainable=...): expected True or False, received {trainable!r}")
         self._name = name if name is not None else self._default_name()
         self._trainable = bool(trainable)
-        self._dtype = _dtype_name(dtype, f"{cls_name}(dtype=...)")
-        self._np_dtype = strings.numpy_dtype(self._dtype)
+        self._set_dtype_policy(dtype)
         # NOTE: as tf.keras's autocast: only a layer computing in floats casts floating inputs to its dtype
         self._autocast = bool(kwargs.get("autocast", True)) and self._np_dtype.kind == "f"
         self.dynamic = dynamic
@@ -382,18 +387,34 @@ class Layer:
     def name(self):
         return self._name
 
+    def _set_dtype_policy(self, dtype):
+        """Take ``dtype`` (None: the global policy; a dtype, a policy name, a Policy or its config) as the layer's
+        dtype policy: weights in its variable dtype, computations in its compute dtype."""
+        policy = _mixed_precision_policy().layer_policy(dtype, f"{type(self).__name__}(dtype=...)")
+        self._dtype_policy = policy
+        self._dtype = policy.variable_dtype
+        # NOTE: bfloat16 is carried in float32 arrays (rounded at the layer's boundaries; mixed_precision.autocast)
+        self._np_dtype = np.dtype("float32") if policy.compute_dtype == "bfloat16" else \
+            strings.numpy_dtype(policy.compute_dtype)
+
     @property
     def dtype(self):
-        """The layer's dtype name (``'float32'``)."""
+        """The dtype of the layer's weights (``'float32'``, also under the mixed policies), as tf.keras."""
         return self._dtype
 
     @property
     def compute_dtype(self):
-        return self._dtype
+        """The dtype the layer computes in (``'float16'`` under "mixed_float16")."""
+        return self._dtype_policy.compute_dtype
 
     @property
     def variable_dtype(self):
         return self._dtype
+
+    @property
+    def dtype_policy(self):
+        """The layer's ``mixed_precision.Policy``."""
+        return self._dtype_policy
 
     @property
     def activity_regularizer(self):
@@ -494,6 +515,7 @@ class Layer:
         if dtype == strings.STRING:
             raise TypeError(f"{desc}: weights hold numbers; give a numeric dtype (the layer's dtype is 'string')")
         is_float = np.dtype(dtype).kind == "f"
+        autocast = bool(kwargs.pop("experimental_autocast", True))
         if trainable is None:
             trainable = True
         if not is_float:
@@ -513,6 +535,10 @@ class Layer:
             constraint = constraints.get(constraint)
         full_name = "/".join(_SCOPES + [name]) + ":0"
         var = Variable(value, name=full_name, trainable=trainable, dtype=dtype, constraint=constraint)
+        if autocast and is_float and self._dtype_policy.is_mixed:
+            # NOTE: read in the compute dtype while the layer runs (tf.keras's AutoCastVariable; see
+            # mixed_precision/autocast.py)
+            self.__dict__.setdefault("_autocast_ids", set()).add(id(var))
         if trainable:
             self._trainable_weights.append(var)
         else:
@@ -857,6 +883,14 @@ class Layer:
                     kwargs["mask"] = input_mask
         elif info.has_mask:
             input_mask = kwargs.get("mask")
+        mixed = self._dtype_policy.is_mixed
+        if mixed:
+            autocast = _mixed_precision_autocast()
+            if self._dtype_policy.compute_dtype == "bfloat16" and self._autocast:
+                inputs = autocast.to_compute(self, inputs)
+            elif getattr(self, "_float32_when_mixed", False):
+                inputs = autocast.from_float32(inputs)
+            undo = autocast.cast_weights(self)
         ctx.depth += 1
         tracer = _AG_STATE.tracer
         if tracer is not None:          # autograd.trace is recording: label the ops with this layer
@@ -870,6 +904,10 @@ class Layer:
                 tracer.pop_scope()
             if pushed:
                 _SCOPES.pop()
+            if mixed:
+                autocast.restore_weights(undo)
+        if mixed and (getattr(self, "_float32_when_mixed", False) or self._dtype_policy.compute_dtype == "bfloat16"):
+            outputs = autocast.to_compute(self, outputs)
         if info.overrides_compute_mask or (self.supports_masking and input_mask is not None):
             out_mask = self.compute_mask(inputs, input_mask)
             if out_mask is not None:
@@ -1045,7 +1083,8 @@ class Layer:
     # -- config --------------------------------------------------------------------------------------------
     def get_config(self):
         """The layer's constructor arguments as a JSON-able dict (``from_config`` rebuilds the layer)."""
-        config = {"name": self.name, "trainable": self.trainable, "dtype": self._dtype}
+        config = {"name": self.name, "trainable": self.trainable,
+                  "dtype": _mixed_precision_policy().serialize(self._dtype_policy)}
         if self._batch_input_shape is not None:
             config["batch_input_shape"] = self._batch_input_shape
         cls = type(self)

@@ -140,6 +140,11 @@ class Model(Layer):
             for kind, value in (("metrics", compiled_metrics._metrics_in),
                                 ("weighted_metrics", compiled_metrics._weighted_in)):
                 map_to_outputs(value, names, kind, self._output_keys())
+        if self._dtype_policy.name == "mixed_float16":
+            # NOTE: as tf.keras: a model made under mixed_float16 trains with loss scaling
+            from ..mixed_precision import LossScaleOptimizer
+            if not isinstance(opt, LossScaleOptimizer):
+                opt = LossScaleOptimizer(opt)
         self.optimizer = opt
         self.compiled_loss = compiled_loss
         self.compiled_metrics = compiled_metrics
@@ -490,7 +495,13 @@ class Model(Layer):
         if not self._has_any_loss and not total.requires_grad and self._train_vars:
             raise ValueError("No loss to compute. Provide a `loss` argument in `compile()`.")
         if self._train_vars and total.requires_grad:
-            grads = ag.gradients(total if total.ndim == 0 else ag.sum(total), self._train_vars)
+            loss = total if total.ndim == 0 else ag.sum(total)
+            scale = getattr(self.optimizer, "get_scaled_loss", None)       # LossScaleOptimizer: apply() unscales
+            if scale is None:
+                grads = ag.gradients(loss, self._train_vars)
+            else:
+                with np.errstate(over="ignore", invalid="ignore"):        # an overflow skips the step, by design
+                    grads = ag.gradients(scale(loss), self._train_vars)
             if dp is not None:
                 grads = dp.all_reduce_gradients(grads)
             self.optimizer.apply(grads, self._train_vars)

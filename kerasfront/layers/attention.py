@@ -180,7 +180,7 @@ class MultiHeadAttention(Layer):
                     bias_initializer=initializers.get(initializers.serialize(self._bias_initializer)),
                     kernel_regularizer=self._kernel_regularizer, bias_regularizer=self._bias_regularizer,
                     activity_regularizer=self._activity_regularizer, kernel_constraint=self._kernel_constraint,
-                    bias_constraint=self._bias_constraint, dtype=self.dtype)
+                    bias_constraint=self._bias_constraint, dtype=self.dtype_policy)
 
     def _projection(self, name, in_rank, bound, out_dims):
         equation, bias_axes, out_rank = _proj_equation(in_rank - 1, bound, len(out_dims))

@@ -75,13 +75,16 @@ class Embedding(Layer):
         # ids stay integers: the automatic Input of a Sequential model is int32 and int lists are not cast
         self._input_dtype = "int32"
         self._keep_int_inputs = True
+        # NOTE: as tf.keras, ids are not cast to a mixed policy's compute dtype (float16 holds integers exactly only
+        # up to 2048); the float32 embeddings are gathered and the result cast (call)
+        self._autocast = False
 
     def build(self, input_shape):
         self._check_length(tuple(input_shape))
         self.embeddings = self.add_weight("embeddings", shape=(self.input_dim, self.output_dim),
                                           initializer=self.embeddings_initializer,
                                           regularizer=self.embeddings_regularizer,
-                                          constraint=self.embeddings_constraint)
+                                          constraint=self.embeddings_constraint, experimental_autocast=False)
         self.built = True
 
     def _check_length(self, shape):

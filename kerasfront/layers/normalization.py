@@ -68,6 +68,10 @@ def _validate_axis(axis, input_shape, who):
 class _Normalization(Layer):
     """Shared parts: gamma/beta weights over ``axis`` and their config."""
 
+    #: under a mixed policy: float32 weights read as they are, 16-bit inputs normalized in float32 and the result
+    #: returned in the compute dtype (tf.keras's BatchNormalization and LayerNormalization do the same)
+    _float32_when_mixed = True
+
     def __init__(self, axis, epsilon, center, scale, beta_initializer, gamma_initializer, beta_regularizer,
                  gamma_regularizer, beta_constraint, gamma_constraint, **kwargs):
         super().__init__(**kwargs)
@@ -87,10 +91,12 @@ class _Normalization(Layer):
     def _build_affine(self, param_shape):
         self.gamma = self.add_weight("gamma", shape=param_shape, initializer=self.gamma_initializer,
                                      regularizer=self.gamma_regularizer, constraint=self.gamma_constraint,
-                                     dtype=self.dtype, trainable=True) if self.scale else None
+                                     dtype=self.dtype, trainable=True,
+                                     experimental_autocast=not self._float32_when_mixed) if self.scale else None
         self.beta = self.add_weight("beta", shape=param_shape, initializer=self.beta_initializer,
                                     regularizer=self.beta_regularizer, constraint=self.beta_constraint,
-                                    dtype=self.dtype, trainable=True) if self.center else None
+                                    dtype=self.dtype, trainable=True,
+                                    experimental_autocast=not self._float32_when_mixed) if self.center else None
 
     @staticmethod
     def _param_layout(axes, input_shape):
@@ -183,10 +189,10 @@ class BatchNormalization(_Normalization):
             self._bshape = None
         self._build_affine(param_shape)
         self.moving_mean = self.add_weight("moving_mean", shape=param_shape, initializer=self.moving_mean_initializer,
-                                           dtype=self.dtype, trainable=False)
+                                           dtype=self.dtype, trainable=False, experimental_autocast=False)
         self.moving_variance = self.add_weight("moving_variance", shape=param_shape,
                                                initializer=self.moving_variance_initializer, dtype=self.dtype,
-                                               trainable=False)
+                                               trainable=False, experimental_autocast=False)
         self.input_spec = InputSpec(ndim=rank, axes={a: input_shape[a] for a in axes})
         self.built = True
 
@@ -355,7 +361,7 @@ class LayerNormalization(_Normalization):
 
     def call(self, inputs):
         axes = self._axes_t
-        if self._bshape is None and inputs.dtype == self._np_dtype:
+        if self._bshape is None and inputs.dtype == np.dtype(self.dtype):
             # NOTE: normalized axes are the trailing ones: the fused op computes the same numbers in fewer passes
             return ag.layer_norm(inputs, self.gamma, self.beta, axis=axes, epsilon=self.epsilon)
         mean = ag.mean(inputs, axis=axes, keepdims=True)
@@ -379,11 +385,14 @@ class GroupNormalization(_Normalization):
     """Normalize each sample over groups of channels: the ``axis`` channels are split into ``groups`` consecutive
     groups and each group is normalized over its channels and every other non-batch axis; gamma and beta have one
     entry per channel. ``groups=-1`` is one group per channel (instance normalization).
+    Under a mixed policy it computes in the compute dtype, as tf.keras's.
 
     Example:
         >>> GroupNormalization(groups=2)(np.random.rand(2, 5, 4).astype("float32")).shape
         (2, 5, 4)
     """
+
+    _float32_when_mixed = False
 
     def __init__(self, groups=32, axis=-1, epsilon=1e-3, center=True, scale=True, beta_initializer="zeros",
                  gamma_initializer="ones", beta_regularizer=None, gamma_regularizer=None, beta_constraint=None,

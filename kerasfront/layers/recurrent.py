@@ -90,7 +90,7 @@ class RNN(Layer):
         explicit_dtype = kwargs.get("dtype")
         super().__init__(**kwargs)
         if explicit_dtype is not None:
-            adopt_dtype(cell, self.dtype)
+            adopt_dtype(cell, self.dtype_policy)
         for arg, value in (("return_sequences", return_sequences), ("return_state", return_state),
                            ("go_backwards", go_backwards), ("stateful", stateful), ("unroll", unroll),
                            ("time_major", time_major)):

@@ -107,11 +107,13 @@ def adopt_dtype(layer, dtype):
         >>> cell = kerasfront.layers.LSTMCell(2); adopt_dtype(cell, "float64"); cell.dtype
         'float64'
     """
-    if not isinstance(layer, Layer) or layer.built or layer.dtype == dtype:
+    if not isinstance(layer, Layer) or layer.built:
+        return
+    name = getattr(dtype, "name", dtype)
+    if layer.dtype_policy.name == name:
         return
     for sub in layer._flatten_layers():
-        sub._dtype = dtype
-        sub._np_dtype = np.dtype(dtype)
+        sub._set_dtype_policy(dtype)
 
 
 class AbstractRNNCell(Layer):

@@ -40,7 +40,7 @@ class Wrapper(Layer):
         super().__init__(**kwargs)
         self.layer = layer
         if explicit_dtype is not None:
-            adopt_dtype(layer, self.dtype)
+            adopt_dtype(layer, self.dtype_policy)
 
     def get_config(self):
         from . import serialize
@@ -168,7 +168,7 @@ class Bidirectional(Wrapper):
             from . import serialize
             self._backward_layer_config = serialize(backward_layer)
             if kwargs.get("dtype") is not None:
-                adopt_dtype(backward_layer, self.dtype)
+                adopt_dtype(backward_layer, self.dtype_policy)
         self.forward_layer._name = "forward_" + self.forward_layer.name
         self.backward_layer._name = "backward_" + self.backward_layer.name
         self._verify()

@@ -54,8 +54,16 @@ _NEW_ONLY_KEYS = ("weight_decay", "use_ema", "ema_momentum", "ema_overwrite_freq
                   "loss_scale_factor", "gradient_accumulation_steps")
 
 
+_LOSS_SCALE_NAMES = ("LossScaleOptimizer", "LossScaleOptimizerV3", "LossScaleOptimizerV1")
+
+
+def _loss_scale_optimizer_class():
+    from ..mixed_precision.loss_scale_optimizer import LossScaleOptimizer
+    return LossScaleOptimizer
+
+
 def _is_optimizer(obj):
-    return isinstance(obj, (Optimizer, legacy.Optimizer))
+    return isinstance(obj, (Optimizer, legacy.Optimizer, _loss_scale_optimizer_class()))
 
 
 def serialize(optimizer, use_legacy_format=False):
@@ -127,6 +135,10 @@ def deserialize(config, custom_objects=None, use_legacy_format=False, **kwargs):
     if isinstance(config, dict) and isinstance(config.get("class_name"), str):
         name = config["class_name"]
         short = name.split(">", 1)[-1]
+        if short in _LOSS_SCALE_NAMES and name not in (custom_objects or {}):
+            # NOTE: mixed_precision.LossScaleOptimizer, under the names tf.keras writes (V3 around a 2.11+
+            # optimizer, the plain name around a legacy one)
+            return _loss_scale_optimizer_class().from_config(config.get("config") or {}, custom_objects=custom_objects)
         if name not in (custom_objects or {}):
             legacy_wanted = _wants_legacy(config, use_legacy_optimizer)
             if legacy_wanted and short.lower() in _LEGACY_BUILTINS:

@@ -43,6 +43,9 @@ def optimizer_config_of(optimizer):
     from ..optimizers import legacy
     data = serialize_keras_object(optimizer)
     name = data["class_name"]
+    fixed = getattr(optimizer, "_tf_keras_class_name", None)      # LossScaleOptimizer: "LossScaleOptimizerV3"
+    if fixed is not None:
+        return {"class_name": fixed, "config": data["config"]}
     if ">" not in name and not isinstance(optimizer, legacy.Optimizer):
         # NOTE: a legacy optimizer is written by its plain name, without is_legacy_optimizer, as tf.keras does.
         name = f"Custom>{name}"

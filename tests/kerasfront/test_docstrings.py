@@ -15,7 +15,9 @@ MODULES = ["kerasfront.losses", "kerasfront.metrics", "kerasfront.optimizers.sch
            "kerasfront.metric_families.iou", "kerasfront.metric_families.sensitivity",
            "kerasfront.metric_families.regression", "kerasfront.metric_families.mean_tensor",
            "kerasfront._backend.nn", "kerasfront._backend.tensor_ops", "kerasfront._backend.control_flow",
-           "kerasfront._backend.variables", "kerasfront._backend.sparse", "kerasfront._backend.ctc"]
+           "kerasfront._backend.variables", "kerasfront._backend.sparse", "kerasfront._backend.ctc",
+           "kerasfront.mixed_precision.policy", "kerasfront.mixed_precision.autocast",
+           "kerasfront.mixed_precision.loss_scale_optimizer"]
 
 
 @pytest.mark.parametrize("name", MODULES)
@@ -27,7 +29,7 @@ def test_docstring_examples(name):
                                                      "model": model},
                              report=False, optionflags=doctest.NORMALIZE_WHITESPACE | doctest.ELLIPSIS)
     assert result.failed == 0, f"{result.failed} docstring example(s) of {name} failed (run doctest -v)"
-    assert result.attempted >= (5 if name.startswith("kerasfront._backend.") else 10)
+    assert result.attempted >= (5 if name.startswith(("kerasfront._backend.", "kerasfront.mixed_precision")) else 10)
 
 
 DATA_MODULES = ["kerasfront.utils.dataset", "kerasfront.utils.sequence_utils", "kerasfront.utils.np_utils",
