@@ -73,7 +73,7 @@ def ctc_batch_cost(y_true, y_pred, input_length, label_length):
     all blanks (TensorFlow raises for it).
 
     Example:
-        >>> y_pred = K.softmax(K.constant(np.zeros((1, 3, 3))))     # 3 frames, classes {0, 1, blank}, all equally likely
+        >>> y_pred = K.softmax(K.constant(np.zeros((1, 3, 3))))     # 3 frames, classes {0, 1, blank}, uniform
         >>> K.ctc_batch_cost(np.array([[0]]), y_pred, np.array([[3]]), np.array([[1]]))
         Tensor([[1.5040774]], dtype=float32)
     """
