@@ -11,7 +11,9 @@ log space (``np.logaddexp``: no underflow however long the sequence) over the ex
 
 (gamma: the posterior probability of being in state s at frame t; zero for frames past ``logit_lengths``).
 A label sequence no alignment can produce (too many repeats for its frames) has loss ``inf`` and the
-gradient softmax (gamma zero), as TensorFlow's CTC.
+gradient softmax (gamma zero), as TensorFlow's CTC. Second order: the gradient's jvp and vjp are one
+Hessian-vector product (the Hessian is symmetric), computed by pushing a tangent through the same alpha and
+beta recursions; a third derivative raises a NotImplementedError naming ``ctc_loss_hvp``.
 
 The decoders follow TensorFlow's: greedy takes the best class per frame, merges repeats and drops blanks;
 the beam search is TensorFlow's prefix beam search (a tree of prefixes, each with the log-probability of
@@ -102,9 +104,9 @@ def _log_softmax(x):
     return z - np.log(np.sum(np.exp(z), axis=-1, keepdims=True))
 
 
-def _shift(a, k):
-    """``a`` moved right by ``k`` along its last axis (k < 0: left), -inf filling the gap."""
-    out = np.full_like(a, _NEG_INF)
+def _shift(a, k, fill=_NEG_INF):
+    """``a`` moved right by ``k`` along its last axis (k < 0: left), ``fill`` (-inf) filling the gap."""
+    out = np.full_like(a, fill)
     if k > 0:
         out[..., k:] = a[..., :-k]
     else:
@@ -153,11 +155,49 @@ def _final_states(alpha, label_lengths, logit_lengths):
     return log_z
 
 
-def _gradient(logp, ext, live, skip, emit, alpha, log_z, label_lengths, logit_lengths, classes):
-    """d(-log p(labels)) / d logits, (batch, time, classes) float64."""
-    n, steps, s_max = alpha.shape
+class _Lattice:
+    """The forward-backward quantities of one batch: log p (float64), the extended labels with their masks,
+    log alpha and log beta over (batch, time, states), log Z, and the lengths."""
+
+    def __init__(self, logits, labels, label_lengths, logit_lengths, blank):
+        labels, label_lengths, logit_lengths, blank = _checked(logits, labels, label_lengths, logit_lengths, blank)
+        self.logp, self.ext, self.live, self.skip, self.emit, self.alpha = _lattice(
+            logits, labels, label_lengths, logit_lengths, blank)
+        self.label_lengths, self.logit_lengths = label_lengths, logit_lengths
+        self.classes = logits.shape[2]
+        self.log_z = _final_states(self.alpha, label_lengths, logit_lengths)
+        self.feasible = np.isfinite(self.log_z)
+        self._beta = None
+
+    @property
+    def beta(self):
+        """log beta: the probability of the rest of the labels after frame t from state s (frame t excluded)."""
+        if self._beta is None:
+            self._beta = _backward(self.emit, self.skip, self.label_lengths, self.logit_lengths)
+        return self._beta
+
+    def gamma(self):
+        """The posterior probability of each state at each frame (zero for impossible labellings)."""
+        with np.errstate(invalid="ignore"):
+            gamma = np.exp(self.alpha + self.beta - np.where(self.feasible, self.log_z, 0.0)[:, None, None])
+        gamma[~self.feasible] = 0.0
+        gamma[~np.broadcast_to(self.live[:, None, :], gamma.shape)] = 0.0
+        return gamma
+
+    def to_classes(self, per_state):
+        """(batch, time, states) summed into (batch, time, classes) by each state's label."""
+        onehot = (self.ext[:, :, None] == np.arange(self.classes)).astype(np.float64)
+        return per_state @ onehot
+
+    def frames(self):
+        """(batch, time, 1): True for the counted frames."""
+        return (np.arange(self.alpha.shape[1])[None, :] < self.logit_lengths[:, None])[..., None]
+
+
+def _backward(emit, skip, label_lengths, logit_lengths):
+    n, steps, s_max = emit.shape
     rows = np.arange(n)
-    beta = np.full_like(alpha, _NEG_INF)
+    beta = np.full_like(emit, _NEG_INF)
     last_t = logit_lengths - 1
     end = 2 * label_lengths
     nxt = np.full((n, s_max), _NEG_INF)           # beta at frame t + 1 (emission at t + 1 excluded)
@@ -175,71 +215,141 @@ def _gradient(logp, ext, live, skip, emit, alpha, log_z, label_lengths, logit_le
             cur[last_t < t] = _NEG_INF
             beta[:, t] = cur
             nxt = cur
-        feasible = np.isfinite(log_z)
-        log_gamma = alpha + beta - np.where(feasible, log_z, 0.0)[:, None, None]
-        gamma = np.exp(log_gamma)
-    gamma[~feasible] = 0.0
-    gamma[~np.broadcast_to(live[:, None, :], gamma.shape)] = 0.0
-    onehot = (ext[:, :, None] == np.arange(classes)).astype(np.float64)       # (batch, states, classes)
-    grad = np.exp(logp) - gamma @ onehot
-    grad[np.arange(steps)[None, :] >= logit_lengths[:, None]] = 0.0
-    return grad
+    return beta
+
+
+def _gradient(lat):
+    """d(-log p(labels)) / d logits, (batch, time, classes) float64: softmax minus the label posteriors."""
+    grad = np.exp(lat.logp) - lat.to_classes(lat.gamma())
+    return np.where(lat.frames(), grad, 0.0)
+
+
+def _weights(prev, total):
+    """exp(prev - total), 0 where either is -inf (a log-sum-exp's share of each term)."""
+    with np.errstate(invalid="ignore", over="ignore"):
+        w = np.exp(prev - total)
+    return np.where(np.isfinite(prev) & np.isfinite(total), w, 0.0)
+
+
+def _hvp(lat, v):
+    """The Hessian of -log p(labels) with respect to the logits times ``v`` (batch, time, classes): the
+    derivative of the gradient along ``v``, by pushing a tangent through the same recursions (forward mode
+    on alpha and beta: each log-sum-exp passes on its terms' tangents weighted by their shares)."""
+    n, steps, s_max = lat.alpha.shape
+    p = np.exp(lat.logp)
+    v = np.where(lat.frames(), v.astype(np.float64), 0.0)
+    dlp = v - np.sum(p * v, axis=2, keepdims=True)                   # tangent of log softmax
+    demit = np.take_along_axis(dlp, np.broadcast_to(lat.ext[:, None, :], (n, steps, s_max)), axis=2)
+    demit = np.where(lat.live[:, None, :], demit, 0.0)
+    alpha, beta, emit, skip = lat.alpha, lat.beta, lat.emit, lat.skip
+    dalpha = np.zeros_like(alpha)
+    if steps:
+        dalpha[:, 0, :2] = demit[:, 0, :2]
+    for t in range(1, steps):
+        a, da = alpha[:, t - 1], dalpha[:, t - 1]
+        with np.errstate(invalid="ignore"):
+            total = alpha[:, t] - emit[:, t]          # the log-sum-exp over the predecessors
+        acc = _weights(a, total) * da + _weights(_shift(a, 1), total) * _shift(da, 1, 0.0)
+        acc = acc + np.where(skip, _weights(_shift(a, 2), total) * _shift(da, 2, 0.0), 0.0)
+        dalpha[:, t] = np.where(np.isfinite(alpha[:, t]), acc + demit[:, t], 0.0)
+    dbeta = np.zeros_like(beta)
+    skip_next = _shift(skip.astype(np.float64), -2) > 0
+    last_t = lat.logit_lengths - 1
+    for t in range(steps - 2, -1, -1):
+        term = beta[:, t + 1] + emit[:, t + 1]
+        dterm = dbeta[:, t + 1] + demit[:, t + 1]
+        total = beta[:, t]
+        acc = _weights(term, total) * dterm + _weights(_shift(term, -1), total) * _shift(dterm, -1, 0.0)
+        acc = acc + np.where(skip_next, _weights(_shift(term, -2), total) * _shift(dterm, -2, 0.0), 0.0)
+        dbeta[:, t] = np.where((t < last_t)[:, None] & np.isfinite(total), acc, 0.0)
+    rows = np.arange(n)
+    end = 2 * lat.label_lengths
+    at = np.maximum(last_t, 0)
+    d_log_z = _weights(alpha[rows, at, end], lat.log_z) * dalpha[rows, at, end]
+    has = lat.label_lengths > 0
+    d_log_z[has] += (_weights(alpha[rows[has], at[has], end[has] - 1], lat.log_z[has])
+                     * dalpha[rows[has], at[has], end[has] - 1])
+    dgamma = lat.gamma() * (dalpha + dbeta - d_log_z[:, None, None])
+    return np.where(lat.frames(), p * dlp - lat.to_classes(dgamma), 0.0)
 
 
 def _ctc_loss_np(logits, labels, label_lengths, logit_lengths, blank=-1, saved=None):
-    labels, label_lengths, logit_lengths, blank = _checked(logits, labels, label_lengths, logit_lengths, blank)
-    lattice = _lattice(logits, labels, label_lengths, logit_lengths, blank)
-    log_z = _final_states(lattice[-1], label_lengths, logit_lengths)
+    lat = _Lattice(logits, labels, label_lengths, logit_lengths, blank)
     if saved is not None:
-        grad = _gradient(*lattice, log_z, label_lengths, logit_lengths, logits.shape[2])
-        saved["grad"] = grad.astype(logits.dtype)
-    return (-log_z).astype(logits.dtype)
+        saved["grad"] = _gradient(lat).astype(logits.dtype)
+    return (-lat.log_z).astype(logits.dtype)
 
 
 def _ctc_grad_np(logits, labels, label_lengths, logit_lengths, blank=-1, saved=None):
     if saved is not None and "grad" in saved:
         return saved["grad"]
-    labels, label_lengths, logit_lengths, blank = _checked(logits, labels, label_lengths, logit_lengths, blank)
-    lattice = _lattice(logits, labels, label_lengths, logit_lengths, blank)
-    log_z = _final_states(lattice[-1], label_lengths, logit_lengths)
-    return _gradient(*lattice, log_z, label_lengths, logit_lengths, logits.shape[2]).astype(logits.dtype)
+    return _gradient(_Lattice(logits, labels, label_lengths, logit_lengths, blank)).astype(logits.dtype)
+
+
+def _ctc_hvp_np(logits, v, labels, label_lengths, logit_lengths, blank=-1):
+    lat = _Lattice(logits, labels, label_lengths, logit_lengths, blank)
+    return _hvp(lat, np.asarray(v)).astype(np.result_type(logits, v))
 
 
 _ctc_prim = Primitive(_ctc_loss_np, "ctc_loss")
-# NOTE: the gradient is its own primitive without rules: it is what the vjp and jvp multiply by, and
-# differentiating it again (a CTC Hessian) raises a NotImplementedError naming 'ctc_loss_grad'.
 _ctc_grad_prim = Primitive(_ctc_grad_np, "ctc_loss_grad")
+_ctc_hvp_prim = Primitive(_ctc_hvp_np, "ctc_loss_hvp")
+
+
+def _grad_of(logits, labels, label_lengths, logit_lengths, blank, saved=None):
+    return apply(_ctc_grad_prim, (logits, labels, label_lengths, logit_lengths), {"blank": blank, "saved": saved})
+
+
+def _hvp_of(logits, v, labels, label_lengths, logit_lengths, blank):
+    return apply(_ctc_hvp_prim, (logits, v, labels, label_lengths, logit_lengths), {"blank": blank})
 
 
 def _loss_vjp(g, ans, logits, labels, label_lengths, logit_lengths, blank=-1, saved=None):
-    d = apply(_ctc_grad_prim, (logits, labels, label_lengths, logit_lengths), {"blank": blank, "saved": saved})
+    d = _grad_of(logits, labels, label_lengths, logit_lengths, blank, saved)
     return expand_dims(expand_dims(g, -1), -1) * d
 
 
 def _loss_jvp(t, ans, logits, labels, label_lengths, logit_lengths, blank=-1, saved=None):
-    d = apply(_ctc_grad_prim, (logits, labels, label_lengths, logit_lengths), {"blank": blank, "saved": saved})
-    return _sum(d * t, axis=(1, 2))
+    return _sum(_grad_of(logits, labels, label_lengths, logit_lengths, blank, saved) * t, axis=(1, 2))
 
 
-def _loss_batch(args, dims, blank=-1, saved=None):
-    """The examples of ``vmap`` become more batch items: each argument's example axis goes to the front
-    (shared ones are broadcast) and merges with its batch axis."""
-    size = next(shape_of(a)[d] for a, d in zip(args, dims) if d is not None)
-    merged = []
-    for a, d in zip(args, dims):
-        if d is None:
-            a = broadcast_to(a, (size,) + tuple(shape_of(a)))
-        else:
-            a = to_front(a, d)
-        shape = tuple(shape_of(a))
-        merged.append(reshape(a, (size * shape[1],) + shape[2:]))
-    out = ctc_loss(*merged, blank=blank)
-    return reshape(out, (size, -1)), 0
+# NOTE: the gradient map's Jacobian is the Hessian of each item's loss, symmetric, so one Hessian-vector product
+# serves as the gradient's jvp (H t) and its vjp (H^T g = H g); the product is linear in the vector, which is
+# all it is differentiated in: a third derivative (through the logits) raises a NotImplementedError naming
+# 'ctc_loss_hvp'.
+def _grad_hvp(v, ans, logits, labels, label_lengths, logit_lengths, blank=-1, saved=None):
+    return _hvp_of(logits, v, labels, label_lengths, logit_lengths, blank)
+
+
+def _hvp_linear(v, ans, logits, u, labels, label_lengths, logit_lengths, blank=-1):
+    return _hvp_of(logits, v, labels, label_lengths, logit_lengths, blank)
+
+
+def _merged_batch(fn):
+    """A batching rule: the examples of ``vmap`` become more batch items (each argument's example axis goes to
+    the front, shared ones are broadcast, and the example axis merges with the batch axis)."""
+    def rule(args, dims, **kwargs):
+        kwargs.pop("saved", None)
+        size = next(shape_of(a)[d] for a, d in zip(args, dims) if d is not None)
+        merged = []
+        for a, d in zip(args, dims):
+            a = broadcast_to(a, (size,) + tuple(shape_of(a))) if d is None else to_front(a, d)
+            shape = tuple(shape_of(a))
+            merged.append(reshape(a, (size * shape[1],) + shape[2:]))
+        out = fn(*merged, **kwargs)
+        return reshape(out, (size, -1) + tuple(shape_of(out))[1:]), 0
+    return rule
 
 
 defvjp(_ctc_prim, _loss_vjp, None, None, None)
 defjvp(_ctc_prim, _loss_jvp, None, None, None)
-defbatch(_ctc_prim, _loss_batch)
+defbatch(_ctc_prim, _merged_batch(lambda *a, **k: ctc_loss(*a, **k)))
+defvjp(_ctc_grad_prim, _grad_hvp, None, None, None)
+defjvp(_ctc_grad_prim, _grad_hvp, None, None, None)
+defbatch(_ctc_grad_prim, _merged_batch(lambda *a, **k: _grad_of(*a, **k)))
+defvjp(_ctc_hvp_prim, _hvp_linear, argnums=(1,))
+defjvp(_ctc_hvp_prim, _hvp_linear, argnums=(1,))
+defbatch(_ctc_hvp_prim, _merged_batch(lambda *a, **k: _hvp_of(*a, **k)))
 
 
 def ctc_loss(logits, labels, label_lengths, logit_lengths, blank=-1):

@@ -243,12 +243,11 @@ def stop_gradient(variables):
         >>> [K.get_value(g) for g in K.gradients(K.sum(w * K.stop_gradient(w)), [w])]
         [array([3.], dtype=float32)]
     """
-    # NOTE: autograd's `stop_gradient` primitive (an identity whose vjp is zero, so it also works under jvp and
-    # vmap) when the engine has it; until then a detached copy, which shares the data and has no graph
-    stop = getattr(ag, "stop_gradient", None) or (lambda t: K._t(t).detach())
+    # NOTE: autograd's stop_gradient (an identity with zero derivatives: it works under jvp and vmap too); tf.keras
+    # returns a `map` object for a list, kerasfront a list
     if isinstance(variables, (list, tuple)):
-        return [stop(v) for v in variables]
-    return stop(variables)
+        return [ag.stop_gradient(K._t(v)) for v in variables]
+    return ag.stop_gradient(K._t(variables))
 
 
 # -- symbolic graphs ------------------------------------------------------------------------------------

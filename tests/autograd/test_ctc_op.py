@@ -72,12 +72,29 @@ def test_long_sequences_stay_finite_and_float32_stays_float32():
     np.testing.assert_allclose(x32.grad.numpy()[0].sum(-1), 0.0, atol=1e-5)
 
 
-def test_second_order_raises_naming_the_gradient_op():
-    x = ag.tensor(np.zeros((1, 3, 3)), requires_grad=True)
-    loss = ag.ctc_loss(x, np.array([[0]]), np.array([1]), np.array([3]))
-    (g,) = ag.gradients(loss, [x], create_graph=True)
-    with pytest.raises(NotImplementedError, match="ctc_loss_grad"):
-        ag.gradients(ag.sum(g * g), [x])
+def test_hessian_vector_products_match_finite_differences_and_third_order_is_named():
+    rng = np.random.default_rng(5)
+    x = rng.normal(size=(2, 40, 5)) * 2.0
+    labels, lengths = rng.integers(0, 4, (2, 8)), (np.array([8, 5]), np.array([40, 25]))
+
+    def grad(z):
+        return ag.grad(lambda w: ag.sum(ag.ctc_loss(w, labels, *lengths)))(z)
+    v = rng.normal(size=x.shape)
+    numeric = (grad(x + 1e-5 * v).numpy() - grad(x - 1e-5 * v).numpy()) / 2e-5
+    forward = ag.jvp(grad, (x,), (v,))[1].numpy()                       # H v by forward over reverse
+    reverse = ag.grad(lambda w: ag.sum(grad(w) * v))(x).numpy()         # H^T v by reverse over reverse
+    np.testing.assert_allclose(forward, numeric, atol=1e-7)
+    np.testing.assert_allclose(reverse, forward, atol=1e-12)
+    np.testing.assert_array_equal(forward[1, 25:], 0.0)
+    small = rng.normal(size=(1, 4, 3))
+    hessian = ag.hessian(lambda w: ag.sum(ag.ctc_loss(w, np.array([[0, 1]]), np.array([2]), np.array([4]))))(small)
+    h = hessian.numpy().reshape(12, 12)
+    np.testing.assert_allclose(h, h.T, atol=1e-14)
+    z = ag.tensor(small, requires_grad=True)
+    (g,) = ag.gradients(ag.sum(ag.ctc_loss(z, np.array([[0]]), np.array([1]), np.array([4]))), [z], create_graph=True)
+    (hv,) = ag.gradients(ag.sum(g * g), [z], create_graph=True)
+    with pytest.raises(NotImplementedError, match="ctc_loss_hvp"):
+        ag.gradients(ag.sum(hv), [z])
 
 
 def test_vmap_over_labels_and_logits_gives_per_example_losses_and_gradients():
