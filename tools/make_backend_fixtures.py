@@ -228,6 +228,12 @@ def main(out_dir):
         peaks[0, t, c] = 0.9
     decode_case(None, np.array([5], np.int32), False, 4, 2, probs=peaks)
     decode_case(None, np.array([5], np.int32), True, probs=peaks)
+    # small random cases with narrow beams: which prefixes survive depends on the order TensorFlow tries them in
+    for _ in range(24):
+        steps, classes = int(rng.integers(3, 10)), int(rng.integers(3, 7))
+        width = int(rng.integers(1, 7))
+        decode_case(f32(rng, 2, steps, classes, scale=float(rng.choice([0.5, 1.5, 3.0]))),
+                    rng.integers(1, steps + 1, 2).astype(np.int32), False, width, int(rng.integers(1, width + 1)))
 
     os.makedirs(out_dir, exist_ok=True)
     with open(os.path.join(out_dir, "values.json"), "w") as f:

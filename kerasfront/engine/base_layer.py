@@ -392,6 +392,7 @@ class Layer:
         dtype policy: weights in its variable dtype, computations in its compute dtype."""
         policy = _mixed_precision_policy().layer_policy(dtype, f"{type(self).__name__}(dtype=...)")
         self._dtype_policy = policy
+        self._mixed = policy.is_mixed
         self._dtype = policy.variable_dtype
         # NOTE: bfloat16 is carried in float32 arrays (rounded at the layer's boundaries; mixed_precision.autocast)
         self._np_dtype = np.dtype("float32") if policy.compute_dtype == "bfloat16" else \
@@ -535,7 +536,7 @@ class Layer:
             constraint = constraints.get(constraint)
         full_name = "/".join(_SCOPES + [name]) + ":0"
         var = Variable(value, name=full_name, trainable=trainable, dtype=dtype, constraint=constraint)
-        if autocast and is_float and self._dtype_policy.is_mixed:
+        if autocast and is_float and self._mixed:
             # NOTE: read in the compute dtype while the layer runs (tf.keras's AutoCastVariable; see
             # mixed_precision/autocast.py)
             self.__dict__.setdefault("_autocast_ids", set()).add(id(var))
@@ -883,7 +884,7 @@ class Layer:
                     kwargs["mask"] = input_mask
         elif info.has_mask:
             input_mask = kwargs.get("mask")
-        mixed = self._dtype_policy.is_mixed
+        mixed = self._mixed
         if mixed:
             autocast = _mixed_precision_autocast()
             if self._dtype_policy.compute_dtype == "bfloat16" and self._autocast:
