@@ -124,7 +124,7 @@ def signatures(model):
             if any(d is None for d in shape):
                 leaves = None
                 break
-            leaves.append((tuple(int(d) for d in shape), np.dtype(t.dtype).name))
+            leaves.append((tuple(int(d) for d in shape), _dtype_name(t.dtype)))
         if leaves:
             nested = getattr(model, "_nested_inputs", None)
             if isinstance(nested, dict):
@@ -140,6 +140,24 @@ def signatures(model):
             all(isinstance(d, (int, np.integer)) or d is None for d in built) and all(d is not None for d in built[1:]):
         add((tuple(int(d) for d in built[1:]), np.dtype(getattr(model, "_np_dtype", np.float32)).name))
     return out
+
+
+def _dtype_name(dtype):
+    """A numpy dtype's name; ``"string"`` for Keras's string dtype (which numpy does not know)."""
+    if dtype in ("string", str, object, np.object_, np.str_, np.bytes_):
+        return "string"
+    return np.dtype(dtype).name
+
+
+def _check_traceable_inputs(model, spec):
+    """Strings cannot enter a graph of array primitives: a model taking them is refused by input."""
+    from autograd.trace.codec import DTYPES
+    for name, (shape, dtype) in zip(_input_names(model, spec), flatten_spec(spec)):
+        if dtype not in DTYPES:
+            raise ag.trace.TraceError(
+                f"input '{name}' of model '{model.name}' has dtype {dtype!r}: a graph of autograd primitives holds "
+                f"numeric and bool arrays only (the layers that take strings, such as TextVectorization and "
+                f"StringLookup, run on the host), so its forward cannot be traced")
 
 
 def _input_names(model, spec):
@@ -223,6 +241,7 @@ def trace_model(model, spec, training=False, with_losses=True):
         autograd.trace.TraceError: naming the op and the layer, when the forward cannot be traced once for all
             batch sizes.
     """
+    _check_traceable_inputs(model, spec)
     for layer in model._flatten_layers():
         if getattr(layer, "stateful", False):
             raise ag.trace.TraceError(

@@ -351,3 +351,18 @@ def test_saving_aliases_of_tf_keras_saving():
         assert saving.get_registered_object("Thrice") is Twice
     data = saving.serialize_keras_object(layers.Dense(2))
     assert saving.deserialize_keras_object(data, module_objects={"Dense": layers.Dense}).units == 2
+
+
+def test_a_model_taking_strings_saves_its_config_and_vocabulary_and_says_why_it_has_no_graph(tmp_path):
+    vectorize = layers.TextVectorization(max_tokens=8, output_sequence_length=4)
+    vectorize.adapt(["the cat sat", "the dog ran", "a cat ran"])
+    inp = keras.Input((1,), dtype="string")
+    x = layers.GlobalAveragePooling1D()(layers.Embedding(8, 3)(vectorize(inp)))
+    model = keras.Model(inp, layers.Dense(1)(x))
+    texts = np.array([["the cat ran"], ["a dog"]])
+    path = str(tmp_path / "strings")
+    with pytest.warns(UserWarning, match=r"input 'input_\d+' .* has dtype 'string'.*load only where its classes"):
+        model.save(path)
+    loaded = keras.models.load_model(path, compile=False)
+    assert loaded.layers[1].get_vocabulary() == vectorize.get_vocabulary()
+    np.testing.assert_array_equal(loaded.predict(texts, verbose=0), model.predict(texts, verbose=0))
