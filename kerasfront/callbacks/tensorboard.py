@@ -179,25 +179,28 @@ def _profile_range(profile_batch):
 
 
 def _weight_image(w):
-    """A weight as tf.keras's ``write_images`` shows it: (k, h, w, 1) float images, or None (3-d kernels)."""
+    """A weight as tf.keras's ``write_images`` shows it: (k, h, w, channels) float images (a 4-d kernel whose
+    last axis is 1, 3 or 4 is shown as it is), or None when no image fits (more dimensions, other channels)."""
     w = np.squeeze(w)
     if w.ndim == 1:                                      # a bias
-        img = w.reshape(1, w.shape[0], 1, 1)
+        w = w.reshape(1, w.shape[0], 1, 1)
     elif w.ndim == 2:                                    # a dense kernel, the longer side across
         if w.shape[0] > w.shape[1]:
             w = w.T
-        img = w.reshape(1, w.shape[0], w.shape[1], 1)
+        w = w.reshape(1, w.shape[0], w.shape[1], 1)
     elif w.ndim == 3:                                    # a 1-d convolution kernel: one image per channel
         w = np.transpose(w, (2, 0, 1))
-        img = w.reshape(w.shape[0], w.shape[1], w.shape[2], 1)
-    else:
+        w = w.reshape(w.shape[0], w.shape[1], w.shape[2], 1)
+    if w.ndim != 4 or w.shape[-1] not in (1, 3, 4):
         return None
-    return img
+    return w
 
 
 def _to_uint8(img):
-    # NOTE: as tf.image.convert_image_dtype(saturate=True): floats in [0, 1] map to 0..255, the rest clip
-    return (np.clip(img.astype(np.float64), 0.0, 1.0) * 255.0 + 0.5).astype(np.uint8)
+    # NOTE: as tf.image.convert_image_dtype(saturate=True): scaled by 255.5 in float32, clipped to [0, 255] and
+    # truncated (0.5 -> 127, not 128)
+    scaled = img.astype(np.float32) * np.float32(255.5)
+    return np.clip(scaled, 0.0, 255.0).astype(np.uint8)
 
 
 class TensorBoard(Callback):
@@ -409,7 +412,7 @@ class TensorBoard(Callback):
 
     def _log_weight_as_image(self, writer, values, tag, epoch):
         img = _weight_image(values)
-        if img is None or img.shape[-1] not in (1, 3, 4):
+        if img is None:
             return
         import importlib.util
         if importlib.util.find_spec("PIL") is None:

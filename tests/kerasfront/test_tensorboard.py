@@ -203,3 +203,30 @@ def test_missing_tensorboard_raises_an_import_error_naming_the_extra(tmp_path, m
     monkeypatch.setitem(sys.modules, "tensorboard.summary.writer.event_file_writer", None)
     with pytest.raises(ImportError, match=r'pip install "kerasfront\[tensorboard\]"'):
         keras.callbacks.TensorBoard(str(tmp_path))
+
+
+def test_weight_images_have_tf_keras_pixels_for_every_kernel_shape(tmp_path):
+    """tests/fixtures/tensorboard/weight_images.json (tools/make_tensorboard_image_fixtures.py): the PNGs
+    tf.keras writes for biases, dense, Conv1D/2D/3D kernels with values over and beyond [0, 1]."""
+    from PIL import Image
+    import io
+    with open(os.path.join(os.path.dirname(FIXTURE), "weight_images.json")) as f:
+        fixture = json.load(f)
+    writer = tb_module.SummaryWriter(str(tmp_path))
+    callback = keras.callbacks.TensorBoard(str(tmp_path), write_graph=False)
+    for name, shape in fixture["shapes"].items():
+        n = int(np.prod(shape))
+        values = (np.arange(n, dtype=np.float32) * np.float32(1.5 / max(n - 1, 1)) - np.float32(0.25)).reshape(shape)
+        callback._log_weight_as_image(writer, values, name, 0)
+    writer.close()
+    got = {t: v for t, _, _, v in _read(glob.glob(os.path.join(str(tmp_path), "events.out.tfevents.*"))[0])}
+    for name, want in fixture["images"].items():
+        if want is None:
+            assert name not in got, name
+            continue
+        blob = got[name]
+        assert (int(blob[0]), int(blob[1])) == (want["width"], want["height"]), name
+        images = [np.asarray(Image.open(io.BytesIO(b))) for b in blob[2:]]
+        assert len(images) == len(want["images"]), name
+        for img, expected in zip(images, want["images"]):
+            np.testing.assert_array_equal(img, np.asarray(expected, np.uint8), err_msg=name)
