@@ -261,3 +261,17 @@ def test_missing_onnx_raises_an_import_error_naming_the_extra(tmp_path, monkeypa
     model = keras.Sequential([L.Dense(1, input_shape=(2,))])
     with pytest.raises(ImportError, match=r'pip install "kerasfront\[onnx\]"'):
         model.export(str(tmp_path / "m.onnx"), format="onnx")
+
+
+@pytest.mark.parametrize("layer, dtype", [(lambda: L.IntegerLookup(vocabulary=[3, 5, 7]), "int64"),
+                                          (lambda: L.Hashing(7), "int64"),
+                                          (lambda: L.Discretization(bin_boundaries=[0.3, 0.6]), "float32"),
+                                          (lambda: L.CategoryEncoding(8, output_mode="multi_hot"), "int64")])
+def test_layers_that_compute_on_the_host_are_refused_by_name(layer, dtype, tmp_path):
+    # an IntegerLookup maps every placeholder id the tracer feeds (0 and 1) to OOV: its output looked constant,
+    # and the exported file answered 1 for every id
+    model = _seq((4,), layer(), dtype=dtype)
+    name = model.layers[-1].name
+    with pytest.raises(ValueError, match=rf"layer '{name}' \({type(model.layers[-1]).__name__}\) computes on the host"):
+        model.export(str(tmp_path / "host.onnx"), format="onnx")
+    assert not os.path.exists(tmp_path / "host.onnx")

@@ -246,6 +246,22 @@ class PreprocessingLayer(Layer):
         return arr if arr.dtype == object else ag.Tensor(arr)
 
 
+def refuse_tracing(layer):
+    """Raise ``autograd.trace.TraceError`` naming ``layer`` while ``autograd.trace`` records: lookups, hashing,
+    bucketing and the categorical encodings compute on the host with numpy, which a graph of autograd primitives
+    (a model folder's traced forward, an ONNX file) cannot hold. Without this check a tracer would take their
+    output on its placeholder data for a constant (an IntegerLookup maps every placeholder id to OOV).
+
+    Example:
+        >>> refuse_tracing(kerasfront.layers.IntegerLookup())      # nothing outside a trace
+    """
+    if ag.trace.active() is not None:
+        raise ag.trace.TraceError(
+            f"layer '{layer.name}' ({type(layer).__name__}) computes on the host with numpy (lookups, hashing, "
+            f"bucketing and category encodings do), so it cannot be traced into a graph of autograd primitives; "
+            f"apply it to the data before the model (dataset.map), or save the model as '.keras' or '.h5'")
+
+
 def host(x):
     """The numpy array behind a Tensor, an array, or array-like data."""
     if isinstance(x, ag.Tensor):

@@ -20,7 +20,7 @@ import autograd as ag
 
 from ... import backend
 from .base import COUNT, INT, MULTI_HOT, ONE_HOT, PreprocessingLayer, check_choice, check_no_sparse, \
-    encode_categorical, encoded_shape, to_array, who
+    encode_categorical, encoded_shape, refuse_tracing, to_array, who
 
 __all__ = ["Hashing", "HashedCrossing"]
 
@@ -191,6 +191,7 @@ class Hashing(PreprocessingLayer):
         _farmhash() if self.salt is None else _siphash()
 
     def call(self, inputs):
+        refuse_tracing(self)
         values = inputs.data if isinstance(inputs, ag.Tensor) else inputs
         bins = self.num_bins
         mask = None
@@ -256,6 +257,7 @@ class HashedCrossing(PreprocessingLayer):
             to_array(v, allow_strings=True, what=f"{who(self)} inputs")) for v in x)
 
     def call(self, inputs):
+        refuse_tracing(self)
         if not isinstance(inputs, (list, tuple)):
             raise ValueError(f"`HashedCrossing` should be called on a list or tuple of inputs. Received: "
                              f"inputs={inputs!r:.100}")

@@ -27,7 +27,7 @@ import autograd as ag
 from ... import backend
 from ...variables import ResizableVariable
 from .base import COUNT, INT, MULTI_HOT, ONE_HOT, TF_IDF, PreprocessingLayer, check_choice, check_no_sparse, \
-    encode_categorical, encoded_shape, to_array, who
+    encode_categorical, encoded_shape, refuse_tracing, to_array, who
 
 __all__ = ["StringLookup", "IntegerLookup"]
 
@@ -386,6 +386,7 @@ class IndexLookup(PreprocessingLayer):
         return out
 
     def call(self, inputs):
+        refuse_tracing(self)
         if self.output_mode != INT and not self.pad_to_max_tokens and self._frozen_vocab_size is None:
             raise RuntimeError(f"When using `output_mode={self.output_mode}` and `pad_to_max_tokens=False`, you must "
                                f"set the layer's vocabulary before calling it. Either pass a `vocabulary` argument to "

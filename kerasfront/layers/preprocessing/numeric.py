@@ -15,7 +15,7 @@ import autograd as ag
 from ... import backend
 from ...variables import ResizableVariable
 from .base import COUNT, INT, MULTI_HOT, ONE_HOT, PreprocessingLayer, check_choice, check_no_sparse, \
-    encode_categorical, encoded_shape, host, to_array, who
+    encode_categorical, encoded_shape, host, refuse_tracing, to_array, who
 
 __all__ = ["Normalization", "Discretization", "CategoryEncoding"]
 
@@ -363,6 +363,7 @@ class Discretization(PreprocessingLayer):
         self.summary.assign(np.zeros((2, 0), np.float32))
 
     def call(self, inputs):
+        refuse_tracing(self)
         x = host(inputs)
         if x.dtype.kind not in "fiu":
             raise TypeError(f"{who(self)}: expected numeric inputs, received dtype {x.dtype}")
@@ -435,6 +436,7 @@ class CategoryEncoding(PreprocessingLayer):
         self.sparse = False
 
     def call(self, inputs, count_weights=None):
+        refuse_tracing(self)
         x = host(inputs)
         if x.dtype.kind not in "iuf":
             raise TypeError(f"{who(self)}: expected integer ids, received dtype {x.dtype}")

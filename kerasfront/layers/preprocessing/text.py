@@ -18,7 +18,8 @@ import numpy as np
 
 import autograd as ag
 
-from .base import COUNT, INT, MULTI_HOT, TF_IDF, PreprocessingLayer, check_choice, check_no_sparse, to_array, who
+from .base import COUNT, INT, MULTI_HOT, TF_IDF, PreprocessingLayer, check_choice, check_no_sparse, refuse_tracing, \
+    to_array, who
 from .lookup import StringLookup
 
 __all__ = ["TextVectorization"]
@@ -271,6 +272,7 @@ class TextVectorization(PreprocessingLayer):
         return self._inputs(x, f"{who(self)} inputs")
 
     def call(self, inputs):
+        refuse_tracing(self)
         texts = self._inputs(inputs, f"{who(self)} inputs")
         tokens = self._tokens(texts)
         if self._output_mode is None:
