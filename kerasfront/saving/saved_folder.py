@@ -100,7 +100,7 @@ def _model_config(model):
 
 
 def _trace_all(model, has_config):
-    """``([(spec, inference, training or None, why no training graph)], why no graph at all or None)``.
+    """``(specs, [(spec, inference, training or None, why no training graph)], why no graph at all or None)``.
 
     A forward that cannot be traced is an error for a model without a config (nothing else could rebuild it);
     with a config the folder is written without graphs (it then loads only with the model's classes). A
@@ -123,13 +123,13 @@ def _trace_all(model, has_config):
                     from None
             warnings.warn(f"Saving model '{model.name}': its forward pass cannot be traced ({e}); the folder holds its "
                           f"config and weights and will load only where its classes are available.", stacklevel=4)
-            return [], str(e)
+            return specs, [], str(e)
         try:
             training, why = trace_model(model, spec, training=True), None
         except ag.trace.TraceError as e:
             training, why = None, str(e)
         forwards.append((spec, inference, training, why))
-    return forwards, None
+    return specs, forwards, None
 
 
 def _same_graph(a, b):
@@ -174,7 +174,7 @@ def save_model_to_folder(model, path, overwrite=True, include_optimizer=True):
         raise FileExistsError(f"Cannot save the model to folder '{path}': it exists and is not a model folder "
                               f"written by kerasfront; choose another path (nothing was changed)")
     config, config_error = _model_config(model)
-    forwards, untraced = _trace_all(model, config is not None)
+    specs, forwards, untraced = _trace_all(model, config is not None)
     names = weight_names(model)
     trainable_ids = {id(w) for w in model.trainable_weights}
     weights = list(model.weights)
@@ -199,6 +199,7 @@ def save_model_to_folder(model, path, overwrite=True, include_optimizer=True):
         "format": FORMAT, "version": VERSION, "keras_version": KERAS_VERSION, "written_by": f"kerasfront {_version()}",
         "model_name": model.name, "class_name": type(model).__name__, "model_config": config,
         "config_error": config_error, "training_config": training_config,
+        "input_signatures": [_spec_json(s) for s in specs],
         "weights": [{"name": n, "keras_name": w.name, "shape": list(w.shape), "dtype": w.dtype.name,
                      "trainable": id(w) in trainable_ids} for n, w in zip(names, weights)],
         "optimizer": None if optimizer is None else {
@@ -470,13 +471,13 @@ def _rebuild(config, path, custom_objects, safe_mode, stored, values, manifest):
         warnings.simplefilter("ignore")
         model = model_from_saved_config(config, path, custom_objects, bool(safe_mode), stored)
     if not model.weights and values:
-        # a subclassed model creates its weights on its first call: run it once on the saved signature
+        # a subclassed model creates its weights on its first call: run it once on the first saved signature (kept
+        # in the manifest whether or not the forward could be traced)
         from ..engine.traced_forward import flatten_spec, pack_inputs
-        doc = _read_json(os.path.join(path, GRAPHS), GRAPHS)
-        try:
-            spec = _spec_from_json(doc["forwards"][0]["signature"], path)
-        except (KeyError, IndexError, TypeError):
-            _refuse(path, f"{GRAPHS} holds no input signature")
+        signatures = manifest.get("input_signatures")
+        if not isinstance(signatures, list) or not signatures:
+            _refuse(path, f"{MANIFEST} holds no input signature")
+        spec = _spec_from_json(signatures[0], path)
         xs = [ag.Tensor(np.zeros((1,) + tuple(s), dt)) for s, dt in flatten_spec(spec)]
         with ag.no_grad():
             model(pack_inputs(spec, xs), training=False)

@@ -366,3 +366,27 @@ def test_a_model_taking_strings_saves_its_config_and_vocabulary_and_says_why_it_
     loaded = keras.models.load_model(path, compile=False)
     assert loaded.layers[1].get_vocabulary() == vectorize.get_vocabulary()
     np.testing.assert_array_equal(loaded.predict(texts, verbose=0), model.predict(texts, verbose=0))
+
+
+def test_a_model_calling_a_lookup_is_not_revived_from_a_wrong_graph(tmp_path):
+    # the tracer feeds ids 0 and 1, which an IntegerLookup maps to OOV: its output looked constant, and the
+    # revived model answered the same for every id
+    class Lookup(keras.Model):
+        def __init__(self, **kwargs):
+            super().__init__(**kwargs)
+            self.lookup = layers.IntegerLookup(vocabulary=[3, 5, 7])
+            self.dense = layers.Dense(1)
+
+        def call(self, x):
+            return self.dense(ag.astype(self.lookup(x), "float32"))
+
+    model = Lookup()
+    x = np.array([[3, 5], [7, 9]])
+    model(x)
+    path = str(tmp_path / "lookup")
+    with pytest.warns(UserWarning, match=r"layer 'integer_lookup.*' \(IntegerLookup\) computes on the host"):
+        model.save(path)
+    with pytest.raises(ValueError, match="cannot be revived without its classes.*IntegerLookup"):
+        keras.models.load_model(path)
+    loaded = keras.models.load_model(path, custom_objects={"Lookup": Lookup}, compile=False)
+    np.testing.assert_allclose(loaded.predict(x, verbose=0), model.predict(x, verbose=0), atol=1e-6)
