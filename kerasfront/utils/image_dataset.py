@@ -158,8 +158,8 @@ def image_dataset_from_directory(directory, labels="inferred", label_mode="int",
     if interpolation not in INTERPOLATIONS:
         raise NotImplementedError(f"Value not recognized for `interpolation`: {interpolation}. Supported values "
                                   f"are: {', '.join(INTERPOLATIONS)}")
-    if len(image_size) != 2 or any(isinstance(s, bool) or not isinstance(s, (int, np.integer)) or s < 1
-                                   for s in image_size):
+    if not isinstance(image_size, (tuple, list)) or len(image_size) != 2 or any(
+            isinstance(s, bool) or not isinstance(s, (int, np.integer)) or s < 1 for s in image_size):
         raise ValueError(f"image_dataset_from_directory(image_size=...): expected (height, width) positive ints, "
                          f"received {image_size!r}")
     pil_image()       # fail now, not at the first batch, when Pillow is missing

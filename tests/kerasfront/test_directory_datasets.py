@@ -190,6 +190,7 @@ def test_non_image_files_are_skipped(tmp_path):
     (dict(validation_split=1.5, subset="training", seed=1), "validation_split"),
     (dict(labels=[0, 1, 2]), "lengths of `labels`"),
     (dict(image_size=(0, 3)), "image_size"),
+    (dict(image_size=32), r"image_size=...\): expected \(height, width\)"),
     (dict(interpolation="cubic"), "interpolation"),
     (dict(batch_size=0), "batch_size"),
     (dict(bogus=1), "bogus"),
