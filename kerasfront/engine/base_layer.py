@@ -836,11 +836,12 @@ class Layer:
         """Run ``call`` on converted inputs: build on first use, resolve ``training`` and ``mask``, record the
         output mask and the activity regularization."""
         ctx = _CTX
+        top_inputs = None
         if ctx.depth == 0 and not ctx.shape_inference:
             ctx.loss_epoch += 1
             ctx.step_losses = []
             if self._records_signatures:
-                self._note_signature(inputs)
+                top_inputs = inputs         # its signature is remembered once the call has succeeded
         pushed = False
         if not self.built:
             if self._pushes_name_scope:
@@ -922,6 +923,8 @@ class Layer:
             for out in nest.flatten(outputs):
                 batch = out.shape[0] if out.ndim else 1
                 self.add_loss(self._activity_regularizer(out) / float(max(batch, 1)))
+        if top_inputs is not None:
+            self._note_signature(top_inputs)
         return outputs
 
     # -- symbolic calls (functional API) -------------------------------------------------------------------

@@ -116,7 +116,8 @@ def _check_savable(model):
         raise NotImplementedError(
             f"Saving the model to HDF5 format requires the model to be a Functional model or a Sequential model. It "
             f"does not work for subclassed models (such as {type(model).__name__}), because such models are "
-            f"defined via the body of a Python method, which isn't safely serializable. Save it with "
+            f"defined via the body of a Python method, which isn't safely serializable. Save it to a folder with "
+            f"model.save('path') (no extension: its traced forward loads even without the class), with "
             f"model.save('path.keras') (its class must implement get_config/from_config), or save its weights "
             f"with model.save_weights('path.h5').")
 

@@ -390,3 +390,19 @@ def test_a_model_calling_a_lookup_is_not_revived_from_a_wrong_graph(tmp_path):
         keras.models.load_model(path)
     loaded = keras.models.load_model(path, custom_objects={"Lookup": Lookup}, compile=False)
     np.testing.assert_allclose(loaded.predict(x, verbose=0), model.predict(x, verbose=0), atol=1e-6)
+
+
+def test_a_failed_call_does_not_become_a_signature_to_save(tmp_path):
+    CustomModel = _custom_model_class()
+    model = CustomModel([4, 2])
+    model(np.zeros((2, 3), "float32"))
+    with pytest.raises(ValueError):
+        model(np.zeros((2, 5), "float32"))            # 5 features do not fit the (3, 4) kernel
+    path = str(tmp_path / "after_a_failed_call")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")                # a recorded (2, 5) call would make the trace fail and warn
+        model.save(path)
+    manifest = json.load(open(os.path.join(path, "kerasfront_model.json")))
+    assert manifest["input_signatures"] == [{"shape": [3], "dtype": "float32"}]
+    with pytest.raises(NotImplementedError, match=r"to a folder with model.save\('path'\) \(no extension"):
+        model.save(str(tmp_path / "subclassed.h5"))
