@@ -101,7 +101,17 @@ def smart_resize(images, size, interpolation="bilinear"):
     return ag.resize(x, size, method=interpolation)
 
 
-class _RandomLayer(Layer):
+class _SameShapeLayer(Layer):
+    """A layer whose output has its input's shape, in the layer's dtype."""
+
+    def _static_output_shape(self, input_shape, dtype):
+        return input_shape, self._dtype
+
+    def compute_output_shape(self, input_shape):
+        return tuple(input_shape)
+
+
+class _RandomLayer(_SameShapeLayer):
     """An augmentation: random when training, the identity otherwise."""
 
     def __init__(self, seed=None, **kwargs):
@@ -120,7 +130,7 @@ class _RandomLayer(Layer):
         return bool(training) and not in_shape_inference()
 
 
-class Rescaling(Layer):
+class Rescaling(_SameShapeLayer):
     """Multiply by ``scale`` and add ``offset``: ``Rescaling(1 / 255)`` maps pixels to ``[0, 1]``,
     ``Rescaling(1 / 127.5, offset=-1)`` to ``[-1, 1]``. Applied in training and inference alike; integer
     inputs give float outputs.
@@ -152,12 +162,6 @@ class Rescaling(Layer):
         scale = np.asarray(self.scale, dtype=self._np_dtype)
         offset = np.asarray(self.offset, dtype=self._np_dtype)
         return x * scale + offset
-
-    def _static_output_shape(self, input_shape, dtype):
-        return input_shape, self._dtype
-
-    def compute_output_shape(self, input_shape):
-        return tuple(input_shape)
 
     def get_config(self):
         config = super().get_config()
@@ -343,12 +347,6 @@ class RandomFlip(_RandomLayer):
                 x = ag.where(chosen.reshape(batch + (1, 1, 1)), flipped, x)
         return x
 
-    def _static_output_shape(self, input_shape, dtype):
-        return input_shape, self._dtype
-
-    def compute_output_shape(self, input_shape):
-        return tuple(input_shape)
-
     def get_config(self):
         config = super().get_config()
         config.update({"mode": self.mode, "seed": self.seed})
@@ -383,12 +381,6 @@ class _TransformLayer(_RandomLayer):
         if out.dtype != self._np_dtype:
             out = ag.astype(out, self._np_dtype)
         return ag.squeeze(out, 0) if unbatched else out
-
-    def _static_output_shape(self, input_shape, dtype):
-        return input_shape, self._dtype
-
-    def compute_output_shape(self, input_shape):
-        return tuple(input_shape)
 
     def _fill_config(self):
         return {"fill_mode": self.fill_mode, "fill_value": self.fill_value, "interpolation": self.interpolation,
@@ -559,12 +551,6 @@ class RandomContrast(_RandomLayer):
         out = (x - mean) * np.asarray(f, dtype=x.dtype) + mean
         return ag.clip(out, 0, 255)
 
-    def _static_output_shape(self, input_shape, dtype):
-        return input_shape, self._dtype
-
-    def compute_output_shape(self, input_shape):
-        return tuple(input_shape)
-
     def get_config(self):
         config = super().get_config()
         config.update({"factor": self.factor, "seed": self.seed})
@@ -610,12 +596,6 @@ class RandomBrightness(_RandomLayer):
         delta = _uniform(self._generator(), self._factor[0], self._factor[1], shape)
         delta = (delta * np.float32(self._value_range[1] - self._value_range[0])).astype(x.dtype)
         return ag.clip(x + delta, self._value_range[0], self._value_range[1])
-
-    def _static_output_shape(self, input_shape, dtype):
-        return input_shape, self._dtype
-
-    def compute_output_shape(self, input_shape):
-        return tuple(input_shape)
 
     def get_config(self):
         config = super().get_config()

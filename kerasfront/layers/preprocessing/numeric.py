@@ -30,6 +30,16 @@ def _listify(x):
     return x
 
 
+def _finite_numbers(layer, batch):
+    """One batch of adapt data as a numeric numpy array, or an error naming the layer (strings, NaN, inf)."""
+    arr = to_array(batch, what=f"{who(layer)}.adapt(data)")
+    if arr.dtype.kind not in "fiu":
+        raise TypeError(f"{who(layer)}.adapt(data): expected numbers, received dtype {arr.dtype}")
+    if arr.size and not np.all(np.isfinite(arr)):
+        raise ValueError(f"{who(layer)}.adapt(data): the data holds NaN or infinite values")
+    return arr
+
+
 class Normalization(PreprocessingLayer):
     """Shift and scale inputs to zero mean and unit variance: ``(x - mean) / sqrt(variance)`` (or the
     inverse with ``invert=True``), with the statistics given or computed by ``adapt``.
@@ -150,12 +160,7 @@ class Normalization(PreprocessingLayer):
 
     # -- adapt ------------------------------------------------------------------------------------------------
     def _adapt_input(self, batch):
-        arr = to_array(batch, what=f"{who(self)}.adapt(data)")
-        if arr.dtype.kind not in "fiu":
-            raise TypeError(f"{who(self)}.adapt(data): expected numbers, received dtype {arr.dtype}")
-        if arr.size and not np.all(np.isfinite(arr)):
-            raise ValueError(f"{who(self)}.adapt(data): the data holds NaN or infinite values")
-        return arr
+        return _finite_numbers(self, batch)
 
     def update_state(self, data):
         if self.input_mean is not None:
@@ -323,12 +328,7 @@ class Discretization(PreprocessingLayer):
         self.summary = summary
 
     def _adapt_input(self, batch):
-        arr = to_array(batch, what=f"{who(self)}.adapt(data)")
-        if arr.dtype.kind not in "fiu":
-            raise TypeError(f"{who(self)}.adapt(data): expected numbers, received dtype {arr.dtype}")
-        if arr.size and not np.all(np.isfinite(arr)):
-            raise ValueError(f"{who(self)}.adapt(data): the data holds NaN or infinite values")
-        return arr
+        return _finite_numbers(self, batch)
 
     def update_state(self, data):
         if self.input_bin_boundaries is not None:
