@@ -13,6 +13,7 @@ Example:
 import numpy as np
 
 from .dataset import Dataset
+from .dataset_utils import batch_and_shuffle
 
 __all__ = ["timeseries_dataset_from_array"]
 
@@ -107,14 +108,13 @@ def timeseries_dataset_from_array(data, targets, sequence_length, sequence_strid
     if len(starts) and starts.max() + window[-1] >= len(span):
         raise ValueError(f"timeseries_dataset_from_array: the windows reach past the data (length {len(span)} after "
                          f"start_index/end_index); lower sequence_length or sampling_rate")
-    dataset = Dataset.from_tensor_slices(starts).map(lambda s: span[int(s) + window])
-    if targets is not None:
-        target_span = targets[start_index:end_index]
-        dataset = Dataset.zip((dataset, Dataset.from_tensor_slices(starts).map(lambda s: target_span[int(s)])))
-    if batch_size is not None:
-        if shuffle:
-            dataset = dataset.shuffle(buffer_size=batch_size * 8, seed=seed)
-        return dataset.batch(batch_size)
-    if shuffle:
-        dataset = dataset.shuffle(buffer_size=1024, seed=seed)
-    return dataset
+    # NOTE: the shuffle buffer and the batches are made of window starts, and each batch gathers its windows with
+    # one fancy index: the same windows in the same order as shuffling and stacking the windows themselves (the
+    # buffer's draws depend only on the count), without a Python call and a stack per window
+    target_span = targets[start_index:end_index] if targets is not None else None
+
+    def gather(s):
+        s = np.asarray(s, dtype=np.int64)
+        x = span[s[..., None] + window]
+        return x if target_span is None else (x, target_span[s])
+    return batch_and_shuffle(Dataset.from_tensor_slices(starts), batch_size, shuffle, seed).map(gather)

@@ -110,6 +110,26 @@ def test_timeseries_shuffle_gives_the_same_windows_in_another_order():
     assert len(y) == len(x)
 
 
+@pytest.mark.parametrize("batch_size", [4, None])
+def test_timeseries_batches_gather_the_windows_a_shuffle_of_windows_gives(batch_size):
+    # the windows of each batch are gathered at once from shuffled window starts: the same windows, in the same
+    # order and structure, as shuffling and batching the windows one by one
+    data, targets = REF["ts_data"], REF["ts_targets"]
+    kwargs = dict(sequence_length=3, sequence_stride=2, sampling_rate=2, batch_size=batch_size, shuffle=True, seed=9)
+    got = list(keras.utils.timeseries_dataset_from_array(data, targets, **kwargs).as_numpy_iterator())
+    starts = np.arange(0, len(data) - 4, 2)
+    np.random.RandomState(9).shuffle(starts)
+    one_by_one = keras.utils.Dataset.from_tensor_slices((np.stack([data[s + np.arange(0, 6, 2)] for s in starts]),
+                                                         targets[starts]))
+    one_by_one = one_by_one.shuffle(32 if batch_size else 1024, seed=9)
+    want = list((one_by_one.batch(batch_size) if batch_size else one_by_one).as_numpy_iterator())
+    assert len(got) == len(want)
+    for (gx, gy), (wx, wy) in zip(got, want):
+        np.testing.assert_array_equal(gx, wx)
+        np.testing.assert_array_equal(gy, wy)
+        assert gx.dtype == wx.dtype and np.shape(gy) == np.shape(wy)
+
+
 @pytest.mark.parametrize("kwargs, match", [
     (dict(sequence_stride=0), "sequence_stride"), (dict(sampling_rate=0), "sampling_rate"),
     (dict(start_index=20), "start_index"), (dict(end_index=20), "end_index"),
