@@ -420,3 +420,15 @@ def test_docstring_examples(name):
     result = doctest.testmod(importlib.import_module(name), extraglobs={"np": np, "ag": ag, "kerasfront": keras},
                              report=False, optionflags=doctest.NORMALIZE_WHITESPACE | doctest.ELLIPSIS)
     assert result.failed == 0 and result.attempted >= 5, f"{name}: {result}"
+
+
+@pytest.mark.parametrize("module, make, extra", [
+    ("farmhash", lambda: L.Hashing(3), "hashing"),
+    ("siphashc", lambda: L.Hashing(3, salt=5), "hashing"),
+    ("PIL", lambda: keras.utils.load_img("any.png"), "image"),
+])
+def test_missing_optional_packages_name_their_extra(monkeypatch, module, make, extra):
+    import sys
+    monkeypatch.setitem(sys.modules, module, None)
+    with pytest.raises(ImportError, match=rf'pip install "kerasfront\[{extra}\]"'):
+        make()
