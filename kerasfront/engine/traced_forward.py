@@ -2,9 +2,10 @@
 ONNX writer read.
 
 A *signature* is the structure of a call's inputs with ``(per-sample shape, dtype name)`` leaves: ``((4,),
-"float32")``, a list of them, or a dict by input name. ``trace_model`` traces ``model(x, training=...)`` at three
-batch sizes on placeholder data (floats uniform in [0, 1), integers zero), so the graph is symbolic in the batch
-axis; the model's weights are its parameters (by ``weight_names``), and with ``with_losses`` the losses the call
+"float32")``, a list of them, or a dict by input name. ``trace_model`` traces ``model(x, training=...)`` at four
+batch sizes (``autograd.trace.trace_batched``'s 2, 3, 5 and 7) on placeholder data (floats uniform in [0, 1),
+integers zero), so the graph is symbolic in the batch axis; an inference graph is then checked against the model on
+other data; the model's weights are its parameters (by ``weight_names``), and with ``with_losses`` the losses the call
 adds (activity and weight regularization) are extra outputs after the model's own. Tracing changes nothing:
 weights (a BatchNormalization's moving statistics) and random generators are put back afterwards.
 
