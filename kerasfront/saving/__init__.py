@@ -41,31 +41,33 @@ __all__ = ["save_model", "load_model", "save_weights", "load_weights", "SavedFil
            "deserialize_keras_object", "custom_object_scope", "get_custom_objects", "get_registered_name",
            "get_registered_object", "register_keras_serializable"]
 
-_H5_EXTENSIONS = (".h5", ".hdf5", ".keras_h5")
+_H5_EXTENSIONS = (".h5", ".hdf5")
 
 
 def get_format(filepath, save_format=None):
-    """``'keras'`` for a ``.keras`` path (or ``save_format='keras'``), ``'folder'`` for a path without an
-    extension or an existing folder (or ``save_format='tf'``, tf.keras's spelling), else ``'h5'``.
+    """``'keras'`` for a ``.keras`` path (or ``save_format='keras'``), ``'h5'`` for ``.h5`` / ``.hdf5`` (or
+    ``save_format='h5'``), else ``'folder'`` (where tf.keras writes a SavedModel: ``save_format='tf'``, a path
+    without an extension, or with another one such as ``model.ckpt`` or ``v1.0``).
 
     Example:
-        >>> get_format("model.keras"), get_format("my_model"), get_format("model.h5")
-        ('keras', 'folder', 'h5')
+        >>> get_format("model.keras"), get_format("my_model"), get_format("model.h5"), get_format("model.ckpt")
+        ('keras', 'folder', 'h5', 'folder')
     """
     if save_format is not None:
-        if not isinstance(save_format, str) or save_format.lower() not in ("h5", "hdf5", "keras", "tf"):
+        if not isinstance(save_format, str) or save_format.lower() not in ("h5", "hdf5", "keras", "keras_v3", "tf",
+                                                                           "tensorflow"):
             raise ValueError(f"save_format: expected 'h5', 'keras', 'tf' (a model folder) or None, received "
                              f"{save_format!r}")
         fmt = save_format.lower()
-        if fmt == "tf":
+        if fmt in ("tf", "tensorflow"):
             return "folder"
         return "h5" if fmt in ("h5", "hdf5") else "keras"
     path = os.fspath(filepath)
     if path.endswith(".keras"):
         return "keras"
-    if os.path.isdir(path) or not os.path.splitext(os.path.basename(path.rstrip("/\\")))[1]:
-        return "folder"
-    return "h5"
+    if path.endswith(_H5_EXTENSIONS) and not os.path.isdir(path):
+        return "h5"
+    return "folder"
 
 
 def save_model(model, filepath, overwrite=True, save_format=None, include_optimizer=True, signatures=None,
@@ -73,11 +75,11 @@ def save_model(model, filepath, overwrite=True, save_format=None, include_optimi
     """Save ``model`` (architecture, weights, compile arguments and optimizer state) to ``filepath``.
 
     Args:
-        filepath: ``*.h5`` for tf.keras's HDF5 format, ``*.keras`` for Keras 3's zip format, a path without an
-            extension for a model folder (``saved_folder``).
+        filepath: ``*.h5`` / ``*.hdf5`` for tf.keras's HDF5 format, ``*.keras`` for Keras 3's zip format, any other
+            path (where tf.keras writes a SavedModel) for a model folder (``saved_folder``).
         overwrite: replace an existing file without asking (False: ask on the terminal, or raise an
             ``OverwriteRefusedError`` when there is none).
-        save_format: force ``'h5'`` or ``'keras'`` regardless of the extension.
+        save_format: force ``'h5'``, ``'keras'`` or ``'tf'`` (a model folder) regardless of the extension.
         include_optimizer: also save the compile arguments and optimizer state.
         signatures, options, save_traces: tf.keras's SavedModel arguments, accepted and unused (kerasfront writes
             no SavedModel).

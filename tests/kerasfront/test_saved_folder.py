@@ -406,3 +406,18 @@ def test_a_failed_call_does_not_become_a_signature_to_save(tmp_path):
     assert manifest["input_signatures"] == [{"shape": [3], "dtype": "float32"}]
     with pytest.raises(NotImplementedError, match=r"to a folder with model.save\('path'\) \(no extension"):
         model.save(str(tmp_path / "subclassed.h5"))
+
+
+def test_paths_where_tf_keras_writes_a_saved_model_become_folders(tmp_path):
+    # tf.keras 2.21 writes HDF5 only for .h5 / .hdf5 and a SavedModel for every other path (model.ckpt, v1.0)
+    from kerasfront.saving import get_format
+    assert [get_format(p) for p in ("m.h5", "m.hdf5", "m.keras", "m", "m.ckpt", "run/v1.0", "m.tf")] == \
+        ["h5", "h5", "keras", "folder", "folder", "folder", "folder"]
+    assert get_format("m.h5", save_format="tensorflow") == "folder" and get_format("m", save_format="keras_v3") == \
+        "keras"
+    model = keras.Sequential([layers.Dense(2, input_shape=(3,))])
+    path = str(tmp_path / "model.ckpt")
+    model.save(path)
+    assert os.path.isdir(path) and os.path.isfile(os.path.join(path, "kerasfront_model.json"))
+    np.testing.assert_array_equal(keras.models.load_model(path, compile=False).get_weights()[0],
+                                  model.get_weights()[0])
