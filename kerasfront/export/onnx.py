@@ -224,11 +224,10 @@ def _square(b, node, out):
 def _composite_unary(b, node, out):
     x = b.operand(node.args[0], None)
     dt = b.dtype(node.args[0])
-    one = b.const(np.asarray(1, dt))
     if node.op == "expm1":
-        return b.add("Sub", [b.add("Exp", [x]), one])
+        return b.add("Sub", [b.add("Exp", [x]), b.const(np.asarray(1, dt))])
     if node.op == "log1p":
-        return b.add("Log", [b.add("Add", [x, one])])
+        return b.add("Log", [b.add("Add", [x, b.const(np.asarray(1, dt))])])
     if node.op in ("log2", "log10"):
         return b.add("Div", [b.add("Log", [x]), b.const(np.asarray(np.log(2.0 if node.op == "log2" else 10.0), dt))])
     if node.op == "isfinite":

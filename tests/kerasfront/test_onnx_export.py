@@ -275,3 +275,49 @@ def test_layers_that_compute_on_the_host_are_refused_by_name(layer, dtype, tmp_p
     with pytest.raises(ValueError, match=rf"layer '{name}' \({type(model.layers[-1]).__name__}\) computes on the host"):
         model.export(str(tmp_path / "host.onnx"), format="onnx")
     assert not os.path.exists(tmp_path / "host.onnx")
+
+
+def _f32(t):
+    return ag.astype(t, "float32")
+
+
+#: the primitives the layer models above never produce, each through a Lambda layer
+PRIMITIVES = {
+    "all": lambda x: _f32(ag.all(x > 0.0, axis=-1, keepdims=True)),
+    "any": lambda x: _f32(ag.any(x > 0.5, axis=1)),
+    "arctan": ag.arctan, "ceil": ag.ceil, "floor": ag.floor, "round": ag.round, "sign": ag.sign, "cos": ag.cos,
+    "cosh": ag.cosh, "sin": ag.sin, "sinh": ag.sinh, "tan": ag.tan,
+    "argmax": lambda x: _f32(ag.argmax(x, axis=-1)), "argmin": lambda x: _f32(ag.argmin(x, axis=1)),
+    "cumsum": lambda x: ag.cumsum(x, axis=1), "einsum": lambda x: ag.einsum("bi,bj->bij", x, x),
+    "equal": lambda x: _f32(ag.equal(ag.round(x), 1.0)), "less": lambda x: _f32(ag.less(x, 0.2)),
+    "less_equal": lambda x: _f32(ag.less_equal(x, 0.2)), "greater_equal": lambda x: _f32(ag.greater_equal(x, 0.2)),
+    "floor_divide": lambda x: ag.floor_divide(x * 10.0, 3.0),
+    "isfinite": lambda x: _f32(ag.isfinite(ag.log(x))), "isinf": lambda x: _f32(ag.isinf(ag.log(ag.abs(x)))),
+    "isnan": lambda x: _f32(ag.isnan(ag.sqrt(x))), "log": lambda x: ag.log(ag.abs(x) + 0.1),
+    "log10": lambda x: ag.log10(ag.abs(x) + 0.1), "log1p": lambda x: ag.log1p(ag.abs(x)),
+    "log2": lambda x: ag.log2(ag.abs(x) + 0.1),
+    "logical_not_or": lambda x: _f32(ag.logical_or(ag.logical_not(x > 0.0), x > 0.5)),
+    "logsumexp": lambda x: ag.logsumexp(x, axis=-1), "min": lambda x: ag.min(x, axis=-1, keepdims=True),
+    "norm": lambda x: ag.norm(x, axis=-1), "prod": lambda x: ag.prod(x, axis=1), "positive": ag.positive,
+    "reciprocal": lambda x: ag.reciprocal(x + 3.0), "repeat": lambda x: ag.repeat(x, 2, axis=1),
+    "tile": lambda x: ag.tile(x, (1, 3)), "stop_gradient": lambda x: ag.stop_gradient(x) * 2.0,
+}
+
+
+@pytest.mark.parametrize("name", sorted(PRIMITIVES))
+def test_every_converted_primitive_matches_predict_and_leaves_no_unused_constant(name, tmp_path):
+    inp = keras.Input((5,), name="x")
+    model = keras.Model(inp, L.Lambda(PRIMITIVES[name])(inp))
+    path = str(tmp_path / f"{name}.onnx")
+    model.export(path, format="onnx")
+    graph = onnx.load(path).graph
+    consumed = {i for node in graph.node for i in node.input}
+    assert [init.name for init in graph.initializer if init.name not in consumed] == []
+    session = ort.InferenceSession(path, providers=["CPUExecutionProvider"])
+    for batch in (1, 7):
+        x = (np.random.default_rng(batch).standard_normal((batch, 5)) * 2).astype("float32")
+        x[0, 0] = 0.0
+        got, want = session.run(None, {"x": x})[0], model.predict(x, verbose=0)
+        assert got.dtype == want.dtype and got.shape == want.shape
+        np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-5)
+
