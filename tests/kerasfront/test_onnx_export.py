@@ -162,6 +162,8 @@ def _check(model, kind, path, opset=17):
     assert [i.name for i in loaded.graph.input] == list(model.input_names)
     assert [o.name for o in loaded.graph.output] == list(model.output_names)
     assert loaded.graph.input[0].type.tensor_type.shape.dim[0].dim_param == "batch"
+    consumed = {i for node in loaded.graph.node for i in node.input}
+    assert [init.name for init in loaded.graph.initializer if init.name not in consumed] == []
     session = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"])
     for batch in (1, 7):
         xs = _inputs(model, kind, batch)
