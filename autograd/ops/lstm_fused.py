@@ -1,17 +1,17 @@
 """The LSTM's fast path: input projection, recurrence and backward through time in one primitive.
 
 ``lstm_sequence`` takes this path for Keras's default LSTM (tanh and sigmoid, no mask, no dropout),
-which is what most models train. Compared with the general scan in ``recurrent.py`` it saves all but
-one copy between layouts:
+which is what most models train. Compared with the general scan in ``recurrent.py``:
 
-- the input is laid out time-major once, with a column of ones so that the bias rides in the input
-  projection's matmul (and its gradient in the kernel gradient's matmul);
-- the projection is one batched matmul straight into gate-major blocks (4, T, n, units), in the
-  internal gate order i, f, o, c~, so every per-step ufunc runs on contiguous (n, units) blocks;
-- states are written into one time-major buffer whose tail is the op's output, so the outputs, the
-  final h and the final c are views of it;
-- the gate gradients are gathered once into Keras's (T n, 4 units) column order i, f, c, o, so the
-  input, kernel, recurrent kernel and bias gradients are one plain matmul each.
+- the input is laid out time-major once, in a buffer whose row k is [x_k, 1, h_k] (the 1 when there is
+  a bias): each step's pre-activations x_k W + b + h_k R are one batched matmul against the stacked
+  weights, written straight into gate-major blocks (4, T, n, units) in the internal gate order
+  o, i, f, c~, and each step writes h_(k+1) into the next row;
+- sigmoid(z) = 0.5 tanh(z / 2) + 0.5: one tanh over all four gate blocks and one affine map on three;
+- the backward computes every factor that does not depend on the incoming gradients for all steps at
+  once, so each step of the recurrence is five multiplies and one batched matmul;
+- the weight gradients (kernel, bias and recurrent kernel) are one matmul of the state buffer against
+  the gate gradients, put back into Keras's column order i, f, c, o afterwards (a small copy).
 
 Example:
     >>> x = np.random.rand(8, 20, 5).astype("float32")
@@ -26,20 +26,21 @@ from ..batching import dtype_of, shape_of
 from ..modes import STATE
 from ..primitive import Primitive, apply, defvjp
 from ..tensor import make_leaf
-from ._fused_rnn import fused_rules, fused_vjps, gate_major, output_cotangents, time_major_input
+from ._fused_rnn import fused_rules, fused_vjps, gate_major, output_cotangents
 from ._make import raw
 from .recurrent import _LSTMCell, _graph_scan, _project
 from .shape import getitem, transpose
 
 __all__ = ["lstm_fused_sequence"]
 
-#: internal gate block g holds Keras's gate block _PERM[g] (Keras: i, f, c, o; internal: i, f, o, c~)
-_PERM = (0, 1, 3, 2)
+#: internal gate block g holds Keras's gate block _PERM[g] (Keras: i, f, c, o; internal: o, i, f, c~): the
+#: three sigmoid gates are contiguous for the forward's affine map, and the three gates whose gradients are
+#: the cell state's gradient times something (i, f, c~) are contiguous for the backward's one multiply
+_PERM = (3, 0, 1, 2)
 # NOTE: sigmoid(z) = 0.5 tanh(z / 2) + 0.5, so with the sigmoid gates' columns of W, b and R halved
 # (exact: a power of two) each step runs one tanh over all four gate blocks and one affine map on three.
 _SCALE = (0.5, 0.5, 0.5, 1.0)
-#: d sigmoid(z) / dz = 0.25 (1 - tanh(z / 2) ** 2); the 0.25 for the sigmoid gate blocks
-_DERIV_SCALE = (0.25, 0.25, 0.25, 1.0)
+_UNSCALED = (1.0, 1.0, 1.0, 1.0)
 
 
 def _gate_major(w, units, scale):
@@ -50,98 +51,113 @@ def _gate_major(w, units, scale):
 
 def _forward(x, h0, c0, kernel, recurrent_kernel, bias, reverse=False, saved=None):
     """Run the LSTM; returns (T + 2, n, units) time-major: the outputs in processing order, then the
-    final h and the final c (a view of the state buffer)."""
+    final h and the final c."""
     dtype = np.result_type(x, kernel, recurrent_kernel, h0, c0)
     x, h0, c0, kernel, R = (a.astype(dtype, copy=False) for a in (x, h0, c0, kernel, recurrent_kernel))
-    n, steps, _ = x.shape
+    n, steps, f = x.shape
     u = R.shape[0]
-    train = saved is not None
-    xa = time_major_input(x, reverse, bias is not None)
-    wa = kernel if bias is None else np.concatenate([kernel, bias.astype(dtype, copy=False)[None]], axis=0)
-    gates = np.matmul(xa, _gate_major(wa, u, _SCALE)).reshape(4, steps, n, u)   # x W + b, then the gates
-    R4 = _gate_major(R, u, _SCALE)
-    H = np.empty((steps + 3, n, u), dtype)    # h_0 .. h_T, then the final h and c (the output's tail)
-    C = np.empty((steps + 1, n, u), dtype)
-    H[0], C[0] = h0, c0
-    tc = np.empty((steps, n, u), dtype)       # tanh(c_t)
-    rec = np.empty((4, n, u), dtype)
-    deriv = np.empty((4, steps, n, u), dtype) if train else None
+    # NOTE: row k of XH is [x_k, 1, h_k] (the 1 when there is a bias), so each step's pre-activations
+    # x_k W + b + h_k R are one matmul against the stacked weights, written straight into the gate
+    # blocks, and the weight gradients later are one matmul against XH too. Step k writes h_(k+1) into
+    # row k + 1.
+    fa = f + 1 if bias is not None else f
+    XH = np.empty((steps + 1, n, fa + u), dtype)
+    np.copyto(XH[:steps, :, :f], (x[:, ::-1] if reverse else x).transpose(1, 0, 2))
+    if bias is not None:
+        XH[:steps, :, f] = 1
+    XH[steps, :, :fa] = 0
+    XH[0, :, fa:] = h0
+    stacked = [kernel, R] if bias is None else [kernel, bias.astype(dtype, copy=False)[None], R]
+    WR = _gate_major(np.concatenate(stacked, axis=0), u, _SCALE)    # (4, fa + u, u)
+    A = np.empty((4, steps, n, u), dtype)     # the gates' activations, internal order
+    C = np.empty((steps + 1, n, u), dtype)    # c_0 .. c_T
+    C[0] = c0
+    TC = np.empty((steps, n, u), dtype)       # tanh(c_1) .. tanh(c_T)
     for k in range(steps):
-        z = gates[:, k]
-        np.matmul(H[k], R4, out=rec)
-        z += rec
+        z = A[:, k]
+        np.matmul(XH[k], WR, out=z)
         np.tanh(z, out=z)
-        if train:
-            # 1 - tanh ** 2: the c~ gate's derivative, and 4x the sigmoid gates' (see _backward)
-            d = deriv[:, k]
-            np.multiply(z, z, out=d)
-            np.subtract(1.0, d, out=d)
         s = z[:3]
         s *= 0.5
         s += 0.5
-        t = tc[k]
-        np.multiply(z[1], C[k], out=C[k + 1])
-        np.multiply(z[0], z[3], out=t)
-        C[k + 1] += t
-        np.tanh(C[k + 1], out=t)
-        np.multiply(z[2], t, out=H[k + 1])
-    H[steps + 1] = H[steps]
-    H[steps + 2] = C[steps]
-    if train:
-        saved.update(xa=xa, gates=gates, deriv=deriv, tc=tc, H=H, C=C, kernel=kernel, R=R, dtype=dtype)
-    return H[1:]
+        c, t = C[k + 1], TC[k]
+        np.multiply(z[2], C[k], out=c)
+        np.multiply(z[1], z[3], out=t)
+        c += t
+        np.tanh(c, out=t)
+        np.multiply(z[0], t, out=XH[k + 1, :, fa:])
+    out = np.empty((steps + 2, n, u), dtype)
+    out[:steps] = XH[1:, :, fa:]
+    out[steps] = XH[steps, :, fa:]
+    out[steps + 1] = C[steps]
+    if saved is not None:
+        saved.update(XH=XH, A=A, C=C, TC=TC, kernel=kernel, R=R, dtype=dtype)
+    return out
 
 
 def _backward(g, saved, reverse, need):
     """Gradients for (x, h0, c0, kernel, recurrent_kernel, bias) from the output's cotangent ``g``
     (T + 2, n, units); None where ``need`` is False."""
-    xa, gates, deriv, tc, H, C = (saved[k] for k in ("xa", "gates", "deriv", "tc", "H", "C"))
+    XH, A, C, TC = (saved[k] for k in ("XH", "A", "C", "TC"))
     kernel, R, dtype = saved["kernel"], saved["R"], saved["dtype"]
-    steps, n, u = tc.shape
+    steps, n, u = TC.shape
+    f = kernel.shape[0]
+    fa = XH.shape[2] - u
     go, per_step, dh = output_cotangents(g, steps, dtype)
     dc = np.array(g[steps + 1], dtype=dtype)
-    # NOTE: the sigmoid gates' derivative is 0.25 (1 - tanh(z / 2) ** 2); ``deriv`` holds it without the
-    # 0.25, so their gate gradients below are 4x the true ones, and the 0.25 is applied where they are
-    # used: in R4T for dh, and when they are gathered for the parameter gradients. A power of two moves
-    # between factors without any rounding, so the numbers are bit for bit those of scaling first.
-    R4T = _gate_major(R, u, _DERIV_SCALE).transpose(0, 2, 1).copy()
-    dZ = np.empty((4, steps, n, u), dtype)          # gate-major gradients for the pre-activations
-    work, tmp, rec = np.empty((n, u), dtype), np.empty((n, u), dtype), np.empty((4, n, u), dtype)
+    # NOTE: every factor that does not depend on the incoming gradients is computed for all steps at
+    # once, so that each step of the recurrence below is five multiplies and one matmul:
+    #   d o   = dh * tanh(c) o'                         (Q)
+    #   w     = dh * o (1 - tanh(c)^2) + dc              (P: the cell state's gradient)
+    #   d i, d f, d c~ = w * (c~ i', c_prev f', i c~')  (M)
+    #   dc    = w * f
+    # with o', i', f' = s (1 - s) for the sigmoid gates and c~' = 1 - c~^2.
+    D = np.empty((4, steps, n, u), dtype)
+    S = A[:3]
+    np.subtract(1.0, S, out=D[:3])
+    D[:3] *= S
+    np.multiply(A[3], A[3], out=D[3])
+    np.subtract(1.0, D[3], out=D[3])
+    D[0] *= TC
+    D[1] *= A[3]
+    D[2] *= C[:steps]
+    D[3] *= A[1]
+    P = np.multiply(TC, TC)
+    np.subtract(1.0, P, out=P)
+    P *= A[0]
+    Q, M, F = D[0], D[1:], A[2]
+    R4T = _gate_major(R, u, _UNSCALED).transpose(0, 2, 1).copy()
+    dZ = np.empty((4, steps, n, u), dtype)          # gate-major gradients of the pre-activations
+    w, rec = np.empty((n, u), dtype), np.empty((4, n, u), dtype)
     for k in range(steps - 1, -1, -1):
-        z, t, dz = gates[:, k], tc[k], dZ[:, k]
-        np.multiply(dh, t, out=dz[2])              # o
-        np.multiply(dh, z[2], out=work)            # through h = o tanh(c)
-        np.multiply(t, t, out=tmp)
-        np.subtract(1.0, tmp, out=tmp)
-        work *= tmp
-        work += dc
-        np.multiply(work, z[3], out=dz[0])         # i
-        np.multiply(work, C[k], out=dz[1])         # f
-        np.multiply(work, z[0], out=dz[3])         # c~
-        dz *= deriv[:, k]
-        np.multiply(work, z[1], out=dc)            # for c_{k-1}
-        dh = np.matmul(dz, R4T, out=rec).sum(axis=0)
+        dz = dZ[:, k]
+        np.multiply(dh, Q[k], out=dz[0])
+        np.multiply(dh, P[k], out=w)
+        w += dc
+        np.multiply(w, F[k], out=dc)
+        np.multiply(w, M[:, k], out=dz[1:])
+        np.matmul(dz, R4T, out=rec)
+        np.add.reduce(rec, axis=0, out=dh)
         if per_step and k:
             dh += go[k - 1]
-    # NOTE: one copy of the gate gradients into Keras's (T n, 4 units) column order makes every
-    # parameter gradient one plain matmul (about twice as fast as four per-gate matmuls each).
-    dz_keras = np.empty((steps * n, 4, u), dtype)
-    for gi, p in enumerate(_PERM):
-        np.multiply(dZ[gi].reshape(steps * n, u), _DERIV_SCALE[gi], out=dz_keras[:, p])
-    dz_keras = dz_keras.reshape(steps * n, 4 * u)
+    m = steps * n
+    dZ = dZ.reshape(4, m, u)
     grads = [None] * 6
     if need[0]:
-        dx = (dz_keras @ kernel.T).reshape(steps, n, -1).transpose(1, 0, 2)
+        W4T = _gate_major(kernel, u, _UNSCALED).transpose(0, 2, 1)
+        dx = np.matmul(dZ, W4T).sum(axis=0).reshape(steps, n, f).transpose(1, 0, 2)
         grads[0] = np.ascontiguousarray(dx[:, ::-1] if reverse else dx)
     grads[1], grads[2] = dh, dc
-    if need[3] or need[5]:
-        dwa = xa.T @ dz_keras                  # (F [+ 1], 4 units): the bias's gradient last
-        f = kernel.shape[0]
-        grads[3] = np.ascontiguousarray(dwa[:f]) if dwa.shape[0] > f else dwa
-        if dwa.shape[0] > f:
-            grads[5] = dwa[f].copy()
-    if need[4]:
-        grads[4] = H[:steps].reshape(steps * n, u).T @ dz_keras
+    if need[3] or need[4] or need[5]:
+        # one matmul for the kernel, bias and recurrent kernel, then back to Keras's column blocks
+        dwr = np.matmul(XH[:steps].reshape(m, fa + u).T, dZ)      # (4, fa + u, u)
+        full = np.empty((fa + u, 4, u), dtype)
+        full[:, list(_PERM)] = dwr.transpose(1, 0, 2)
+        full = full.reshape(fa + u, 4 * u)
+        grads[3] = full[:f]
+        grads[4] = full[fa:]
+        if fa > f:
+            grads[5] = full[f]
     return grads
 
 
