@@ -8,10 +8,14 @@ mask, no dropout). As ``lstm_fused.py`` for the LSTM:
   matmul;
 - the projection is one batched matmul straight into gate-major blocks (3, T, n, units), gate order
   z, r, h, so every per-step ufunc runs on contiguous (n, units) blocks;
-- each step does one batched recurrent matmul over the three (units, units) gate kernels;
+- each step does one batched recurrent matmul over the three (units, units) gate kernels, written into
+  a buffer that keeps h R_h + b_rh for the backward;
 - the outputs and the final state are views of one time-major state buffer;
-- the gate gradients are gathered once into Keras's (T n, 3 units) column order, so the input, kernel,
-  recurrent kernel and bias gradients are one plain matmul each.
+- every gate gradient of a step is the incoming gradient times a factor that does not depend on it: the
+  backward computes the factors for all steps at once, so each step is one multiply over five blocks,
+  one batched matmul and two adds;
+- the input, kernel and bias gradients are one batched matmul over the z, r, h blocks and the recurrent
+  kernel's one over the h, z, r blocks, put back into Keras's column order afterwards (a small copy).
 
 Example:
     >>> x = np.random.rand(8, 20, 5).astype("float32")
@@ -36,8 +40,10 @@ __all__ = ["gru_fused_sequence"]
 # NOTE: sigmoid(z) = 0.5 tanh(z / 2) + 0.5: with the update and reset gates' columns of W, b and R halved
 # (exact: a power of two) both gates are one tanh over two contiguous blocks and one affine map.
 _SCALE = (0.5, 0.5, 1.0)
-#: d sigmoid(z) / dz = 0.25 (1 - tanh(z / 2) ** 2); the 0.25 for the two sigmoid gate blocks
-_DERIV_SCALE = (0.25, 0.25, 1.0)
+_UNSCALED = (1.0, 1.0, 1.0)
+#: the recurrent side's gradient blocks are in the order h, z, r (then the input side's z, r, h follow
+#: them in one buffer, sharing z and r: see _backward)
+_REC_ORDER = (2, 0, 1)
 
 
 def _forward(x, h0, kernel, recurrent_kernel, bias, reverse=False, saved=None):
@@ -47,7 +53,6 @@ def _forward(x, h0, kernel, recurrent_kernel, bias, reverse=False, saved=None):
     x, h0, kernel, R = (a.astype(dtype, copy=False) for a in (x, h0, kernel, recurrent_kernel))
     n, steps, _ = x.shape
     u = R.shape[0]
-    train = saved is not None
     xa = time_major_input(x, reverse, bias is not None)
     brh = None
     if bias is None:
@@ -65,105 +70,101 @@ def _forward(x, h0, kernel, recurrent_kernel, bias, reverse=False, saved=None):
     R3 = gate_major(R, u, _SCALE)
     H = np.empty((steps + 2, n, u), dtype)    # h_0 .. h_T, then the final h (the output's tail)
     H[0] = h0
-    rph = np.empty((steps, n, u), dtype)      # h R_h + b_rh, what the reset gate multiplies
-    rec = np.empty((3, n, u), dtype)
+    REC = np.empty((3, steps, n, u), dtype)   # h R (+ b_rh for the candidate: what the reset gate multiplies)
     tmp = np.empty((n, u), dtype)
-    deriv = np.empty((3, steps, n, u), dtype) if train else None
     for k in range(steps):
+        rec = REC[:, k]
         np.matmul(H[k], R3, out=rec)
         zr = G[:2, k]
         zr += rec[:2]
         np.tanh(zr, out=zr)
-        if train:
-            # 1 - tanh ** 2: 4x the update and reset gates' derivatives (the 0.25 is applied in backward)
-            d = deriv[:2, k]
-            np.multiply(zr, zr, out=d)
-            np.subtract(1.0, d, out=d)
         zr *= 0.5
         zr += 0.5
-        if brh is None:
-            np.copyto(rph[k], rec[2])
-        else:
-            np.add(rec[2], brh, out=rph[k])
+        rph = rec[2]
+        if brh is not None:
+            rph += brh
         hh = G[2, k]
-        np.multiply(zr[1], rph[k], out=tmp)
+        np.multiply(zr[1], rph, out=tmp)
         hh += tmp
         np.tanh(hh, out=hh)
-        if train:
-            d = deriv[2, k]
-            np.multiply(hh, hh, out=d)
-            np.subtract(1.0, d, out=d)
         # h' = z h + (1 - z) hh, computed as hh + z (h - hh)
         np.subtract(H[k], hh, out=H[k + 1])
         H[k + 1] *= zr[0]
         H[k + 1] += hh
     H[steps + 1] = H[steps]
-    if train:
-        saved.update(xa=xa, G=G, deriv=deriv, rph=rph, H=H, kernel=kernel, R=R, dtype=dtype,
-                     with_bias=bias is not None)
+    if saved is not None:
+        saved.update(xa=xa, G=G, REC=REC, H=H, kernel=kernel, R=R, dtype=dtype, with_bias=bias is not None)
     return H[1:]
 
 
 def _backward(g, saved, reverse, need):
     """Gradients for (x, h0, kernel, recurrent_kernel, bias) from the output's cotangent ``g``
     (T + 1, n, units); None where ``need`` is False."""
-    xa, G, deriv, rph, H = (saved[k] for k in ("xa", "G", "deriv", "rph", "H"))
+    xa, G, REC, H = (saved[k] for k in ("xa", "G", "REC", "H"))
     kernel, R, dtype = saved["kernel"], saved["R"], saved["dtype"]
-    steps, n, u = rph.shape
+    _, steps, n, u = G.shape
     go, per_step, dh = output_cotangents(g, steps, dtype)
-    # NOTE: ``deriv`` holds the update and reset gates' derivative without its 0.25, so their gradients
-    # below are 4x the true ones; the 0.25 is applied where they are used (R3T for dh, and the gather
-    # for the parameter gradients). A power of two moves between factors without rounding.
-    R3T = gate_major(R, u, _DERIV_SCALE).transpose(0, 2, 1).copy()
-    # per step: the pre-activation gradients of z and r, of the candidate's recurrent part (r times the
-    # candidate's) and of the candidate's input part; blocks 0-2 feed h R, blocks 0, 1, 3 feed x W
-    dZ = np.empty((4, steps, n, u), dtype)
+    z, r, hh, rph = G[0], G[1], G[2], REC[2]
+    # NOTE: every gate gradient of a step is dh (the gradient of its output h') times a factor that does
+    # not depend on dh, so the factors are computed for all steps at once and each step of the recurrence
+    # is one multiply, one batched matmul and two adds. With B = (1 - z)(1 - hh^2) (dh -> the candidate's
+    # pre-activation) and z' = z (1 - z), r' = r (1 - r), the blocks are, in order:
+    #   0: B r                (the candidate's recurrent side, h R_h + b_rh)
+    #   1: (h - hh) z'        (the update gate)
+    #   2: B (h R_h + b_rh) r' (the reset gate)
+    #   3: B                  (the candidate's input side)
+    #   4: z                  (h' = z h + ...: the direct path)
+    # so blocks 0-2 feed the recurrent matmul and blocks 1-3 the input-side gradients.
+    K = np.empty((5, steps, n, u), dtype)
+    tmp = np.empty((steps, n, u), dtype)
+    np.subtract(1.0, z, out=K[3])
+    np.multiply(z, K[3], out=K[1])
+    np.subtract(H[:steps], hh, out=tmp)
+    K[1] *= tmp
+    np.multiply(hh, hh, out=tmp)
+    np.subtract(1.0, tmp, out=tmp)
+    K[3] *= tmp
+    np.multiply(K[3], r, out=K[0])
+    np.subtract(1.0, r, out=tmp)
+    tmp *= r
+    tmp *= rph
+    np.multiply(tmp, K[3], out=K[2])
+    np.copyto(K[4], z)
+    R3T = gate_major(R, u, _UNSCALED, _REC_ORDER).transpose(0, 2, 1).copy()
+    dZ = np.empty((5, steps, n, u), dtype)
     rec = np.empty((3, n, u), dtype)
-    tmp = np.empty((n, u), dtype)
     for k in range(steps - 1, -1, -1):
-        z, r, hh, dz = G[0, k], G[1, k], G[2, k], dZ[:, k]
-        np.subtract(H[k], hh, out=tmp)
-        np.multiply(dh, tmp, out=dz[0])            # z (times h - hh)
-        np.subtract(1.0, z, out=dz[3])
-        dz[3] *= dh
-        dz[3] *= deriv[2, k]                       # the candidate's pre-activation
-        np.multiply(dz[3], rph[k], out=dz[1])      # r (times h R_h + b_rh)
-        dz[:2] *= deriv[:2, k]
-        np.multiply(dz[3], r, out=dz[2])           # through r * (h R_h + b_rh)
-        np.multiply(dh, z, out=tmp)                # h' = z h + ...: the direct path
-        dh = np.matmul(dz[:3], R3T, out=rec).sum(axis=0)
-        dh += tmp
+        dz = dZ[:, k]
+        np.multiply(dh, K[:, k], out=dz)
+        np.matmul(dz[:3], R3T, out=rec)
+        np.add.reduce(rec, axis=0, out=dh)
+        dh += dz[4]
         if per_step and k:
             dh += go[k - 1]
-    # NOTE: one gather of the input-side gate gradients into Keras's (T n, 3 units) column order makes the
-    # input, kernel and input-bias gradients one matmul each; the recurrent side shares its z and r blocks.
     m = steps * n
-    dx_keras = np.empty((m, 3, u), dtype)
-    for col, (blk, scale) in enumerate(((0, 0.25), (1, 0.25), (3, 1.0))):
-        np.multiply(dZ[blk].reshape(m, u), scale, out=dx_keras[:, col])
-    dx_keras = dx_keras.reshape(m, 3 * u)
-    d_hrec = dZ[2].reshape(m, u)                  # the candidate's recurrent-side gradient (scale 1)
+    dZ = dZ.reshape(5, m, u)
+    d_in = dZ[1:4]                                 # z, r, h: Keras's column blocks
     grads = [None] * 5
     if need[0]:
-        dx = (dx_keras @ kernel.T).reshape(steps, n, -1).transpose(1, 0, 2)
+        W3T = gate_major(kernel, u, _UNSCALED).transpose(0, 2, 1)
+        dx = np.matmul(d_in, W3T).sum(axis=0).reshape(steps, n, -1).transpose(1, 0, 2)
         grads[0] = np.ascontiguousarray(dx[:, ::-1] if reverse else dx)
     grads[1] = dh
     f = kernel.shape[0]
     if need[2] or need[4]:
-        dwa = xa.T @ dx_keras                     # (F [+ 1], 3 units): the input bias's gradient last
+        dwa = np.matmul(xa.T, d_in).transpose(1, 0, 2).reshape(-1, 3 * u)   # (F [+ 1], 3 units), bias last
         grads[2] = np.ascontiguousarray(dwa[:f]) if saved["with_bias"] else dwa
         if saved["with_bias"]:
             db = np.empty((2, 3 * u), dtype)
             db[0] = dwa[f]
             db[1, :2 * u] = dwa[f, :2 * u]        # the folded recurrent biases of z and r
-            db[1, 2 * u:] = np.ones(m, dtype) @ d_hrec
+            np.add.reduce(dZ[0], axis=0, out=db[1, 2 * u:])
             grads[4] = db
     if need[3]:
-        hp = H[:steps].reshape(m, u).T
-        dr = np.empty((u, 3 * u), dtype)
-        dr[:, :2 * u] = hp @ dx_keras[:, :2 * u]
-        dr[:, 2 * u:] = hp @ d_hrec
-        grads[3] = dr
+        dr = np.matmul(H[:steps].reshape(m, u).T, dZ[:3])   # (3, u, u): h, z, r
+        full = np.empty((u, 3, u), dtype)
+        full[:, list(_REC_ORDER)] = dr.transpose(1, 0, 2)
+        grads[3] = full.reshape(u, 3 * u)
     return grads
 
 
