@@ -29,7 +29,7 @@ from ..trace.graph import register_struct
 from ._make import raw
 from .elementwise import add, greater_equal, multiply, negative, relu as _relu, sigmoid, subtract
 from .random import _shape as _noise_shape, random_uniform as _random_uniform
-from .reductions import log_softmax, softmax
+from .reductions import _softmax_np, log_softmax, softmax
 from .reductions import sum as _sum
 from .shape import astype, broadcast_to, expand_dims, reshape, transpose
 
@@ -1117,14 +1117,39 @@ def softmax_cross_entropy(logits, labels, axis=-1):
     return apply(_softmax_ce_prim, (logits, labels, axis), {})
 
 
+def _at_labels(a, labels, axis):
+    """The view of ``a`` as (examples, classes) and the index that picks each example's label entry, when the
+    class axis is the last one (the common case); None otherwise."""
+    if axis != a.ndim - 1 or not a.flags.c_contiguous:
+        return None
+    flat = a.reshape(-1, a.shape[-1])
+    return flat, (np.arange(flat.shape[0]), labels.reshape(-1))
+
+
 def _sparse_ce_np(logits, labels, axis):
     s = logits - np.max(logits, axis=axis, keepdims=True)
     lse = np.log(np.sum(np.exp(s), axis=axis))
+    at = _at_labels(s, labels, axis)
+    if at is not None:
+        flat, index = at
+        return lse - flat[index].reshape(labels.shape)
     picked = np.take_along_axis(s, np.expand_dims(labels, axis), axis=axis)
     return lse - np.squeeze(picked, axis=axis)
 
 
 def _sparse_ce_vjp(g, ans, logits, labels, axis):
+    if not STATE.grad_enabled and type(g) is not Batched and type(logits) is not Batched:
+        # NOTE: without a graph of the gradient, the rule below in numpy (softmax as the softmax op computes
+        # it, minus 1 at each label, times g): the same numbers, without five op dispatches and a one-hot array
+        p = _softmax_np(raw(logits), axis)
+        at = _at_labels(p, labels, axis)
+        if at is not None:
+            flat, index = at
+            flat[index] -= 1
+        else:
+            np.put_along_axis(p, np.expand_dims(labels, axis), np.take_along_axis(
+                p, np.expand_dims(labels, axis), axis=axis) - 1, axis=axis)
+        return make_leaf(np.multiply(np.expand_dims(raw(g), axis), p))
     ld = raw(logits)
     onehot = np.zeros(ld.shape, dtype=ld.dtype)
     np.put_along_axis(onehot, np.expand_dims(labels, axis), 1, axis=axis)
