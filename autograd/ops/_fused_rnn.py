@@ -10,6 +10,7 @@ Example:
 """
 import numpy as np
 
+from ..blas import single_threaded
 from ..batching import batch_size, batched_call, bring, shape_of
 from ..forward_mode import jvp_by_composition
 from ..modes import STATE
@@ -18,6 +19,16 @@ from ..tensor import make_leaf
 from ._make import raw
 from .recurrent import _multi_vjps
 from .shape import reshape, transpose
+
+
+def single_threaded_blas(fn):
+    """``fn`` with its matrix products in one BLAS thread (``autograd.blas``): a recurrence's per-step
+    products are small, and its weight gradients are followed by the optimizer's single-threaded passes."""
+    def run(*args, **kwargs):
+        with single_threaded():
+            return fn(*args, **kwargs)
+    run.__name__, run.__qualname__, run.__doc__ = fn.__name__, fn.__qualname__, fn.__doc__
+    return run
 
 
 def time_major_input(x, reverse, with_ones):

@@ -30,7 +30,8 @@ from ..batching import dtype_of, shape_of
 from ..modes import STATE
 from ..primitive import Primitive, apply, defvjp
 from ..tensor import make_leaf
-from ._fused_rnn import fused_rules, fused_vjps, gate_major, output_cotangents, time_major_input
+from ._fused_rnn import (fused_rules, fused_vjps, gate_major, output_cotangents, single_threaded_blas,
+                         time_major_input)
 from ._make import raw
 from .recurrent import _GRUCell, _graph_scan, _project
 from .shape import getitem, transpose
@@ -46,6 +47,7 @@ _UNSCALED = (1.0, 1.0, 1.0)
 _REC_ORDER = (2, 0, 1)
 
 
+@single_threaded_blas
 def _forward(x, h0, kernel, recurrent_kernel, bias, reverse=False, saved=None):
     """Run the GRU; returns (T + 1, n, units) time-major: the outputs in processing order, then the
     final h (a view of the state buffer)."""
@@ -97,6 +99,7 @@ def _forward(x, h0, kernel, recurrent_kernel, bias, reverse=False, saved=None):
     return H[1:]
 
 
+@single_threaded_blas
 def _backward(g, saved, reverse, need):
     """Gradients for (x, h0, kernel, recurrent_kernel, bias) from the output's cotangent ``g``
     (T + 1, n, units); None where ``need`` is False."""

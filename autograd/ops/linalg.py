@@ -10,6 +10,7 @@ import string
 
 import numpy as np
 
+from .. import blas as _blas
 from ..batching import Batched, shape_of, to_front
 from ..primitive import Primitive, apply, defbatch, defjvp_argnums, defvjp_argnum
 from ..tensor import Tensor, make_leaf
@@ -79,9 +80,10 @@ def _matmul_batch(args, dims):
     return (out if keep == s else reshape(out, keep)), 0
 
 
-# NOTE: the forward is np.matmul itself (no Python wrapper); its ValueError for shapes that do not align or
-# 0-d operands comes back from binary_op with the op's name and both shapes.
-matmul = binary_op(np.matmul, "matmul", _matmul_vjp_a, _matmul_vjp_b,
+# NOTE: the forward is np.matmul under autograd.blas's thread policy (one BLAS thread for mid-sized
+# products); its ValueError for shapes that do not align or 0-d operands comes back from binary_op with the
+# op's name and both shapes.
+matmul = binary_op(_blas.matmul, "matmul", _matmul_vjp_a, _matmul_vjp_b,
                    "Matrix product with numpy's rules: batched over leading axes, vectors promoted.",
                    jvp_a=lambda t, ans, a, b: matmul(t, b), jvp_b=lambda t, ans, a, b: matmul(a, t),
                    batch=_matmul_batch)

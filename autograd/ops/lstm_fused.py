@@ -26,7 +26,7 @@ from ..batching import dtype_of, shape_of
 from ..modes import STATE
 from ..primitive import Primitive, apply, defvjp
 from ..tensor import make_leaf
-from ._fused_rnn import fused_rules, fused_vjps, gate_major, output_cotangents
+from ._fused_rnn import fused_rules, fused_vjps, gate_major, output_cotangents, single_threaded_blas
 from ._make import raw
 from .recurrent import _LSTMCell, _graph_scan, _project
 from .shape import getitem, transpose
@@ -49,6 +49,7 @@ def _gate_major(w, units, scale):
     return gate_major(w, units, scale, _PERM)
 
 
+@single_threaded_blas
 def _forward(x, h0, c0, kernel, recurrent_kernel, bias, reverse=False, saved=None):
     """Run the LSTM; returns (T + 2, n, units) time-major: the outputs in processing order, then the
     final h and the final c."""
@@ -95,6 +96,7 @@ def _forward(x, h0, c0, kernel, recurrent_kernel, bias, reverse=False, saved=Non
     return out
 
 
+@single_threaded_blas
 def _backward(g, saved, reverse, need):
     """Gradients for (x, h0, c0, kernel, recurrent_kernel, bias) from the output's cotangent ``g``
     (T + 2, n, units); None where ``need`` is False."""

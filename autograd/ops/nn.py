@@ -21,6 +21,7 @@ from collections import namedtuple
 import numpy as np
 from numpy.lib.stride_tricks import as_strided
 
+from .. import blas as _blas
 from ..batching import Batched, batch_size, bring, dtype_of, elementwise_rule, peek, shape_of, to_front
 from ..modes import STATE
 from ..primitive import Primitive, apply, def_linear, defbatch, defjvp, defjvp_argnums, defvjp
@@ -245,7 +246,7 @@ def _conv_np(x, k, geom, saved=None):
         saved["cols"] = cols
     n, o = x.shape[0], k.shape[3]
     if g.groups == 1:
-        out = cols @ k.reshape(-1, o)
+        out = _blas.matmul(cols, k.reshape(-1, o))
     else:
         out = np.matmul(cols, _grouped_kernel(k, g)).transpose(1, 0, 2)
     return out.reshape(n, g.oh, g.ow, o)
@@ -258,7 +259,7 @@ def _conv_dx_np(gy, k, geom):
     m = n * g.oh * g.ow
     g2 = gy.reshape(m, o)
     if _is_pointwise(g) and g.groups == 1:
-        return (g2 @ k.reshape(g.c, o).T).reshape(n, g.h, g.w, g.c)
+        return _blas.matmul(g2, k.reshape(g.c, o).T).reshape(n, g.h, g.w, g.c)
     dxp = np.zeros(_padded_shape(n, g), dtype=np.result_type(gy, k))
     if g.groups == 1:
         # NOTE: patch gradients are computed one tap at a time, (M, c) each, so that each tap's slab is
@@ -266,7 +267,7 @@ def _conv_dx_np(gy, k, geom):
         # 1.5x slower, its inner runs being only c long) and no kh*kw-times-the-input buffer is made.
         kt = k.reshape(g.kh * g.kw, g.c, o)
         for t, rows, cs in _taps(g):
-            dxp[:, rows, cs] += (g2 @ kt[t].T).reshape(n, g.oh, g.ow, g.c)
+            dxp[:, rows, cs] += _blas.matmul(g2, kt[t].T).reshape(n, g.oh, g.ow, g.c)
     else:
         cg, og = g.c // g.groups, o // g.groups
         g3 = g2.reshape(m, g.groups, og).transpose(1, 0, 2)
@@ -288,7 +289,7 @@ def _conv_dk_np(x, gy, geom, cols=None):
     g2 = gy.reshape(m, o)
     cg = g.c // g.groups
     if g.groups == 1:
-        dk = cols.T @ g2
+        dk = _blas.matmul(cols.T, g2)
     else:
         g3 = g2.reshape(m, g.groups, o // g.groups).transpose(1, 0, 2)
         dk = np.matmul(cols.transpose(0, 2, 1), g3).transpose(1, 0, 2)
@@ -349,7 +350,8 @@ def _conv_bias_act_np(x, k, b, geom, relu, saved=None, memo=None):
     if _folds_bias(b, geom):
         cols = _im2col(x, geom, ones=True)
         o = k.shape[3]
-        out = (cols @ np.concatenate([k.reshape(-1, o), b.reshape(1, o)])).reshape(x.shape[0], geom.oh, geom.ow, o)
+        out = _blas.matmul(cols, np.concatenate([k.reshape(-1, o), b.reshape(1, o)])).reshape(x.shape[0], geom.oh,
+                                                                                             geom.ow, o)
         if saved is not None:
             saved["cols"] = cols
     else:
@@ -384,12 +386,12 @@ def _reduce_rows_matmul(a, b):
     q = b.shape[1]
     blocks = 32
     if p * q > 4096 or m < blocks * 512:
-        return a.T @ b
+        return _blas.matmul(a.T, b)
     rows = m // blocks * blocks
     part = np.matmul(a[:rows].reshape(blocks, rows // blocks, p).transpose(0, 2, 1),
                      b[:rows].reshape(blocks, rows // blocks, q)).sum(axis=0)
     if rows < m:
-        part += a[rows:].T @ b[rows:]
+        part += _blas.matmul(a[rows:].T, b[rows:])
     return part
 
 

@@ -1,0 +1,151 @@
+"""How many threads the BLAS library may use for autograd's matrix products.
+
+numpy hands every matrix product to its BLAS library (OpenBLAS in numpy's wheels), which splits a product
+over all its threads once it is bigger than a small fixed size. In a training step each product is
+followed by numpy passes over its output and inputs (a bias, an activation, a pooling, a scatter, an
+optimizer update) that run in the calling thread, so the split pays for itself only on very large
+products. Measured on the 2-core benchmark VM, the same process alternating between BLAS thread
+settings: MLP step 2.18 ms with one thread, 2.48 ms with OpenBLAS's two; CNN step 17.1 and 19.1 ms;
+LSTM step 7.4 and 8.6 ms. (PyTorch gains from its second thread because it splits the elementwise work
+the same way as the products; numpy's elementwise passes run in one thread.)
+
+So, unless told otherwise, autograd runs products of fewer than ``LARGE_WORK`` multiply-adds in one BLAS
+thread: ``matmul`` for one product, ``single_threaded()`` around a loop of small ones (a recurrence).
+Larger products keep the library's thread count. The policy is off (numpy's behaviour unchanged) when
+the library is not OpenBLAS with its thread-count functions, when it runs one thread anyway, when the
+user chose a thread count (``OPENBLAS_NUM_THREADS``, ``GOTO_NUM_THREADS`` or ``OMP_NUM_THREADS`` set),
+and with ``AUTOGRAD_BLAS_POLICY=0``. Products of the user's own numpy code are never affected: the
+thread count is restored after each product.
+
+Example:
+    >>> from autograd import blas
+    >>> blas.matmul(np.ones((2, 3)), np.ones((3, 4))).shape
+    (2, 4)
+    >>> with blas.single_threaded():
+    ...     y = np.ones((4, 4)) @ np.ones((4, 4))
+"""
+import ctypes
+import os
+import sys
+
+import numpy as np
+
+#: products with at least this many multiply-adds (per matrix) keep the library's thread count
+LARGE_WORK = 256 << 20
+# NOTE: OpenBLAS itself runs products of at most 65536 * 4 multiply-adds in one thread (its
+# GEMM_MULTITHREAD_THRESHOLD): below that nothing is switched.
+_LIBRARY_SINGLE = 65536 * 4
+_USER_SETTINGS = ("OPENBLAS_NUM_THREADS", "GOTO_NUM_THREADS", "OMP_NUM_THREADS")
+
+_get = _set = None
+
+
+def _find_openblas():
+    """The get/set thread-count functions of the OpenBLAS library numpy loaded (Linux), or (None, None)."""
+    try:
+        with open("/proc/self/maps") as f:
+            paths = {line.split()[-1] for line in f if "openblas" in line.lower() and ".so" in line}
+    except OSError:
+        return None, None
+    for path in sorted(paths):
+        try:
+            lib = ctypes.CDLL(path)
+        except OSError:
+            continue
+        for prefix, suffix in (("scipy_openblas", "64_"), ("scipy_openblas", ""), ("openblas", "64_"),
+                               ("openblas", "")):
+            get = getattr(lib, f"{prefix}_get_num_threads{suffix}", None)
+            put = getattr(lib, f"{prefix}_set_num_threads{suffix}", None)
+            if get is not None and put is not None:
+                get.restype, get.argtypes = ctypes.c_int, []
+                put.restype, put.argtypes = None, [ctypes.c_int]
+                return get, put
+    return None, None
+
+
+def _init():
+    """Find the library's thread-count functions when the policy applies (see the module's docstring)."""
+    global _get, _set
+    _get = _set = None
+    if (os.environ.get("AUTOGRAD_BLAS_POLICY", "1") == "0" or not sys.platform.startswith("linux")
+            or any(os.environ.get(name) for name in _USER_SETTINGS)):
+        return
+    get, put = _find_openblas()
+    if get is not None and get() > 1:
+        _get, _set = get, put
+
+
+_init()
+
+
+def active():
+    """Whether the policy is in effect in this process.
+
+    Example:
+        >>> from autograd import blas
+        >>> blas.active() in (True, False)
+        True
+    """
+    return _get is not None
+
+
+def single_threaded_product(m, k, n):
+    """Whether a product of an (m, k) by a (k, n) matrix runs in one BLAS thread under the policy.
+
+    Example:
+        >>> from autograd import blas
+        >>> blas.single_threaded_product(128, 784, 256), blas.single_threaded_product(8192, 8192, 8192)
+        (True, False)
+    """
+    return m * k * n < LARGE_WORK
+
+
+def matmul(a, b, out=None):
+    """``np.matmul(a, b)`` (``out`` as numpy's) with the thread count the policy gives.
+
+    Example:
+        >>> from autograd import blas
+        >>> blas.matmul(np.eye(2), np.arange(4.0).reshape(2, 2))
+        array([[0., 1.],
+               [2., 3.]])
+    """
+    get = _get
+    if get is not None and getattr(a, "ndim", 0) >= 2 and getattr(b, "ndim", 0) >= 2:
+        m, k = a.shape[-2:]
+        work = m * k * b.shape[-1]
+        if _LIBRARY_SINGLE < work < LARGE_WORK:
+            threads = get()
+            if threads > 1:
+                _set(1)
+                try:
+                    return np.matmul(a, b) if out is None else np.matmul(a, b, out=out)
+                finally:
+                    _set(threads)
+    return np.matmul(a, b) if out is None else np.matmul(a, b, out=out)
+
+
+class single_threaded:
+    """Context manager: the products inside run in one BLAS thread (when the policy is active); for a loop
+    of small products, such as a recurrence's steps, at the cost of one switch.
+
+    Example:
+        >>> from autograd import blas
+        >>> with blas.single_threaded():
+        ...     y = np.ones((64, 97)) @ np.ones((97, 256))
+    """
+
+    __slots__ = ("_threads",)
+
+    def __enter__(self):
+        self._threads = 0
+        if _get is not None:
+            threads = _get()
+            if threads > 1:
+                _set(1)
+                self._threads = threads
+        return self
+
+    def __exit__(self, *exc):
+        if self._threads:
+            _set(self._threads)
+        return False

@@ -1,0 +1,118 @@
+"""autograd.blas: matrix products single-threaded below LARGE_WORK, the thread count restored after, and the
+policy off when the user chose a thread count."""
+import os
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from autograd import blas
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+
+class FakeLibrary:
+    """Stands in for the BLAS library's get/set thread-count functions and records every change."""
+
+    def __init__(self, threads):
+        self.threads = threads
+        self.calls = []
+
+    def get(self):
+        return self.threads
+
+    def set(self, n):
+        self.calls.append(n)
+        self.threads = n
+
+
+@pytest.fixture
+def fake(monkeypatch):
+    lib = FakeLibrary(4)
+    monkeypatch.setattr(blas, "_get", lib.get)
+    monkeypatch.setattr(blas, "_set", lib.set)
+    return lib
+
+
+@pytest.mark.parametrize("shapes", [((3, 4), (4, 5)), ((2, 3, 4), (4, 6)), ((4,), (4, 2)), ((2, 3), (3,)),
+                                    ((5, 1, 3, 4), (2, 4, 2))])
+def test_matmul_is_numpy_matmul(shapes, fake):
+    rng = np.random.default_rng(0)
+    a, b = (rng.standard_normal(s).astype(np.float32) for s in shapes)
+    np.testing.assert_array_equal(blas.matmul(a, b), np.matmul(a, b))
+    out = np.empty(np.matmul(a, b).shape, np.float32)
+    assert blas.matmul(a, b, out=out) is out
+    np.testing.assert_array_equal(out, np.matmul(a, b))
+
+
+def test_mid_sized_product_runs_single_threaded_and_restores(fake):
+    a, b = np.ones((128, 784), np.float32), np.ones((784, 256), np.float32)
+    seen = []
+    real = np.matmul
+
+    def spy(*args, **kwargs):
+        seen.append(fake.threads)
+        return real(*args, **kwargs)
+
+    blas.np.matmul = spy
+    try:
+        blas.matmul(a, b)
+    finally:
+        blas.np.matmul = real
+    assert seen == [1]
+    assert fake.calls == [1, 4] and fake.threads == 4
+
+
+def test_small_and_large_products_keep_the_library_threads(fake):
+    blas.matmul(np.ones((8, 8)), np.ones((8, 8)))              # OpenBLAS runs it in one thread anyway
+    assert fake.calls == []
+    m = int(round((blas.LARGE_WORK) ** (1 / 3))) + 1
+    assert not blas.single_threaded_product(m, m, m)
+    assert blas.single_threaded_product(128, 784, 256)
+
+
+def test_thread_count_restored_when_the_product_fails(fake):
+    with pytest.raises(ValueError):
+        blas.matmul(np.ones((128, 700)), np.ones((784, 256)))
+    assert fake.threads == 4
+
+
+def test_single_threaded_context(fake):
+    with blas.single_threaded():
+        assert fake.threads == 1
+    assert fake.threads == 4
+    fake.threads = 1
+    with blas.single_threaded():
+        pass
+    assert fake.calls == [1, 4]                                  # nothing to switch at one thread
+
+
+def test_inactive_without_the_library(monkeypatch):
+    monkeypatch.setattr(blas, "_get", None)
+    monkeypatch.setattr(blas, "_set", None)
+    assert not blas.active()
+    with blas.single_threaded():
+        np.testing.assert_array_equal(blas.matmul(np.eye(3), np.eye(3)), np.eye(3))
+
+
+@pytest.mark.parametrize("env", [{"OPENBLAS_NUM_THREADS": "2"}, {"OMP_NUM_THREADS": "3"},
+                                 {"AUTOGRAD_BLAS_POLICY": "0"}])
+def test_user_thread_settings_turn_the_policy_off(env):
+    full = {k: v for k, v in os.environ.items() if k not in ("OPENBLAS_NUM_THREADS", "GOTO_NUM_THREADS",
+                                                             "OMP_NUM_THREADS", "AUTOGRAD_BLAS_POLICY")}
+    full.update(env)
+    out = subprocess.run([sys.executable, "-c", "from autograd import blas; print(blas.active())"], cwd=ROOT,
+                         env=full, capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"
+
+
+@pytest.mark.skipif(not blas.active(), reason="numpy's BLAS is not a multithreaded OpenBLAS with thread-count "
+                                              "functions here (or a thread count was set by the environment)")
+def test_real_library_switches_and_restores():
+    before = blas._get()
+    with blas.single_threaded():
+        assert blas._get() == 1
+    assert blas._get() == before
+    blas.matmul(np.ones((128, 784), np.float32), np.ones((784, 256), np.float32))
+    assert blas._get() == before
