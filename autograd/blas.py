@@ -37,7 +37,8 @@ LARGE_WORK = 256 << 20
 _LIBRARY_SINGLE = 65536 * 4
 _USER_SETTINGS = ("OPENBLAS_NUM_THREADS", "GOTO_NUM_THREADS", "OMP_NUM_THREADS")
 
-_get = _set = None
+_get = _set = None        # the library's functions while the policy is in effect
+_lib_get = _lib_set = None  # the library's functions, whether or not the policy is in effect
 
 
 def _find_openblas():
@@ -64,15 +65,17 @@ def _find_openblas():
 
 
 def _init():
-    """Find the library's thread-count functions when the policy applies (see the module's docstring)."""
-    global _get, _set
-    _get = _set = None
-    if (os.environ.get("AUTOGRAD_BLAS_POLICY", "1") == "0" or not sys.platform.startswith("linux")
+    """Find the library's thread-count functions, and whether the policy applies (see the module's docstring)."""
+    global _get, _set, _lib_get, _lib_set
+    _get = _set = _lib_get = _lib_set = None
+    if not sys.platform.startswith("linux"):
+        return
+    _lib_get, _lib_set = _find_openblas()
+    if (_lib_get is None or os.environ.get("AUTOGRAD_BLAS_POLICY", "1") == "0"
             or any(os.environ.get(name) for name in _USER_SETTINGS)):
         return
-    get, put = _find_openblas()
-    if get is not None and get() > 1:
-        _get, _set = get, put
+    if _lib_get() > 1:
+        _get, _set = _lib_get, _lib_set
 
 
 _init()
@@ -125,8 +128,9 @@ def matmul(a, b, out=None):
 
 
 class single_threaded:
-    """Context manager: the products inside run in one BLAS thread (when the policy is active); for a loop
-    of small products, such as a recurrence's steps, at the cost of one switch.
+    """Context manager: the products inside run in one BLAS thread (when the policy is active, or always with
+    ``force``: autograd.parallel's regions, whose pieces run in threads of their own); for a loop of small
+    products, such as a recurrence's steps, at the cost of one switch.
 
     Example:
         >>> from autograd import blas
@@ -134,18 +138,22 @@ class single_threaded:
         ...     y = np.ones((64, 97)) @ np.ones((97, 256))
     """
 
-    __slots__ = ("_threads",)
+    __slots__ = ("_threads", "_force")
+
+    def __init__(self, force=False):
+        self._force = force
 
     def __enter__(self):
         self._threads = 0
-        if _get is not None:
-            threads = _get()
+        get = _lib_get if self._force else _get
+        if get is not None:
+            threads = get()
             if threads > 1:
-                _set(1)
+                (_lib_set if self._force else _set)(1)
                 self._threads = threads
         return self
 
     def __exit__(self, *exc):
         if self._threads:
-            _set(self._threads)
+            (_lib_set if self._force else _set)(self._threads)
         return False

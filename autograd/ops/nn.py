@@ -21,7 +21,7 @@ from collections import namedtuple
 import numpy as np
 from numpy.lib.stride_tricks import as_strided
 
-from .. import blas as _blas
+from .. import blas as _blas, parallel
 from ..batching import Batched, batch_size, bring, dtype_of, elementwise_rule, peek, shape_of, to_front
 from ..modes import STATE
 from ..primitive import Primitive, apply, def_linear, defbatch, defjvp, defjvp_argnums, defvjp
@@ -194,6 +194,51 @@ def _view_as(a, shape):
     return v
 
 
+#: the smallest piece of a batch a parallel region gives a thread (autograd.parallel), in bytes of its output
+_PIECE_BYTES = 1 << 18
+
+
+def _image_ranges(n, bytes_per_image):
+    """The batch's split for a parallel region (the same for every op of a step that splits this batch)."""
+    return parallel.split(n, max(1, _PIECE_BYTES // max(1, bytes_per_image)))
+
+
+def _patches(x, g, ones=False):
+    """The patches buffer of ``x`` for one group and a function filling the rows of images [a, b) (see
+    ``_im2col``): (M, width) rows, or with few channels the transposed view of a (width, M) buffer."""
+    n = x.shape[0]
+    m = n * g.oh * g.ow
+    xp = _padded(x, g)
+    s0, s1, s2, s3 = xp.strides
+    kk = g.kh * g.kw * g.c
+    width = kk + 1 if ones else kk
+    if g.c < 8:
+        # NOTE: with few channels a pixel-major copy runs a tiny inner loop per pixel (c long). The
+        # patches are built column-major instead, (width, M), one (tap, channel) row at a time, each
+        # a plain 2-d copy; the transposed view is what matmul gets (BLAS takes either order), and
+        # the kernel gradient's cols.T @ g then reads contiguous rows. ~4x faster for c = 1.
+        cols_t = np.empty((width, n, g.oh, g.ow), dtype=x.dtype)
+
+        def fill(a, b):
+            for k, rows, cs in _taps(g):
+                for ch in range(g.c):
+                    cols_t[k * g.c + ch, a:b] = xp[a:b, rows, cs, ch]
+            if ones:
+                cols_t[kk, a:b] = 1
+        return cols_t.reshape(width, m).T, fill
+    cols = np.empty((m, width), dtype=x.dtype)
+    ohw = g.oh * g.ow
+
+    def fill(a, b):
+        part = cols[a * ohw:b * ohw]
+        if ones:
+            part[:, kk] = 1
+        np.copyto(_view_as(part[:, :kk], (b - a, g.oh, g.ow, g.kh, g.kw, g.c)),
+                  as_strided(xp[a:b], (b - a, g.oh, g.ow, g.kh, g.kw, g.c),
+                             (s0, s1 * g.sh, s2 * g.sw, s1 * g.dh, s2 * g.dw, s3), writeable=False))
+    return cols, fill
+
+
 def _im2col(x, g, ones=False):
     """Patches of ``x`` (NHWC): (M, kh*kw*c) for one group, (groups, M, kh*kw*c/groups) otherwise,
     with M = n*oh*ow and the patch laid out (kh, kw, channel) like the kernel. With ``ones`` (one group
@@ -203,34 +248,66 @@ def _im2col(x, g, ones=False):
     m = n * g.oh * g.ow
     if _is_pointwise(g) and g.groups == 1 and not ones:
         return x.reshape(m, g.c)
+    if g.groups == 1:
+        cols, fill = _patches(x, g, ones)
+        parallel.run(fill, _image_ranges(n, cols[:m // n].nbytes if n else 1))
+        return cols
     xp = _padded(x, g)
     s0, s1, s2, s3 = xp.strides
-    if g.groups == 1:
-        kk = g.kh * g.kw * g.c
-        width = kk + 1 if ones else kk
-        if g.c < 8:
-            # NOTE: with few channels a pixel-major copy runs a tiny inner loop per pixel (c long). The
-            # patches are built column-major instead, (width, M), one (tap, channel) row at a time, each
-            # a plain 2-d copy; the transposed view is what matmul gets (BLAS takes either order), and
-            # the kernel gradient's cols.T @ g then reads contiguous rows. ~4x faster for c = 1.
-            cols_t = np.empty((width, n, g.oh, g.ow), dtype=x.dtype)
-            for k, rows, cs in _taps(g):
-                for ch in range(g.c):
-                    cols_t[k * g.c + ch] = xp[:, rows, cs, ch]
-            if ones:
-                cols_t[kk] = 1
-            return cols_t.reshape(width, m).T
-        cols = np.empty((m, width), dtype=x.dtype)
-        if ones:
-            cols[:, kk] = 1
-        np.copyto(_view_as(cols[:, :kk], (n, g.oh, g.ow, g.kh, g.kw, g.c)),
-                  as_strided(xp, (n, g.oh, g.ow, g.kh, g.kw, g.c),
-                             (s0, s1 * g.sh, s2 * g.sw, s1 * g.dh, s2 * g.dw, s3), writeable=False))
-        return cols
     cg = g.c // g.groups
     view = as_strided(xp, (g.groups, n, g.oh, g.ow, g.kh, g.kw, cg),
                       (s3 * cg, s0, s1 * g.sh, s2 * g.sw, s1 * g.dh, s2 * g.dw, s3), writeable=False)
     return np.ascontiguousarray(view).reshape(g.groups, m, g.kh * g.kw * cg)
+
+
+def _patch_product(x, g, w, ones, relu, saved):
+    """(patches of x) @ w for one group, with relu applied in place when ``relu``: each piece of the batch
+    (autograd.parallel) fills its rows of the patches and multiplies them, so a thread reads back the
+    patches it wrote; the patches go to ``saved["cols"]``. Returns (M, filters)."""
+    n = x.shape[0]
+    m = n * g.oh * g.ow
+    o = w.shape[1]
+    if _is_pointwise(g) and not ones:
+        cols, fill = x.reshape(m, g.c), None
+    else:
+        cols, fill = _patches(x, g, ones)
+    out = np.empty((m, o), dtype=np.result_type(cols, w))
+    ohw = g.oh * g.ow
+
+    def piece(a, b):
+        if fill is not None:
+            fill(a, b)
+        rows = slice(a * ohw, b * ohw)
+        np.matmul(cols[rows], w, out=out[rows])
+        if relu:
+            np.maximum(out[rows], 0, out=out[rows])
+    ranges = _image_ranges(n, ohw * (cols.shape[1] + o) * out.itemsize)
+    if len(ranges) == 1:            # one piece: the whole product under autograd.blas's thread policy
+        if fill is not None:
+            fill(0, n)
+        _blas.matmul(cols, w, out=out)
+        if relu:
+            np.maximum(out, 0, out=out)
+    else:
+        parallel.run(piece, ranges)
+    if saved is not None:
+        saved["cols"] = cols
+    return out
+
+
+def _rows_product_sum(a, b, n):
+    """``a.T @ b`` for row-aligned ``a`` (M, p) and ``b`` (M, q), M = n images times a fixed row count: the
+    batch's pieces (autograd.parallel) each reduce their rows, then the partial products are added (in a
+    fixed order: the same numbers every run)."""
+    per = a.shape[0] // n if n else 0
+    ranges = _image_ranges(n, per * (a.shape[1] + b.shape[1]) * a.itemsize)
+    if len(ranges) == 1:
+        return _reduce_rows_matmul(a, b)
+    parts = parallel.run(lambda s, e: _reduce_rows_matmul(a[s * per:e * per], b[s * per:e * per]), ranges)
+    total = parts[0]
+    for p in parts[1:]:
+        total += p
+    return total
 
 
 def _grouped_kernel(k, g):
@@ -241,14 +318,13 @@ def _grouped_kernel(k, g):
 
 def _conv_np(x, k, geom, saved=None):
     g = geom
+    n, o = x.shape[0], k.shape[3]
+    if g.groups == 1:
+        return _patch_product(x, g, k.reshape(-1, o), False, False, saved).reshape(n, g.oh, g.ow, o)
     cols = _im2col(x, g)
     if saved is not None:
         saved["cols"] = cols
-    n, o = x.shape[0], k.shape[3]
-    if g.groups == 1:
-        out = _blas.matmul(cols, k.reshape(-1, o))
-    else:
-        out = np.matmul(cols, _grouped_kernel(k, g)).transpose(1, 0, 2)
+    out = np.matmul(cols, _grouped_kernel(k, g)).transpose(1, 0, 2)
     return out.reshape(n, g.oh, g.ow, o)
 
 
@@ -266,8 +342,13 @@ def _conv_dx_np(gy, k, geom):
         # contiguous when added back into the image (the (M, kh*kw*c) layout makes that scatter about
         # 1.5x slower, its inner runs being only c long) and no kh*kw-times-the-input buffer is made.
         kt = k.reshape(g.kh * g.kw, g.c, o)
-        for t, rows, cs in _taps(g):
-            dxp[:, rows, cs] += _blas.matmul(g2, kt[t].T).reshape(n, g.oh, g.ow, g.c)
+        ohw = g.oh * g.ow
+
+        def piece(a, b):      # the images [a, b): their rows of g2 and their slabs of dxp
+            ga = g2[a * ohw:b * ohw]
+            for t, rows, cs in _taps(g):
+                dxp[a:b, rows, cs] += _blas.matmul(ga, kt[t].T).reshape(b - a, g.oh, g.ow, g.c)
+        parallel.run(piece, _image_ranges(n, ohw * (o + g.kh * g.kw * g.c) * dxp.itemsize))
     else:
         cg, og = g.c // g.groups, o // g.groups
         g3 = g2.reshape(m, g.groups, og).transpose(1, 0, 2)
@@ -289,7 +370,7 @@ def _conv_dk_np(x, gy, geom, cols=None):
     g2 = gy.reshape(m, o)
     cg = g.c // g.groups
     if g.groups == 1:
-        dk = _blas.matmul(cols.T, g2)
+        dk = _rows_product_sum(cols, g2, gy.shape[0])
     else:
         g3 = g2.reshape(m, g.groups, o // g.groups).transpose(1, 0, 2)
         dk = np.matmul(cols.transpose(0, 2, 1), g3).transpose(1, 0, 2)
@@ -347,17 +428,13 @@ def _folds_bias(b, geom):
 
 
 def _conv_bias_act_np(x, k, b, geom, relu, saved=None, memo=None):
+    o = k.shape[3]
     if _folds_bias(b, geom):
-        cols = _im2col(x, geom, ones=True)
-        o = k.shape[3]
-        out = _blas.matmul(cols, np.concatenate([k.reshape(-1, o), b.reshape(1, o)])).reshape(x.shape[0], geom.oh,
-                                                                                             geom.ow, o)
-        if saved is not None:
-            saved["cols"] = cols
-    else:
-        out = _conv_np(x, k, geom, saved)   # a fresh array, ours to change in place
-        if b is not None:
-            out += b
+        w = np.concatenate([k.reshape(-1, o), b.reshape(1, o)])
+        return _patch_product(x, geom, w, True, relu, saved).reshape(x.shape[0], geom.oh, geom.ow, o)
+    out = _conv_np(x, k, geom, saved)   # a fresh array, ours to change in place
+    if b is not None:
+        out += b
     if relu:
         np.maximum(out, 0, out=out)
     return out
@@ -405,7 +482,7 @@ def _kernel_grad(g, ans, x, k, b, geom, relu, saved=None, memo=None):
         return _conv_dk(x, gp, geom, cols[:, :kk])
     gd = raw(gp)
     o = gd.shape[3]
-    full = _reduce_rows_matmul(cols, gd.reshape(-1, o))  # (kk + 1, filters): the bias's gradient last
+    full = _rows_product_sum(cols, gd.reshape(-1, o), gd.shape[0])  # (kk + 1, filters): the bias's gradient last
     memo["db"] = (g, full[kk])
     return make_leaf(full[:kk].reshape(geom.kh, geom.kw, geom.c // geom.groups, o))
 
@@ -684,10 +761,9 @@ def _tiled(x, geom):
 _CHUNK_BYTES = 1 << 20
 
 
-def _batch_chunks(n, sample_bytes):
-    """Slices of the batch axis holding about _CHUNK_BYTES each (at least one sample)."""
-    step = max(1, _CHUNK_BYTES // max(1, sample_bytes))
-    return [slice(a, min(n, a + step)) for a in range(0, n, step)]
+def _chunk_images(x):
+    """How many samples of ``x`` make about _CHUNK_BYTES (at least one)."""
+    return max(1, _CHUNK_BYTES // max(1, x[0].nbytes if x.shape[0] else 1))
 
 
 def _max_pool_tiled_chunk(x, geom, out, hits):
@@ -714,9 +790,13 @@ def _max_pool_tiled_np(x, geom, saved):
     n = x.shape[0]
     out = np.empty((n, geom.oh, geom.ow, x.shape[3]), dtype=x.dtype)
     hits = [np.empty(out.shape, dtype=bool) for _ in range(geom.kh * geom.kw)]
-    for sl in _batch_chunks(n, x[0].nbytes if n else 1):
-        _max_pool_tiled_chunk(x[sl], geom, out[sl], [h[sl] for h in hits])
-    if out.dtype.kind == "f" and np.isnan(out.sum()):
+
+    def piece(a, b):     # the images [a, b), in cache-sized chunks; whether any of its windows is NaN
+        for c0 in range(a, b, _chunk_images(x)):
+            sl = slice(c0, min(b, c0 + _chunk_images(x)))
+            _max_pool_tiled_chunk(x[sl], geom, out[sl], [h[sl] for h in hits])
+        return out.dtype.kind == "f" and bool(np.isnan(out[a:b].sum()))
+    if any(parallel.run(piece, _image_ranges(n, x[0].nbytes if n else 1))):
         return out      # NaN windows: the equality masks of the general path decide (no gradient to NaNs)
     saved["hits"] = hits
     return out
@@ -760,14 +840,17 @@ def _max_pool_grad_tiled_np(gy, x, geom, hits):
         dx[:, h:] = 0            # rows and columns no window covers ('valid' remainders)
     if w < geom.w:
         dx[:, :h, w:] = 0
-    for sl in _batch_chunks(x.shape[0], x[0].nbytes if x.shape[0] else 1):
-        d6 = _tiled(dx[sl], geom)
-        g = gy[sl]
-        t = 0
-        for i in range(geom.kh):
-            for j in range(geom.kw):
-                np.multiply(g, hits[t][sl], out=d6[:, :, i, :, j])
-                t += 1
+    def piece(a, b):     # the images [a, b), in cache-sized chunks
+        for c0 in range(a, b, _chunk_images(x)):
+            sl = slice(c0, min(b, c0 + _chunk_images(x)))
+            d6 = _tiled(dx[sl], geom)
+            g = gy[sl]
+            t = 0
+            for i in range(geom.kh):
+                for j in range(geom.kw):
+                    np.multiply(g, hits[t][sl], out=d6[:, :, i, :, j])
+                    t += 1
+    parallel.run(piece, _image_ranges(x.shape[0], x[0].nbytes if x.shape[0] else 1))
     return dx
 
 

@@ -16,7 +16,7 @@ MODULES = ["autograd", "autograd.tensor", "autograd.engine", "autograd.primitive
            "autograd.trace.codec", "autograd.trace.shapes", "autograd.linalg", "autograd.special", "autograd.fft",
            "autograd.ops._linalg_util", "autograd.ops.linalg_solve", "autograd.ops.linalg_decomp",
            "autograd.ops.linalg_functions", "autograd.ops.special", "autograd.ops.fft",
-           "autograd.ops.ctc", "autograd.ops.precision", "autograd.blas"]
+           "autograd.ops.ctc", "autograd.ops.precision", "autograd.blas", "autograd.parallel"]
 
 
 @pytest.mark.parametrize("name", MODULES)

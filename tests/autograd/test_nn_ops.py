@@ -442,7 +442,7 @@ def test_tiling_max_pool_in_batch_chunks_equals_one_pass(monkeypatch, chunk_byte
     x = np.maximum(np.random.default_rng(4).integers(-3, 3, (5, 7, 6, 3)), 0).astype(np.float32)
     gy = np.random.default_rng(5).standard_normal((5, 3, 3, 3)).astype(np.float32)
     monkeypatch.setattr(nn_ops, "_CHUNK_BYTES", chunk_bytes)
-    assert len(nn_ops._batch_chunks(5, x[0].nbytes)) > 1
+    assert nn_ops._chunk_images(x) < 5
     xt = ag.tensor(x, requires_grad=True)
     y = ag.max_pool2d(xt, 2)
     np.testing.assert_array_equal(y.data, ref_pool2d(x, (2, 2), (2, 2), "valid", "max"))
