@@ -894,12 +894,12 @@ def _max_pool_vjp(g, ans, x, geom, saved=None, relu_memo=None):
     # quarter of the size for 2x2 windows) gives the conv its pre-activation gradient directly, handed
     # over through the conv's memo (used only if this very array reaches it, i.e. no other consumer).
     a = ans.data
-    if hits is not None:        # the mask joins the forward's tap masks (booleans: less to read than floats)
-        positive = a > 0
-        gx = apply(_max_pool_grad_prim, (g, raw(x), a), {"geom": geom, "hits": [h & positive for h in hits]})
-    else:
-        gx = apply(_max_pool_grad_prim, (np.multiply(raw(g), a > 0, dtype=a.dtype), raw(x), a),
-                   {"geom": geom, "hits": hits})
+    gd = raw(g)
+    masked = np.empty(gd.shape, np.result_type(gd, a))
+    # each piece of the batch masks its rows (autograd.parallel: the same rows as the pool's own pieces)
+    parallel.run(lambda s, e: np.multiply(gd[s:e], a[s:e] > 0, out=masked[s:e]),
+                 _image_ranges(a.shape[0], a[0].nbytes if a.shape[0] else 1))
+    gx = apply(_max_pool_grad_prim, (masked, raw(x), a), {"geom": geom, "hits": hits})
     relu_memo["g"] = (gx, gx)
     return gx
 
