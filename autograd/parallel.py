@@ -10,9 +10,10 @@ of one call; pieces that are summed (a weight gradient over the batch's halves) 
 another order (float32 rounding), the same every run.
 
 The number of threads is ``AUTOGRAD_NUM_THREADS``, else the user's ``OMP_NUM_THREADS`` or
-``OPENBLAS_NUM_THREADS``, else the number of cores this process may use; with one, every piece runs in
-the calling thread. Inside a parallel region, products run in one BLAS thread each, and a region opened
-from a worker runs its pieces one after another.
+``OPENBLAS_NUM_THREADS``, else the number of cores this process may use when autograd can set the BLAS
+library's thread count (see ``autograd.blas``), else one; with one, every piece runs in the calling thread.
+Inside a parallel region, products run in one BLAS thread each, and a region opened from a worker runs its
+pieces one after another.
 
 Example:
     >>> from autograd import parallel
@@ -45,6 +46,10 @@ def _default_threads():
                 return max(1, int(os.environ[name]))      # the user's thread count, for these threads too
         except ValueError:
             pass
+    if not blas.controllable():
+        # NOTE: pieces side by side each call BLAS; if its thread count cannot be set to one inside them
+        # (threadpoolctl missing), they would oversubscribe the cores: run every piece in the calling thread
+        return 1
     try:
         return max(1, len(os.sched_getaffinity(0)))
     except (AttributeError, OSError):

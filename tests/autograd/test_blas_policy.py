@@ -116,3 +116,24 @@ def test_real_library_switches_and_restores():
     assert blas._get() == before
     blas.matmul(np.ones((128, 784), np.float32), np.ones((784, 256), np.float32))
     assert blas._get() == before
+
+
+def test_without_threadpoolctl_the_policy_and_the_parallel_pieces_are_off():
+    clean = {k: v for k, v in os.environ.items() if k not in ("OPENBLAS_NUM_THREADS", "GOTO_NUM_THREADS",
+                                                              "OMP_NUM_THREADS", "AUTOGRAD_BLAS_POLICY",
+                                                              "AUTOGRAD_NUM_THREADS")}
+    code = ("import sys; sys.modules['threadpoolctl'] = None\n"
+            "from autograd import blas, parallel\n"
+            "print(blas.active(), blas.controllable(), parallel.threads())")
+    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=clean, capture_output=True, text=True,
+                         check=True)
+    assert out.stdout.split() == ["False", "False", "1"]
+
+
+def test_threadpoolctl_finds_the_library_numpy_uses():
+    threadpoolctl = pytest.importorskip("threadpoolctl")
+    openblas = threadpoolctl.ThreadpoolController().select(internal_api="openblas").lib_controllers
+    if not openblas:
+        pytest.skip("numpy's BLAS here is not OpenBLAS")
+    get, _ = blas._find_openblas()
+    assert get is not None and get() == openblas[0].num_threads
