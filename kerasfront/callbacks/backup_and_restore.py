@@ -70,7 +70,8 @@ class BackupAndRestore(Callback):
     The backup it replaces is kept beside it as the previous one, so ``backup_dir`` holds two backups: the
     latest (``training_state.npz``) and the one before (``training_state.previous.npz``). On
     ``on_train_begin`` the latest is read back and checked; if it is damaged, a warning names it and what is
-    wrong and the previous one is used (training then repeats one epoch); if both are damaged it is an error,
+    wrong and the previous one is used (training then repeats one epoch, whose backup replaces the damaged one
+    while the good previous one stays); if both are damaged it is an error,
     never a silent start from scratch or from wrong numbers. The epoch to resume from is published as
     ``model._resume_from_epoch`` (fit starts there). With ``delete_checkpoint`` both backups are removed when
     training finishes normally.
@@ -96,7 +97,7 @@ class BackupAndRestore(Callback):
         self.save_before_preemption = save_before_preemption
         self._path = os.path.join(self.backup_dir, self._FILE)
         self._previous_path = os.path.join(self.backup_dir, self._PREVIOUS)
-        self._finished = False
+        self._latest_damaged = False          # the latest backup was found damaged: never rotate it
 
     def _optimizer(self):
         return getattr(self.model, "optimizer", None)
@@ -119,6 +120,7 @@ class BackupAndRestore(Callback):
             if damaged:
                 warnings.warn(f"BackupAndRestore: the latest backup {damaged[0]} is damaged; resuming from the "
                               f"previous backup '{path}' (epoch {int(arrays['epoch']) + 1}) instead", stacklevel=3)
+                self._latest_damaged = True
             return path, arrays
         if damaged:
             raise BackupDamagedError(
@@ -127,7 +129,7 @@ class BackupAndRestore(Callback):
         return None, None
 
     def on_train_begin(self, logs=None):
-        self._finished = False
+        self._latest_damaged = False
         path, arrays = self._readable_backup()
         if arrays is None:
             return
@@ -177,7 +179,9 @@ class BackupAndRestore(Callback):
                 np.savez(fh, **arrays)
                 fh.flush()
                 os.fsync(fh.fileno())
-            if os.path.exists(self._path):
+            if self._latest_damaged:
+                self._latest_damaged = False                      # overwritten: the good previous one stays
+            elif os.path.exists(self._path):
                 os.replace(self._path, self._previous_path)      # the latest becomes the previous backup
             os.replace(tmp, self._path)
         finally:

@@ -302,3 +302,21 @@ def test_when_every_backup_is_damaged_training_stops_with_an_error_naming_them(t
     assert "training_state.npz" in str(err.value) and "training_state.previous.npz" in str(err.value)
     for a, b in zip(model.get_weights(), before):
         np.testing.assert_array_equal(a, b)            # nothing was trained or restored
+
+
+def test_a_damaged_latest_backup_is_never_kept_as_the_previous_one(tmp_path):
+    """After resuming from the previous backup, the next epoch's backup replaces the damaged latest; the good
+    previous one stays beside it (rotating the damaged file into its place would leave one good backup, not two)."""
+    from kerasfront.callbacks.backup_and_restore import _read_backup
+    x, y = worker.data()
+    backup = tmp_path / "backup"
+    worker.build().fit(x, y, epochs=3, batch_size=worker.BATCH, shuffle=False, verbose=0,
+                       callbacks=[keras.callbacks.BackupAndRestore(str(backup), delete_checkpoint=False)])
+    previous = backup / "training_state.previous.npz"
+    good_previous = previous.read_bytes()
+    _damage(backup / "training_state.npz")
+    with pytest.warns(UserWarning, match="is damaged"):
+        worker.build().fit(x, y, epochs=3, batch_size=worker.BATCH, shuffle=False, verbose=0,
+                           callbacks=[keras.callbacks.BackupAndRestore(str(backup), delete_checkpoint=False)])
+    assert int(_read_backup(str(backup / "training_state.npz"))["epoch"]) == 2          # epoch 3 ran again
+    assert previous.read_bytes() == good_previous                                      # still the good one
