@@ -330,6 +330,11 @@ def class_weight_to_sample_weight(class_weight, y, sample_weight=None):
     if class_ids is None or class_ids != list(range(len(class_ids))):
         raise ValueError(f"Expected `class_weight` to be a dict with keys from 0 to one less than the number of "
                          f"classes, found {class_weight}")
+    for c in class_ids:
+        value = class_weight[c]
+        if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, float, np.integer, np.floating)):
+            raise ValueError(f"`class_weight` must map each class to a number: for class {c} expected a number, "
+                             f"received {value!r} ({type(value).__name__})")
     table = np.array([class_weight[int(c)] for c in class_ids], dtype=np.float32)
     y = np.asarray(y)
     if y.ndim >= 2:

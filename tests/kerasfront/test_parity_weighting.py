@@ -110,15 +110,11 @@ def test_class_weight_equals_the_sample_weights_it_stands_for(labels):
     y = {"1d": classes.astype("float32"),
          "n1_rounded": (classes * 0.8 + 0.1).astype("float32")[:, None],     # rounded to the class
          "onehot": np.eye(2, dtype="float32")[classes]}[labels]
-    if labels == "n1_rounded":
-        y_fit = y
-    else:
-        y_fit = y
     cw = {0: 0.5, 1: 2.0}
     sw = rng.uniform(0.5, 1.5, 10).astype("float32")
     per_class = np.array([0.5, 2.0], "float32")[classes]
-    a = _fit_once(y_fit, class_weight=cw, sample_weight=sw)            # the class weight multiplies sample_weight
-    b = _fit_once(y_fit, sample_weight=sw * per_class)
+    a = _fit_once(y, class_weight=cw, sample_weight=sw)            # the class weight multiplies sample_weight
+    b = _fit_once(y, sample_weight=sw * per_class)
     np.testing.assert_allclose(a[0], b[0], rtol=1e-6)
     for wa, wb in zip(a[1], b[1]):
         np.testing.assert_allclose(wa, wb, rtol=1e-6)
@@ -216,3 +212,16 @@ def test_endpoint_layer_add_metric():
     model.compile(optimizer=keras.optimizers.Adam(learning_rate=0.01))
     history = model.fit([data["train_x_0"], data["train_x_1"]], verbose=0, **manifest["fit"])
     _check_history(case, model, history, data, manifest)
+
+
+@pytest.mark.parametrize("bad", [{0: None, 1: 2.0}, {0: "a", 1: 2.0}, {0: [1.0], 1: 2.0}, {0: True, 1: 2.0}])
+def test_class_weight_values_must_be_numbers(bad):
+    """tf.keras cannot make a tensor of such values (ValueError); a None must not train as NaN weights."""
+    y = np.array([0, 1, 1, 0], "float32")
+    model = keras.Sequential([layers.Dense(1, activation="sigmoid", input_shape=(3,))])
+    model.compile("sgd", "binary_crossentropy")
+    before = [w.copy() for w in model.get_weights()]
+    with pytest.raises(ValueError, match=r"`class_weight`.*class 0.*expected a number, received .*"):
+        model.fit(np.zeros((4, 3), "float32"), y, class_weight=bad, verbose=0)
+    for w, b in zip(model.get_weights(), before):
+        np.testing.assert_array_equal(w, b)
