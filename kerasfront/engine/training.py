@@ -112,12 +112,19 @@ class Model(Layer):
         from .. import optimizers
         self._capture_strategy()
         legacy = {"sample_weight_mode", "experimental_steps_per_execution", "target_tensors", "distribute",
-                  "pss_evaluation_shards", "auto_scale_loss"}
+                  "pss_evaluation_shards", "auto_scale_loss", "cloning", "experimental_run_tf_function"}
         unknown = [k for k in kwargs if k not in legacy]
         if unknown:
             raise TypeError(f"Invalid keyword argument(s) in `compile()`: {sorted(unknown)}. Valid keyword arguments "
                             f"include: optimizer, loss, metrics, loss_weights, weighted_metrics, run_eagerly, "
                             f"steps_per_execution, jit_compile")
+        # NOTE: as tf_keras 2.21: these two Keras 2 arguments are accepted only when None
+        if kwargs.get("distribute") is not None:
+            raise ValueError(f"`distribute` argument in compile is not available in TF 2.0. Please create the model "
+                             f"under the `strategy.scope()`. Received: {kwargs['distribute']}.")
+        if kwargs.get("target_tensors") is not None:
+            raise ValueError(f"`target_tensors` argument is not supported when executing eagerly. Received: "
+                             f"{kwargs['target_tensors']}.")
         if steps_per_execution is not None and (isinstance(steps_per_execution, bool) or not isinstance(
                 steps_per_execution, (int, np.integer)) or steps_per_execution < 1):
             raise ValueError(f"compile(steps_per_execution=...): expected a positive int, received "

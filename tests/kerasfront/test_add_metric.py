@@ -199,3 +199,19 @@ def test_backend_ops_on_symbolic_tensors_and_symbolic_add_loss(tmp_path):
     assert loaded.evaluate(x, y, batch_size=6, verbose=0, return_dict=True) == pytest.approx(logs, rel=1e-6)
     with pytest.raises(NotImplementedError, match="functional model"):
         layers.Dense(2).add_loss(x1)
+
+
+def test_compile_takes_the_keras_2_keywords_tf_keras_still_takes():
+    """tf_keras 2.21's compile drops ``cloning`` and ``experimental_run_tf_function`` (legacy, never used), takes
+    ``sample_weight_mode``, and refuses a ``distribute`` or ``target_tensors`` value (ValueError), as here."""
+    model = keras.Sequential([layers.Dense(1, input_shape=(2,))])
+    model.compile("sgd", "mse", cloning=False, experimental_run_tf_function=False, sample_weight_mode="temporal",
+                  target_tensors=None, distribute=None)
+    assert model.loss == "mse"
+    model.compile("sgd", "mae")
+    for key in ("target_tensors", "distribute"):
+        with pytest.raises(ValueError, match=f"`{key}` argument.*Received: \\[1\\]"):
+            model.compile("adam", "mse", **{key: [1]})
+        assert model.loss == "mae"                                     # the failed compile changed nothing
+    with pytest.raises(TypeError, match=r"Invalid keyword argument\(s\) in `compile\(\)`: \['metric'\]"):
+        model.compile("adam", "mse", metric=["mae"])
