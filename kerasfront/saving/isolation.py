@@ -215,10 +215,6 @@ class _PipeReader:
             self.done.set()
 
 
-#: the time a spawned reader may take to start (import numpy and h5py) before its reading time counts
-SPAWN_START_SECONDS = 60.0
-
-
 def _read_spawned(source, path, budget, seconds):
     tmpdir = None
     proc = None
