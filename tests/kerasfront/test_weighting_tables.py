@@ -66,6 +66,26 @@ def _report(problems):
     assert not problems, f"{len(problems)} mismatch(es) with tf.keras:\n" + "\n".join(problems[:40])
 
 
+# -- coverage -----------------------------------------------------------------------------------------------------
+
+_BASES = {"Loss", "LossFunctionWrapper", "Metric", "Reduce", "PyMetric"}
+
+
+def _public_classes(module, base):
+    return {name for name, obj in vars(module).items()
+            if isinstance(obj, type) and issubclass(obj, base) and not name.startswith("_") and name not in _BASES}
+
+
+def test_the_tables_hold_every_built_in_loss_and_metric():
+    """A loss or metric added to kerasfront without a row in tools/make_weighting_fixtures.py fails here."""
+    import re
+    losses = {spelling[0] for spelling in _T["loss_spellings"].values()}
+    assert _public_classes(keras.losses, keras.losses.Loss) - losses == set()
+    metrics = {m for source in _T["metric_factories"].values() for m in re.findall(r"keras\.metrics\.(\w+)\(", source)}
+    metrics |= set(_T["reduce"])
+    assert _public_classes(keras.metrics, keras.metrics.Metric) - metrics == set()
+
+
 # -- losses -----------------------------------------------------------------------------------------------------
 
 LOSS_NAMES = sorted(_T["losses"])
@@ -192,10 +212,12 @@ def test_metric_through_compile_metrics_and_weighted_metrics(name):
     _report(problems)
 
 
-@pytest.mark.parametrize("name", ["Mean", "Sum"])
-def test_mean_and_sum_weights_of_every_rank(name):
+@pytest.mark.parametrize("name", ["Mean", "Sum", "MeanTensor"])
+def test_mean_sum_and_mean_tensor_weights_of_every_rank(name):
     """Weights of lower rank than the values: matched, broadcast under tf's rule, or (where that rule refuses
-    them) the values first reduced over their extra axes, as tf.keras's Reduce does."""
+    them) the values first reduced over their extra axes, as tf.keras's Reduce does; MeanTensor averages element
+    by element (over two batches of one shape)."""
+    batches = _T["reduce_batches"][name]
     problems = []
     for vshape, cells in _T["reduce"][name].items():
         values = _INPUTS[f"v|{vshape}"]
@@ -204,7 +226,7 @@ def test_mean_and_sum_weights_of_every_rank(name):
 
             def run():
                 m = getattr(keras.metrics, name)()
-                for a, b in BATCHES:
+                for a, b in batches:
                     m.update_state(values[a:b], sample_weight=None if sw is None else (sw if sw.ndim == 0 else sw[a:b]))
                 return m.result()
             _compare(run, expected, f"{name} values {vshape} weights {weights}", problems)
