@@ -25,6 +25,7 @@ from . import backend
 from .losses import (binary_crossentropy, categorical_crossentropy, categorical_hinge, hinge, kl_divergence,
                      log_cosh, mean_absolute_error, mean_absolute_percentage_error, mean_squared_error,
                      mean_squared_logarithmic_error, poisson, sparse_categorical_crossentropy, squared_hinge)
+from .engine import base_layer as _base_layer
 from .engine.base_layer import METRICS_VERSION
 from .serialization import deserialize_keras_object, get_registered_name, serialize_keras_object
 from .utils.losses_utils import broadcast_weights, squeeze_or_expand_dimensions, weight_metric_values
@@ -317,6 +318,9 @@ class Metric:
 
     def __repr__(self):
         return f"<kerasfront.metrics.{type(self).__name__} name={self.name!r}>"
+
+
+_base_layer._METRIC_TYPES = (Metric,)        # a layer tracks a Metric set as its attribute (base_layer)
 
 
 # the metric that made each result of ``Metric.__call__`` (Tensors have __slots__: no ``_metric_obj`` attribute)

@@ -77,8 +77,24 @@ def reset_name_uids():
 
 #: bumped whenever weights are created or trainability changes, so models can cache their variable lists
 STRUCTURE_VERSION = [0]
-#: bumped whenever add_metric tracks a new metric (models cache the list of their layers' metrics)
+#: bumped whenever add_metric tracks a new metric, or a Metric is set on or removed from a layer's attribute
+#: (models cache the list of their layers' metrics)
 METRICS_VERSION = [0]
+
+
+#: the Metric base class, set by ``metrics.py`` when it is imported (the engine does not import metrics)
+_METRIC_TYPES = ()
+
+
+def _holds_metric(value):
+    """True for a Metric, or a list or tuple holding one (what a layer tracks as its metrics)."""
+    if isinstance(value, _METRIC_TYPES):
+        return True
+    if type(value) is list or type(value) is tuple:
+        for v in value:
+            if isinstance(v, _METRIC_TYPES):
+                return True
+    return False
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -440,6 +456,20 @@ class Layer:
 
     def __repr__(self):
         return f"<{type(self).__module__}.{type(self).__name__} name={self.name}, built={self.built}>"
+
+    # NOTE: as tf.keras, a Metric set as an attribute (at any time) is tracked: the models' cached metric lists
+    # are refreshed when one is set, replaced or deleted
+    def __setattr__(self, name, value):
+        old = self.__dict__.get(name)
+        object.__setattr__(self, name, value)
+        if _holds_metric(value) or _holds_metric(old):
+            METRICS_VERSION[0] += 1
+
+    def __delattr__(self, name):
+        old = self.__dict__.get(name)
+        object.__delattr__(self, name)
+        if _holds_metric(old):
+            METRICS_VERSION[0] += 1
 
     # -- sublayers ---------------------------------------------------------------------------------------
     _NOT_SUBLAYER_ATTRS = frozenset({"_inbound_nodes", "_outbound_nodes", "_init_args", "_call_info"})

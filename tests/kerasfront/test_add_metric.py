@@ -215,3 +215,32 @@ def test_compile_takes_the_keras_2_keywords_tf_keras_still_takes():
         assert model.loss == "mae"                                     # the failed compile changed nothing
     with pytest.raises(TypeError, match=r"Invalid keyword argument\(s\) in `compile\(\)`: \['metric'\]"):
         model.compile("adam", "mse", metric=["mae"])
+
+
+def test_a_metric_set_as_an_attribute_after_training_is_tracked():
+    """tf.keras tracks a Metric assigned to a model or layer attribute at any time (here after a fit, with an
+    object made before it); ``model.metrics`` must not keep serving a list cached before the assignment."""
+    class Net(keras.Model):
+        def __init__(self):
+            super().__init__()
+            self.dense = layers.Dense(1, kernel_initializer="ones")
+
+        def call(self, x):
+            y = self.dense(x)
+            if hasattr(self, "tracker"):
+                self.tracker.update_state(y)
+            return y
+
+    model = Net()
+    model.compile(keras.optimizers.SGD(0.0), "mse")
+    x, y = np.ones((4, 2), "float32"), np.zeros((4, 1), "float32")
+    tracker = keras.metrics.Mean(name="tracker_mean")
+    model.fit(x, y, verbose=0)
+    assert model.metrics_names == ["loss"]
+    model.tracker = tracker
+    assert model.metrics_names == ["loss", "tracker_mean"]
+    assert model.fit(x, y, verbose=0).history["tracker_mean"] == [pytest.approx(2.0)]
+    del model.tracker
+    assert model.metrics_names == ["loss"]
+    model.dense.trackers = [tracker]                                  # a list on a sublayer, as tf.keras
+    assert model.metrics_names == ["loss", "tracker_mean"]
