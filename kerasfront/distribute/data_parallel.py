@@ -143,6 +143,15 @@ class DataParallel:
             out.append(_stand_in(ProgbarLogger(count_mode="steps")))
         return out, False
 
+    def agree_on_batch_hooks(self, callbacks):
+        """Run the batch hooks of ``callbacks`` (a CallbackList) on every worker when any worker has them: each
+        batch hook reads the logs, a collective (the metrics' state), so workers whose callbacks differ
+        (``verbose=1 if rank == 0 else 0``, a callback given to worker 0 only) must still call them together."""
+        flags = np.array([callbacks._train_batch, callbacks._test_batch], np.int64)
+        self.comm.allreduce_(flags)
+        callbacks._train_batch, callbacks._test_batch = bool(flags[0]), bool(flags[1])
+        return callbacks
+
     # -- start: agreement and state --------------------------------------------------------------------
     def begin(self, what, data=None, validation=None, **record):
         """Check that every worker runs the same model, optimizer, compile and data; a ValueError naming the
@@ -323,7 +332,7 @@ class DataParallel:
         pieces.extend(np.asarray(v.data, np.float64).ravel() for v in means)
         buf = np.concatenate(pieces) if pieces else np.zeros(0)
         if not self._layout_checked:
-            self._check_layout(len(buf), [m.name for m in metrics], len(means))
+            self._check_layout(len(buf), [_metric_record(m) for m in metrics], len(means))
         self.comm.allreduce_(buf)
         saved = []
         o = 0
@@ -348,13 +357,15 @@ class DataParallel:
                 else:
                     ag.assign(v, value)
 
-    def _check_layout(self, length, names, means):
-        every = self.comm.allgather_obj((length, names, means))
+    def _check_layout(self, length, records, means):
+        every = self.comm.allgather_obj((length, records, means))
         for rank, theirs in enumerate(every[1:], 1):
-            if (theirs[0], theirs[2]) != (every[0][0], every[0][2]):
+            if (theirs[0], _comparable_metrics(theirs[1]), theirs[2]) != (
+                    every[0][0], _comparable_metrics(every[0][1]), every[0][2]):
                 raise ValueError(f"The workers' metrics differ, so their states cannot be summed: worker 0 has "
-                                 f"{every[0][1]} ({every[0][0]} numbers of state), worker {rank} has {theirs[1]} "
-                                 f"({theirs[0]} numbers); compile the model the same way on every worker")
+                                 f"{_metric_names(every[0][1])} ({every[0][0]} numbers of state), worker {rank} has "
+                                 f"{_metric_names(theirs[1])} ({theirs[0]} numbers); compile the model the same way "
+                                 f"on every worker")
         self._layout_checked = True
 
     def average_replica_weights(self):
@@ -408,6 +419,29 @@ class DataParallel:
         if not isinstance(structure, (list, tuple, dict)):
             return gathered[0]
         return nest.pack_sequence_as(structure, gathered)
+
+
+def _metric_record(metric):
+    """``(name, what it computes)`` of one metric for the workers' agreement check: its class, its configuration
+    but the name (names may hold process-local layer names) and the shapes of its state."""
+    try:
+        config = dict(metric.get_config())
+    except Exception:      # a metric whose configuration cannot be read: its class and state still count
+        config = {}
+    config.pop("name", None)
+    named = lambda v: getattr(v, "__name__", type(v).__name__)      # noqa: E731  (never an address)
+    config = json.loads(json.dumps(config, sort_keys=True, default=named))
+    shapes = [list(np.shape(v.data)) for v in (getattr(metric, "variables", None) or [])]
+    return metric.name, [type(metric).__name__, config, shapes]
+
+
+def _comparable_metrics(records):
+    return [what for _, what in records]
+
+
+def _metric_names(records):
+    return [f"{name} ({what[0]}{''.join(f', {k}={v}' for k, v in what[1].items() if k == 'fn')})"
+            for name, what in records]
 
 
 def _data_record(data):

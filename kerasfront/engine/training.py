@@ -668,6 +668,8 @@ class Model(Layer):
         callbacks, add_progbar = dp.callbacks(callbacks, verbose) if dp is not None else (callbacks, verbose != 0)
         callbacks = CallbackList(callbacks, add_history=True, add_progbar=add_progbar, model=self,
                                  verbose=verbose, epochs=epochs, steps=train_data.steps)
+        if dp is not None:
+            dp.agree_on_batch_hooks(callbacks)
         train_hooks = getattr(callbacks, "_train_batch", True)
         self.stop_training = False
         if dp is not None:
@@ -759,6 +761,8 @@ class Model(Layer):
                 self._active_dp = dp
             cbs = CallbackList(callbacks, add_progbar=add_progbar, model=self, verbose=verbose, epochs=1,
                                steps=data.steps)
+            if dp is not None:
+                dp.agree_on_batch_hooks(cbs)
             logs = self._evaluate_loop(data, cbs)
         finally:
             data.close()

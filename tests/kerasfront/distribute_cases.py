@@ -202,8 +202,38 @@ def train_on_batch_and_stop(strategy, rank, workers):
     return out
 
 
+def callbacks_on_worker_0_only(strategy, rank, workers):
+    """Horovod's idiom ``verbose=1 if rank == 0 else 0`` and a batch-hook callback on worker 0 only: the per-batch
+    collectives (the metrics' state, the stop_training decision) still line up on every worker, in fit (with its
+    validation) and in evaluate."""
+    x, y = _data(48, (3,), seed=14)
+
+    class Counter(keras.callbacks.Callback):
+        def on_train_batch_end(self, batch, logs=None):
+            pass
+
+        def on_test_batch_end(self, batch, logs=None):
+            pass
+
+    def build():
+        m = keras.Sequential([L.Input((3,)), L.Dense(4, activation="tanh"), L.Dense(1)])
+        m.compile(optimizer="adam", loss="mse", metrics=["mae"])
+        return m
+    with _scope(strategy):
+        model = _seeded_build(build, rank)
+    chief = rank == 0
+    with contextlib.redirect_stdout(io.StringIO()):
+        history = model.fit(x, y, batch_size=8, epochs=2, validation_split=0.25, shuffle=False,
+                            verbose=1 if chief else 0, callbacks=[Counter()] if chief else [])
+        evaluated = model.evaluate(x, y, batch_size=8, verbose=1 if chief else 0,
+                                   callbacks=[Counter()] if not chief else [])
+    out = _result(model, history)
+    out["evaluate"] = np.asarray(evaluated, np.float64)
+    return out
+
+
 CASES = {f.__name__: f for f in (dense_adam, two_outputs_sgd, conv_syncbn, rnn_adam, sequence_and_dataset,
-                                 train_on_batch_and_stop)}
+                                 train_on_batch_and_stop, callbacks_on_worker_0_only)}
 
 
 @contextlib.contextmanager
@@ -280,6 +310,14 @@ def disagreements(strategy, rank, out_dir):
             messages[what] = "no error"
         except ValueError as e:
             messages[what] = str(e)
+    with strategy.scope():       # metrics with states of the same size: mean absolute and mean squared error
+        model = keras.Sequential([L.Input((3,)), L.Dense(1)])
+        model.compile(optimizer="sgd", loss="mse", metrics=["mae" if rank == 0 else "mse"])
+    try:
+        model.fit(x, y, batch_size=8, epochs=1, verbose=0)
+        messages["metrics"] = "no error"
+    except ValueError as e:
+        messages["metrics"] = str(e)
     with strategy.scope():
         model = _compiled(keras.Sequential([L.Input((3,)), L.Dense(1)]))
     try:
