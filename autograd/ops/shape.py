@@ -538,8 +538,13 @@ def _getitem_per_example(x, items):
             fronted.append(i)
     shape = tuple(shape_of(x))
     cells = np.arange(int(np.prod(shape, dtype=np.int64))).reshape(shape)
-    pos = np.stack([cells[tuple(v[b] if type(i) is Batched else v for i, v in zip(items, fronted))]
-                    for b in range(size)])
+    parts = [cells[tuple(v[b] if type(i) is Batched else v for i, v in zip(items, fronted))] for b in range(size)]
+    if len({p.shape for p in parts}) > 1:       # only a boolean mask can give each example its own length
+        counts = ", ".join(str(p.size) for p in parts[:8]) + (", ..." if size > 8 else "")
+        raise ValueError(f"autograd: x[mask] inside ag.vmap with a boolean mask that differs between examples "
+                         f"selects {counts} elements in the examples, so the results cannot be stacked into one "
+                         f"batch; keep the shape and zero the rest: ag.where(mask, x, 0.0) (then ag.sum, ...)")
+    pos = np.stack(parts)
     if type(x) is Batched and x.level == level:
         flat = reshape(to_front(x.val, x.bdim), (size, -1))
         out = getitem(flat, (np.arange(size).reshape((size,) + (1,) * (pos.ndim - 1)), pos))

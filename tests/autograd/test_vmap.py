@@ -322,3 +322,12 @@ def test_per_example_indices_labels_and_keyword_arguments():
     np.testing.assert_allclose(out.numpy(), np.stack([x * x * 2.0 + x[0] for x in xs]))
     with pytest.raises(ValueError, match="disagree on the batch size"):
         ag.vmap(lambda x, shift=None: x + shift)(xs, shift=np.ones((3, 3)))
+
+
+def test_a_boolean_mask_per_example_selects_or_says_why_it_cannot():
+    xs = np.array([[1.0, -2.0, 3.0], [-1.0, 2.0, -3.0]])
+    # the same number of elements in every example: stacked as a loop would
+    np.testing.assert_array_equal(ag.vmap(lambda x: x[x < 5.0])(xs).numpy(), xs)
+    # different numbers: ragged results cannot be stacked, and the error says what to write instead
+    with pytest.raises(ValueError, match=r"boolean mask.*selects 2, 1 elements.*ag\.where"):
+        ag.vmap(lambda x: ag.sum(x[x > 0]))(xs)
