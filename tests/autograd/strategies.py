@@ -542,8 +542,9 @@ def class_scores(draw, labels="dense"):
 @st.composite
 def sequence_args(draw, gates, bias_shape=None, masked=False):
     """x (n, T, F), kernel, recurrent kernel and bias of a recurrent layer with ``gates`` gate blocks (small
-    weights keep the recurrence smooth), with go_backwards and, when ``masked``, a step mask."""
-    n, steps, f, u = draw(st.integers(1, 2)), draw(st.integers(1, 3)), draw(st.integers(1, 2)), draw(st.integers(1, 2))
+    weights keep the recurrence smooth), with go_backwards and, when ``masked``, a step mask that skips a step."""
+    n, f, u = draw(st.integers(1, 2)), draw(st.integers(1, 2)), draw(st.integers(1, 2))
+    steps = draw(st.integers(2 if masked else 1, 3))
     bias_shape = (gates * u,) if bias_shape is None else bias_shape(u)
     arrays = (values((n, steps, f), "real", draw(seeds)), 0.5 * values((f, gates * u), "real", draw(seeds)),
               0.5 * values((u, gates * u), "real", draw(seeds)), 0.5 * values(bias_shape, "real", draw(seeds)))
@@ -551,6 +552,7 @@ def sequence_args(draw, gates, bias_shape=None, masked=False):
     if masked:
         mask = np.random.default_rng(draw(seeds)).random((n, steps)) < 0.7
         mask[:, 0] = True
+        mask[-1, -1] = False      # a step really skipped: an all-True mask would take the unmasked (fused) path
         opts["mask"] = mask
     return arrays, opts
 

@@ -455,6 +455,7 @@ CASES = [
     Case("lstm_sequence_masked", _lstm, S.sequence_args(4, masked=True), None, 2),
     Case("gru_sequence", _gru, S.sequence_args(3, lambda u: (2, 3 * u)), None, 2),
     Case("gru_sequence_reset_before", _gru, S.sequence_args(3, masked=True), None, 2),
+    Case("gru_sequence_masked", _gru, S.sequence_args(3, lambda u: (2, 3 * u), masked=True), None, 2),
     Case("simple_rnn_sequence", _simple_rnn, S.sequence_args(1, masked=True), None, 2),
 ]
 
