@@ -21,7 +21,7 @@ import itertools
 
 import numpy as np
 
-from .tensor import Tensor, make_leaf
+from .tensor import Tensor, constant, make_leaf
 
 _levels = itertools.count(1)
 #: level -> batch size, for every ag.vmap now running (inner vmaps have higher levels)
@@ -356,7 +356,7 @@ def to_plain(x, levels):
         raise RuntimeError(f"autograd: a value batched at vmap level {x.level} met a transform that expected levels "
                            f"{levels}")
     if not isinstance(x, Tensor):
-        x = make_leaf(np.asarray(x))
+        x = constant(x, "autograd: expected a Tensor, an array or a number")
     return x
 
 
@@ -474,7 +474,10 @@ def vmap(f, in_axes=0, out_axes=0):
 
 
 def _unbatch(out, axis, level, size):
-    """One output of a vmapped function with the batch axis of ``level`` at ``axis``."""
+    """One output of a vmapped function with the batch axis of ``level`` at ``axis`` (None stays None, as in JAX,
+    where it is an empty tree)."""
+    if out is None:
+        return None
     from .ops.shape import broadcast_to, expand_dims, moveaxis
     if type(out) is Batched and out.level == level:
         if axis is None:
@@ -485,7 +488,8 @@ def _unbatch(out, axis, level, size):
             raise ValueError(f"vmap: out_axes {axis} is out of range for an output of {nd - 1} dimensions per example")
         return out.val if out.bdim == axis % nd else moveaxis(out.val, out.bdim, axis)
     if not isinstance(out, (Tensor, Batched)):
-        out = make_leaf(np.asarray(out))
+        out = constant(out, "vmap: the function must return a Tensor, an array or a number (or a tuple, list or dict "
+                            "of them)")
     if axis is None:
         return out
     shape = tuple(shape_of(out))

@@ -27,14 +27,14 @@ from .engine import gradients
 from .forward_mode import jvp_by_composition, push_tangents
 from .modes import STATE
 from .primitive import Primitive, defbatch, defjvp_argnums, defvjp_argnum
-from .tensor import Tensor, make_leaf, make_node, next_seq
+from .tensor import Tensor, constant, make_leaf, make_node, next_seq
 
 __all__ = ["custom_vjp", "custom_jvp", "checkpoint", "stop_gradient"]
 
 
 def stop_gradient(x):
     """``x`` as a constant: no gradient (and no tangent) flows through it, as JAX's ``stop_gradient`` and
-    ``Tensor.detach()``. Arrays and numbers become constant Tensors; tuples and lists are mapped.
+    ``Tensor.detach()``. Arrays and numbers become constant Tensors; tuples, lists and dicts are mapped.
 
     Example:
         >>> ag.grad(lambda x: x * ag.stop_gradient(x))(3.0)     # d/dx (x * c) with c = x held fixed
@@ -42,9 +42,11 @@ def stop_gradient(x):
     """
     if isinstance(x, (tuple, list)):
         return type(x)(stop_gradient(v) for v in x)
+    if isinstance(x, dict):
+        return {k: stop_gradient(v) for k, v in x.items()}
     if isinstance(x, (Tensor, Batched)):
         return x.detach()
-    return make_leaf(np.asarray(x))
+    return constant(x, "stop_gradient: expected a Tensor, an array or a number (or a tuple, list or dict of them)")
 
 
 # -- the layout shared by the three: levels, per-example functions, packed outputs -----------------------

@@ -23,7 +23,7 @@ Example:
 """
 import numpy as np
 
-from .batching import from_plain, levels_of, to_plain
+from .batching import Batched, from_plain, levels_of, to_plain
 from .modes import STATE
 from .tensor import Tensor, make_leaf
 
@@ -170,7 +170,7 @@ def jvp(f, primals, tangents):
     """
     if not callable(f):
         raise TypeError(f"jvp(f): expected a callable, received {f!r}")
-    from .transforms import _depends_on_other_leaves, _leafify
+    from .transforms import _depends_on_other_leaves, _leafify, _output
     primals = _as_sequence(primals, "primals")
     tangents = _as_sequence(tangents, "tangents")
     if len(primals) != len(tangents):
@@ -199,7 +199,7 @@ def jvp(f, primals, tangents):
     try:
         out = f(*args)
         single = not isinstance(out, (tuple, list))
-        outs = [out] if single else list(out)
+        outs = [o if isinstance(o, (Tensor, Batched)) else _output(o, "jvp") for o in ([out] if single else out)]
         out_levels = [sorted(set(levels) | set(levels_of(o))) for o in outs]
         plain = [to_plain(o, lv) for o, lv in zip(outs, out_levels)]
     finally:
@@ -295,7 +295,7 @@ def linearize(f, *primals):
     """
     if not callable(f):
         raise TypeError(f"linearize(f): expected a callable, received {f!r}")
-    from .transforms import _depends_on_other_leaves, _leafify
+    from .transforms import _depends_on_other_leaves, _leafify, _output
     levels = sorted({lv for p in primals for lv in levels_of(p)})
     xs, args, shapes = [], [], []
     nested = False
@@ -310,7 +310,7 @@ def linearize(f, *primals):
     try:
         out = f(*args)
         single = not isinstance(out, (tuple, list))
-        outs = [out] if single else list(out)
+        outs = [o if isinstance(o, (Tensor, Batched)) else _output(o, "linearize") for o in ([out] if single else out)]
         plain = [to_plain(o, levels) for o in outs]
     finally:
         STATE.grad_enabled = prev

@@ -264,6 +264,28 @@ def make_leaf(data):
     return t
 
 
+def constant(x, what):
+    """``x`` (a number or an array-like) as a constant Tensor; a TypeError that starts with ``what`` for a value
+    that is not numeric (a dict, None, a string), which would otherwise become an object array.
+
+    Example:
+        >>> from autograd.tensor import constant
+        >>> constant(2.0, "f")
+        Tensor(2.)
+        >>> constant(None, "grad: the function must return a Tensor")
+        Traceback (most recent call last):
+        ...
+        TypeError: grad: the function must return a Tensor, received NoneType
+    """
+    try:
+        data = np.asarray(x)
+    except ValueError:           # ragged nested lists
+        data = None
+    if data is None or data.dtype == object or data.dtype.kind in "USV":
+        raise TypeError(f"{what}, received {type(x).__name__}")
+    return make_leaf(data)
+
+
 def make_node(data, ctx):
     """Wrap an ndarray produced by a recorded op (internal).
 

@@ -21,7 +21,7 @@ from .modes import STATE
 from .ops.elementwise import multiply, positive
 from .ops.reductions import sum as _sum
 from .ops.shape import reshape, stack
-from .tensor import Tensor, make_leaf
+from .tensor import Tensor, constant, make_leaf
 
 
 def _as_argnums(argnums, nargs, name):
@@ -108,7 +108,7 @@ def _trace(f, args, argnums, name, kwargs=None, trees=False):
     try:
         out = f(*args, **kwargs) if kwargs else f(*args)
         if levels:
-            out = to_plain(out, levels)
+            out = to_plain(out if isinstance(out, (Tensor, Batched)) else _output(out, name), levels)
     finally:
         STATE.grad_enabled = prev
     # Record the backward pass (so an outer differentiation sees through it) when recording is on and the
@@ -140,9 +140,15 @@ def _depends_on_other_leaves(out, xs):
     return False
 
 
+def _output(out, name):
+    """``f``'s output as a Tensor: a TypeError naming the transform for a dict, None or a string (which would
+    otherwise become a constant object array with a zero derivative)."""
+    return out if isinstance(out, Tensor) else constant(out, f"{name}: the function must return a Tensor, an array "
+                                                             f"or a number")
+
+
 def _scalar_output(out, name, levels=()):
-    if not isinstance(out, Tensor):
-        out = make_leaf(np.asarray(out))
+    out = _output(out, name)
     one = out.shape[len(levels):]
     if int(np.prod(one)) != 1:
         raise TypeError(f"{name}: the function must return a scalar (one element), but it returned shape "
@@ -206,8 +212,7 @@ def vjp(f, *primals):
         (Tensor([0., 2., 4.]),)
     """
     _, xs, out, create, levels = _trace(f, primals, tuple(range(len(primals))), "vjp")
-    if not isinstance(out, Tensor):
-        out = make_leaf(np.asarray(out))
+    out = _output(out, "vjp")
     one = out.shape[len(levels):]
 
     def vjp_fn(cotangent):
@@ -238,8 +243,7 @@ def jacobian(f, argnums=0):
 
     def wrapped(*args, **kwargs):
         single, xs, out, create, levels = _trace(f, args, argnums, "jacobian", kwargs)
-        if not isinstance(out, Tensor):
-            out = make_leaf(np.asarray(out))
+        out = _output(out, "jacobian")
         nb = len(levels)   # inside vmap: rows of per-example Jacobians, batch axes first
         batch, one = out.shape[:nb], out.shape[nb:]
         n, m = int(np.prod(batch)), int(np.prod(one))

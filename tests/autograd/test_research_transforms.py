@@ -93,6 +93,30 @@ def test_stop_gradient_stops_gradients_and_tangents():
     np.testing.assert_allclose(ag.vmap(ag.grad(lambda x: f(x)))(np.array([1.0, 3.0])).numpy(), [1.0, 9.0])
     a, b = ag.stop_gradient((ag.tensor(1.0, requires_grad=True), 2.0))
     assert not a.requires_grad and not b.requires_grad and b.item() == 2.0
+    params = ag.stop_gradient({"w": ag.tensor([1.0], requires_grad=True), "b": np.array([0.5])})   # as JAX maps it
+    assert not params["w"].requires_grad and params["b"].numpy().tolist() == [0.5]
+    with pytest.raises(TypeError, match=r"stop_gradient: expected a Tensor, an array or a number.*str"):
+        ag.stop_gradient("w")
+
+
+_TRANSFORMS = {
+    "grad": lambda f: ag.grad(f)(1.0), "vjp": lambda f: ag.vjp(f, 1.0),
+    "jacobian": lambda f: ag.jacobian(f)(np.ones(2)), "jacfwd": lambda f: ag.jacfwd(f)(np.ones(2)),
+    "jvp": lambda f: ag.jvp(f, (1.0,), (1.0,)), "linearize": lambda f: ag.linearize(f, 1.0),
+    "vmap": lambda f: ag.vmap(f)(np.ones(2)), "hessian": lambda f: ag.hessian(f)(np.ones(2)),
+    "vmap_grad": lambda f: ag.vmap(ag.grad(f))(np.ones(2))}
+
+
+@pytest.mark.parametrize("transform", sorted(_TRANSFORMS))
+@pytest.mark.parametrize("returned", ["dict", "None", "str"])
+def test_a_function_returning_no_tensor_is_an_error_not_a_zero_derivative(transform, returned):
+    f = {"dict": lambda x: {"y": x}, "None": lambda x: None, "str": lambda x: "x"}[returned]
+    if transform == "vmap" and returned != "str":      # vmap maps over dicts, None is an empty tree (as JAX)
+        assert ag.vmap(lambda x: {"y": x * 2})(np.ones(2))["y"].numpy().tolist() == [2.0, 2.0]
+        assert ag.vmap(lambda x: (x, None))(np.ones(2))[1] is None
+        return
+    with pytest.raises(TypeError, match=r"must return a Tensor.*received (dict|NoneType|str)"):
+        _TRANSFORMS[transform](f)
 
 
 # -- custom_vjp -------------------------------------------------------------------------------------
