@@ -17,6 +17,7 @@ Example:
     >>> ag.grad(lambda x: ag.sum(clip_gradient(x) * 5.0))(np.ones(2))
     Tensor([1., 1.])
 """
+import contextlib
 import functools
 import itertools
 
@@ -26,6 +27,7 @@ from .batching import Batched, from_plain, levels_of, to_plain, vmap
 from .engine import gradients
 from .forward_mode import jvp_by_composition, push_tangents
 from .modes import STATE
+from .ops.random import DRAW_LOG
 from .primitive import Primitive, defbatch, defjvp_argnums, defvjp_argnum
 from .tensor import Tensor, constant, make_leaf, make_node, next_seq
 
@@ -347,7 +349,9 @@ def checkpoint(f):
     closes over); backward runs it again, recording, and differentiates that. The same values and
     gradients as ``f``, for the price of a second forward pass: checkpointing each block of a deep network
     bounds memory by one block's intermediates plus the blocks' inputs (``jax.checkpoint``,
-    ``torch.utils.checkpoint``). ``f`` takes Tensors and returns a Tensor or a tuple of them.
+    ``torch.utils.checkpoint``). ``f`` takes Tensors and returns a Tensor or a tuple of them. Random draws inside
+    ``f`` (dropout, ``random_normal``) are drawn again with the same numbers: the numpy Generators ``f`` drew from
+    are put back to their states of the forward for the recomputation, then left where they were.
 
     Example:
         >>> w = ag.tensor(np.full((3, 3), 0.1), requires_grad=True)
@@ -376,7 +380,8 @@ def checkpoint(f):
         try:
             ins = [(positive(a) if create else Tensor(a.data, requires_grad=True))
                    if isinstance(a, Tensor) and a.requires_grad else a for a in args[:nargs]]
-            out = run(tuple(ins), kw)[2]
+            with _same_draws(kw["draws"]):
+                out = run(tuple(ins), kw)[2]
         finally:
             STATE.grad_enabled = create
         diff = [isinstance(i, Tensor) and i.requires_grad for i in ins]
@@ -387,7 +392,11 @@ def checkpoint(f):
         return [next(grads) if d else None for d in diff] + [next(grads) for _ in args[nargs:]]
 
     defvjp_argnum(prim, _shared_vjp(cotangents))
-    defjvp_argnums(prim, jvp_by_composition(lambda args, kw: run(args, kw)[2]))
+    def recomputed(args, kw):
+        with _same_draws(kw["draws"]):
+            return run(args, kw)[2]
+
+    defjvp_argnums(prim, jvp_by_composition(recomputed))
     defbatch(prim, _no_batching)
 
     @functools.wraps(f)
@@ -395,9 +404,13 @@ def checkpoint(f):
         if not STATE.grad_enabled:
             return f(*args)
         layout = _Layout(args)
-        kw = {"layout": layout, "nargs": len(args), "memo": {}}
+        kw = {"layout": layout, "nargs": len(args), "memo": {}, "draws": {}}
         start = next_seq()
-        single, shapes, out = run(layout.plain, kw)
+        DRAW_LOG.append(kw["draws"])
+        try:
+            single, shapes, out = run(layout.plain, kw)
+        finally:
+            DRAW_LOG.pop()
         if not out.requires_grad:
             return _result(out, layout, single, shapes)
         outer = _outer_tensors(out, start, layout.plain)
@@ -407,6 +420,20 @@ def checkpoint(f):
         return _result(node, layout, single, shapes)
 
     return wrapped
+
+
+@contextlib.contextmanager
+def _same_draws(draws):
+    """The numpy Generators of ``draws`` (id -> (generator, state before the forward's first draw)) back at those
+    states while a checkpoint recomputes its forward, then where they were (torch's preserve_rng_state)."""
+    now = [(g, g.bit_generator.state) for g, _ in draws.values()]
+    for g, state in draws.values():
+        g.bit_generator.state = state
+    try:
+        yield
+    finally:
+        for g, state in now:
+            g.bit_generator.state = state
 
 
 def _outer_tensors(out, start, own):

@@ -34,7 +34,7 @@ from .linalg import matmul
 from .nn import _Meta
 from .recurrent import _multi_vjps
 from .reductions import softmax, sum as _sum
-from .random import random_uniform
+from .random import DRAW_LOG, note_draw, random_uniform
 from .shape import astype, swapaxes
 
 __all__ = ["scaled_dot_product_attention", "attention_mask_bias", "causal_mask"]
@@ -276,6 +276,8 @@ def scaled_dot_product_attention(query, key, value, mask=None, scale=None, causa
             keep = multiply(astype(greater_equal(draw, float(dropout_rate)), dtype),
                             dtype.type(1.0 / (1.0 - float(dropout_rate))))
         else:
+            if DRAW_LOG:
+                note_draw(rng)
             draw = rng.random(score_shape, dtype=np.float64 if dtype == np.float64 else np.float32)
             keep = (draw >= dropout_rate).astype(dtype)
             keep *= dtype.type(1.0 / (1.0 - float(dropout_rate)))

@@ -29,7 +29,7 @@ from ..tensor import Tensor, make_leaf
 from ..trace.graph import register_struct
 from ._make import raw
 from .elementwise import add, greater_equal, multiply, negative, relu as _relu, sigmoid, subtract
-from .random import _shape as _noise_shape, random_uniform as _random_uniform
+from .random import DRAW_LOG, _shape as _noise_shape, note_draw, random_uniform as _random_uniform
 from .reductions import _softmax_np, log_softmax, softmax
 from .reductions import sum as _sum
 from .shape import astype, broadcast_to, expand_dims, reshape, transpose
@@ -1090,6 +1090,8 @@ def dropout(x, rate, rng, noise_shape=None):
         draw = _random_uniform(x, rng, noise_shape, dtype=np.float64 if dtype == np.float64 else np.float32)
         return multiply(x, multiply(astype(greater_equal(draw, rate), dtype), dtype.type(1.0 / (1.0 - rate))))
     shape = _noise_shape(xd, noise_shape, "dropout")
+    if DRAW_LOG:
+        note_draw(rng)
     draw = rng.random(shape, dtype=np.float32 if dtype != np.float64 else np.float64)
     mask = (draw >= rate).astype(dtype)
     mask *= dtype.type(1.0 / (1.0 - rate))

@@ -41,6 +41,23 @@ def _dtype(xd, dtype):
     return xd.dtype if xd.dtype.kind == "f" else np.dtype(np.float32)
 
 
+#: one dict per ``ag.checkpoint`` whose forward is running: id(generator) -> (generator, its state before its
+#: first draw there), so that backward's recomputation draws the same numbers (autograd/custom.py)
+DRAW_LOG = []
+
+
+def note_draw(rng):
+    """Remember ``rng``'s state before a draw for each running checkpoint (every op that draws calls this first).
+
+    Example:
+        >>> from autograd.ops.random import note_draw
+        >>> note_draw(np.random.default_rng(0))        # no checkpoint is running: nothing to remember
+    """
+    for log in DRAW_LOG:
+        if id(rng) not in log:
+            log[id(rng)] = (rng, rng.bit_generator.state)
+
+
 def _draw_shape(x, noise_shape, shape, fn):
     if shape is not None:
         return tuple(int(d) for d in shape)
@@ -49,6 +66,8 @@ def _draw_shape(x, noise_shape, shape, fn):
 
 def _uniform_np(x, rng, noise_shape=None, dtype=None, shape=None):
     dt = _dtype(x, dtype)
+    if DRAW_LOG:
+        note_draw(rng)
     draw = rng.random(_draw_shape(x, noise_shape, shape, "random_uniform"),
                       dtype=np.float64 if dt == np.float64 else np.float32)
     return draw.astype(dt, copy=False)
@@ -56,6 +75,8 @@ def _uniform_np(x, rng, noise_shape=None, dtype=None, shape=None):
 
 def _normal_np(x, rng, noise_shape=None, dtype=None, shape=None):
     dt = _dtype(x, dtype)
+    if DRAW_LOG:
+        note_draw(rng)
     draw = rng.standard_normal(_draw_shape(x, noise_shape, shape, "random_normal"),
                                dtype=np.float64 if dt == np.float64 else np.float32)
     return draw.astype(dt, copy=False)

@@ -292,6 +292,35 @@ def test_checkpoint_gives_the_same_values_and_gradients():
                                rtol=1e-12)
 
 
+def test_checkpoint_recomputes_random_draws_with_the_same_numbers():
+    """Dropout and noise inside a checkpointed block: backward's recomputation draws what the forward drew (the
+    generators' states are put back for it, as torch.utils.checkpoint does), and the program's own stream goes on
+    as if nothing had been recomputed."""
+    rng = np.random.default_rng(5)
+    x, w0 = rng.standard_normal((6, 4)), rng.standard_normal((4, 4))
+
+    def block(h, w, gen):
+        h = ag.dropout(ag.tanh(h @ w), 0.5, gen)
+        return h + 0.1 * ag.random_normal(h, gen) * h
+
+    def loss(w, remat):
+        gen = np.random.default_rng(11)
+        f = ag.checkpoint(lambda h, w: block(h, w, gen)) if remat else (lambda h, w: block(h, w, gen))
+        value = ag.sum(f(f(x, w), w) ** 2)
+        return value, gen
+
+    plain, remat = (ag.value_and_grad(lambda w: loss(w, r)[0])(w0) for r in (False, True))
+    assert plain[0].item() == remat[0].item()
+    np.testing.assert_allclose(remat[1].numpy(), plain[1].numpy(), rtol=1e-12, atol=1e-12)
+    t = rng.standard_normal(w0.shape)
+    np.testing.assert_allclose(ag.jvp(lambda w: loss(w, True)[0], (w0,), (t,))[1].numpy(),
+                               ag.jvp(lambda w: loss(w, False)[0], (w0,), (t,))[1].numpy(), rtol=1e-12)
+    w = ag.tensor(w0, requires_grad=True)
+    value, gen = loss(w, True)
+    value.backward()
+    assert gen.random() == loss(w0, False)[1].random()     # the recomputation left the stream where it was
+
+
 def _peak(fn):
     tracemalloc.start()
     tracemalloc.reset_peak()
