@@ -508,9 +508,13 @@ def getitem(x, index):
         Tensor([1., 3.])
     """
     index = _unwrap_index(index)
-    items = index if isinstance(index, tuple) else (index,)
-    if any(type(i) is Batched for i in items):
-        return _getitem_per_example(x, items)
+    # NOTE: a loop, not any(genexpr): this test runs on every x[...] (a generator would double the op's overhead)
+    if type(index) is tuple:
+        for i in index:
+            if type(i) is Batched:
+                return _getitem_per_example(x, index)
+    elif type(index) is Batched:
+        return _getitem_per_example(x, (index,))
     try:
         return apply(_getitem_prim, (x, index), {})
     except IndexError as e:
