@@ -468,12 +468,16 @@ def _nodiff(fun, example, shows):
     defvjp(prim, *([None] * nargs))
     defjvp(prim, *([None] * nargs))
 
+    def batched(args, kwargs):      # inside ag.vmap: all examples at once
+        level = max(a.level for a in args if type(a) is Batched)
+        dims = [a.bdim if type(a) is Batched and a.level == level else None for a in args]
+        vals = [a.val if d is not None else a for a, d in zip(args, dims)]
+        return Batched(op(*align(vals, dims), **kwargs), 0, level)
+
     def op(*args, **kwargs):
-        if any(type(a) is Batched for a in args):   # inside ag.vmap: all examples at once
-            level = max(a.level for a in args if type(a) is Batched)
-            dims = [a.bdim if type(a) is Batched and a.level == level else None for a in args]
-            vals = [a.val if d is not None else a for a, d in zip(args, dims)]
-            return Batched(op(*align(vals, dims), **kwargs), 0, level)
+        for a in args:      # NOTE: a loop, not any(genexpr), on the path every comparison takes
+            if type(a) is Batched:
+                return batched(args, kwargs)
         out = make_leaf(np.asarray(fun(*(raw(a) if isinstance(a, Tensor) else a for a in args), **kwargs)))
         if STATE.observe:
             observed(prim, args, kwargs or None, out)
