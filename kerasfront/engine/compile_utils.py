@@ -262,7 +262,9 @@ class LossesContainer:
             if not isinstance(reg, ag.Tensor):
                 reg = ag.Tensor(np.asarray(reg, np.float32))
             total = reg if total is None else total + reg
-            total_value += float(reg.data)
+            # NOTE: a layer may add a per-sample loss (the OCR example's K.ctc_batch_cost, shape (batch, 1)): as in
+            # tf.keras, the logs show its mean and the gradient is that of its sum
+            total_value = total_value + (float(reg.data) if reg.ndim == 0 else np.asarray(reg.data, np.float64))
         if total is None:
             total = ag.Tensor(np.zeros((), np.float32))
         self.loss_metric.update_state(total_value, batch if batch is not None else 1)

@@ -275,3 +275,23 @@ def test_autocast_inside_graphs_and_int_inputs_to_dense():
     assert wide.dtype == "float64"
     model = keras.Model(inp, layers.Dense(2)(wide))
     assert model(np.ones((1, 3))).dtype == np.float32
+
+
+def test_a_per_sample_add_loss_logs_its_mean_and_trains_on_its_sum():
+    """keras.io's OCR example adds K.ctc_batch_cost's (batch, 1) losses unreduced: tf.keras logs their mean and
+    differentiates their sum (was a TypeError converting the vector to a float)."""
+    class PerSample(Layer):
+        def call(self, inputs):
+            self.add_loss(ag.sum(inputs * inputs, axis=1, keepdims=True))
+            return inputs
+
+    inp = keras.Input((2,))
+    dense = layers.Dense(2, kernel_initializer="ones", use_bias=False)
+    model = keras.Model(inp, PerSample()(dense(inp)))
+    model.compile(optimizer=keras.optimizers.SGD(0.01))
+    x = np.array([[1.0, 0.0], [0.0, 2.0], [1.0, 1.0], [2.0, 0.0]], np.float32)
+    out = x @ np.ones((2, 2))
+    assert model.evaluate(x, batch_size=4, verbose=0) == pytest.approx(np.mean((out ** 2).sum(1)), rel=1e-6)
+    model.fit(x, batch_size=4, epochs=1, verbose=0)
+    grad_of_sum = 2 * x.T @ out                          # d/dW of sum over samples of |x W|^2
+    np.testing.assert_allclose(dense.kernel.numpy(), np.ones((2, 2)) - 0.01 * grad_of_sum, rtol=1e-6)
