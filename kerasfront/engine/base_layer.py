@@ -1061,6 +1061,19 @@ class Layer:
         return packed
 
     # -- inbound/outbound nodes ------------------------------------------------------------------------------
+    def _node_inputs(self, node):
+        """A node's input tensors; an Input's own node gives its tensor, as tf.keras's ``Layer.input``."""
+        return [node.outputs] if node.is_input else node.input_tensors
+
+    def _node_at(self, node_index, what):
+        if not self._inbound_nodes:
+            raise RuntimeError(f"The layer {self.name} has never been called and thus has no defined {what}.")
+        if isinstance(node_index, bool) or not isinstance(node_index, int) or \
+                not 0 <= node_index < len(self._inbound_nodes):
+            raise ValueError(f"Asked to get {what} at node {node_index!r}, but the layer has only "
+                             f"{len(self._inbound_nodes)} inbound nodes.")
+        return self._inbound_nodes[node_index]
+
     def _single_node_attr(self, attr, what):
         if not self._inbound_nodes:
             raise AttributeError(f"Layer {self.name} is not connected, no {what} to return.")
@@ -1069,7 +1082,7 @@ class Layer:
                                  f"is ill-defined. Use `get_{what}_at(node_index)` instead.")
         node = self._inbound_nodes[0]
         if attr == "input":
-            return nest.unnest_if_single(node.input_tensors)
+            return nest.unnest_if_single(self._node_inputs(node))
         return node.outputs
 
     @property
@@ -1082,19 +1095,38 @@ class Layer:
         """The symbolic output of the layer (when it was called once in a functional graph)."""
         return self._single_node_attr("output", "output")
 
+    def get_input_at(self, node_index):
+        """The input tensor(s) of the layer's ``node_index``-th call (one tensor, or a list)."""
+        return nest.unnest_if_single(self._node_inputs(self._node_at(node_index, "input")))
+
+    def get_output_at(self, node_index):
+        """The output tensor(s) of the layer's ``node_index``-th call."""
+        return self._node_at(node_index, "output").outputs
+
+    def get_input_shape_at(self, node_index):
+        """The input shape(s) of the layer's ``node_index``-th call."""
+        return _shape_structure(self.get_input_at(node_index))
+
+    def get_output_shape_at(self, node_index):
+        """The output shape(s) of the layer's ``node_index``-th call."""
+        return _shape_structure(self.get_output_at(node_index))
+
     @property
     def input_shape(self):
-        shapes = {str(_shape_structure(n.input_tensors if len(n.input_tensors) != 1 else n.input_tensors[0]))
-                  for n in self._inbound_nodes}
         if not self._inbound_nodes:
             if self._build_input_shape is not None:
                 return self._build_input_shape
             raise AttributeError(f'The layer "{self.name}" has never been called and thus has no defined input '
                                  f"shape.")
+
+        def shape(node):
+            tensors = self._node_inputs(node)
+            # NOTE: as tf.keras, an Input's input shape is a list of one shape: [(None, 4)]
+            return _shape_structure(tensors[0] if len(tensors) == 1 and not node.is_input else tensors)
+        shapes = {str(shape(n)) for n in self._inbound_nodes}
         if len(shapes) > 1:
             raise AttributeError(f'The layer "{self.name}" has multiple inbound nodes with different input shapes.')
-        n = self._inbound_nodes[0]
-        return _shape_structure(n.input_tensors[0] if len(n.input_tensors) == 1 else n.input_tensors)
+        return shape(self._inbound_nodes[0])
 
     @property
     def output_shape(self):

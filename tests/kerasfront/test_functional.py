@@ -208,6 +208,25 @@ def test_layer_input_output_attributes():
     assert out._keras_history.layer is dense
 
 
+def test_an_input_layers_input_is_its_tensor_and_nodes_are_reachable_by_index():
+    # keras.io's OCR example builds its prediction model from model.get_layer("image").input (was [])
+    inp = keras.Input((3,), name="image")
+    dense = layers.Dense(2, name="d")
+    model = keras.Model(inp, layers.Dense(1)(dense(inp)))
+    image = model.get_layer("image")
+    assert image.input is inp and image.get_input_at(0) is inp
+    assert image.input_shape == [(None, 3)] and image.get_input_shape_at(0) == (None, 3)     # as tf.keras
+    predict = keras.Model(image.input, dense.output)
+    assert predict.output_shape == (None, 2)
+    second = dense(keras.Input((3,)))
+    assert dense.get_output_at(1) is second and dense.get_input_at(0) is inp
+    assert dense.get_input_shape_at(1) == (None, 3) and dense.get_output_shape_at(0) == (None, 2)
+    with pytest.raises(ValueError, match="node 2, but the layer has only 2 inbound nodes"):
+        dense.get_input_at(2)
+    with pytest.raises(RuntimeError, match="never been called"):
+        layers.Dense(1).get_output_at(0)
+
+
 def test_subclassed_model_with_own_call():
     class Net(keras.Model):
         def __init__(self):
