@@ -21,6 +21,7 @@ import autograd as ag
 
 from .. import activations, constraints, initializers, regularizers
 from ..engine.base_layer import Layer
+from ..engine.input_spec import InputSpec
 
 __all__ = ["EinsumDense"]
 
@@ -208,6 +209,13 @@ class EinsumDense(Layer):
         else:
             self.bias = None
         ins, ker, out, elided = parse_equation(self.equation)
+        # NOTE: the kernel fixes the size of every input axis it contracts with: a later call with another size
+        # gets the InputSpec error naming the axis (the matmul path would fail in a reshape)
+        first = len(input_shape) - len(ins) if elided == "left" else 0
+        axes = {(first + i) - (len(input_shape) if elided == "left" else 0): input_shape[first + i]
+                for i, c in enumerate(ins) if c in ker and input_shape[first + i] is not None}
+        self.input_spec = InputSpec(ndim=None if elided else len(input_shape),
+                                    min_ndim=len(ins) if elided else None, axes=axes)
         self._plan = _matmul_plan(ins, ker, out, elided, len(input_shape))
         self._plan_rank = len(input_shape)
         self.built = True

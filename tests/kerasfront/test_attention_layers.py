@@ -81,6 +81,19 @@ def test_einsum_dense_shape_mismatch_names_the_dimension():
         layer(keras.Input(shape=(5, 3)))
 
 
+@pytest.mark.parametrize("equation, output_shape, built, bad, axis", [
+    ("abc,cd->abd", (None, 4), (2, 5, 3), (2, 5, 2), "axis 2 .* value 3"),
+    ("...x,xy->...y", 4, (2, 3), (2, 6, 5), "axis -1 .* value 3"),
+    ("ab...,bc->ac...", (4,), (2, 3, 2), (2, 5, 2), "axis 1 .* value 3"),
+])
+def test_einsum_dense_called_again_with_another_contracted_size_names_the_axis(equation, output_shape, built, bad,
+                                                                                axis):
+    layer = EinsumDense(equation, output_shape)
+    layer(np.ones(built, np.float32))
+    with pytest.raises(ValueError, match=f"einsum_dense.*incompatible.*{axis}"):
+        layer(np.ones(bad, np.float32))          # was "reshape: cannot reshape ..." on the matmul path
+
+
 # -- MultiHeadAttention -------------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("kwargs, shapes, out_shape, weights", [
@@ -242,6 +255,10 @@ def test_multi_head_attention_rejects_bad_calls():
         layers.MultiHeadAttention(2, 2)(x, keras.Input(shape=(5, 6)), key=keras.Input(shape=(4, 6)))
     with pytest.raises(ValueError, match="query"):
         layers.MultiHeadAttention(2, 2)(keras.Input(shape=(6,)), keras.Input(shape=(6,)))
+    built = layers.MultiHeadAttention(2, 2)
+    built(np.ones((2, 4, 6), np.float32), np.ones((2, 3, 6), np.float32))
+    with pytest.raises(ValueError, match='layer "key" is incompatible.*value 6.*received input with shape'):
+        built(np.ones((2, 4, 6), np.float32), np.ones((2, 3, 7), np.float32))
 
 
 # -- Attention and AdditiveAttention ------------------------------------------------------------------------
