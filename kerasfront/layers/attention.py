@@ -441,7 +441,10 @@ class _BaseDenseAttention(Layer):
             keep = ag.Tensor(causal) if keep is None else ag.logical_and(keep, causal)
         rate = self.dropout if (self.dropout > 0 and _training(training) and not in_shape_inference()) else 0.0
         rng = _dropout_rng(self) if rate else None
-        fused = self._fused_attention(q, k, v, keep, rate, rng, return_attention_scores)
+        # NOTE: as tf.keras's BaseDenseAttention, the scores returned are the weights after dropout (those that
+        # multiplied the values); the fused op returns them before, so it is used only without that combination
+        fused = None if (rate and return_attention_scores) else \
+            self._fused_attention(q, k, v, keep, rate, rng, return_attention_scores)
         if fused is not None:
             result, weights = fused
         else:
@@ -449,7 +452,9 @@ class _BaseDenseAttention(Layer):
             if keep is not None:
                 scores = scores + _mask_bias(keep, scores.dtype)
             weights = ag.softmax(scores, axis=-1)
-            result = ag.matmul(ag.dropout(weights, rate, rng) if rate else weights, v)
+            if rate:
+                weights = ag.dropout(weights, rate, rng)
+            result = ag.matmul(weights, v)
         if q_mask is not None:
             result = result * ag.astype(ag.expand_dims(_bool_mask(q_mask), -1), result.dtype)
         if return_attention_scores:
@@ -511,6 +516,9 @@ class Attention(_BaseDenseAttention):
         return out if return_scores else (out, None)
 
     def _calculate_scores(self, query, key):
+        if self.score_mode == "dot":
+            scores = ag.matmul(query, ag.swapaxes(key, -1, -2))
+            return scores if self.scale is None else scores * self.scale
         q = ag.expand_dims(query, -2)           # (B, Tq, 1, dim)
         k = ag.expand_dims(key, -3)             # (B, 1, Tv, dim)
         total = q + k

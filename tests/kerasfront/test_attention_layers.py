@@ -326,6 +326,22 @@ def test_dense_attention_dropout_only_in_training(cls):
     assert not np.allclose(layer([q, v], training=True).numpy(), base)
 
 
+@pytest.mark.parametrize("cls, kwargs", [(layers.Attention, {}), (layers.Attention, {"use_scale": True}),
+                                         (layers.AdditiveAttention, {})])
+def test_dense_attention_returns_the_weights_after_dropout_in_training(cls, kwargs):
+    # as tf.keras's BaseDenseAttention: the scores returned are those that multiplied the values (dropped and
+    # rescaled); MultiHeadAttention returns them before dropout (its own test)
+    layer = cls(dropout=0.5, **kwargs)
+    rng = np.random.default_rng(0)
+    q, v = rng.standard_normal((2, 4, 3)).astype("float32"), rng.standard_normal((2, 6, 3)).astype("float32")
+    out, weights = layer([q, v], training=True, return_attention_scores=True)
+    w = weights.numpy()
+    assert (w == 0).any() and not np.allclose(w.sum(-1), 1.0)
+    np.testing.assert_allclose(out.numpy(), w @ v, rtol=1e-5, atol=1e-6)
+    out, weights = layer([q, v], training=False, return_attention_scores=True)
+    np.testing.assert_allclose(weights.numpy().sum(-1), 1.0, rtol=1e-6)
+
+
 @pytest.mark.parametrize("make, match", [
     (lambda: layers.Attention(score_mode="add"), "score_mode"),
     (lambda: layers.Attention(use_scale=1), "use_scale"),
