@@ -27,7 +27,8 @@ import autograd as ag
 
 from .. import activations, constraints, initializers, random_state, regularizers
 from ..engine.base_layer import Layer
-from .conv_utils import conv_output_length, normalize_data_format, normalize_padding, normalize_tuple, positive_int
+from .conv_utils import (check_output_size, conv_output_length, normalize_data_format, normalize_padding,
+                         normalize_tuple, positive_int)
 from .recurrent import RNN
 from .recurrent_cells import DropoutRNNCellMixin, _rate
 
@@ -307,6 +308,7 @@ class _ConvLSTM(RNN):
 
     def _state_shapes(self, input_shape):
         shape = self._map_shape(input_shape[0], self._out_spatial(tuple(input_shape)))
+        check_output_size(input_shape, shape, f"{type(self).__name__} layer '{self.name}'")
         return [shape, shape]
 
     def get_initial_state(self, inputs):

@@ -31,7 +31,8 @@ import autograd as ag
 from .. import activations, constraints, initializers, regularizers
 from ..engine.base_layer import Layer
 from ..engine.input_spec import InputSpec
-from .conv_utils import conv_output_length, normalize_data_format, normalize_padding, normalize_tuple, positive_int
+from .conv_utils import (check_output_size, conv_output_length, normalize_data_format, normalize_padding,
+                         normalize_tuple, positive_int)
 
 __all__ = ["LocallyConnected1D", "LocallyConnected2D"]
 
@@ -99,10 +100,7 @@ class _LocallyConnected(Layer):
                              f"{input_shape}")
         out = tuple(conv_output_length(n, k, self.padding, s)
                     for n, k, s in zip(spatial, self.kernel_size, self.strides))
-        if min(out) <= 0:
-            raise ValueError(f"{self._who}: one of the dimensions in the output is <= 0 due to downsampling. Consider "
-                             f"increasing the input size. Received input shape {input_shape} which would produce "
-                             f"output spatial shape {out}.")
+        check_output_size(input_shape, out, self._who)
         self._in_spatial, self._out_spatial, self._in_channels = spatial, out, int(c)
         kernel_shape = self._kernel_shape_and_plan(spatial, int(c), out)
         self.kernel = self.add_weight("kernel", shape=kernel_shape, initializer=self.kernel_initializer,

@@ -168,3 +168,14 @@ def test_input_rank_and_unknown_channels_are_refused():
         layers.ConvLSTM2D(2, 3)(np.zeros((2, 3, 4, 4), "float32"))
     with pytest.raises(ValueError, match=r"channel dimension"):
         layers.ConvLSTM2D(2, 3)(keras.Input((3, 5, 5, None)))
+
+
+def test_a_kernel_larger_than_the_maps_is_refused_naming_the_shapes():
+    # was numpy's "negative dimensions are not allowed" from the zero initial states
+    with pytest.raises(ValueError, match=r"ConvLSTM2D layer .* Received input shape \(1, 3, 5, 5, 2\) which would produce "
+                                         r"output shape \(1, -1, -1, 2\)"):
+        layers.ConvLSTM2D(2, 7)(np.zeros((1, 3, 5, 5, 2), "float32"))
+    unknown = keras.Sequential([keras.Input((None, None, None, 2)), layers.ConvLSTM2D(2, 7)])
+    with pytest.raises(ValueError, match=r"output is <= 0"):
+        unknown(np.zeros((1, 3, 5, 5, 2), "float32"))
+    assert unknown(np.zeros((1, 3, 7, 8, 2), "float32")).shape == (1, 1, 2, 2)
