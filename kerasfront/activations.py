@@ -13,7 +13,8 @@ Example:
 import autograd as ag
 
 from . import backend
-from .serialization import deserialize_keras_object, get_registered_name, serialize_keras_object
+from .serialization import (deserialize_keras_object, get_registered_name, serialize_keras_object,
+                            tags_identifier_errors)
 
 __all__ = ["relu", "sigmoid", "softmax", "tanh", "elu", "selu", "softplus", "softsign", "swish", "silu", "gelu",
            "exponential", "hard_sigmoid", "linear", "leaky_relu", "relu6", "mish", "log_softmax", "get",
@@ -252,6 +253,7 @@ def deserialize(name, custom_objects=None, use_legacy_format=False):
                                     printable_module_name="activation function")
 
 
+@tags_identifier_errors
 def get(identifier):
     """An activation function from a name, a config dict or a callable; ``None`` gives ``linear``.
 

@@ -11,7 +11,7 @@ import numpy as np
 
 import autograd as ag
 
-from .serialization import deserialize_keras_object, serialize_keras_object
+from .serialization import deserialize_keras_object, serialize_keras_object, tags_identifier_errors
 
 __all__ = ["Constraint", "MaxNorm", "NonNeg", "UnitNorm", "MinMaxNorm", "max_norm", "non_neg", "unit_norm",
            "min_max_norm", "RadialConstraint", "radial_constraint", "get", "serialize", "deserialize"]
@@ -214,6 +214,7 @@ def deserialize(config, custom_objects=None, use_legacy_format=False):
                                     printable_module_name="constraint", instantiate=True)
 
 
+@tags_identifier_errors
 def get(identifier):
     """A constraint from a name (``'max_norm'``), a config dict or a callable; ``None`` stays None.
 

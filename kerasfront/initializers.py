@@ -17,7 +17,7 @@ import numpy as np
 import autograd as ag
 
 from . import random_state
-from .serialization import deserialize_keras_object, serialize_keras_object
+from .serialization import deserialize_keras_object, serialize_keras_object, tags_identifier_errors
 
 __all__ = ["Initializer", "Zeros", "Ones", "Constant", "RandomNormal", "RandomUniform", "TruncatedNormal",
            "VarianceScaling", "GlorotUniform", "GlorotNormal", "HeNormal", "HeUniform", "LecunNormal",
@@ -519,6 +519,7 @@ def deserialize(config, custom_objects=None, use_legacy_format=False):
                                     printable_module_name="initializer", instantiate=True)
 
 
+@tags_identifier_errors
 def get(identifier):
     """An initializer instance from a name (``'he_normal'``), a config dict, an instance, a class or a callable.
 

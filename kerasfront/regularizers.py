@@ -13,7 +13,7 @@ import numpy as np
 
 import autograd as ag
 
-from .serialization import deserialize_keras_object, serialize_keras_object
+from .serialization import deserialize_keras_object, serialize_keras_object, tags_identifier_errors
 
 __all__ = ["Regularizer", "L1", "L2", "L1L2", "OrthogonalRegularizer", "l1", "l2", "l1_l2", "get", "serialize",
            "deserialize"]
@@ -212,6 +212,7 @@ def deserialize(config, custom_objects=None, use_legacy_format=False):
                                     printable_module_name="regularizer", instantiate=True)
 
 
+@tags_identifier_errors
 def get(identifier):
     """A regularizer from a name (``'l2'``), a config dict or a callable; ``None`` stays None.
 

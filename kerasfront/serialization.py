@@ -12,6 +12,7 @@ Example:
     'my_pkg>Scale'
 """
 import difflib
+import functools
 import inspect
 import threading
 
@@ -215,3 +216,26 @@ def deserialize_keras_object(identifier, module_objects=None, custom_objects=Non
         return identifier() if instantiate and inspect.isclass(identifier) else identifier
     raise TypeError(f"cannot interpret {printable_module_name} identifier {identifier!r} "
                     f"(expected a name, a config dict or a callable)")
+
+
+def tags_identifier_errors(get):
+    """Decorate a kind's ``get``: the ValueError / TypeError it raises carries ``identifier`` (what it could not
+    resolve), so that a layer's constructor can name the argument that held it (``Layer`` does).
+
+    Example:
+        >>> try:
+        ...     kerasfront.initializers.get("nope")
+        ... except ValueError as e:
+        ...     e.identifier
+        'nope'
+    """
+    @functools.wraps(get)
+    def tagged(identifier):
+        try:
+            return get(identifier)
+        except (ValueError, TypeError) as e:
+            if not hasattr(e, "identifier"):
+                e.identifier = identifier
+            raise
+    return tagged
+

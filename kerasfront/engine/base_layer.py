@@ -15,6 +15,7 @@ Example:
     (2, 3)
 """
 import contextlib
+import functools
 import inspect
 import json
 import re
@@ -303,6 +304,48 @@ def _json_safe(value):
         return False
 
 
+_NO_IDENTIFIER = object()
+
+
+def _name_the_argument(error, init, layer, args, kwargs):
+    """Prefix ``error`` (from an initializer / regularizer / constraint / activation ``get``, which knows the bad
+    identifier but not the argument) with the layer and the constructor argument that held the identifier; the
+    outermost constructor that received it names it last (ConvLSTM2D rather than the cell it makes)."""
+    identifier = getattr(error, "identifier", _NO_IDENTIFIER)
+    if identifier is _NO_IDENTIFIER or not error.args:
+        return
+    try:
+        bound = inspect.signature(init).bind(layer, *args, **kwargs).arguments
+    except TypeError:
+        return
+    named = []
+    for key, value in bound.items():
+        items = value.items() if isinstance(value, dict) and key == "kwargs" else [(key, value)]
+        named.extend(k for k, v in items if v is identifier)
+    if not named:
+        return
+    if not hasattr(error, "unnamed_message"):
+        error.unnamed_message = error.args[0]
+    error.args = (f"{type(layer).__name__}: `{named[0]}`={identifier!r}: {error.unnamed_message}",) + error.args[1:]
+
+
+def _names_identifier_errors(init):
+    """Wrap a layer class's ``__init__`` so that an unknown initializer, regularizer, constraint or activation
+    names the argument it was given as (``Conv3D: `kernel_initializer`='nope': Unknown initializer ...``)."""
+    if getattr(init, "_names_identifier_errors", False):
+        return init
+
+    @functools.wraps(init)
+    def __init__(self, *args, **kwargs):
+        try:
+            init(self, *args, **kwargs)
+        except (ValueError, TypeError) as e:
+            _name_the_argument(e, init, self, args, kwargs)
+            raise
+    __init__._names_identifier_errors = True
+    return __init__
+
+
 class Layer:
     """Base class of every layer (and of ``Model``).
 
@@ -336,6 +379,11 @@ class Layer:
         obj = super().__new__(cls)
         obj._init_args = (args, kwargs)
         return obj
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        if "__init__" in cls.__dict__:
+            cls.__init__ = _names_identifier_errors(cls.__dict__["__init__"])
 
     def __init__(self, trainable=True, name=None, dtype=None, dynamic=False, **kwargs):
         cls_name = type(self).__name__

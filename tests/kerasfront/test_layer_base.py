@@ -295,3 +295,18 @@ def test_a_per_sample_add_loss_logs_its_mean_and_trains_on_its_sum():
     model.fit(x, batch_size=4, epochs=1, verbose=0)
     grad_of_sum = 2 * x.T @ out                          # d/dW of sum over samples of |x W|^2
     np.testing.assert_allclose(dense.kernel.numpy(), np.ones((2, 2)) - 0.01 * grad_of_sum, rtol=1e-6)
+
+
+@pytest.mark.parametrize("make, match", [
+    (lambda: layers.Dense(2, kernel_initializer="glorot"), r"^Dense: `kernel_initializer`='glorot': Unknown"),
+    (lambda: layers.Dense(2, activity_regularizer=3), r"^Dense: `activity_regularizer`=3: regularizers.get"),
+    (lambda: layers.LSTM(2, recurrent_constraint={"a": 1}), r"^LSTM: `recurrent_constraint`=\{'a': 1\}"),
+    (lambda: layers.MultiHeadAttention(2, 2, bias_initializer="zeroes"), r"MultiHeadAttention: `bias_initializer`"),
+    (lambda: Scale(name="s", activity_regularizer="l3"), r"^Scale: `activity_regularizer`='l3'"),      # via kwargs
+])
+def test_an_unknown_initializer_regularizer_constraint_or_activation_names_the_argument(make, match):
+    """The kinds' ``get`` know the bad identifier, not the argument: the layer's constructor names it (the
+    outermost one that received it)."""
+    with pytest.raises((ValueError, TypeError), match=match):
+        make()
+
