@@ -18,6 +18,7 @@ import numpy as np
 import autograd as ag
 
 from . import backend
+from .engine import arguments
 from .engine.base_layer import get_mask
 from .serialization import deserialize_keras_object, get_registered_name, serialize_keras_object
 from .utils.losses_utils import (ReductionV2, apply_valid_mask, compute_weighted_loss,  # noqa: F401
@@ -570,7 +571,8 @@ class BinaryFocalCrossentropy(LossFunctionWrapper):
 
     def __init__(self, apply_class_balancing=False, alpha=0.25, gamma=2.0, from_logits=False, label_smoothing=0.0,
                  axis=-1, reduction=Reduction.AUTO, name="binary_focal_crossentropy"):
-        _check_focal(type(self).__name__, alpha, gamma, label_smoothing)
+        _check_focal(type(self).__name__, alpha, gamma, label_smoothing, from_logits, axis,
+                     apply_class_balancing=apply_class_balancing)
         super().__init__(binary_focal_crossentropy, reduction=reduction, name=name,
                          apply_class_balancing=apply_class_balancing, alpha=alpha, gamma=gamma,
                          from_logits=from_logits, label_smoothing=label_smoothing, axis=axis)
@@ -598,7 +600,7 @@ class CategoricalFocalCrossentropy(LossFunctionWrapper):
 
     def __init__(self, alpha=0.25, gamma=2.0, from_logits=False, label_smoothing=0.0, axis=-1,
                  reduction=Reduction.AUTO, name="categorical_focal_crossentropy"):
-        _check_focal(type(self).__name__, alpha, gamma, label_smoothing)
+        _check_focal(type(self).__name__, alpha, gamma, label_smoothing, from_logits, axis, per_class_alpha=True)
         super().__init__(categorical_focal_crossentropy, reduction=reduction, name=name, alpha=alpha, gamma=gamma,
                          from_logits=from_logits, label_smoothing=label_smoothing, axis=axis)
         self.from_logits = from_logits
@@ -606,7 +608,19 @@ class CategoricalFocalCrossentropy(LossFunctionWrapper):
         self.gamma = gamma
 
 
-def _check_focal(who, alpha, gamma, label_smoothing):
+def _check_focal(who, alpha, gamma, label_smoothing, from_logits, axis, apply_class_balancing=False,
+                 per_class_alpha=False):
+    arguments.flag(from_logits, "from_logits", who)
+    arguments.flag(apply_class_balancing, "apply_class_balancing", who)
+    arguments.integer(axis, "axis", who)
+    if per_class_alpha and isinstance(alpha, (list, tuple, np.ndarray)):
+        if np.ndim(alpha) != 1 or not len(alpha):
+            raise ValueError(f"{who}: `alpha` must be a number or a list with one weight per class, received "
+                             f"alpha={alpha!r}")
+        for a in alpha:
+            arguments.number(a, "alpha", who)
+    else:
+        arguments.number(alpha, "alpha", who)
     for arg, value in (("gamma", gamma), ("label_smoothing", label_smoothing)):
         if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)) or \
                 not np.isfinite(value) or value < 0:

@@ -21,6 +21,7 @@ import autograd as ag
 from autograd.ops.nn import deconv_output_length
 
 from .. import activations, constraints, initializers, regularizers
+from ..engine import arguments
 from ..engine.base_layer import Layer
 from ..engine.input_spec import InputSpec
 from .conv_utils import (check_output_size, conv_output_length, normalize_data_format, normalize_padding,
@@ -79,7 +80,7 @@ class _Conv(Layer):
                              f"Received: strides={self.strides} and dilation_rate={self.dilation_rate}")
         self.activation = activations.get(activation)
         self._linear = self.activation is activations.linear
-        self.use_bias = bool(use_bias)
+        self.use_bias = arguments.flag(use_bias, "use_bias", who)
         self.kernel_initializer = initializers.get(kernel_initializer)
         self.bias_initializer = initializers.get(bias_initializer)
         self.kernel_regularizer = regularizers.get(kernel_regularizer)

@@ -26,6 +26,7 @@ import numpy as np
 import autograd as ag
 
 from .. import activations, constraints, initializers, random_state, regularizers
+from ..engine import arguments
 from ..engine.base_layer import Layer
 from .conv_utils import (check_output_size, conv_output_length, normalize_data_format, normalize_padding,
                          normalize_tuple, positive_int)
@@ -69,11 +70,11 @@ class ConvLSTMCell(DropoutRNNCellMixin, Layer):
                              f"Received: strides={self.strides} and dilation_rate={self.dilation_rate}")
         self.activation = activations.get(activation)
         self.recurrent_activation = activations.get(recurrent_activation)
-        self.use_bias = bool(use_bias)
+        self.use_bias = arguments.flag(use_bias, "use_bias", who)
         self.kernel_initializer = initializers.get(kernel_initializer)
         self.recurrent_initializer = initializers.get(recurrent_initializer)
         self.bias_initializer = initializers.get(bias_initializer)
-        self.unit_forget_bias = bool(unit_forget_bias)
+        self.unit_forget_bias = arguments.flag(unit_forget_bias, "unit_forget_bias", who)
         self.kernel_regularizer = regularizers.get(kernel_regularizer)
         self.recurrent_regularizer = regularizers.get(recurrent_regularizer)
         self.bias_regularizer = regularizers.get(bias_regularizer)

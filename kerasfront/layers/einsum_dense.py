@@ -167,7 +167,7 @@ class EinsumDense(Layer):
         who = f"EinsumDense layer '{self.name}'"
         ins, ker, out, _ = parse_equation(equation, who)
         self.equation = equation
-        if isinstance(output_shape, (int, np.integer)) and not isinstance(output_shape, bool):
+        if isinstance(output_shape, (int, np.integer)) and not isinstance(output_shape, bool) and output_shape >= 0:
             partial = [int(output_shape)]
         elif isinstance(output_shape, (list, tuple)) and all(
                 d is None or (isinstance(d, (int, np.integer)) and not isinstance(d, bool) and d >= 0)

@@ -29,6 +29,7 @@ import numpy as np
 import autograd as ag
 
 from .. import activations, constraints, initializers, regularizers
+from ..engine import arguments
 from ..engine.base_layer import Layer
 from ..engine.input_spec import InputSpec
 from .conv_utils import (check_output_size, conv_output_length, normalize_data_format, normalize_padding,
@@ -76,7 +77,7 @@ class _LocallyConnected(Layer):
                              f"padding={padding!r}")
         self.data_format = normalize_data_format(data_format, who)
         self.activation = activations.get(activation)
-        self.use_bias = bool(use_bias)
+        self.use_bias = arguments.flag(use_bias, "use_bias", who)
         self.kernel_initializer = initializers.get(kernel_initializer)
         self.bias_initializer = initializers.get(bias_initializer)
         self.kernel_regularizer = regularizers.get(kernel_regularizer)

@@ -53,13 +53,13 @@ class FBetaScore(Metric):
         if not isinstance(beta, float):
             raise ValueError(f"{who}(beta=...): it should be a Python float. Received: beta={beta!r} of type "
                              f"'{type(beta).__name__}'")
-        if beta <= 0.0:
-            raise ValueError(f"{who}(beta=...): it should be > 0. Received: beta={beta}")
+        if not 0.0 < beta < float("inf"):
+            raise ValueError(f"{who}(beta=...): it should be a finite number > 0. Received: beta={beta}")
         if threshold is not None:
             if not isinstance(threshold, float):
                 raise ValueError(f"{who}(threshold=...): it should be a Python float. Received: "
                                  f"threshold={threshold!r} of type '{type(threshold).__name__}'")
-            if threshold > 1.0 or threshold <= 0.0:
+            if not 0.0 < threshold <= 1.0:
                 raise ValueError(f"{who}(threshold=...): it should verify 0 < threshold <= 1. Received: "
                                  f"threshold={threshold}")
         self.average = average

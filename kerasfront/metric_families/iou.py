@@ -17,6 +17,7 @@ import numpy as np
 
 import autograd as ag
 
+from ..engine import arguments
 from ..metrics import Metric, _np
 
 __all__ = ["IoU", "MeanIoU", "BinaryIoU", "OneHotIoU", "OneHotMeanIoU"]
@@ -34,11 +35,12 @@ class _IoUBase(Metric):
     def __init__(self, num_classes, name=None, dtype=None, ignore_class=None, sparse_y_true=True, sparse_y_pred=True,
                  axis=-1):
         super().__init__(name=name, dtype=dtype)
-        self.num_classes = _check_num_classes(type(self).__name__, num_classes)
-        self.ignore_class = ignore_class
-        self.sparse_y_true = sparse_y_true
-        self.sparse_y_pred = sparse_y_pred
-        self.axis = axis
+        who = type(self).__name__
+        self.num_classes = _check_num_classes(who, num_classes)
+        self.ignore_class = arguments.integer(ignore_class, "ignore_class", who, allow_none=True)
+        self.sparse_y_true = arguments.flag(sparse_y_true, "sparse_y_true", who)
+        self.sparse_y_pred = arguments.flag(sparse_y_pred, "sparse_y_pred", who)
+        self.axis = arguments.integer(axis, "axis", who)
         self.total_cm = self.add_weight("total_confusion_matrix", shape=(self.num_classes, self.num_classes))
 
     def update_state(self, y_true, y_pred, sample_weight=None):
@@ -110,8 +112,9 @@ class IoU(_IoUBase):
             raise ValueError(f"{type(self).__name__}(target_class_ids=...): expected a non-empty list of integer "
                              f"class ids, received {target_class_ids!r}")
         if max(ids) >= self.num_classes or min(ids) < 0:
-            raise ValueError(f"Target class id {max(ids) if max(ids) >= self.num_classes else min(ids)} is out of "
-                             f"range, which is [0, {self.num_classes}).")
+            bad = max(ids) if max(ids) >= self.num_classes else min(ids)
+            raise ValueError(f"{type(self).__name__}(target_class_ids={target_class_ids!r}): Target class id {bad} is "
+                             f"out of range, which is [0, {self.num_classes}).")
         self.target_class_ids = list(target_class_ids)
 
     def result(self):
@@ -148,8 +151,7 @@ class BinaryIoU(IoU):
 
     def __init__(self, target_class_ids=(0, 1), threshold=0.5, name=None, dtype=None):
         super().__init__(num_classes=2, target_class_ids=target_class_ids, name=name, dtype=dtype)
-        if isinstance(threshold, bool) or not isinstance(threshold, numbers.Real):
-            raise ValueError(f"BinaryIoU(threshold=...): expected a float, received {threshold!r}")
+        arguments.number(threshold, "threshold", "BinaryIoU")
         self.threshold = threshold
 
     def update_state(self, y_true, y_pred, sample_weight=None):

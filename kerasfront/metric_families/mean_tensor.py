@@ -7,6 +7,8 @@ Example:
     >>> m.result()
     Tensor([2., 3., 4., 5.], dtype=float32)
 """
+import numbers
+
 import numpy as np
 
 import autograd as ag
@@ -42,7 +44,15 @@ class MeanTensor(Metric):
         self._count = None
         self._built = False
         if shape is not None:
-            self._build(shape)
+            try:
+                dims = tuple(shape)
+            except TypeError:
+                dims = None
+            if dims is None or any(isinstance(d, (bool, np.bool_)) or not isinstance(d, numbers.Integral) or d < 0
+                                   for d in dims):
+                raise ValueError(f"MeanTensor: `shape` must be a tuple of non-negative ints or None, received "
+                                 f"shape={shape!r}")
+            self._build(tuple(int(d) for d in dims))
 
     def _build(self, shape):
         self._shape = tuple(shape)

@@ -17,6 +17,7 @@ import numpy as np
 import autograd as ag
 
 from . import schedules
+from ..engine import arguments
 from .base import Optimizer
 
 __all__ = ["Adafactor"]
@@ -62,7 +63,7 @@ class Adafactor(Optimizer):
         self.epsilon_1 = epsilon_1
         self.epsilon_2 = epsilon_2
         self.clip_threshold = clip_threshold
-        self.relative_step = relative_step
+        self.relative_step = arguments.flag(relative_step, "relative_step", "Adafactor")
 
     def build(self, var_list):
         super().build(var_list)

@@ -13,6 +13,7 @@ import numpy as np
 
 from autograd import inplace
 
+from ..engine import arguments
 from .base import Optimizer
 
 __all__ = ["Adam", "AdamW"]
@@ -44,8 +45,8 @@ class Adam(Optimizer):
         self.beta_1 = beta_1
         self.beta_2 = beta_2
         self.epsilon = epsilon
-        self.adaptive_epsilon = bool(adaptive_epsilon)
-        self.amsgrad = bool(amsgrad)
+        self.adaptive_epsilon = arguments.flag(adaptive_epsilon, "adaptive_epsilon", type(self).__name__)
+        self.amsgrad = arguments.flag(amsgrad, "amsgrad", type(self).__name__)
 
     def build(self, var_list):
         super().build(var_list)

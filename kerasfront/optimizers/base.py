@@ -26,6 +26,7 @@ import numpy as np
 import autograd as ag
 from autograd import inplace
 
+from ..engine import arguments
 from ..serialization import serialize_keras_object
 from ..variables import Variable
 from . import schedules as _schedules
@@ -102,14 +103,11 @@ class Optimizer:
         if self.clipnorm is not None and self.global_clipnorm is not None:
             raise ValueError(f"{who}: at most one of `clipnorm` and `global_clipnorm` can be set. Received: "
                              f"clipnorm={clipnorm}, global_clipnorm={global_clipnorm}.")
-        self.use_ema = bool(use_ema)
-        if use_ema:
-            if not 0.0 <= ema_momentum <= 1.0:
-                raise ValueError(f"{who}(ema_momentum=...): must be in the range [0, 1], received {ema_momentum}")
-            if ema_overwrite_frequency is not None and (not isinstance(ema_overwrite_frequency, int)
-                                                        or ema_overwrite_frequency < 1):
-                raise ValueError(f"{who}(ema_overwrite_frequency=...): expected an integer >= 1 or None, received "
-                                 f"{ema_overwrite_frequency!r}")
+        # NOTE: tf.keras checks the two EMA settings only with use_ema=True; checked always here, so that a bad value
+        # fails where it is written rather than when EMA is switched on
+        self.use_ema = arguments.flag(use_ema, "use_ema", who)
+        arguments.number(ema_momentum, "ema_momentum", who, low=0.0, high=1.0)
+        arguments.integer(ema_overwrite_frequency, "ema_overwrite_frequency", who, low=1, allow_none=True)
         self.ema_momentum = ema_momentum
         self.ema_overwrite_frequency = ema_overwrite_frequency
         self.jit_compile = False  # NOTE: tf.keras reports False without a GPU; there is no XLA here.

@@ -61,6 +61,17 @@ def test_focal_losses_differentiate_and_validate():
         keras.losses.CategoricalFocalCrossentropy(alpha="big")
     with pytest.raises(ValueError, match="label_smoothing"):
         keras.losses.CategoricalFocalCrossentropy(label_smoothing=1.5)
+    for make, error, match in (
+            (lambda: keras.losses.BinaryFocalCrossentropy(alpha=[0.2, 0.8]), ValueError, "`alpha` must be a finite"),
+            (lambda: keras.losses.BinaryFocalCrossentropy(from_logits="yes"), TypeError, "`from_logits`"),
+            (lambda: keras.losses.BinaryFocalCrossentropy(apply_class_balancing=None), TypeError,
+             "`apply_class_balancing` must be True or False, received apply_class_balancing=None"),
+            (lambda: keras.losses.CategoricalFocalCrossentropy(alpha=[]), ValueError, "one weight per class"),
+            (lambda: keras.losses.CategoricalFocalCrossentropy(alpha=[0.2, float("nan")]), ValueError, "alpha=nan"),
+            (lambda: keras.losses.CategoricalFocalCrossentropy(axis=1.5), ValueError, "`axis` must be an integer")):
+        with pytest.raises(error, match=match):       # were accepted (a list alpha broadcast into a wrong loss)
+            make()
+    assert keras.losses.CategoricalFocalCrossentropy(alpha=(0.2, 0.8)).alpha == (0.2, 0.8)
     assert keras.losses.get("binary_focal_crossentropy") is keras.losses.binary_focal_crossentropy
     assert keras.metrics.get("categorical_focal_crossentropy") is keras.losses.categorical_focal_crossentropy
 
@@ -102,6 +113,19 @@ def test_metrics_validate_their_arguments():
     assert np.all(m.total_cm.data == 0)          # nothing changed
     with pytest.raises(ValueError, match="2D"):
         M.F1Score().update_state(np.ones(3), np.ones(3))
+    # were accepted (an axis or flag of any type, a nan beta) or failed later in numpy without the argument's name
+    for make, error, match in ((lambda: M.IoU(3, [0], axis="last"), ValueError, "`axis` must be an integer"),
+                               (lambda: M.MeanIoU(3, sparse_y_true="no"), TypeError, "`sparse_y_true`"),
+                               (lambda: M.OneHotIoU(3, [0], ignore_class=[1]), ValueError, "`ignore_class`"),
+                               (lambda: M.BinaryIoU(threshold=float("nan")), ValueError, "`threshold`"),
+                               (lambda: M.IoU(2, [0, 2]), ValueError, r"target_class_ids=\[0, 2\]"),
+                               (lambda: M.FBetaScore(beta=float("nan")), ValueError, "beta"),
+                               (lambda: M.F1Score(threshold=float("nan")), ValueError, "threshold"),
+                               (lambda: M.MeanTensor(shape=3), ValueError, "`shape` must be a tuple"),
+                               (lambda: M.MeanTensor(shape=(2, -1)), ValueError, r"shape=\(2, -1\)")):
+        with pytest.raises(error, match=match):
+            make()
+    assert M.MeanTensor(shape=(2, 3)).total.shape == (2, 3)
     with pytest.raises(ValueError, match="same shape"):
         t = M.MeanTensor()
         t.update_state([1.0, 2.0])
@@ -178,6 +202,17 @@ def test_legacy_configs_deserialize_to_legacy_optimizers_as_tf_keras_does():
         O.Lion(beta_1=0.0)
     with pytest.raises(ValueError, match="learning_rate_power"):
         O.Ftrl(learning_rate_power=0.5)
+    # the newer arguments: EMA settings checked even with use_ema=False (were accepted: ema_momentum="nope")
+    for make, error, match in ((lambda: O.Lion(use_ema="yes"), TypeError, "`use_ema` must be True or False"),
+                               (lambda: O.Ftrl(ema_momentum="nope"), ValueError, "`ema_momentum` must be a number"),
+                               (lambda: O.Adafactor(ema_overwrite_frequency=0), ValueError,
+                                "`ema_overwrite_frequency` must be an integer >= 1 or None"),
+                               (lambda: O.Adafactor(relative_step=None), TypeError, "`relative_step`"),
+                               (lambda: O.Adam(adaptive_epsilon=1), TypeError, "`adaptive_epsilon`"),
+                               (lambda: O.Adam(use_ema=True, ema_momentum=1.5), ValueError, "ema_momentum=1.5")):
+        with pytest.raises(error, match=match):
+            make()
+    assert O.Adam(use_ema=True, ema_overwrite_frequency=3).get_config()["ema_overwrite_frequency"] == 3
 
 
 def test_legacy_hyperparameters_are_variables_that_callbacks_can_set():

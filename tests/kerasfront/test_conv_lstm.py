@@ -157,6 +157,11 @@ def test_config_is_flat_in_tf_keras_order_and_round_trips():
     (lambda: layers.ConvLSTM2D(2, 3, recurrent_dropout=-0.1), ValueError, r"recurrent_dropout"),
     (lambda: layers.ConvLSTM3D(2, 3, data_format="NDHWC"), ValueError, r"data_format"),
     (lambda: layers.ConvLSTM2D(2, 3, return_sequences="yes"), TypeError, r"return_sequences"),
+    (lambda: layers.ConvLSTM1D(2, 3, use_bias="no"), TypeError, r"`use_bias` must be True or False"),
+    (lambda: layers.ConvLSTM3D(2, 3, unit_forget_bias=None), TypeError, r"`unit_forget_bias`"),
+    # the layer and the argument named, not the cell it makes
+    (lambda: layers.ConvLSTM2D(2, 3, recurrent_activation="sigmoidd"), ValueError,
+     r"^ConvLSTM2D: `recurrent_activation`='sigmoidd': Unknown activation function"),
 ])
 def test_bad_arguments_are_named(make, error, match):
     with pytest.raises(error, match=match):
@@ -172,8 +177,8 @@ def test_input_rank_and_unknown_channels_are_refused():
 
 def test_a_kernel_larger_than_the_maps_is_refused_naming_the_shapes():
     # was numpy's "negative dimensions are not allowed" from the zero initial states
-    with pytest.raises(ValueError, match=r"ConvLSTM2D layer .* Received input shape \(1, 3, 5, 5, 2\) which would produce "
-                                         r"output shape \(1, -1, -1, 2\)"):
+    with pytest.raises(ValueError, match=r"ConvLSTM2D layer .* Received input shape \(1, 3, 5, 5, 2\) which would "
+                                         r"produce output shape \(1, -1, -1, 2\)"):
         layers.ConvLSTM2D(2, 7)(np.zeros((1, 3, 5, 5, 2), "float32"))
     unknown = keras.Sequential([keras.Input((None, None, None, 2)), layers.ConvLSTM2D(2, 7)])
     with pytest.raises(ValueError, match=r"output is <= 0"):

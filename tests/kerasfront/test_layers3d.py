@@ -160,6 +160,8 @@ def test_conv3d_model_trains_and_round_trips_through_h5(tmp_path):
     (lambda: layers.ZeroPadding3D((1, 2, -1)), r"3rd entry of padding"),
     (lambda: layers.Cropping3D((1, (1, 2, 3), 0)), r"2nd entry of cropping"),
     (lambda: layers.SpatialDropout3D(1.5), r"rate"),
+    (lambda: layers.Conv3D(2, 2, use_bias="no"), r"`use_bias` must be True or False"),     # was bool("no")
+    (lambda: layers.Conv3DTranspose(2, 2, kernel_regularizer="l3"), r"Conv3DTranspose: `kernel_regularizer`='l3'"),
 ])
 def test_bad_arguments_are_named(make, match):
     with pytest.raises((ValueError, TypeError), match=match):
