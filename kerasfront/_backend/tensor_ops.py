@@ -54,6 +54,8 @@ def arange(start, stop=None, step=1, dtype="int32"):
         >>> K.arange(1, 7, 2, dtype="float32")
         Tensor([1., 3., 5.], dtype=float32)
     """
+    if isinstance(step, bool) or not isinstance(step, (int, float, np.integer, np.floating)) or step == 0:
+        raise ValueError(f"arange: `step` must be a non-zero number, received step={step!r}")
     if stop is None and start < 0:
         start = 0
     values = np.arange(0, start, step) if stop is None else np.arange(start, stop, step)
@@ -70,6 +72,8 @@ def repeat(x, n):
     x = K._t(x)
     if x.ndim != 2:
         raise ValueError(f"repeat: x must be 2-d (batch, features), received shape {x.shape}")
+    if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 0:
+        raise ValueError(f"repeat: `n` must be a non-negative integer, received n={n!r}")
     return ag.tile(ag.expand_dims(x, 1), (1, int(n), 1))
 
 

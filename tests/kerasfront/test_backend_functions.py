@@ -156,6 +156,8 @@ def test_variable_updates_random_variables_and_flags():
     (lambda: K.local_conv1d(np.ones((1, 5, 2)), np.ones((4, 6, 1)), (3,), (1,)), "reads past"),
     (lambda: K.resize_volumes(np.ones((1, 2, 2, 2, 1)), 2, 2, 2, "ndhwc"), "Invalid data_format"),
     (lambda: K.repeat(np.ones((2, 3, 4)), 2), "2-d"),
+    (lambda: K.repeat(np.ones((2, 3)), -2), "`n` must be a non-negative integer, received n=-2"),   # numpy's message
+    (lambda: K.arange(0, 5, 0), "`step` must be a non-zero number"),                             # ZeroDivisionError
     (lambda: K.in_top_k(np.ones(3), np.array([0]), 1), "2-d"),
     (lambda: K.ctc_batch_cost(np.array([[0]]), np.ones((1, 3, 3)) / 3, np.array([[3], [3]]), np.array([[1]])),
      "batch sizes differ"),
