@@ -368,6 +368,10 @@ class Layer:
         Tensor([[2., 2.]], dtype=float32)
     """
 
+    # NOTE: bfloat16 compute is simulated by rounding a layer's outputs; a model's outputs are its layers'
+    # (a float32 output layer stays unrounded), so Model turns this off
+    _rounds_bfloat16_outputs = True
+
     #: layers push their own name as weight-name scope while they build; functional models do not
     _pushes_name_scope = True
     #: layers that take text (numpy object arrays of str, see ``engine/strings.py``) set this to True
@@ -937,7 +941,7 @@ class Layer:
             if type(inputs) is Tensor:
                 d = inputs.data.dtype
                 if d != self._np_dtype and d.kind == "f":
-                    inputs = ag.astype(inputs, self._np_dtype)
+                    inputs = _cast_keeping_mask(inputs, self._np_dtype)
             elif isinstance(inputs, (list, tuple)):
                 inputs = _autocast_list(inputs, self._np_dtype)
         info = self._call_info
@@ -986,7 +990,8 @@ class Layer:
                 _SCOPES.pop()
             if mixed:
                 autocast.restore_weights(undo)
-        if mixed and (getattr(self, "_float32_when_mixed", False) or self._dtype_policy.compute_dtype == "bfloat16"):
+        if mixed and (getattr(self, "_float32_when_mixed", False) or
+                      (self._dtype_policy.compute_dtype == "bfloat16" and self._rounds_bfloat16_outputs)):
             outputs = autocast.to_compute(self, outputs)
         if info.overrides_compute_mask or (self.supports_masking and input_mask is not None):
             out_mask = self.compute_mask(inputs, input_mask)
@@ -1244,8 +1249,17 @@ class Layer:
                             f"Exception encountered: {e}") from None
 
 
+def _cast_keeping_mask(tensor, dtype):
+    """``tensor`` cast to ``dtype``, carrying its Keras mask (as tf.keras's autocast keeps ``_keras_mask``)."""
+    out = ag.astype(tensor, dtype)
+    mask = get_mask(tensor)
+    if mask is not None:
+        set_mask(out, mask)
+    return out
+
+
 def _autocast_list(inputs, dtype):
-    out = [ag.astype(t, dtype) if isinstance(t, Tensor) and t.data.dtype != dtype and t.data.dtype.kind == "f"
+    out = [_cast_keeping_mask(t, dtype) if isinstance(t, Tensor) and t.data.dtype != dtype and t.data.dtype.kind == "f"
            else t for t in inputs]
     return type(inputs)(out) if any(a is not b for a, b in zip(out, inputs)) else inputs
 

@@ -41,6 +41,8 @@ class Model(Layer):
         (4, 1)
     """
 
+    _rounds_bfloat16_outputs = False
+
     #: the data-parallel helper of the fit/evaluate running now (None in one process); see ``_data_parallel``
     _active_dp = None
 

@@ -76,12 +76,25 @@ def restore_weights(undo):
 
 def _map_floats(x, fn):
     if isinstance(x, Tensor):
-        return fn(x) if x.data.dtype.kind == "f" else x
+        if x.data.dtype.kind != "f":
+            return x
+        out = fn(x)
+        if out is not x:
+            _keep_mask(x, out)
+        return out
     if isinstance(x, (list, tuple)):
         return type(x)(_map_floats(v, fn) for v in x)
     if isinstance(x, dict):
         return {k: _map_floats(v, fn) for k, v in x.items()}
     return x
+
+
+def _keep_mask(source, cast):
+    """A cast tensor keeps the Keras mask of the tensor it was cast from (tf.keras's casts keep ``_keras_mask``)."""
+    from ..engine.base_layer import get_mask, set_mask     # NOTE: lazy: the engine imports this module
+    mask = get_mask(source)
+    if mask is not None:
+        set_mask(cast, mask)
 
 
 def to_compute(layer, outputs):

@@ -212,7 +212,43 @@ def test_compile_wraps_only_mixed_float16_models_and_a_custom_loop_works():
     assert all(np.any(w.numpy() != b) for w, b in zip(model.trainable_weights, before))
 
 
+@pytest.mark.parametrize("policy", ["mixed_float16", "mixed_bfloat16"])
+def test_keras_masks_survive_the_casts_of_a_mixed_model(policy):
+    """A float32 output layer after mixed ones (its autocast) and every mixed_bfloat16 layer (rounding its inputs)
+    cast their inputs: the casts keep the Keras masks, so a padded query row of MultiHeadAttention is masked as in
+    float32 and the loss and metrics see the Embedding's mask (they were lost: tf.keras's numbers differed)."""
+    pytest.importorskip("ml_dtypes") if policy == "mixed_bfloat16" else None
+    mixed_precision.set_global_policy(policy)
+    tok = keras.Input((5,), dtype="int32")
+    h = layers.Embedding(10, 4, mask_zero=True)(tok)
+    mha = layers.MultiHeadAttention(2, 2)
+    out = layers.Dense(3, dtype="float32")(mha(h, h))
+    model = keras.Model(tok, out)
+    model.compile("sgd", "mse")
+    x = np.array([[1, 2, 3, 0, 0], [4, 5, 0, 0, 0]])
+    _, scores = mha(model.layers[1](x), model.layers[1](x), return_attention_scores=True)
+    np.testing.assert_allclose(np.asarray(scores.numpy(), np.float32)[0, :, 3], 0.2, atol=2e-3)   # fully masked row
+    y = np.ones((2, 5, 3), np.float32)
+    pred = model.predict(x, verbose=0)
+    keep = (x != 0)[..., None]
+    masked_mse = ((pred - y) ** 2).mean(-1, keepdims=True)[keep].sum() / keep.sum()
+    assert model.evaluate(x, y, verbose=0) == pytest.approx(masked_mse, rel=1e-5)
+
+
 # -- bfloat16 --------------------------------------------------------------------------------------------
+
+
+def test_a_mixed_bfloat16_functional_model_leaves_its_float32_output_unrounded():
+    pytest.importorskip("ml_dtypes")
+    mixed_precision.set_global_policy("mixed_bfloat16")
+    inp = keras.Input((4,))
+    hidden = layers.Dense(8)
+    last = layers.Dense(3, dtype="float32")
+    model = keras.Model(inp, last(hidden(inp)))
+    x = np.random.default_rng(0).random((6, 4)).astype("float32")
+    out = model(x).numpy()
+    np.testing.assert_array_equal(out, last(hidden(x)).numpy())     # was rounded to bfloat16 by the model
+    assert not _is_bfloat16(out) and _is_bfloat16(hidden(x).numpy())
 
 
 def _is_bfloat16(values):
