@@ -130,8 +130,12 @@ def get(identifier):
 
 # NOTE: layers.experimental (RandomFourierFeatures, ...): its layers are registered for loading, not exported here.
 from . import experimental  # noqa: E402
+from .experimental.dynamic_embedding import DynamicEmbedding as _DynamicEmbedding  # noqa: E402
+from .experimental.dynamic_lookup import DynamicLookup as _DynamicLookup  # noqa: E402
 from .kernelized import RandomFourierFeatures as _RandomFourierFeatures  # noqa: E402
 from .normalization import SyncBatchNormalization as _SyncBatchNormalization  # noqa: E402
 
 _REGISTRY["RandomFourierFeatures"] = _RandomFourierFeatures
+_REGISTRY["DynamicEmbedding"] = _DynamicEmbedding
+_REGISTRY["DynamicLookup"] = _DynamicLookup
 _REGISTRY["SyncBatchNormalization"] = _SyncBatchNormalization

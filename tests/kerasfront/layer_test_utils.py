@@ -36,6 +36,11 @@ def _make_data(input_shape, input_dtype, rng):
     return out, shapes, dtypes
 
 
+def _as_tensor(d):
+    """A numeric array as a Tensor; text stays a numpy object array (see engine/strings.py)."""
+    return d if d.dtype.kind in "USO" else ag.Tensor(d)
+
+
 def _outputs_list(out):
     return [o.numpy() if isinstance(o, ag.Tensor) else np.asarray(o) for o in _as_list(out)]
 
@@ -149,7 +154,7 @@ def layer_test(layer_cls, kwargs=None, input_shape=(2, 3), input_dtype="float32"
     direct_kwargs = dict(call_kwargs)
     if training is not None:
         direct_kwargs["training"] = training
-    direct_out = _outputs_list(call(layer, [ag.Tensor(d) for d in data] if multi else data, **direct_kwargs))
+    direct_out = _outputs_list(call(layer, [_as_tensor(d) for d in data] if multi else data, **direct_kwargs))
     for sym_shape, out in zip(sym_shapes, model_out):
         assert len(sym_shape) == out.ndim and all(s is None or s == o for s, o in zip(sym_shape, out.shape)), (
             f"{layer_cls.__name__}: eager output shape {out.shape} does not fit the symbolic shape {sym_shape}")
@@ -190,12 +195,12 @@ def layer_test(layer_cls, kwargs=None, input_shape=(2, 3), input_dtype="float32"
         layer64 = klayers.deserialize({"class_name": layer_cls.__name__, "config": config64},
                                       custom_objects=custom_objects)
         data64 = [d.astype(np.float64) if d.dtype.kind == "f" else d for d in data]
-        call(layer64, [ag.Tensor(d) for d in data64], **call_kwargs)
+        call(layer64, [_as_tensor(d) for d in data64], **call_kwargs)
         layer64.set_weights([w.astype(np.float64) if w.dtype.kind == "f" else w for w in layer.get_weights()])
         float_idx = [i for i, d in enumerate(data64) if d.dtype.kind == "f"] if gradcheck_inputs else []
 
         def fn(*float_inputs):
-            ins = [ag.Tensor(d) for d in data64]
+            ins = [_as_tensor(d) for d in data64]
             for i, t in zip(float_idx, float_inputs):
                 ins[i] = t
             kw = dict(call_kwargs)

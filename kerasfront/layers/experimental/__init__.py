@@ -1,6 +1,6 @@
 """``kerasfront.layers.experimental``: the layers tf.keras 2.21 keeps under ``layers.experimental``
-(``RandomFourierFeatures``, ``EinsumDense``, the deprecated ``SyncBatchNormalization`` and the ``preprocessing``
-aliases).
+(``RandomFourierFeatures``, ``EinsumDense``, ``DynamicLookup`` and ``DynamicEmbedding``, the deprecated
+``SyncBatchNormalization`` and the ``preprocessing`` aliases).
 
 Example:
     >>> kerasfront.layers.experimental.RandomFourierFeatures(4).output_dim
@@ -9,8 +9,10 @@ Example:
     True
 """
 from ..einsum_dense import EinsumDense
+from .dynamic_embedding import DynamicEmbedding
+from .dynamic_lookup import DynamicLookup
 from ..kernelized import RandomFourierFeatures
 from ..normalization import SyncBatchNormalization
 from . import preprocessing  # noqa: F401
 
-__all__ = ["EinsumDense", "RandomFourierFeatures", "SyncBatchNormalization"]
+__all__ = ["DynamicEmbedding", "DynamicLookup", "EinsumDense", "RandomFourierFeatures", "SyncBatchNormalization"]
