@@ -1,6 +1,7 @@
 """Callbacks, as in ``tf.keras.callbacks``: objects whose ``on_*`` hooks ``fit``/``evaluate``/``predict`` call.
 
-One module per heavy callback (``tensorboard``, ``model_checkpoint``, ``backup_and_restore``); the light ones
+One module per heavy callback (``tensorboard``, ``model_checkpoint``, ``backup_and_restore``,
+``update_embedding``: ``experimental.UpdateEmbeddingCallback``); the light ones
 live in ``basic``, the base class and the list the training loop calls in ``base``. Every name is importable
 from ``kerasfront.callbacks`` as before.
 
@@ -14,6 +15,11 @@ from .basic import (BaseLogger, CSVLogger, EarlyStopping, History, LambdaCallbac
                     ProgbarLogger, ReduceLROnPlateau, RemoteMonitor, TerminateOnNaN)
 from .model_checkpoint import ModelCheckpoint
 from .tensorboard import TensorBoard
+from .update_embedding import UpdateEmbeddingCallback as _UpdateEmbeddingCallback
+
+# tf.keras's callbacks.experimental: the deprecated BackupAndRestore name and UpdateEmbeddingCallback
+experimental.UpdateEmbeddingCallback = _UpdateEmbeddingCallback
+experimental.__doc__ = "tf.keras's callbacks.experimental: BackupAndRestore, UpdateEmbeddingCallback."
 
 __all__ = ["Callback", "CallbackList", "History", "ProgbarLogger", "LambdaCallback", "EarlyStopping",
            "ModelCheckpoint", "CSVLogger", "ReduceLROnPlateau", "LearningRateScheduler", "TerminateOnNaN",
