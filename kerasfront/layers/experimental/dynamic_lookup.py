@@ -163,6 +163,27 @@ def _top_indices(counts, k):
     return np.argsort(-counts.astype(np.int64), kind="stable")[:k]
 
 
+def _object_array(values):
+    out = np.empty(len(values), dtype=object)
+    out[:] = values
+    return out
+
+
+def _unique_sorted(values):
+    """The distinct keys, sorted (strings by code point: the byte order of UTF-8, as TensorFlow sorts them)."""
+    if values.dtype == object:
+        return _object_array(sorted(set(values.tolist())))
+    return np.unique(values)
+
+
+def _isin(values, members):
+    """``values[i] in members`` for each i (strings through a hash set: numpy compares object arrays pairwise)."""
+    if values.dtype == object or members.dtype == object:
+        member_set = set(members.tolist())
+        return np.fromiter((k in member_set for k in values.tolist()), dtype=bool, count=len(values))
+    return np.isin(values, members)
+
+
 def lfu_learn(keys, counts, batch_keys, table_size):
     """One LFU step of the frequency table: ``(keys, counts)`` of its filled slots, after seeing ``batch_keys``
     (both 1-D; the result has at most ``table_size`` entries).
@@ -172,39 +193,59 @@ def lfu_learn(keys, counts, batch_keys, table_size):
         >>> k.tolist(), c.tolist()
         ([1, 2, 7, 11], [0, 1, 1, 1])
     """
-    seen = np.unique(batch_keys)                       # sorted, as tf.sets.difference orders the new keys
-    new = seen[~np.isin(seen, keys)] if len(keys) else seen
+    seen = _unique_sorted(batch_keys)              # sorted, as tf.sets.difference orders the new keys
+    new = seen[~_isin(seen, keys)] if len(keys) else seen
     n_remove = max(len(keys) - table_size + len(new), 0)
     if n_remove:
         # NOTE: the least frequent keys go, earliest slot first among equal counts (tf.nn.top_k on -counts); a
         # batch with more new keys than the table has slots evicts everything (tf.keras fails there)
         gone = keys[np.argsort(counts.astype(np.int64), kind="stable")[:min(n_remove, len(keys))]]
-        keep = ~np.isin(keys, gone)
+        keep = ~_isin(keys, gone)
         keys, counts = keys[keep], counts[keep]
-    counts = counts + np.isin(keys, seen).astype(counts.dtype)
+    counts = counts + _isin(keys, seen).astype(counts.dtype)
     keys = np.concatenate([keys, new.astype(keys.dtype)])[:table_size]
     counts = np.concatenate([counts, np.ones(len(new), counts.dtype)])[:table_size]
     return keys, counts
 
 
-def lookup_indices(vocabulary, keys, oov_index):
-    """For each key, the index of its first occurrence in ``vocabulary``, or ``oov_index`` (int64, ``keys``'
-    shape).
+class VocabularyIndex:
+    """Where each key stands in a vocabulary (its first occurrence), rebuilt only when the vocabulary changes:
+    ``indices(keys, oov_index)`` gives int64 indices of ``keys``' shape.
 
     Example:
-        >>> lookup_indices(np.array([4, 2, 4]), np.array([[4, 7]]), 3).tolist()
+        >>> VocabularyIndex(np.array([4, 2, 4])).indices(np.array([[4, 7]]), 3).tolist()
         [[0, 3]]
     """
-    flat = np.asarray(keys).ravel()
-    uniq, first = np.unique(vocabulary, return_index=True)
-    if flat.dtype == object or uniq.dtype == object:
-        row = {k: i for k, i in zip(uniq.tolist(), first.tolist())}
-        out = np.fromiter((row.get(k, oov_index) for k in flat.tolist()), dtype=np.int64, count=flat.size)
-    else:
-        pos = np.clip(np.searchsorted(uniq, flat), 0, len(uniq) - 1)
-        found = uniq[pos] == flat
-        out = np.where(found, first[pos], oov_index).astype(np.int64)
-    return out.reshape(np.shape(keys))
+
+    def __init__(self, vocabulary):
+        self.vocabulary = vocabulary
+        self.snapshot = vocabulary.copy()
+        if vocabulary.dtype == object:
+            row = {}
+            for i, key in enumerate(vocabulary.tolist()):
+                row.setdefault(key, i)
+            self.row = row
+        else:
+            self.uniq, self.first = np.unique(vocabulary, return_index=True)
+
+    def describes(self, vocabulary):
+        """Whether this index is still that of ``vocabulary`` (host arrays are replaced, never written in place;
+        weights are compared by value, as files and set_weights write them in place)."""
+        if vocabulary.dtype == object:
+            return vocabulary is self.vocabulary
+        return vocabulary.shape == self.snapshot.shape and np.array_equal(vocabulary, self.snapshot)
+
+    def indices(self, keys, oov_index):
+        flat = np.asarray(keys).ravel()
+        if self.vocabulary.dtype == object:
+            row = self.row
+            out = np.fromiter((row.get(k, oov_index) for k in flat.tolist()), dtype=np.int64, count=flat.size)
+        elif flat.dtype == object:
+            out = np.full(flat.size, oov_index, dtype=np.int64)
+        else:
+            pos = np.clip(np.searchsorted(self.uniq, flat), 0, len(self.uniq) - 1)
+            out = np.where(self.uniq[pos] == flat, self.first[pos], oov_index).astype(np.int64)
+        return out.reshape(np.shape(keys))
 
 
 class DynamicLookup(Layer):
@@ -339,7 +380,11 @@ class DynamicLookup(Layer):
         keys = self._keys_array(inputs)
         if learn_vocab and not in_shape_inference():
             self.update_internal_vocabulary(keys)
-        return ag.Tensor(lookup_indices(self._state("vocabulary"), keys, self.vocabulary_size))
+        vocabulary = self._state("vocabulary")
+        index = self.__dict__.get("_index")
+        if index is None or not index.describes(vocabulary):
+            index = self.__dict__["_index"] = VocabularyIndex(vocabulary)
+        return ag.Tensor(index.indices(keys, self.vocabulary_size))
 
     def _static_output_shape(self, input_shape, dtype):
         return tuple(input_shape), np.dtype(np.int64)
