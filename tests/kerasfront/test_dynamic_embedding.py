@@ -114,7 +114,7 @@ def _fit_model(ref):
     inputs = keras.Input((3,), dtype="string")
     emb = DynamicEmbedding(4, 2, ref["initial_vocabulary"], input_length=3, embedding_initializer="zeros",
                            name="dynamic_embedding")
-    out = keras.layers.Dense(3, activation="softmax")(keras.layers.Flatten()(emb(inputs)))
+    out = keras.layers.Dense(3, activation="softmax", name="dense")(keras.layers.Flatten()(emb(inputs)))
     model = keras.Model(inputs, out)
     model.set_weights([np.array(w, "float32") for w in ref["initial_weights"] if isinstance(w[0], list)
                        or isinstance(w[0], float)])
