@@ -157,6 +157,8 @@ def run_backward(roots, root_grads, targets=None, retain_graph=False, create_gra
         else:
             raise _freed_error(ctx, r)
     anomaly = STATE.anomaly
+    # a tracer capturing a step (autograd.trace.capture) records each vjp call as one node
+    capture = STATE.tracer if STATE.tracer is not None and STATE.tracer.capture else None
     prev_mode = STATE.grad_enabled
     STATE.grad_enabled = create_graph
     # NOTE: in anomaly mode the ops inside a vjp are not checked one by one (a vjp may pass through inf
@@ -192,7 +194,10 @@ def run_backward(roots, root_grads, targets=None, retain_graph=False, create_gra
                 if reach is not None and not reach.get(ak):
                     continue
                 fn = vjps.get(i) or prim.vjp_for(i)
-                gi = fn(g, node, *args, **kwargs) if kwargs else fn(g, node, *args)
+                if capture is None:
+                    gi = fn(g, node, *args, **kwargs) if kwargs else fn(g, node, *args)
+                else:
+                    gi = capture.call_vjp(prim, i, fn, g, node, args, kwargs)
                 if gi is None:
                     continue
                 if isinstance(gi, Tensor):
@@ -252,11 +257,15 @@ def _own(g, given):
     (``sum``); a gradient handed to the user must be safe to modify in place.
     """
     d = g.data
-    if id(d) in given or not d.flags.writeable:
+    copied = id(d) in given or not d.flags.writeable
+    if copied:
         d = d.copy()
     given.add(id(d))
-    if g.requires_grad or d is not g.data:
-        return make_leaf(d)
+    if g.requires_grad or copied:
+        out = make_leaf(d)
+        if copied and STATE.tracer is not None and STATE.tracer.capture:
+            STATE.tracer.record_copy(g, out)
+        return out
     return g
 
 

@@ -1467,6 +1467,10 @@ def sparse_categorical_crossentropy(target, output, from_logits=False, axis=-1, 
     """
     output = _float(output)
     labels = _int_labels(target)
+    # NOTE: while autograd.trace records (a captured training step), the labels go through ops too, so that the
+    # graph reads them from the step's inputs (the checks below still look at the numpy values)
+    traced = ag.trace.active() is not None and isinstance(target, ag.Tensor)
+    lab = (target if target.data.dtype.kind in "iu" else ag.astype(target, np.int64)) if traced else labels
     output, from_logits = _get_logits(output, from_logits, "softmax", "sparse_categorical_crossentropy")
     if not from_logits:
         eps = _eps_like(output)
@@ -1481,23 +1485,32 @@ def sparse_categorical_crossentropy(target, output, from_logits=False, axis=-1, 
             raise ValueError(f"sparse_categorical_crossentropy: target of shape {labels.shape} does not match "
                              f"output of shape {output.shape} (expected target shape {out_shape})")
         labels = labels.reshape(out_shape)
+        lab = ag.reshape(lab, out_shape) if traced else labels
     num_classes = output.shape[-1]
     valid = None
     if ignore_class is not None:
         valid = labels != ignore_class
         labels = np.where(valid, labels, 0)
+        if traced:
+            valid = ag.not_equal(lab, ignore_class)
+            lab = ag.where(valid, lab, np.zeros((), lab.dtype))
+        else:
+            lab = labels
     if labels.size and (labels.min() < 0 or labels.max() >= num_classes):
         bad = labels[(labels < 0) | (labels >= num_classes)].ravel()[0]
         raise ValueError(f"sparse_categorical_crossentropy: received a label value of {bad} which is outside the "
                          f"valid range of [0, {num_classes})")
     if _has_fused("sparse_softmax_cross_entropy"):
-        res = ag.sparse_softmax_cross_entropy(output, labels, axis=-1)
+        res = ag.sparse_softmax_cross_entropy(output, lab, axis=-1)
     else:
-        onehot = np.zeros(output.shape, dtype=output.dtype)
-        np.put_along_axis(onehot, labels[..., None], 1, axis=-1)
+        if traced:
+            onehot = ag.one_hot(lab, num_classes, dtype=output.dtype)
+        else:
+            onehot = np.zeros(output.shape, dtype=output.dtype)
+            np.put_along_axis(onehot, labels[..., None], 1, axis=-1)
         res = ag.negative(ag.sum(ag.multiply(ag.log_softmax(output, axis=-1), onehot), axis=-1))
     if valid is not None:
-        res = ag.multiply(res, valid.astype(res.dtype))
+        res = ag.multiply(res, ag.astype(valid, res.dtype) if traced else valid.astype(res.dtype))
     return res
 
 

@@ -214,6 +214,24 @@ cosine_proximity = cosine_similarity
 # -- base classes ----------------------------------------------------------------------------------------
 
 
+def _host_update(update_state):
+    """``update_state`` made a host callback of a captured training step: called while ``autograd.trace.capture``
+    records (inside a layer's ``call``: ``add_metric``, a Metric called there), it runs untraced and every replay of the
+    step calls it again with that replay's values, so a metric may keep its state however it likes (Python numbers,
+    numpy) and is still updated on every step."""
+    def wrapper(self, *args, **kwargs):
+        tracer = ag.trace.active()
+        if tracer is not None and tracer.capture:
+            return tracer.host_call(types.MethodType(update_state, self), args, kwargs)
+        return update_state(self, *args, **kwargs)
+    wrapper.__name__ = update_state.__name__
+    wrapper.__qualname__ = update_state.__qualname__
+    wrapper.__doc__ = update_state.__doc__
+    wrapper.__wrapped__ = update_state
+    wrapper._host_update = True
+    return wrapper
+
+
 class Metric:
     """Base class: subclasses create state with ``add_weight`` and implement ``update_state`` and ``result``.
 
@@ -227,6 +245,12 @@ class Metric:
         ...     def result(self):
         ...         return self.count.value()
     """
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        fn = cls.__dict__.get("update_state")
+        if fn is not None and callable(fn) and not getattr(fn, "_host_update", False):
+            cls.update_state = _host_update(fn)
 
     def __init__(self, name=None, dtype=None, **kwargs):
         if kwargs:

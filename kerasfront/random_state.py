@@ -25,7 +25,9 @@ def set_seed(seed):
         raise ValueError(f"set_random_seed(seed): expected a non-negative integer, received {seed!r}")
     random.seed(int(seed))
     np.random.seed(int(seed) % (2 ** 32))
-    _GEN[0] = np.random.default_rng(int(seed))
+    # NOTE: reseeded in place (the stream of np.random.default_rng(seed)), so that the global generator stays one
+    # object: a captured training step draws its dropout masks from the generator object it was captured with
+    _GEN[0].bit_generator.state = np.random.default_rng(int(seed)).bit_generator.state
 
 
 def generator():

@@ -5,9 +5,14 @@ Example:
     >>> v.assign([1.0, 2.0]); v.numpy()
     array([1., 2.], dtype=float32)
 """
+import weakref
+
 import numpy as np
 
 import autograd as ag
+
+# every Variable alive, by id: a captured training step reads them by reference (see live_variables)
+_ALIVE = weakref.WeakValueDictionary()
 
 
 class Variable(ag.Tensor):
@@ -31,6 +36,9 @@ class Variable(ag.Tensor):
 
     __slots__ = ("name", "trainable", "constraint")
 
+    #: state: a captured step (``autograd.trace.capture``) reads a Variable by reference at every replay
+    _trace_state = True
+
     def __init__(self, value, name="Variable:0", trainable=True, dtype=None, constraint=None):
         data = value.data if isinstance(value, ag.Tensor) else value
         arr = np.array(data, dtype=dtype, copy=True) if dtype is not None else np.array(data, copy=True)
@@ -39,6 +47,7 @@ class Variable(ag.Tensor):
         self.name = name if ":" in name else name + ":0"
         self.trainable = trainable
         self.constraint = constraint
+        _ALIVE[id(self)] = self
 
     @property
     def path(self):
@@ -111,3 +120,15 @@ class ResizableVariable(Variable):
         self.data = np.array(v, dtype=self.dtype, copy=True)
         self._version += 1
         return self
+
+
+def live_variables():
+    """Every Variable alive now (a captured training step binds them, and ops given their bare arrays, by
+    reference).
+
+    Example:
+        >>> v = Variable(np.zeros(2, "float32"), name="w")
+        >>> any(u is v for u in live_variables())
+        True
+    """
+    return list(_ALIVE.values())

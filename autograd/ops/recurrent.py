@@ -831,14 +831,22 @@ def _dropout_masks(fn, arg, masks, gates, n, size, dtype):
     if masks is None:
         return None
     batched = type(masks) is Batched    # one mask per example inside ag.vmap (see _per_example)
-    m = masks if batched else np.asarray(raw(masks))
+    # NOTE: while a tracer records, a Tensor mask stays one (ops), so that the graph reads the masks it drew
+    ops = batched or (STATE.tracer is not None and isinstance(masks, Tensor))
+    m = masks if ops else np.asarray(raw(masks))
     if tuple(m.shape) == (n, size):
-        m = reshape(m, (1, n, size)) if batched else m[None]
+        m = reshape(m, (1, n, size)) if ops else m[None]
     if tuple(m.shape) not in ((1, n, size), (gates, n, size)):
         per_gate = f" or one per gate, ({gates}, {n}, {size})" if gates > 1 else ""
         raise ValueError(f"{fn}: {arg} must have shape (batch, {size}) = {(n, size)}{per_gate}; "
                          f"received {tuple(m.shape)}")
-    return astype(m, dtype) if batched else m.astype(dtype, copy=False)
+    return astype(m, dtype) if ops else m.astype(dtype, copy=False)
+
+
+def _kwarg_mask(m):
+    """A recurrent dropout mask as the primitives' keyword argument: an array (a traced Tensor's own array, which
+    the tracer knows), or a Batched value inside vmap."""
+    return m.data if isinstance(m, Tensor) else m
 
 
 def _project(x, kernel, masks=None, units=None):
@@ -915,7 +923,8 @@ def lstm_sequence(x, h0, c0, kernel, recurrent_kernel, bias=None, mask=None, go_
             "act": _activation(activation, fn, "activation"),
             "ract": _activation(recurrent_activation, fn, "recurrent_activation"),
             "zero_output": bool(zero_output_for_mask), "saved": _save(),
-            "rmask": _dropout_masks(fn, "recurrent_dropout_mask", recurrent_dropout_mask, 4, n, units, dtype)}
+            "rmask": _kwarg_mask(_dropout_masks(fn, "recurrent_dropout_mask", recurrent_dropout_mask, 4, n, units,
+                                                dtype))}
     h0 = _initial(fn, "h0", h0, n, units, dtype)
     c0 = _initial(fn, "c0", c0, n, units, dtype)
     if (opts["mask"] is None and dm is None and opts["rmask"] is None and opts["act"] == "tanh"
@@ -958,7 +967,8 @@ def gru_sequence(x, h0, kernel, recurrent_kernel, bias=None, mask=None, go_backw
             "act": _activation(activation, fn, "activation"),
             "ract": _activation(recurrent_activation, fn, "recurrent_activation"),
             "zero_output": bool(zero_output_for_mask), "extra": bool(reset_after), "saved": _save(),
-            "rmask": _dropout_masks(fn, "recurrent_dropout_mask", recurrent_dropout_mask, 3, n, units, dtype)}
+            "rmask": _kwarg_mask(_dropout_masks(fn, "recurrent_dropout_mask", recurrent_dropout_mask, 3, n, units,
+                                                dtype))}
     h0 = _initial(fn, "h0", h0, n, units, dtype)
     if reset_after:
         _check_bias(fn, bias, (2, 3 * units), "when reset_after=True")
@@ -1009,7 +1019,8 @@ def simple_rnn_sequence(x, h0, kernel, recurrent_kernel, bias=None, mask=None, g
     opts = {"mask": _mask(fn, mask, n, steps), "reverse": bool(go_backwards),
             "act": _activation(activation, fn, "activation"), "ract": "sigmoid",
             "zero_output": bool(zero_output_for_mask), "saved": _save(),
-            "rmask": _dropout_masks(fn, "recurrent_dropout_mask", recurrent_dropout_mask, 1, n, units, dtype)}
+            "rmask": _kwarg_mask(_dropout_masks(fn, "recurrent_dropout_mask", recurrent_dropout_mask, 1, n, units,
+                                                dtype))}
     xp, h0 = _project(x, kernel, dm, units), _initial(fn, "h0", h0, n, units, dtype)
     if _per_example(opts, dm):
         return _split(_composed(_SimpleRNNCell, xp, [h0], recurrent_kernel, bias, None, opts), steps, 1)

@@ -8,7 +8,10 @@ in-place updates the computation made to parameters (moving statistics). ``Graph
 primitives, so the result is differentiable; ``to_json`` / ``from_json`` write and read it with every argument
 checked (a graph from a file runs only registered primitives, with checked arguments and shapes).
 
-kerasfront's revivable model folders and its ONNX writer read these graphs.
+kerasfront's revivable model folders and its ONNX writer read these graphs. ``capture(fn, inputs)`` records a whole
+step as it runs, its backward pass included (one node per vjp call) and its in-place updates, and
+``Captured.compile()`` makes it a ``Replay``: one generated function that reruns the step's numpy calls without
+rebuilding anything (kerasfront's ``compile(jit_compile=...)`` training step).
 
 Example:
     >>> import numpy as np, autograd as ag
@@ -21,9 +24,12 @@ Example:
     >>> y.shape, y.requires_grad
     ((7, 2), True)
 """
+from .capture import Captured, capture
 from .codec import from_json, to_json
-from .graph import CACHE, RNG, Batch, Graph, Node, Ref, TraceError, Value, register_struct
+from .graph import CACHE, RNG, Batch, Graph, Live, Node, Ref, Scratch, TraceError, Value, register_struct
 from .recorder import Tracer, active, merge, prune, trace, trace_batched
+from .replay import Replay
 
-__all__ = ["trace", "trace_batched", "Graph", "Node", "Value", "Ref", "Batch", "RNG", "CACHE", "TraceError",
-           "Tracer", "active", "merge", "prune", "to_json", "from_json", "register_struct"]
+__all__ = ["trace", "trace_batched", "capture", "Captured", "Replay", "Graph", "Node", "Value", "Ref", "Batch", "RNG",
+           "CACHE", "Live", "Scratch", "TraceError", "Tracer", "active", "merge", "prune", "to_json", "from_json",
+           "register_struct"]

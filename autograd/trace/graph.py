@@ -28,7 +28,8 @@ from ..modes import STATE, no_grad
 from ..primitive import REGISTRY, apply
 from ..tensor import Tensor, make_leaf
 
-__all__ = ["Graph", "Node", "Value", "Ref", "Batch", "RNG", "CACHE", "TraceError", "STRUCTS", "register_struct",
+__all__ = ["Graph", "Node", "Value", "Ref", "Batch", "RNG", "CACHE", "Live", "Scratch", "TraceError", "STRUCTS",
+           "register_struct",
            "batch_value"]
 
 
@@ -150,10 +151,49 @@ def batch_value(x, batch):
     return x
 
 
+class Live:
+    """In a captured step (``autograd.trace.capture``): an object the replay uses by reference, looked up by
+    ``name`` in the capture's ``live`` table (a random generator, a host callback)."""
+
+    __slots__ = ("name",)
+
+    def __init__(self, name):
+        self.name = name
+
+    def __eq__(self, other):
+        return type(other) is Live and other.name == self.name
+
+    def __hash__(self):
+        return hash(("Live", self.name))
+
+    def __repr__(self):
+        return f"Live({self.name!r})"
+
+
+class Scratch:
+    """In a captured step: the scratch dict (saved activations, memos) a primitive's forward filled and its vjps
+    read, number ``key``; each replay gives the forward a fresh dict and hands the same one to its vjps."""
+
+    __slots__ = ("key",)
+
+    def __init__(self, key):
+        self.key = key
+
+    def __eq__(self, other):
+        return type(other) is Scratch and other.key == self.key
+
+    def __hash__(self):
+        return hash(("Scratch", self.key))
+
+    def __repr__(self):
+        return f"Scratch({self.key})"
+
+
 class Value:
-    """One array of the graph: ``kind`` is 'input', 'param', 'const', 'fill' or 'op'; ``shape`` may hold
-    ``Batch`` dims; ``name`` is a parameter's name (or an input's); ``array`` a constant's data; ``fill`` the
-    entry of a fill.
+    """One array of the graph: ``kind`` is 'input', 'param', 'const', 'fill' or 'op' (a captured step also has
+    'live': a state Tensor read by reference at each replay, named ``name`` in the capture's ``live`` table);
+    ``shape`` may hold ``Batch`` dims; ``name`` is a parameter's name (or an input's); ``array`` a constant's
+    data; ``fill`` the entry of a fill.
     """
 
     __slots__ = ("id", "kind", "shape", "dtype", "name", "array", "fill")

@@ -22,7 +22,7 @@ import numpy as np
 from ..modes import STATE, enable_grad
 from ..primitive import REGISTRY
 from ..tensor import Tensor, make_leaf
-from .graph import CACHE, RNG, Batch, Graph, Node, Ref, TraceError, Value, _collect_refs
+from .graph import CACHE, RNG, Batch, Graph, Live, Node, Ref, Scratch, TraceError, Value, _collect_refs
 
 __all__ = ["Tracer", "trace", "trace_batched", "active"]
 
@@ -41,13 +41,20 @@ def active():
 
 
 class Tracer:
-    """Records primitive applications into values and nodes (use ``trace`` / ``trace_batched``).
+    """Records primitive applications into values and nodes (use ``trace`` / ``trace_batched``, or ``capture``).
 
     Args:
         params: ``{name: Tensor}`` whose arrays are parameters of the graph (bound by name when it runs).
+        capture: record a whole step for ``autograd.trace.capture``: state Tensors (those in ``state``, and any Tensor
+            whose class sets ``_trace_state``, and any Tensor an ``assign`` updates) are bound by reference ('live'
+            values), random generators by reference (``Live``), scratch dicts by identity (``Scratch``), a backward
+            pass as one node per vjp call ('@vjp'), in-place updates and host callbacks as effect nodes in order
+            ('@assign', '@assign_add', '@assign_sub', '@host'). What cannot be recorded does not raise: the
+            computation goes on untraced and ``failure`` says why.
+        state: Tensors to bind by reference in capture mode, also when an op receives their bare array.
     """
 
-    def __init__(self, params=None):
+    def __init__(self, params=None, capture=False, state=()):
         self.values = {}
         self.nodes = []
         self.updates = []
@@ -58,6 +65,20 @@ class Tracer:
         self._param_array = {}
         self._keep = []
         self._scope = []
+        self.capture = bool(capture)
+        #: capture mode: the objects replays use by reference, by name (state Tensors, generators, callbacks)
+        self.live = {}
+        self._live_of = {}
+        self._state_tensor = {}
+        self._state_array = {}
+        self._scratch = {}
+        #: capture mode: the value ids whose Tensor required grad when recorded (replays wrap them alike)
+        self.grad_flags = set()
+        #: capture mode: why the computation could not be recorded (None: it was)
+        self.failure = None
+        for t in state:
+            self._state_tensor[id(t)] = t
+            self._state_array[id(t.data)] = t
         for name, t in (params or {}).items():
             if not isinstance(t, Tensor):
                 raise TypeError(f"trace(params=...): '{name}' must be a Tensor, received {type(t).__name__}")
@@ -83,8 +104,42 @@ class Tracer:
         if isinstance(t, Tensor):
             self._by_tensor[id(t)] = vid
             self._by_array[id(t.data)] = vid
+            if t.requires_grad:
+                self.grad_flags.add(vid)
         else:
             self._by_array[id(t)] = vid
+
+    # -- capture mode: objects bound by reference ---------------------------------------------------------
+    def _live_name(self, obj, prefix):
+        name = self._live_of.get(id(obj))
+        if name is None:
+            name = f"{prefix}{len(self.live)}"
+            self.live[name] = obj
+            self._live_of[id(obj)] = name
+            self._keep.append(obj)
+        return name
+
+    def _live_value(self, t):
+        """The 'live' value of state Tensor ``t`` (made on first use)."""
+        vid = self._by_tensor.get(id(t))
+        if vid is not None and self.values[vid].kind == "live":
+            return vid
+        name = self._live_name(t, "state")
+        vid = self._new("live", t.data, name=name)
+        self._register(t, vid)
+        return vid
+
+    def _is_state(self, t):
+        # NOTE: a leaf that requires grad is a parameter someone updates between steps: read it by reference too
+        return id(t) in self._state_tensor or getattr(type(t), "_trace_state", False) or (
+            t.requires_grad and t._ctx is None)
+
+    def _fail(self, message):
+        """Capture mode: stop recording (the computation goes on untraced) and remember why."""
+        if self.failure is None:
+            self.failure = message
+        if STATE.tracer is self:
+            STATE.tracer = None
 
     def add_input(self, t, name=None):
         """Make ``t`` (a Tensor) the next input of the graph; returns its value id."""
@@ -117,20 +172,33 @@ class Tracer:
             p = self._param_tensor.get(id(x))
             if p is not None:
                 return Ref(self._param(*p))
+            if self.capture and self._is_state(x):
+                return Ref(self._live_value(x))
             vid = self._by_array.get(id(x.data))
             if vid is not None:
                 return Ref(vid)
             p = self._param_array.get(id(x.data))
             if p is not None:
                 return Ref(self._param(*p))
+            if self.capture:
+                st = self._state_array.get(id(x.data))
+                if st is not None:
+                    return Ref(self._live_value(st))
             vid = self._const(x.data)
             self._by_tensor[id(x)] = vid
             self._keep.append(x)
+            if x.requires_grad:
+                self.grad_flags.add(vid)
             return Ref(vid)
         vid = self._by_array.get(id(x))
         if vid is None:
             p = self._param_array.get(id(x))
-            vid = self._param(*p) if p is not None else self._const(x)
+            if p is not None:
+                vid = self._param(*p)
+            elif self.capture and id(x) in self._state_array:
+                vid = self._live_value(self._state_array[id(x)])
+            else:
+                vid = self._const(x)
         return Ref(vid, raw=True)
 
     # -- arguments ----------------------------------------------------------------------------------------
@@ -159,11 +227,27 @@ class Tracer:
         if isinstance(x, type) and issubclass(x, np.generic):
             return np.dtype(x)
         if isinstance(x, np.random.Generator):
-            return RNG
+            return Live(self._live_name(x, "rng")) if self.capture else RNG
         if isinstance(x, (int, float)):            # subclasses (np.float64 is caught above)
             return float(x) if isinstance(x, float) else int(x)
         raise TraceError(f"op '{op}' received {what} of type {t.__name__} ({str(x)[:60]}), which a traced graph "
                          f"cannot hold; pass arrays and plain values to primitives")
+
+    def _enc_kwargs(self, kwargs, name):
+        enc_kwargs = {}
+        for k, v in (kwargs or {}).items():
+            if isinstance(v, dict) and k in CACHE_KWARGS:
+                if self.capture:
+                    key = self._scratch.get(id(v))
+                    if key is None:
+                        key = self._scratch[id(v)] = len(self._scratch)
+                        self._keep.append(v)
+                    enc_kwargs[k] = Scratch(key)
+                else:
+                    enc_kwargs[k] = CACHE
+            else:
+                enc_kwargs[k] = self._enc(v, name, f"keyword argument '{k}'")
+        return enc_kwargs
 
     def record(self, prim, args, kwargs, out):
         """Called by every op with its result (through ``primitive.observed``)."""
@@ -171,21 +255,56 @@ class Tracer:
         if REGISTRY.get(name) is not prim:
             raise TraceError(f"op '{name}' shares its name with another registered primitive, so a graph could not "
                              f"tell them apart; give it a unique name (ag.primitive(fun, name=...))")
+        if self.capture:
+            try:
+                self._record(prim, args, kwargs, out)
+            except TraceError as e:
+                self._fail(str(e))
+            return
+        self._record(prim, args, kwargs, out)
+
+    def _record(self, prim, args, kwargs, out):
+        name = prim.name
         enc_args = tuple(self._enc(a, name, f"argument {i}") for i, a in enumerate(args))
-        enc_kwargs = {}
-        for k, v in (kwargs or {}).items():
-            if isinstance(v, dict) and k in CACHE_KWARGS:
-                enc_kwargs[k] = CACHE
-            else:
-                enc_kwargs[k] = self._enc(v, name, f"keyword argument '{k}'")
+        enc_kwargs = self._enc_kwargs(kwargs, name)
         vid = self._new("op", out.data)
         self._register(out, vid)
         self.nodes.append(Node(name, enc_args, enc_kwargs, vid, tuple(self._scope)))
+        if self.capture:
+            for k, v in enc_kwargs.items():
+                if type(v) is Scratch:
+                    self._scratch_items(v, kwargs[k], (), 0)
+
+    def _scratch_items(self, scratch, item, path, depth):
+        """Capture mode: make the arrays a forward left in its scratch dict values of the graph ('@scratch' nodes
+        read them back from the replay's dict), so that a vjp handing one to another primitive is recorded."""
+        if isinstance(item, dict) and depth == 0:
+            for k, v in item.items():
+                if isinstance(k, (str, int)):
+                    self._scratch_items(scratch, v, (k,), 1)
+        elif isinstance(item, (list, tuple)) and depth < 3:
+            for i, v in enumerate(item):
+                self._scratch_items(scratch, v, path + (i,), depth + 1)
+        elif isinstance(item, (Tensor, np.ndarray)):
+            known = self._by_tensor.get(id(item)) if isinstance(item, Tensor) else self._by_array.get(id(item))
+            if known is None and (not isinstance(item, Tensor) or id(item.data) not in self._by_array):
+                data = item.data if isinstance(item, Tensor) else item
+                if data.dtype.kind in "biuf":
+                    vid = self._new("op", data)
+                    self._register(item, vid)
+                    self.nodes.append(Node("@scratch", (scratch, path), {"tensor": isinstance(item, Tensor)}, vid,
+                                           tuple(self._scope)))
 
     def record_detach(self, src, out):
         """Called by ``Tensor.detach``: a stop of the gradient on a value of the graph becomes a
         ``stop_gradient`` node (a detached constant is the same constant)."""
-        ref = self.ref(src)
+        try:
+            ref = self.ref(src)
+        except TraceError as e:
+            if not self.capture:
+                raise
+            self._fail(str(e))
+            return
         if self.values[ref.id].kind == "const":
             self._register(out, ref.id)
             return
@@ -196,7 +315,14 @@ class Tracer:
 
     def record_update(self, kind, target, value):
         """Called by ``ag.assign`` (``kind`` 'assign', 'assign_add', 'assign_sub'); updates of tensors that are not
-        parameters of the graph are not part of it and are ignored."""
+        parameters of the graph are not part of it and are ignored (in capture mode every update is an effect node,
+        its target a live value)."""
+        if self.capture:
+            try:
+                self._record_effect(kind, target, value)
+            except TraceError as e:
+                self._fail(str(e))
+            return
         ref = None
         if isinstance(target, Tensor):
             vid = self._by_tensor.get(id(target))
@@ -207,6 +333,80 @@ class Tracer:
         if ref is None:
             return
         self.updates.append((kind, ref, self._enc(value, kind, "the assigned value")))
+
+    def _record_effect(self, kind, target, value):
+        if not isinstance(target, Tensor):
+            raise TraceError(f"{kind} of a {type(target).__name__}, not a Tensor")
+        vid = self._by_tensor.get(id(target))
+        if vid is None:
+            vid = self._live_value(target)
+        elif self.values[vid].kind == "const":
+            # read before as a constant: a Tensor the step updates is state, read by reference at every replay
+            v = self.values[vid]
+            v.kind, v.name, v.array = "live", self._live_name(target, "state"), None
+        enc = self._enc(value, kind, "the assigned value")
+        self.nodes.append(Node("@" + kind, (Ref(vid), enc), {}, None, tuple(self._scope)))
+
+    def call_vjp(self, prim, argnum, fn, g, ans, args, kwargs):
+        """Capture mode, called by the backward pass for each vjp: run ``fn`` untraced and record the call as one
+        '@vjp' node (the vjp's own arithmetic, numpy included, is replayed by calling it again)."""
+        if self.failure is not None or STATE.tracer is not self:
+            return fn(g, ans, *args, **kwargs) if kwargs else fn(g, ans, *args)
+        STATE.tracer = None
+        try:
+            gi = fn(g, ans, *args, **kwargs) if kwargs else fn(g, ans, *args)
+        finally:
+            STATE.tracer = self
+        if gi is None:
+            return None
+        if not isinstance(gi, Tensor):
+            gi = make_leaf(np.asarray(gi))
+        try:
+            enc = (prim.name, argnum, self.ref(g), self.ref(ans),
+                   tuple(self._enc(a, prim.name, f"argument {i}") for i, a in enumerate(args)))
+            enc_kwargs = self._enc_kwargs(kwargs, prim.name)
+        except TraceError as e:
+            self._fail(str(e))
+            return gi
+        vid = self._new("op", gi.data)
+        self._register(gi, vid)
+        self.nodes.append(Node("@vjp", enc, enc_kwargs, vid, tuple(self._scope)))
+        return gi
+
+    def record_copy(self, src, out):
+        """Capture mode, called by the backward pass when it copies a gradient it hands out ('@copy')."""
+        if self.failure is not None:
+            return
+        try:
+            ref = self.ref(src)
+        except TraceError as e:
+            self._fail(str(e))
+            return
+        vid = self._new("op", out.data)
+        self._register(out, vid)
+        self.nodes.append(Node("@copy", (ref,), {}, vid, tuple(self._scope)))
+
+    def host_call(self, fn, args, kwargs=None):
+        """Capture mode: run ``fn(*args, **kwargs)`` untraced now and record it as an '@host' effect node, so that
+        every replay calls it again with that replay's values (metric updates made inside a step: their
+        bookkeeping may be Python or numpy a graph cannot hold). Returns what ``fn`` returned."""
+        kwargs = kwargs or {}
+        if self.failure is not None or STATE.tracer is not self:
+            return fn(*args, **kwargs)
+        try:
+            name = self._live_name(fn, "host")
+            enc = tuple(self._enc(a, "host call", f"argument {i}") for i, a in enumerate(args))
+            enc_kwargs = {k: self._enc(v, "host call", f"keyword argument '{k}'") for k, v in kwargs.items()}
+        except TraceError as e:
+            self._fail(str(e))
+            return fn(*args, **kwargs)
+        STATE.tracer = None
+        try:
+            result = fn(*args, **kwargs)
+        finally:
+            STATE.tracer = self
+        self.nodes.append(Node("@host", (Live(name),) + enc, enc_kwargs, None, tuple(self._scope)))
+        return result
 
     # -- the result -----------------------------------------------------------------------------------------
     def graph(self, outputs):

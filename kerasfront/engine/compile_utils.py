@@ -213,11 +213,18 @@ class LossesContainer:
     def __call__(self, y_true, y_pred, sample_weight, regularization_losses=None):
         """The total loss Tensor for lists of labels/predictions/sample weights aligned with the outputs; updates
         the running means (weighted by batch size)."""
+        total, parts, batch = self.compute(y_true, y_pred, sample_weight, regularization_losses)
+        self.update_trackers(parts, batch)
+        return total
+
+    def compute(self, y_true, y_pred, sample_weight, regularization_losses=None):
+        """The total loss Tensor, and what ``update_trackers`` needs: ``parts``, one ``(output index, loss Tensor
+        before its weight, batch size, loss weight, data-parallel factor or None)`` per loss (index None for the
+        regularization sum), and the batch size. Only autograd ops: a captured training step records it."""
         total = None
-        total_value = 0.0
         batch = None
-        per_output = self.per_output_metrics
         share = self.replica_share
+        parts = []
         for i, loss in enumerate(self.losses):
             if loss is None:
                 continue
@@ -239,22 +246,18 @@ class LossesContainer:
                                  f"{e}") from e
             n = yt.shape[0] if yt.ndim else 1
             batch = n if batch is None else batch
-            # NOTE: a Loss with reduction "none" gives a vector: the trackers average its entries (weighted by
-            # batch size, as tf.keras's Mean does) and the gradient is that of its sum
-            v = float(value.data) if value.ndim == 0 else np.asarray(value.data, np.float64)
+            factor = None
             if share is not None and getattr(loss, "reduction", "auto") not in ("auto", "sum_over_batch_size"):
                 # NOTE: data parallelism weights every worker's total by its share of the global batch (below); a
                 # "sum" (or "none") loss is a sum over the global batch, so its part is first divided by that share
-                value = value * (share[1] / share[0])
-                v = v * (share[1] / share[0])
-            if per_output:
-                per_output[i].update_state(v, n)
+                factor = share[1] / share[0]
             w = self.loss_weights[i]
+            parts.append((i, value, n, w, factor))
+            if factor is not None:
+                value = value * factor
             if w is not None and w != 1:
                 value = value * float(w)
-                v *= float(w)
             total = value if total is None else total + value
-            total_value += v
         if regularization_losses:
             reg = regularization_losses[0]
             for r in regularization_losses[1:]:
@@ -263,17 +266,34 @@ class LossesContainer:
                 reg = ag.Tensor(np.asarray(reg, np.float32))
             total = reg if total is None else total + reg
             # NOTE: a layer may add a per-sample loss (the OCR example's K.ctc_batch_cost, shape (batch, 1)): as in
-            # tf.keras, the logs show its mean and the gradient is that of its sum
-            total_value = total_value + (float(reg.data) if reg.ndim == 0 else np.asarray(reg.data, np.float64))
+            # tf.keras, the logs show its mean (update_trackers) and the gradient is that of its sum
+            parts.append((None, reg, None, None, None))
         if total is None:
             total = ag.Tensor(np.zeros((), np.float32))
-        self.loss_metric.update_state(total_value, batch if batch is not None else 1)
         if share is not None:
             # NOTE: data parallelism: a mean over this worker's samples weighted by local / global sums, over the
             # workers, to the mean over the global batch; the regularization losses, the same on every worker,
             # add up to one copy. The loss trackers keep the unweighted value (their state is summed).
             total = total * (share[0] / share[1])
-        return total
+        return total, parts, batch
+
+    def update_trackers(self, parts, batch):
+        """Add one batch's losses (``compute``'s ``parts``) to the running means ``loss`` and ``<output>_loss``."""
+        total_value = 0.0
+        per_output = self.per_output_metrics
+        for i, value, n, w, factor in parts:
+            # NOTE: a Loss with reduction "none" gives a vector: the trackers average its entries (weighted by
+            # batch size, as tf.keras's Mean does) and the gradient is that of its sum
+            v = float(value.data) if value.ndim == 0 else np.asarray(value.data, np.float64)
+            if factor is not None:
+                v = v * factor
+            if i is not None:
+                if per_output:
+                    per_output[i].update_state(v, n)
+                if w is not None and w != 1:
+                    v *= float(w)
+            total_value += v
+        self.loss_metric.update_state(total_value, batch if batch is not None else 1)
 
 
 def _map_leaves(value, fn):

@@ -71,6 +71,7 @@ class Model(Layer):
         self.compiled_loss = None
         self.compiled_metrics = None
         self._is_compiled = False
+        self._step_capture = None
         self._is_graph_network = False
         self.inputs = None
         self.outputs = None
@@ -131,6 +132,7 @@ class Model(Layer):
                 steps_per_execution, (int, np.integer)) or steps_per_execution < 1):
             raise ValueError(f"compile(steps_per_execution=...): expected a positive int, received "
                              f"{steps_per_execution!r}")
+        _check_jit_compile(jit_compile, run_eagerly)
         try:
             opt = optimizers.get(optimizer)
         except ValueError as e:
@@ -163,6 +165,7 @@ class Model(Layer):
         self._run_eagerly = run_eagerly
         self._steps_per_execution = steps_per_execution or 1
         self._jit_compile = jit_compile
+        self._reset_step_capture()
         self._is_compiled = True
         self.stop_training = False
 
@@ -185,6 +188,35 @@ class Model(Layer):
     @property
     def is_compiled(self):
         return self._is_compiled
+
+    @property
+    def run_eagerly(self):
+        """Whether ``fit`` runs every training step eagerly (settable; the steps are captured otherwise)."""
+        return bool(getattr(self, "_run_eagerly", None))
+
+    @run_eagerly.setter
+    def run_eagerly(self, value):
+        self._run_eagerly = value
+        self._reset_step_capture()
+
+    @property
+    def jit_compile(self):
+        """What ``compile(jit_compile=...)`` was given (settable): True or None (the default, as Keras 3's
+        ``"auto"``) capture the training step once per input signature and replay it; False keeps it eager."""
+        return getattr(self, "_jit_compile", None)
+
+    @jit_compile.setter
+    def jit_compile(self, value):
+        _check_jit_compile(value, getattr(self, "_run_eagerly", None))
+        self._jit_compile = value
+        self._reset_step_capture()
+
+    def _reset_step_capture(self):
+        """Forget the captured training steps (compile, run_eagerly and jit_compile start over)."""
+        from .step_capture import TrainStepCapture, capture_enabled
+        jit = getattr(self, "_jit_compile", None)
+        self._step_capture = (TrainStepCapture(self, explicit=jit is True)
+                              if capture_enabled(jit, getattr(self, "_run_eagerly", None)) else None)
 
     @property
     def weights(self):
@@ -489,9 +521,23 @@ class Model(Layer):
                                         self._output_keys())
 
     def _train_step(self, xb, yb, swb):
-        dp = self._active_dp
+        """One training step: the computation (captured and replayed, or eager: ``engine/step_capture.py``), then
+        the loss trackers, the gradient reduction, the optimizer's update and the metrics, always eager."""
         if xb is None:               # data parallel: this worker's share of the global batch is empty
-            return dp.empty_train_step()
+            return self._active_dp.empty_train_step()
+        capture = self._step_capture
+        result = capture.train_step(xb, yb, swb) if capture is not None else self._train_compute(xb, yb, swb)
+        self.compiled_loss.update_trackers(result.parts, result.batch)
+        if result.grads is not None:
+            self.optimizer.apply(self._reduce_gradients(result.grads), self._train_vars)
+        y = [None] * len(result.y_pred) if yb is None else [None if a is None else make_leaf(a) for a in yb]
+        self.compiled_metrics.update_state(y, result.y_pred, swb)
+
+    def _train_compute(self, xb, yb, swb):
+        """The eager training step's arithmetic (the reference a captured step replays): forward with
+        ``training=True``, the compiled loss plus regularization, the gradients of the trainable weights.
+        Returns a ``StepResult``; changes no weight (the optimizer applies the gradients after)."""
+        from .step_capture import StepResult
         x = self._to_model_inputs(xb)
         y = None if yb is None else [None if a is None else make_leaf(a) for a in yb]
         out = self._eager_call(x, (), {"training": True}, False)
@@ -500,9 +546,12 @@ class Model(Layer):
             self._build_containers(y, y_pred)
         if y is None:
             y = [None] * len(y_pred)
-        total = self.compiled_loss(y, y_pred, swb, self._regularization_losses())
+        # sample weights as Tensors: the loss reads them through ops (a captured step takes them as inputs)
+        sw = None if swb is None else [None if a is None else make_leaf(a) for a in swb]
+        total, parts, batch = self.compiled_loss.compute(y, y_pred, sw, self._regularization_losses())
         if not self._has_any_loss and not total.requires_grad and self._train_vars:
             raise ValueError("No loss to compute. Provide a `loss` argument in `compile()`.")
+        grads = None
         if self._train_vars and total.requires_grad:
             loss = total if total.ndim == 0 else ag.sum(total)
             scale = getattr(self.optimizer, "get_scaled_loss", None)       # LossScaleOptimizer: apply() unscales
@@ -511,10 +560,14 @@ class Model(Layer):
             else:
                 with np.errstate(over="ignore", invalid="ignore"):        # an overflow skips the step, by design
                     grads = ag.gradients(scale(loss), self._train_vars)
-            if dp is not None:
-                grads = dp.all_reduce_gradients(grads)
-            self.optimizer.apply(grads, self._train_vars)
-        self.compiled_metrics.update_state(y, y_pred, swb)
+        return StepResult(total, parts, batch, y_pred, grads)
+
+    def _reduce_gradients(self, grads):
+        """The one seam between the training step and data parallelism: the gradients as the optimizer must see
+        them (averaged over the workers when training is distributed; as they are in one process). Eager and
+        captured steps both call it, between their computation and the optimizer."""
+        dp = self._active_dp
+        return grads if dp is None else dp.all_reduce_gradients(grads)
 
     def _test_step(self, xb, yb, swb):
         if xb is None:               # data parallel: this worker's share of the global batch is empty
@@ -1177,6 +1230,13 @@ def _json_default(obj):
     if hasattr(obj, "get_config"):
         return {"class_name": type(obj).__name__, "config": obj.get_config()}
     raise TypeError(f"Object of type {type(obj).__name__} is not JSON serializable")
+
+
+def _check_jit_compile(jit_compile, run_eagerly):
+    if not (jit_compile is None or isinstance(jit_compile, (bool, np.bool_)) or jit_compile == "auto"):
+        raise ValueError(f"compile(jit_compile=...): expected True, False, None or 'auto', received {jit_compile!r}")
+    if run_eagerly and jit_compile is True:
+        raise ValueError("You cannot enable `run_eagerly` and `jit_compile` at the same time.")
 
 
 def _check_verbose(verbose, where):

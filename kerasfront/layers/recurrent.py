@@ -162,7 +162,7 @@ class RNN(Layer):
                                  f"stateful=False).")
         batch = self._stateful_batch_size()
         if states is None:
-            self._states = self._stateful_zero_states(batch)
+            self._set_states(self._stateful_zero_states(batch))
             return
         values = list(states) if isinstance(states, (list, tuple)) else [states]
         zeros = self._stateful_zero_states(batch)
@@ -176,7 +176,20 @@ class RNN(Layer):
                 raise ValueError(f"State {i} is incompatible with layer {self.name}: expected shape={z.shape} but "
                                  f"found shape={arr.shape}")
             new.append(ag.Tensor(arr.astype(self.dtype)))
-        self._states = new
+        self._set_states(new)
+
+    def _set_states(self, values):
+        """Make ``values`` (Tensors) the states: written into the current state Tensors in place when they have the
+        same shapes and dtypes (as tf.keras assigns its state Variables; a captured training step reads them by
+        reference), else those Tensors replace them."""
+        cur = self._states
+        if cur is not None and len(cur) == len(values) and all(
+                c.shape == v.shape and c.dtype == np.dtype(self._np_dtype) for c, v in zip(cur, values)):
+            with ag.no_grad():
+                for c, v in zip(cur, values):
+                    ag.assign(c, v)
+            return
+        self._states = [ag.Tensor(np.array(v.data, dtype=self._np_dtype)) for v in values]
 
     def _stateful_zero_states(self, batch):
         """Zero states for a stateful layer's ``batch`` (one (batch, size) Tensor per state)."""
@@ -287,7 +300,9 @@ class RNN(Layer):
         if self.stateful and not in_shape_inference():
             if self._states is None:
                 self.reset_states()
-            current = self._states
+            # NOTE: read as copies (an op): the states are updated in place at the end of this call, and the
+            # backward pass must see the values this batch started from
+            current = [ag.positive(s) for s in self._states]
             if initial_state is None or any(bool(np.any(s.data)) for s in current):
                 initial_state = current
             if current[0].shape[0] != (inputs.shape[1] if self.time_major else inputs.shape[0]):
@@ -343,7 +358,7 @@ class RNN(Layer):
             outputs, last, new_states = self._step_loop(inputs, states, mask, training, constants)
         if self.stateful and not in_shape_inference():
             # NOTE: states carried between batches hold values only; no gradient flows across batches
-            self._states = [ag.Tensor(np.array(s.data, dtype=self._np_dtype)) for s in new_states]
+            self._set_states(new_states)
         output = outputs if self.return_sequences else last
         if self.return_sequences and self.time_major:
             output = ag.swapaxes(output, 0, 1)
