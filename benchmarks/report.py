@@ -144,7 +144,7 @@ _TARGETS = (
     ("ops_vs_hips", "ops: under half of HIPS autograd", "ops", [("hips-autograd", 0.5)]),
     ("mlp_step_vs_numpy", "mlp step: at most 1.25x the numpy lower bound", "mlp_step", [("numpy", 1.25)]),
     ("mlp_step_vs_peers", "mlp step: faster than every peer", "mlp_step", [(p, 1.0) for p in PEERS]),
-    ("mlp_epoch_vs_numpy", "mlp epoch: fit at most 1.25x the numpy loop", "mlp_epoch", [("numpy", 1.25)]),
+    ("mlp_epoch_vs_numpy", "mlp epoch: fit at most 1.1x the numpy loop (issue 19)", "mlp_epoch", [("numpy", 1.1)]),
     ("mlp_epoch_vs_peers", "mlp epoch: faster than every peer (tf.keras's and Keras 3's fit included)",
      "mlp_epoch", [(p, 1.0) for p in PEERS]),
     ("cnn_vs_keras", "cnn step: faster than tf.keras and Keras 3-JAX", "cnn_step",
@@ -156,8 +156,8 @@ _TARGETS = (
     ("lstm_vs_torch", "lstm step (aim): as fast as PyTorch", "lstm_step", [("torch", 1.0)]),
     ("transformer_vs_keras", "transformer step: faster than tf.keras and Keras 3-JAX", "transformer_step",
      [("tf.keras", 1.0), ("keras3-jax", 1.0)]),
-    ("transformer_vs_torch", "transformer step: within 1.5x of PyTorch (issue 13)", "transformer_step",
-     [("torch", 1.5)]),
+    ("transformer_vs_torch", "transformer step: at most PyTorch's (issue 19)", "transformer_step",
+     [("torch", 1.0)]),
     ("predict_vs_keras", "predict: faster than tf.keras's and Keras 3-JAX's predict", "predict",
      [("tf.keras", 1.0), ("keras3-jax", 1.0)]),
     ("memory_vs_numpy", "memory: mlp epoch peak RSS within 1.2x the numpy run's", "memory", [("numpy", 1.2)]),
@@ -359,7 +359,9 @@ def render(results, probes, systems, interpreters, machine, meter, command, quic
         "- Step workloads cycle through 4 distinct batches; the epoch is 60 000 samples in shuffled batches of 128 "
         "(`fit(verbose=0)` for Keras-likes, a loop otherwise); predict is 10 000 samples in batches of 32.",
         "- Keras-likes (kerasfront, tf.keras, Keras 3) share one script (`benchmarks/systems/keras_like.py`): "
-        "`train_on_batch` for steps, `fit` for the epoch, `predict` for inference.",
+        "`train_on_batch` for steps, `fit` for the epoch, `predict` for inference. Before the epoch is timed, each "
+        "one's `fit` is warmed up on both batch shapes the epoch meets (full batches of 128 and the last one of 96): "
+        "no tracing or compiling (nor kerasfront's step capture) is timed.",
         "- ops: kerasfront and PyTorch use their tensors; tf.keras a `GradientTape` in eager mode; Keras 3 "
         "`jax.value_and_grad` of `keras.ops` calls, not jitted; HIPS `autograd.grad`; numpy a hand-written "
         "forward and backward.",

@@ -1,0 +1,247 @@
+"""compile(jit_compile=...): the training step captured once per input signature and replayed (the default), with
+the numbers of the eager step (jit_compile=False), exactly, in the hard cases: dropout and noise, learning-rate
+schedules and callbacks, trainable toggled, recompiling, partial batches, stateful RNNs, add_metric, loss scaling,
+the gradient reduction seam, and steps that cannot be captured."""
+import warnings
+
+import numpy as np
+import pytest
+
+import autograd as ag
+import kerasfront as keras
+from kerasfront import layers as L
+
+SCCE = keras.losses.SparseCategoricalCrossentropy(from_logits=True)
+
+
+def _data(shape, n=38, classes=3, seed=1):
+    rng = np.random.default_rng(seed)
+    return rng.random((n,) + shape).astype("float32"), rng.integers(0, classes, n)
+
+
+def _twins(make, compile_kw=None, **fit_kw):
+    """The same model trained eagerly and captured (same seed): [(model, histories)] for jit False, None."""
+    out = []
+    for jit in (False, None):
+        keras.utils.set_random_seed(0)
+        model = make()
+        kw = dict(optimizer="adam", loss=SCCE, metrics=["accuracy"])
+        kw.update(compile_kw or {})
+        if callable(kw["optimizer"]):
+            kw["optimizer"] = kw["optimizer"]()
+        model.compile(jit_compile=jit, **kw)
+        out.append(model)
+    return out
+
+
+def _assert_same(eager, captured):
+    for a, b in zip(eager.get_weights(), captured.get_weights()):
+        np.testing.assert_array_equal(a, b)
+
+
+def _replayed(model):
+    """The signatures whose steps are being replayed (the capture proved them)."""
+    cap = model._step_capture
+    return sorted(k[3] for k, e in cap.entries.items() if e.replay is not None)
+
+
+def _fit_both(models, x, y, between=None, **fit_kw):
+    histories = []
+    for m in models:
+        keras.utils.set_random_seed(1)                          # the same draws (shuffling, dropout) for both
+        h = [m.fit(x, y, verbose=0, **fit_kw).history]
+        if between is not None:
+            between(m)
+            h.append(m.fit(x, y, verbose=0, **fit_kw).history)
+        histories.append(h)
+    assert histories[0] == histories[1]
+    _assert_same(*models)
+    return histories
+
+
+def _mlp(dropout=0.5, noise=0.1):
+    return lambda: keras.Sequential([keras.Input((6,)), L.Dense(8, activation="relu"), L.Dropout(dropout),
+                                     L.GaussianNoise(noise), L.Dense(3)])
+
+
+@pytest.mark.parametrize("make, shape", [
+    (_mlp(), (6,)),
+    (lambda: keras.Sequential([keras.Input((6, 6, 1)), L.Conv2D(3, 3, activation="relu"), L.BatchNormalization(),
+                               L.MaxPooling2D(2), L.Flatten(), L.Dense(3)]), (6, 6, 1)),
+    (lambda: keras.Sequential([keras.Input((4, 3)), L.LSTM(5, dropout=0.2, recurrent_dropout=0.2), L.Dense(3)]),
+     (4, 3)),
+    (lambda: keras.Model(*(lambda i: (i, L.Dense(3)(L.GlobalAveragePooling1D()(L.LayerNormalization()(
+        L.MultiHeadAttention(2, 2, dropout=0.2)(i, i))))))(keras.Input((4, 4)))), (4, 4)),
+], ids=["mlp_dropout_noise", "cnn_batchnorm", "lstm_dropout", "attention"])
+def test_captured_training_equals_eager_training_exactly(make, shape):
+    x, y = _data(shape)
+    models = _twins(make)
+    _fit_both(models, x, y, batch_size=8, epochs=4)            # 38 samples: batches of 8 and a last one of 6
+    # both batch shapes were captured and replayed (each is recorded twice, on different data, first)
+    assert [s[0][0][0] for s in _replayed(models[1])] == [6, 8]
+    assert not models[0]._step_capture if models[0]._step_capture is None else True
+
+
+def test_dropout_draws_a_fresh_mask_on_every_replayed_step():
+    keras.utils.set_random_seed(0)
+    model = keras.Sequential([keras.Input((6,)), L.Dropout(0.5), L.Dense(3)])
+    model.compile(optimizer=keras.optimizers.SGD(0.0), loss=SCCE)
+    batches = [_data((6,), n=8, seed=s) for s in (1, 2)]
+    # the weights never change (learning rate 0): a frozen mask would give the same loss for the same batch
+    losses = [model.train_on_batch(*batches[i % 2]) for i in range(12)]
+    assert _replayed(model)
+    assert len(set(losses[6::2])) == 3 and len(set(losses[7::2])) == 3
+
+
+@pytest.mark.parametrize("compile_kw, callbacks", [
+    (dict(optimizer=lambda: keras.optimizers.SGD(keras.optimizers.schedules.ExponentialDecay(0.1, 2, 0.5))), []),
+    ({}, [keras.callbacks.LearningRateScheduler(lambda epoch, lr: lr * 0.5)]),
+    ({}, [keras.callbacks.ReduceLROnPlateau(monitor="loss", patience=0, factor=0.5, min_delta=10.0)]),
+], ids=["schedule", "LearningRateScheduler", "ReduceLROnPlateau"])
+def test_the_learning_rate_changes_reach_replayed_steps(compile_kw, callbacks):
+    x, y = _data((6,))
+    models = _twins(_mlp(), compile_kw)
+    _fit_both(models, x, y, batch_size=8, epochs=4, callbacks=callbacks)
+    assert _replayed(models[1])
+    lr = models[1].optimizer.learning_rate
+    assert float(lr.data if hasattr(lr, "data") else lr) < 0.05
+
+
+def test_toggling_trainable_and_recompiling_start_the_capture_over():
+    x, y = _data((6,))
+
+    def freeze(m):
+        m.layers[0].trainable = False
+        m._frozen = m.layers[0].get_weights()
+
+    models = _twins(_mlp())
+    _fit_both(models, x, y, between=freeze, batch_size=8, epochs=3)
+    for a, b in zip(models[1]._frozen, models[1].layers[0].get_weights()):
+        np.testing.assert_array_equal(a, b)                    # frozen while replayed
+
+    def recompile(m):
+        m.compile(optimizer="sgd", loss=SCCE, jit_compile=m.jit_compile)
+
+    models = _twins(_mlp())
+    before = models[1]._step_capture
+    _fit_both(models, x, y, between=recompile, batch_size=8, epochs=3)
+    assert models[1]._step_capture is not before and _replayed(models[1])
+
+
+def test_stateful_rnn_states_carry_over_through_replayed_steps():
+    x, y = _data((4, 3), n=32)
+
+    def make():
+        return keras.Sequential([keras.Input(batch_shape=(8, 4, 3)), L.GRU(5, stateful=True), L.Dense(3)])
+
+    models = _twins(make)
+    _fit_both(models, x, y, between=lambda m: m.reset_states(), batch_size=8, epochs=3, shuffle=False)
+    assert _replayed(models[1])
+    state = models[1].layers[0].states[0]
+    assert np.abs(state.data).sum() > 0
+    models[1].reset_states()
+    assert not np.any(state.data)                               # zeroed in place: the replay reads this Tensor
+
+
+class _ActivityMean(L.Layer):
+    def call(self, x):
+        self.add_metric(ag.mean(x), name="activity_mean")
+        return x
+
+
+def test_add_metric_inside_a_replayed_step_is_updated_every_step():
+    x, y = _data((6,))
+    models = _twins(lambda: keras.Sequential([keras.Input((6,)), L.Dense(8, activation="relu"), _ActivityMean(),
+                                              L.Dense(3)]))
+    (eager,), (captured,) = _fit_both(models, x, y, batch_size=8, epochs=4)
+    assert _replayed(models[1])
+    values = captured["activity_mean"]
+    assert len(set(values)) == 4                               # a value per epoch, not the recording's
+
+
+class _ScaledSGD(keras.optimizers.SGD):
+    """The LossScaleOptimizer protocol (``get_scaled_loss``; ``apply`` unscales and skips non-finite steps)."""
+
+    def __init__(self, scale, **kw):
+        super().__init__(**kw)
+        self.scale = ag.Tensor(np.float32(scale))
+        self.skipped = 0
+
+    def get_scaled_loss(self, loss):
+        # scaled twice, so that the scale's square overflows float32 for a first few (skipped) steps
+        return ag.multiply(ag.multiply(loss, self.scale.data), self.scale.data)
+
+    def apply(self, grads, trainable_variables=None):
+        grads = [ag.Tensor(g.data / self.scale.data / self.scale.data) for g in grads]
+        if not all(np.isfinite(g.data).all() for g in grads):
+            self.skipped += 1
+            ag.assign(self.scale, self.scale.data / 2)          # in place: the replay reads it by reference
+            return self.iterations
+        return super().apply(grads, trainable_variables)
+
+
+def test_loss_scaling_and_skipped_steps_work_through_replayed_steps():
+    x, y = _data((6,))
+    models = _twins(_mlp(), dict(optimizer=lambda: _ScaledSGD(1e21, learning_rate=0.1)))
+    with np.errstate(over="ignore", invalid="ignore"):
+        _fit_both(models, x, y, batch_size=8, epochs=6)
+    eager, captured = models
+    assert _replayed(captured)
+    assert captured.optimizer.skipped == eager.optimizer.skipped >= 4      # replayed steps skipped too
+    assert float(captured.optimizer.scale.data) == float(eager.optimizer.scale.data) < 1e21
+    assert captured.optimizer.iterations.numpy() > 0                     # and later ones applied
+
+
+def test_replayed_steps_go_through_the_gradient_reduction_seam():
+    x, y = _data((6,))
+    models = _twins(_mlp())
+    calls = []
+    for m in models:
+        def reduce(grads, m=m):
+            calls.append(m)
+            return [g * 0.5 for g in grads]                      # what an all-reduce of 2 workers would average
+        m._reduce_gradients = reduce
+    _fit_both(models, x, y, batch_size=8, epochs=3)
+    assert _replayed(models[1])
+    assert calls.count(models[1]) == calls.count(models[0]) == 15
+
+
+class _NumpyInside(L.Layer):
+    def call(self, x):
+        return x - x.data.mean(axis=0)                          # numpy on the data: not capturable
+
+
+def test_a_step_that_cannot_be_captured_stays_eager_and_says_why():
+    x, y = _data((6,))
+
+    def make():
+        return keras.Sequential([keras.Input((6,)), _NumpyInside(), L.Dense(3)])
+
+    models = _twins(make)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")                          # the default ("auto") does not warn
+        _fit_both(models, x, y, batch_size=8, epochs=4)
+    assert not _replayed(models[1])
+    (reason,) = set(models[1]._jit_fallbacks.values())
+    assert "_numpy_inside" in reason and "computed with numpy" in reason
+    keras.utils.set_random_seed(0)
+    model = make()
+    model.compile(optimizer="adam", loss=SCCE, jit_compile=True)
+    with pytest.warns(UserWarning, match="jit_compile=True.*runs eagerly"):
+        model.fit(x, y, batch_size=8, epochs=4, verbose=0)
+
+
+def test_jit_compile_arguments_are_checked_and_settable():
+    model = _mlp()()
+    with pytest.raises(ValueError, match="jit_compile=...\\): expected True, False, None or 'auto', received 'yes'"):
+        model.compile(loss="mse", jit_compile="yes")
+    with pytest.raises(ValueError, match="cannot enable `run_eagerly` and `jit_compile`"):
+        model.compile(loss="mse", run_eagerly=True, jit_compile=True)
+    model.compile(loss=SCCE)
+    assert model.jit_compile is None and model._step_capture is not None
+    model.jit_compile = False
+    assert model._step_capture is None
+    model.run_eagerly, model.jit_compile = True, None
+    assert model.run_eagerly and model._step_capture is None
+    x, y = _data((6,))
+    model.fit(x, y, batch_size=8, epochs=2, verbose=0)           # eager all along
