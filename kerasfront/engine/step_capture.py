@@ -120,6 +120,14 @@ class TrainStepCapture:
         self._ready = False
         self._warned = set()
 
+    def __deepcopy__(self, memo):
+        # a copy of the model starts with no captured steps (a replay reads the original's Variables)
+        import copy
+        return TrainStepCapture(copy.deepcopy(self.model, memo), self.explicit)
+
+    def __getstate__(self):
+        return {"model": self.model, "explicit": self.explicit, "entries": {}, "_ready": False, "_warned": set()}
+
     def _key(self, arrays):
         # NOTE: data parallelism's share of the global batch (a Python number the loss reads) is part of the key
         return (STRUCTURE_VERSION[0], METRICS_VERSION[0], id(self.model.optimizer),
