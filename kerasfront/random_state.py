@@ -79,4 +79,7 @@ def set_state(text):
     except (TypeError, ValueError, KeyError, AttributeError) as e:
         raise ValueError(f"random_state.set_state: expected the text random_state.get_state() gave, received "
                          f"{str(text)[:60]!r} ({e})") from None
-    _GEN[0] = gen
+    if type(_GEN[0].bit_generator) is type(gen.bit_generator):
+        _GEN[0].bit_generator.state = gen.bit_generator.state     # in place: one object (see set_seed)
+    else:
+        _GEN[0] = gen

@@ -45,6 +45,11 @@ def _seeded_build(build, rank):
 
 def _result(model, history, x_eval=None, y_eval=None, x_pred=None):
     out = {f"weight/{i}": w for i, w in enumerate(model.get_weights())}
+    # the training-step signatures that were captured and replayed (compile's default jit_compile): the all-reduce
+    # of the gradients composes with the replayed step ("info/": per worker, not compared between them)
+    capture = model._step_capture
+    out["info/replayed_signatures"] = np.asarray(0 if capture is None else sum(
+        e.replay is not None for e in capture.entries.values()))
     for key, values in history.history.items():
         out[f"history/{key}"] = np.asarray(values, np.float64)
     if x_eval is not None:

@@ -100,12 +100,22 @@ def test_same_numbers_as_one_process(job, name):
     ref = reference(name, n)
     assert sorted(workers[0]) == sorted(ref)
     for key in ref:
+        if key.startswith("info/"):
+            continue
         for rank in range(1, n):       # one identical update everywhere
             np.testing.assert_array_equal(workers[rank][key], workers[0][key], err_msg=f"{key}: worker {rank}")
         got, want = workers[0][key], np.asarray(ref[key])
         assert got.shape == want.shape, key
         err = np.max(np.abs(got - want) / (1 + np.abs(want))) if want.size else 0.0
         assert err <= TOL, f"{name} {key}: relative difference {err:.2e} > {TOL} (workers {got}, one process {want})"
+
+
+def test_replayed_training_steps_go_through_the_gradient_all_reduce(job):
+    n, out = job
+    for name in ("dense_adam", "two_outputs_sgd"):
+        workers = load(out, name, n)
+        # every worker replayed its captured step (and test_same_numbers_as_one_process holds for them)
+        assert all(int(w["info/replayed_signatures"]) >= 1 for w in workers), name
 
 
 def test_per_worker_batchnorm_statistics_are_averaged(job):
