@@ -131,11 +131,15 @@ class Tensor:
 
     def item(self):
         """The single element as a Python scalar."""
+        if STATE.tracer is not None:
+            STATE.tracer.python_read(self, "item()")
         if self.data.size != 1:
             raise ValueError(f"item(): only a tensor with one element can be converted, shape is {self.shape}")
         return self.data.item()
 
     def tolist(self):
+        if STATE.tracer is not None:
+            STATE.tracer.python_read(self, "tolist()")
         return self.data.tolist()
 
     def __len__(self):
@@ -158,7 +162,11 @@ class Tensor:
             extra += ", requires_grad=True"
         return f"Tensor({body}{extra})"
 
+    # NOTE: a step being captured (autograd.trace.capture) cannot replay Python that reads its values (a branch
+    # on the data, a number computed in Python): these conversions tell the tracer, which stops that capture
     def __bool__(self):
+        if STATE.tracer is not None:
+            STATE.tracer.python_read(self, "bool()")
         return bool(self.data)
 
     def __float__(self):
@@ -168,6 +176,8 @@ class Tensor:
         return int(self._scalar("int"))
 
     def _scalar(self, what):
+        if STATE.tracer is not None:
+            STATE.tracer.python_read(self, f"{what}()")
         if self.data.size != 1:
             raise TypeError(f"{what}(): only a tensor with one element can be converted to a Python scalar, "
                             f"shape is {self.shape}")
@@ -179,6 +189,8 @@ class Tensor:
         return format(repr(self), spec)
 
     def __index__(self):
+        if STATE.tracer is not None:
+            STATE.tracer.python_read(self, "an index")
         return self.data.__index__()
 
     __hash__ = object.__hash__

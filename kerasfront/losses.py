@@ -19,10 +19,12 @@ import autograd as ag
 
 from . import backend
 from .engine import arguments
-from .engine.base_layer import get_mask
+from .engine.base_layer import get_mask, note_attribute_set
 from .serialization import deserialize_keras_object, get_registered_name, serialize_keras_object
 from .utils.losses_utils import (ReductionV2, apply_valid_mask, compute_weighted_loss,  # noqa: F401
                                  squeeze_or_expand_dimensions)
+
+_MISSING_ATTR = object()
 
 __all__ = ["Reduction", "Loss", "LossFunctionWrapper", "MeanSquaredError", "MeanAbsoluteError",
            "MeanAbsolutePercentageError", "MeanSquaredLogarithmicError", "BinaryCrossentropy",
@@ -386,6 +388,12 @@ class Loss:
         Reduction.validate(reduction)
         self.reduction = reduction
         self.name = name
+
+    def __setattr__(self, name, value):
+        # a captured training step read the loss's settings while it was recorded (engine/step_capture.py)
+        old = self.__dict__.get(name, _MISSING_ATTR)
+        object.__setattr__(self, name, value)
+        note_attribute_set(old, value)
 
     def __call__(self, y_true, y_pred, sample_weight=None):
         """The weighted, reduced loss: ``call``'s per-sample losses, an output mask of ``y_pred`` (and of the

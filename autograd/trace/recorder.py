@@ -347,6 +347,25 @@ class Tracer:
         enc = self._enc(value, kind, "the assigned value")
         self.nodes.append(Node("@" + kind, (Ref(vid), enc), {}, None, tuple(self._scope)))
 
+    def python_read(self, t, what):
+        """Called when Python reads Tensor ``t``'s values (``bool``, ``float``, ``int``, ``item``, an index). In
+        capture mode a value the step computed from its inputs or state stops the capture: a replay could not
+        take another branch, nor recompute the number. Constants, and traces for saving, are not affected."""
+        if not self.capture or self.failure is not None or STATE.tracer is not self:
+            return
+        vid = self._by_tensor.get(id(t))
+        if vid is None:
+            vid = self._by_array.get(id(t.data))
+        if vid is not None and self.values[vid].kind == "const":
+            return
+        if vid is None and not self._is_state(t) and id(t.data) not in self._state_array:
+            return                                 # made outside the step's ops: a constant of the step
+        label = self._scope[-1] if self._scope else None
+        where = ("" if label is None else f" in layer '{label[0]}' ({label[1]})"
+                 if isinstance(label, (tuple, list)) and len(label) == 2 else f" in {label}")
+        self._fail(f"the step reads a value it computed into Python ({what}{where}): a branch on the data or a "
+                   f"number computed in Python cannot be replayed")
+
     def call_vjp(self, prim, argnum, fn, g, ans, args, kwargs):
         """Capture mode, called by the backward pass for each vjp: run ``fn`` untraced and record the call as one
         '@vjp' node (the vjp's own arithmetic, numpy included, is replayed by calling it again)."""

@@ -81,6 +81,33 @@ STRUCTURE_VERSION = [0]
 #: bumped whenever add_metric tracks a new metric, or a Metric is set on or removed from a layer's attribute
 #: (models cache the list of their layers' metrics)
 METRICS_VERSION = [0]
+#: bumped whenever a layer's (or a loss's) attribute is set to a plain Python value (a number, a string, a bool,
+#: None, a tuple of them) other than the one it held: a captured training step (engine/step_capture.py) read the
+#: old value while it was recorded, and checks its layers' values again when this moves
+ATTRIBUTE_VERSION = [0]
+_MISSING = object()
+_PLAIN_TYPES = (bool, int, float, str, type(None), np.bool_, np.number)
+
+
+def is_plain_value(value):
+    """True for the Python values a step may read from an attribute as constants: numbers, strings, bools,
+    None, and tuples of them (``layer.rate``, ``layer.strides``)."""
+    if isinstance(value, tuple):
+        return all(isinstance(v, _PLAIN_TYPES) for v in value)
+    return isinstance(value, _PLAIN_TYPES)
+
+
+def note_attribute_set(old, value):
+    """Move ``ATTRIBUTE_VERSION`` when an attribute changes from ``old`` to a different plain ``value``."""
+    if is_plain_value(value) and (type(old) is not type(value) or not _plain_equal(old, value)):
+        ATTRIBUTE_VERSION[0] += 1
+
+
+def _plain_equal(a, b):
+    try:
+        return bool(a == b)
+    except (TypeError, ValueError):
+        return False
 
 
 #: the Metric base class, set by ``metrics.py`` when it is imported (the engine does not import metrics)
@@ -512,10 +539,11 @@ class Layer:
     # NOTE: as tf.keras, a Metric set as an attribute (at any time) is tracked: the models' cached metric lists
     # are refreshed when one is set, replaced or deleted
     def __setattr__(self, name, value):
-        old = self.__dict__.get(name)
+        old = self.__dict__.get(name, _MISSING)
         object.__setattr__(self, name, value)
         if _holds_metric(value) or _holds_metric(old):
             METRICS_VERSION[0] += 1
+        note_attribute_set(old, value)
 
     def __delattr__(self, name):
         old = self.__dict__.get(name)

@@ -14,8 +14,13 @@ When a signature is captured: never on a model's first step after ``compile`` (i
 containers); the first step of a signature is recorded, then the next step of that signature on other data is
 recorded again and the two recordings are compared: the same ops with the same constants (nothing computed with
 numpy from the data, no branch on the data) make the signature replayable; a difference leaves it eager (after
-three tries), and ``model._jit_fallbacks`` says why (a warning when ``jit_compile=True`` was asked for). A change of
-structure (layers added, ``trainable`` toggled, a metric added) or a new ``compile`` starts over.
+three tries), and ``model._jit_fallbacks`` says why (a warning when ``jit_compile=True`` was asked for). A step that
+reads one of its values into Python (``bool``, ``float``, ``int``, ``item``: a branch on the data) is not recorded
+at all (eager, with the reason). A change of structure (layers added, ``trainable`` toggled, a metric added) or a
+new ``compile`` starts over, and so does a change of a plain Python value in a layer's or loss's attribute (a
+Dropout's ``rate``: ``ATTRIBUTE_VERSION`` moves, then ``python_values`` are compared with the recordings'); one
+that changes ``_MAX_ATTRIBUTE_CHANGES`` times leaves every step eager. A value changed inside a list or dict
+attribute, or a global a layer reads, is not seen.
 
 Numbers: a replay runs the eager step's numpy calls in the eager step's order on the same arrays, so a replayed
 step equals the eager one exactly (the tests check bitwise equality over several steps, dropout included: masks
@@ -33,13 +38,55 @@ import numpy as np
 import autograd as ag
 from autograd.modes import STATE
 
-from .base_layer import METRICS_VERSION, STRUCTURE_VERSION, set_mask
+from .base_layer import ATTRIBUTE_VERSION, METRICS_VERSION, STRUCTURE_VERSION, is_plain_value, set_mask
 from ..variables import live_variables
 
 __all__ = ["TrainStepCapture", "capture_enabled"]
 
 #: how many times a signature's two recordings may differ before it stays eager
 _MAX_TRIES = 3
+#: how many times the layers' Python values may change under the captured steps before every step stays eager
+_MAX_ATTRIBUTE_CHANGES = 8
+#: attributes a training step does not read (fit sets them)
+_UNWATCHED = frozenset({"stop_training", "_loss_epoch"})
+
+
+def python_values(model):
+    """The plain Python values (numbers, strings, bools, None, tuples of them) held in the attributes of the
+    model's layers and of its compiled losses: what a recorded step may have read as constants.
+
+    Example:
+        >>> dict(python_values(model))[("dropout", "rate")]
+        0.5
+    """
+    out = []
+    for layer in model._flatten_layers():
+        for k, v in layer.__dict__.items():
+            if k not in _UNWATCHED and is_plain_value(v):
+                out.append(((layer.name, k), v))
+    compiled = model.compiled_loss
+    for i, loss in enumerate(getattr(compiled, "losses", None) or ()):
+        for k, v in getattr(loss, "__dict__", {}).items():
+            if is_plain_value(v):
+                out.append(((f"loss {i}", k), v))
+            elif type(v) is dict:
+                out.extend(((f"loss {i}", f"{k}[{kk!r}]"), vv) for kk, vv in v.items() if is_plain_value(vv))
+    return out
+
+
+def _first_change(before, after):
+    old = dict(before)
+    for key, value in after:
+        if key not in old or type(old[key]) is not type(value) or not _equal(old[key], value):
+            return f"{key[0]}.{key[1]}"
+    return "an attribute was removed"
+
+
+def _equal(a, b):
+    try:
+        return bool(a == b)
+    except (TypeError, ValueError):
+        return False
 
 
 def capture_enabled(jit_compile, run_eagerly):
@@ -119,6 +166,10 @@ class TrainStepCapture:
         self.entries = {}
         self._ready = False
         self._warned = set()
+        self._attribute_version = None
+        self._values = None
+        self._changes = 0
+        self.off = None
 
     def __deepcopy__(self, memo):
         # a copy of the model starts with no captured steps (a replay reads the original's Variables)
@@ -126,7 +177,8 @@ class TrainStepCapture:
         return TrainStepCapture(copy.deepcopy(self.model, memo), self.explicit)
 
     def __getstate__(self):
-        return {"model": self.model, "explicit": self.explicit, "entries": {}, "_ready": False, "_warned": set()}
+        return {"model": self.model, "explicit": self.explicit, "entries": {}, "_ready": False, "_warned": set(),
+                "_attribute_version": None, "_values": None, "_changes": 0, "off": None}
 
     def _key(self, arrays):
         # NOTE: data parallelism's share of the global batch (a Python number the loss reads) is part of the key
@@ -140,47 +192,90 @@ class TrainStepCapture:
         if not self._ready or STATE.anomaly or STATE.tracer is not None:
             # the model's first step after compile builds it and its containers: eager, not recorded
             self._ready = model.compiled_loss.built and model.compiled_metrics.built
-            return model._train_compute(xb, yb, swb)
+            return self._eager(xb, yb, swb)
+        if ATTRIBUTE_VERSION[0] != self._attribute_version:
+            self._check_python_values()
+        if self.off is not None:
+            return self._eager(xb, yb, swb)
         flat = list(xb) + ([] if yb is None else list(yb)) + ([] if swb is None else list(swb))
         key = self._key(flat)
         entry = self.entries.get(key)
         if entry is None:
             if len(self.entries) >= 64 or any(a is not None and a.dtype == object for a in flat):
-                return model._train_compute(xb, yb, swb)
+                return self._eager(xb, yb, swb)
             entry = self.entries[key] = _Entry()
         if entry.replay is not None:
             return entry.layout.unflatten(entry.replay([a for a in flat if a is not None], check=False))
         if entry.reason is not None:
-            return model._train_compute(xb, yb, swb)
+            return self._eager(xb, yb, swb)
         arrays = [a for a in flat if a is not None]
         if entry.inputs is not None and all(a.shape == b.shape and np.array_equal(a, b)
                                             for a, b in zip(arrays, entry.inputs)):
             # the same data again: a second recording would not show what depends on the data
-            return model._train_compute(xb, yb, swb)
+            return self._eager(xb, yb, swb)
         held = []
 
         def step(*_):
             held.append(model._train_compute(xb, yb, swb))
             return _Layout.flatten(held[0])
+        before = self._values
         _, captured = ag.trace.capture(step, arrays, state=live_variables())
+        self._sync_python_values()
         result = held[0]
         if captured.failure is not None:
             self._give_up(entry, key, captured.failure)
-        elif entry.captured is None:
+            return result
+        # NOTE: a step that changes a layer's Python value (a counter a layer keeps) has an effect a replay, which
+        # runs no layer code, would not have: recorded again, and eager if it does so every time
+        reason = (None if before is None or before == self._values else
+                  f"the step sets {_first_change(before, self._values)} (a Python effect a replay would not have)")
+        if reason is None and entry.captured is None:
+            entry.captured, entry.inputs, entry.layout = captured, [a.copy() for a in arrays], _Layout(result)
+            return result
+        if reason is None:
+            reason = entry.captured.differs(captured)
+        if reason is None:
+            entry.replay = captured.compile()
+            entry.captured = entry.inputs = None
+            return result
+        entry.tries += 1
+        if entry.tries >= _MAX_TRIES:
+            self._give_up(entry, key, reason)
+        elif before == self._values:
             entry.captured, entry.inputs, entry.layout = captured, [a.copy() for a in arrays], _Layout(result)
         else:
-            reason = entry.captured.differs(captured)
-            if reason is None:
-                entry.replay = captured.compile()
-                entry.captured = entry.inputs = None
-            else:
-                entry.tries += 1
-                if entry.tries >= _MAX_TRIES:
-                    self._give_up(entry, key, reason)
-                else:
-                    entry.captured, entry.inputs, entry.layout = captured, [a.copy() for a in arrays], \
-                        _Layout(result)
+            entry.captured = entry.inputs = None
         return result
+
+    def _eager(self, xb, yb, swb):
+        """An eager step (what it sets in the layers is the steps' own business: the values are taken again)."""
+        result = self.model._train_compute(xb, yb, swb)
+        if ATTRIBUTE_VERSION[0] != self._attribute_version:
+            self._sync_python_values()
+        return result
+
+    def _sync_python_values(self):
+        self._attribute_version = ATTRIBUTE_VERSION[0]
+        self._values = python_values(self.model)
+
+    def _check_python_values(self):
+        """A layer's (or loss's) plain attribute was set: if any value differs from the recordings', they are
+        stale (a recorded step read its constants), so every signature is recorded again; after
+        ``_MAX_ATTRIBUTE_CHANGES`` such changes every step stays eager."""
+        self._attribute_version = ATTRIBUTE_VERSION[0]
+        values = python_values(self.model)
+        if self._values is None or values == self._values:
+            self._values = values
+            return
+        where = _first_change(self._values, values)
+        self._values = values
+        if any(e.replay is not None or e.captured is not None for e in self.entries.values()):
+            self._changes += 1
+        self.entries = {}
+        if self._changes >= _MAX_ATTRIBUTE_CHANGES:
+            self.off = (f"the Python value {where} changed under the captured steps {self._changes} times (a "
+                        f"recorded step reads such values as constants)")
+            self._give_up(_Entry(), (None, None, None, "all signatures"), self.off)
 
     def _give_up(self, entry, key, reason):
         entry.reason = reason

@@ -222,3 +222,26 @@ def test_a_replay_leaves_out_what_its_outputs_do_not_need_but_keeps_random_draws
     state = gen.bit_generator.state["state"]["state"]
     replay([np.ones(4)])
     assert gen.bit_generator.state["state"]["state"] != state
+
+
+@pytest.mark.parametrize("read", [bool, float, int, lambda t: t.item(), lambda t: t.tolist(),
+                                  lambda t: [False, True][ag.astype(t, np.int64)]], ids=["bool", "float", "int", "item", "tolist", "index"])
+def test_reading_a_value_of_the_step_into_python_stops_the_capture(read):
+    w = ag.Tensor(np.ones(1, np.float32), requires_grad=True)
+    limit = ag.Tensor(np.zeros((), np.float32))                     # made outside the step: a constant, fine
+
+    def step(x):
+        assert float(limit) == 0.0 and not bool(limit) and limit.item() == 0   # a constant's value: fine
+        s = ag.sum(x * w)
+        s = s * 2.0 if read(ag.reshape(ag.greater(s, 0.0), ())) else s       # a branch on the data
+        return [s]
+    _, cap = ag.trace.capture(lambda x: [x * 2.0] if float(limit) == 0.0 else [x], [np.ones(1, np.float32)])
+    assert cap.failure is None
+    out, cap = ag.trace.capture(step, [np.ones(1, np.float32)])
+    assert float(out[0].data) == 2.0                                # the step ran on
+    assert cap.failure is not None and "reads a value it computed into Python" in cap.failure
+    with pytest.raises(TraceError, match="could not be captured"):
+        cap.compile()
+    # the same read of a weight (state, read by reference at every replay) stops it too
+    _, cap = ag.trace.capture(lambda x: [x * 2.0] if read(ag.reshape(ag.greater(w, 0.0), ())) else [x], [np.ones(1)])
+    assert cap.failure is not None and "into Python" in cap.failure

@@ -239,3 +239,87 @@ def test_jit_compile_arguments_are_checked_and_settable():
     assert model.run_eagerly and model._step_capture is None
     x, y = _data((6,))
     model.fit(x, y, batch_size=8, epochs=2, verbose=0)           # eager all along
+
+
+class _SetRate(keras.callbacks.Callback):
+    """Sets a Python attribute the step reads (a Dropout's rate), the optimizer's learning rate as a float, and
+    stops training, from inside fit."""
+
+    def __init__(self, batch):
+        super().__init__()
+        self.batch = batch
+
+    def on_train_batch_end(self, batch, logs=None):
+        if batch == self.batch:
+            self.model.layers[1].rate = 0.0
+            self.model.optimizer.learning_rate = 0.25
+        if batch == 2 * self.batch:
+            self.model.stop_training = True
+
+
+def test_python_values_changed_between_replayed_steps_reach_them():
+    x, y = _data((6,), n=80)
+    # a Dropout's rate (a Python float the recorded step read as a constant), the learning rate set as a float
+    # and stop_training, all from a callback in the middle of an epoch
+    models = _twins(_mlp(dropout=0.5, noise=0.0))
+    _fit_both(models, x, y, batch_size=8, epochs=2, callbacks=[_SetRate(4)])
+    assert models[1].optimizer.iterations.data == 9           # stopped after batch 8 of the first epoch
+    assert models[1].layers[1].rate == 0.0 and _replayed(models[1])
+    # between fit calls, set back: the replays recorded with rate 0.0 are stale again
+    models = _twins(_mlp(dropout=0.5, noise=0.0))
+    _fit_both(models, x, y, between=lambda m: setattr(m.layers[1], "rate", 0.9), batch_size=8, epochs=2)
+    assert _replayed(models[1])
+
+
+def test_a_python_value_that_keeps_changing_leaves_every_step_eager():
+    x, y = _data((6,), n=80)
+
+    class Anneal(keras.callbacks.Callback):
+        def on_train_batch_begin(self, batch, logs=None):
+            self.model.layers[1].rate = 0.5 / (1 + batch % 5)
+
+    models = _twins(_mlp(dropout=0.5, noise=0.0))
+    _fit_both(models, x, y, batch_size=8, epochs=3, callbacks=[Anneal()])
+    assert not _replayed(models[1])
+    assert "dropout" in models[1]._step_capture.off and ".rate changed" in models[1]._step_capture.off
+
+
+class _BranchOnData(L.Layer):
+    def call(self, x):
+        if ag.mean(x) > 0.5:                                    # Python control flow on a value of the step
+            return x * 2.0
+        return x
+
+
+def test_python_control_flow_on_the_steps_values_stays_eager():
+    x, y = _data((6,), n=48)
+    x[:16] += 1.0                                              # the first batches take the branch, the rest do not
+    models = _twins(lambda: keras.Sequential([keras.Input((6,)), _BranchOnData(), L.Dense(3)]))
+    _fit_both(models, x, y, batch_size=8, epochs=2, shuffle=False)
+    assert not _replayed(models[1])
+    (reason,) = set(models[1]._jit_fallbacks.values())
+    assert "reads a value it computed into Python (bool() in layer" in reason and "(_BranchOnData)" in reason
+
+
+class _CountsCalls(L.Layer):
+    def call(self, x):
+        self.calls = getattr(self, "calls", 0) + 1               # a Python counter the replay would not move
+        return x * (2.0 if self.calls > 6 else 1.0)
+
+
+class _ActivityLoss(L.Layer):
+    def call(self, x):
+        self.add_loss(0.01 * ag.mean(ag.square(x)))             # bookkeeping of add_loss is not such an effect
+        return x
+
+
+def test_a_step_with_python_effects_stays_eager_and_add_loss_is_replayed():
+    x, y = _data((6,))
+    models = _twins(lambda: keras.Sequential([keras.Input((6,)), _CountsCalls(), L.Dense(3)]))
+    _fit_both(models, x, y, batch_size=8, epochs=3)
+    assert not _replayed(models[1])
+    (reason,) = set(models[1]._jit_fallbacks.values())
+    assert "the step sets" in reason and ".calls" in reason
+    models = _twins(lambda: keras.Sequential([keras.Input((6,)), L.Dense(4), _ActivityLoss(), L.Dense(3)]))
+    _fit_both(models, x, y, batch_size=8, epochs=3)
+    assert _replayed(models[1]) and not getattr(models[1], "_jit_fallbacks", None)
