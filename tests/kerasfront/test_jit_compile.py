@@ -323,3 +323,19 @@ def test_a_step_with_python_effects_stays_eager_and_add_loss_is_replayed():
     models = _twins(lambda: keras.Sequential([keras.Input((6,)), L.Dense(4), _ActivityLoss(), L.Dense(3)]))
     _fit_both(models, x, y, batch_size=8, epochs=3)
     assert _replayed(models[1]) and not getattr(models[1], "_jit_fallbacks", None)
+
+
+@pytest.mark.parametrize("make", [
+    lambda: keras.Sequential([keras.Input((7,)), L.Embedding(20, 4, mask_zero=True), L.LSTM(5), L.Dense(3)]),
+    lambda: keras.Sequential([keras.Input((7,)), L.Embedding(20, 4, mask_zero=True),
+                              L.Bidirectional(L.GRU(4, return_sequences=True)), L.GlobalAveragePooling1D(),
+                              L.Dense(3)]),
+], ids=["embedding_mask_lstm", "embedding_mask_bidirectional_gru"])
+def test_masks_computed_from_each_batch_are_replayed_exactly(make):
+    rng = np.random.default_rng(0)
+    tokens = rng.integers(1, 20, (40, 7))
+    for i, n in enumerate(rng.integers(0, 7, 40)):
+        tokens[i, 7 - n:] = 0                                  # padding that differs from batch to batch
+    models = _twins(make)
+    _fit_both(models, tokens, rng.integers(0, 3, 40), batch_size=8, epochs=3)
+    assert _replayed(models[1]) and not getattr(models[1], "_jit_fallbacks", None)
