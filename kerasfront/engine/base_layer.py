@@ -19,6 +19,7 @@ import functools
 import inspect
 import json
 import re
+import types
 import weakref
 
 import numpy as np
@@ -89,12 +90,15 @@ _MISSING = object()
 _PLAIN_TYPES = (bool, int, float, str, type(None), np.bool_, np.number)
 
 
+_FUNCTION_TYPES = (types.FunctionType, types.BuiltinFunctionType, types.MethodType, functools.partial)
+
+
 def is_plain_value(value):
     """True for the Python values a step may read from an attribute as constants: numbers, strings, bools,
-    None, and tuples of them (``layer.rate``, ``layer.strides``)."""
+    None, tuples of them (``layer.rate``, ``layer.strides``), and functions (``layer.activation``)."""
     if isinstance(value, tuple):
         return all(isinstance(v, _PLAIN_TYPES) for v in value)
-    return isinstance(value, _PLAIN_TYPES)
+    return isinstance(value, _PLAIN_TYPES) or isinstance(value, _FUNCTION_TYPES)
 
 
 def note_attribute_set(old, value):

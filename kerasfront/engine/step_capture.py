@@ -18,9 +18,9 @@ three tries), and ``model._jit_fallbacks`` says why (a warning when ``jit_compil
 reads one of its values into Python (``bool``, ``float``, ``int``, ``item``: a branch on the data) is not recorded
 at all (eager, with the reason). A change of structure (layers added, ``trainable`` toggled, a metric added) or a
 new ``compile`` starts over, and so does a change of a plain Python value in a layer's or loss's attribute (a
-Dropout's ``rate``: ``ATTRIBUTE_VERSION`` moves, then ``python_values`` are compared with the recordings'); one
-that changes ``_MAX_ATTRIBUTE_CHANGES`` times leaves every step eager. A value changed inside a list or dict
-attribute, or a global a layer reads, is not seen.
+Dropout's ``rate``, a Dense's ``activation``: ``ATTRIBUTE_VERSION`` moves, then ``python_values`` are compared
+with the recordings'); one that changes ``_MAX_ATTRIBUTE_CHANGES`` times leaves every step eager. A value changed
+inside a list or dict attribute, or a global a layer reads, is not seen.
 
 Numbers: a replay runs the eager step's numpy calls in the eager step's order on the same arrays, so a replayed
 step equals the eager one exactly (the tests check bitwise equality over several steps, dropout included: masks
@@ -52,7 +52,7 @@ _UNWATCHED = frozenset({"stop_training", "_loss_epoch"})
 
 
 def python_values(model):
-    """The plain Python values (numbers, strings, bools, None, tuples of them) held in the attributes of the
+    """The plain Python values (numbers, strings, bools, None, tuples of them, functions) held in the attributes of the
     model's layers and of its compiled losses: what a recorded step may have read as constants.
 
     Example:

@@ -225,7 +225,8 @@ def test_a_replay_leaves_out_what_its_outputs_do_not_need_but_keeps_random_draws
 
 
 @pytest.mark.parametrize("read", [bool, float, int, lambda t: t.item(), lambda t: t.tolist(),
-                                  lambda t: [False, True][ag.astype(t, np.int64)]], ids=["bool", "float", "int", "item", "tolist", "index"])
+                                  lambda t: [False, True][ag.astype(t, np.int64)]],
+                         ids=["bool", "float", "int", "item", "tolist", "index"])
 def test_reading_a_value_of_the_step_into_python_stops_the_capture(read):
     w = ag.Tensor(np.ones(1, np.float32), requires_grad=True)
     limit = ag.Tensor(np.zeros((), np.float32))                     # made outside the step: a constant, fine

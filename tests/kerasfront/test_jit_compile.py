@@ -339,3 +339,11 @@ def test_masks_computed_from_each_batch_are_replayed_exactly(make):
     models = _twins(make)
     _fit_both(models, tokens, rng.integers(0, 3, 40), batch_size=8, epochs=3)
     assert _replayed(models[1]) and not getattr(models[1], "_jit_fallbacks", None)
+
+
+def test_a_layers_function_swapped_between_fits_reaches_the_replayed_steps():
+    x, y = _data((6,))
+    models = _twins(_mlp(dropout=0.0, noise=0.0))
+    _fit_both(models, x, y, between=lambda m: setattr(m.layers[0], "activation", keras.activations.tanh),
+              batch_size=8, epochs=3)
+    assert _replayed(models[1])
