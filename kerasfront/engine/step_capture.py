@@ -193,10 +193,12 @@ class TrainStepCapture:
             # the model's first step after compile builds it and its containers: eager, not recorded
             self._ready = model.compiled_loss.built and model.compiled_metrics.built
             return self._eager(xb, yb, swb)
+        if self.off is not None:
+            return model._train_compute(xb, yb, swb)
         if ATTRIBUTE_VERSION[0] != self._attribute_version:
             self._check_python_values()
-        if self.off is not None:
-            return self._eager(xb, yb, swb)
+            if self.off is not None:
+                return model._train_compute(xb, yb, swb)
         flat = list(xb) + ([] if yb is None else list(yb)) + ([] if swb is None else list(swb))
         key = self._key(flat)
         entry = self.entries.get(key)
