@@ -17,6 +17,7 @@ from .modes import no_grad, enable_grad, set_grad_enabled, is_grad_enabled, dete
 from .primitive import (Primitive, primitive, defvjp, defvjp_argnum, defjvp, defjvp_argnums, def_linear, defbatch,
                         REGISTRY)
 from .engine import backward, gradients, unbroadcast
+from .tape import GradientTape
 from .ops import *  # noqa: F401,F403
 from .ops import abs, all, any, max, min, round, sum  # noqa: F401
 from .transforms import grad, value_and_grad, vjp, jacobian, jacrev, hessian, hvp, elementwise_grad

@@ -19,6 +19,7 @@ import weakref
 import numpy as np
 
 import autograd as ag
+from autograd.tape import GradientTape  # noqa: F401  (tf.GradientTape, for custom train_step methods)
 from autograd.ops.reductions import _softmax_prim
 
 from . import random_state

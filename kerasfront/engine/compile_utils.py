@@ -210,9 +210,15 @@ class LossesContainer:
         for m in self.metrics:
             m.reset_state()
 
-    def __call__(self, y_true, y_pred, sample_weight, regularization_losses=None):
-        """The total loss Tensor for lists of labels/predictions/sample weights aligned with the outputs; updates
-        the running means (weighted by batch size)."""
+    def __call__(self, y_true, y_pred, sample_weight=None, regularization_losses=None):
+        """The total loss Tensor for lists of labels/predictions/sample weights aligned with the outputs (or, as a
+        custom ``train_step`` passes them, a model's own ``y`` / ``y_pred`` structures); updates the running means
+        (weighted by batch size).
+
+        Example:
+            >>> loss = self.compiled_loss(y, y_pred, regularization_losses=self.losses)
+        """
+        y_true, y_pred, sample_weight = aligned_with_outputs(self, y_true, y_pred, sample_weight)
         total, parts, batch = self.compute(y_true, y_pred, sample_weight, regularization_losses)
         self.update_trackers(parts, batch)
         return total
@@ -279,6 +285,7 @@ class LossesContainer:
 
     def update_trackers(self, parts, batch):
         """Add one batch's losses (``compute``'s ``parts``) to the running means ``loss`` and ``<output>_loss``."""
+        self.tracked = True
         total_value = 0.0
         per_output = self.per_output_metrics
         for i, value, n, w, factor in parts:
@@ -443,6 +450,9 @@ class MetricsContainer:
             m.reset_state()
 
     def update_state(self, y_true, y_pred, sample_weight=None):
+        """Update every metric with one batch: lists aligned with the outputs, or a model's own ``y`` / ``y_pred``
+        structures (a custom ``train_step``'s ``self.compiled_metrics.update_state(y, y_pred)``)."""
+        y_true, y_pred, sample_weight = aligned_with_outputs(self, y_true, y_pred, sample_weight)
         with ag.no_grad():
             for i, (ms, wms) in enumerate(zip(self._per_output, self._per_output_weighted)):
                 yt, yp = y_true[i], y_pred[i]
@@ -459,6 +469,59 @@ class MetricsContainer:
                     m.update_state(yt, yp, sample_weight=mask_w)
                 for m in wms:
                     m.update_state(yt, yp, sample_weight=sw)
+
+
+def aligned_with_outputs(container, y_true, y_pred, sample_weight):
+    """``y_true``, ``y_pred``, ``sample_weight`` as lists aligned with the outputs, building ``container`` on the
+    first call. The fit loop passes lists already; a custom ``train_step`` passes what the model returns (a Tensor,
+    a list, a dict by output name) and its labels as the data held them (Tensors or numpy arrays)."""
+    if isinstance(y_pred, ag.Tensor):
+        y_pred = [y_pred]
+    elif isinstance(y_pred, dict):
+        keys = sorted(y_pred)
+        y_pred = [y_pred[k] for k in keys]
+    elif isinstance(y_pred, (list, tuple)):
+        y_pred = list(y_pred)
+    else:
+        raise TypeError(f"{type(container).__name__}: `y_pred` must be the model's outputs (a Tensor, or a list or "
+                        f"dict of Tensors), received {type(y_pred).__name__}")
+    n = len(y_pred)
+    if not container.built:
+        names = getattr(container, "pending_output_names", None) or [f"output_{i + 1}" for i in range(n)]
+        keys = getattr(container, "pending_output_keys", None)
+        if isinstance(container, MetricsContainer):
+            yt = _per_output(y_true, names, keys, n, "y_true")
+            container.build(names, yt if yt is not None else [None] * n, y_pred, keys)
+        else:
+            container.build(names, keys)
+    names = container.output_names
+    keys = getattr(container, "pending_output_keys", None)
+    return (_per_output(y_true, names, keys, n, "y_true"), y_pred,
+            _per_output(sample_weight, names, keys, n, "sample_weight"))
+
+
+def _per_output(value, names, keys, n, arg):
+    """One entry per output (Tensors; numpy labels become leaves) from a list, a dict or a single value."""
+    if value is None:
+        return None
+    if isinstance(value, dict):
+        out = [None] * n
+        for k, v in value.items():
+            if k in names:
+                out[names.index(k)] = v
+            elif keys and k in keys:
+                out[keys.index(k)] = v
+            else:
+                raise ValueError(f"`{arg}` has an entry '{k}' that matches no model output; outputs are {names}")
+    elif isinstance(value, (list, tuple)) and (n > 1 or len(value) == 1 and not np.isscalar(value[0])):
+        out = list(value)
+        if len(out) != n:
+            raise ValueError(f"`{arg}`: the model has {n} outputs, but received a list of {len(out)} entries")
+    else:
+        out = [value]
+        if n != 1:
+            raise ValueError(f"`{arg}`: the model has {n} outputs; pass a list or a dict with one entry per output")
+    return [v if v is None or isinstance(v, ag.Tensor) else ag.Tensor(np.asarray(v)) for v in out]
 
 
 def _flat_metrics(ms):

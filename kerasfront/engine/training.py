@@ -156,6 +156,9 @@ class Model(Layer):
             from ..mixed_precision import LossScaleOptimizer
             if not isinstance(opt, LossScaleOptimizer):
                 opt = LossScaleOptimizer(opt)
+        # a custom train_step calls these containers before fit has built them: the names they will take
+        compiled_loss.pending_output_names = compiled_metrics.pending_output_names = names
+        compiled_loss.pending_output_keys = compiled_metrics.pending_output_keys = self._output_keys()
         self.optimizer = opt
         self.compiled_loss = compiled_loss
         self.compiled_metrics = compiled_metrics
@@ -247,9 +250,12 @@ class Model(Layer):
         out = []
         # NOTE: like tf.keras, the compiled ones are listed only once the first batch of fit/evaluate built them;
         # then come the metrics of the layers (add_metric, or Metric attributes)
-        if self._is_compiled and self.compiled_metrics is not None and self.compiled_metrics.built:
-            out.extend(self.compiled_loss.metrics)
-            out.extend(self.compiled_metrics.metrics)
+        if self._is_compiled and self.compiled_metrics is not None:
+            # a custom step may call compiled_loss without the compiled metrics: its trackers are listed then
+            if self.compiled_metrics.built or getattr(self.compiled_loss, "tracked", False):
+                out.extend(self.compiled_loss.metrics)
+            if self.compiled_metrics.built:
+                out.extend(self.compiled_metrics.metrics)
         out.extend(self._layer_metrics())
         return out
 
@@ -401,6 +407,12 @@ class Model(Layer):
 
     def _probe(self, x_arrays):
         """Run a subclassed model on two samples (building it) to learn how many outputs it has."""
+        if type(self).call is Model.call and any(self._overrides(m) for m in ("train_step", "test_step",
+                                                                                 "predict_step")):
+            # NOTE: as tf.keras, a model with its own steps may have no call (the guide's GAN): one output assumed
+            self._probed_output_names = ["output_1"]
+            self._probed_output_shapes = [None]
+            return
         with ag.no_grad():
             out = self(self._to_model_inputs([a[:2] for a in x_arrays]))
         flat = self._flatten_outputs(out)
@@ -520,12 +532,12 @@ class Model(Layer):
             self.compiled_metrics.build(names, y if y is not None else [None] * len(y_pred), y_pred,
                                         self._output_keys())
 
-    def _train_step(self, xb, yb, swb):
+    def _train_step(self, xb, yb, swb, eager=False):
         """One training step: the computation (captured and replayed, or eager: ``engine/step_capture.py``), then
         the loss trackers, the gradient reduction, the optimizer's update and the metrics, always eager."""
         if xb is None:               # data parallel: this worker's share of the global batch is empty
             return self._active_dp.empty_train_step()
-        capture = self._step_capture
+        capture = None if eager else self._step_capture
         result = capture.train_step(xb, yb, swb) if capture is not None else self._train_compute(xb, yb, swb)
         self.compiled_loss.update_trackers(result.parts, result.batch)
         if result.grads is not None:
@@ -583,6 +595,135 @@ class Model(Layer):
                 y = [None] * len(y_pred)
             self.compiled_loss(y, y_pred, swb, self._regularization_losses())
             self.compiled_metrics.update_state(y, y_pred, swb)
+
+    # -- the public steps (tf.keras's train_step / test_step / predict_step, overridable) -------------------
+    def train_step(self, data):
+        """One training step on ``data`` (``x``, ``(x, y)`` or ``(x, y, sample_weight)``, as the data yields it);
+        returns the logs ``{metric name: value}``. Override it to customize what ``fit`` does (tf.keras's guide
+        "Customizing what happens in fit()"); ``fit`` then calls it eagerly for every batch.
+
+        Example:
+            >>> class CustomModel(kerasfront.Model):
+            ...     def train_step(self, data):
+            ...         x, y = data
+            ...         with ag.GradientTape() as tape:
+            ...             y_pred = self(x, training=True)
+            ...             loss = self.compiled_loss(y, y_pred, regularization_losses=self.losses)
+            ...         grads = tape.gradient(loss, self.trainable_variables)
+            ...         self.optimizer.apply_gradients(zip(grads, self.trainable_variables))
+            ...         self.compiled_metrics.update_state(y, y_pred)
+            ...         return {m.name: m.result() for m in self.metrics}
+        """
+        self._train_step(*self._step_arrays(data, "train_step"), eager=True)
+        return self.get_metrics_result()
+
+    def test_step(self, data):
+        """One evaluation step on ``data``: the compiled loss and metrics of ``self(x, training=False)``; returns
+        the logs. Override it to customize ``evaluate`` (and ``fit``'s validation).
+
+        Example:
+            >>> def test_step(self, data):
+            ...     x, y = data
+            ...     y_pred = self(x, training=False)
+            ...     self.compiled_loss(y, y_pred, regularization_losses=self.losses)
+            ...     self.compiled_metrics.update_state(y, y_pred)
+            ...     return {m.name: m.result() for m in self.metrics}
+        """
+        self._test_step(*self._step_arrays(data, "test_step"))
+        return self.get_metrics_result()
+
+    def predict_step(self, data):
+        """The model's outputs for one batch (``self(x, training=False)``); override it to customize ``predict``.
+
+        Example:
+            >>> def predict_step(self, data):
+            ...     return ag.softmax(self(data, training=False))
+        """
+        x, _, _ = data_adapter.unpack_x_y_sample_weight(data)
+        return self(x, training=False)
+
+    def compute_loss(self, x=None, y=None, y_pred=None, sample_weight=None):
+        """The total loss of one batch: the compiled loss plus the regularization losses (updates the loss
+        trackers), as tf.keras's ``compute_loss``.
+
+        Example:
+            >>> loss = self.compute_loss(x, y, y_pred, sample_weight)
+        """
+        self._assert_compiled("compute_loss")
+        return self.compiled_loss(y, y_pred, sample_weight, regularization_losses=self.losses)
+
+    def compute_metrics(self, x, y, y_pred, sample_weight):
+        """Update the compiled metrics with one batch; returns ``get_metrics_result()``.
+
+        Example:
+            >>> return self.compute_metrics(x, y, y_pred, sample_weight)
+        """
+        self._assert_compiled("compute_metrics")
+        self.compiled_metrics.update_state(y, y_pred, sample_weight)
+        return self.get_metrics_result()
+
+    def get_metrics_result(self):
+        """``{name: result}`` of every metric in ``metrics`` (floats; arrays for multi-valued metrics)."""
+        return self._metric_logs()
+
+    def _step_arrays(self, data, where):
+        """The flat numpy arrays the internal steps take, from the ``data`` a public step received."""
+        x, y, sw = data_adapter.unpack_x_y_sample_weight(data)
+        host = lambda v: v.data if isinstance(v, Tensor) else v  # noqa: E731
+        x, y, sw = (None if v is None else nest.map_structure(host, v) for v in (x, y, sw))
+        x_arrays = self._flatten_x(x, f"{where}: x")
+        self._prepare_for_data(x_arrays)
+        y_arrays = self._flatten_y(y, f"{where}: y") if y is not None else None
+        sw_arrays = self._flatten_y(sw, f"{where}: sample_weight") if sw is not None else None
+        return x_arrays, y_arrays, sw_arrays
+
+    def _overrides(self, method):
+        """Whether this model's class overrides ``train_step`` / ``test_step`` / ``predict_step``."""
+        return getattr(type(self), method) is not getattr(Model, method)
+
+    def _step_data(self, xb, yb, swb):
+        """The batch as a custom step receives it: ``x``, ``(x, y)`` or ``(x, y, sample_weight)``, in the model's
+        input and output structures, as Tensors."""
+        x = self._to_model_inputs(xb)
+        if self._is_graph_network and len(xb) == 1:
+            x = x[0]
+        y = None if yb is None else self._pack_outputs([None if a is None else make_leaf(a) for a in yb])
+        sw = None if swb is None else self._pack_outputs([None if a is None else make_leaf(a) for a in swb])
+        return data_adapter.pack_x_y_sample_weight(x, y, sw)
+
+    def _pack_outputs(self, values):
+        if len(values) == 1:
+            return values[0]
+        keys = self._output_keys()
+        if keys is not None:
+            return dict(zip(keys, values))
+        return values
+
+    def _custom_step(self, method, xb, yb, swb):
+        """Call the user's ``train_step`` / ``test_step`` on one batch (eagerly) and check the logs it returns."""
+        logs = getattr(self, method)(self._step_data(xb, yb, swb))
+        if not isinstance(logs, dict):
+            raise TypeError(f"{type(self).__name__}.{method} must return a dict of logs {{metric name: value}} (e.g. "
+                            f"{{m.name: m.result() for m in self.metrics}}), received {type(logs).__name__}")
+        out = {}
+        for k, v in logs.items():
+            v = v.data if isinstance(v, Tensor) else np.asarray(v)
+            out[k] = float(v) if v.ndim == 0 else v.copy()
+        return out
+
+    def _refuse_custom_steps_in_parallel(self, dp, where):
+        """A custom step under data parallelism would train each worker on its own share without averaging the
+        gradients: refused, by name."""
+        if dp is None:
+            return
+        methods = {"fit": ("train_step", "test_step"), "evaluate": ("test_step",), "predict": ("predict_step",),
+                   "train_on_batch": ("train_step",), "test_on_batch": ("test_step",)}[where]
+        for method in methods:
+            if self._overrides(method):
+                raise NotImplementedError(
+                    f"{type(self).__name__} overrides `{method}`, which {where}() does not support under a "
+                    f"multi-worker {type(self.distribute_strategy).__name__} (the gradients of a custom step would "
+                    f"not be averaged over the workers): train it in one process, or use the default `{method}`")
 
     def _logs(self):
         if self._active_dp is not None:      # data parallel: from the metrics' state summed over the workers
@@ -703,6 +844,7 @@ class Model(Layer):
 
         dp = self._data_parallel()
         try:
+            self._refuse_custom_steps_in_parallel(dp, "fit")
             if dp is not None:          # each worker takes its share of every global batch
                 train_data, val_data = dp.shard(train_data), dp.shard(val_data, "validation_data")
             return self._fit_loop(train_data, val_data, epochs, initial_epoch, verbose, callbacks, should_validate,
@@ -736,16 +878,21 @@ class Model(Layer):
             initial_epoch = dp.sync_state(initial_epoch)
             self._active_dp = dp
         logs = {}
+        custom = self._overrides("train_step")
         for epoch in range(initial_epoch, epochs):
             self.reset_metrics()
             callbacks.on_epoch_begin(epoch)
             step = 0
+            step_logs = None
             for xb, yb, swb in train_data.epoch():
                 if train_hooks:
                     callbacks.on_train_batch_begin(step)
-                self._train_step(xb, yb, swb)
+                if custom:
+                    step_logs = self._custom_step("train_step", xb, yb, swb)
+                else:
+                    self._train_step(xb, yb, swb)
                 if train_hooks:
-                    callbacks.on_train_batch_end(step, self._logs())
+                    callbacks.on_train_batch_end(step, dict(step_logs) if custom else self._logs())
                 step += 1
                 if dp is not None and train_hooks:
                     self.stop_training = dp.agree(self.stop_training)
@@ -753,7 +900,8 @@ class Model(Layer):
                     break
             if step == 0 and getattr(train_data, "exhausted", False):
                 break
-            epoch_logs = self._logs()
+            # NOTE: as tf.keras, a custom train_step's epoch logs are those its last batch returned
+            epoch_logs = dict(step_logs) if custom and step_logs is not None else self._logs()
             if val_data is not None and should_validate(epoch):
                 val_logs = self._evaluate_loop(val_data, callbacks)
                 epoch_logs.update({"val_" + k: v for k, v in val_logs.items()})
@@ -775,15 +923,21 @@ class Model(Layer):
         test_hooks = getattr(callbacks, "_test_batch", True)
         callbacks.on_test_begin()
         step = 0
+        custom = self._overrides("test_step")
+        step_logs = None
         for xb, yb, swb in data.epoch():
             if test_hooks:
                 callbacks.on_test_batch_begin(step)
-            self._test_step(xb, yb, swb)
+            if custom:
+                with ag.no_grad():
+                    step_logs = self._custom_step("test_step", xb, yb, swb)
+            else:
+                self._test_step(xb, yb, swb)
             if test_hooks:
-                callbacks.on_test_batch_end(step, self._logs())
+                callbacks.on_test_batch_end(step, dict(step_logs) if custom else self._logs())
             step += 1
         data.on_epoch_end()
-        logs = self._logs()
+        logs = dict(step_logs) if custom and step_logs is not None else self._logs()
         callbacks.on_test_end(logs)
         return logs
 
@@ -806,6 +960,7 @@ class Model(Layer):
                                use_multiprocessing=use_multiprocessing, max_queue_size=max_queue_size)
         dp, outer_dp = self._data_parallel(), self._active_dp
         try:
+            self._refuse_custom_steps_in_parallel(dp, "evaluate")
             self._prepare_training()
             callbacks, add_progbar = (dp.callbacks(callbacks, verbose) if dp is not None
                                       else (callbacks, verbose != 0))
@@ -827,7 +982,13 @@ class Model(Layer):
                     dp.finish()
         if return_dict:
             return logs
-        values = list(logs.values())
+        return self._logs_in_order(logs)
+
+    def _logs_in_order(self, logs):
+        """The logs as evaluate returns them without return_dict: ``metrics_names`` order, then the other keys
+        sorted (tf.keras's order for a custom test_step's logs); a scalar when there is one."""
+        names = self.metrics_names
+        values = [logs[n] for n in names if n in logs] + [logs[k] for k in sorted(logs) if k not in names]
         return values[0] if len(values) == 1 else values
 
     # -- predict ---------------------------------------------------------------------------------------------
@@ -837,16 +998,20 @@ class Model(Layer):
         callbacks.on_predict_begin()
         step = 0
         structure = None
+        custom = self._overrides("predict_step")
         with ag.no_grad():
             for xb, _, _ in data.epoch():
                 if hooks:
                     callbacks.on_predict_batch_begin(step)
-                out = self._eager_call(self._to_model_inputs(xb), (), {"training": False}, False)
+                if custom:
+                    out = self.predict_step(self._step_data(xb, None, None))
+                else:
+                    out = self._eager_call(self._to_model_inputs(xb), (), {"training": False}, False)
                 flat = self._flatten_outputs(out)
                 if structure is None:
                     structure = out
                     outputs = [[] for _ in flat]
-                host = [t.data if isinstance(t, Tensor) else t for t in flat]   # text outputs are numpy already
+                host = [t.data if isinstance(t, Tensor) else np.asarray(t) for t in flat]   # text: numpy already
                 for acc, t in zip(outputs, host):
                     acc.append(t)
                 if hooks:
@@ -885,6 +1050,7 @@ class Model(Layer):
             data = data_adapter.ArrayData(x_arrays, None, None, batch_size or 32, steps_per_epoch=steps)
         dp = self._data_parallel()
         try:
+            self._refuse_custom_steps_in_parallel(dp, "predict")
             callbacks, add_progbar = (dp.callbacks(callbacks, verbose) if dp is not None
                                       else (callbacks, verbose != 0))
             cbs = CallbackList(callbacks, add_progbar=add_progbar, model=self, verbose=verbose, epochs=1,
@@ -969,7 +1135,11 @@ class Model(Layer):
         if reset_metrics:
             self.reset_metrics()
         dp = self._data_parallel()
+        self._refuse_custom_steps_in_parallel(dp, "train_on_batch")
         if dp is None:
+            if self._overrides("train_step"):
+                logs = self._custom_step("train_step", xb, yb, swb)
+                return logs if return_dict else self._logs_in_order(logs)
             self._train_step(xb, yb, swb)
             return self._return_logs(return_dict)
         outer_dp, self._active_dp = self._active_dp, dp    # the batch is global: each worker trains on its share
@@ -988,6 +1158,11 @@ class Model(Layer):
         self._prepare_training()
         if reset_metrics:
             self.reset_metrics()
+        if self._overrides("test_step"):
+            self._refuse_custom_steps_in_parallel(self._data_parallel(), "test_on_batch")
+            with ag.no_grad():
+                logs = self._custom_step("test_step", xb, yb, swb)
+            return logs if return_dict else self._logs_in_order(logs)
         self._test_step(xb, yb, swb)
         return self._return_logs(return_dict)
 
@@ -996,7 +1171,10 @@ class Model(Layer):
         x_arrays = self._flatten_x(x, "x")
         self._prepare_for_data(x_arrays)
         with ag.no_grad():
-            out = self._eager_call(self._to_model_inputs(x_arrays), (), {"training": False}, False)
+            if self._overrides("predict_step"):
+                out = self.predict_step(self._step_data(x_arrays, None, None))
+            else:
+                out = self._eager_call(self._to_model_inputs(x_arrays), (), {"training": False}, False)
         if isinstance(out, Tensor):
             return out.data
         return nest.map_structure(lambda t: t.data if isinstance(t, Tensor) else t, out)

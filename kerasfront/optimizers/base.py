@@ -433,7 +433,9 @@ class Optimizer:
         value = loss() if callable(loss) else loss
         if not isinstance(value, ag.Tensor) or value.size != 1:
             raise ValueError(f"compute_gradients: the loss must be a scalar Tensor, received {value!r}")
-        grads = ag.gradients(value, var_list)
+        # NOTE: with a GradientTape (tf.keras's minimize(loss, var_list, tape=tape)) a variable the loss does not
+        # reach gets None (skipped by apply_gradients, with its warning), as in tf.keras
+        grads = tape.gradient(value, var_list) if tape is not None else ag.gradients(value, var_list)
         return list(zip(grads, var_list))
 
     def minimize(self, loss, var_list, tape=None):

@@ -330,6 +330,16 @@ def disagreements(strategy, rank, out_dir):
         messages["generator"] = "no error"
     except ValueError as e:
         messages["generator"] = str(e)
+    class CustomStep(keras.Sequential):
+        def train_step(self, data):
+            return super().train_step(data)
+    with strategy.scope():       # a custom train_step is refused by name (its gradients would not be averaged)
+        model = _compiled(CustomStep([L.Input((3,)), L.Dense(1)]))
+    try:
+        model.fit(x, y, batch_size=8, epochs=1, verbose=0)
+        messages["train_step"] = "no error"
+    except NotImplementedError as e:
+        messages["train_step"] = str(e)
     with open(os.path.join(out_dir, f"disagreements.rank{rank}.json"), "w") as f:
         json.dump(messages, f)
     return {}

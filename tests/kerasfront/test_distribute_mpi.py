@@ -187,6 +187,8 @@ def test_workers_that_disagree_fail_at_the_start_with_a_clear_error(job):
         assert "generator cannot be split" in messages["generator"] and "Sequence" in messages["generator"]
         assert "the fit data: samples=32 on worker 0 but 31 on worker 1" in messages["data"], messages["data"]
         assert "metrics differ" in messages["metrics"] and "mean_absolute_error" in messages["metrics"], messages
+        assert "overrides `train_step`" in messages["train_step"], messages["train_step"]
+        assert "MultiWorkerMirroredStrategy" in messages["train_step"], messages["train_step"]
 
 
 def test_a_lost_worker_ends_the_job_and_a_relaunch_resumes_where_it_was(tmp_path, tmp_path_factory):

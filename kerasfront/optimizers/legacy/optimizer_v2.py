@@ -378,7 +378,7 @@ class OptimizerV2:
         value = loss() if callable(loss) else loss
         if not isinstance(value, ag.Tensor) or value.size != 1:
             raise ValueError(f"minimize: the loss must be a scalar Tensor, received {value!r}")
-        grads = ag.gradients(value, var_list)
+        grads = tape.gradient(value, var_list) if tape is not None else ag.gradients(value, var_list)
         return self.apply_gradients(zip(grads, var_list))
 
     def get_host_state(self):
