@@ -8,6 +8,7 @@ Example:
     >>> model.compile(optimizer="adam", loss="categorical_crossentropy", metrics=["accuracy"])
     >>> history = model.fit(x, y, epochs=3, batch_size=16)
 """
+import contextlib
 import json
 import warnings
 
@@ -411,7 +412,7 @@ class Model(Layer):
                                                                                  "predict_step")):
             # NOTE: as tf.keras, a model with its own steps may have no call (the guide's GAN): one output assumed
             self._probed_output_names = ["output_1"]
-            self._probed_output_shapes = [None]
+            self._probed_output_shapes = None
             return
         with ag.no_grad():
             out = self(self._to_model_inputs([a[:2] for a in x_arrays]))
@@ -708,6 +709,9 @@ class Model(Layer):
         out = {}
         for k, v in logs.items():
             v = v.data if isinstance(v, Tensor) else np.asarray(v)
+            if v.dtype.kind not in "biuf":
+                raise TypeError(f"{type(self).__name__}.{method} returned a log {k!r} that is not a number or an "
+                                f"array of numbers: {logs[k]!r}")
             out[k] = float(v) if v.ndim == 0 else v.copy()
         return out
 
@@ -928,9 +932,8 @@ class Model(Layer):
         for xb, yb, swb in data.epoch():
             if test_hooks:
                 callbacks.on_test_batch_begin(step)
-            if custom:
-                with ag.no_grad():
-                    step_logs = self._custom_step("test_step", xb, yb, swb)
+            if custom:       # NOTE: not under no_grad: as in tf.keras, a custom test_step may use a GradientTape
+                step_logs = self._custom_step("test_step", xb, yb, swb)
             else:
                 self._test_step(xb, yb, swb)
             if test_hooks:
@@ -999,7 +1002,7 @@ class Model(Layer):
         step = 0
         structure = None
         custom = self._overrides("predict_step")
-        with ag.no_grad():
+        with (contextlib.nullcontext() if custom else ag.no_grad()):    # a custom predict_step may use a tape
             for xb, _, _ in data.epoch():
                 if hooks:
                     callbacks.on_predict_batch_begin(step)
@@ -1160,8 +1163,7 @@ class Model(Layer):
             self.reset_metrics()
         if self._overrides("test_step"):
             self._refuse_custom_steps_in_parallel(self._data_parallel(), "test_on_batch")
-            with ag.no_grad():
-                logs = self._custom_step("test_step", xb, yb, swb)
+            logs = self._custom_step("test_step", xb, yb, swb)
             return logs if return_dict else self._logs_in_order(logs)
         self._test_step(xb, yb, swb)
         return self._return_logs(return_dict)
@@ -1170,10 +1172,10 @@ class Model(Layer):
         """The model's outputs on one batch, as numpy arrays."""
         x_arrays = self._flatten_x(x, "x")
         self._prepare_for_data(x_arrays)
-        with ag.no_grad():
-            if self._overrides("predict_step"):
-                out = self.predict_step(self._step_data(x_arrays, None, None))
-            else:
+        if self._overrides("predict_step"):
+            out = self.predict_step(self._step_data(x_arrays, None, None))
+        else:
+            with ag.no_grad():
                 out = self._eager_call(self._to_model_inputs(x_arrays), (), {"training": False}, False)
         if isinstance(out, Tensor):
             return out.data

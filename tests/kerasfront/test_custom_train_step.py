@@ -353,3 +353,34 @@ def test_gradient_tape_bad_arguments_are_clear_errors_and_leave_the_tape_usable(
     with pytest.raises(ValueError, match="only floating-point Tensors can be watched"):
         tape.watch(ag.tensor(np.array([1, 2])))
     assert float(tape.gradient(y, x).data) == 4.0     # the failed calls did not use up the tape
+
+
+def test_custom_test_and_predict_steps_may_use_a_tape():
+    class Saliency(keras.Model):
+        def test_step(self, data):
+            x, y = data
+            with ag.GradientTape() as tape:
+                loss = self.compiled_loss(y, self(x, training=False))
+            grads = tape.gradient(loss, self.trainable_variables)
+            return {"grad_norm": float(sum(ag.sum(g * g).data for g in grads)) ** 0.5}
+
+        def predict_step(self, data):
+            x = ag.tensor(data.data)
+            with ag.GradientTape() as tape:
+                tape.watch(x)
+                out = ag.sum(self(x, training=False))
+            return tape.gradient(out, x)
+    x, y = _data(8)
+    model = _functional(Saliency)
+    assert model.evaluate(x, y, batch_size=8, verbose=0) > 0.0
+    saliency = model.predict(x, verbose=0)
+    assert saliency.shape == (8, 5) and np.abs(saliency).sum() > 0
+
+
+def test_a_log_that_is_not_a_number_is_a_clear_error():
+    class Texty(keras.Model):
+        def train_step(self, data):
+            return {"note": "hello"}
+    x, y = _data(8)
+    with pytest.raises(TypeError, match=r"Texty.train_step returned a log 'note' that is not a number"):
+        _functional(Texty).fit(x, y, verbose=0)
