@@ -475,6 +475,9 @@ def aligned_with_outputs(container, y_true, y_pred, sample_weight):
     """``y_true``, ``y_pred``, ``sample_weight`` as lists aligned with the outputs, building ``container`` on the
     first call. The fit loop passes lists already; a custom ``train_step`` passes what the model returns (a Tensor,
     a list, a dict by output name) and its labels as the data held them (Tensors or numpy arrays)."""
+    if (type(y_pred) is list and container.built and (y_true is None or type(y_true) is list)
+            and (sample_weight is None or type(sample_weight) is list)):
+        return y_true, y_pred, sample_weight          # the fit loop's own lists: as they are (the fast path)
     if isinstance(y_pred, ag.Tensor):
         y_pred = [y_pred]
     elif isinstance(y_pred, dict):

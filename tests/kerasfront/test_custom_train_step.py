@@ -384,3 +384,34 @@ def test_a_log_that_is_not_a_number_is_a_clear_error():
     x, y = _data(8)
     with pytest.raises(TypeError, match=r"Texty.train_step returned a log 'note' that is not a number"):
         _functional(Texty).fit(x, y, verbose=0)
+
+
+def test_two_outputs_custom_step_with_loss_weights_matches_the_default_fit():
+    class TwoOutputs(keras.Model):
+        def train_step(self, data):
+            x, y = data
+            assert isinstance(y, list) and len(y) == 2
+            with ag.GradientTape() as tape:
+                y_pred = self(x, training=True)
+                # labels as numpy arrays, as a user may pass them
+                loss = self.compiled_loss([y[0].data, y[1].data], y_pred, regularization_losses=self.losses)
+            self.optimizer.apply_gradients(zip(tape.gradient(loss, self.trainable_variables),
+                                               self.trainable_variables))
+            self.compiled_metrics.update_state(y, y_pred)
+            return self.get_metrics_result()
+
+    def build(cls):
+        keras.utils.set_random_seed(0)
+        inp = keras.Input((3,))
+        hidden = layers.Dense(4)(inp)
+        model = cls(inp, [layers.Dense(1, name="a")(hidden), layers.Dense(2, name="b")(hidden)])
+        model.compile("sgd", ["mse", "mae"], metrics=["mae"], loss_weights=[1.0, 0.5])
+        return model
+    rng = np.random.default_rng(4)
+    x = rng.random((16, 3)).astype("float32")
+    y = [rng.random((16, 1)).astype("float32"), rng.random((16, 2)).astype("float32")]
+    a, b = build(TwoOutputs), build(keras.Model)
+    ha = a.fit(x, y, batch_size=8, epochs=2, verbose=0, shuffle=False)
+    hb = b.fit(x, y, batch_size=8, epochs=2, verbose=0, shuffle=False)
+    assert set(ha.history) == {"loss", "a_loss", "b_loss", "a_mae", "b_mae"}
+    _assert_same_training(a, b, ha, hb)
