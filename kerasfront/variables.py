@@ -49,6 +49,31 @@ class Variable(ag.Tensor):
         self.constraint = constraint
         _ALIVE[id(self)] = self
 
+    @classmethod
+    def deferred(cls, shape, dtype, name="Variable:0", trainable=True, constraint=None):
+        """A variable of ``shape`` whose value is not allocated yet: a read-only zero view that costs no memory
+        until ``assign`` (``set_weights``, ``load_weights``) gives it a value of its own (see
+        ``engine.base_layer.deferred_weight_values``).
+
+        Example:
+            >>> v = Variable.deferred((1000, 1000), "float32", name="w")
+            >>> v.has_value, v.assign(np.ones((1000, 1000))).has_value
+            (False, True)
+        """
+        var = cls.__new__(cls)
+        zeros = np.broadcast_to(np.zeros((), dtype=dtype), tuple(shape))
+        trainable = bool(trainable)
+        ag.Tensor.__init__(var, zeros, requires_grad=trainable and zeros.dtype.kind == "f")
+        var.name = name if ":" in name else name + ":0"
+        var.trainable = trainable
+        var.constraint = constraint
+        return var
+
+    @property
+    def has_value(self):
+        """False for a deferred variable that has not been assigned a value yet."""
+        return bool(self.data.flags.writeable)
+
     @property
     def path(self):
         """The name without the ``:0`` suffix (``dense/kernel``)."""
@@ -77,6 +102,10 @@ class Variable(ag.Tensor):
         if v.shape != self.shape:
             raise ValueError(f"Variable '{self.name}': cannot assign a value of shape {v.shape} to a variable of "
                              f"shape {self.shape}")
+        if not self.data.flags.writeable:       # a deferred variable gets its own memory now
+            self.data = np.array(v, dtype=self.dtype, copy=True)
+            self._version += 1
+            return self
         ag.assign(self, v)
         return self
 

@@ -136,6 +136,32 @@ _SCOPES = []
 #: callables ``check(layer, name, shape, dtype)`` run before a weight's memory is allocated (kerasfront.saving
 #: uses one to refuse absurd weight shapes in a loaded config before they exhaust memory)
 WEIGHT_ALLOCATION_CHECKS = []
+#: while true (inside ``deferred_weight_values()``), add_weight makes weights without values
+_DEFERRED_VALUES = [False]
+
+
+@contextlib.contextmanager
+def deferred_weight_values():
+    """Create weights without allocating or initializing their values (a shape-only build).
+
+    Inside, ``add_weight`` gives each weight a read-only zero view of its shape (no memory, no initializer
+    run): the model has its layers, weight names, shapes and output shapes (``summary()``, ``count_params()``)
+    at no memory cost. ``set_weights`` / ``load_weights`` / ``Variable.assign`` then give a weight a value
+    of its own; until then it reads as zeros and cannot be updated in place (training it is an error).
+    ``keras.applications`` builds this way when the values come from a file anyway.
+
+    Example:
+        >>> with deferred_weight_values():
+        ...     model = kerasfront.applications.ConvNeXtXLarge(weights=None)   # 350M weights, no memory
+        >>> model.count_params()
+        350196968
+    """
+    previous = _DEFERRED_VALUES[0]
+    _DEFERRED_VALUES[0] = True
+    try:
+        yield
+    finally:
+        _DEFERRED_VALUES[0] = previous
 
 
 @contextlib.contextmanager
@@ -428,8 +454,10 @@ class Layer:
                                 f"of every layer: {sorted(_ALLOWED_KWARGS)}")
         if name is not None and not isinstance(name, str):
             raise TypeError(f"{cls_name}(name=...): expected a string, received {name!r}")
-        if name is not None and ("/" in name or not name):
-            raise ValueError(f"{cls_name}(name=...): expected a non-empty name without '/', received {name!r}")
+        # NOTE: tf.keras accepts '/' in names (DenseNet's "conv1/conv", MobileNetV3's "Conv/BatchNorm"): HDF5 files
+        # keep such a layer in nested groups, which reading by the same path finds again
+        if name is not None and not name:
+            raise ValueError(f"{cls_name}(name=...): expected a non-empty name, received {name!r}")
         if not isinstance(trainable, (bool, np.bool_)):
             raise TypeError(f"{cls_name}(trainable=...): expected True or False, received {trainable!r}")
         self._name = name if name is not None else self._default_name()
@@ -641,15 +669,18 @@ class Layer:
         init = initializers.get(initializer)
         for check in WEIGHT_ALLOCATION_CHECKS:
             check(self, name, shape, dtype)
-        value = init(shape, dtype=dtype)
-        value = value.data if isinstance(value, Tensor) else np.asarray(value, dtype=dtype)
-        if value.shape != shape:
-            raise ValueError(f"{desc}: the initializer returned shape {value.shape}, expected {shape}")
         if constraint is not None:
             from .. import constraints
             constraint = constraints.get(constraint)
         full_name = "/".join(_SCOPES + [name]) + ":0"
-        var = Variable(value, name=full_name, trainable=trainable, dtype=dtype, constraint=constraint)
+        if _DEFERRED_VALUES[0]:
+            var = Variable.deferred(shape, dtype, name=full_name, trainable=trainable, constraint=constraint)
+        else:
+            value = init(shape, dtype=dtype)
+            value = value.data if isinstance(value, Tensor) else np.asarray(value, dtype=dtype)
+            if value.shape != shape:
+                raise ValueError(f"{desc}: the initializer returned shape {value.shape}, expected {shape}")
+            var = Variable(value, name=full_name, trainable=trainable, dtype=dtype, constraint=constraint)
         if autocast and is_float and self._mixed:
             # NOTE: read in the compute dtype while the layer runs (tf.keras's AutoCastVariable; see
             # mixed_precision/autocast.py)

@@ -496,6 +496,27 @@ class Functional(Model):
     def compute_output_shape(self, input_shape):
         return nest.map_structure(lambda t: tuple(t.shape), self._nested_outputs)
 
+    def _static_output_shape(self, input_shape, dtype):
+        """The output shape of a symbolic call on one input, found by walking the graph layer by layer, each with
+        its own shape rule (engine hook): a placeholder batch of the whole model cannot stand for unknown image
+        sizes, and running a large nested model (a pretrained base) on it would cost a forward pass."""
+        if not self._is_graph_network or len(self.inputs) != 1 or not isinstance(self._nested_outputs, KerasTensor):
+            return None
+        values = [None] * self._n_slots
+        values[self._input_slots[0]] = KerasTensor(input_shape, strings.dtype_name(dtype))
+        for layer, single, packed_args, packed_kwargs, out_slots, out_structure in self._plan:
+            if single is not None:
+                inputs, args = values[single], ()
+            else:
+                filled = _fill(packed_args, values)
+                inputs, args = filled[0], tuple(filled[1:])
+            kwargs = _fill(packed_kwargs, values) if packed_kwargs else {}
+            shapes, dtypes, _ = layer._infer_outputs(inputs, args, kwargs)
+            for slot, shape, out_dtype in zip(out_slots, shapes, dtypes):
+                values[slot] = KerasTensor(shape, out_dtype)
+        out = values[self._output_slots[0]]
+        return tuple(out.shape), out.dtype
+
     # -- config ----------------------------------------------------------------------------------------------
     def get_config(self):
         """Keras's functional config: ``name``, ``trainable``, ``layers`` (each with ``inbound_nodes``),

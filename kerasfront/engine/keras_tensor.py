@@ -100,10 +100,10 @@ class KerasTensor:
         return _OpLambda(fn, name=None, op_name=name, constant=other, reverse=reverse)(self)
 
     def __add__(self, o):
-        return self._op(o, "add", "add")
+        return self._op(o, "operator_add", "add")
 
     def __radd__(self, o):
-        return self._op(o, "add", "add", reverse=True)
+        return self._op(o, "operator_add", "add", reverse=True)
 
     def __sub__(self, o):
         return self._op(o, "subtract", "subtract")

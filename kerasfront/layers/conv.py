@@ -60,7 +60,7 @@ class _Conv(Layer):
                 filters = int(filters)
             filters = positive_int(filters, "filters", who)
         self.filters = filters
-        self.groups = positive_int(groups, "groups", who)
+        self.groups = positive_int(groups or 1, "groups", who)     # NOTE: tf.keras reads 0 or None as 1
         self.kernel_size = normalize_tuple(kernel_size, rank, "kernel_size", who)
         self.strides = normalize_tuple(strides, rank, "strides", who)
         allowed = ("valid", "same", "causal") if self._causal_ok else ("valid", "same")
@@ -132,11 +132,12 @@ class _Conv(Layer):
         self.built = True
 
     def _static_output_shape(self, input_shape, dtype):
-        """The output shape when spatial sizes are unknown (engine hook: placeholder batches cannot stand for
-        them), or None to let the engine run the layer on placeholders."""
+        """The output shape of a symbolic call, from the size formula (engine hook): placeholder batches cannot
+        stand for unknown spatial sizes, and running the convolution only to learn a shape would cost a
+        forward pass at full size for every layer of a large model (None: let the engine run it)."""
         rank = self._rank
         spatial = input_shape[-rank:] if self._channels_first else input_shape[-rank - 1:-1]
-        if all(d is not None for d in spatial) or not self.built:
+        if not self.built or len(input_shape) != rank + 2:
             return None
         out = tuple(self._spatial_out(spatial))
         lead = tuple(input_shape[:-rank - 1])

@@ -119,6 +119,12 @@ class Dense(Layer):
             return out
         return self.activation(out)
 
+    def _static_output_shape(self, input_shape, dtype):
+        """The output shape of a symbolic call (engine hook): no placeholder matrix product for it."""
+        if not self.built or len(input_shape) < 2 or dtype.kind not in "fiu":
+            return None
+        return tuple(input_shape[:-1]) + (self.units,), self.kernel.dtype
+
     def get_config(self):
         config = super().get_config()
         config.update({
@@ -610,7 +616,10 @@ class Lambda(Layer):
 
 
 # -- operators on symbolic tensors (x + y, x * 2, x[:, 0]) --------------------------------------------------
-_OPS = {"add": ("math.add", ag.add), "subtract": ("math.subtract", ag.subtract),
+# NOTE: ``x + y`` on symbolic tensors is ``tf.__operators__.add`` in tf.keras (``tf.math.add`` is what an
+# explicit tf.math.add call records); both are read back
+_OPS = {"operator_add": ("__operators__.add", ag.add), "add": ("math.add", ag.add),
+        "subtract": ("math.subtract", ag.subtract),
         "multiply": ("math.multiply", ag.multiply), "divide": ("math.truediv", ag.divide),
         "power": ("math.pow", ag.power), "getitem": ("__operators__.getitem", None)}
 # ops of one tensor with keyword arguments (axis, keepdims): the K functions that accept symbolic tensors

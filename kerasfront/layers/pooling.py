@@ -53,10 +53,10 @@ class _Pooling(Layer):
         self.built = True
 
     def _static_output_shape(self, input_shape, dtype):
-        """The output shape when spatial sizes are unknown (engine hook), or None to let the engine run the
-        layer on placeholders."""
+        """The output shape of a symbolic call, from the size formula (engine hook), or None to let the engine
+        run the layer on placeholders."""
         spatial = input_shape[2:] if self._channels_first else input_shape[1:-1]
-        if all(d is not None for d in spatial) or dtype.kind != "f":
+        if dtype.kind != "f":
             return None
         out = tuple(None if n is None else conv_output_length(n, k, self.padding, s)
                     for n, k, s in zip(spatial, self.pool_size, self.strides))
