@@ -46,6 +46,9 @@ TEXT_VOCABULARY = 5_000        # distinct words, Zipf-like frequencies
 TEXT_SEQUENCE_LENGTH = 32
 TABLE_SHAPE = (100_000, 32)    # Normalization's adapt + apply
 PER_EXAMPLE_BATCH = 32         # examples whose gradients vmap_grad / grad_loop compute one by one
+APP_BATCH = 8                  # keras.applications inference: images per call
+APP_SIZE = 224                 # ... of 224x224x3, values in [0, 255)
+APP_MODELS = {"app_resnet50": "ResNet50", "app_mobilenetv2": "MobileNetV2", "app_efficientnetb0": "EfficientNetB0"}
 LEARNING_RATE = 1e-3
 ADAM = dict(beta_1=0.9, beta_2=0.999, epsilon=1e-7)      # tf.keras defaults
 RMSPROP = dict(rho=0.9, epsilon=1e-7)                    # tf.keras defaults, no momentum, not centered
@@ -68,6 +71,8 @@ WORKLOADS = {w.name: w for w in (
     Workload("vmap_grad", "vmap(grad) (mlp per-example gradients, 32 examples)", "call", 3, 30, 2, 5),
     Workload("grad_loop", "grad in a Python loop (the same 32 per-example gradients)", "call", 2, 10, 1, 3),
 )}
+WORKLOADS.update({name: Workload(name, f"{arch} inference ({APP_SIZE}x{APP_SIZE}, batch {APP_BATCH}, random weights)",
+                                 "call", 1, 5, 1, 2) for name, arch in APP_MODELS.items()})
 # Derived rows: not run on their own, read off another workload's process.
 MEMORY_FROM = "mlp_epoch"
 
@@ -203,6 +208,12 @@ def mlp_params():
 def per_example_batch():
     """``PER_EXAMPLE_BATCH`` samples of 784 features and their labels, for per-example gradients."""
     return _classification(_rng(9), PER_EXAMPLE_BATCH, (MLP_SIZES[0],))
+
+
+def app_images():
+    """The batch the applications classify: ``APP_BATCH`` images of ``APP_SIZE`` x ``APP_SIZE`` x 3 in [0, 255),
+    channels last."""
+    return _uniform_float32(_rng(8), (APP_BATCH, APP_SIZE, APP_SIZE, 3)) * np.float32(255.0)
 
 
 def cycle(items):

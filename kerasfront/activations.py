@@ -114,7 +114,7 @@ def swish(x):
         >>> swish(np.array([-1.0, 0.0, 1.0], dtype="float32"))
         Tensor([-0.2689414,  0.       ,  0.7310586], dtype=float32)
     """
-    return ag.multiply(x, ag.sigmoid(x))
+    return ag.swish(x)
 
 
 silu = swish

@@ -35,7 +35,7 @@ def number_after(label, text):
 
 def test_every_example_has_a_test():
     tested = {"quickstart.py", "digits_cnn.py", "sequence_lstm.py", "custom_research.py", "per_example_gradients.py",
-              "gp_regression.py"}
+              "gp_regression.py", "transfer_learning.py"}
     assert {f for f in os.listdir(EXAMPLES) if f.endswith(".py")} == tested
 
 
@@ -116,6 +116,20 @@ def test_gp_regression_fits_its_hyperparameters_by_the_cholesky_likelihood_gradi
     usage = subprocess.run([sys.executable, os.path.join(EXAMPLES, "gp_regression.py"), "--help"], cwd=tmp_path,
                            env=dict(os.environ, PYTHONPATH=ROOT), capture_output=True, text=True, timeout=120)
     assert usage.returncode == 0 and "--points" in usage.stdout and "Gaussian-process regression" in usage.stdout
+
+
+def test_transfer_learning_trains_a_head_on_a_frozen_pretrained_base(tmp_path):
+    """weights=None in the tests (no download): the base is pretrained on the digits 0-4, reopened with
+    weights=<its file>, frozen, and a new head learns the digits 5-9 from 20 images each."""
+    out = run_example("transfer_learning.py", tmp_path)
+    assert "Pretraining mobilenetv2_0.35_32 on the digits 0-4" in out
+    assert "Base: mobilenetv2_0.35_32 (digits 0-4 weights, 155 layers, 410208 weights, frozen)" in out
+    assert re.search(r"Trainable params: 6405 ", out) and re.search(r"Non-trainable params: 410208 ", out)
+    frozen = number_after("Test accuracy (frozen base, new head):", out)
+    tuned = number_after("Test accuracy (fine-tuned):", out)
+    assert frozen >= 0.35 and tuned >= 0.35          # 5 classes: chance is 0.2
+    assert "Fine-tuning 41 weight tensors" in out
+    number_after("Test accuracy (from scratch, same images):", out)
 
 
 def test_examples_accept_epochs_from_the_command_line(tmp_path):

@@ -356,8 +356,7 @@ def make_file(out_dir):
 def check(out_dir, all_numerics=False):
     """Compare kerasfront with every case of the fixtures, reporting each difference."""
     sys.path.insert(0, ROOT)
-    sys.path.insert(0, os.path.join(ROOT, "tests", "kerasfront"))
-    import test_applications as tests          # the same comparisons as the tests, over every case
+    import tests.kerasfront.test_applications as tests     # the same comparisons as the tests, over every case
     failures = 0
     for case in tests.SHAPE_CASES:
         try:

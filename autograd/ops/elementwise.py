@@ -341,6 +341,29 @@ def gelu(x, approximate=False):
     return multiply(multiply(x, 0.5), add(erf(multiply(x, 1.0 / math.sqrt(2.0))), 1.0))
 
 
+def _swish_np(x):
+    # NOTE: fused for speed (one buffer instead of two): x / (1 + e**-x), the sigmoid's guarded form times x
+    if x.dtype.kind != "f":
+        x = x.astype(np.float64)
+    if x.ndim == 0:
+        return _swish_np(x.reshape(1)).reshape(())
+    low, one = _SIGMOID_CONSTANTS.get(x.dtype) or _sigmoid_constants(x.dtype)
+    t = np.maximum(x, low)
+    np.negative(t, t)
+    np.exp(t, t)
+    np.add(t, one, t)
+    return np.divide(x, t, out=t)
+
+
+def _swish_vjp(g, ans, x):
+    # d/dx x * s(x) = s + x * s * (1 - s) = s * (1 + x - ans), with s = sigmoid(x), ans = x * s
+    s = sigmoid(x)
+    return multiply(g, multiply(s, subtract(add(x, 1.0), ans)))
+
+
+_swish = unary_op(_swish_np, "swish", _swish_vjp, "x * sigmoid(x), fused.")
+
+
 def swish(x):
     """x * sigmoid(x) (also called silu).
 
@@ -349,7 +372,7 @@ def swish(x):
         >>> ag.swish(z)
         Tensor([-0.26894142,  0.        ,  1.76159416])
     """
-    return multiply(x, sigmoid(x))
+    return _swish(x)
 
 
 silu = swish
@@ -374,7 +397,10 @@ def _clip_np(x, lo, hi):
     if lo is not None:
         out = np.maximum(out, lo)
     if hi is not None:
-        out = np.minimum(out, hi)
+        if out is not x and isinstance(out, np.ndarray) and out.dtype == np.result_type(out, hi):
+            np.minimum(out, hi, out=out)        # NOTE: in place on the fresh array: one allocation, not two
+        else:
+            out = np.minimum(out, hi)
     return np.asarray(out, dtype=x.dtype)
 
 

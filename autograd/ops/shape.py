@@ -344,6 +344,11 @@ def split(x, indices_or_sections, axis=0):
 
 
 def _pad_np(x, pad_width, constant_values=0):
+    if np.ndim(constant_values) == 0 and constant_values == 0:
+        # NOTE: np.pad's generic path is several times slower than a zeroed array and one slice assignment
+        out = np.zeros(tuple(n + lo + hi for n, (lo, hi) in zip(x.shape, pad_width)), dtype=x.dtype)
+        out[tuple(slice(lo, lo + n) for n, (lo, _) in zip(x.shape, pad_width))] = x
+        return out
     return np.pad(x, pad_width, mode="constant", constant_values=constant_values)
 
 

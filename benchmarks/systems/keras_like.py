@@ -11,9 +11,10 @@ Example:
 """
 import numpy as np
 
-from workloads import (ADAM, CNN_INPUT, EPOCH_SAMPLES, LAYER_NORM_EPSILON, LEARNING_RATE, LSTM_FEATURES, LSTM_STEPS,
+from workloads import (ADAM, APP_MODELS, CNN_INPUT, EPOCH_SAMPLES, LAYER_NORM_EPSILON, LEARNING_RATE, LSTM_FEATURES, LSTM_STEPS,
                        LSTM_UNITS, MLP_BATCH, MLP_SIZES, N_CLASSES, PREDICT_BATCH, RMSPROP, TEXT_SEQUENCE_LENGTH,
-                       TRANSFORMER_FF, TRANSFORMER_HEADS, TRANSFORMER_SEQ, TRANSFORMER_WIDTH, Bench, cnn_batches, cycle,
+                       TRANSFORMER_FF, TRANSFORMER_HEADS, TRANSFORMER_SEQ, TRANSFORMER_WIDTH, Bench, app_images,
+                       cnn_batches, cycle,
                        lstm_batches, mlp_batches, mlp_dataset, predict_inputs, table, texts, transformer_batches)
 
 
@@ -133,3 +134,11 @@ def normalization(keras):
         layer.adapt(data)
         return np.asarray(layer(data))
     return Bench(run)
+
+
+def application(keras, workload):
+    """``keras.applications.<arch>(weights=None)`` (the ImageNet classifier, random weights) classifying one batch of
+    8 224x224 images with ``predict_on_batch`` (inference mode, the compiled path where there is one)."""
+    model = getattr(keras.applications, APP_MODELS[workload])(weights=None)
+    x = app_images()
+    return Bench(lambda: np.asarray(model.predict_on_batch(x)))

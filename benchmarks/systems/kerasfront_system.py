@@ -120,3 +120,15 @@ def grad_loop(quick=False):
     xs, ys = per_example_batch()
     one = ag.grad(_example_loss)
     return Bench(lambda: [one(params, x, y) for x, y in zip(xs, ys)])
+
+
+def app_resnet50(quick=False):
+    return keras_like.application(_seeded(), "app_resnet50")
+
+
+def app_mobilenetv2(quick=False):
+    return keras_like.application(_seeded(), "app_mobilenetv2")
+
+
+def app_efficientnetb0(quick=False):
+    return keras_like.application(_seeded(), "app_efficientnetb0")

@@ -69,3 +69,15 @@ def text_vectorization(quick=False):
 
 def normalization(quick=False):
     return keras_like.normalization(tf_keras)
+
+
+def app_resnet50(quick=False):
+    return keras_like.application(tf_keras, "app_resnet50")
+
+
+def app_mobilenetv2(quick=False):
+    return keras_like.application(tf_keras, "app_mobilenetv2")
+
+
+def app_efficientnetb0(quick=False):
+    return keras_like.application(tf_keras, "app_efficientnetb0")

@@ -7,9 +7,9 @@ from torch import nn
 
 from workloads import (ADAM, CNN_INPUT, EPOCH_SAMPLES, LAYER_NORM_EPSILON, LEARNING_RATE, LSTM_FEATURES, LSTM_UNITS,
                        MLP_BATCH, MLP_SIZES, N_CLASSES, OPS_CHAIN_LENGTH, OPS_CYCLE, PREDICT_BATCH, RMSPROP,
-                       TRANSFORMER_FF, TRANSFORMER_HEADS, TRANSFORMER_WIDTH, Bench, cnn_batches, cycle, lstm_batches,
-                       mlp_batches, mlp_dataset, mlp_params, ops_inputs, per_example_batch, predict_inputs,
-                       transformer_batches)
+                       TRANSFORMER_FF, TRANSFORMER_HEADS, TRANSFORMER_WIDTH, Bench, NotAvailable, cnn_batches, cycle,
+                       lstm_batches, mlp_batches, mlp_dataset, mlp_params, ops_inputs, per_example_batch,
+                       predict_inputs, transformer_batches)
 
 torch.set_num_threads(int(os.environ.get("BENCH_THREADS") or os.cpu_count() or 1))
 torch.manual_seed(0)
@@ -192,3 +192,33 @@ def grad_loop(quick=False):
     params = tuple(torch.from_numpy(a).requires_grad_(True) for a in mlp_params()[0])
     xs, ys = (torch.from_numpy(a) for a in per_example_batch())
     return Bench(lambda: [torch.autograd.grad(_example_loss(params, x, y), params) for x, y in zip(xs, ys)])
+
+
+def _application(workload):
+    """torchvision's counterpart of the keras.applications classifier (random weights, eval mode, no grad), on the
+    same images (NCHW)."""
+    try:
+        import torchvision
+    except ImportError:
+        raise NotAvailable("torchvision is not installed") from None
+    from workloads import app_images
+    make = {"app_resnet50": "resnet50", "app_mobilenetv2": "mobilenet_v2", "app_efficientnetb0": "efficientnet_b0"}
+    model = getattr(torchvision.models, make[workload])(weights=None).eval()
+    x = torch.from_numpy(np.ascontiguousarray(app_images().transpose(0, 3, 1, 2)))
+
+    def run():
+        with torch.no_grad():
+            return model(x).numpy()
+    return Bench(run)
+
+
+def app_resnet50(quick=False):
+    return _application("app_resnet50")
+
+
+def app_mobilenetv2(quick=False):
+    return _application("app_mobilenetv2")
+
+
+def app_efficientnetb0(quick=False):
+    return _application("app_efficientnetb0")

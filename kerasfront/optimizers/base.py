@@ -276,6 +276,11 @@ class Optimizer:
         if self._built:
             return
         self._var_list = list(var_list)
+        deferred = [v.name for v in self._var_list if getattr(v, "has_value", True) is False]
+        if deferred:
+            raise ValueError(f"{self.name}: cannot train weights that have no values yet ({len(deferred)} built under "
+                             f"deferred_weight_values(), e.g. {deferred[0]}): load them (load_weights, set_weights) "
+                             f"or build the model outside that context")
         self._index_dict = {self._var_key(v): i for i, v in enumerate(self._var_list)}
         if self.use_ema:
             self._model_variables_moving_average = [

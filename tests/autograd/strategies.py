@@ -338,6 +338,22 @@ def _window3(draw, size, padding, max_k=3, dilation=(1, 1, 1)):
 
 
 @st.composite
+def depthwise_conv2d_args(draw):
+    """NHWC input and depthwise kernel (kh, kw, channels, depth_multiplier) with strides, padding, dilation."""
+    c, dm = draw(st.integers(1, 3)), draw(st.integers(1, 2))
+    size = tuple(draw(st.integers(1, 4)) for _ in range(2))
+    padding = draw(st.sampled_from(["valid", "same"]))
+    strides = tuple(draw(st.integers(1, 2)) for _ in range(2))
+    dilation = (1, 1)
+    if strides == (1, 1) and draw(st.booleans()):
+        dilation = tuple(draw(st.integers(1, 2)) for _ in range(2))
+    k = _window3(draw, size, padding, dilation=dilation)
+    x = values((draw(st.integers(1, 2)),) + size + (c,), "real", draw(seeds))
+    kernel = values(k + (c, dm), "real", draw(seeds))
+    return (x, kernel), {"strides": strides, "padding": padding, "dilation_rate": dilation}
+
+
+@st.composite
 def conv3d_args(draw):
     """NDHWC input and kernel (kd, kh, kw, in / groups, out) with strides, padding, dilation and groups."""
     groups = draw(st.integers(1, 2))

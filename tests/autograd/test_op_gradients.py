@@ -407,6 +407,8 @@ CASES = [
     Case("fft.rfft2", *R.fft_row(ag.fft.rfft2, np.fft.rfft2, SR.fft_args(False, two_d=True), complex_in=False)),
     Case("fft.irfft2", *R.fft_row(ag.fft.irfft2, np.fft.irfft2, SR.fft_args(two_d=True, half_spectrum=True),
                                   complex_out=False)),
+    # depthwise (groups == channels: its own tap-by-tap kernels); reference in tests/autograd/test_nn_ops.py
+    Case("depthwise_conv2d", ag.depthwise_conv2d, S.depthwise_conv2d_args(), None, 2),
     # -- volumetric (3-d) windows: references in tests/autograd/test_nn3d_ops.py --------------------------
     Case("conv3d", ag.conv3d, S.conv3d_args(), None, 2),
     Case("conv3d_transpose", ag.conv3d_transpose, S.conv3d_transpose_args(), None, 2),

@@ -32,7 +32,7 @@ from kerasfront.engine.base_layer import deferred_weight_values
 from kerasfront.engine.training import Model
 from kerasfront.utils import data_utils
 
-from . import applications_reference as REF
+from tests.kerasfront import applications_reference as REF
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 FIXTURES = os.path.join(HERE, "..", "fixtures", "applications")
