@@ -348,12 +348,22 @@ def _depthwise_np(x, k, g):
     xp = _padded(x, g)
     blocks = _row_blocks(g, c * dm)
     tmp = np.empty((blocks[0][1],) + out.shape[2:], dtype=out.dtype)
+    # NOTE: with unit horizontal stride a tap's pixels of one output row are contiguous (ow * c values): the
+    # kernel tap tiled to that length makes each multiply one long vector loop instead of ow loops of c
+    flat = dm == 1 and g.sw == 1
+    if flat:
+        kt = np.tile(kt, (1, g.ow))
+        tmp = tmp.reshape(tmp.shape[0], -1)
     for b in range(n):
         for r, nr in blocks:
             acc, t_buf = out[b, r:r + nr], tmp[:nr]
+            if flat:
+                acc = acc.reshape(nr, -1)
             for t in range(g.kh * g.kw):
                 view = _tap_view(xp[b], g, t, r, nr)
-                if dm > 1:
+                if flat:
+                    view = view.reshape(nr, -1)
+                elif dm > 1:
                     view = view[..., None]
                 if t == 0:
                     np.multiply(view, kt[0], out=acc)
@@ -371,15 +381,22 @@ def _depthwise_dx_np(gy, k, g):
     dxp = np.zeros(_padded_shape(n, g), dtype=np.result_type(gy, k))
     blocks = _row_blocks(g, c * dm)
     tmp = np.empty((blocks[0][1], g.ow, c), dtype=dxp.dtype)
+    flat = dm == 1 and g.sw == 1           # NOTE: long vector loops, as in _depthwise_np
+    if flat:
+        k_flat = np.tile(kt[:, :, 0], (1, g.ow))
+        tmp = tmp.reshape(tmp.shape[0], -1)
     for b in range(n):
         for r, nr in blocks:
             gb = g5[b, r:r + nr]
             for t in range(g.kh * g.kw):
-                if dm == 1:
+                view = _tap_view(dxp[b], g, t, r, nr)
+                if flat:
+                    view = view.reshape(nr, -1)
+                    part = np.multiply(gb.reshape(nr, -1), k_flat[t], out=tmp[:nr])
+                elif dm == 1:
                     part = np.multiply(gb[..., 0], kt[t, :, 0], out=tmp[:nr])
                 else:
                     part = np.einsum("hwcm,cm->hwc", gb, kt[t], out=tmp[:nr])
-                view = _tap_view(dxp[b], g, t, r, nr)
                 view += part
     return _unpadded(dxp, g)
 

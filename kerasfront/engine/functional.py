@@ -22,6 +22,7 @@ from autograd.tensor import Tensor
 from . import nest, strings
 from .input_layer import InputLayer
 from .input_spec import InputSpec
+from .base_layer import STRUCTURE_VERSION
 from .keras_tensor import KerasTensor
 from .training import Model
 
@@ -213,6 +214,28 @@ def _starts_inside_a_graph(inputs, outputs):
     if not all(isinstance(t, KerasTensor) and t._keras_history is not None for t in flat):
         return False        # _init_graph_network names what is wrong
     return not all(_node_of(t).is_input for t in nest.flatten(inputs))
+
+
+#: functions ``(plan, output_slots) -> plan`` that rewrite a model's execution plan for inference (no gradient
+#: recorded, not training); kerasfront.layers registers the batch-norm folding (layers/inference_folding.py)
+_INFERENCE_REWRITERS = []
+
+
+def register_inference_rewriter(fn):
+    """Add a rewrite of execution plans used when no gradient is recorded and the model is not training.
+
+    Example:
+        >>> register_inference_rewriter(lambda plan, output_slots: plan)    # a rewrite that changes nothing
+    """
+    if fn not in _INFERENCE_REWRITERS:
+        _INFERENCE_REWRITERS.append(fn)
+    return fn
+
+
+def _inference_mode():
+    from .. import backend
+    from .base_layer import current_training
+    return not ag.is_grad_enabled() and current_training() is not True and backend.learning_phase() != 1
 
 
 class Functional(Model):
@@ -470,11 +493,23 @@ class Functional(Model):
             flat = [self._conform_input(x, i) for i, x in enumerate(self._flatten_call_inputs(inputs))]
         return self._run_graph(flat)
 
+    def _inference_plan(self):
+        """The plan rewritten for inference (cached until the model's structure or weights change)."""
+        key = (id(self._plan), STRUCTURE_VERSION[0])
+        cached = getattr(self, "_inference_plan_cache", None)
+        if cached is None or cached[0] != key:
+            plan = self._plan
+            for rewrite in _INFERENCE_REWRITERS:
+                plan = rewrite(plan, self._output_slots)
+            cached = self._inference_plan_cache = (key, plan)
+        return cached[1]
+
     def _run_graph(self, flat_inputs):
         values = [None] * self._n_slots
         for s, x in zip(self._input_slots, flat_inputs):
             values[s] = x
-        for layer, single, packed_args, packed_kwargs, out_slots, out_structure in self._plan:
+        plan = self._inference_plan() if _INFERENCE_REWRITERS and _inference_mode() else self._plan
+        for layer, single, packed_args, packed_kwargs, out_slots, out_structure in plan:
             if single is not None:
                 x = values[single]
                 kwargs = _fill(packed_kwargs, values) if packed_kwargs else {}

@@ -44,6 +44,7 @@ for _mod in _MODULES:
 
 
 from . import experimental  # noqa: E402,F401  (layers.experimental.preprocessing.* aliases)
+from . import inference_folding  # noqa: E402,F401  (registers the batch-norm folding for prediction)
 
 
 def register_layer(cls):

@@ -284,7 +284,8 @@ def test_offline_without_the_file_names_it_and_where_to_put_it(offline):
 def test_cached_file_with_a_wrong_hash_is_fetched_again(offline, tmp_path):
     kwargs = {"include_top": False, "input_shape": (32, 32, 3)}
     _standin(tmp_path, "MobileNetV3Small", kwargs, "weights_mobilenet_v3_small_224_1.0_float_no_top_v2.h5")
-    with pytest.raises(OSError, match="weights_mobilenet_v3_small_224_1.0_float_no_top_v2.h5"):
+    with pytest.raises(OSError, match="weights_mobilenet_v3_small_224_1.0_float_no_top_v2.h5"), \
+            pytest.warns(UserWarning, match="224"):
         keras.applications.MobileNetV3Small(weights="imagenet", **kwargs)
     assert len(offline) == 1     # the stale file was not used: a fresh download was tried
 
@@ -355,6 +356,18 @@ def test_deferred_weights_cost_no_memory_until_assigned():
     w = model.weights[0]
     w.assign(np.ones(w.shape))
     assert w.has_value and w.numpy().sum() == w.size
+
+
+def test_deferred_weights_cannot_be_trained_until_they_have_values():
+    keras.backend.clear_session()
+    with deferred_weight_values():
+        model = keras.applications.MobileNet(weights=None, alpha=0.25, input_shape=(32, 32, 3), classes=3)
+    model.compile("sgd", "sparse_categorical_crossentropy")
+    x, y = np.zeros((2, 32, 32, 3), "float32"), np.zeros((2,), "int64")
+    with pytest.raises(ValueError, match="no values yet"):
+        model.fit(x, y, verbose=0)
+    model.set_weights([np.full(w.shape, 0.01, w.dtype) for w in model.weights])
+    model.fit(x, y, verbose=0)
 
 
 # -- preprocess_input and decode_predictions --------------------------------------------------------------------------

@@ -1,0 +1,179 @@
+"""Inference-time folding of ``BatchNormalization`` into the convolution before it, as TensorFlow's graph
+optimizer does for prediction: ``Conv2D / DepthwiseConv2D -> BatchNormalization [-> ReLU / ReLU6 / swish]`` runs as
+one convolution whose kernel and bias carry the normalization, the activation applied in place on its fresh
+output.
+
+A functional model uses the folded plan (through ``engine.functional.register_inference_rewriter``, the seam
+that keeps the engine ignorant of layer kinds) only when nothing can tell the difference: no gradient is being
+recorded, not training, and the intermediate tensors are read by nothing else (not another layer, not an output).
+The folded kernels are cached and recomputed when a weight changes. The numbers are the unfolded layers' up to the
+float32 rounding of the folded products.
+
+Example:
+    >>> with ag.no_grad():
+    ...     y = model(x)          # a ResNet: its conv/batch-norm/relu triples run as single convolutions
+"""
+import numpy as np
+
+import autograd as ag
+
+from .. import activations
+from ..engine import functional
+from ..engine.base_layer import get_mask
+from .conv import Conv2D, DepthwiseConv2D
+from .core import Activation, ReLU
+from .normalization import BatchNormalization
+
+
+def _plain_conv(layer):
+    if type(layer) is Conv2D:
+        return layer.built and not layer._channels_first and layer.activation is activations.linear
+    if type(layer) is DepthwiseConv2D:
+        return layer.built and not layer._channels_first and layer.activation is activations.linear
+    return False
+
+
+def _plain_bn(layer, rank=4):
+    return type(layer) is BatchNormalization and layer.built and list(layer.axis) in ([rank - 1], [-1])
+
+
+def _activation_kind(layer):
+    """The in-place activation a layer amounts to: ("relu", None), ("relu", max_value), ("swish", None) or None."""
+    if type(layer) is Activation:
+        if layer.activation is activations.relu:
+            return ("relu", None)
+        if layer.activation is activations.swish:
+            return ("swish", None)
+        return None
+    if type(layer) is ReLU and layer.negative_slope == 0.0 and layer.threshold == 0.0:
+        return ("relu", layer.max_value)
+    return None
+
+
+def _apply_in_place(kind, d):
+    """The activation on ``d``, overwriting it (``d`` is a fresh output nothing else reads: inference only)."""
+    name, cap = kind
+    if name == "relu":
+        np.maximum(d, 0, out=d)
+        if cap is not None:
+            np.minimum(d, np.asarray(cap, d.dtype), out=d)
+        return
+    # swish: d / (1 + exp(-d)), with the exponent bounded as autograd's sigmoid bounds it
+    t = np.maximum(d, np.asarray(-88.0 if d.dtype == np.float32 else -708.0, d.dtype))
+    np.negative(t, out=t)
+    np.exp(t, out=t)
+    t += 1
+    np.divide(d, t, out=d)
+
+
+class FoldedConvBatchNorm:
+    """A plan step standing for ``conv -> bn [-> relu]`` (see the module docstring)."""
+
+    def __init__(self, conv, bn, act_layer=None):
+        self.conv, self.bn, self.act_layer = conv, bn, act_layer
+        self.act = _activation_kind(act_layer) if act_layer is not None else None
+        self.name = conv.name
+        self._key = None
+        self._folded = None
+
+    def _weights(self):
+        conv, bn = self.conv, self.bn
+        kernel = conv.depthwise_kernel if type(conv) is DepthwiseConv2D else conv.kernel
+        variables = [kernel, conv.bias, bn.gamma, bn.beta, bn.moving_mean, bn.moving_variance]
+        key = tuple((id(v.data), v._version) if v is not None else None for v in variables)
+        if key != self._key:
+            k, b, gamma, beta, mm, mv = (None if v is None else v.data for v in variables)
+            # NOTE: the scale is BatchNormalization's own inference formula, in its dtype
+            scale = (mv + np.asarray(bn.epsilon, mv.dtype)) ** np.asarray(-0.5, mv.dtype)
+            if gamma is not None:
+                scale = scale * gamma
+            shift = -(mm * scale) if b is None else (b - mm) * scale
+            if beta is not None:
+                shift = shift + beta
+            if type(conv) is DepthwiseConv2D:
+                kernel = k * scale.reshape(k.shape[2:])
+            else:
+                kernel = k * scale
+            self._folded = (ag.Tensor(kernel.astype(k.dtype)), ag.Tensor(shift.astype(k.dtype)))
+            self._key = key
+        return self._folded
+
+    def _eager_call(self, x, args, kwargs, check):
+        if get_mask(x) is not None or ag.is_grad_enabled():    # masks flow through the layers themselves
+            out = self.conv._eager_call(x, (), {}, check)
+            out = self.bn._eager_call(out, (), {}, check)
+            return self.act_layer._eager_call(out, (), {}, check) if self.act_layer is not None else out
+        kernel, shift = self._weights()
+        conv = self.conv
+        if x.dtype != kernel.dtype:
+            x = ag.astype(x, kernel.dtype)
+        if type(conv) is DepthwiseConv2D:
+            out = ag.depthwise_conv2d(x, kernel, conv.strides, conv.padding, conv.dilation_rate)
+            out.data += shift.data
+        elif self.act == ("relu", None):
+            return ag.conv2d(x, kernel, conv.strides, conv.padding, conv.dilation_rate, conv.groups, bias=shift,
+                             activation="relu")
+        else:
+            out = ag.conv2d(x, kernel, conv.strides, conv.padding, conv.dilation_rate, conv.groups, bias=shift)
+        if self.act is not None:
+            _apply_in_place(self.act, out.data)
+        return out
+
+
+def _slots_read(step):
+    _, single, packed_args, packed_kwargs, _, _ = step
+    if single is not None:
+        found = [single]
+    else:
+        found = []
+    for part in (packed_args, packed_kwargs):
+        if part is None:
+            continue
+        stack = [part]
+        while stack:
+            item = stack.pop()
+            if isinstance(item, tuple) and len(item) == 2 and item[0] == "__slot__":
+                found.append(item[1])
+            elif isinstance(item, dict):
+                stack.extend(item.values())
+            elif isinstance(item, (list, tuple)):
+                stack.extend(item)
+    return found
+
+
+def fold_plan(plan, output_slots):
+    """The plan with every foldable ``conv -> bn [-> relu]`` chain replaced by one FoldedConvBatchNorm step."""
+    readers = {}
+    for i, step in enumerate(plan):
+        for slot in _slots_read(step):
+            readers.setdefault(slot, []).append(i)
+    outputs = set(output_slots)
+
+    def only_reader(slot):
+        found = readers.get(slot, [])
+        return found[0] if len(found) == 1 and slot not in outputs else None
+
+    def simple(step):
+        _, single, _, packed_kwargs, out_slots, out_structure = step
+        return single is not None and not packed_kwargs and out_structure is None and len(out_slots) == 1
+
+    folded, skip = [], set()
+    for i, step in enumerate(plan):
+        if i in skip:
+            continue
+        layer = step[0]
+        j = only_reader(step[4][0]) if simple(step) and _plain_conv(layer) else None
+        if j is None or not simple(plan[j]) or not _plain_bn(plan[j][0]):
+            folded.append(step)
+            continue
+        last, act = j, None
+        r = only_reader(plan[j][4][0])
+        if r is not None and simple(plan[r]) and _activation_kind(plan[r][0]) is not None:
+            last, act = r, plan[r][0]
+        skip.update({j, last})
+        fused = FoldedConvBatchNorm(layer, plan[j][0], act)
+        folded.append((fused, step[1], None, None, plan[last][4], None))
+    return folded
+
+
+functional.register_inference_rewriter(fold_plan)
