@@ -165,6 +165,12 @@ _TARGETS = (
      "text_vectorization", [("tf.keras", 1.0)]),
     ("normalization_vs_tf", "Normalization adapt + apply: not slower than tf.keras (issue 14)", "normalization",
      [("tf.keras", 1.0)]),
+    ("app_resnet50_vs_tf", "ResNet50 inference (224x224, batch 8): within 1.5x of tf.keras (issue 17)",
+     "app_resnet50", [("tf.keras", 1.5)]),
+    ("app_mobilenetv2_vs_tf", "MobileNetV2 inference: within 1.5x of tf.keras (issue 17)", "app_mobilenetv2",
+     [("tf.keras", 1.5)]),
+    ("app_efficientnetb0_vs_tf", "EfficientNetB0 inference: within 1.5x of tf.keras (issue 17)",
+     "app_efficientnetb0", [("tf.keras", 1.5)]),
 )
 
 

@@ -6,10 +6,10 @@ Weights are drawn in the model's weight order from ``np.random.default_rng(seed)
 part of its name):
   - ``moving_variance`` / ``variance``: uniform in [0.5, 1.5]      - ``gamma``: uniform in [0.8, 1.2]
   - ``moving_mean`` / ``mean`` / ``beta`` / ``bias``: normal, std 0.1
-  - kernels: normal, std ``sqrt(2 / fan_in)`` (fan_in: the kernel's size times its input channels; a depthwise
-    kernel's size alone), so that activations keep their scale through deep stacks
+  - kernels: normal, std ``sqrt(gain / fan_in)`` (fan_in: the kernel's size times its input channels; a depthwise
+    kernel's size alone; gain 2 unless the case says otherwise), so that activations keep their scale
   - integer weights (Normalization's ``count``): 0
-Images are ``default_rng(seed).uniform(0, 255, shape)`` in float32.
+Images are ``default_rng(seed).uniform(0, 255, shape)``, image ``i`` of ``n`` scaled by ``(i + 1) / n``, float32.
 
 Example:
     >>> values = seeded_weight_values([("dense/kernel:0", (3, 2), "float32")], seed=1)
@@ -28,9 +28,10 @@ def _kind(name):
     return name.split(":")[0].rsplit("/", 1)[-1]
 
 
-def seeded_weight_values(specs, seed):
+def seeded_weight_values(specs, seed, gain=2.0):
     """Arrays for ``specs`` = ``[(name, shape, dtype), ...]`` (the model's weights in order), drawn as described
-    in the module docstring."""
+    in the module docstring; kernels have std ``sqrt(gain / fan_in)`` (the fixture records ``gain``: swish
+    networks with squeeze-and-excite gates need 2.5 for their features to still depend on the image)."""
     rng = np.random.default_rng(seed)
     out = []
     for name, shape, dtype in specs:
@@ -47,14 +48,18 @@ def seeded_weight_values(specs, seed):
             value = rng.normal(0.0, 0.1, shape)
         else:
             fan_in = math.prod(shape[:-2]) if kind == "depthwise_kernel" else math.prod(shape[:-1])
-            value = rng.normal(0.0, math.sqrt(2.0 / max(fan_in, 1)), shape)
+            value = rng.normal(0.0, math.sqrt(gain / max(fan_in, 1)), shape)
         out.append(value.astype(dtype))
     return out
 
 
 def seeded_images(shape, seed):
-    """A float32 batch of images with values in [0, 255)."""
-    return np.random.default_rng(seed).uniform(0.0, 255.0, shape).astype("float32")
+    """A float32 batch of images with values in [0, 255): uniform noise, image ``i`` of ``n`` scaled by
+    ``(i + 1) / n`` (so that the images differ in brightness too: pooled features of iid noise images are nearly
+    the same, which would hide a network that ignores its input)."""
+    x = np.random.default_rng(seed).uniform(0.0, 255.0, shape)
+    scale = (np.arange(shape[0]) + 1.0) / shape[0]
+    return (x * scale.reshape((-1,) + (1,) * (len(shape) - 1))).astype("float32")
 
 
 def feature_summary(features):
