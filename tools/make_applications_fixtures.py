@@ -90,8 +90,8 @@ GAIN = {"efficientnet": 2.5, "EfficientNetB1": 2.3, "EfficientNetB4": 2.2, "Effi
         "EfficientNetB6": 2.0, "EfficientNetB7": 1.85,
         "efficientnet_v2": 1.75, "EfficientNetV2B1": 1.5, "EfficientNetV2B2": 1.5, "EfficientNetV2B3": 1.5,
         "EfficientNetV2S": 1.4, "EfficientNetV2M": 1.35, "EfficientNetV2L": 1.15,
-        "MobileNetV2": 1.75, "ResNetRS101": 1.25, "ResNetRS152": 1.0, "ResNetRS200": 1.0, "ResNetRS270": 1.0,
-        "ResNetRS350": 1.0, "ResNetRS420": 1.0}
+        "MobileNetV2": 1.75, "resnet_rs": 1.5, "ResNetRS101": 1.25, "ResNetRS152": 1.0, "ResNetRS200": 1.0,
+        "ResNetRS270": 1.0, "ResNetRS350": 1.0, "ResNetRS420": 1.0}
 ALL = [name for names in FAMILIES.values() for name in names]
 FAMILY_OF = {name: family for family, names in FAMILIES.items() for name in names}
 
