@@ -16,6 +16,7 @@ Example:
 import numpy as np
 
 import autograd as ag
+from autograd.modes import STATE
 
 from .. import activations
 from ..engine import functional
@@ -99,7 +100,11 @@ class FoldedConvBatchNorm:
         return self._folded
 
     def _eager_call(self, x, args, kwargs, check):
-        if get_mask(x) is not None or ag.is_grad_enabled():    # masks flow through the layers themselves
+        # NOTE: the layers themselves run when a mask flows, a gradient is recorded, a tracer or the anomaly check
+        # watches the ops (the folded path changes arrays in place, unseen by them), or a mixed policy computes in
+        # float16 (the folded kernel is float32)
+        if (get_mask(x) is not None or ag.is_grad_enabled() or STATE.observe
+                or getattr(self.conv, "_mixed", False) or getattr(self.bn, "_mixed", False)):
             out = self.conv._eager_call(x, (), {}, check)
             out = self.bn._eager_call(out, (), {}, check)
             return self.act_layer._eager_call(out, (), {}, check) if self.act_layer is not None else out

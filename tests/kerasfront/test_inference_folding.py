@@ -1,0 +1,111 @@
+"""Prediction folds BatchNormalization into the convolution before it (kerasfront/layers/inference_folding.py):
+the folded plan gives the layers' own numbers, is used only where nothing can tell, and follows weight changes."""
+import numpy as np
+import pytest
+
+import autograd as ag
+import kerasfront as keras
+from kerasfront import layers
+from kerasfront.layers.inference_folding import FoldedConvBatchNorm
+
+
+def _model(extra_output=False):
+    keras.backend.clear_session()
+    x = inp = keras.Input((9, 9, 3))
+    x = layers.Conv2D(8, 3, padding="same", name="c1")(x)
+    x = layers.BatchNormalization(name="bn1")(x)
+    x = layers.ReLU(name="r1")(x)
+    x = layers.DepthwiseConv2D(3, strides=2, padding="same", use_bias=False, name="d2")(x)
+    bn2 = layers.BatchNormalization(name="bn2")(x)
+    x = layers.Activation("swish", name="s2")(bn2)
+    x = layers.Conv2D(6, 1, use_bias=False, name="c3")(x)
+    x = layers.BatchNormalization(name="bn3")(x)
+    x = layers.ReLU(6.0, name="r3")(x)
+    x = layers.GlobalAveragePooling2D()(x)
+    model = keras.Model(inp, [x, bn2] if extra_output else x)
+    rng = np.random.default_rng(0)
+    values = []
+    for w in model.weights:
+        kind = w.name.split("/")[-1].split(":")[0]
+        if kind == "moving_variance":
+            values.append(rng.uniform(0.5, 1.5, w.shape).astype("float32"))
+        else:
+            values.append(rng.normal(0.0, 0.5, w.shape).astype("float32"))
+    model.set_weights(values)
+    return model
+
+
+def _unfolded(model, x):
+    """The layers' own numbers: a call that records a gradient never takes the folded plan."""
+    out = model(ag.tensor(x), training=False)
+    return [np.asarray(o.numpy()) for o in out] if isinstance(out, list) else np.asarray(out.numpy())
+
+
+def _folded_steps(model):
+    return [step[0] for step in model._inference_plan() if isinstance(step[0], FoldedConvBatchNorm)]
+
+
+def test_predict_folds_and_gives_the_layers_numbers():
+    model = _model()
+    x = np.random.default_rng(1).normal(0, 50, (4, 9, 9, 3)).astype("float32")
+    folded = _folded_steps(model)
+    assert [(f.conv.name, f.bn.name, f.act_layer.name) for f in folded] == [("c1", "bn1", "r1"), ("d2", "bn2", "s2"),
+                                                                            ("c3", "bn3", "r3")]
+    got = model.predict(x, verbose=0)
+    want = _unfolded(model, x)
+    assert np.abs(want).max() > 1.0 and want.std() > 0.1
+    np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-5 * np.abs(want).max())
+
+
+def test_an_output_read_elsewhere_stays_a_step_of_its_own():
+    model = _model(extra_output=True)
+    # bn2's output is a model output: d2 -> bn2 still folds (the step writes bn2's output), its swish does not
+    assert [(f.conv.name, f.bn.name, f.act_layer and f.act_layer.name) for f in _folded_steps(model)] == [
+        ("c1", "bn1", "r1"), ("d2", "bn2", None), ("c3", "bn3", "r3")]
+    x = np.random.default_rng(2).normal(0, 50, (2, 9, 9, 3)).astype("float32")
+    for got, want in zip(model.predict(x, verbose=0), _unfolded(model, x)):
+        np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-5 * np.abs(want).max())
+
+
+def test_new_weights_refold():
+    model = _model()
+    x = np.random.default_rng(3).normal(0, 50, (2, 9, 9, 3)).astype("float32")
+    before = model.predict(x, verbose=0)
+    bn = model.get_layer("bn3")
+    bn.moving_mean.assign(bn.moving_mean.numpy() + 1.0)
+    after = model.predict(x, verbose=0)
+    assert np.abs(after - before).max() > 1e-3
+    np.testing.assert_allclose(after, _unfolded(model, x), rtol=1e-5, atol=1e-5 * np.abs(after).max())
+
+
+def test_a_trace_sees_the_layers_not_the_in_place_folding():
+    """A tracer (model folders, ONNX) records ops only: the folded step's in-place shift and activation would be
+    missing from the graph, so it runs the layers themselves."""
+    model = _model()
+    x, other = np.random.default_rng(4).normal(0, 50, (2, 2, 9, 9, 3)).astype("float32")
+    with ag.no_grad():
+        graph = ag.trace.trace(lambda t: model(t), [x])
+        replay = np.asarray(graph.run([other])[0].numpy())
+    want = _unfolded(model, other)
+    np.testing.assert_allclose(replay, want, rtol=1e-5, atol=1e-5 * np.abs(want).max())
+
+
+def test_training_uses_the_batch_statistics():
+    model = _model()
+    x = np.random.default_rng(5).normal(0, 50, (4, 9, 9, 3)).astype("float32")
+    with ag.no_grad():
+        training = model(x, training=True).numpy()
+    assert np.abs(training - model.predict(x, verbose=0)).max() > 1e-3
+
+
+def test_a_mixed_precision_model_predicts_in_float16_as_its_layers_do():
+    from kerasfront import mixed_precision
+    mixed_precision.set_global_policy("mixed_float16")
+    try:
+        model = _model()
+        x = np.random.default_rng(6).normal(0, 50, (2, 9, 9, 3)).astype("float32")
+        got, want = model.predict(x, verbose=0), _unfolded(model, x)
+    finally:
+        mixed_precision.set_global_policy("float32")
+    assert want.dtype == np.float16
+    np.testing.assert_array_equal(got, want)
