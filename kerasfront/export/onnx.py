@@ -220,7 +220,7 @@ def _square(b, node, out):
     return b.add("Mul", [x, x])
 
 
-@converts("expm1", "log1p", "log2", "log10", "isfinite", "leaky_relu")
+@converts("expm1", "log1p", "log2", "log10", "isfinite", "leaky_relu", "swish")
 def _composite_unary(b, node, out):
     x = b.operand(node.args[0], None)
     dt = b.dtype(node.args[0])
@@ -232,6 +232,8 @@ def _composite_unary(b, node, out):
         return b.add("Div", [b.add("Log", [x]), b.const(np.asarray(np.log(2.0 if node.op == "log2" else 10.0), dt))])
     if node.op == "isfinite":
         return b.add("Not", [b.add("Or", [b.add("IsNaN", [x]), b.add("IsInf", [x])])])
+    if node.op == "swish":
+        return b.add("Mul", [x, b.add("Sigmoid", [x])])
     return b.add("LeakyRelu", [x], alpha=float(node.kwargs.get("alpha", 0.2)))
 
 
