@@ -381,6 +381,25 @@ def test_random_contrast_and_brightness_draws_cover_their_ranges():
     assert abs(deltas.mean() - 25.5) < 2.0
 
 
+def test_random_contrast_uses_each_images_channel_means_and_clips_to_0_255():
+    """tf.keras's RandomContrast is tf.image.random_contrast (one factor per call, each image's and channel's
+    mean over height and width) followed by a clip to [0, 255]; a draw cannot be fixed in tf.keras (a factor range
+    of width 0 is the identity), so the formula is checked here on the factor each call drew."""
+    rng = np.random.default_rng(3)
+    x = rng.uniform(0, 255, (3, 5, 4, 2)).astype("float32")
+    x[0, :, :, 1] = rng.uniform(100, 110, (5, 4))            # an unclipped channel: the drawn factor shows there
+    layer = L.RandomContrast((0.0, 0.9), seed=11)              # factors in [1, 1.9]: the other channels clip
+    for _ in range(3):
+        out = layer(x, training=True).numpy()
+        channel = x[0, :, :, 1]
+        factor = np.polyfit((channel - channel.mean()).ravel(), (out[0, :, :, 1] - channel.mean()).ravel(), 1)[0]
+        assert 1.0 - 1e-4 <= factor <= 1.9 + 1e-4
+        mean = x.mean(axis=(1, 2), keepdims=True)
+        expected = np.clip((x - mean) * factor + mean, 0.0, 255.0)
+        np.testing.assert_allclose(out, expected, rtol=1e-5, atol=1e-3)
+        assert out.min() == 0.0 and out.max() == 255.0          # the clip was reached
+
+
 def test_augmentations_run_in_fit_and_not_in_predict():
     keras.utils.set_random_seed(0)
     seen = []
