@@ -297,6 +297,23 @@ def test_bad_arguments_are_named(make, match):
         make()
 
 
+@pytest.mark.parametrize("make", [
+    lambda: L.CategoryEncoding(3, sparse=True),
+    lambda: L.Hashing(3, output_mode="one_hot", sparse=True),
+    lambda: L.HashedCrossing(3, output_mode="one_hot", sparse=True),
+    lambda: L.Discretization(bin_boundaries=[0.0], output_mode="one_hot", sparse=True),
+    lambda: L.StringLookup(vocabulary=["a"], output_mode="multi_hot", sparse=True),
+    lambda: L.IntegerLookup(vocabulary=[1], output_mode="multi_hot", sparse=True),
+    lambda: L.TextVectorization(output_mode="multi_hot", sparse=True),
+], ids=["CategoryEncoding", "Hashing", "HashedCrossing", "Discretization", "StringLookup", "IntegerLookup",
+        "TextVectorization"])
+def test_sparse_true_is_refused_naming_the_layer_and_the_argument(make):
+    """Every tf.keras preprocessing layer that takes ``sparse`` refuses ``sparse=True`` (no sparse tensors here)
+    with the dense spelling that gives the same values."""
+    with pytest.raises(ValueError, match=r"\w+\(sparse=True\): kerasfront has no sparse tensors; use sparse=False"):
+        make()
+
+
 def test_bad_call_inputs_are_named():
     with pytest.raises(ValueError, match="num_tokens"):
         L.CategoryEncoding(3)(np.array([[0, 5]]))
