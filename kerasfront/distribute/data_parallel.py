@@ -50,7 +50,9 @@ class _SilentStandIn:
         self._callback.set_params(params)
 
     def set_model(self, model):
-        self._callback.set_model(model)
+        # NOTE: not the callback's own set_model: TensorBoard's writes the Keras graph there (an event file in
+        # log_dir/train), which only the chief may write; the attribute is all a silent stand-in needs to hand on.
+        self._callback.model = model
 
     def _implements_train_batch_hooks(self):
         return self._callback._implements_train_batch_hooks()

@@ -299,3 +299,35 @@ def test_a_model_keeps_the_strategy_it_was_made_in_and_cannot_be_compiled_in_ano
             model.compile(optimizer="sgd", loss="mse")
     functional = keras.Model(*(lambda i: (i, layers.Dense(2)(i)))(keras.Input((3,))))
     assert functional.distribute_strategy is distribute.get_strategy()
+
+
+def test_on_other_workers_every_file_writer_is_a_silent_stand_in_and_the_rest_run(tmp_path):
+    """Worker 0 (tf.distribute's chief) alone writes: on any other worker the progress bar, ModelCheckpoint,
+    CSVLogger, BackupAndRestore, TensorBoard and RemoteMonitor keep their hooks (so the collectives line up) but
+    write nothing, while EarlyStopping and the user's callbacks run as given (the MPI jobs check the files of
+    the first three; this checks the mapping for all of them without MPI)."""
+    from types import SimpleNamespace
+
+    from kerasfront.distribute.data_parallel import CHIEF_ONLY_CALLBACKS, DataParallel
+    cb = keras.callbacks
+    writers = [cb.ProgbarLogger(), cb.ModelCheckpoint(str(tmp_path / "ckpt.h5")), cb.CSVLogger(str(tmp_path / "l.csv")),
+               cb.BackupAndRestore(str(tmp_path / "backup")), cb.TensorBoard(str(tmp_path / "logs")),
+               cb.RemoteMonitor()]
+    assert sorted(type(w).__name__ for w in writers) == sorted(CHIEF_ONLY_CALLBACKS)
+    others = [cb.EarlyStopping(monitor="loss"), cb.LambdaCallback()]
+    chief, progbar = DataParallel.callbacks(SimpleNamespace(comm=SimpleNamespace(rank=0)), writers + others, 1)
+    assert chief == writers + others and progbar
+    worker, progbar = DataParallel.callbacks(SimpleNamespace(comm=SimpleNamespace(rank=1)), writers + others, 1)
+    assert not progbar
+    assert worker[len(writers):] == others                      # the same objects: their decisions are made here
+    model = _model()
+    for stand_in, original in zip(worker, writers):
+        assert stand_in is not original and isinstance(stand_in, keras.callbacks.Callback)
+        stand_in.set_model(model)
+        for hook in ("on_train_begin", "on_epoch_begin", "on_train_batch_end", "on_epoch_end", "on_train_end"):
+            args = (0, {"loss": 1.0}) if "epoch" in hook or "batch" in hook else ({"loss": 1.0},)
+            getattr(stand_in, hook)(*args)
+    assert os.listdir(tmp_path) == []                           # nothing written by the stand-ins
+    # verbose on another worker: a silent progress bar stands in (its hooks kept), none is added to print
+    worker, progbar = DataParallel.callbacks(SimpleNamespace(comm=SimpleNamespace(rank=2)), [], 1)
+    assert not progbar and len(worker) == 1 and type(worker[0]._callback).__name__ == "ProgbarLogger"
