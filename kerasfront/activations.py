@@ -150,6 +150,19 @@ def hard_sigmoid(x):
     return backend.hard_sigmoid(x)
 
 
+def keras3_hard_sigmoid(x):
+    """Keras 3's ``hard_sigmoid``: ``relu6(x + 3) / 6`` (slope 1/6; tf.keras 2's has slope 0.2). What
+    ``'hard_sigmoid'`` means in a ``.keras`` file written by Keras 3, which kerasfront reads under this name; a
+    ``.keras`` file kerasfront writes names it ``'hard_sigmoid'`` again.
+
+    Example:
+        >>> keras3_hard_sigmoid(np.array([-3.0, 0.0, 1.5], dtype="float32"))
+        Tensor([0.  , 0.5 , 0.75], dtype=float32)
+    """
+    # NOTE: the same operations in the same order as Keras 3 (relu6 of x + 3, then / 6), for identical rounding.
+    return ag.divide(relu6(ag.add(x, 3.0)), 6.0)
+
+
 def linear(x):
     """The identity (returns ``x`` unchanged).
 
@@ -201,7 +214,8 @@ def log_softmax(x, axis=-1):
 
 
 _BUILTINS = {f.__name__: f for f in (relu, sigmoid, softmax, tanh, elu, selu, softplus, softsign, swish, gelu,
-                                      exponential, hard_sigmoid, linear, leaky_relu, relu6, mish, log_softmax)}
+                                      exponential, hard_sigmoid, linear, leaky_relu, relu6, mish, log_softmax,
+                                      keras3_hard_sigmoid)}
 _BUILTINS["silu"] = swish
 
 

@@ -36,7 +36,7 @@ import autograd as ag
 from ..engine import nest
 from .atomic_write import atomic_write, confirm_overwrite
 from .h5_utils import SavedFileError, check_input_file, h5py, is_dataset, is_group, read_dataset
-from . import limits
+from . import keras3_ops, limits
 from .limits import check_config_size, human_bytes, memory_limit_bytes
 
 __all__ = ["save_model_to_keras_file", "load_model_from_keras_file", "load_weights_from_keras_file",
@@ -237,8 +237,11 @@ def to_keras3_config(config):
         return [to_keras3_config(v) for v in config]
     if not isinstance(config, dict):
         return config
-    out = {k: to_keras3_config(v) for k, v in config.items()}
+    out = {k: (dict(_KERAS3_HARD_SIGMOID) if _is_activation_key(k) and v == "keras3_hard_sigmoid"
+               else to_keras3_config(v)) for k, v in config.items()}
     name = out.get("class_name")
+    if name == "Keras3Operation" and isinstance(out.get("config"), dict) and "op" in out["config"]:
+        return keras3_ops.operation_entry_to_keras3(out)
     if name in ("Functional", "Model"):
         out["config"] = _shift_nested_model_nodes(out.get("config"), -1)
     inner = out.get("config")
@@ -267,6 +270,11 @@ def to_keras3_config(config):
         rest = {k: v for k, v in out.items() if k not in ("class_name", "config")}
         out = {"module": module, "class_name": name, "config": out["config"], "registered_name": registered, **rest}
     return out
+
+
+def _register_keras3_operation():
+    from .. import layers
+    layers._REGISTRY.setdefault("Keras3Operation", keras3_ops.Keras3Operation)
 
 
 def _keras_history(arg):
@@ -335,9 +343,22 @@ _KERAS3_DEFAULTS = {"quantization_config": None, "lora_rank": None, "lora_alpha"
                     "rms_scaling": False, "use_gate": False, "sliding_window": None}
 
 
-def from_keras3_config(config, keras3_nodes=False):
+#: how a ``.keras`` file kerasfront writes names Keras 3's hard_sigmoid: as Keras 3 serializes its own function
+#: (Keras 3 reads it as its ``hard_sigmoid``); a plain ``"hard_sigmoid"`` in kerasfront's files is tf.keras 2's
+_KERAS3_HARD_SIGMOID = {"module": "keras.activations", "class_name": "function", "config": "hard_sigmoid",
+                        "registered_name": "hard_sigmoid"}
+
+
+def _is_activation_key(key):
+    return isinstance(key, str) and key.endswith("activation")
+
+
+def from_keras3_config(config, keras3_nodes=False, keras3_semantics=False):
     """Translate a Keras 3 config into the tf.keras 2 spellings kerasfront reads (a no-op on tf.keras 2
-    configs); ``keras3_nodes``: node indices count as Keras 3 counts them (files written for Keras 3).
+    configs); ``keras3_nodes``: node indices count as Keras 3 counts them (files written for Keras 3);
+    ``keras3_semantics``: names mean what they mean in Keras 3 (files written by Keras 3 itself): its
+    ``'hard_sigmoid'`` activation is read as ``'keras3_hard_sigmoid'`` (in files written for Keras 3 by kerasfront,
+    only the function form ``{"module": "keras.activations", "class_name": "function", ...}`` means that).
 
     Example:
         >>> from_keras3_config({"module": "keras.layers", "class_name": "Dense", "config": {"units": 3},
@@ -345,13 +366,16 @@ def from_keras3_config(config, keras3_nodes=False):
         {'class_name': 'Dense', 'config': {'units': 3}}
     """
     if isinstance(config, list):
-        return [from_keras3_config(v, keras3_nodes) for v in config]
+        return [from_keras3_config(v, keras3_nodes, keras3_semantics) for v in config]
     if not isinstance(config, dict):
         return config
     if config.get("class_name") in ("DTypePolicy", "Policy") and isinstance(config.get("config"), dict):
         return config["config"].get("name", "float32")
     if config.get("class_name") == "function" and isinstance(config.get("config"), str):
         return config["config"]   # a function saved by name (tf.keras's .keras files)
+    if keras3_ops.is_keras3_operation_entry(config):
+        _register_keras3_operation()
+        config = keras3_ops.operation_entry_from_keras3(config)
     out = {}
     for k, v in config.items():
         if k in ("module", "registered_name", "build_config", "compile_config", "shared_object_id"):
@@ -361,7 +385,12 @@ def from_keras3_config(config, keras3_nodes=False):
         if k == "inbound_nodes" and isinstance(v, list):
             out[k] = [_convert_node(n, config.get("class_name")) for n in v]
             continue
-        out[k] = from_keras3_config(v, keras3_nodes)
+        out[k] = from_keras3_config(v, keras3_nodes, keras3_semantics)
+        if _is_activation_key(k) and out[k] == "hard_sigmoid" and \
+                (keras3_semantics or (keras3_nodes and isinstance(v, dict) and v.get("module") == "keras.activations")):
+            # NOTE: Keras 3's hard_sigmoid is relu6(x + 3) / 6, tf.keras 2's clip(0.2 x + 0.5, 0, 1): same name,
+            # other numbers.
+            out[k] = "keras3_hard_sigmoid"
     if "batch_shape" in out and "batch_input_shape" not in out and isinstance(out.get("name"), str):
         out["batch_input_shape"] = out.pop("batch_shape")
     if keras3_nodes and out.get("class_name") in ("Functional", "Model"):
@@ -570,6 +599,7 @@ def save_model_to_keras_file(model, filepath, overwrite=True, include_optimizer=
         _check_savable(model)
     data = serialize_keras_object(model)
     _apply_keras3_configs(model, data["config"])
+    _warn_keras2_hard_sigmoid(data["config"], path_of=filepath)
     config = to_keras3_config({"class_name": data["class_name"], "config": data["config"]})
     if getattr(model, "_is_graph_network", False):
         _keras3_tensor_nodes(config["config"], model)
@@ -598,6 +628,34 @@ def save_model_to_keras_file(model, filepath, overwrite=True, include_optimizer=
             zf.writestr(WEIGHTS_FILE, buf.getvalue())
             for name, data in _assets_of(model).items():
                 zf.writestr(name, data)
+
+
+def _warn_keras2_hard_sigmoid(config, path_of):
+    """Warn when the archive names tf.keras 2's ``'hard_sigmoid'``: Keras 3 reads that name as its own
+    ``relu6(x + 3) / 6`` and would predict other numbers (tf.keras 2.21 and kerasfront read it right)."""
+    found = []
+
+    def visit(value, owner):
+        if isinstance(value, dict):
+            cfg = value.get("config")
+            name = cfg.get("name", owner) if isinstance(cfg, dict) else owner
+            for k, v in value.items():
+                if _is_activation_key(k) and v == "hard_sigmoid":
+                    found.append(f"{name}.{k}")
+                else:
+                    visit(v, name)
+        elif isinstance(value, list):
+            for v in value:
+                visit(v, owner)
+
+    visit(config, None)
+    if found:
+        warnings.warn(f"'{os.fspath(path_of)}': {', '.join(found[:5])}{' ...' if len(found) > 5 else ''} use "
+                      f"tf.keras 2's 'hard_sigmoid' (clip(0.2 * x + 0.5, 0, 1)); Keras 3 reads the name 'hard_sigmoid' "
+                      f"as relu6(x + 3) / 6, so Keras 3 will predict different numbers from this file (kerasfront and "
+                      f"tf.keras 2.21 read it as saved). For a file Keras 3 computes the same, use another "
+                      f"activation (e.g. 'sigmoid', Keras 3's ConvLSTM default) or kerasfront's "
+                      f"'keras3_hard_sigmoid'.", UserWarning, stacklevel=3)
 
 
 def _apply_keras3_configs(model, config):
@@ -857,17 +915,20 @@ def _restore_optimizer(model, f, file_path, size):
         restore_optimizer_host_state(optimizer, read_str_attr(group, HOST_STATE_ATTR, file_path, limit=2 ** 16))
 
 
-def _written_for_keras3(zf, path):
-    """True unless ``metadata.json`` says the archive was written by tf.keras 2 (``keras_version`` 2.x)."""
+def _archive_origin(zf, path):
+    """``(for_keras3, by_keras3)``: whether ``metadata.json`` says the archive was written for Keras 3's format
+    (not by tf.keras 2, ``keras_version`` 2.x), and by Keras 3 itself (not by kerasfront, whose names keep their
+    tf.keras 2 meaning)."""
     info = _member(zf, METADATA_FILE, path, required=False)
     if info is None:
-        return True
+        return True, True
     try:
         meta = json.loads(_read_member(zf, info, path, 2 ** 20))
     except (ValueError, SavedFileError):
-        return True
-    version = str(meta.get("keras_version", "3")) if isinstance(meta, dict) else "3"
-    return not version.startswith("2")
+        return True, True
+    meta = meta if isinstance(meta, dict) else {}
+    for_keras3 = not str(meta.get("keras_version", "3")).startswith("2")
+    return for_keras3, for_keras3 and meta.get("producer") != "kerasfront"
 
 
 def _open_archive(path):
@@ -906,8 +967,9 @@ def load_model_from_keras_file(filepath, custom_objects=None, compile=True, safe
         if not isinstance(raw, dict):
             raise SavedFileError(f"File '{path}': '{CONFIG_FILE}' should hold a JSON object")
         compile_config = raw.get("compile_config")
-        keras3 = _written_for_keras3(zf, path)
-        config = from_keras3_config({"class_name": raw.get("class_name"), "config": raw.get("config")}, keras3)
+        keras3, by_keras3 = _archive_origin(zf, path)
+        config = from_keras3_config({"class_name": raw.get("class_name"), "config": raw.get("config")}, keras3,
+                                    by_keras3)
         weights = _WeightsFile(zf, path, isolate)
         try:
             stored = limits.stored_weight_bytes(weights.f, path, weights.size)
