@@ -5,7 +5,8 @@ Run with a Python that has tensorflow, keras 3 and tf_keras (not part of the tes
 
     /work/tfenv/bin/python tools/make_keras3_fixtures.py tests/fixtures/keras3_reference [--only k3_attention]
 
-``--only NAME`` rewrites that Keras 3 case alone (and its manifest entry), leaving the other files as they are.
+``--only NAME[,NAME...]`` rewrites those Keras 3 cases alone (and their manifest entries), leaving the other files as
+they are.
 """
 import json
 import os
@@ -67,12 +68,34 @@ def keras3_cases(keras):
     ya = np.eye(2, dtype=np.float32)[arng.integers(0, 2, 8)]
     att.fit([xq, xv], ya, batch_size=4, epochs=1, shuffle=False, verbose=0)
     cases["k3_attention"] = (att, {"x_0": xq, "x_1": xv, "train_x_0": xq, "train_x_1": xv, "train_y": ya})
+
+    # Embedding(mask_zero=True): Keras 3 saves the mask's ops (not_equal, and Add's logical_or) as operation nodes
+    keras.utils.set_random_seed(5)
+    trng = np.random.default_rng(5)
+    ids_in = keras.Input((6,), dtype="int32")
+    h = layers.Embedding(9, 8, mask_zero=True)(ids_in)
+    h = layers.LayerNormalization()(layers.Add()([h, layers.MultiHeadAttention(2, 4)(h, h, use_causal_mask=True)]))
+    h = layers.Add()([h, layers.Dense(8)(layers.Dense(12, activation="relu")(h))])
+    out = layers.Dense(3, activation="softmax")(layers.GlobalAveragePooling1D()(h))
+    ids = trng.integers(1, 9, (6, 6)).astype(np.int32)
+    ids[:, 4:] *= trng.integers(0, 2, (6, 2)).astype(np.int32)     # padding at the end of some rows
+    cases["k3_transformer"] = (keras.Model(ids_in, out), {"x": ids})
+
+    # 'hard_sigmoid' is Keras 3's relu6(x + 3) / 6 here (tf.keras 2's is clip(0.2 x + 0.5, 0, 1))
+    keras.utils.set_random_seed(6)
+    crng = np.random.default_rng(6)
+    conv = keras.Sequential([keras.Input((3, 5, 5, 1)),
+                             layers.ConvLSTM2D(2, 3, padding="same", return_sequences=True,
+                                               recurrent_activation="hard_sigmoid", bias_initializer="glorot_uniform"),
+                             layers.ConvLSTM2D(2, 2, strides=2, go_backwards=True),
+                             layers.Flatten(), layers.Dense(2, activation="hard_sigmoid")])
+    cases["k3_conv_lstm"] = (conv, {"x": crng.normal(size=(4, 3, 5, 5, 1)).astype(np.float32)})
     return cases
 
 
 def main():
     out_dir = sys.argv[1]
-    only = sys.argv[sys.argv.index("--only") + 1] if "--only" in sys.argv else None
+    only = set(sys.argv[sys.argv.index("--only") + 1].split(",")) if "--only" in sys.argv else None
     os.makedirs(out_dir, exist_ok=True)
     manifest = {}
     if only is not None:
@@ -80,7 +103,7 @@ def main():
             manifest = json.load(f)
     import keras
     for name, (model, data) in keras3_cases(keras).items():
-        if only is not None and name != only:
+        if only is not None and name not in only:
             continue
         xs = [data[k] for k in sorted(data) if k.startswith("x")]
         pred = model.predict(xs if len(xs) > 1 else xs[0], verbose=0)

@@ -137,7 +137,8 @@ def test_nested_sequential_round_trips(tmp_path):
     np.testing.assert_array_equal(loaded.predict(x, verbose=0), model.predict(x, verbose=0))
 
 
-@pytest.mark.parametrize("name", ["k3_sequential", "k3_functional_rnn", "k3_nested", "tfk_functional", "k3_attention"])
+@pytest.mark.parametrize("name", ["k3_sequential", "k3_functional_rnn", "k3_nested", "tfk_functional", "k3_attention",
+                                  "k3_transformer", "k3_conv_lstm"])
 def test_files_written_by_keras3_and_tf_keras_load_and_predict(name):
     data = _npz(name)
     with warnings.catch_warnings():
@@ -167,7 +168,7 @@ def test_keras3_file_resumes_training_as_keras3_did(name):
         np.testing.assert_allclose(a, e, rtol=1e-4, atol=atol)
 
 
-@pytest.mark.parametrize("name", ["k3_sequential", "k3_functional_rnn", "k3_attention"])
+@pytest.mark.parametrize("name", ["k3_sequential", "k3_functional_rnn", "k3_attention", "k3_conv_lstm"])
 def test_keras3_weights_file_loads_into_the_same_architecture(name):
     data = _npz(name)
     with warnings.catch_warnings():
@@ -255,3 +256,101 @@ def test_subclassed_model_with_get_config_round_trips(tmp_path):
     assert isinstance(loaded, _Subclassed) and loaded.units == 3
     np.testing.assert_array_equal(loaded.predict(x, verbose=0), model.predict(x, verbose=0))
     assert int(loaded.optimizer.iterations.numpy()) == 3
+
+
+def _k3_config(name):
+    with zipfile.ZipFile(os.path.join(FIXTURES, f"{name}.keras")) as zf:
+        return json.loads(zf.read("config.json"))
+
+
+def test_keras3_mask_operation_nodes_load_as_layers_and_round_trip(tmp_path):
+    """Keras 3 saves Embedding(mask_zero=True)'s ``ops.not_equal(ids, 0)`` and Add's ``ops.logical_or`` of masks as
+    operation nodes (module ``keras.src.ops.numpy``, two positional arguments, one a constant): they load as
+    Keras3Operation layers computing the same mask, and are written back in Keras 3's form."""
+    data = _npz("k3_transformer")
+    model = load_model(os.path.join(FIXTURES, "k3_transformer.keras"), compile=False)
+    ops = {la.name: la.op for la in model.layers if type(la).__name__ == "Keras3Operation"}
+    assert ops == {"not_equal": "NotEqual", "logical_or": "LogicalOr", "logical_or_1": "LogicalOr"}
+    mask = model.get_layer("not_equal").output
+    assert str(mask.dtype) == "bool"
+    np.testing.assert_allclose(model.predict(data["x"], verbose=0), data["y_pred"], rtol=0, atol=1e-5)
+    path = str(tmp_path / "again.keras")
+    model.save(path)
+    with zipfile.ZipFile(path) as zf:
+        written = {e["name"]: e for e in json.loads(zf.read("config.json"))["config"]["layers"]}
+    assert {k: (written[k]["module"], written[k]["class_name"], written[k]["config"]) for k in ops} == {
+        k: ("keras.src.ops.numpy", op, {"name": k}) for k, op in ops.items()}
+    again = load_model(path, compile=False)
+    np.testing.assert_allclose(again.predict(data["x"], verbose=0), data["y_pred"], rtol=0, atol=1e-5)
+
+
+def test_unsupported_keras3_operation_is_refused_by_name(tmp_path):
+    config = _k3_config("k3_transformer")
+    for entry in config["config"]["layers"]:
+        if entry["class_name"] == "NotEqual":
+            entry["class_name"] = entry["registered_name"] = "Digamma"
+    path = str(tmp_path / "op.keras")
+    with zipfile.ZipFile(os.path.join(FIXTURES, "k3_transformer.keras")) as src, zipfile.ZipFile(path, "w") as dst:
+        for info in src.infolist():
+            dst.writestr(info, json.dumps(config) if info.filename == "config.json" else src.read(info))
+    with pytest.raises(ValueError, match=r"Keras 3 operation 'Digamma'.*not_equal.*does not support"):
+        load_model(path, compile=False)
+
+
+def test_keras3_hard_sigmoid_is_read_as_keras3_computes_it():
+    """'hard_sigmoid' in a file Keras 3 wrote is its relu6(x + 3) / 6 (tf.keras 2's is clip(0.2 x + 0.5, 0, 1))."""
+    model = load_model(os.path.join(FIXTURES, "k3_conv_lstm.keras"), compile=False)
+    assert model.layers[0].get_config()["recurrent_activation"] == "keras3_hard_sigmoid"
+    assert model.layers[1].get_config()["recurrent_activation"] == "sigmoid"
+    assert model.layers[-1].get_config()["activation"] == "keras3_hard_sigmoid"
+    f = keras.activations.get("keras3_hard_sigmoid")
+    np.testing.assert_allclose(f(np.array([-4.0, -1.5, 0.0, 1.2, 3.5], "float32")).numpy(),
+                               [0.0, 0.25, 0.5, 0.7, 1.0], rtol=1e-6)
+
+
+def test_conv_lstm_archive_has_keras3s_layout_and_keras3_hard_sigmoid(tmp_path):
+    """A ConvLSTM model kerasfront writes has the variables Keras 3 wrote for it (paths, order, shapes, values) and
+    names Keras 3's hard_sigmoid as Keras 3 serializes that function, so Keras 3 computes the same; kerasfront reads
+    it back as Keras 3's hard_sigmoid, without the warning for tf.keras 2's."""
+    from kerasfront.saving.keras_zip import _KERAS3_HARD_SIGMOID
+    data = _npz("k3_conv_lstm")
+    model = load_model(os.path.join(FIXTURES, "k3_conv_lstm.keras"), compile=False)
+    path = str(tmp_path / "conv.keras")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        model.save(path)
+
+    def datasets(f):
+        found = {}
+        f.visititems(lambda n, o: found.__setitem__(n, o[()]) if isinstance(o, h5py.Dataset) else None)
+        return found
+    with zipfile.ZipFile(path) as zf:
+        entries = json.loads(zf.read("config.json"))["config"]["layers"]
+        with h5py.File(io.BytesIO(zf.read("model.weights.h5")), "r") as f:
+            ours = datasets(f)
+    with zipfile.ZipFile(os.path.join(FIXTURES, "k3_conv_lstm.keras")) as zf:
+        with h5py.File(io.BytesIO(zf.read("model.weights.h5")), "r") as f:
+            theirs = datasets(f)
+    assert sorted(ours) == sorted(theirs)
+    for name, value in theirs.items():
+        np.testing.assert_array_equal(ours[name], value, err_msg=name)
+    conv = [e for e in entries if e["class_name"] == "ConvLSTM2D"]
+    assert conv[0]["config"]["recurrent_activation"] == _KERAS3_HARD_SIGMOID
+    assert conv[1]["config"]["recurrent_activation"] == "sigmoid"
+    back = load_model(path, compile=False)
+    assert back.layers[0].get_config()["recurrent_activation"] == "keras3_hard_sigmoid"
+    np.testing.assert_allclose(back.predict(data["x"], verbose=0), data["y_pred"], rtol=0, atol=1e-5)
+
+
+def test_tf_keras2_hard_sigmoid_in_a_keras_archive_warns_and_keeps_its_meaning(tmp_path):
+    """Keras 3 would read tf.keras 2's 'hard_sigmoid' as its own: saving says so, naming the layer; kerasfront
+    reads its own file back with tf.keras 2's function."""
+    model = keras.Sequential([layers.ConvLSTM1D(2, 2, recurrent_activation="hard_sigmoid", input_shape=(3, 4, 1),
+                                                name="clstm"), layers.Flatten(), layers.Dense(1)])
+    path = str(tmp_path / "k2.keras")
+    with pytest.warns(UserWarning, match=r"clstm\.recurrent_activation.*Keras 3 reads the name 'hard_sigmoid'"):
+        model.save(path)
+    x = np.random.default_rng(0).random((2, 3, 4, 1), dtype=np.float32)
+    back = load_model(path, compile=False)
+    assert back.get_layer("clstm").get_config()["recurrent_activation"] == "hard_sigmoid"
+    np.testing.assert_array_equal(back.predict(x, verbose=0), model.predict(x, verbose=0))
