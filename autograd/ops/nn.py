@@ -28,7 +28,8 @@ from ..primitive import Primitive, apply, def_linear, defbatch, defjvp, defjvp_a
 from ..tensor import Tensor, make_leaf
 from ..trace.graph import register_struct
 from ._make import raw
-from .elementwise import add, greater_equal, multiply, negative, relu as _relu, sigmoid, subtract
+from .elementwise import (_SIGMOID_CONSTANTS, _sigmoid_constants, add, greater_equal, minimum, multiply, negative,
+                          relu as _relu, sigmoid, subtract, swish as _swish)
 from .random import DRAW_LOG, _shape as _noise_shape, note_draw, random_uniform as _random_uniform
 from .reductions import _softmax_np, log_softmax, softmax
 from .reductions import sum as _sum
@@ -261,13 +262,15 @@ def _im2col(x, g, ones=False):
     return np.ascontiguousarray(view).reshape(g.groups, m, g.kh * g.kw * cg)
 
 
-def _patch_product(x, g, w, ones, relu, saved):
-    """(patches of x) @ w for one group, with relu applied in place when ``relu``: each piece of the batch
-    (autograd.parallel) fills its rows of the patches and multiplies them, so a thread reads back the
-    patches it wrote; the patches go to ``saved["cols"]``. Returns (M, filters)."""
+def _patch_product(x, g, w, ones, act, saved, bias=None):
+    """(patches of x) @ w for one group, then ``bias`` (filters,) added and the activation ``act`` (None, True or
+    "relu", "relu6", "swish": see ``_activate_in_place``) applied in place: each piece of the batch
+    (autograd.parallel) fills its rows of the patches, multiplies them and runs that epilogue on its rows, so a
+    thread reads back the patches it wrote; the patches go to ``saved["cols"]``. Returns (M, filters)."""
     n = x.shape[0]
     m = n * g.oh * g.ow
     o = w.shape[1]
+    act = "relu" if act is True else (act or None)
     if _is_pointwise(g) and not ones:
         cols, fill = x.reshape(m, g.c), None
     else:
@@ -275,20 +278,23 @@ def _patch_product(x, g, w, ones, relu, saved):
     out = np.empty((m, o), dtype=np.result_type(cols, w))
     ohw = g.oh * g.ow
 
+    def epilogue(part):
+        if bias is not None:
+            part += bias
+        _activate_in_place(act, part, np.empty_like(part) if act == "swish" else None)
+
     def piece(a, b):
         if fill is not None:
             fill(a, b)
         rows = slice(a * ohw, b * ohw)
         np.matmul(cols[rows], w, out=out[rows])
-        if relu:
-            np.maximum(out[rows], 0, out=out[rows])
+        epilogue(out[rows])
     ranges = _image_ranges(n, ohw * (cols.shape[1] + o) * out.itemsize)
     if len(ranges) == 1:            # one piece: the whole product under autograd.blas's thread policy
         if fill is not None:
             fill(0, n)
         _blas.matmul(cols, w, out=out)
-        if relu:
-            np.maximum(out, 0, out=out)
+        epilogue(out)
     else:
         parallel.run(piece, ranges)
     if saved is not None:
@@ -340,36 +346,72 @@ def _tap_view(xp_i, g, t, r, nr):
     return xp_i[r0:r0 + (nr - 1) * g.sh + 1:g.sh, c0:c0 + (g.ow - 1) * g.sw + 1:g.sw]
 
 
-def _depthwise_np(x, k, g):
+def _activate_in_place(act, a, scratch):
+    """``act`` (None, "relu", "relu6" or "swish") applied to ``a`` in place, ``scratch`` (``a``'s shape) as work
+    space: the same arithmetic as ag.relu, ag.minimum(ag.relu(a), 6) and ag.swish, so the numbers are theirs."""
+    if act is None:
+        return
+    if act == "swish":
+        low, one = _SIGMOID_CONSTANTS.get(a.dtype) or _sigmoid_constants(a.dtype)
+        np.maximum(a, low, out=scratch)
+        np.negative(scratch, out=scratch)
+        np.exp(scratch, out=scratch)
+        np.add(scratch, one, out=scratch)
+        np.divide(a, scratch, out=a)
+        return
+    np.maximum(a, 0, out=a)
+    if act == "relu6":
+        np.minimum(a, np.asarray(6, a.dtype), out=a)
+
+
+def _depthwise_np(x, k, g, bias=None, act=None):
+    """The depthwise convolution, then ``bias`` (c * dm,) and ``act`` (see ``_activate_in_place``) when given.
+
+    NOTE: each block of output rows (``_row_blocks``: ~256 KB, it stays in L2) gets all its taps, then the bias
+    and the activation, before the next block: the 9 (25) taps' passes and the epilogue's read the cache, not
+    memory. The taps are summed in the same order as one tap at a time over the whole tensor, and the bias
+    after them, so the numbers are those of ``depthwise_conv2d(x, k) + bias`` then the activation. The
+    batch's images are split over autograd.parallel's threads (disjoint outputs: the same numbers)."""
     n, c = x.shape[0], g.c
     dm = k.shape[3] // c
     kt = k.reshape(g.kh * g.kw, c, dm) if dm > 1 else k.reshape(g.kh * g.kw, c)
     out = np.empty((n, g.oh, g.ow, c, dm) if dm > 1 else (n, g.oh, g.ow, c), dtype=np.result_type(x, k))
+    if bias is not None:
+        bias = bias.astype(out.dtype, copy=False).reshape(kt.shape[1:])
     xp = _padded(x, g)
     blocks = _row_blocks(g, c * dm)
-    tmp = np.empty((blocks[0][1],) + out.shape[2:], dtype=out.dtype)
     # NOTE: with unit horizontal stride a tap's pixels of one output row are contiguous (ow * c values): the
     # kernel tap tiled to that length makes each multiply one long vector loop instead of ow loops of c
     flat = dm == 1 and g.sw == 1
     if flat:
         kt = np.tile(kt, (1, g.ow))
-        tmp = tmp.reshape(tmp.shape[0], -1)
-    for b in range(n):
-        for r, nr in blocks:
-            acc, t_buf = out[b, r:r + nr], tmp[:nr]
-            if flat:
-                acc = acc.reshape(nr, -1)
-            for t in range(g.kh * g.kw):
-                view = _tap_view(xp[b], g, t, r, nr)
+        if bias is not None:
+            bias = np.tile(bias, g.ow)
+
+    def piece(first, stop):
+        tmp = np.empty((blocks[0][1],) + out.shape[2:], dtype=out.dtype)
+        if flat:
+            tmp = tmp.reshape(tmp.shape[0], -1)
+        for b in range(first, stop):
+            for r, nr in blocks:
+                acc, t_buf = out[b, r:r + nr], tmp[:nr]
                 if flat:
-                    view = view.reshape(nr, -1)
-                elif dm > 1:
-                    view = view[..., None]
-                if t == 0:
-                    np.multiply(view, kt[0], out=acc)
-                else:
-                    np.multiply(view, kt[t], out=t_buf)
-                    acc += t_buf
+                    acc = acc.reshape(nr, -1)
+                for t in range(g.kh * g.kw):
+                    view = _tap_view(xp[b], g, t, r, nr)
+                    if flat:
+                        view = view.reshape(nr, -1)
+                    elif dm > 1:
+                        view = view[..., None]
+                    if t == 0:
+                        np.multiply(view, kt[0], out=acc)
+                    else:
+                        np.multiply(view, kt[t], out=t_buf)
+                        acc += t_buf
+                if bias is not None:
+                    acc += bias
+                _activate_in_place(act, acc, t_buf)
+    parallel.run(piece, _image_ranges(n, out[:1].nbytes if n else 1))
     return out.reshape(n, g.oh, g.ow, c * dm)
 
 
@@ -537,12 +579,20 @@ def _conv_bias_act_np(x, k, b, geom, relu, saved=None, memo=None):
     if _folds_bias(b, geom):
         w = np.concatenate([k.reshape(-1, o), b.reshape(1, o)])
         return _patch_product(x, geom, w, True, relu, saved).reshape(x.shape[0], geom.oh, geom.ow, o)
+    if geom.groups == 1 and _is_pointwise(geom):     # the bias and the activation in the batch's pieces
+        return _patch_product(x, geom, k.reshape(-1, o), False, relu, saved, b).reshape(
+            x.shape[0], geom.oh, geom.ow, o)
     out = _conv_np(x, k, geom, saved)   # a fresh array, ours to change in place
     if b is not None:
         out += b
-    if relu:
-        np.maximum(out, 0, out=out)
+    act = "relu" if relu is True else (relu or None)
+    _activate_in_place(act, out, np.empty_like(out) if act == "swish" else None)
     return out
+
+
+# relu6 and swish ride in the same loops when no gradient is recorded (no vjp: with one, the composition runs)
+_conv_bias_act_fused_prim = Primitive(lambda x, k, b, geom, act: _conv_bias_act_np(x, k, b, geom, act),
+                                      "conv2d_bias_act")
 
 
 def _pre_activation_grad(g, ans, relu, memo):
@@ -629,18 +679,30 @@ defjvp_argnums(_conv_bias_act_prim, _conv_bias_act_jvp)
 
 
 def _activation_is_relu(activation, fn):
+    """False (none), True (relu, fused with a gradient) or "relu6" / "swish" (fused without one)."""
     if activation is None or activation == "linear":
         return False
     if activation == "relu":
         return True
-    raise ValueError(f"{fn}: activation must be None, 'linear' or 'relu' (fused into the convolution), "
-                     f"received {activation!r}")
+    if activation in ("relu6", "swish"):
+        return activation
+    raise ValueError(f"{fn}: activation must be None, 'linear', 'relu', 'relu6' or 'swish' (fused into the "
+                     f"convolution), received {activation!r}")
+
+
+def _fusable(*args):
+    """Whether an activation other than relu may run inside the convolution's loops: no gradient recorded, no
+    tracer or anomaly check watching, not inside vmap."""
+    return not STATE.grad_enabled and not STATE.observe and not any(type(a) is Batched for a in args)
 
 
 def _conv_checked(fn, x, kernel, strides, padding, dilation_rate, groups, bias=None, activation=None):
     """Validate and run a 2-d convolution (x NHWC, kernel (kh, kw, in/groups, out)), then add ``bias``
-    and apply ``activation`` (None or 'relu') when given."""
+    and apply ``activation`` (None, 'relu', 'relu6' or 'swish') when given."""
     relu = _activation_is_relu(activation, fn)
+    if isinstance(relu, str) and not _fusable(x, kernel, bias):   # the composition, differentiable
+        out = _conv_checked(fn, x, kernel, strides, padding, dilation_rate, groups, bias)
+        return _DEPTHWISE_ACTIVATIONS[relu](out)
     xd = _rank(x, 4, fn, "x", "(batch, height, width, channels)")
     kd = _rank(kernel, 4, fn, "kernel", "(kernel_h, kernel_w, in_channels / groups, filters)")
     if isinstance(groups, bool) or not isinstance(groups, (int, np.integer)) or groups < 1:
@@ -668,7 +730,9 @@ def _conv_checked(fn, x, kernel, strides, padding, dilation_rate, groups, bias=N
     if bias is not None and dtype_of(bias) != np.result_type(xd.dtype, kd.dtype):
         # a bias of another dtype would promote the sum: the composition gives exactly that
         out = _conv(x, kernel, geom, {} if save else None) + bias
-        return _relu(out) if relu else out
+        return _DEPTHWISE_ACTIVATIONS[relu if isinstance(relu, str) else ("relu" if relu else None)](out)
+    if isinstance(relu, str):
+        return apply(_conv_bias_act_fused_prim, (x, kernel, bias), {"geom": geom, "act": relu})
     memo = {} if STATE.grad_enabled else None
     return apply(_conv_bias_act_prim, (x, kernel, bias),
                  {"geom": geom, "relu": relu, "saved": {} if save else None, "memo": memo})
@@ -712,24 +776,66 @@ def conv1d(x, kernel, strides=1, padding="valid", dilation_rate=1, groups=1):
     return reshape(out, (n, out.shape[2], out.shape[3]))
 
 
-def depthwise_conv2d(x, depthwise_kernel, strides=(1, 1), padding="valid", dilation_rate=(1, 1)):
+#: the activations ``depthwise_conv2d`` fuses, as the composition of autograd ops each stands for
+_DEPTHWISE_ACTIVATIONS = {
+    None: lambda y: y,
+    "linear": lambda y: y,
+    "relu": _relu,
+    "relu6": lambda y: minimum(_relu(y), 6.0),
+    "swish": _swish,
+}
+
+_depthwise_fused_prim = Primitive(lambda x, k, b, geom, act: _depthwise_np(x, k, geom, b, act),
+                                  "depthwise_conv2d_bias_act")
+
+
+def depthwise_conv2d(x, depthwise_kernel, strides=(1, 1), padding="valid", dilation_rate=(1, 1), bias=None,
+                     activation=None):
     """Depthwise 2-d convolution: each input channel convolved with its own ``depth_multiplier``
     filters; kernel (kernel_h, kernel_w, in_channels, depth_multiplier), output channel
     ``c * depth_multiplier + m`` (tf.nn.depthwise_conv2d's order).
 
+    ``bias`` (in_channels * depth_multiplier,) and ``activation`` (None, 'linear', 'relu', 'relu6' or 'swish')
+    give ``activation(depthwise_conv2d(x, k) + bias)``; when no gradient is recorded they are applied block by
+    block inside the convolution's loop (the same numbers, one pass over memory instead of three to six).
+
     Example:
         >>> depthwise_conv2d(np.ones((1, 5, 5, 3)), np.ones((3, 3, 3, 2))).shape
         (1, 3, 3, 6)
+        >>> depthwise_conv2d(np.ones((1, 3, 3, 1)), np.ones((3, 3, 1, 1)), bias=[-1.0], activation="relu6")
+        Tensor([[[[6.]]]])
     """
     fn = "depthwise_conv2d"
+    if not (activation is None or isinstance(activation, str)) or activation not in _DEPTHWISE_ACTIVATIONS:
+        raise ValueError(f"{fn}: activation must be None, 'linear', 'relu', 'relu6' or 'swish', "
+                         f"received {activation!r}")
     xd = _rank(x, 4, fn, "x", "(batch, height, width, channels)")
     kd = _rank(depthwise_kernel, 4, fn, "depthwise_kernel", "(kernel_h, kernel_w, in_channels, depth_multiplier)")
     if kd.shape[2] != xd.shape[3]:
         raise ValueError(f"{fn}: depthwise_kernel shape {kd.shape} expects {kd.shape[2]} input channels, "
                          f"x has {xd.shape[3]} (shape {xd.shape})")
     kh, kw, c, dm = kd.shape
+    if bias is not None:
+        if not isinstance(bias, (Tensor, Batched)):
+            bias = np.asarray(bias, dtype=np.result_type(xd.dtype, kd.dtype))
+        bshape = tuple(shape_of(bias))
+        if bshape != (c * dm,):
+            raise ValueError(f"{fn}: bias must have shape (in_channels * depth_multiplier,) = {(c * dm,)}, "
+                             f"received shape {bshape}")
+    act = None if activation == "linear" else activation
     k = reshape(depthwise_kernel, (kh, kw, 1, c * dm))
-    return _conv_checked(fn, x, k, strides, padding, dilation_rate, c)
+    if (not STATE.grad_enabled and not STATE.observe and (bias is not None or act is not None)
+            and not any(type(a) is Batched for a in (x, depthwise_kernel, bias))
+            and (bias is None or dtype_of(bias) == np.result_type(xd.dtype, kd.dtype))):
+        if not isinstance(padding, tuple):
+            padding = _padding(padding, fn)
+        geom = _geom(fn, xd.shape, (kh, kw), _ints(strides, 2, fn, "strides"),
+                     _ints(dilation_rate, 2, fn, "dilation_rate"), padding, c)
+        return apply(_depthwise_fused_prim, (x, k, bias), {"geom": geom, "act": act})
+    out = _conv_checked(fn, x, k, strides, padding, dilation_rate, c)
+    if bias is not None:
+        out = out + bias
+    return _DEPTHWISE_ACTIVATIONS[activation](out)
 
 
 def separable_conv2d(x, depthwise_kernel, pointwise_kernel, strides=(1, 1), padding="valid",

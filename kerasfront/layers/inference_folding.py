@@ -67,6 +67,11 @@ def _apply_in_place(kind, d):
     np.divide(d, t, out=d)
 
 
+def _fused_activation(kind):
+    """The name ``ag.conv2d`` / ``ag.depthwise_conv2d`` fuse for an activation kind, or None (then applied after)."""
+    return {("relu", None): "relu", ("relu", 6.0): "relu6", ("swish", None): "swish"}.get(kind)
+
+
 class FoldedConvBatchNorm:
     """A plan step standing for ``conv -> bn [-> relu]`` (see the module docstring)."""
 
@@ -112,15 +117,15 @@ class FoldedConvBatchNorm:
         conv = self.conv
         if x.dtype != kernel.dtype:
             x = ag.astype(x, kernel.dtype)
+        # the shift and the activation ride in the convolution's loops (a block or a piece of the batch at a time)
+        fused = _fused_activation(self.act)
         if type(conv) is DepthwiseConv2D:
-            out = ag.depthwise_conv2d(x, kernel, conv.strides, conv.padding, conv.dilation_rate)
-            out.data += shift.data
-        elif self.act == ("relu", None):
-            return ag.conv2d(x, kernel, conv.strides, conv.padding, conv.dilation_rate, conv.groups, bias=shift,
-                             activation="relu")
+            out = ag.depthwise_conv2d(x, kernel, conv.strides, conv.padding, conv.dilation_rate, bias=shift,
+                                      activation=fused)
         else:
-            out = ag.conv2d(x, kernel, conv.strides, conv.padding, conv.dilation_rate, conv.groups, bias=shift)
-        if self.act is not None:
+            out = ag.conv2d(x, kernel, conv.strides, conv.padding, conv.dilation_rate, conv.groups, bias=shift,
+                            activation=fused)
+        if self.act is not None and fused is None:
             _apply_in_place(self.act, out.data)
         return out
 

@@ -225,11 +225,67 @@ def test_conv2d_fused_with_a_bias_of_another_dtype_promotes_like_the_composition
     np.testing.assert_allclose(out.data, _unfused(x, k, 1, "valid", 1, 1, np.ones(3), "relu").data)
 
 
-@pytest.mark.parametrize("kwargs,match", [({"activation": "tanh"}, "activation must be None, 'linear' or 'relu'"),
+@pytest.mark.parametrize("kwargs,match", [({"activation": "tanh"}, "activation must be None, 'linear', 'relu', 'relu6' or 'swish'"),
                                           ({"bias": np.ones(4)}, r"bias must have shape \(filters,\) = \(3,\)")])
 def test_conv2d_fused_bad_arguments(kwargs, match):
     with pytest.raises(ValueError, match=match):
         ag.conv2d(rand(1, 4, 4, 2), rand(3, 3, 2, 3), **kwargs)
+
+
+_ACTIVATIONS = {"relu6": lambda y: ag.minimum(ag.relu(y), 6.0), "swish": ag.swish, "relu": ag.relu, None: lambda y: y}
+
+
+@pytest.mark.parametrize("activation", ["relu6", "swish"])
+@pytest.mark.parametrize("ks,strides,padding,with_bias", [((1, 1, 5, 4), 1, "valid", True),
+                                                          ((3, 3, 5, 4), 2, "same", True),
+                                                          ((3, 3, 5, 4), 1, "same", False)])
+def test_conv2d_relu6_swish_fused_without_gradient_is_the_composition(ks, strides, padding, with_bias, activation):
+    # inference (no gradient): run inside the convolution's pieces; the same float32 numbers as the composition
+    x = (rand(3, 7, 7, 5) * 8 - 4).astype(np.float32)
+    k, b = rand(*ks).astype(np.float32), (rand(4) * 4 - 2).astype(np.float32) if with_bias else None
+    with ag.no_grad():
+        fused = ag.conv2d(x, k, strides, padding, bias=b, activation=activation)
+    plain = _ACTIVATIONS[activation](_unfused(x, k, strides, padding, 1, 1, b, None))
+    np.testing.assert_array_equal(fused.data, plain.data)
+    if activation == "relu6":
+        assert fused.data.max() == 6.0 and fused.data.min() == 0.0     # both bounds reached: the clip ran
+
+
+def test_conv2d_swish_with_gradient_is_differentiable():
+    x, k, b = (ag.tensor(rand(*s), requires_grad=True) for s in ((2, 5, 5, 3), (3, 3, 3, 2), (2,)))
+    gx, gk, gb = ag.gradients(ag.sum(ag.conv2d(x, k, bias=b, activation="swish")), [x, k, b])
+    px, pk, pb = ag.gradients(ag.sum(ag.swish(ag.conv2d(x, k) + b)), [x, k, b])
+    for f, p in ((gx, px), (gk, pk), (gb, pb)):
+        np.testing.assert_allclose(f.data, p.data, rtol=1e-12)
+
+
+@pytest.mark.parametrize("activation", [None, "relu", "relu6", "swish"])
+@pytest.mark.parametrize("xs,ks,strides,padding", [((2, 9, 8, 3), (3, 3, 3, 1), 1, "same"),
+                                                   ((2, 9, 8, 3), (5, 5, 3, 1), 2, "same"),
+                                                   ((2, 9, 8, 3), (3, 3, 3, 2), 1, "valid"),
+                                                   ((3, 6, 6, 4), (3, 3, 4, 1), (2, 1), "valid")])
+def test_depthwise_conv2d_bias_activation_fused_without_gradient_is_the_composition(xs, ks, strides, padding,
+                                                                                    activation):
+    # the bias and the activation run block by block inside the taps' loop: exactly the composition's numbers
+    x = (rand(*xs) * 8 - 4).astype(np.float32)
+    k = rand(*ks).astype(np.float32)
+    b = (rand(ks[2] * ks[3]) * 4 - 2).astype(np.float32)
+    with ag.no_grad():
+        fused = ag.depthwise_conv2d(x, k, strides, padding, bias=b, activation=activation)
+    plain = _ACTIVATIONS[activation](ag.depthwise_conv2d(x, k, strides, padding) + b)
+    np.testing.assert_array_equal(fused.data, plain.data)
+
+
+def test_depthwise_conv2d_bias_activation_with_gradient_and_bad_arguments():
+    x, k, b = (ag.tensor(rand(*s), requires_grad=True) for s in ((2, 5, 5, 3), (3, 3, 3, 2), (6,)))
+    got = ag.gradients(ag.sum(ag.depthwise_conv2d(x, k, bias=b, activation="relu6")), [x, k, b])
+    want = ag.gradients(ag.sum(ag.minimum(ag.relu(ag.depthwise_conv2d(x, k) + b), 6.0)), [x, k, b])
+    for f, p in zip(got, want):
+        np.testing.assert_allclose(f.data, p.data, rtol=1e-12)
+    with pytest.raises(ValueError, match=r"bias must have shape \(in_channels \* depth_multiplier,\) = \(6,\)"):
+        ag.depthwise_conv2d(x, k, bias=np.ones(3))
+    with pytest.raises(ValueError, match="activation must be None, 'linear', 'relu', 'relu6' or 'swish'"):
+        ag.depthwise_conv2d(x, k, activation="tanh")
 
 
 @settings(max_examples=15)
