@@ -263,7 +263,9 @@ def test_conv2d_swish_with_gradient_is_differentiable():
 @pytest.mark.parametrize("xs,ks,strides,padding", [((2, 9, 8, 3), (3, 3, 3, 1), 1, "same"),
                                                    ((2, 9, 8, 3), (5, 5, 3, 1), 2, "same"),
                                                    ((2, 9, 8, 3), (3, 3, 3, 2), 1, "valid"),
-                                                   ((3, 6, 6, 4), (3, 3, 4, 1), (2, 1), "valid")])
+                                                   ((3, 6, 6, 4), (3, 3, 4, 1), (2, 1), "valid"),
+                                                   ((2, 5, 11, 3), (2, 4, 3, 1), (1, 3), "valid"),
+                                                   ((2, 7, 9, 2), (3, 3, 2, 1), (2, 2), "same")])
 def test_depthwise_conv2d_bias_activation_fused_without_gradient_is_the_composition(xs, ks, strides, padding,
                                                                                     activation):
     # the bias and the activation run block by block inside the taps' loop: exactly the composition's numbers
@@ -274,6 +276,23 @@ def test_depthwise_conv2d_bias_activation_fused_without_gradient_is_the_composit
         fused = ag.depthwise_conv2d(x, k, strides, padding, bias=b, activation=activation)
     plain = _ACTIVATIONS[activation](ag.depthwise_conv2d(x, k, strides, padding) + b)
     np.testing.assert_array_equal(fused.data, plain.data)
+    # and the taps themselves (strided: read from the image's column phases) against a direct sum
+    kd = ks[3]
+    xp = np.asarray(x, np.float64)
+    if padding == "same":
+        sh, sw = (strides, strides) if isinstance(strides, int) else strides
+        ph = max((-(-xs[1] // sh) - 1) * sh + ks[0] - xs[1], 0)
+        pw = max((-(-xs[2] // sw) - 1) * sw + ks[1] - xs[2], 0)
+        xp = np.pad(xp, ((0, 0), (ph // 2, ph - ph // 2), (pw // 2, pw - pw // 2), (0, 0)))
+    sh, sw = (strides, strides) if isinstance(strides, int) else strides
+    oh, ow = plain.shape[1:3]
+    direct = np.zeros((xs[0], oh, ow, xs[3], kd))
+    for i in range(ks[0]):
+        for j in range(ks[1]):
+            direct += xp[:, i:i + (oh - 1) * sh + 1:sh, j:j + (ow - 1) * sw + 1:sw, :, None] * k[i, j]
+    with ag.no_grad():
+        taps = ag.depthwise_conv2d(x, k, strides, padding)
+    np.testing.assert_allclose(taps.data, direct.reshape(taps.shape), rtol=1e-5, atol=1e-5)
 
 
 def test_depthwise_conv2d_bias_activation_with_gradient_and_bad_arguments():
