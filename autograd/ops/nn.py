@@ -617,9 +617,12 @@ def _conv_bias_act_np(x, k, b, geom, relu, saved=None, memo=None):
     return out
 
 
-# relu6 and swish ride in the same loops when no gradient is recorded (no vjp: with one, the composition runs)
-_conv_bias_act_fused_prim = Primitive(lambda x, k, b, geom, act: _conv_bias_act_np(x, k, b, geom, act),
-                                      "conv2d_bias_act")
+def _unwatched(fn, *args, **kwargs):
+    """``fn`` on the arrays behind ``args``, its result a constant Tensor: for the fused inference kernels (relu6 /
+    swish inside a convolution's loops), which run only where nothing watches the ops (``_fusable``: no gradient
+    recorded, no tracer or anomaly check, no vmap), so they need no primitive and no rules; elsewhere the
+    composition of primitives runs."""
+    return make_leaf(fn(*[a if a is None or isinstance(a, (tuple, str)) else raw(a) for a in args], **kwargs))
 
 
 def _pre_activation_grad(g, ans, relu, memo):
@@ -759,7 +762,7 @@ def _conv_checked(fn, x, kernel, strides, padding, dilation_rate, groups, bias=N
         out = _conv(x, kernel, geom, {} if save else None) + bias
         return _DEPTHWISE_ACTIVATIONS[relu if isinstance(relu, str) else ("relu" if relu else None)](out)
     if isinstance(relu, str):
-        return apply(_conv_bias_act_fused_prim, (x, kernel, bias), {"geom": geom, "act": relu})
+        return _unwatched(_conv_bias_act_np, x, kernel, bias, geom, relu)
     memo = {} if STATE.grad_enabled else None
     return apply(_conv_bias_act_prim, (x, kernel, bias),
                  {"geom": geom, "relu": relu, "saved": {} if save else None, "memo": memo})
@@ -812,10 +815,6 @@ _DEPTHWISE_ACTIVATIONS = {
     "swish": _swish,
 }
 
-_depthwise_fused_prim = Primitive(lambda x, k, b, geom, act: _depthwise_np(x, k, geom, b, act),
-                                  "depthwise_conv2d_bias_act")
-
-
 def depthwise_conv2d(x, depthwise_kernel, strides=(1, 1), padding="valid", dilation_rate=(1, 1), bias=None,
                      activation=None):
     """Depthwise 2-d convolution: each input channel convolved with its own ``depth_multiplier``
@@ -851,14 +850,13 @@ def depthwise_conv2d(x, depthwise_kernel, strides=(1, 1), padding="valid", dilat
                              f"received shape {bshape}")
     act = None if activation == "linear" else activation
     k = reshape(depthwise_kernel, (kh, kw, 1, c * dm))
-    if (not STATE.grad_enabled and not STATE.observe and (bias is not None or act is not None)
-            and not any(type(a) is Batched for a in (x, depthwise_kernel, bias))
+    if ((bias is not None or act is not None) and _fusable(x, depthwise_kernel, bias)
             and (bias is None or dtype_of(bias) == np.result_type(xd.dtype, kd.dtype))):
         if not isinstance(padding, tuple):
             padding = _padding(padding, fn)
         geom = _geom(fn, xd.shape, (kh, kw), _ints(strides, 2, fn, "strides"),
                      _ints(dilation_rate, 2, fn, "dilation_rate"), padding, c)
-        return apply(_depthwise_fused_prim, (x, k, bias), {"geom": geom, "act": act})
+        return _unwatched(_depthwise_np, x, k, geom, bias, act)
     out = _conv_checked(fn, x, k, strides, padding, dilation_rate, c)
     if bias is not None:
         out = out + bias
