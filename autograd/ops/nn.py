@@ -402,8 +402,8 @@ def _depthwise_np(x, k, g, bias=None, act=None):
     out = np.empty((n, g.oh, g.ow, c, dm) if dm > 1 else (n, g.oh, g.ow, c), dtype=np.result_type(x, k))
     if bias is not None:
         bias = bias.astype(out.dtype, copy=False).reshape(kt.shape[1:])
-    xp = _padded(x, g)
     blocks = _row_blocks(g, c * dm)
+    padded_shape = _padded_shape(1, g)[1:]
     # NOTE: with unit horizontal stride a tap's pixels of one output row are contiguous (ow * c values): the
     # kernel tap tiled to that length makes each multiply one long vector loop instead of ow loops of c. With a
     # horizontal stride s, each image is first split into its s column phases (one copy of the image): a tap
@@ -418,14 +418,22 @@ def _depthwise_np(x, k, g, bias=None, act=None):
         tmp = np.empty((blocks[0][1],) + out.shape[2:], dtype=out.dtype)
         if flat:
             tmp = tmp.reshape(tmp.shape[0], -1)
+        # NOTE: each image is padded into this thread's buffer (its border zeroed once), not the whole batch
+        # into a new array first: no batch-sized zeros and copy in the calling thread, and the image is in cache
+        xp_b = np.zeros(padded_shape, dtype=x.dtype) if _has_pad(g) else None
         for b in range(first, stop):
-            phases = [np.ascontiguousarray(xp[b, :, p::g.sw]) for p in range(g.sw)] if flat and g.sw > 1 else None
+            if xp_b is None:
+                img = x[b]
+            else:
+                xp_b[g.pt:g.pt + g.h, g.pl:g.pl + g.w] = x[b]
+                img = xp_b
+            phases = [np.ascontiguousarray(img[:, p::g.sw]) for p in range(g.sw)] if flat and g.sw > 1 else None
             for r, nr in blocks:
                 acc, t_buf = out[b, r:r + nr], tmp[:nr]
                 if flat:
                     acc = acc.reshape(nr, -1)
                 for t in range(g.kh * g.kw):
-                    view = _tap_view(xp[b], g, t, r, nr) if phases is None else _phase_tap_view(phases, g, t, r, nr)
+                    view = _tap_view(img, g, t, r, nr) if phases is None else _phase_tap_view(phases, g, t, r, nr)
                     if flat:
                         view = view.reshape(nr, -1)
                     elif dm > 1:
