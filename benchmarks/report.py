@@ -348,7 +348,7 @@ def render(results, probes, systems, interpreters, machine, meter, command, quic
         "## Each system relative to the numpy lower bound", "",
         "The system's figure divided by the hand-written numpy one (1.00x is the lower bound).", "",
         lower_bound_table(results, systems), "",
-        "## Targets (issue 6)", "",
+        "## Targets (the issues that set them: 6, 13, 14, 17, 19)", "",
         targets_table(results, extras or {}), "",
         *(["## Per-op overhead under no_grad (benchmarks/bench_ops.py)", "",
            "Best of alternating rounds, as bench_ops.py times them.", "",
