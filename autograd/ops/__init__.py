@@ -16,6 +16,7 @@ from .image import *  # noqa: F401,F403
 from .random import *  # noqa: F401,F403
 from .ctc import *  # noqa: F401,F403
 from .precision import *  # noqa: F401,F403
+from .fused_dense import *  # noqa: F401,F403
 from . import elementwise as _elementwise, linalg as _linalg, reductions as _reductions, shape as _shape
 from . import nn as _nn, nn3d as _nn3d, recurrent as _recurrent, attention as _attention
 from . import normalization as _normalization, image as _image, random as _random
@@ -24,6 +25,7 @@ from . import linalg_functions as _linalg_functions, linalg_solve as _linalg_sol
 from . import linalg_decomp as _linalg_decomp  # noqa: F401
 from . import ctc as _ctc
 from . import precision as _precision
+from . import fused_dense as _fused_dense
 from . import tensor_methods  # noqa: F401  (attaches operators and methods to Tensor)
 
 _HELPERS = {"raw", "unary_op", "binary_op"}
@@ -40,5 +42,5 @@ def _public(mod):
 
 
 __all__ = [n for m in (_elementwise, _linalg, _reductions, _shape, _nn, _nn3d, _recurrent, _attention, _normalization,
-                       _image, _random, _linalg_functions, _ctc, _precision)
+                       _image, _random, _linalg_functions, _ctc, _precision, _fused_dense)
            for n in _public(m)]

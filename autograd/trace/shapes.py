@@ -310,6 +310,13 @@ def _conv2d(args, kwargs):
     return (x[0], g.oh, g.ow, k[3])
 
 
+def _dense(args, kwargs):
+    x, k = _shape(args[0]), _shape(args[1])
+    if len(x) != 2 or len(k) != 2 or x[1] != k[0] or _shape(args[2]) != (k[1],):
+        _bad(f"dense of x {x}, kernel {k} and bias {_shape(args[2])}")
+    return (x[0], k[1])
+
+
 def _conv2d_transpose(args, kwargs):
     """conv2d_input_grad (Conv2DTranspose's forward): gy (n, oh, ow, filters) -> (n, h, w, c) of the geometry."""
     gy, k = _shape(args[0]), _shape(args[1])
@@ -503,7 +510,7 @@ RULES.update({name: _broadcast for name in _BROADCAST})
 RULES.update({name: _reduce for name in ("sum", "mean", "max", "min", "prod", "logsumexp", "norm", "all", "any",
                                          "argmax", "argmin")})
 RULES.update({
-    "softmax": _along, "log_softmax": _along, "cumsum": _along, "astype": _astype, "matmul": _matmul,
+    "softmax": _along, "log_softmax": _along, "cumsum": _along, "astype": _astype, "matmul": _matmul, "dense_bias_relu": _dense,
     "einsum": _einsum, "reshape": _reshape, "transpose": _transpose, "broadcast_to": _broadcast_to,
     "sum_to": _sum_to, "concatenate": _concatenate, "pad": _pad, "repeat": _repeat, "tile": _tile, "flip": _flip,
     "getitem": _getitem, "take": _take, "embedding": _embedding, "conv2d": _conv2d, "conv2d_bias_relu": _conv2d,

@@ -343,6 +343,13 @@ def _matmul(b, node, out):
     return b.add("MatMul", [b.operand(node.args[0], None), b.operand(node.args[1], None)])
 
 
+@converts("dense_bias_relu")
+def _dense(b, node, out):
+    y = b.add("MatMul", [b.operand(node.args[0], None), b.operand(node.args[1], None)])
+    y = b.add("Add", [y, b.operand(node.args[2], None)])
+    return b.add("Relu", [y]) if node.kwargs.get("relu") else y
+
+
 @converts("einsum")
 def _einsum(b, node, out):
     return b.add("Einsum", [b.operand(a, None) for a in node.args], equation=node.kwargs["spec"])

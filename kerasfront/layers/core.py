@@ -111,6 +111,9 @@ class Dense(Layer):
             if self.bias is not None:
                 out = out + self.bias
             out = ag.reshape(out, lead + (self.units,))
+        elif self._linear or self.activation is activations.relu:
+            # NOTE: one primitive (bias and relu in place on the product), bit-identical to the composition
+            return ag.dense(inputs, self.kernel, self.bias, None if self._linear else "relu")
         else:
             out = ag.matmul(inputs, self.kernel)
             if self.bias is not None:

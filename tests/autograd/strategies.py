@@ -487,6 +487,13 @@ def window_geometry(draw, max_kernel=3, allow_dilation=True):
 
 
 @st.composite
+def dense_args(draw):
+    """x (n, in), kernel (in, units) and bias (units,) for ag.dense, away from relu's kink."""
+    n, i, u = (draw(st.integers(1, MAX_SIDE)) for _ in range(3))
+    return tuple(values(s, "away0", draw(seeds)) for s in ((n, i), (i, u), (u,))), {}
+
+
+@st.composite
 def conv_args(draw, bias=False, domain="real"):
     """Image (n, h, w, groups * cg), kernel (kh, kw, cg, groups * og) [, bias], and conv2d's options."""
     (kh, kw), strides, dilation, padding, (h, w) = draw(window_geometry())

@@ -138,6 +138,10 @@ def _np_conv2d_relu(x, k, b, **kw):
     return np.maximum(_np_conv2d(x, k, **kw) + b, 0)
 
 
+def _np_dense_relu(x, k, b):
+    return np.maximum(x @ k + b, 0)
+
+
 def _np_max_pool(x, pool_size, strides, padding):
     return _np_windows(x, pool_size, strides, (1, 1), padding, -np.inf).max(axis=(3, 4))
 
@@ -434,6 +438,7 @@ CASES = [
     Case("conv2d", ag.conv2d, S.conv_args(), _np_conv2d, 2),
     Case("conv2d_bias_relu", lambda x, k, b, **kw: ag.conv2d(x, k, bias=b, activation="relu", **kw),
          S.conv_args(bias=True, domain="away0"), _np_conv2d_relu, 2),
+    Case("dense_bias_relu", lambda x, k, b: ag.dense(x, k, b, "relu"), S.dense_args(), _np_dense_relu, 2),
     Case("conv2d_kernel_grad", _conv_kernel_grad, S.conv_grad_args("image"), None, 2),
     Case("conv2d_input_grad", _conv_input_grad, S.conv_grad_args("cotangent"), None, 2),
     Case("max_pool2d", ag.max_pool2d, S.pool_args(), _np_max_pool, 2),
