@@ -9,6 +9,12 @@ recorded, not training, and the intermediate tensors are read by nothing else (n
 The folded kernels are cached and recomputed when a weight changes. The numbers are the unfolded layers' up to the
 float32 rounding of the folded products.
 
+A ``ZeroPadding2D`` whose only reader is such a convolution with ``padding="valid"`` (keras.applications' stride-2
+blocks: MobileNetV2's ``block_*_pad``, EfficientNet's ``*dwconv_pad`` and ``stem_conv_pad``, ResNet50's
+``conv1_pad``) joins the step: its amounts go to the convolution as explicit pads, so the depthwise forward pads
+each image into its thread's buffer instead of a padded copy of the batch being made first. Zeros are zeros: the
+numbers are exactly those with the padding layer run on its own.
+
 Example:
     >>> with ag.no_grad():
     ...     y = model(x)          # a ResNet: its conv/batch-norm/relu triples run as single convolutions
@@ -24,6 +30,10 @@ from ..engine.base_layer import get_mask
 from .conv import Conv2D, DepthwiseConv2D
 from .core import Activation, ReLU
 from .normalization import BatchNormalization
+from .reshaping import ZeroPadding2D
+
+#: whether a ZeroPadding2D feeding a folded "valid" convolution joins its step (tests switch it off to compare)
+FOLD_PADDING = True
 
 
 def _plain_conv(layer):
@@ -32,6 +42,10 @@ def _plain_conv(layer):
     if type(layer) is DepthwiseConv2D:
         return layer.built and not layer._channels_first and layer.activation is activations.linear
     return False
+
+
+def _plain_pad(layer):
+    return type(layer) is ZeroPadding2D and layer.built and layer.data_format == "channels_last"
 
 
 def _plain_bn(layer, rank=4):
@@ -73,10 +87,10 @@ def _fused_activation(kind):
 
 
 class FoldedConvBatchNorm:
-    """A plan step standing for ``conv -> bn [-> relu]`` (see the module docstring)."""
+    """A plan step standing for ``[zero padding ->] conv -> bn [-> relu]`` (see the module docstring)."""
 
-    def __init__(self, conv, bn, act_layer=None):
-        self.conv, self.bn, self.act_layer = conv, bn, act_layer
+    def __init__(self, conv, bn, act_layer=None, pad_layer=None):
+        self.conv, self.bn, self.act_layer, self.pad_layer = conv, bn, act_layer, pad_layer
         self.act = _activation_kind(act_layer) if act_layer is not None else None
         self.name = conv.name
         self._key = None
@@ -110,6 +124,8 @@ class FoldedConvBatchNorm:
         # float16 (the folded kernel is float32)
         if (get_mask(x) is not None or ag.is_grad_enabled() or STATE.observe
                 or getattr(self.conv, "_mixed", False) or getattr(self.bn, "_mixed", False)):
+            if self.pad_layer is not None:
+                x = self.pad_layer._eager_call(x, (), {}, check)
             out = self.conv._eager_call(x, (), {}, check)
             out = self.bn._eager_call(out, (), {}, check)
             return self.act_layer._eager_call(out, (), {}, check) if self.act_layer is not None else out
@@ -119,11 +135,13 @@ class FoldedConvBatchNorm:
             x = ag.astype(x, kernel.dtype)
         # the shift and the activation ride in the convolution's loops (a block or a piece of the batch at a time)
         fused = _fused_activation(self.act)
+        # the padding layer's amounts as the convolution's own pads (its padding is "valid": nothing else to add)
+        padding = conv.padding if self.pad_layer is None else tuple(map(tuple, self.pad_layer.padding))
         if type(conv) is DepthwiseConv2D:
-            out = ag.depthwise_conv2d(x, kernel, conv.strides, conv.padding, conv.dilation_rate, bias=shift,
+            out = ag.depthwise_conv2d(x, kernel, conv.strides, padding, conv.dilation_rate, bias=shift,
                                       activation=fused)
         else:
-            out = ag.conv2d(x, kernel, conv.strides, conv.padding, conv.dilation_rate, conv.groups, bias=shift,
+            out = ag.conv2d(x, kernel, conv.strides, padding, conv.dilation_rate, conv.groups, bias=shift,
                             activation=fused)
         if self.act is not None and fused is None:
             _apply_in_place(self.act, out.data)
@@ -152,11 +170,14 @@ def _slots_read(step):
 
 
 def fold_plan(plan, output_slots):
-    """The plan with every foldable ``conv -> bn [-> relu]`` chain replaced by one FoldedConvBatchNorm step."""
-    readers = {}
+    """The plan with every foldable ``[zero padding ->] conv -> bn [-> relu]`` chain replaced by one
+    FoldedConvBatchNorm step."""
+    readers, producer = {}, {}
     for i, step in enumerate(plan):
         for slot in _slots_read(step):
             readers.setdefault(slot, []).append(i)
+        for slot in step[4]:
+            producer[slot] = i
     outputs = set(output_slots)
 
     def only_reader(slot):
@@ -167,23 +188,30 @@ def fold_plan(plan, output_slots):
         _, single, _, packed_kwargs, out_slots, out_structure = step
         return single is not None and not packed_kwargs and out_structure is None and len(out_slots) == 1
 
-    folded, skip = [], set()
+    folded, skip, absorbed = [], set(), set()
     for i, step in enumerate(plan):
         if i in skip:
             continue
         layer = step[0]
         j = only_reader(step[4][0]) if simple(step) and _plain_conv(layer) else None
         if j is None or not simple(plan[j]) or not _plain_bn(plan[j][0]):
-            folded.append(step)
+            folded.append((i, step))
             continue
         last, act = j, None
         r = only_reader(plan[j][4][0])
         if r is not None and simple(plan[r]) and _activation_kind(plan[r][0]) is not None:
             last, act = r, plan[r][0]
         skip.update({j, last})
-        fused = FoldedConvBatchNorm(layer, plan[j][0], act)
-        folded.append((fused, step[1], None, None, plan[last][4], None))
-    return folded
+        pad_layer, source = None, step[1]
+        p = producer.get(step[1])
+        if (FOLD_PADDING and layer.padding == "valid" and p is not None and simple(plan[p])
+                and _plain_pad(plan[p][0]) and only_reader(step[1]) == i):
+            pad_layer, source = plan[p][0], plan[p][1]
+            absorbed.add(p)
+        fused = FoldedConvBatchNorm(layer, plan[j][0], act, pad_layer)
+        folded.append((i, (fused, source, None, None, plan[last][4], None)))
+    # a padding step comes before its convolution: it is dropped once the convolution's step has taken it
+    return [step for i, step in folded if i not in absorbed]
 
 
 functional.register_inference_rewriter(fold_plan)

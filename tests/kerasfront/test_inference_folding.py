@@ -109,3 +109,76 @@ def test_a_mixed_precision_model_predicts_in_float16_as_its_layers_do():
         mixed_precision.set_global_policy("float32")
     assert want.dtype == np.float16
     np.testing.assert_array_equal(got, want)
+
+
+def _padded_model(two_readers=False):
+    """MobileNetV2 / EfficientNet / ResNet50 style: ZeroPadding2D then a "valid" stride-2 convolution."""
+    keras.backend.clear_session()
+    x = inp = keras.Input((10, 10, 3))
+    x = layers.ZeroPadding2D(((3, 3), (3, 3)), name="conv1_pad")(x)
+    x = layers.Conv2D(8, 7, strides=2, name="conv1")(x)
+    x = layers.BatchNormalization(name="bn1")(x)
+    x = layers.ReLU(name="r1")(x)
+    pad = layers.ZeroPadding2D(((0, 1), (0, 1)), name="block_pad")(x)
+    x = layers.DepthwiseConv2D(3, strides=2, padding="valid", use_bias=False, name="dw")(pad)
+    x = layers.BatchNormalization(name="bn2")(x)
+    x = layers.ReLU(6.0, name="r2")(x)
+    x = layers.ZeroPadding2D(((1, 2), (1, 2)), name="dw5_pad")(x)
+    x = layers.DepthwiseConv2D(5, strides=2, padding="valid", use_bias=False, name="dw5")(x)
+    x = layers.BatchNormalization(name="bn3")(x)
+    x = layers.Activation("swish", name="s3")(x)
+    x = layers.GlobalAveragePooling2D()(x)
+    outputs = x
+    if two_readers:
+        outputs = [x, layers.GlobalAveragePooling2D()(pad)]
+    model = keras.Model(inp, outputs)
+    rng = np.random.default_rng(0)
+    model.set_weights([rng.uniform(0.5, 1.5, w.shape).astype("float32") if "moving_variance" in w.name
+                       else rng.normal(0.0, 0.5, w.shape).astype("float32") for w in model.weights])
+    return model
+
+
+def _predict_without_pad_folding(model, x, monkeypatch):
+    from kerasfront.layers import inference_folding
+    monkeypatch.setattr(inference_folding, "FOLD_PADDING", False)
+    model._inference_plan_cache = None
+    try:
+        assert all(f.pad_layer is None for f in _folded_steps(model))
+        return model.predict(x, verbose=0)
+    finally:
+        monkeypatch.undo()
+        model._inference_plan_cache = None
+
+
+def test_zero_padding_joins_the_valid_convolution_after_it_with_the_same_bits(monkeypatch):
+    model = _padded_model()
+    folded = _folded_steps(model)
+    assert [(f.pad_layer and f.pad_layer.name, f.conv.name) for f in folded] == [
+        ("conv1_pad", "conv1"), ("block_pad", "dw"), ("dw5_pad", "dw5")]
+    assert not any(type(step[0]) is layers.ZeroPadding2D for step in model._inference_plan())
+    x = np.random.default_rng(7).normal(0, 50, (5, 10, 10, 3)).astype("float32")
+    got = model.predict(x, verbose=0)
+    assert np.abs(got).max() > 0.1
+    np.testing.assert_array_equal(got, _predict_without_pad_folding(model, x, monkeypatch))
+    want = _unfolded(model, x)
+    np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-5 * np.abs(want).max())
+
+
+def test_a_padded_tensor_read_twice_keeps_its_padding_layer(monkeypatch):
+    model = _padded_model(two_readers=True)
+    assert [(f.pad_layer and f.pad_layer.name, f.conv.name) for f in _folded_steps(model)] == [
+        ("conv1_pad", "conv1"), (None, "dw"), ("dw5_pad", "dw5")]
+    assert sum(type(step[0]) is layers.ZeroPadding2D for step in model._inference_plan()) == 1
+    x = np.random.default_rng(8).normal(0, 50, (3, 10, 10, 3)).astype("float32")
+    for got, want in zip(model.predict(x, verbose=0), _predict_without_pad_folding(model, x, monkeypatch)):
+        np.testing.assert_array_equal(got, want)
+
+
+def test_a_trace_of_a_padded_model_runs_the_padding_layer():
+    model = _padded_model()
+    x, other = np.random.default_rng(9).normal(0, 50, (2, 2, 10, 10, 3)).astype("float32")
+    with ag.no_grad():
+        graph = ag.trace.trace(lambda t: model(t), [x])
+        replay = np.asarray(graph.run([other])[0].numpy())
+    want = _unfolded(model, other)
+    np.testing.assert_allclose(replay, want, rtol=1e-5, atol=1e-5 * np.abs(want).max())
