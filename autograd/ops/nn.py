@@ -207,11 +207,12 @@ def _image_ranges(n, bytes_per_image):
 
 def _patches(x, g, ones=False):
     """The patches buffer of ``x`` for one group and a function filling the rows of images [a, b) (see
-    ``_im2col``): (M, width) rows, or with few channels the transposed view of a (width, M) buffer."""
+    ``_im2col``): (M, width) rows, or with few channels the transposed view of a (width, M) buffer.
+
+    NOTE: each piece pads its own images (``_padded`` of x[a:b]) inside the fill: with a parallel split the
+    zeros and the copy run in the pieces' threads, not as a batch-sized array in the calling thread first."""
     n = x.shape[0]
     m = n * g.oh * g.ow
-    xp = _padded(x, g)
-    s0, s1, s2, s3 = xp.strides
     kk = g.kh * g.kw * g.c
     width = kk + 1 if ones else kk
     if g.c < 8:
@@ -222,9 +223,10 @@ def _patches(x, g, ones=False):
         cols_t = np.empty((width, n, g.oh, g.ow), dtype=x.dtype)
 
         def fill(a, b):
+            xp = _padded(x[a:b], g)
             for k, rows, cs in _taps(g):
                 for ch in range(g.c):
-                    cols_t[k * g.c + ch, a:b] = xp[a:b, rows, cs, ch]
+                    cols_t[k * g.c + ch, a:b] = xp[:, rows, cs, ch]
             if ones:
                 cols_t[kk, a:b] = 1
         return cols_t.reshape(width, m).T, fill
@@ -232,11 +234,13 @@ def _patches(x, g, ones=False):
     ohw = g.oh * g.ow
 
     def fill(a, b):
+        xp = _padded(x[a:b], g)
+        s0, s1, s2, s3 = xp.strides
         part = cols[a * ohw:b * ohw]
         if ones:
             part[:, kk] = 1
         np.copyto(_view_as(part[:, :kk], (b - a, g.oh, g.ow, g.kh, g.kw, g.c)),
-                  as_strided(xp[a:b], (b - a, g.oh, g.ow, g.kh, g.kw, g.c),
+                  as_strided(xp, (b - a, g.oh, g.ow, g.kh, g.kw, g.c),
                              (s0, s1 * g.sh, s2 * g.sw, s1 * g.dh, s2 * g.dw, s3), writeable=False))
     return cols, fill
 

@@ -125,3 +125,25 @@ def test_tiling_max_pool_split_over_the_batch_gives_one_pieces_numbers(threads, 
     parallel.set_threads(1)
     for g, w in zip(got, run()):
         np.testing.assert_array_equal(g, w)
+
+
+@pytest.mark.parametrize("threads", [1, 3], indirect=True)
+@pytest.mark.parametrize("channels", [3, 9])          # the column-major (few channels) and the row patches
+@pytest.mark.parametrize("activation", [None, "relu6"])
+def test_explicit_pads_equal_zero_padding_then_valid_exactly(threads, channels, activation):
+    """Each piece pads its own images (conv patches, depthwise buffers): the same bits as ag.pad, then 'valid'."""
+    rng = np.random.default_rng(11)
+    x = rng.standard_normal((5, 9, 8, channels)).astype(np.float32)
+    pads = ((0, 1), (2, 1))
+    xp = ag.pad(x, ((0, 0),) + pads + ((0, 0),))
+    k = rng.standard_normal((3, 3, channels, 4)).astype(np.float32)
+    b = rng.standard_normal(4).astype(np.float32)
+    with ag.no_grad():
+        for bias, act in ((None, None), (b, activation)):
+            np.testing.assert_array_equal(ag.conv2d(x, k, 2, pads, bias=bias, activation=act).data,
+                                          ag.conv2d(xp, k, 2, "valid", bias=bias, activation=act).data)
+        dk = rng.standard_normal((3, 3, channels, 1)).astype(np.float32)
+        db = rng.standard_normal(channels).astype(np.float32)
+        for bias, act in ((None, None), (db, activation)):
+            np.testing.assert_array_equal(ag.depthwise_conv2d(x, dk, 2, pads, bias=bias, activation=act).data,
+                                          ag.depthwise_conv2d(xp, dk, 2, "valid", bias=bias, activation=act).data)
