@@ -1,20 +1,24 @@
 """How many threads the BLAS library may use for autograd's matrix products.
 
 numpy hands every matrix product to its BLAS library (OpenBLAS in numpy's wheels), which splits a product
-over all its threads once it is bigger than a small fixed size. In a training step each product is
-followed by numpy passes over its output and inputs (a bias, an activation, a pooling, a scatter, an
-optimizer update) that run in the calling thread, so the split pays for itself only on very large
-products. Measured on the 2-core benchmark VM, the same process alternating between BLAS thread
-settings: MLP step 2.18 ms with one thread, 2.48 ms with OpenBLAS's two; CNN step 17.1 and 19.1 ms;
-LSTM step 7.4 and 8.6 ms. (PyTorch gains from its second thread because it splits the elementwise work
-the same way as the products; numpy's elementwise passes run in one thread.)
+over all its threads once it is bigger than a small fixed size, and whose threads keep spinning for a while
+after each product. Next to ``autograd.parallel``'s regions (the convolutions and poolings, whose pieces run
+in threads of their own) those spinning threads take the cores the pieces need; elsewhere the split pays.
+Measured on the 2-core AMD EPYC benchmark VM (2026-12-07), the same process alternating between settings:
+MLP step 1.99 ms with its products in the library's two threads, 2.60 ms in one; Transformer encoder step
+24.5 vs 32.6 ms; the CNN step 11.9 ms with the convolutions' and its small Dense products in one thread,
+18.8 ms with them split. (On the Intel VM of 2026-11-29 one thread was faster for the MLP too, 2.18 vs
+2.48 ms: where that holds, set ``AUTOGRAD_BLAS_LARGE_WORK``.)
 
-So, unless told otherwise, autograd runs products of fewer than ``LARGE_WORK`` multiply-adds in one BLAS
-thread: ``matmul`` for one product, ``single_threaded()`` around a loop of small ones (a recurrence).
-Larger products keep the library's thread count. The policy is off (numpy's behaviour unchanged) when
-the library is not OpenBLAS with its thread-count functions, when it runs one thread anyway, when the
-user chose a thread count (``OPENBLAS_NUM_THREADS``, ``GOTO_NUM_THREADS`` or ``OMP_NUM_THREADS`` set),
-and with ``AUTOGRAD_BLAS_POLICY=0``. Products of the user's own numpy code are never affected: the
+So autograd runs the products of its convolution ops (``matmul_single``) and a loop of small products such
+as a recurrence's steps (``single_threaded()``) in one BLAS thread, and every other product (``matmul``) in
+the library's threads, or in one thread when it has fewer than ``LARGE_WORK`` multiply-adds in all (4 Mi
+unless the environment variable ``AUTOGRAD_BLAS_LARGE_WORK`` sets it: a CNN's small Dense products were the
+ones whose spinning threads slowed its pooling, 11.9 ms a step at 4 Mi against 18.8 ms at 0, while the
+MLP's and the Transformer's products, 4 Mi and larger, gain from the split). The policy is off (numpy's behaviour
+unchanged) when the library is not OpenBLAS with its thread-count functions, when it runs one thread anyway,
+when the user chose a thread count (``OPENBLAS_NUM_THREADS``, ``GOTO_NUM_THREADS`` or ``OMP_NUM_THREADS``
+set), and with ``AUTOGRAD_BLAS_POLICY=0``. Products of the user's own numpy code are never affected: the
 thread count is restored after each product. The library is found with threadpoolctl (the optional ``speed``
 extra); without it the policy is off.
 
@@ -30,8 +34,19 @@ import os
 
 import numpy as np
 
-#: products with at least this many multiply-adds (per matrix) keep the library's thread count
-LARGE_WORK = 256 << 20
+
+
+def _large_work_from_environment():
+    value = os.environ.get("AUTOGRAD_BLAS_LARGE_WORK", "").strip()
+    try:
+        return max(0, int(value)) if value else 4 << 20
+    except ValueError:
+        raise ValueError("AUTOGRAD_BLAS_LARGE_WORK must be a whole number of multiply-adds, "
+                         f"received {value!r}") from None
+
+
+#: plain products (``matmul``) with fewer multiply-adds (per matrix) than this run in one thread
+LARGE_WORK = _large_work_from_environment()
 # NOTE: OpenBLAS itself runs products of at most 65536 * 4 multiply-adds in one thread (its
 # GEMM_MULTITHREAD_THRESHOLD): below that nothing is switched.
 _LIBRARY_SINGLE = 65536 * 4
@@ -115,14 +130,14 @@ def single_threaded_product(m, k, n):
 
     Example:
         >>> from autograd import blas
-        >>> blas.single_threaded_product(128, 784, 256), blas.single_threaded_product(8192, 8192, 8192)
-        (True, False)
+        >>> blas.single_threaded_product(8192, 8192, 8192)
+        False
     """
-    return m * k * n < LARGE_WORK
+    return _LIBRARY_SINGLE < m * k * n < LARGE_WORK
 
 
 def matmul(a, b, out=None):
-    """``np.matmul(a, b)`` (``out`` as numpy's) with the thread count the policy gives.
+    """``np.matmul(a, b)`` (``out`` as numpy's) with the thread count the policy gives a plain product.
 
     Example:
         >>> from autograd import blas
@@ -130,11 +145,29 @@ def matmul(a, b, out=None):
         array([[0., 1.],
                [2., 3.]])
     """
+    return _product(a, b, out, LARGE_WORK)
+
+
+def matmul_single(a, b, out=None):
+    """``np.matmul(a, b)`` in one BLAS thread under the policy: for the products of the convolution ops, which
+    run between ``autograd.parallel``'s regions (the library's spinning threads would slow the regions down).
+
+    Example:
+        >>> from autograd import blas
+        >>> blas.matmul_single(np.ones((2, 3)), np.ones((3, 4))).shape
+        (2, 4)
+    """
+    return _product(a, b, out, None)
+
+
+def _product(a, b, out, below):
     get = _get
     if get is not None and getattr(a, "ndim", 0) >= 2 and getattr(b, "ndim", 0) >= 2:
         m, k = a.shape[-2:]
-        work = m * k * b.shape[-1]
-        if _LIBRARY_SINGLE < work < LARGE_WORK:
+        n = b.shape[-1]
+        # NOTE: a batched product's work is all its matrices' (the library splits the batch, not each matrix)
+        work = m * k * n * max(1, a.size // max(1, m * k), b.size // max(1, k * n))
+        if _LIBRARY_SINGLE < work and (below is None or work < below):
             threads = get()
             if threads > 1:
                 _set(1)

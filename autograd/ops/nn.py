@@ -297,7 +297,7 @@ def _patch_product(x, g, w, ones, act, saved, bias=None):
     if len(ranges) == 1:            # one piece: the whole product under autograd.blas's thread policy
         if fill is not None:
             fill(0, n)
-        _blas.matmul(cols, w, out=out)
+        _blas.matmul_single(cols, w, out=out)
         epilogue(out)
     else:
         parallel.run(piece, ranges)
@@ -519,7 +519,7 @@ def _conv_dx_np(gy, k, geom):
     m = n * g.oh * g.ow
     g2 = gy.reshape(m, o)
     if _is_pointwise(g) and g.groups == 1:
-        return _blas.matmul(g2, k.reshape(g.c, o).T).reshape(n, g.h, g.w, g.c)
+        return _blas.matmul_single(g2, k.reshape(g.c, o).T).reshape(n, g.h, g.w, g.c)
     dxp = np.zeros(_padded_shape(n, g), dtype=np.result_type(gy, k))
     if g.groups == 1:
         # NOTE: patch gradients are computed one tap at a time, (M, c) each, so that each tap's slab is
@@ -531,7 +531,7 @@ def _conv_dx_np(gy, k, geom):
         def piece(a, b):      # the images [a, b): their rows of g2 and their slabs of dxp
             ga = g2[a * ohw:b * ohw]
             for t, rows, cs in _taps(g):
-                dxp[a:b, rows, cs] += _blas.matmul(ga, kt[t].T).reshape(b - a, g.oh, g.ow, g.c)
+                dxp[a:b, rows, cs] += _blas.matmul_single(ga, kt[t].T).reshape(b - a, g.oh, g.ow, g.c)
         parallel.run(piece, _image_ranges(n, ohw * (o + g.kh * g.kw * g.c) * dxp.itemsize))
     else:
         cg, og = g.c // g.groups, o // g.groups
@@ -660,12 +660,12 @@ def _reduce_rows_matmul(a, b):
     q = b.shape[1]
     blocks = 32
     if p * q > 4096 or m < blocks * 512:
-        return _blas.matmul(a.T, b)
+        return _blas.matmul_single(a.T, b)
     rows = m // blocks * blocks
     part = np.matmul(a[:rows].reshape(blocks, rows // blocks, p).transpose(0, 2, 1),
                      b[:rows].reshape(blocks, rows // blocks, q)).sum(axis=0)
     if rows < m:
-        part += _blas.matmul(a[rows:].T, b[rows:])
+        part += _blas.matmul_single(a[rows:].T, b[rows:])
     return part
 
 

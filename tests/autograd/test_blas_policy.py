@@ -1,5 +1,6 @@
-"""autograd.blas: matrix products single-threaded below LARGE_WORK, the thread count restored after, and the
-policy off when the user chose a thread count."""
+"""autograd.blas: plain products single-threaded below LARGE_WORK (0 unless set), the convolutions' products
+(matmul_single) single-threaded, the thread count restored after, and the policy off when the user chose a
+thread count."""
 import os
 import subprocess
 import sys
@@ -46,7 +47,25 @@ def test_matmul_is_numpy_matmul(shapes, fake):
     np.testing.assert_array_equal(out, np.matmul(a, b))
 
 
-def test_mid_sized_product_runs_single_threaded_and_restores(fake):
+def test_plain_products_below_four_million_multiply_adds_run_single_threaded(fake, monkeypatch):
+    env = {k: v for k, v in os.environ.items() if k != "AUTOGRAD_BLAS_LARGE_WORK"}
+    out = subprocess.run([sys.executable, "-c", "from autograd import blas; print(blas.LARGE_WORK)"], cwd=ROOT,
+                         env=env, capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == str(4 << 20)
+    monkeypatch.setattr(blas, "LARGE_WORK", 4 << 20)
+    blas.matmul(np.ones((128, 784), np.float32), np.ones((784, 256), np.float32))        # 25.7 M: library's
+    blas.matmul(np.ones((32, 64, 128), np.float32), np.ones((128, 128), np.float32))     # a batch, 33.6 M in all
+    assert fake.calls == []
+    blas.matmul(np.ones((64, 1600), np.float32), np.ones((1600, 10), np.float32))        # 1 M: one thread
+    assert fake.calls == [1, 4]
+    blas.matmul_single(np.ones((128, 784), np.float32), np.ones((784, 256), np.float32))
+    assert fake.calls == [1, 4, 1, 4]
+
+
+@pytest.mark.parametrize("single", ["matmul_single", "matmul_below_large_work"])
+def test_mid_sized_product_runs_single_threaded_and_restores(fake, monkeypatch, single):
+    monkeypatch.setattr(blas, "LARGE_WORK", 256 << 20)
+    product = blas.matmul_single if single == "matmul_single" else blas.matmul
     a, b = np.ones((128, 784), np.float32), np.ones((784, 256), np.float32)
     seen = []
     real = np.matmul
@@ -57,15 +76,17 @@ def test_mid_sized_product_runs_single_threaded_and_restores(fake):
 
     blas.np.matmul = spy
     try:
-        blas.matmul(a, b)
+        product(a, b)
     finally:
         blas.np.matmul = real
     assert seen == [1]
     assert fake.calls == [1, 4] and fake.threads == 4
 
 
-def test_small_and_large_products_keep_the_library_threads(fake):
+def test_small_and_large_products_keep_the_library_threads(fake, monkeypatch):
+    monkeypatch.setattr(blas, "LARGE_WORK", 256 << 20)
     blas.matmul(np.ones((8, 8)), np.ones((8, 8)))              # OpenBLAS runs it in one thread anyway
+    blas.matmul_single(np.ones((8, 8)), np.ones((8, 8)))
     assert fake.calls == []
     m = int(round((blas.LARGE_WORK) ** (1 / 3))) + 1
     assert not blas.single_threaded_product(m, m, m)
@@ -74,7 +95,7 @@ def test_small_and_large_products_keep_the_library_threads(fake):
 
 def test_thread_count_restored_when_the_product_fails(fake):
     with pytest.raises(ValueError):
-        blas.matmul(np.ones((128, 700)), np.ones((784, 256)))
+        blas.matmul_single(np.ones((128, 700)), np.ones((784, 256)))
     assert fake.threads == 4
 
 
@@ -114,7 +135,7 @@ def test_real_library_switches_and_restores():
     with blas.single_threaded():
         assert blas._get() == 1
     assert blas._get() == before
-    blas.matmul(np.ones((128, 784), np.float32), np.ones((784, 256), np.float32))
+    blas.matmul_single(np.ones((128, 784), np.float32), np.ones((784, 256), np.float32))
     assert blas._get() == before
 
 
@@ -137,3 +158,16 @@ def test_threadpoolctl_finds_the_library_numpy_uses():
         pytest.skip("numpy's BLAS here is not OpenBLAS")
     get, _ = blas._find_openblas()
     assert get is not None and get() == openblas[0].num_threads
+
+
+def test_a_bad_large_work_setting_is_a_clear_error():
+    env = dict(os.environ, AUTOGRAD_BLAS_LARGE_WORK="lots")
+    out = subprocess.run([sys.executable, "-c", "import autograd"], cwd=ROOT, env=env, capture_output=True, text=True)
+    assert out.returncode != 0 and "AUTOGRAD_BLAS_LARGE_WORK must be a whole number" in out.stderr and "'lots'" in out.stderr
+
+
+def test_the_large_work_setting_is_read_from_the_environment():
+    env = dict(os.environ, AUTOGRAD_BLAS_LARGE_WORK="1000000")
+    out = subprocess.run([sys.executable, "-c", "from autograd import blas; print(blas.LARGE_WORK)"], cwd=ROOT,
+                         env=env, capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "1000000"
