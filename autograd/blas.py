@@ -10,9 +10,11 @@ MLP step 1.99 ms with its products in the library's two threads, 2.60 ms in one;
 18.8 ms with them split. (On the Intel VM of 2026-11-29 one thread was faster for the MLP too, 2.18 vs
 2.48 ms: where that holds, set ``AUTOGRAD_BLAS_LARGE_WORK``.)
 
-So autograd runs the products of its convolution ops (``matmul_single``) and a loop of small products such
-as a recurrence's steps (``single_threaded()``) in one BLAS thread, and every other product (``matmul``) in
-the library's threads, or in one thread when it has fewer than ``LARGE_WORK`` multiply-adds in all (4 Mi
+So autograd runs the products of its convolution ops (``matmul_single``), a loop of small products such
+as a recurrence's steps (``single_threaded()``), and every product within half a second of a parallel region
+(a model with convolutions: one split Dense product at the end of a MobileNetV2 forward slowed the next
+forward's pieces by ~40%) in one BLAS thread; every other product (``matmul``) runs in the library's threads,
+or in one thread when it has fewer than ``LARGE_WORK`` multiply-adds in all (4 Mi
 unless the environment variable ``AUTOGRAD_BLAS_LARGE_WORK`` sets it: a CNN's small Dense products were the
 ones whose spinning threads slowed its pooling, 11.9 ms a step at 4 Mi against 18.8 ms at 0, while the
 MLP's and the Transformer's products, 4 Mi and larger, gain from the split). The policy is off (numpy's behaviour
@@ -31,6 +33,7 @@ Example:
 """
 import ctypes
 import os
+import time
 
 import numpy as np
 
@@ -51,6 +54,11 @@ LARGE_WORK = _large_work_from_environment()
 # GEMM_MULTITHREAD_THRESHOLD): below that nothing is switched.
 _LIBRARY_SINGLE = 65536 * 4
 _USER_SETTINGS = ("OPENBLAS_NUM_THREADS", "GOTO_NUM_THREADS", "OMP_NUM_THREADS")
+
+# NOTE: OpenBLAS's threads spin for a while after a product split over them; where autograd.parallel's
+# regions ran within this many seconds (a model with convolutions), plain products stay in one thread too
+REGION_RECENT_SECONDS = 0.5
+_last_region = [-1e9]     # time.monotonic() at the end of the last parallel region (parallel.run sets it)
 
 _get = _set = None        # the library's functions while the policy is in effect
 _lib_get = _lib_set = None  # the library's functions, whether or not the policy is in effect
@@ -167,7 +175,8 @@ def _product(a, b, out, below):
         n = b.shape[-1]
         # NOTE: a batched product's work is all its matrices' (the library splits the batch, not each matrix)
         work = m * k * n * max(1, a.size // max(1, m * k), b.size // max(1, k * n))
-        if _LIBRARY_SINGLE < work and (below is None or work < below):
+        if _LIBRARY_SINGLE < work and (below is None or work < below or
+                                       time.monotonic() - _last_region[0] < REGION_RECENT_SECONDS):
             threads = get()
             if threads > 1:
                 _set(1)

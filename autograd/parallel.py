@@ -27,6 +27,7 @@ Example:
 import os
 import queue
 import threading
+import time
 
 from . import blas
 
@@ -169,6 +170,7 @@ def run(fn, ranges):
         finally:
             for task in tasks:
                 task.done.wait()
+    blas._last_region[0] = time.monotonic()
     for task in tasks:
         if task.error is not None:
             raise task.error

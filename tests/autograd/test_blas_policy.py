@@ -171,3 +171,23 @@ def test_the_large_work_setting_is_read_from_the_environment():
     out = subprocess.run([sys.executable, "-c", "from autograd import blas; print(blas.LARGE_WORK)"], cwd=ROOT,
                          env=env, capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "1000000"
+
+
+def test_products_right_after_a_parallel_region_run_single_threaded(fake, monkeypatch):
+    import time
+    monkeypatch.setattr(blas, "LARGE_WORK", 4 << 20)
+    a, b = np.ones((128, 784), np.float32), np.ones((784, 256), np.float32)
+    monkeypatch.setattr(blas, "_last_region", [time.monotonic()])
+    blas.matmul(a, b)
+    assert fake.calls == [1, 4]
+    monkeypatch.setattr(blas, "_last_region", [time.monotonic() - 10 * blas.REGION_RECENT_SECONDS])
+    blas.matmul(a, b)
+    assert fake.calls == [1, 4]
+
+
+def test_a_parallel_region_marks_its_end_for_the_policy(monkeypatch):
+    from autograd import parallel
+    monkeypatch.setattr(blas, "_last_region", [-1e9])
+    monkeypatch.setattr(parallel, "_THREADS", 2)
+    parallel.run(lambda s, e: e - s, [(0, 2), (2, 5)])
+    assert blas._last_region[0] > 0
