@@ -171,10 +171,9 @@ def matmul_single(a, b, out=None):
 def _product(a, b, out, below):
     get = _get
     if get is not None and getattr(a, "ndim", 0) >= 2 and getattr(b, "ndim", 0) >= 2:
-        m, k = a.shape[-2:]
-        n = b.shape[-1]
-        # NOTE: a batched product's work is all its matrices' (the library splits the batch, not each matrix)
-        work = m * k * n * max(1, a.size // max(1, m * k), b.size // max(1, k * n))
+        # NOTE: a batched product's work is all its matrices' (the library splits the batch, not each matrix):
+        # batch * m * k * n = max(a.size * n, b.size * m), broadcasting included
+        work = max(a.size * b.shape[-1], b.size * a.shape[-2])
         if _LIBRARY_SINGLE < work and (below is None or work < below or
                                        time.monotonic() - _last_region[0] < REGION_RECENT_SECONDS):
             threads = get()
