@@ -348,12 +348,17 @@ def test_conv1d_groups():
     ag.gradcheck(lambda a, b: ag.conv1d(a, b, padding="same", groups=2), x, k)
 
 
-@pytest.mark.parametrize("strides,padding,dilation", [(1, "same", 1), (2, "valid", 1), (1, "valid", 2)])
-def test_depthwise_conv2d(strides, padding, dilation):
-    x, k = rand(2, 7, 6, 3), rand(3, 3, 3, 2)
+@pytest.mark.parametrize("layout", ["contiguous", "strided"])    # x itself, or every other channel of a wider array
+@pytest.mark.parametrize("dm", [1, 2])                           # one filter a channel: the einsum taps
+@pytest.mark.parametrize("strides,padding,dilation", [(1, "same", 1), (2, "valid", 1), (1, "valid", 2),
+                                                      (1, "same", 2), ((1, 2), "same", 1)])
+def test_depthwise_conv2d(strides, padding, dilation, dm, layout):
+    x = rand(2, 7, 6, 3) if layout == "contiguous" else rand(2, 7, 6, 6)[..., ::2]
+    k = rand(3, 3, 3, dm)
+    strides = strides if isinstance(strides, tuple) else (strides, strides)
     out = ag.depthwise_conv2d(x, k, strides, padding, dilation)
     # reference: channel c convolved alone with its depth_multiplier filters, output channel c*dm + m
-    ref = np.concatenate([ref_conv2d(x[..., c:c + 1], k[:, :, c:c + 1], (strides,) * 2, padding, (dilation,) * 2)
+    ref = np.concatenate([ref_conv2d(x[..., c:c + 1], k[:, :, c:c + 1], strides, padding, (dilation,) * 2)
                           for c in range(3)], axis=-1)
     np.testing.assert_allclose(out.data, ref, atol=1e-12)
     ag.gradcheck(lambda a, b: ag.depthwise_conv2d(a, b, strides, padding, dilation), x, k)
