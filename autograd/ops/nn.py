@@ -349,6 +349,8 @@ def _tap_view(xp_i, g, t, r, nr):
 
 
 _CLIP_BOUNDS = {}
+_MINUS_LOG2E_32 = np.asarray(-np.log2(np.e), np.float32)
+_ONE_32 = np.asarray(1, np.float32)
 
 
 def _clip_bounds(dtype):
@@ -384,7 +386,8 @@ def _flat_taps(img, kt, g, r, nr, acc):
 
 def _activate_in_place(act, a, scratch):
     """``act`` (None, "relu", "relu6" or "swish") applied to ``a`` in place, ``scratch`` (``a``'s shape) as work
-    space for swish: the arithmetic of ag.relu, ag.minimum(ag.relu(a), 6) and ag.swish, so the same numbers.
+    space for swish: the arithmetic of ag.relu, ag.minimum(ag.relu(a), 6) and ag.swish, so the same numbers (a
+    float32 swish excepted: its e**-x is computed as a power of 2, within 4e-6 of ag.swish, see below).
 
     NOTE: np.clip with two finite bounds runs ~3.5x faster than np.maximum (numpy 2's SIMD clip loop), so the
     relus are clips to [0, inf] / [0, 6]; the one difference is the sign of zero (a -0.0 input stays -0.0, which
@@ -392,6 +395,19 @@ def _activate_in_place(act, a, scratch):
     if act is None:
         return
     zero, six, inf, low = _clip_bounds(a.dtype)
+    if act == "swish" and a.dtype == np.float32:
+        # NOTE: e**-x as 2**(-x * log2(e)): numpy's float32 exp2 runs ~2x faster than its exp here (14 vs 31 us on
+        # 64 Ki values, AVX-512), and an overflow to inf (x < -88.7) gives x / inf = -0 where the clip gave a
+        # subnormal: four passes instead of five, ~40% less time. The product's rounding moves the exponent by up
+        # to 2**-24 of itself: swish's relative error stays under 4e-7 for |x| < 5 and 4e-6 down to -88 (exp's:
+        # 2.3e-7), where float32's rounding of the layers around it is 6e-8 a step; so this fused inference path
+        # equals ag.swish within that, not bit for bit (ag.swish, which gradients use, keeps exp).
+        np.multiply(a, _MINUS_LOG2E_32, out=scratch)
+        with np.errstate(over="ignore"):
+            np.exp2(scratch, out=scratch)
+        np.add(scratch, _ONE_32, out=scratch)
+        np.divide(a, scratch, out=a)
+        return
     if act == "swish":
         np.clip(a, low, inf, out=scratch)
         np.negative(scratch, out=scratch)

@@ -468,3 +468,22 @@ def test_missing_optional_packages_name_their_extra(monkeypatch, module, make, e
     monkeypatch.setitem(sys.modules, module, None)
     with pytest.raises(ImportError, match=rf'pip install "kerasfront\[{extra}\]"'):
         make()
+
+
+@pytest.mark.parametrize("invert", [False, True])
+@pytest.mark.parametrize("shape", [(2, 5, 4, 3), (3, 6, 2), (2, 5, 4, 20)])   # few channels (the row loop), many
+def test_normalization_of_a_few_channels_is_the_per_channel_formula_exactly(shape, invert):
+    rng = np.random.default_rng(3)
+    x = (rng.random(shape) * 255).astype(np.float32)
+    mean, var = rng.random(shape[-1]) * 100, rng.random(shape[-1]) * 50 + 1
+    layer = L.Normalization(mean=mean, variance=var, invert=invert)
+    xt = ag.tensor(x, requires_grad=True)
+    y = layer(xt)
+    m = mean.astype(np.float32)
+    sd = np.sqrt(var.astype(np.float32))
+    want = m + x * sd if invert else (x - m) / sd
+    np.testing.assert_array_equal(arr(y), want)
+    assert arr(y).shape == shape
+    (g,) = ag.gradients(ag.sum(y * np.arange(y.size, dtype=np.float32).reshape(shape)), [xt])
+    np.testing.assert_allclose(g.data, np.arange(y.size, dtype=np.float32).reshape(shape) * (sd if invert else 1 / sd),
+                               rtol=1e-6)
