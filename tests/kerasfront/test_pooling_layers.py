@@ -135,3 +135,24 @@ def test_unknown_spatial_sizes_stay_unknown():
     assert tuple(layers.AveragePooling2D(4)(keras.Input(shape=(None, 9, 3))).shape) == (None, None, 2, 3)
     assert tuple(layers.MaxPooling2D(2, data_format="channels_first")(keras.Input(shape=(3, 8, None))).shape) == \
         (None, 3, 4, None)
+
+
+@pytest.mark.parametrize("cls,shape", [("GlobalAveragePooling2D", (3, 9, 7, 5)), ("GlobalAveragePooling3D", (2, 4, 5, 3, 6))])
+@pytest.mark.parametrize("data_format", ["channels_last", "channels_first"])
+@pytest.mark.parametrize("keepdims", [False, True])
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_global_average_pooling_in_inference_is_the_mean(cls, shape, data_format, keepdims, dtype):
+    # inference runs a product with a row of ones (see pooling._spatial_mean); with a gradient, ag.mean itself
+    x = (np.random.default_rng(5).random(shape) * 4 + 1).astype(dtype)
+    layer = getattr(keras.layers, cls)(data_format=data_format, keepdims=keepdims, dtype=dtype)
+    axes = tuple(range(2, len(shape))) if data_format == "channels_first" else tuple(range(1, len(shape) - 1))
+    want = x.astype(np.float64).mean(axis=axes, keepdims=keepdims)
+    with ag.no_grad():
+        fast = layer(x)
+    xt = ag.tensor(x, requires_grad=True)
+    plain = layer(xt)
+    assert fast.dtype == plain.dtype == x.dtype and fast.shape == plain.shape == want.shape
+    np.testing.assert_allclose(np.asarray(fast.data), want, rtol=1e-6 if dtype == "float32" else 1e-13)
+    np.testing.assert_array_equal(np.asarray(plain.data), ag.mean(x, axis=axes, keepdims=keepdims).data)
+    (g,) = ag.gradients(ag.sum(plain), [xt])
+    np.testing.assert_allclose(g.data, np.full(shape, 1 / np.prod([shape[a] for a in axes])), rtol=1e-6)
