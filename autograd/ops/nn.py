@@ -37,6 +37,7 @@ from .shape import astype, broadcast_to, expand_dims, reshape, transpose
 
 __all__ = [
     "conv1d", "conv2d", "conv1d_transpose", "conv2d_transpose", "depthwise_conv2d", "separable_conv2d",
+    "scaled_pointwise_conv2d",
     "max_pool1d", "max_pool2d", "avg_pool1d", "avg_pool2d", "upsample1d", "upsample2d",
     "dropout", "embedding",
     "softmax_cross_entropy", "sparse_softmax_cross_entropy", "sigmoid_cross_entropy",
@@ -869,6 +870,68 @@ _DEPTHWISE_ACTIVATIONS = {
     "relu6": lambda y: minimum(_relu(y), 6.0),
     "swish": _swish,
 }
+
+def _scaled_pointwise_np(x, scale, k, bias, act):
+    """``(x * scale) @ k`` image by image, ``scale`` (n, c) carried by each image's kernel rows, then ``bias`` and
+    ``act`` (see ``_bias_activate_in_blocks``): (n, h, w, filters)."""
+    n, h, w, c = x.shape
+    o = k.shape[3]
+    hw = h * w
+    k2 = k.reshape(c, o)
+    s2 = scale.reshape(n, c)
+    out = np.empty((n, h, w, o), dtype=np.result_type(x, scale, k))
+    x3, out3 = x.reshape(n, hw, c), out.reshape(n, hw, o)
+    ranges = _image_ranges(n, hw * (c + o) * out.itemsize)
+
+    def piece(a, b):
+        for i in range(a, b):
+            kernel = k2 * s2[i][:, None]
+            if len(ranges) == 1:        # not in a parallel region: one BLAS thread, as the convolutions' products
+                _blas.matmul_single(x3[i], kernel, out=out3[i])
+            else:
+                np.matmul(x3[i], kernel, out=out3[i])
+            _bias_activate_in_blocks(out3[i], bias, act)
+    parallel.run(piece, ranges)
+    return out
+
+
+def scaled_pointwise_conv2d(x, scale, kernel, bias=None, activation=None):
+    """``conv2d(x * scale, kernel, bias=bias, activation=activation)`` for a 1x1 kernel (kernel (1, 1, c, filters))
+    and a scale per image and channel (``scale`` (batch, 1, 1, c)): squeeze-and-excitation's product followed by the
+    projection (EfficientNet, MobileNetV3).
+
+    NOTE: when no gradient is recorded (and no tracer watches) the scale goes into each image's kernel,
+    ``x[i] @ (scale[i][:, None] * kernel)``: the product ``x * scale``, a pass over the whole activation and a
+    batch-sized array, is never made. The numbers are the composition's up to float32 rounding (each product is
+    rounded once, in the other order). Elsewhere the composition runs, and its gradient.
+
+    Example:
+        >>> x, s, k = np.ones((2, 3, 3, 4)), np.full((2, 1, 1, 4), 0.5), np.ones((1, 1, 4, 5))
+        >>> ag.scaled_pointwise_conv2d(x, s, k).shape
+        (2, 3, 3, 5)
+    """
+    fn = "scaled_pointwise_conv2d"
+    relu = _activation_is_relu(activation, fn)
+    xd = _rank(x, 4, fn, "x", "(batch, height, width, channels)")
+    kd = _rank(kernel, 4, fn, "kernel", "(1, 1, channels, filters)")
+    sd = _rank(scale, 4, fn, "scale", "(batch, 1, 1, channels)")
+    n, _, _, c = xd.shape
+    if kd.shape[:3] != (1, 1, c):
+        raise ValueError(f"{fn}: kernel must have shape (1, 1, {c}, filters) for x of shape {xd.shape}, received "
+                         f"shape {kd.shape}")
+    if sd.shape != (n, 1, 1, c):
+        raise ValueError(f"{fn}: scale must have shape (batch, 1, 1, channels) = {(n, 1, 1, c)} for x of shape "
+                         f"{xd.shape}, received shape {sd.shape}")
+    if bias is not None and tuple(shape_of(bias)) != (kd.shape[3],):
+        raise ValueError(f"{fn}: bias must have shape (filters,) = {(kd.shape[3],)}, received shape "
+                         f"{tuple(shape_of(bias))}")
+    dtype = np.result_type(xd.dtype, sd.dtype, kd.dtype)
+    if (_fusable(x, scale, kernel, bias) and xd.dtype == sd.dtype == kd.dtype
+            and (bias is None or dtype_of(bias) == dtype)):
+        act = "relu" if relu is True else (relu or None)
+        return _unwatched(_scaled_pointwise_np, x, scale, kernel, bias, act)
+    return conv2d(multiply(x, scale), kernel, bias=bias, activation=activation)
+
 
 def depthwise_conv2d(x, depthwise_kernel, strides=(1, 1), padding="valid", dilation_rate=(1, 1), bias=None,
                      activation=None):

@@ -29,6 +29,7 @@ from ..engine import functional
 from ..engine.base_layer import get_mask
 from .conv import Conv2D, DepthwiseConv2D
 from .core import Activation, ReLU
+from .merge import Multiply
 from .normalization import BatchNormalization
 from .reshaping import ZeroPadding2D
 
@@ -118,12 +119,15 @@ class FoldedConvBatchNorm:
             self._key = key
         return self._folded
 
-    def _eager_call(self, x, args, kwargs, check):
+    def _unfoldable(self, x):
         # NOTE: the layers themselves run when a mask flows, a gradient is recorded, a tracer or the anomaly check
         # watches the ops (the folded path changes arrays in place, unseen by them), or a mixed policy computes in
         # float16 (the folded kernel is float32)
-        if (get_mask(x) is not None or ag.is_grad_enabled() or STATE.observe
-                or getattr(self.conv, "_mixed", False) or getattr(self.bn, "_mixed", False)):
+        return (get_mask(x) is not None or ag.is_grad_enabled() or STATE.observe
+                or getattr(self.conv, "_mixed", False) or getattr(self.bn, "_mixed", False))
+
+    def _eager_call(self, x, args, kwargs, check):
+        if self._unfoldable(x):
             if self.pad_layer is not None:
                 x = self.pad_layer._eager_call(x, (), {}, check)
             out = self.conv._eager_call(x, (), {}, check)
@@ -145,6 +149,54 @@ class FoldedConvBatchNorm:
                             activation=fused)
         if self.act is not None and fused is None:
             _apply_in_place(self.act, out.data)
+        return out
+
+
+def _pointwise(conv):
+    """Whether a Conv2D is a 1x1 product over channels (stride 1, one group: padding and dilation change nothing)."""
+    return (type(conv) is Conv2D and tuple(conv.kernel_size) == (1, 1) and tuple(conv.strides) == (1, 1)
+            and conv.groups == 1)
+
+
+class FoldedScaledPointwiseConv:
+    """A plan step standing for ``multiply([x, scale]) -> 1x1 conv -> bn [-> activation]``: squeeze-and-excitation's
+    rescaling and the projection after it (EfficientNet's ``se_excite`` and ``project_conv``/``project_bn``).
+
+    NOTE: the scale, one per image and channel, goes into each image's folded kernel (``ag.scaled_pointwise_conv2d``):
+    the rescaled activation, a pass over the block's largest tensor and a batch-sized array, is never made. The
+    numbers are the layers' up to float32 rounding. Anything else (another shape, a mask, a gradient, a tracer, a
+    mixed policy) runs the multiply layer, then the folded convolution step."""
+
+    def __init__(self, multiply, folded):
+        self.multiply, self.folded = multiply, folded
+        self.name = folded.name
+
+    def _split(self, inputs):
+        """(x, scale) when ``inputs`` are an activation (n, h, w, c) and a scale (n, 1, 1, c) of one dtype, else None."""
+        if not isinstance(inputs, (list, tuple)) or len(inputs) != 2:
+            return None
+        a, b = inputs
+        if not (isinstance(a, ag.Tensor) and isinstance(b, ag.Tensor)) or a.ndim != 4 or b.ndim != 4:
+            return None
+        for x, scale in ((a, b), (b, a)):
+            n, _, _, c = x.shape
+            if scale.shape == (n, 1, 1, c) and x.dtype == scale.dtype and get_mask(scale) is None:
+                return x, scale
+        return None
+
+    def _eager_call(self, inputs, args, kwargs, check):
+        pair = None if args or kwargs else self._split(inputs)
+        if pair is None or self.folded._unfoldable(pair[0]) or getattr(self.multiply, "_mixed", False):
+            out = self.multiply._eager_call(inputs, args, kwargs, check)
+            return self.folded._eager_call(out, (), {}, check)
+        x, scale = pair
+        kernel, shift = self.folded._weights()
+        if x.dtype != kernel.dtype:
+            x, scale = ag.astype(x, kernel.dtype), ag.astype(scale, kernel.dtype)
+        fused = _fused_activation(self.folded.act)
+        out = ag.scaled_pointwise_conv2d(x, scale, kernel, bias=shift, activation=fused)
+        if self.folded.act is not None and fused is None:
+            _apply_in_place(self.folded.act, out.data)
         return out
 
 
@@ -211,7 +263,33 @@ def fold_plan(plan, output_slots):
         fused = FoldedConvBatchNorm(layer, plan[j][0], act, pad_layer)
         folded.append((i, (fused, source, None, None, plan[last][4], None)))
     # a padding step comes before its convolution: it is dropped once the convolution's step has taken it
-    return [step for i, step in folded if i not in absorbed]
+    return _fold_scaling([step for i, step in folded if i not in absorbed], outputs)
+
+
+def _fold_scaling(plan, outputs):
+    """The plan with every ``multiply -> folded 1x1 convolution`` pair, where the product is read by the convolution
+    alone, replaced by one FoldedScaledPointwiseConv step (see its docstring)."""
+    readers, producer = {}, {}
+    for i, step in enumerate(plan):
+        for slot in _slots_read(step):
+            readers.setdefault(slot, []).append(i)
+        for slot in step[4]:
+            producer[slot] = i
+    merged, dropped = {}, set()
+    for i, step in enumerate(plan):
+        fused = step[0]
+        if type(fused) is not FoldedConvBatchNorm or fused.pad_layer is not None or not _pointwise(fused.conv):
+            continue
+        p = producer.get(step[1])
+        if p is None or readers.get(step[1]) != [i] or step[1] in outputs:
+            continue
+        mult = plan[p]
+        if (type(mult[0]) is not Multiply or mult[1] is not None or mult[3] or mult[5] is not None
+                or len(mult[4]) != 1 or len(_slots_read(mult)) != 2):
+            continue
+        merged[i] = (FoldedScaledPointwiseConv(mult[0], fused), None, mult[2], None, step[4], None)
+        dropped.add(p)
+    return [merged.get(i, step) for i, step in enumerate(plan) if i not in dropped]
 
 
 functional.register_inference_rewriter(fold_plan)

@@ -6,7 +6,7 @@ import pytest
 import autograd as ag
 import kerasfront as keras
 from kerasfront import layers
-from kerasfront.layers.inference_folding import FoldedConvBatchNorm
+from kerasfront.layers.inference_folding import FoldedConvBatchNorm, FoldedScaledPointwiseConv
 
 
 def _model(extra_output=False):
@@ -182,3 +182,81 @@ def test_a_trace_of_a_padded_model_runs_the_padding_layer():
         replay = np.asarray(graph.run([other])[0].numpy())
     want = _unfolded(model, other)
     np.testing.assert_allclose(replay, want, rtol=1e-5, atol=1e-5 * np.abs(want).max())
+
+
+# -- squeeze-and-excitation's rescaling folded into the projection after it ----------------------------------------
+def _se_model(scale_shape="per_image", extra_output=False, act=None):
+    """EfficientNet's block tail: x -> squeeze (mean) -> excite (two 1x1 convs) -> x * scale -> 1x1 conv -> bn."""
+    keras.backend.clear_session()
+    x = inp = keras.Input((6, 5, 4))
+    x = layers.Conv2D(8, 3, padding="same", name="expand")(x)
+    if scale_shape == "per_image":
+        s = layers.GlobalAveragePooling2D()(x)
+        s = layers.Reshape((1, 1, 8))(s)
+        s = layers.Conv2D(2, 1, activation="swish", name="se_reduce")(s)
+        s = layers.Conv2D(8, 1, activation="sigmoid", name="se_expand")(s)
+    else:                                                           # a full-size second factor: no folding
+        s = layers.Conv2D(8, 1, activation="sigmoid", name="gate")(x)
+    m = layers.Multiply(name="se_excite")([x, s])
+    y = layers.Conv2D(5, 1, padding="same", use_bias=False, name="project_conv")(m)
+    y = layers.BatchNormalization(name="project_bn")(y)
+    if act:
+        y = layers.Activation(act, name="project_act")(y)
+    model = keras.Model(inp, [y, m] if extra_output else y)
+    rng = np.random.default_rng(2)
+    model.set_weights([rng.uniform(0.5, 1.5, w.shape).astype("float32") if "moving_variance" in w.name
+                       else rng.normal(0.0, 0.7, w.shape).astype("float32") for w in model.weights])
+    return model
+
+
+def _scaled_steps(model):
+    return [step[0] for step in model._inference_plan() if isinstance(step[0], FoldedScaledPointwiseConv)]
+
+
+@pytest.mark.parametrize("act", [None, "swish", "relu"])
+def test_the_se_rescaling_folds_into_the_projection_with_the_layers_numbers(act):
+    model = _se_model(act=act)
+    x = np.random.default_rng(3).normal(0, 2, (5, 6, 5, 4)).astype("float32")
+    steps = _scaled_steps(model)
+    assert [(s.multiply.name, s.folded.conv.name, s.folded.bn.name) for s in steps] == [
+        ("se_excite", "project_conv", "project_bn")]
+    assert not any(getattr(step[0], "name", None) == "se_excite" for step in model._inference_plan())
+    got = model.predict(x, verbose=0)
+    want = _unfolded(model, x)
+    assert want.std() > 0.1
+    np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-6 * np.abs(want).max())
+
+
+def test_a_rescaled_tensor_read_elsewhere_or_a_full_size_factor_is_not_folded():
+    x = np.random.default_rng(4).normal(0, 2, (3, 6, 5, 4)).astype("float32")
+    read_twice = _se_model(extra_output=True)
+    assert _scaled_steps(read_twice) == []
+    for got, want in zip(read_twice.predict(x, verbose=0), _unfolded(read_twice, x)):
+        np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-6 * np.abs(want).max())
+    full = _se_model(scale_shape="full")
+    steps = _scaled_steps(full)          # the pair is planned, but a full-size factor runs the multiply layer
+    assert len(steps) == 1 and steps[0]._split([ag.tensor(x), ag.tensor(x)]) is None
+    np.testing.assert_allclose(full.predict(x, verbose=0), _unfolded(full, x), rtol=1e-5, atol=1e-6)
+
+
+def test_scaled_pointwise_conv2d_is_the_composition_and_checks_its_arguments():
+    rng = np.random.default_rng(5)
+    x, s = rng.normal(size=(3, 4, 5, 6)).astype("float32"), rng.uniform(0, 1, (3, 1, 1, 6)).astype("float32")
+    k, b = rng.normal(size=(1, 1, 6, 7)).astype("float32"), rng.normal(size=7).astype("float32")
+    for act in (None, "relu6", "swish"):
+        with ag.no_grad():
+            fused = ag.scaled_pointwise_conv2d(x, s, k, bias=b, activation=act)
+            plain = ag.conv2d(x * s, k, bias=b, activation=act)
+        np.testing.assert_allclose(fused.data, plain.data, rtol=1e-5, atol=1e-6)
+        assert not np.array_equal(fused.data, plain.data) or act == "relu6"     # the folded kernel ran
+    xt, st = ag.tensor(x.astype(np.float64), requires_grad=True), ag.tensor(s.astype(np.float64), requires_grad=True)
+    got = ag.gradients(ag.sum(ag.scaled_pointwise_conv2d(xt, st, k.astype(np.float64), activation="swish")), [xt, st])
+    want = ag.gradients(ag.sum(ag.conv2d(xt * st, k.astype(np.float64), activation="swish")), [xt, st])
+    for g, w in zip(got, want):
+        np.testing.assert_array_equal(g.data, w.data)
+    with pytest.raises(ValueError, match=r"scale must have shape \(batch, 1, 1, channels\) = \(3, 1, 1, 6\)"):
+        ag.scaled_pointwise_conv2d(x, s[:, :, :, :3], k)
+    with pytest.raises(ValueError, match=r"kernel must have shape \(1, 1, 6, filters\)"):
+        ag.scaled_pointwise_conv2d(x, s, np.ones((3, 3, 6, 7), np.float32))
+    with pytest.raises(ValueError, match=r"bias must have shape \(filters,\) = \(7,\)"):
+        ag.scaled_pointwise_conv2d(x, s, k, bias=np.ones(6, np.float32))
