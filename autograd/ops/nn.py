@@ -286,9 +286,14 @@ def _patch_product(x, g, w, ones, act, saved, bias=None):
     def epilogue(part):
         _bias_activate_in_blocks(part, bias, act)
 
+    step = _product_rows(o) if act == "swish" else 0
+
     def piece(a, b):
         if fill is not None:
             fill(a, b)
+        if step:
+            _product_then_epilogue(cols[a * ohw:b * ohw], w, out[a * ohw:b * ohw], step, bias, act, np.matmul)
+            return
         rows = slice(a * ohw, b * ohw)
         np.matmul(cols[rows], w, out=out[rows])
         epilogue(out[rows])
@@ -439,6 +444,32 @@ def _bias_activate_in_blocks(a, bias, act):
     scratch = np.empty((rows, a.shape[1]), dtype=a.dtype)
     for r in range(0, a.shape[0], rows):
         block = a[r:r + rows]
+        if bias is not None:
+            block += bias
+        _activate_in_place(act, block, scratch[:block.shape[0]])
+
+
+#: the fewest rows of a product block (``_product_then_epilogue``): BLAS runs short products less well (EfficientNetB0
+#: predict, one process: 256 rows 0.979x, 1024 0.940x, 4096 0.945x the unblocked product)
+_PRODUCT_MIN_ROWS = 1024
+
+
+def _product_rows(filters):
+    """The rows of a product block whose output holds about ``_EPILOGUE_BLOCK`` values."""
+    return max(_PRODUCT_MIN_ROWS, _EPILOGUE_BLOCK // max(1, filters))
+
+
+def _product_then_epilogue(a, w, out, rows, bias, act, product):
+    """``out = act(a @ w + bias)`` a block of ``rows`` rows at a time, each block's epilogue run right after its
+    product.
+
+    NOTE: a product over a whole piece of the batch writes megabytes, and its epilogue's first pass then reads them
+    back from memory; a block's output (~256 KB) is still in the cache when its bias and swish run over it. The
+    same arithmetic on every value: the same numbers as the product then the epilogue."""
+    scratch = np.empty((min(rows, a.shape[0]), out.shape[1]), dtype=out.dtype)
+    for r in range(0, a.shape[0], rows):
+        block = out[r:r + rows]
+        product(a[r:r + rows], w, out=block)
         if bias is not None:
             block += bias
         _activate_in_place(act, block, scratch[:block.shape[0]])
@@ -883,14 +914,18 @@ def _scaled_pointwise_np(x, scale, k, bias, act):
     x3, out3 = x.reshape(n, hw, c), out.reshape(n, hw, o)
     ranges = _image_ranges(n, hw * (c + o) * out.itemsize)
 
+    # not in a parallel region (one piece): one BLAS thread, as the convolutions' products
+    product = _blas.matmul_single if len(ranges) == 1 else np.matmul
+    step = _product_rows(o) if act == "swish" else 0
+
     def piece(a, b):
         for i in range(a, b):
             kernel = k2 * s2[i][:, None]
-            if len(ranges) == 1:        # not in a parallel region: one BLAS thread, as the convolutions' products
-                _blas.matmul_single(x3[i], kernel, out=out3[i])
+            if step:
+                _product_then_epilogue(x3[i], kernel, out3[i], step, bias, act, product)
             else:
-                np.matmul(x3[i], kernel, out=out3[i])
-            _bias_activate_in_blocks(out3[i], bias, act)
+                product(x3[i], kernel, out=out3[i])
+                _bias_activate_in_blocks(out3[i], bias, act)
     parallel.run(piece, ranges)
     return out
 

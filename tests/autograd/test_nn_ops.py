@@ -764,3 +764,18 @@ def test_max_pool_over_fused_conv_relu_masks_the_pooled_gradient(pool, strides, 
         np.testing.assert_allclose(f.data, p.data, atol=1e-12)
     ag.gradcheck(lambda a, kk, bb: ag.max_pool2d(ag.conv2d(a, kk, bias=bb, activation="relu"), pool, strides,
                                                  padding) ** 2, x, k, b, order=2)
+
+
+@pytest.mark.parametrize("ks", [(1, 1, 4, 6), (3, 3, 4, 6)])
+def test_conv2d_swish_over_many_product_blocks_is_the_composition(ks):
+    # 2 x 50 x 47 = 4700 rows a piece: the product and its epilogue run in blocks of rows, the last one partial
+    rng = np.random.default_rng(9)
+    x = rng.normal(0, 2, (2, 50, 47, 4)).astype(np.float32)
+    k, b = rng.normal(0, 1, ks).astype(np.float32), rng.normal(0, 1, 6).astype(np.float32)
+    with ag.no_grad():
+        fused = ag.conv2d(x, k, padding="same", bias=b, activation="swish")
+        scaled = ag.scaled_pointwise_conv2d(x, np.ones((2, 1, 1, 4), np.float32), k, bias=b, activation="swish") \
+            if ks[0] == 1 else fused
+    plain = ag.swish(ag.conv2d(x, k, padding="same") + b)
+    _assert_fused_equals(fused.data, plain.data, "swish")
+    np.testing.assert_allclose(scaled.data, plain.data, rtol=4e-6, atol=1e-6)
