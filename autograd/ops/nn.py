@@ -438,8 +438,8 @@ _EPILOGUE_BLOCK = 1 << 16
 def _bias_activate_in_blocks(a, bias, act):
     """``a`` (rows, filters) += ``bias`` (filters,) when given, then ``act`` (see ``_activate_in_place``), in place.
 
-    NOTE: swish makes five passes over its array: over a batch's whole output each pass goes to memory, and its
-    work space is a fresh batch-sized array. It runs here on blocks of rows of ~256 KB with one reused work
+    NOTE: swish makes four or five passes over its array: over a batch's whole output each pass goes to memory, and
+    its work space is a fresh batch-sized array. It runs here on blocks of rows of ~256 KB with one reused work
     block, so that its passes after the first read the cache (the same arithmetic on each value: the same
     numbers). One-pass epilogues (a bias, relu, relu6) run over the whole array at once."""
     if act != "swish" or a.shape[0] * a.shape[1] <= _EPILOGUE_BLOCK:
@@ -471,8 +471,9 @@ def _product_then_epilogue(a, w, out, rows, bias, act, product):
     product.
 
     NOTE: a product over a whole piece of the batch writes megabytes, and its epilogue's first pass then reads them
-    back from memory; a block's output (~256 KB) is still in the cache when its bias and swish run over it. The
-    same arithmetic on every value: the same numbers as the product then the epilogue."""
+    back from memory; a block's output (``_product_rows``: 256 KB, or 1024 rows where that is more) is still in
+    the cache when its bias and swish run over it. The same arithmetic on every value: the same numbers as the
+    product then the epilogue."""
     scratch = np.empty((min(rows, a.shape[0]), out.shape[1]), dtype=out.dtype)
     for r in range(0, a.shape[0], rows):
         block = out[r:r + rows]
@@ -909,6 +910,7 @@ _DEPTHWISE_ACTIVATIONS = {
     "relu6": lambda y: minimum(_relu(y), 6.0),
     "swish": _swish,
 }
+
 
 def _scaled_pointwise_np(x, scale, k, bias, act):
     """``(x * scale) @ k`` image by image, ``scale`` (n, c) carried by each image's kernel rows, then ``bias`` and
