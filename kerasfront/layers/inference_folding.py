@@ -172,7 +172,8 @@ class FoldedScaledPointwiseConv:
         self.name = folded.name
 
     def _split(self, inputs):
-        """(x, scale) when ``inputs`` are an activation (n, h, w, c) and a scale (n, 1, 1, c) of one dtype, else None."""
+        """(x, scale) when ``inputs`` are an activation (n, h, w, c) and a scale (n, 1, 1, c) of one dtype, else
+        None."""
         if not isinstance(inputs, (list, tuple)) or len(inputs) != 2:
             return None
         a, b = inputs

@@ -137,7 +137,8 @@ def test_unknown_spatial_sizes_stay_unknown():
         (None, 3, 4, None)
 
 
-@pytest.mark.parametrize("cls,shape", [("GlobalAveragePooling2D", (3, 9, 7, 5)), ("GlobalAveragePooling3D", (2, 4, 5, 3, 6))])
+@pytest.mark.parametrize("cls,shape", [("GlobalAveragePooling2D", (3, 9, 7, 5)),
+                                       ("GlobalAveragePooling3D", (2, 4, 5, 3, 6))])
 @pytest.mark.parametrize("data_format", ["channels_last", "channels_first"])
 @pytest.mark.parametrize("keepdims", [False, True])
 @pytest.mark.parametrize("dtype", ["float32", "float64"])
