@@ -129,14 +129,15 @@ def _binary(fun, prim, swap):
         if swap:
             a, b = b, a
         if not state.grad_enabled:
-            # nothing is recorded: the shortest path from the arrays to the result
-            if isinstance(a, Tensor):
+            # nothing is recorded: the shortest path from the arrays to the result (an exact type test first: it
+            # costs less than isinstance, and most operands are plain Tensors)
+            if type(a) is Tensor or isinstance(a, Tensor):
                 ad = a.data
             elif type(a) is Batched:
                 return batch_apply(prim, (a, b), None)
             else:
                 ad = a
-            if isinstance(b, Tensor):
+            if type(b) is Tensor or isinstance(b, Tensor):
                 bd = b.data
             elif type(b) is Batched:
                 return batch_apply(prim, (a, b), None)

@@ -191,3 +191,16 @@ def test_a_parallel_region_marks_its_end_for_the_policy(monkeypatch):
     monkeypatch.setattr(parallel, "_THREADS", 2)
     parallel.run(lambda s, e: e - s, [(0, 2), (2, 5)])
     assert blas._last_region[0] > 0
+
+
+def test_the_quick_size_check_keeps_the_work_boundary(fake, monkeypatch):
+    # a.size * b.size bounds a product's work: products under the library's own one-thread size skip the work count,
+    # and just above that size the work count still decides
+    monkeypatch.setattr(blas, "LARGE_WORK", 256 << 20)
+    blas.matmul(np.ones((64, 64), np.float32), np.ones((64, 64), np.float32))      # 262 144 = the library's limit
+    blas.matmul(np.ones((2, 512), np.float32), np.ones((512, 2), np.float32))      # sizes 1024 * 1024 > the limit
+    assert fake.calls == []
+    blas.matmul(np.ones((64, 64), np.float32), np.ones((64, 65), np.float32))      # 266 240 multiply-adds
+    assert fake.calls == [1, 4]
+    blas.matmul_single(np.ones((4, 64, 64), np.float32), np.ones((64, 2), np.float32))   # a batch: 32 768
+    assert fake.calls == [1, 4]
