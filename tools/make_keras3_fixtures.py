@@ -90,6 +90,22 @@ def keras3_cases(keras):
                              layers.ConvLSTM2D(2, 2, strides=2, go_backwards=True),
                              layers.Flatten(), layers.Dense(2, activation="hard_sigmoid")])
     cases["k3_conv_lstm"] = (conv, {"x": crng.normal(size=(4, 3, 5, 5, 1)).astype(np.float32)})
+
+    # Keras 3's hard_sigmoid inside LSTM / GRU / SimpleRNN over a padding mask (Embedding's mask_zero), and as a
+    # Dense activation: read as kerasfront's 'keras3_hard_sigmoid', exported to ONNX
+    keras.utils.set_random_seed(7)
+    hrng = np.random.default_rng(7)
+    rnn = keras.Sequential([keras.Input((6,), dtype="int32"), layers.Embedding(9, 4, mask_zero=True),
+                            layers.LSTM(4, recurrent_activation="hard_sigmoid", return_sequences=True,
+                                        bias_initializer="glorot_uniform"),
+                            layers.GRU(3, recurrent_activation="hard_sigmoid", return_sequences=True,
+                                       bias_initializer="glorot_uniform"),
+                            layers.SimpleRNN(3, activation="hard_sigmoid"),
+                            layers.Dense(2, activation="hard_sigmoid")])
+    ids = hrng.integers(1, 9, (5, 6)).astype(np.int32)
+    ids[1:, 3:] *= hrng.integers(0, 2, (4, 3)).astype(np.int32)     # padding inside and at the end of rows
+    ids[0, 2:] = 0
+    cases["k3_rnn_hard_sigmoid"] = (rnn, {"x": ids})
     return cases
 
 

@@ -45,19 +45,49 @@ def _functional(part):
 # -- recurrence ---------------------------------------------------------------------------------------
 
 
-def _mask_array(mask, batch, steps):
+def _mask_array(mask, batch, steps, who="rnn"):
     m = np.asarray(mask.data if isinstance(mask, ag.Tensor) else mask)
     if m.ndim == 3 and m.shape[-1] == 1:
         m = m[..., 0]
     if m.shape != (batch, steps):
-        raise ValueError(f"rnn: the mask must have shape (samples, time) = {(batch, steps)} (or with a trailing 1), "
+        raise ValueError(f"{who}: the mask must have shape (samples, time) = {(batch, steps)} (or with a trailing 1), "
                          f"received {m.shape}")
     return m.astype(bool)
 
 
+def step_masks(mask, batch, steps, who="rnn"):
+    """``keep(t)`` for a (samples, time) ``mask`` (or with a trailing axis of 1): the (samples,) booleans of the
+    samples kept at step ``t``, or None where every sample is kept.
+
+    Eagerly the columns are read from the mask's array, and a step that keeps every sample costs nothing. While
+    ``autograd.trace`` records (an ONNX export, a saved folder's forward, a captured training step), a Tensor mask
+    is read with ops at every step instead: a mask computed from the inputs (Embedding's ``mask_zero``, Masking)
+    then stays a part of the graph rather than becoming a constant read from the placeholder data.
+
+    Example:
+        >>> keep = step_masks(np.array([[True, False], [True, True]]), 2, 2)
+        >>> keep(0), keep(1)
+        (None, array([False,  True]))
+    """
+    if mask is None:
+        return lambda t: None
+    if isinstance(mask, ag.Tensor) and ag.trace.active() is not None:
+        # NOTE: a select of every row gives its input bit for bit, so a replayed step equals the eager one exactly
+        m = mask[..., 0] if mask.ndim == 3 and mask.shape[-1] == 1 else mask
+        if tuple(m.shape) != (batch, steps):
+            raise ValueError(f"{who}: the mask must have shape (samples, time) = {(batch, steps)} (or with a trailing "
+                             f"1), received {tuple(mask.shape)}")
+        if m.dtype != np.bool_:
+            m = ag.astype(m, np.bool_)
+        return lambda t: m[:, t]
+    keep = _mask_array(mask, batch, steps, who)
+    return lambda t: None if keep[:, t].all() else keep[:, t]
+
+
 def _where_rows(keep, new, old):
-    """``new`` where the row's ``keep`` is True, else ``old`` (keep: (batch,) booleans)."""
-    return ag.where(keep.reshape((-1,) + (1,) * (len(new.shape) - 1)), new, old)
+    """``new`` where the row's ``keep`` is True, else ``old`` (keep: (batch,) booleans, an array or a Tensor)."""
+    shape = (-1,) + (1,) * (len(new.shape) - 1)
+    return ag.where(keep.reshape(shape) if isinstance(keep, np.ndarray) else ag.reshape(keep, shape), new, old)
 
 
 def rnn(step_function, inputs, initial_states, go_backwards=False, mask=None, constants=None, unroll=False,
@@ -101,11 +131,9 @@ def rnn(step_function, inputs, initial_states, go_backwards=False, mask=None, co
     nested = isinstance(inputs, (list, tuple))
     states = tuple(initial_states)
     constants = tuple(constants or ())
-    keep = None
-    if mask is not None:
-        if not states:
-            raise ValueError("rnn: a mask needs states (initial_states is empty)")
-        keep = _mask_array(mask, batch, steps)
+    if mask is not None and not states:
+        raise ValueError("rnn: a mask needs states (initial_states is empty)")
+    keep_at = step_masks(mask, batch, steps)
     by_time = [ag.swapaxes(x, 0, 1) for x in flat]            # time-major: one cheap index per step
     order = range(steps - 1, -1, -1) if go_backwards else range(steps)
     outputs, prev = [], None
@@ -115,10 +143,11 @@ def rnn(step_function, inputs, initial_states, go_backwards=False, mask=None, co
         new = tuple(new) if isinstance(new, (list, tuple)) else (new,)
         if len(new) != len(states):
             raise ValueError(f"rnn: step_function returned {len(new)} states, expected {len(states)}")
-        if keep is not None and not keep[:, t].all():
+        keep = keep_at(t)
+        if keep is not None:
             fill = prev if prev is not None and not zero_output_for_mask else ag.zeros_like(out)
-            out = _where_rows(keep[:, t], out, fill)
-            new = tuple(_where_rows(keep[:, t], n, s) for n, s in zip(new, states))
+            out = _where_rows(keep, out, fill)
+            new = tuple(_where_rows(keep, n, s) for n, s in zip(new, states))
         states, prev = new, out
         if return_all_outputs or t == order[-1]:
             outputs.append(out)

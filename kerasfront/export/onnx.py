@@ -157,6 +157,15 @@ class _Builder:
             return self.add(op, [x, self.const(np.asarray(axes, np.int64))], keepdims=int(keepdims))
         return self.add(op, [x], axes=axes, keepdims=int(keepdims))
 
+    def relu(self, x, dtype):
+        """``max(x, 0)``: ONNX's Relu, or ``Max(x, 0)`` in float64."""
+        # NOTE: ONNX Runtime's Relu-Clip fusion rejects a float64 Clip and the file then fails to load
+        # (microsoft/onnxruntime#11836, #23116; relu6 and Keras 3's hard_sigmoid are a relu and a clip): Max(x, 0)
+        # is not fused, and it is numpy's relu (np.maximum) exactly, NaN included
+        if np.dtype(dtype) == np.float64:
+            return self.add("Max", [x, self.const(np.zeros((), np.float64))], hint="Relu")
+        return self.add("Relu", [x])
+
     def squeeze(self, x, axes):
         return self.add("Squeeze", [x, self.const(np.asarray(axes, np.int64))])
 
@@ -211,6 +220,8 @@ def _unary(b, node, out):
     x = b.operand(node.args[0], None)
     if node.op == "round" and node.kwargs.get("decimals", 0):
         raise ExportError("round with decimals")
+    if node.op == "relu":
+        return b.relu(x, out.dtype)
     return b.add(_UNARY[node.op], [x])
 
 
@@ -347,7 +358,7 @@ def _matmul(b, node, out):
 def _dense(b, node, out):
     y = b.add("MatMul", [b.operand(node.args[0], None), b.operand(node.args[1], None)])
     y = b.add("Add", [y, b.operand(node.args[2], None)])
-    return b.add("Relu", [y]) if node.kwargs.get("relu") else y
+    return b.relu(y, out.dtype) if node.kwargs.get("relu") else y
 
 
 @converts("einsum")
@@ -566,7 +577,7 @@ def _conv(b, node, out):
         groups = b.shape(node.args[0])[-1] // b.shape(node.args[1])[3]
     y = b.add("Conv", ins, group=int(groups), **attrs)
     if node.op == "conv2d_bias_relu" and node.kwargs.get("relu"):
-        y = b.add("Relu", [y])
+        y = b.relu(y, out.dtype)
     return _to_channels_last(b, y, rank)
 
 
@@ -664,7 +675,7 @@ def _array_arg(b, arg):
 
 # -- recurrent layers: unrolled over the time steps ----------------------------------------------------------
 
-def _act(b, name, z):
+def _act(b, name, z, dtype):
     if name == "tanh":
         return b.add("Tanh", [z])
     if name == "sigmoid":
@@ -672,7 +683,7 @@ def _act(b, name, z):
     if name == "hard_sigmoid":
         return b.add("HardSigmoid", [z], alpha=0.2, beta=0.5)
     if name == "relu":
-        return b.add("Relu", [z])
+        return b.relu(z, dtype)
     if name == "linear":
         return z
     raise ExportError(f"the recurrent activation {name!r}")
@@ -681,6 +692,9 @@ def _act(b, name, z):
 def _unroll(b, cell, xp, steps, states, R, rbias, u, mask, reverse, act, ract, zero_output, reset_after, dtype):
     """Keras's recurrence, one step at a time from ONNX operators (the same formulas as ``_graph_scan``):
     returns (outputs in processing order, final states)."""
+    def activate(name, z):
+        return _act(b, name, z, dtype)
+
     outs = []
     prev = None
     for k in range(steps):
@@ -689,27 +703,27 @@ def _unroll(b, cell, xp, steps, states, R, rbias, u, mask, reverse, act, ract, z
         h = states[0]
         if cell == "lstm":
             z = b.add("Add", [xt, b.add("MatMul", [h, R])])
-            i, f, o = (_act(b, ract, b.cols(z, lo, hi)) for lo, hi in ((0, u), (u, 2 * u), (3 * u, 4 * u)))
-            c = b.add("Add", [b.add("Mul", [f, states[1]]), b.add("Mul", [i, _act(b, act, b.cols(z, 2 * u, 3 * u))])])
-            new = [b.add("Mul", [o, _act(b, act, c)]), c]
+            i, f, o = (activate(ract, b.cols(z, lo, hi)) for lo, hi in ((0, u), (u, 2 * u), (3 * u, 4 * u)))
+            c = b.add("Add", [b.add("Mul", [f, states[1]]), b.add("Mul", [i, activate(act, b.cols(z, 2 * u, 3 * u))])])
+            new = [b.add("Mul", [o, activate(act, c)]), c]
         elif cell == "gru":
             if reset_after:
                 rp = b.add("MatMul", [h, R])
                 if rbias is not None:
                     rp = b.add("Add", [rp, rbias])
-                zr = _act(b, ract, b.add("Add", [b.cols(xt, 0, 2 * u), b.cols(rp, 0, 2 * u)]))
-                hh = _act(b, act, b.add("Add", [b.cols(xt, 2 * u, 3 * u),
-                                                b.add("Mul", [b.cols(zr, u, 2 * u), b.cols(rp, 2 * u, 3 * u)])]))
+                zr = activate(ract, b.add("Add", [b.cols(xt, 0, 2 * u), b.cols(rp, 0, 2 * u)]))
+                hh = activate(act, b.add("Add", [b.cols(xt, 2 * u, 3 * u),
+                                                 b.add("Mul", [b.cols(zr, u, 2 * u), b.cols(rp, 2 * u, 3 * u)])]))
             else:
-                zr = _act(b, ract, b.add("Add", [b.cols(xt, 0, 2 * u), b.add("MatMul", [h, b.cols(R, 0, 2 * u)])]))
-                hh = _act(b, act, b.add("Add", [b.cols(xt, 2 * u, 3 * u),
-                                                b.add("MatMul", [b.add("Mul", [b.cols(zr, u, 2 * u), h]),
-                                                                 b.cols(R, 2 * u, 3 * u)])]))
+                zr = activate(ract, b.add("Add", [b.cols(xt, 0, 2 * u), b.add("MatMul", [h, b.cols(R, 0, 2 * u)])]))
+                hh = activate(act, b.add("Add", [b.cols(xt, 2 * u, 3 * u),
+                                                 b.add("MatMul", [b.add("Mul", [b.cols(zr, u, 2 * u), h]),
+                                                                  b.cols(R, 2 * u, 3 * u)])]))
             zg = b.cols(zr, 0, u)
             one = b.const(np.ones((), dtype))
             new = [b.add("Add", [b.add("Mul", [zg, h]), b.add("Mul", [b.add("Sub", [one, zg]), hh])])]
         else:
-            new = [_act(b, act, b.add("Add", [xt, b.add("MatMul", [h, R])]))]
+            new = [activate(act, b.add("Add", [xt, b.add("MatMul", [h, R])]))]
         if mask is None:
             out = new[0]
             states = new

@@ -26,6 +26,7 @@ import numpy as np
 import autograd as ag
 
 from .. import activations, constraints, initializers, random_state, regularizers
+from .._backend.control_flow import step_masks
 from ..engine import arguments
 from ..engine.base_layer import Layer
 from .conv_utils import (check_output_size, conv_output_length, normalize_data_format, normalize_padding,
@@ -205,18 +206,15 @@ class ConvLSTMCell(DropoutRNNCellMixin, Layer):
             masks = [ag.reshape(ag.broadcast_to(ag.expand_dims(m, 1), (n, steps) + step_shape[1:]),
                                 (n * steps,) + step_shape[1:]) for m in masks]
         zx = [ag.reshape(z, (n, steps) + tuple(z.shape[1:])) for z in self._input_part(folded, masks)]
-        md = None
-        if mask is not None:
-            md = np.asarray(mask.data if isinstance(mask, ag.Tensor) else mask).astype(bool)
-            if md.shape != (n, steps):
-                raise ValueError(f"{self._who}: the mask must have shape (batch, timesteps) = {(n, steps)}, received "
-                                 f"{md.shape}")
+        keep_at = step_masks(mask, n, steps, who=self._who)
         outs, prev = [], None
         for t in (range(steps - 1, -1, -1) if go_backwards else range(steps)):
             h_new, c_new = self._gates([z[:, t] for z in zx], self._recurrent_part(h, rec_masks), c)
             out = h_new
-            if md is not None and not md[:, t].all():
-                keep = md[:, t].reshape((n,) + (1,) * (h_new.ndim - 1))
+            keep = keep_at(t)
+            if keep is not None:
+                shape = (n,) + (1,) * (h_new.ndim - 1)
+                keep = keep.reshape(shape) if isinstance(keep, np.ndarray) else ag.reshape(keep, shape)
                 fill = ag.zeros_like(h_new) if prev is None or zero_output else prev
                 out = ag.where(keep, h_new, fill)
                 h_new, c_new = ag.where(keep, h_new, h), ag.where(keep, c_new, c)

@@ -81,6 +81,34 @@ def test_rnn_with_constants_nested_inputs_and_its_errors():
         K.rnn(lambda a, s: (a, [a, a]), x, [K.constant(np.zeros((2, 4)))])
 
 
+@pytest.mark.parametrize("zero_output, go_backwards, float_mask", [(False, False, False), (True, True, True)])
+def test_rnn_traced_reads_the_mask_of_its_inputs(zero_output, go_backwards, float_mask):
+    """A traced K.rnn (an ONNX file, a captured step) applies the mask computed from the data it runs on, not the
+    placeholder data's (every step kept there, so the mask once vanished from the graph)."""
+    w = ag.tensor(np.random.default_rng(0).normal(size=(3, 3)).astype("float32"))
+
+    def run(x):
+        keep = K.any(K.not_equal(x, 0.0), axis=-1)
+        mask = K.expand_dims(K.cast(keep, "float32")) if float_mask else keep      # (samples, time, 1) floats too
+
+        def step(x_t, states):
+            h = K.softsign(K.dot(x_t, w) + states[0])
+            return h, [h]
+        _, outputs, states = K.rnn(step, x, [K.zeros_like(x[:, 0])], mask=mask, go_backwards=go_backwards,
+                                   zero_output_for_mask=zero_output)
+        return [outputs, states[0]]
+
+    graph = ag.trace.trace_batched(run, lambda n: [np.random.default_rng(n).random((n, 5, 3), dtype="float32")])
+    x = np.random.default_rng(1).normal(size=(4, 5, 3)).astype("float32")
+    x[:, 3:] = 0.0
+    x[1, 1] = 0.0
+    x[2] = 0.0
+    got = [np.asarray(getattr(v, "data", v)) for v in graph.run([x])]
+    want = [K.get_value(v) for v in run(K.constant(x))]
+    for g, e in zip(got, want):
+        np.testing.assert_array_equal(g, e)
+
+
 def test_map_fn_batches_with_vmap_and_falls_back_to_a_loop():
     elems = K.constant(np.arange(12.0).reshape(4, 3))
     np.testing.assert_allclose(K.get_value(K.map_fn(lambda r: K.sum(r * r), elems)),

@@ -49,6 +49,9 @@ def _dense_attention():
     return keras.Model([q, v], out)
 
 
+#: Keras 3's hard_sigmoid, relu6(x + 3) / 6 (a Keras 3 file's 'hard_sigmoid'); 'hard_sigmoid' is tf.keras 2's
+H3 = "keras3_hard_sigmoid"
+
 #: name -> (build, input kind): every layer the writer converts, alone or with what it needs around it
 LAYERS = {
     "Dense": (lambda: _seq((5,), L.Dense(4), L.Dense(3, activation="relu", use_bias=False)), "normal"),
@@ -116,6 +119,36 @@ LAYERS = {
     "masked_LSTM": (lambda: _seq((7,), L.Embedding(10, 4, mask_zero=True), L.LSTM(3, return_sequences=True),
                                  L.GRU(2)), "padded_ids"),
     "masked_SimpleRNN": (lambda: _seq((6, 3), L.Masking(0.0), L.SimpleRNN(2)), "padded"),
+    # Keras 3's hard_sigmoid: an activation, a Dense / Conv activation (the scalings reach both saturations), and
+    # in recurrent layers, where it runs step by step (K.rnn) rather than as a fused recurrence
+    "keras3_hard_sigmoid": (lambda: _seq((6,), L.Rescaling(4.0), L.Activation(H3), L.Rescaling(8.0, offset=-4.0),
+                                         L.Dense(5, activation=H3, bias_initializer="glorot_uniform"),
+                                         L.Dense(3, activation="hard_sigmoid")), "normal"),
+    "keras3_hard_sigmoid_conv": (lambda: _seq((5, 5, 2), L.Rescaling(3.0), L.Conv2D(3, 2, activation=H3),
+                                              L.DepthwiseConv2D(2, activation=H3)), "normal"),
+    "RNN_keras3_hard_sigmoid": (lambda: _seq((6, 3), L.Rescaling(3.0),
+                                             L.LSTM(4, recurrent_activation=H3, return_sequences=True),
+                                             L.GRU(3, recurrent_activation=H3, go_backwards=True,
+                                                   return_sequences=True),
+                                             L.GRU(3, recurrent_activation=H3, reset_after=False,
+                                                   return_sequences=True),
+                                             L.SimpleRNN(2, activation=H3)), "normal"),
+    # masks read step by step (K.rnn): the exported graph applies the mask of its own input
+    "masked_RNN_keras3_hard_sigmoid": (lambda: _seq((7,), L.Embedding(10, 4, mask_zero=True),
+                                                    L.LSTM(3, recurrent_activation=H3, return_sequences=True),
+                                                    L.GRU(2, recurrent_activation=H3)), "padded_ids"),
+    "masked_RNN_stepwise": (lambda: _seq((6, 3), L.Masking(0.0), L.SimpleRNN(3, activation="softsign",
+                                                                             return_sequences=True),
+                                         L.Bidirectional(L.LSTM(2, recurrent_activation=H3, return_sequences=True)),
+                                         L.SimpleRNN(2, activation=H3, zero_output_for_mask=True,
+                                                     return_sequences=True)), "padded"),
+    # float64: relu6 and Keras 3's hard_sigmoid are a relu then a clip, which ONNX Runtime's fusion refuses in float64
+    "float64_relu_clip": (lambda: _seq((6,), L.Rescaling(4.0, dtype="float64"), L.Activation("relu6", dtype="float64"),
+                                       L.Dense(4, activation=H3, dtype="float64"),
+                                       L.Activation(H3, dtype="float64"), dtype="float64"), "normal"),
+    "float64_RNN": (lambda: _seq((5, 3), L.LSTM(3, recurrent_activation=H3, dtype="float64", return_sequences=True),
+                                 L.SimpleRNN(2, activation="relu", dtype="float64"),
+                                 L.Dense(2, activation="relu6", dtype="float64"), dtype="float64"), "normal"),
     "Bidirectional_TimeDistributed": (lambda: _seq((6, 3), L.Bidirectional(L.LSTM(3, return_sequences=True)),
                                                    L.TimeDistributed(L.Dense(2))), "normal"),
     "LocallyConnected": (lambda: _seq((8, 3), L.LocallyConnected1D(2, 3)), "normal"),
@@ -323,3 +356,65 @@ def test_every_converted_primitive_matches_predict_and_leaves_no_unused_constant
         assert got.dtype == want.dtype and got.shape == want.shape
         np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-5)
 
+
+
+def test_keras3_and_tf_keras2_hard_sigmoid_export_each_its_own_formula(tmp_path):
+    """Keras 3's hard_sigmoid (relu6(x + 3) / 6, slope 1/6, saturating at +-3) and tf.keras 2's (clip(0.2 x + 0.5, 0,
+    1), slope 0.2, saturating at +-2.5) export as their own formulas, with the same float32 roundings."""
+    inp = keras.Input((13,), name="x")
+    model = keras.Model(inp, [L.Activation(H3)(inp), L.Activation("hard_sigmoid")(inp)])
+    path = str(tmp_path / "hard_sigmoids.onnx")
+    model.export(path, format="onnx")
+    x = np.linspace(-4.0, 4.0, 13, dtype=np.float32)[None].repeat(3, axis=0)
+    x[1] *= 0.37
+    k3, k2 = ort.InferenceSession(path, providers=["CPUExecutionProvider"]).run(None, {"x": x})
+    np.testing.assert_array_equal(k3, np.clip(x + np.float32(3), 0, 6) / np.float32(6))
+    np.testing.assert_array_equal(k2, np.clip(x * np.float32(0.2) + np.float32(0.5), 0, 1))
+    np.testing.assert_array_equal(k3[0, [0, 1, -2, -1]], [0, 0, 1, 1])           # x = -4, -3.33, 3.33, 4
+    assert np.abs(k3 - k2).max() > 0.05
+    want = model.predict(x, verbose=0)
+    np.testing.assert_array_equal(k3, want[0])
+    np.testing.assert_array_equal(k2, want[1])
+
+
+KERAS3_FIXTURES = os.path.join(REPO, "tests", "fixtures", "keras3_reference")
+
+
+@pytest.mark.parametrize("name", ["k3_rnn_hard_sigmoid", "k3_conv_lstm"])
+def test_keras3_files_with_keras3_hard_sigmoid_export_with_keras3s_numbers(name, tmp_path):
+    """Files Keras 3 wrote with 'hard_sigmoid' (read as keras3_hard_sigmoid) in LSTM / GRU / SimpleRNN over a padding
+    mask (k3_rnn_hard_sigmoid: rows padded inside, at the end, and mostly) and in ConvLSTM2D and Dense (k3_conv_lstm)
+    export; ONNX Runtime gives Keras 3's predictions."""
+    model = keras.models.load_model(os.path.join(KERAS3_FIXTURES, f"{name}.keras"), compile=False)
+    data = np.load(os.path.join(KERAS3_FIXTURES, f"{name}.npz"))
+    assert H3 in {v for layer in model.layers for k, v in layer.get_config().items() if k.endswith("activation")}
+    path = str(tmp_path / f"{name}.onnx")
+    model.export(path, format="onnx")
+    got = ort.InferenceSession(path, providers=["CPUExecutionProvider"]).run(None, {model.input_names[0]: data["x"]})
+    np.testing.assert_allclose(got[0], data["y_pred"], rtol=1e-5, atol=1e-5)
+    np.testing.assert_allclose(got[0], model.predict(data["x"], verbose=0), rtol=1e-5, atol=1e-5)
+
+
+class _FramesMask(L.Layer):
+    """Passes its input on with a mask that drops the all-zero frames of a (batch, time, ...) sequence."""
+
+    def call(self, x):
+        return x
+
+    def compute_mask(self, x, mask=None):
+        return ag.not_equal(ag.sum(ag.abs(x), axis=tuple(range(2, len(x.shape)))), 0.0)
+
+
+def test_a_masked_conv_lstm_applies_the_mask_of_its_input(tmp_path):
+    keras.utils.set_random_seed(14)
+    inp = keras.Input((4, 5, 5, 2), name="frames")
+    x = L.ConvLSTM2D(2, 3, padding="same", recurrent_activation=H3, return_sequences=True)(_FramesMask()(inp))
+    model = keras.Model(inp, L.ConvLSTM2D(2, 2, go_backwards=True)(x))
+    path = str(tmp_path / "masked_conv_lstm.onnx")
+    model.export(path, format="onnx")
+    session = ort.InferenceSession(path, providers=["CPUExecutionProvider"])
+    x = np.random.default_rng(14).standard_normal((3, 4, 5, 5, 2)).astype("float32")
+    x[:, 2:] = 0.0
+    x[0] = 0.0                                                  # every frame masked
+    x[2, 1] = 0.0                                               # a masked frame between kept ones
+    np.testing.assert_allclose(session.run(None, {"frames": x})[0], model.predict(x, verbose=0), rtol=1e-5, atol=1e-5)

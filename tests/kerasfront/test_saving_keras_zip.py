@@ -138,7 +138,7 @@ def test_nested_sequential_round_trips(tmp_path):
 
 
 @pytest.mark.parametrize("name", ["k3_sequential", "k3_functional_rnn", "k3_nested", "tfk_functional", "k3_attention",
-                                  "k3_transformer", "k3_conv_lstm"])
+                                  "k3_transformer", "k3_conv_lstm", "k3_rnn_hard_sigmoid"])
 def test_files_written_by_keras3_and_tf_keras_load_and_predict(name):
     data = _npz(name)
     with warnings.catch_warnings():
@@ -168,7 +168,8 @@ def test_keras3_file_resumes_training_as_keras3_did(name):
         np.testing.assert_allclose(a, e, rtol=1e-4, atol=atol)
 
 
-@pytest.mark.parametrize("name", ["k3_sequential", "k3_functional_rnn", "k3_attention", "k3_conv_lstm"])
+@pytest.mark.parametrize("name", ["k3_sequential", "k3_functional_rnn", "k3_attention", "k3_conv_lstm",
+                                  "k3_rnn_hard_sigmoid"])
 def test_keras3_weights_file_loads_into_the_same_architecture(name):
     data = _npz(name)
     with warnings.catch_warnings():
