@@ -188,7 +188,7 @@ class _Plan:
 
 
 def _check_model_has_weights(model, file_layers, path):
-    if not model.weights and any(w for _, _, w in file_layers):
+    if not model._holds_layer_weights() and any(w for _, _, w in file_layers):
         raise ValueError(f"Cannot load the weights in '{path}' into model '{model.name}': the model has no weights "
                          f"yet (it is not built). Call the model on a batch of data, or call "
                          f"model.build(input_shape), before load_weights.")
@@ -345,7 +345,7 @@ def save_weights(model, filepath, overwrite=True, save_format=None, options=None
     if path.endswith(".keras"):
         raise ValueError(f"save_weights: '{path}' ends in '.keras', which is the extension of whole-model files; "
                          f"use model.save('{path}') for the model, or a '.weights.h5' / '.h5' path for the weights")
-    if not model.weights and model.layers and not model.built:
+    if not model._holds_layer_weights() and model.layers and not model.built:
         raise ValueError(f"save_weights: model '{model.name}' has no weights yet (it is not built); call it on data "
                          f"or call model.build(input_shape) first")
     if not confirm_overwrite(path, overwrite):
