@@ -119,14 +119,34 @@ _METRIC_TYPES = ()
 
 
 def _holds_metric(value):
-    """True for a Metric, or a list or tuple holding one (what a layer tracks as its metrics)."""
-    if isinstance(value, _METRIC_TYPES):
+    """True for a Metric, or a list, tuple or dict holding one at any depth (what a layer tracks as its
+    metrics)."""
+    if not isinstance(value, (list, tuple, dict)):
+        return isinstance(value, _METRIC_TYPES)       # NOTE: the common case, on every attribute set: no generator
+    for _ in _metrics_in(value):
         return True
-    if type(value) is list or type(value) is tuple:
-        for v in value:
-            if isinstance(v, _METRIC_TYPES):
-                return True
     return False
+
+
+def _metrics_in(value, depth=0):
+    """The Metrics in an attribute's value, in order: the value itself, or those held by lists, tuples and dict
+    values nested in it (tf.keras flattens an attribute's structure to find them).
+
+    Example:
+        >>> m = kerasfront.metrics.Mean(); list(_metrics_in({"a": [m]})) == [m]
+        True
+    """
+    if isinstance(value, _METRIC_TYPES):
+        yield value
+    elif depth < _MAX_NESTING and isinstance(value, (list, tuple, dict)):
+        for v in (value.values() if isinstance(value, dict) else value):
+            # NOTE: plain values (numbers, strings, arrays) are by far the most common items: skip them quickly
+            if isinstance(v, (list, tuple, dict)) or isinstance(v, _METRIC_TYPES):
+                yield from _metrics_in(v, depth + 1)
+
+
+#: how deep nested lists / tuples / dicts of an attribute are searched for Metrics (a guard against cycles)
+_MAX_NESTING = 8
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -740,6 +760,19 @@ class Layer:
     trainable_variables = trainable_weights
     non_trainable_variables = non_trainable_weights
 
+    def _holds_layer_weights(self):
+        """True once this layer or one of its sublayers has created a weight. A model's metric trackers hold
+        variables from the start (they are in ``model.weights``), so this, not ``weights``, tells whether a
+        subclassed model has been built.
+
+        Example:
+            >>> kerasfront.layers.Dense(2)._holds_layer_weights()
+            False
+        """
+        if self._trainable_weights or self._non_trainable_weights:
+            return True
+        return any(layer._holds_layer_weights() for layer in self._sublayers())
+
     def get_weights(self):
         """The weights' values as numpy arrays, in ``weights`` order."""
         return [w.numpy() for w in self.weights]
@@ -855,16 +888,23 @@ class Layer:
                              "Functional Model is not supported. Please pass the Tensor to monitor directly.")
         self._graph_network_add_metric(value, "mean", name)
 
+    #: attributes the framework sets that hold metrics a user did not set as attributes: ``add_metric``'s, and
+    #: ``compile``'s arguments (tf.keras does not track either as attribute metrics)
+    _NOT_TRACKED_METRIC_ATTRS = frozenset({"_metrics", "_compile_args", "_layer_metrics_cache"})
+
+    def _attribute_metrics(self):
+        """The Metric objects this layer holds as attributes (directly, or in lists, tuples and dicts), in the
+        order they were assigned: tf.keras tracks them."""
+        out = []
+        for key, value in self.__dict__.items():
+            if key not in self._NOT_TRACKED_METRIC_ATTRS and key not in self._NOT_SUBLAYER_ATTRS:
+                out.extend(_metrics_in(value))
+        return out
+
     def _own_metrics(self):
         """The Metric objects this layer holds as attributes (tf.keras tracks them), then those ``add_metric``
         made."""
-        from ..metrics import Metric
-        out = []
-        for key, value in self.__dict__.items():
-            if isinstance(value, Metric):
-                out.append(value)
-            elif isinstance(value, (list, tuple)) and key != "_metrics":
-                out.extend(v for v in value if isinstance(v, Metric))
+        out = self._dedup(self._attribute_metrics())
         out.extend(m for m in self.__dict__.get("_metrics", ()) if not any(m is o for o in out))
         return out
 

@@ -408,6 +408,10 @@ class Functional(Model):
     def _sublayers(self):
         return self._layers
 
+    def _weight_owners(self):
+        # NOTE: as tf.keras: the layers, then the metrics set as attributes of the model after it was made
+        return list(self._layers) + self._dedup(self._attribute_metrics())
+
     # -- calling -------------------------------------------------------------------------------------------
     def _conform_input(self, x, i):
         """One model input as a Tensor of the Input's dtype (and rank, for a missing/extra last axis of 1)."""

@@ -54,6 +54,10 @@ class Sequential(Functional):
     def _sublayers(self):
         return self._seq_layers
 
+    def _weight_owners(self):
+        # NOTE: tf.keras's Sequential does not track its attributes: a metric set on it is not among its weights
+        return list(self._seq_layers)
+
     def add(self, layer):
         """Append a layer (or an ``Input``) to the stack.
 

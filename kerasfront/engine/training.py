@@ -18,7 +18,8 @@ import autograd as ag
 from autograd.tensor import Tensor, make_leaf
 
 from . import data_adapter, nest, strings
-from .base_layer import _CTX, METRICS_VERSION, STRUCTURE_VERSION, Layer, to_snake_case, unique_object_name
+from .base_layer import (_CTX, METRICS_VERSION, STRUCTURE_VERSION, Layer, _metrics_in, to_snake_case,
+                         unique_object_name)
 from ..utils.losses_utils import class_weight_to_sample_weight
 from .compile_utils import LossesContainer, MetricsContainer, is_sparse_loss
 from .input_spec import assert_input_compatibility
@@ -222,16 +223,75 @@ class Model(Layer):
         self._step_capture = (TrainStepCapture(self, explicit=jit is True)
                               if capture_enabled(jit, getattr(self, "_run_eagerly", None)) else None)
 
+    # -- weights ---------------------------------------------------------------------------------------------
+    def _weight_owners(self):
+        """What the model's weights are gathered from, in order, as tf.keras's Model does: for a subclassed model
+        the layers and the metrics set as its attributes (``self.loss_tracker = Mean(name="loss")``; in lists,
+        tuples and dicts too), in the order they were assigned. Functional and Sequential models override it.
+        Metrics given to ``compile`` or made by ``add_metric`` are not attributes: their variables are not the
+        model's weights.
+
+        Example (a model whose ``__init__`` sets ``self.hidden = Dense(4)``, ``self.loss_tracker = Mean()``,
+        ``self.out = Dense(1)``):
+            >>> [type(o).__name__ for o in model._weight_owners()]
+            ['Dense', 'Mean', 'Dense']
+        """
+        out = []
+        for key, value in self.__dict__.items():
+            if key in self._NOT_SUBLAYER_ATTRS:
+                continue
+            metrics_tracked = key not in self._NOT_TRACKED_METRIC_ATTRS
+            if isinstance(value, Layer):
+                out.append(value)
+            elif isinstance(value, (list, tuple, dict)):
+                # NOTE: layers are found one level deep, as _sublayers() finds them; metrics at any depth
+                for v in (value.values() if isinstance(value, dict) else value):
+                    if isinstance(v, Layer):
+                        out.append(v)
+                    elif metrics_tracked:
+                        out.extend(_metrics_in(v, 1))
+            elif metrics_tracked:
+                out.extend(_metrics_in(value))
+        return out
+
     @property
     def weights(self):
-        """tf.keras's Model order: each layer's weights in turn (a BatchNormalization's gamma, beta, moving_mean,
-        moving_variance stay together), then the model's own; ``get_weights``/``set_weights`` use it."""
+        """tf.keras's Model order: each layer's (or metric tracker's) weights in turn (a BatchNormalization's
+        gamma, beta, moving_mean, moving_variance stay together), then the model's own; ``get_weights`` and
+        ``set_weights`` use it."""
         out = []
-        for layer in self._sublayers():
-            out.extend(layer.weights)
+        for owner in self._weight_owners():
+            out.extend(owner.weights)
         return self._dedup(out + self._trainable_weights + self._non_trainable_weights)
 
+    @property
+    def trainable_weights(self):
+        """Each layer's trainable weights in turn, then the model's own (empty when the model is frozen)."""
+        if not self._trainable:
+            return []
+        out = []
+        for owner in self._weight_owners():
+            out.extend(owner.trainable_weights)
+        return self._dedup(out + self._trainable_weights)
+
+    @property
+    def non_trainable_weights(self):
+        """Each layer's (and metric tracker's) non-trainable weights in turn, then the model's own; a frozen
+        model lists every trainable weight first, as tf.keras does."""
+        owners = self._weight_owners()
+        out = []
+        for owner in owners:
+            out.extend(owner.non_trainable_weights)
+        if self._trainable:
+            return self._dedup(out + self._non_trainable_weights)
+        trainable = []
+        for owner in owners:
+            trainable.extend(owner.trainable_weights)
+        return self._dedup(trainable + self._trainable_weights + out + self._non_trainable_weights)
+
     variables = weights
+    trainable_variables = trainable_weights
+    non_trainable_variables = non_trainable_weights
 
     def _get_compile_args(self, user_metrics=True):
         """The arguments ``compile`` was called with (the saving code writes them as ``training_config``)."""

@@ -472,7 +472,7 @@ def _build_from_config(model, build_config, path):
                 raise SavedFileError(f"File '{path}': its build_config does not fit the saved object ({e})") from None
         return
     shape = (build_config or {}).get("input_shape") if isinstance(build_config, dict) else None
-    if model.weights or shape is None:
+    if model._holds_layer_weights() or shape is None:
         return
 
     def zeros(s):
@@ -867,7 +867,7 @@ def load_weights_from_keras3_h5(model, f, file_path, skip_mismatch=False, size=N
         >>> with h5py().File(path, "r") as f:
         ...     load_weights_from_keras3_h5(model, f, path)
     """
-    if not model.weights and "layers" in f:
+    if not model._holds_layer_weights() and "layers" in f:
         raise ValueError(f"Cannot load the weights in '{file_path}' into model '{model.name}': the model has no "
                          f"weights yet (it is not built). Call it on data or call model.build(input_shape) first.")
     pairs, skipped = _plan_keras3(f, model, file_path, skip_mismatch)

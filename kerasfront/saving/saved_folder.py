@@ -470,7 +470,7 @@ def _rebuild(config, path, custom_objects, safe_mode, stored, values, manifest):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         model = model_from_saved_config(config, path, custom_objects, bool(safe_mode), stored)
-    if not model.weights and values:
+    if not model._holds_layer_weights() and values:
         # a subclassed model creates its weights on its first call: run it once on the first saved signature (kept
         # in the manifest whether or not the forward could be traced)
         from ..engine.traced_forward import flatten_spec, pack_inputs

@@ -36,7 +36,10 @@ __all__ = ["save_weights", "load_weights", "save_weights_to_hdf5_group", "load_w
 
 def _layer_weights(layer):
     """The weights of one layer in the order tf.keras saves them: trainable, then non-trainable."""
-    return list(layer.weights)
+    # NOTE: for a plain layer that is ``layer.weights``; a nested model's ``weights`` go layer by layer instead (a
+    # BatchNormalization's moving statistics next to its gamma and beta, a metric tracker's variables where it was
+    # set), while tf.keras's files list all its trainable weights first (a frozen nested model: all of them in turn)
+    return layer._dedup(list(layer.trainable_weights) + list(layer.non_trainable_weights))
 
 
 def _own_weights(model):
@@ -144,6 +147,26 @@ def _describe_file(g, names, path):
     return ", ".join(parts) or "none"
 
 
+def _in_file_order(variables, wnames):
+    """``variables`` paired with the file's weight names ``wnames``: in order, as tf.keras pairs them, unless the
+    names are the variables' own names in another order; then each variable goes with its own name.
+
+    Example:
+        >>> from kerasfront.variables import Variable
+        >>> a, b = Variable(np.zeros(2), name="bn/gamma:0"), Variable(np.zeros(3), name="d/kernel:0")
+        >>> [v.name for v in _in_file_order([a, b], ["d/kernel:0", "bn/gamma:0"])]
+        ['d/kernel:0', 'bn/gamma:0']
+    """
+    # NOTE: a nested model's weights in a file are its trainable weights, then its non-trainable ones, so their order
+    # changes with its trainable flag (tf.keras writes a frozen nested model's BatchNormalization statistics next to
+    # gamma and beta), and earlier kerasfront versions wrote them layer by layer: the names still pair them
+    names = _unique_dataset_names(variables)
+    if names == list(wnames) or len(set(wnames)) != len(wnames) or set(names) != set(wnames):
+        return variables
+    by_name = dict(zip(names, variables))
+    return [by_name[n] for n in wnames]
+
+
 class _Plan:
     """Assignments checked before any is made: ``(variable, dataset)`` pairs and the mismatches skipped."""
 
@@ -165,6 +188,7 @@ class _Plan:
             self.mismatch(f"Weight count mismatch for {where}: the layer has {len(variables)} weight(s) "
                           f"[{_describe(variables)}], the file holds {len(wnames)} [{_describe_file(g, wnames, path)}]")
             return
+        variables = _in_file_order(variables, wnames)
         staged = []
         for var, wname in zip(variables, wnames):
             ds, shape, dtype = dataset_shape(g, wname, path)
@@ -188,7 +212,7 @@ class _Plan:
 
 
 def _check_model_has_weights(model, file_layers, path):
-    if not model.weights and any(w for _, _, w in file_layers):
+    if not model._holds_layer_weights() and any(w for _, _, w in file_layers):
         raise ValueError(f"Cannot load the weights in '{path}' into model '{model.name}': the model has no weights "
                          f"yet (it is not built). Call the model on a batch of data, or call "
                          f"model.build(input_shape), before load_weights.")
@@ -345,7 +369,7 @@ def save_weights(model, filepath, overwrite=True, save_format=None, options=None
     if path.endswith(".keras"):
         raise ValueError(f"save_weights: '{path}' ends in '.keras', which is the extension of whole-model files; "
                          f"use model.save('{path}') for the model, or a '.weights.h5' / '.h5' path for the weights")
-    if not model.weights and model.layers and not model.built:
+    if not model._holds_layer_weights() and model.layers and not model.built:
         raise ValueError(f"save_weights: model '{model.name}' has no weights yet (it is not built); call it on data "
                          f"or call model.build(input_shape) first")
     if not confirm_overwrite(path, overwrite):
