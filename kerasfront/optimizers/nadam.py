@@ -107,10 +107,17 @@ class Nadam(Optimizer):
         if not self.emulate_fit_trace and self._u_product_step == step:
             return self._u_product
         # NOTE: the running product is host state (tf.keras keeps it outside the saved variables); after a restore
-        # without it or a jump in iterations it is recomputed from step 1, in float32 as it was built.
-        prod = np.float32(1.0)
-        for t in range(1, step + 1):
-            prod = inplace.nadam_coefficients(t, self.beta_1, prod, self._dtype)[2]
+        # without it or a jump in iterations it is recomputed from step 1, in float32 as it was built. The last one
+        # computed is kept, so that saving every epoch of a long run in the traced mode costs that epoch's steps only.
+        beta_1, start, prod = getattr(self, "_product_memo", (self.beta_1, 0, np.float32(1.0)))
+        if start > step or beta_1 != self.beta_1:
+            start, prod = 0, np.float32(1.0)
+        for t in range(start + 1, step + 1):
+            new = inplace.nadam_coefficients(t, self.beta_1, prod, self._dtype)[2]
+            if new == prod:
+                break       # a fixed point (0, or a subnormal that rounds back): u_t only grows towards beta_1 < 1
+            prod = new
+        self._product_memo = (self.beta_1, step, prod)
         return prod
 
     def _keras3_slots(self):

@@ -137,6 +137,10 @@ def test_kerasfront_nadam_archive_holds_the_product_and_resumes_exactly(tmp_path
     assert h1.history == h2.history
     for a, b in zip(loaded.get_weights(), model.get_weights()):
         np.testing.assert_array_equal(a, b)
+    model.save(path)                    # saved again 4 steps later: P_8
+    for t in range(5, 9):
+        prod = prod * (beta_1 * (np.float32(1) - np.float32(0.5) * np.float32(0.96) ** np.float32(t)))
+    np.testing.assert_allclose(_saved_optimizer_vars(path)[-1], prod, rtol=1e-6)
 
 
 @pytest.mark.parametrize("optimizer, shapes", [
