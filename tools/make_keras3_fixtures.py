@@ -6,7 +6,10 @@ Run with a Python that has tensorflow, keras 3 and tf_keras (not part of the tes
     /work/tfenv/bin/python tools/make_keras3_fixtures.py tests/fixtures/keras3_reference [--only k3_attention]
 
 ``--only NAME[,NAME...]`` rewrites those Keras 3 cases alone (and their manifest entries), leaving the other files as
-they are.
+they are; ``--only optimizers`` rewrites every ``k3_opt_*`` case.
+
+The ``k3_opt_<name>`` cases are one tiny model trained by each Keras 3 optimizer (its saved state: Nadam's momentum
+product, Adafactor's placeholders for unfactored variables...), saved as ``.keras`` only.
 """
 import json
 import os
@@ -106,12 +109,48 @@ def keras3_cases(keras):
     ids[1:, 3:] *= hrng.integers(0, 2, (4, 3)).astype(np.int32)     # padding inside and at the end of rows
     ids[0, 2:] = 0
     cases["k3_rnn_hard_sigmoid"] = (rnn, {"x": ids})
+    cases.update(optimizer_cases(keras))
+    return cases
+
+
+def optimizer_cases(keras):
+    """``k3_opt_<name>``: Dense(3, tanh) -> Dense(2) (a kernel of rank 2 and a bias of rank 1 per layer), mse, one
+    epoch of 4 steps by each optimizer before saving, so that every slot (and Nadam's product) holds state."""
+    opt = keras.optimizers
+    schedule = opt.schedules.ExponentialDecay(0.02, decay_steps=3, decay_rate=0.8)
+    makers = {
+        "nadam": lambda: opt.Nadam(learning_rate=0.02),
+        "nadam_schedule": lambda: opt.Nadam(learning_rate=schedule, beta_1=0.85),
+        "adam_amsgrad": lambda: opt.Adam(learning_rate=0.02, amsgrad=True),
+        "adamw": lambda: opt.AdamW(learning_rate=0.02, weight_decay=0.05),
+        "sgd": lambda: opt.SGD(learning_rate=0.05),
+        "sgd_nesterov": lambda: opt.SGD(learning_rate=0.05, momentum=0.8, nesterov=True),
+        "rmsprop_centered": lambda: opt.RMSprop(learning_rate=0.01, momentum=0.5, centered=True),
+        "adagrad": lambda: opt.Adagrad(learning_rate=0.05),
+        "adadelta": lambda: opt.Adadelta(learning_rate=1.0),
+        "adamax": lambda: opt.Adamax(learning_rate=0.02),
+        "ftrl": lambda: opt.Ftrl(learning_rate=0.05, l1_regularization_strength=0.01,
+                                 l2_regularization_strength=0.01, l2_shrinkage_regularization_strength=0.01),
+        "lion": lambda: opt.Lion(learning_rate=0.005),
+        "adafactor": lambda: opt.Adafactor(learning_rate=0.05),
+    }
+    rng = np.random.default_rng(7)
+    x = rng.normal(size=(16, 4)).astype(np.float32)
+    y = rng.normal(size=(16, 2)).astype(np.float32)
+    cases = {}
+    for name, make in makers.items():
+        keras.utils.set_random_seed(7)
+        model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(3, activation="tanh"), keras.layers.Dense(2)])
+        model.compile(optimizer=make(), loss="mse")
+        model.fit(x, y, batch_size=4, epochs=1, shuffle=False, verbose=0)
+        cases[f"k3_opt_{name}"] = (model, {"x": x, "train_x": x, "train_y": y})
     return cases
 
 
 def main():
     out_dir = sys.argv[1]
     only = set(sys.argv[sys.argv.index("--only") + 1].split(",")) if "--only" in sys.argv else None
+    only_optimizers = only is not None and "optimizers" in only
     os.makedirs(out_dir, exist_ok=True)
     manifest = {}
     if only is not None:
@@ -119,16 +158,21 @@ def main():
             manifest = json.load(f)
     import keras
     for name, (model, data) in keras3_cases(keras).items():
-        if only is not None and name not in only:
+        if only is not None and name not in only and not (only_optimizers and name.startswith("k3_opt_")):
             continue
         xs = [data[k] for k in sorted(data) if k.startswith("x")]
         pred = model.predict(xs if len(xs) > 1 else xs[0], verbose=0)
         model.save(os.path.join(out_dir, f"{name}.keras"))
-        model.save_weights(os.path.join(out_dir, f"{name}.weights.h5"))
+        files = [f"{name}.keras", f"{name}.npz"]
+        if not name.startswith("k3_opt_"):
+            model.save_weights(os.path.join(out_dir, f"{name}.weights.h5"))
+            files.insert(1, f"{name}.weights.h5")
         arrays = dict(data, y_pred=np.asarray(pred))
         opt = getattr(model, "optimizer", None)
         if opt is not None and opt.built:
             arrays["iterations"] = np.asarray(int(opt.iterations.numpy()))
+            # the optimizer's variables as Keras 3 saved them (what a reloaded optimizer must hold)
+            arrays.update({f"opt_var_{i}": np.asarray(v.numpy()) for i, v in enumerate(opt.variables)})
             # one more epoch after saving: what a reloaded model must reproduce
             tx = [data[k] for k in sorted(data) if k.startswith("train_x")]
             h = model.fit(tx if len(tx) > 1 else tx[0], data["train_y"], batch_size=4, epochs=1, shuffle=False,
@@ -137,8 +181,7 @@ def main():
             after = [w for layer in model.layers for w in layer.get_weights()]
             arrays.update({f"resume_w_{i}": w for i, w in enumerate(after)})
         np.savez(os.path.join(out_dir, f"{name}.npz"), **arrays)
-        manifest[name] = {"made_with": f"keras {keras.__version__}",
-                          "files": [f"{name}.keras", f"{name}.weights.h5", f"{name}.npz"]}
+        manifest[name] = {"made_with": f"keras {keras.__version__}", "files": files}
 
     if only is not None:
         with open(os.path.join(out_dir, "manifest.json"), "w") as f:

@@ -19,6 +19,7 @@ import autograd as ag
 from . import schedules
 from ..engine import arguments
 from .base import Optimizer
+from .keras3_state import keras3_placeholder
 
 __all__ = ["Adafactor"]
 
@@ -80,6 +81,18 @@ class Adafactor(Optimizer):
                 self._c.append(self.add_variable_from_reference(v, "c", shape=v.shape[:-2] + v.shape[-1:]))
             self._v.append(self.add_variable_from_reference(v, "v"))
         self._built = True
+
+    def _keras3_slots(self):
+        # NOTE: Keras 3 saves r, c, v per variable, with a scalar int32 placeholder for the r and c of a variable of
+        # rank < 2 (which kerasfront, as tf.keras, does not make)
+        averages = list(getattr(self, "_model_variables_moving_average", None) or []) if self.use_ema else []
+        if not self._built:
+            return averages
+        slots = []
+        for var, r, col, v in zip(self._var_list, self._r, self._c, self._v):
+            slots += [r if r is not None else keras3_placeholder(self._slot_name(var, "r")),
+                      col if col is not None else keras3_placeholder(self._slot_name(var, "c")), v]
+        return averages + slots
 
     def _prepare_step(self):
         self._step = int(self._iterations.data) + 1

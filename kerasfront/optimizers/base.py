@@ -463,6 +463,27 @@ class Optimizer:
         if self.use_ema:
             self._overwrite_model_variables_with_average_value(var_list)
 
+    # -- Keras 3's saved state ---------------------------------------------------------------------------
+
+    def keras3_variables(self):
+        """The state in the order Keras 3 saves it (``.keras`` and ``.weights.h5`` files): ``iterations``, the
+        learning rate (unless it is a schedule), then the slots as Keras 3 lays them out, with a `Keras3State`
+        where Keras 3 saves state kerasfront keeps elsewhere (Nadam's momentum product) or has none of
+        (Adafactor's placeholders). ``variables`` stays tf.keras 2's list (its HDF5 files).
+
+        Example:
+            >>> [v.name for v in kerasfront.optimizers.SGD(momentum=0.9).keras3_variables()]
+            ['iteration:0', 'learning_rate:0']
+        """
+        out = [self._iterations]
+        if isinstance(self._learning_rate, ag.Tensor):
+            out.append(self._learning_rate)
+        return out + self._keras3_slots()
+
+    def _keras3_slots(self):
+        """Keras 3's slots: by default kerasfront's own, in creation order (the EMA averages first)."""
+        return list(self._variables[1:])
+
     # -- host-side state ----------------------------------------------------------------------------------
 
     #: attributes that hold state in Python rather than in variables (Nadam's momentum-cache product)
@@ -480,7 +501,9 @@ class Optimizer:
         state = {}
         for name in self._HOST_STATE_NAMES:
             value = getattr(self, name, None)
-            if isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, bool):
+            if isinstance(value, bool):
+                state[name] = ["bool", value]      # a mode (Nadam's emulate_fit_trace)
+            elif isinstance(value, (int, float, np.integer, np.floating)):
                 state[name] = [type(value).__name__ if isinstance(value, np.generic) else None,
                                value.item() if isinstance(value, np.generic) else value]
         return json.dumps(state) if state else None
@@ -499,9 +522,12 @@ class Optimizer:
             if not (isinstance(entry, list) and len(entry) == 2 and isinstance(entry[1], (int, float))):
                 continue
             kind, value = entry
-            if kind in ("float32", "float64", "float16"):
+            if kind == "bool":
+                if not isinstance(value, bool):
+                    continue
+            elif kind in ("float32", "float64", "float16"):
                 value = np.dtype(kind).type(value)
-            elif kind is not None and kind.startswith("int"):
+            elif isinstance(kind, str) and kind.startswith("int"):
                 value = int(value)
             setattr(self, name, value)
 

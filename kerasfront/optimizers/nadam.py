@@ -15,6 +15,12 @@ at 1 when the optimizer is built and is not saved. This optimizer reproduces tha
 matches tf.keras's ``fit``; set ``emulate_fit_trace = False`` for the formula above (what tf.keras gives with
 ``run_eagerly=True``).
 
+Keras 3 keeps ``P_t`` in a variable, advanced once per step, and saves it after the slots (``.keras`` files). So
+its ``fit`` gives the formula above, and a Nadam restored from a Keras 3 file continues as Keras 3 does: from the
+product the file holds, with ``emulate_fit_trace = False``. Files kerasfront writes hold ``P_t`` there too (what
+Keras 3 reads), and kerasfront's own product and mode beside it (``get_host_state``), so that kerasfront continues
+exactly as it would have.
+
 Example:
     >>> opt = Nadam(learning_rate=0.01)
 """
@@ -24,6 +30,7 @@ from autograd import inplace
 
 from .adam import _check_betas
 from .base import Optimizer
+from .keras3_state import Keras3State
 
 __all__ = ["Nadam"]
 
@@ -44,7 +51,7 @@ class Nadam(Optimizer):
         >>> model.compile(optimizer=Nadam(learning_rate=2e-3), loss="mse")
     """
 
-    _HOST_STATE_NAMES = ("_u_product", "_u_product_step", "_graph_base")
+    _HOST_STATE_NAMES = ("_u_product", "_u_product_step", "_graph_base", "emulate_fit_trace")
 
     def __init__(self, learning_rate=0.001, beta_1=0.9, beta_2=0.999, epsilon=1e-07, weight_decay=None,
                  clipnorm=None, clipvalue=None, global_clipnorm=None, use_ema=False, ema_momentum=0.99,
@@ -90,16 +97,43 @@ class Nadam(Optimizer):
         self._u_t, self._u_t1 = u_t, u_t1
 
     def _prepare_eager(self, step):
-        if self._u_product_step != step - 1:
-            # NOTE: the running product P_{t-1} is host state (tf.keras keeps it outside the saved variables);
-            # after a restore or a jump in iterations it is recomputed from step 1, in float32 as it was built.
-            prod = np.float32(1.0)
-            for t in range(1, step):
-                prod = inplace.nadam_coefficients(t, self.beta_1, prod, self._dtype)[2]
-            self._u_product = prod
-        self._coefficients = inplace.nadam_coefficients(step, self.beta_1, self._u_product, self._dtype)
+        self._coefficients = inplace.nadam_coefficients(step, self.beta_1, self._eager_product(step - 1),
+                                                        self._dtype)
         self._u_product = self._coefficients[2]
         self._u_product_step = step
+
+    def _eager_product(self, step):
+        """``P_step = u_1 ... u_step`` of the formula (1 at step 0)."""
+        if not self.emulate_fit_trace and self._u_product_step == step:
+            return self._u_product
+        # NOTE: the running product is host state (tf.keras keeps it outside the saved variables); after a restore
+        # without it or a jump in iterations it is recomputed from step 1, in float32 as it was built. The last one
+        # computed is kept, so that saving every epoch of a long run in the traced mode costs that epoch's steps only.
+        beta_1, start, prod = getattr(self, "_product_memo", (self.beta_1, 0, np.float32(1.0)))
+        if start > step or beta_1 != self.beta_1:
+            start, prod = 0, np.float32(1.0)
+        for t in range(start + 1, step + 1):
+            new = inplace.nadam_coefficients(t, self.beta_1, prod, self._dtype)[2]
+            if new == prod:
+                break       # a fixed point (0, or a subnormal that rounds back): u_t only grows towards beta_1 < 1
+            prod = new
+        self._product_memo = (self.beta_1, step, prod)
+        return prod
+
+    def _keras3_slots(self):
+        slots = super()._keras3_slots()
+        if self._built:
+            slots.append(Keras3State(f"{self.name}/momentum_product", (), self._dtype,
+                                     get=lambda: self._eager_product(int(self._iterations.data)),
+                                     set=self._take_keras3_product))
+        return slots
+
+    def _take_keras3_product(self, value):
+        """A product Keras 3 saved: continue as Keras 3 does, with the formula (``iterations`` is loaded first)."""
+        self.emulate_fit_trace = False
+        self._u_product = self._dtype.type(value)
+        self._u_product_step = int(self._iterations.data)
+        self._graph_base = None
 
     def _graph_coefficients(self):
         counter = self._graph_counter

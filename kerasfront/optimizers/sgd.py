@@ -45,6 +45,14 @@ class SGD(Optimizer):
         self.momentums = [self.add_variable_from_reference(v, "m") for v in var_list]
         self._built = True
 
+    def _keras3_slots(self):
+        # NOTE: Keras 3 makes no momentum slots when momentum is 0 (tf.keras 2, and kerasfront, always do)
+        slots = super()._keras3_slots()
+        if self.momentum or not self._built:
+            return slots
+        momentums = {id(m) for m in self.momentums}
+        return [v for v in slots if id(v) not in momentums]
+
     def update_step(self, gradient, variable):
         m = self._slots(self.momentums, variable)
         inplace.sgd_update(variable, gradient, self._lr_value(), m=m, momentum=self.momentum, nesterov=self.nesterov)

@@ -159,8 +159,9 @@ def save_model_to_hdf5(model, filepath, overwrite=True, include_optimizer=True):
             add_checksums(f)
 
 
-#: optimizer state kept in Python rather than in variables (Nadam's momentum-cache product), saved as a JSON
-#: attribute next to the variables so that a reloaded optimizer continues exactly; tf.keras ignores it.
+#: optimizer state kept in Python rather than in variables (Nadam's momentum-cache product and mode), saved as a
+#: JSON attribute next to the variables so that a reloaded optimizer continues exactly; tf.keras ignores it (a
+#: ``.keras`` file also holds the product as Keras 3's variable: ``Optimizer.keras3_variables``).
 HOST_STATE_ATTR = "kerasfront_host_state"
 def optimizer_host_state(optimizer):
     """The optimizer's host-side state as a JSON string (None when it has none): its ``get_host_state()``.

@@ -123,7 +123,15 @@ def walk_layers(model, aliases=False):
 
 
 def _optimizer_variables(optimizer):
-    """Keras 3's order: iterations, the learning rate (unless it is a schedule), then the slots."""
+    """Keras 3's order: iterations, the learning rate (unless it is a schedule), then the slots as Keras 3 lays them
+    out (the optimizer's ``keras3_variables()``: Nadam's momentum product, Adafactor's placeholders...)."""
+    keras3_variables = getattr(optimizer, "keras3_variables", None)
+    return list(keras3_variables()) if callable(keras3_variables) else _own_optimizer_variables(optimizer)
+
+
+def _own_optimizer_variables(optimizer):
+    """kerasfront's own order: iterations, the learning rate (unless it is a schedule), then ``variables``' slots
+    (what files written by kerasfront before it followed Keras 3's layout hold)."""
     variables = list(optimizer.variables)
     lr = getattr(optimizer, "_learning_rate", None)
     if isinstance(lr, ag.Tensor):
@@ -896,23 +904,47 @@ def _restore_optimizer(model, f, file_path, size):
         return
     if not getattr(optimizer, "_built", True):
         optimizer.build(model.trainable_weights)
-    variables = _optimizer_variables(optimizer)
+    keras3_layout = _optimizer_variables(optimizer)
+    own_layout = _own_optimizer_variables(optimizer)
+    pairs = _match_optimizer_layout(keras3_layout, datasets, has_lr)
+    if pairs is None and [id(v) for v in own_layout] != [id(v) for v in keras3_layout]:
+        pairs = _match_optimizer_layout(own_layout, datasets, has_lr)   # a file kerasfront wrote before
+    if pairs is None:
+        warnings.warn(f"Could not restore the optimizer state saved in '{file_path}': "
+                      f"{_layout_difference(optimizer, keras3_layout, datasets)}. Nothing was loaded into the "
+                      f"optimizer: it starts from a fresh state.", stacklevel=4)
+        return
+    _assign(pairs, file_path, size)
+    from .h5_utils import read_str_attr
+    from .hdf5_format import HOST_STATE_ATTR, restore_optimizer_host_state
+    group = f["optimizer/vars"]
+    if HOST_STATE_ATTR in group.attrs:
+        restore_optimizer_host_state(optimizer, read_str_attr(group, HOST_STATE_ATTR, file_path, limit=2 ** 16))
+
+
+def _match_optimizer_layout(variables, datasets, has_lr):
+    """The ``(variable, dataset)`` pairs when the file's optimizer datasets fit ``variables`` (None otherwise)."""
     if has_lr and len(datasets) == len(variables) - 1:
         variables = [variables[0]] + variables[2:]   # a file written with a schedule: no learning-rate variable
     elif not has_lr and len(datasets) == len(variables) + 1 and len(datasets) > 1 and datasets[1].shape == ():
         datasets = [datasets[0]] + datasets[2:]      # the file has a learning rate, this optimizer a schedule
     if len(datasets) != len(variables) or any(tuple(d.shape or ()) != tuple(v.shape)
                                               for v, d in zip(variables, datasets)):
-        warnings.warn(f"Could not restore the optimizer state saved in '{file_path}': the optimizer has "
-                      f"{len(variables)} variable(s), the file holds {len(datasets)} that do not match. The "
-                      f"optimizer starts from a fresh state.", stacklevel=4)
-        return
-    _assign(list(zip(variables, datasets)), file_path, size)
-    from .h5_utils import read_str_attr
-    from .hdf5_format import HOST_STATE_ATTR, restore_optimizer_host_state
-    group = f["optimizer/vars"]
-    if HOST_STATE_ATTR in group.attrs:
-        restore_optimizer_host_state(optimizer, read_str_attr(group, HOST_STATE_ATTR, file_path, limit=2 ** 16))
+        return None
+    return list(zip(variables, datasets))
+
+
+def _layout_difference(optimizer, variables, datasets):
+    """What the optimizer expected and what the file holds, for the warning of a state that does not fit."""
+    head = (f"{type(optimizer).__name__} '{getattr(optimizer, 'name', '?')}' expects {len(variables)} variable(s) "
+            f"for this model (iterations, the learning rate unless it is a schedule, then its slots as Keras 3 "
+            f"saves them), the file holds {len(datasets)}")
+    for i, (v, d) in enumerate(zip(variables, datasets)):
+        if tuple(d.shape or ()) != tuple(v.shape):
+            name = getattr(v, "name", None) or f"#{i}"
+            return (f"{head}; the first that differs is variable {i}: expected {name} of shape {tuple(v.shape)}, "
+                    f"found shape {tuple(d.shape or ())}")
+    return head
 
 
 def _archive_origin(zf, path):
