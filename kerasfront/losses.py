@@ -401,7 +401,9 @@ class Loss:
         losses = self.call(y_true, y_pred)
         in_mask, out_mask = get_mask(y_pred), self._losses_mask(y_true, losses)
         if in_mask is not None and out_mask is not None:
-            mask = np.logical_and(_data(in_mask), out_mask)
+            # NOTE: with ops while autograd.trace records (see losses_utils.apply_mask), else on the host
+            traced = ag.trace.active() is not None and isinstance(in_mask, ag.Tensor) | isinstance(out_mask, ag.Tensor)
+            mask = ag.logical_and(in_mask, out_mask) if traced else np.logical_and(_data(in_mask), _data(out_mask))
         else:
             mask = in_mask if out_mask is None else out_mask
         sample_weight = apply_valid_mask(losses, sample_weight, mask, self.reduction)
@@ -450,7 +452,10 @@ class LossFunctionWrapper(Loss):
         ignore = self._fn_kwargs.get("ignore_class") if self.fn is sparse_categorical_crossentropy else None
         if ignore is None:
             return None
-        # sparse crossentropy with ignore_class: the ignored labels' losses are masked out (tf.keras's _keras_mask)
+        # sparse crossentropy with ignore_class: the ignored labels' losses are masked out (tf.keras's _keras_mask);
+        # read with ops while autograd.trace records, so that a captured step masks the labels of each batch
+        if isinstance(y_true, ag.Tensor) and ag.trace.active() is not None:
+            return ag.reshape(ag.not_equal(y_true, ignore), losses.shape)
         return (_data(y_true) != ignore).reshape(losses.shape)
 
     def get_config(self):

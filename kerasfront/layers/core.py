@@ -379,16 +379,18 @@ class Softmax(Layer):
 
     def call(self, inputs, mask=None):
         if mask is not None:
-            m = mask.data if isinstance(mask, ag.Tensor) else np.asarray(mask)
-            # NOTE: a large negative (not -inf) keeps fully masked rows finite, as Keras does
+            # NOTE: the mask is read with ops (not its array on the host), so that a traced forward (an ONNX export,
+            # a captured training step) applies the mask of its own input; the numbers are numpy's
+            mask = mask if isinstance(mask, ag.Tensor) else np.asarray(mask)
             big = 3e4 if inputs.dtype == np.float16 else 1e9
             if self.robust_masking:
                 # NOTE: robust masking replaces the masked scores (adding -1e9 to scores near 1e9 could lose them)
-                keep = m if m.dtype == np.bool_ else m > 0.5
-                inputs = ag.where(np.broadcast_to(keep, inputs.shape), inputs,
-                                  np.asarray(-big, dtype=inputs.dtype))
+                keep = mask if mask.dtype == np.bool_ else ag.greater(mask, 0.5)
+                inputs = ag.where(ag.broadcast_to(keep, inputs.shape), inputs, np.asarray(-big, dtype=inputs.dtype))
             else:
-                inputs = inputs + (1.0 - m.astype(inputs.dtype)) * inputs.dtype.type(-big)
+                # NOTE: a large negative (not -inf) keeps fully masked rows finite, as Keras does
+                drop = ag.subtract(inputs.dtype.type(1.0), ag.astype(mask, inputs.dtype))
+                inputs = inputs + ag.multiply(drop, inputs.dtype.type(-big))
         if isinstance(self.axis, tuple):
             return ag.exp(inputs - ag.logsumexp(inputs, axis=self.axis, keepdims=True))
         return ag.softmax(inputs, axis=int(self.axis))

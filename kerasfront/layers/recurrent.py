@@ -303,7 +303,17 @@ class RNN(Layer):
             # NOTE: read as copies (an op): the states are updated in place at the end of this call, and the
             # backward pass must see the values this batch started from
             current = [ag.positive(s) for s in self._states]
-            if initial_state is None or any(bool(np.any(s.data)) for s in current):
+            if initial_state is None:
+                initial_state = current
+            elif ag.trace.active() is not None and len(initial_state) == len(current):
+                # NOTE: tf.keras's cond (the kept states once any is nonzero, else initial_state) with ops while
+                # autograd.trace records, so that a replayed step takes the branch of its own states (after
+                # reset_states, initial_state again); eagerly a host branch
+                kept = ag.any(ag.not_equal(current[0], 0))
+                for s in current[1:]:
+                    kept = ag.logical_or(kept, ag.any(ag.not_equal(s, 0)))
+                initial_state = [ag.where(kept, c, s) for c, s in zip(current, initial_state)]
+            elif any(bool(np.any(s.data)) for s in current):
                 initial_state = current
             if current[0].shape[0] != (inputs.shape[1] if self.time_major else inputs.shape[0]):
                 raise ValueError(f"Layer {self.name} is stateful with batch size {current[0].shape[0]}, but it "
@@ -394,11 +404,9 @@ class RNN(Layer):
     def _step_loop(self, inputs, states, mask, training, constants):
         """The recurrence one step at a time (custom cells, activations the fused primitives lack): K.rnn."""
         step = self._cell_caller(training, constants)
-        if mask is not None:
-            md = np.asarray(mask.data if isinstance(mask, ag.Tensor) else mask)
-            if md.shape != tuple(inputs.shape[:2]):
-                raise ValueError(f"Layer {self.name}: the mask must have shape (batch, timesteps) = "
-                                 f"{tuple(inputs.shape[:2])}, received {md.shape}")
+        if mask is not None and tuple(np.shape(mask)) != tuple(inputs.shape[:2]):
+            raise ValueError(f"Layer {self.name}: the mask must have shape (batch, timesteps) = "
+                             f"{tuple(inputs.shape[:2])}, received {tuple(np.shape(mask))}")
 
         def checked_step(x, current):
             out, new = step(x, list(current))

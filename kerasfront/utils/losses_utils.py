@@ -172,6 +172,12 @@ def match_dtype_and_rank(y_t, y_p, sw):
 # -- masks -------------------------------------------------------------------------------------------------
 
 
+def _read_with_ops(mask):
+    """Whether ``mask`` is read with ops: a Tensor while ``autograd.trace`` records (a captured training step, a
+    traced forward), so that the graph computes it from the step's own data. Eagerly it is read on the host."""
+    return isinstance(mask, ag.Tensor) and ag.trace.active() is not None
+
+
 def apply_mask(y_p, sw, mask):
     """Weights times an output's ``mask`` (the mask alone when there are no weights).
 
@@ -181,12 +187,15 @@ def apply_mask(y_p, sw, mask):
     """
     if mask is None:
         return sw
-    m = np.asarray(mask.data if isinstance(mask, ag.Tensor) else mask).astype(y_p.dtype)
+    if _read_with_ops(mask):
+        m = mask if mask.dtype == y_p.dtype else ag.astype(mask, y_p.dtype)
+    else:
+        m = np.asarray(mask.data if isinstance(mask, ag.Tensor) else mask).astype(y_p.dtype)
     if sw is None:
         return m
     sw = _as_weights(sw, m.dtype)
     m, _, sw = squeeze_or_expand_dimensions(m, sample_weight=sw)
-    return sw * m
+    return ag.multiply(sw, m) if isinstance(m, ag.Tensor) else sw * m
 
 
 def apply_valid_mask(losses, sw, mask, reduction):
@@ -199,8 +208,19 @@ def apply_valid_mask(losses, sw, mask, reduction):
     """
     if mask is None:
         return sw
+    mean = reduction in (ReductionV2.AUTO, ReductionV2.SUM_OVER_BATCH_SIZE)
+    if _read_with_ops(mask):
+        m = mask if mask.dtype == losses.dtype else ag.astype(mask, losses.dtype)
+        if mean:
+            # NOTE: the host branch below with ops: an all-masked batch divides by 1 instead of 0, and its weights
+            # (all 0) stay 0; otherwise the same float operations, so a replayed step equals the eager one exactly
+            dtype = np.dtype(losses.dtype)
+            valid = ag.sum(m)
+            valid = ag.where(ag.equal(valid, dtype.type(0)), dtype.type(1), valid)
+            m = ag.multiply(m, ag.divide(dtype.type(m.size), valid))
+        return apply_mask(losses, sw, m)
     m = np.asarray(mask.data if isinstance(mask, ag.Tensor) else mask).astype(losses.dtype)
-    if reduction in (ReductionV2.AUTO, ReductionV2.SUM_OVER_BATCH_SIZE):
+    if mean:
         valid = m.sum()
         # NOTE: an all-masked batch gives weight 0 everywhere (tf.keras gives NaN weights and then 0 via its
         # divide_no_nan mean; the loss value is the same 0 without a NaN gradient)

@@ -350,3 +350,77 @@ def test_a_layers_function_swapped_between_fits_reaches_the_replayed_steps():
     _fit_both(models, x, y, between=lambda m: setattr(m.layers[0], "activation", keras.activations.tanh),
               batch_size=8, epochs=3)
     assert _replayed(models[1])
+
+
+def _squeeze_last(x):
+    return x[..., 0]
+
+
+def _not_padding(ids):
+    return ag.not_equal(ids, 0.0)
+
+
+def _softmax_over_steps():
+    """Scores per step, a Softmax over the steps given the padding mask explicitly, then a Dense (the mask stops at
+    the Lambda, so only the Softmax reads it)."""
+    ids = keras.Input((7,))
+    scores = L.Lambda(_squeeze_last)(L.Dense(1)(L.Embedding(20, 3, mask_zero=True)(ids)))
+    weights = L.Softmax()(scores, mask=L.Lambda(_not_padding)(ids))
+    return keras.Model(ids, L.Dense(3)(L.Lambda(lambda w: w * 1.0)(weights)))
+
+
+def _padded_after_unpadded(n_clean=32, n=56, steps=7, seed=0):
+    """Token ids whose first ``n_clean`` rows have no padding (the batches a capture records and proves with) and
+    whose other rows are padded at the end, each by its own length."""
+    rng = np.random.default_rng(seed)
+    tokens = rng.integers(1, 20, (n, steps))
+    for i in range(n_clean, n):
+        tokens[i, rng.integers(1, steps):] = 0
+    return tokens, rng
+
+
+@pytest.mark.parametrize("case", ["softmax_mask", "loss_mask_of_the_output", "ignore_class"])
+def test_masks_read_by_layers_and_losses_follow_batches_padded_after_the_recorded_ones(case):
+    """The recorded batches have no padding, the later ones do: a mask a layer or the compiled loss read as an array
+    would be replayed as the recorded all-kept constant (the loss of padded steps counted, the Softmax over padding)."""
+    tokens, rng = _padded_after_unpadded()
+    compile_kw = None
+    if case == "softmax_mask":
+        make, y = _softmax_over_steps, rng.integers(0, 3, len(tokens))
+    elif case == "loss_mask_of_the_output":
+        # one label per step: the output's mask (Embedding -> SimpleRNN(return_sequences) -> Dense) weights the loss
+        make, y = (lambda: keras.Sequential([keras.Input((7,)), L.Embedding(20, 4, mask_zero=True),
+                                             L.SimpleRNN(5, return_sequences=True), L.Dense(3)]),
+                   rng.integers(0, 3, tokens.shape))
+    else:
+        # no mask: the loss leaves out the labels equal to ignore_class (the padded steps)
+        make = lambda: keras.Sequential([keras.Input((7,)), L.Embedding(20, 4), L.Dense(3)])  # noqa: E731
+        y = np.where(tokens == 0, -1, rng.integers(0, 3, tokens.shape))
+        compile_kw = {"loss": keras.losses.SparseCategoricalCrossentropy(from_logits=True, ignore_class=-1)}
+    models = _twins(make, compile_kw)
+    _fit_both(models, tokens, y, batch_size=8, epochs=2, shuffle=False)
+    assert _replayed(models[1]) and not getattr(models[1], "_jit_fallbacks", None)
+
+
+def test_a_stateful_rnn_given_an_initial_state_takes_it_again_after_reset_states_in_replayed_steps():
+    """tf.keras's rule: a stateful RNN called with ``initial_state`` starts from it while its kept states are all
+    zero (after ``reset_states``), else from its kept states; replayed steps follow the states of their own step."""
+    rng = np.random.default_rng(3)
+    x, s0, y = (rng.standard_normal((8, 5, 3)).astype("float32"), rng.standard_normal((8, 4)).astype("float32"),
+                rng.integers(0, 3, 8))
+    results = []
+    for jit in (False, None):
+        keras.utils.set_random_seed(0)
+        xi, si = keras.Input(batch_shape=(8, 5, 3)), keras.Input(batch_shape=(8, 4))
+        model = keras.Model([xi, si], L.Dense(3)(L.SimpleRNN(4, stateful=True)(xi, initial_state=[si])))
+        model.compile("sgd", SCCE, jit_compile=jit)
+        losses = []
+        for step in range(8):
+            if step == 5:
+                model.reset_states()
+            losses.append(model.train_on_batch([x, s0 * (step + 1)], y))
+        results.append((model, losses))
+    (eager, eager_losses), (captured, captured_losses) = results
+    assert eager_losses == captured_losses
+    _assert_same(eager, captured)
+    assert _replayed(captured)

@@ -43,6 +43,15 @@ def _masked_mha():
     return keras.Model(ids, L.MultiHeadAttention(2, 4)(x, x, use_causal_mask=True))
 
 
+def _masked_softmax(**kwargs):
+    """A Softmax over the steps given the padding mask of its ids (a Softmax reads the mask it is given)."""
+    def build():
+        ids = keras.Input((7,), name="ids")
+        scores = L.Lambda(lambda x: x[..., 0])(L.Dense(1)(L.Embedding(10, 3, mask_zero=True)(ids)))
+        return keras.Model(ids, L.Softmax(**kwargs)(scores, mask=L.Lambda(lambda x: ag.not_equal(x, 0.0))(ids)))
+    return build
+
+
 def _dense_attention():
     q, v = keras.Input((5, 6), name="query"), keras.Input((4, 6), name="value")
     out = L.Concatenate()([L.Attention(use_scale=True)([q, v]), L.AdditiveAttention()([q, v])])
@@ -159,6 +168,8 @@ LAYERS = {
     "Conv3DTranspose": (lambda: _seq((3, 3, 3, 2), L.Conv3DTranspose(2, 2, strides=2)), "normal"),
     "MultiHeadAttention": (lambda: _attention_model(L.MultiHeadAttention(2, 3, dropout=0.2)), "normal"),
     "MultiHeadAttention_masks": (_masked_mha, "padded_ids"),
+    "masked_Softmax": (_masked_softmax(), "padded_ids"),
+    "masked_Softmax_robust": (_masked_softmax(robust_masking=True), "padded_ids"),
     "Attention_AdditiveAttention": (lambda: _dense_attention(), "normal"),
     "preprocessing_image": (lambda: _seq((8, 8, 3), L.Rescaling(1 / 255.0, offset=0.1), L.Resizing(5, 6),
                                          L.CenterCrop(4, 4), L.Normalization(mean=0.5, variance=2.0)), "normal"),
