@@ -5,9 +5,11 @@ A *signature* is the structure of a call's inputs with ``(per-sample shape, dtyp
 "float32")``, a list of them, or a dict by input name. ``trace_model`` traces ``model(x, training=...)`` at four
 batch sizes (``autograd.trace.trace_batched``'s 2, 3, 5 and 7) on placeholder data (floats uniform in [0, 1),
 integers zero), so the graph is symbolic in the batch axis; an inference graph is then checked against the model on
-other data; the model's weights are its parameters (by ``weight_names``), and with ``with_losses`` the losses the call
-adds (activity and weight regularization) are extra outputs after the model's own. Tracing changes nothing:
-weights (a BatchNormalization's moving statistics) and random generators are put back afterwards.
+other data, and on data with padding when the model makes masks from its inputs (``Embedding(mask_zero=True)``,
+``Masking``: a mask read on the host would be the placeholders' all-kept one); the model's weights are its
+parameters (by ``weight_names``), and with ``with_losses`` the losses the call adds (activity and weight
+regularization) are extra outputs after the model's own. Tracing changes nothing: weights (a BatchNormalization's
+moving statistics) and random generators are put back afterwards.
 
 Example:
     >>> spec = signatures(model)[0]
@@ -216,10 +218,62 @@ def _generators(model):
     return gens
 
 
-def _check_on_other_data(model, spec, graph, params):
-    """The graph must give the model's outputs on data other than the placeholders it was traced on: a forward
-    that reads its inputs' values outside autograd ops (numpy on ``.data``) would otherwise go unnoticed."""
-    xs = _placeholders(spec, 4, high=2)
+def _padding_values(model):
+    """The input values the model's mask-making layers drop (``_padding_value``: 0 for ``Embedding(mask_zero=True)``,
+    a ``Masking`` layer's ``mask_value``), without repeats, in layer order.
+
+    Example:
+        >>> _padding_values(Sequential([Input((5,)), Embedding(9, 2, mask_zero=True), LSTM(3)]))
+        [0]
+    """
+    values = []
+    for layer in model._flatten_layers():
+        v = getattr(layer, "_padding_value", None)
+        if v is not None and not any(type(v) is type(u) and v == u for u in values):
+            values.append(v)
+    return values
+
+
+def _fits(value, dtype):
+    """Whether ``dtype`` holds ``value`` exactly (an integral value for an integer dtype; no bools)."""
+    if dtype.kind == "f":
+        return True
+    if dtype.kind in "iu" and float(value).is_integer():
+        info = np.iinfo(dtype)
+        return info.min <= value <= info.max
+    return False
+
+
+def _padded(spec, values):
+    """Check data with padding: per padding value in ``values``, three rows whose steps (axis 1) hold it over all
+    their other axes, at the end (``pad_sequences(padding="post")``), at the start ("pre") and one in the middle;
+    one last row has none. Inputs without a step axis, and of a dtype that cannot hold the value, are as
+    ``_placeholders`` makes them.
+
+    Example:
+        >>> (_padded(((4,), "float32"), [0])[0] == 0).astype(int)
+        array([[0, 0, 1, 1],
+               [1, 1, 0, 0],
+               [0, 0, 1, 0],
+               [0, 0, 0, 0]])
+    """
+    xs = _placeholders(spec, 3 * len(values) + 1, high=2)
+    for x, (shape, _) in zip(xs, flatten_spec(spec)):
+        if not shape or not shape[0]:
+            continue
+        steps = shape[0]
+        half = max(1, steps // 2)
+        for j, v in enumerate(values):
+            if not _fits(v, x.dtype):
+                continue
+            x[3 * j, steps - half:] = v
+            x[3 * j + 1, :half] = v
+            x[3 * j + 2, steps // 2] = v
+    return xs
+
+
+def _reproduces(model, spec, graph, params, xs):
+    """The index of the first output the graph does not reproduce on ``xs`` (None when it reproduces them all)."""
     with ag.no_grad():
         out = model(pack_inputs(spec, [ag.Tensor(x) for x in xs]), training=False)
         want = [out] if isinstance(out, ag.Tensor) else nest.flatten(out)
@@ -229,10 +283,34 @@ def _check_on_other_data(model, spec, graph, params):
         finite = np.abs(w[np.isfinite(w)])
         scale = max(1.0, float(finite.max(initial=0.0)))
         if w.shape != g.shape or not np.allclose(g, w, rtol=1e-4, atol=1e-5 * scale, equal_nan=True):
-            raise ag.trace.TraceError(
-                f"the traced forward of model '{model.name}' does not reproduce output {i} on other data than it was "
-                f"traced on: some layer computes on its inputs' values outside autograd ops (numpy on .data), so "
-                f"a graph of primitives cannot hold it")
+            return i
+    return None
+
+
+def _check_on_other_data(model, spec, graph, params):
+    """The graph must give the model's outputs on data other than the placeholders it was traced on: a forward
+    that reads its inputs' values outside autograd ops (numpy on ``.data``) would otherwise go unnoticed. When the
+    model makes masks from its inputs (``Embedding(mask_zero=True)``, ``Masking``), the data also holds padding
+    (``_padded``): the placeholders have none, so a layer reading its mask's array on the host (rather than with
+    ops) traces the placeholders' all-kept mask as a constant, and the graph would ignore the padding."""
+    bad = _reproduces(model, spec, graph, params, _placeholders(spec, 4, high=2))
+    if bad is not None:
+        raise ag.trace.TraceError(
+            f"the traced forward of model '{model.name}' does not reproduce output {bad} on other data than it was "
+            f"traced on: some layer computes on its inputs' values outside autograd ops (numpy on .data), so "
+            f"a graph of primitives cannot hold it")
+    values = _padding_values(model)
+    if not values:
+        return
+    bad = _reproduces(model, spec, graph, params, _padded(spec, values))
+    if bad is not None:
+        shown = ", ".join(repr(v) for v in values)
+        raise ag.trace.TraceError(
+            f"the traced forward of model '{model.name}' does not reproduce output {bad} on inputs with padding "
+            f"(steps of {shown}, the values its Embedding(mask_zero=True) / Masking layers mask): some layer reads "
+            f"a mask on the host (numpy on the mask's array, a Python branch on it) rather than with autograd ops, "
+            f"so the graph holds the mask of the placeholder data it was traced on and would ignore the padding; "
+            f"read the mask with autograd ops (ag.where, ag.astype, ...)")
 
 
 def trace_model(model, spec, training=False, with_losses=True):

@@ -111,6 +111,12 @@ class Embedding(Layer):
             return None
         return ag.not_equal(inputs, 0)
 
+    @property
+    def _padding_value(self):
+        """The input value this layer's mask drops (0 with ``mask_zero``), or None: a traced forward is checked on
+        inputs holding it (``engine/traced_forward.py``)."""
+        return 0 if self.mask_zero else None
+
     def get_config(self):
         config = super().get_config()
         config.update({
@@ -157,6 +163,11 @@ class Masking(Layer):
 
     def compute_mask(self, inputs, mask=None):
         return ag.any(ag.not_equal(inputs, self.mask_value), axis=-1)
+
+    @property
+    def _padding_value(self):
+        """``mask_value``: a traced forward is checked on inputs holding steps of it (``engine/traced_forward.py``)."""
+        return self.mask_value
 
     def get_config(self):
         config = super().get_config()

@@ -429,3 +429,58 @@ def test_a_masked_conv_lstm_applies_the_mask_of_its_input(tmp_path):
     x[0] = 0.0                                                  # every frame masked
     x[2, 1] = 0.0                                               # a masked frame between kept ones
     np.testing.assert_allclose(session.run(None, {"frames": x})[0], model.predict(x, verbose=0), rtol=1e-5, atol=1e-5)
+
+
+class _FillsMaskedSteps(L.Layer):
+    """Sets the masked steps of a (batch, time, features) input to -1 and passes no mask on: with ``on_host`` it reads
+    the mask's array with numpy (what a trace cannot see), else with ops."""
+
+    def __init__(self, on_host=False, **kwargs):
+        super().__init__(**kwargs)
+        self.on_host = on_host
+        self.supports_masking = True
+
+    def call(self, x, mask=None):
+        if mask is None:
+            return x
+        if self.on_host:
+            keep = np.asarray(mask.data, x.dtype)[..., None]
+            return x * keep + (1 - keep) * np.asarray(-1.0, x.dtype)
+        return ag.where(ag.expand_dims(mask, -1), x, np.asarray(-1.0, x.dtype))
+
+    def compute_mask(self, x, mask=None):
+        return None
+
+
+def _mask_reader(source, on_host):
+    """ids (float, the Input's default) -> Embedding(mask_zero=True), or steps -> Masking(-1.5): then the layer."""
+    if source == "embedding":
+        inp = keras.Input((7,), name="x")
+        x = L.Embedding(10, 3, mask_zero=True)(inp)
+    else:
+        inp = keras.Input((6, 3), name="x")
+        x = L.Masking(-1.5)(inp)
+    return keras.Model(inp, L.GlobalAveragePooling1D()(_FillsMaskedSteps(on_host)(x)))
+
+
+@pytest.mark.parametrize("source", ["embedding", "masking"])
+def test_a_layer_reading_its_mask_on_the_host_is_refused_by_the_padded_check(source, tmp_path):
+    """The placeholders a forward is traced on hold no padding (float ids are never 0, nor steps all -1.5), so a mask
+    read on the host was traced as all-kept and the file ignored the padding; the check on other data now holds
+    padding (0 for Embedding(mask_zero=True), a Masking layer's mask_value) and refuses the model, naming why."""
+    keras.utils.set_random_seed(15)
+    model = _mask_reader(source, on_host=True)
+    path = tmp_path / "host_mask.onnx"
+    with pytest.raises(ValueError, match=r"does not reproduce output 0 on inputs with padding \(steps of "
+                                         rf"{'0' if source == 'embedding' else '-1.5'}.*reads a mask on the host"):
+        model.export(str(path), format="onnx")
+    assert not os.path.exists(path)
+    # the same layer reading its mask with ops exports, and applies the padding of its own input
+    model = _mask_reader(source, on_host=False)
+    model.export(str(path), format="onnx")
+    x = _inputs(model, "padded_ids" if source == "embedding" else "normal", 5)[0]
+    if source == "masking":
+        x[:, 4:] = -1.5
+        x[1, 1] = -1.5
+    got = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"]).run(None, {"x": x})[0]
+    np.testing.assert_allclose(got, model.predict(x, verbose=0), rtol=1e-5, atol=1e-5)

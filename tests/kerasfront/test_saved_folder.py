@@ -392,6 +392,41 @@ def test_a_model_calling_a_lookup_is_not_revived_from_a_wrong_graph(tmp_path):
     np.testing.assert_allclose(loaded.predict(x, verbose=0), model.predict(x, verbose=0), atol=1e-6)
 
 
+class _ZeroesMaskedStepsOnTheHost(layers.Layer):
+    """Sets the masked steps to -1 reading the mask's array with numpy (what a trace cannot see)."""
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.supports_masking = True
+
+    def call(self, x, mask=None):
+        if mask is None:
+            return x
+        keep = np.asarray(mask.data, x.dtype)[..., None]
+        return x * keep - (1 - keep)
+
+    def compute_mask(self, x, mask=None):
+        return None
+
+
+def test_a_model_reading_a_mask_on_the_host_is_not_revived_from_a_graph_ignoring_the_padding(tmp_path):
+    # the placeholders it is traced on have no padding: the graph held an all-kept mask, and the revived model
+    # ignored the padding of its inputs; the check on data with padding now keeps the graph out of the folder
+    ids = keras.Input((6,))
+    out = layers.GlobalAveragePooling1D()(_ZeroesMaskedStepsOnTheHost()(layers.Embedding(9, 3, mask_zero=True)(ids)))
+    model = keras.Model(ids, out)
+    path = str(tmp_path / "host_mask")
+    with pytest.warns(UserWarning, match=r"does not reproduce output 0 on inputs with padding.*reads a mask on the "
+                                         r"host.*load only where its classes are available"):
+        model.save(path)
+    with pytest.raises(ValueError, match="cannot be revived without its classes.*inputs with padding"):
+        keras.models.load_model(path)
+    x = np.array([[3, 5, 0, 0, 0, 0], [1, 2, 3, 4, 5, 6]], "float32")
+    loaded = keras.models.load_model(path, custom_objects={"_ZeroesMaskedStepsOnTheHost": _ZeroesMaskedStepsOnTheHost},
+                                     compile=False)
+    np.testing.assert_allclose(loaded.predict(x, verbose=0), model.predict(x, verbose=0), atol=1e-6)
+
+
 def test_a_failed_call_does_not_become_a_signature_to_save(tmp_path):
     CustomModel = _custom_model_class()
     model = CustomModel([4, 2])
