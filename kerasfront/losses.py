@@ -130,7 +130,12 @@ def mean_squared_logarithmic_error(y_true, y_pred):
 
 
 def _maybe_convert_labels(y_true):
-    # NOTE: as tf.keras, hinge losses turn {0, 1} labels into {-1, 1}; other labels are used as given.
+    # NOTE: as tf.keras, hinge losses turn {0, 1} labels into {-1, 1}; other labels are used as given. While
+    # autograd.trace records (a captured step) the choice is made with ops, as tf.keras's smart_cond, so that a replay
+    # decides on its own batch's labels; eagerly on the host
+    if ag.trace.active() is not None:
+        binary = ag.all(ag.logical_or(ag.equal(y_true, 0), ag.equal(y_true, 1)))
+        return ag.where(binary, ag.subtract(ag.multiply(y_true, _c(2.0, y_true)), _c(1.0, y_true)), y_true)
     d = y_true.data
     if np.all((d == 0) | (d == 1)):
         return ag.subtract(ag.multiply(y_true, _c(2.0, y_true)), _c(1.0, y_true))
@@ -196,7 +201,8 @@ def huber(y_true, y_pred, delta=1.0):
     d = _c(delta, y_pred)
     quad = ag.multiply(ag.square(error), half)
     lin = ag.subtract(ag.multiply(abs_error, d), half * d * d)
-    return ag.mean(ag.where(abs_error.data <= d, quad, lin), axis=-1)
+    # NOTE: the branch is chosen with an op (not on the host), so that a captured step reads its own errors
+    return ag.mean(ag.where(ag.less_equal(abs_error, d), quad, lin), axis=-1)
 
 
 def log_cosh(y_true, y_pred):

@@ -424,3 +424,19 @@ def test_a_stateful_rnn_given_an_initial_state_takes_it_again_after_reset_states
     assert eager_losses == captured_losses
     _assert_same(eager, captured)
     assert _replayed(captured)
+
+
+@pytest.mark.parametrize("loss", ["huber", "hinge"])
+def test_losses_that_branch_on_the_data_branch_per_replayed_batch(loss):
+    """Huber's quadratic-or-linear choice per error and the hinge losses' {0, 1} -> {-1, 1} label conversion (made
+    only when a batch's labels are all 0 or 1, as tf.keras) are read with ops: Huber steps are captured (they stayed
+    eager, the choice being an array computed on the host), and a hinge replay converts only the batches that are
+    binary (here the first 32 samples' labels are {0, 1}, the others {-1, 1})."""
+    rng = np.random.default_rng(4)
+    x = rng.standard_normal((56, 4)).astype("float32")
+    y = (rng.standard_normal((56, 2)) * 3).astype("float32")
+    if loss == "hinge":
+        y = np.where(y > 0, 1.0, np.where(np.arange(56)[:, None] < 32, 0.0, -1.0)).astype("float32")
+    models = _twins(lambda: keras.Sequential([keras.Input((4,)), L.Dense(2)]), {"loss": loss, "metrics": []})
+    _fit_both(models, x, y, batch_size=8, epochs=2, shuffle=False)
+    assert _replayed(models[1]) and not getattr(models[1], "_jit_fallbacks", None)
