@@ -26,12 +26,23 @@ def _host(x):
 
 
 def _lengths(x, fn, arg):
-    """(batch,) ints from (batch, 1) or (batch,) lengths."""
+    """(batch,) ints from (batch, 1) or (batch,) lengths.
+
+    Eagerly an array; while ``autograd.trace`` records (a captured training step), a Tensor's lengths come through
+    ops, so that the graph reads each batch's own lengths (as an array they would be the recorded batch's).
+
+    Example:
+        >>> _lengths(np.array([[3], [1]]), "ctc_batch_cost", "label_length")
+        array([3, 1])
+    """
     a = _host(x)
     if a.ndim == 2 and a.shape[1] == 1:
         a = a[:, 0]
     if a.ndim != 1:
         raise ValueError(f"{fn}: `{arg}` must have shape (batch, 1), received {a.shape}")
+    if isinstance(x, ag.Tensor) and ag.trace.active() is not None:
+        t = ag.reshape(x, (-1,))
+        return t if t.dtype == np.int64 else ag.astype(t, np.int64)
     return a.astype(np.int64)
 
 

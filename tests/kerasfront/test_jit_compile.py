@@ -440,3 +440,29 @@ def test_losses_that_branch_on_the_data_branch_per_replayed_batch(loss):
     models = _twins(lambda: keras.Sequential([keras.Input((4,)), L.Dense(2)]), {"loss": loss, "metrics": []})
     _fit_both(models, x, y, batch_size=8, epochs=2, shuffle=False)
     assert _replayed(models[1]) and not getattr(models[1], "_jit_fallbacks", None)
+
+
+class _CTCLoss(L.Layer):
+    """The CTC loss of its (batch, time, classes) softmax input against labels and label lengths (model inputs),
+    added with add_loss (the keras.io OCR example's CTCLayer); every frame counts."""
+
+    def call(self, y_pred, labels, label_length):
+        frames = ag.Tensor(np.full((y_pred.shape[0], 1), y_pred.shape[1], "int64"))
+        self.add_loss(ag.mean(keras.backend.ctc_batch_cost(labels, y_pred, frames, label_length)))
+        return y_pred
+
+
+def test_ctc_label_lengths_are_read_from_each_replayed_batch():
+    """The recorded batches' labels all have the full length, the later ones shorter: lengths read on the host were
+    the recorded batches' in every replay (the loss of labels padded past their length counted)."""
+    def make():
+        x, labels, lengths = keras.Input((8, 3)), keras.Input((3,), dtype="int64"), keras.Input((1,), dtype="int64")
+        return keras.Model([x, labels, lengths], _CTCLoss()(L.Dense(5, activation="softmax")(x), labels, lengths))
+
+    rng = np.random.default_rng(5)
+    x, labels = rng.standard_normal((56, 8, 3)).astype("float32"), rng.integers(0, 4, (56, 3))
+    lengths = np.full((56, 1), 3)
+    lengths[32:, 0] = rng.integers(1, 4, 24)
+    models = _twins(make, {"loss": None, "metrics": []})
+    _fit_both(models, [x, labels, lengths], None, batch_size=8, epochs=2, shuffle=False)
+    assert _replayed(models[1]) and not getattr(models[1], "_jit_fallbacks", None)
