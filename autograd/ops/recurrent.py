@@ -66,6 +66,27 @@ def _d_hard_sigmoid_(d, y, t=None):
     d *= ((y > 0) & (y < 1)) * d.dtype.type(0.2)
 
 
+def _keras3_hard_sigmoid_(z):
+    # NOTE: Keras 3's hard_sigmoid, relu6(z + 3) / 6, with the operations (and so the roundings) of
+    # kerasfront.activations.keras3_hard_sigmoid, the one the step-by-step path applies
+    np.add(z, 3.0, out=z)
+    np.maximum(z, 0, out=z)
+    np.minimum(z, 6.0, out=z)
+    np.divide(z, 6.0, out=z)
+
+
+def _d_keras3_hard_sigmoid_(d, y, t=None):
+    # NOTE: g / 6 where 0 < relu6(z + 3) < 6, as the composition's vjps (a divide, then 0/1 masks); read from the
+    # output, so z + 3 == 6 exactly (where the composition's clip still passes g / 6) gives 0, as tf.nn.relu6
+    np.divide(d, 6.0, out=d)
+    d *= (y > 0) & (y < 1)
+
+
+def _ag_keras3_hard_sigmoid(z):
+    dt = dtype_of(z)
+    return E.divide(E.clip(E.relu(E.add(z, dt.type(3.0))), dt.type(0.0), dt.type(6.0)), dt.type(6.0))
+
+
 def _relu_(z):
     np.maximum(z, 0, out=z)
 
@@ -92,6 +113,7 @@ _ACTIVATIONS = {
     "tanh": (np.tanh, _d_tanh_, E.tanh),
     "sigmoid": (_sigmoid_, _d_sigmoid_, E.sigmoid),
     "hard_sigmoid": (_hard_sigmoid_, _d_hard_sigmoid_, E.hard_sigmoid),
+    "keras3_hard_sigmoid": (_keras3_hard_sigmoid_, _d_keras3_hard_sigmoid_, _ag_keras3_hard_sigmoid),
     "relu": (_relu_, _d_relu_, E.relu),
     "linear": (_identity_, _d_identity_, _ag_linear),
 }

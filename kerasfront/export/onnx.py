@@ -682,6 +682,12 @@ def _act(b, name, z, dtype):
         return b.add("Sigmoid", [z])
     if name == "hard_sigmoid":
         return b.add("HardSigmoid", [z], alpha=0.2, beta=0.5)
+    if name == "keras3_hard_sigmoid":
+        # NOTE: relu6(z + 3) / 6 as the recurrence computes it (an add, max 0, min 6, a division): ONNX's
+        # HardSigmoid(alpha=1/6, beta=0.5) would multiply by a rounded 1/6 and round differently
+        dt = np.dtype(dtype)
+        r = b.relu(b.add("Add", [z, b.const(np.asarray(3.0, dt))]), dt)
+        return b.add("Div", [b.add("Min", [r, b.const(np.asarray(6.0, dt))]), b.const(np.asarray(6.0, dt))])
     if name == "relu":
         return b.relu(z, dtype)
     if name == "linear":

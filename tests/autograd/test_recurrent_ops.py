@@ -23,7 +23,11 @@ def hard_sigmoid(z):
     return np.clip(0.2 * z + 0.5, 0.0, 1.0)
 
 
-ACTS = {"tanh": np.tanh, "sigmoid": sigmoid, "hard_sigmoid": hard_sigmoid,
+def keras3_hard_sigmoid(z):
+    return np.clip(z + 3.0, 0.0, 6.0) / 6.0
+
+
+ACTS = {"tanh": np.tanh, "sigmoid": sigmoid, "hard_sigmoid": hard_sigmoid, "keras3_hard_sigmoid": keras3_hard_sigmoid,
         "relu": lambda z: np.maximum(z, 0.0), "linear": lambda z: z}
 
 
@@ -149,9 +153,12 @@ def test_gru_reset_after_variants(reset_after, use_bias):
 
 @pytest.mark.parametrize("kind,act,ract", [("lstm", "relu", "hard_sigmoid"), ("lstm", "linear", "tanh"),
                                            ("gru", "relu", "hard_sigmoid"), ("rnn", "relu", None),
-                                           ("rnn", "sigmoid", None)])
+                                           ("rnn", "sigmoid", None), ("lstm", "tanh", "keras3_hard_sigmoid"),
+                                           ("gru", "tanh", "keras3_hard_sigmoid"), ("rnn", "keras3_hard_sigmoid", None)])
 def test_other_activations(kind, act, ract):
     x, states = case(kind)
+    if "keras3_hard_sigmoid" in (act, ract):
+        x = x * 3.0                                   # both saturations (beyond +-3) are reached
     W, R, b = weights(kind, 4, 3)
     kw = {"activation": act}
     if ract:
@@ -448,3 +455,21 @@ def test_fused_gru_bias_gradient_and_float32():
     (o64.sum() + (h64 * 2).sum()).backward()
     np.testing.assert_allclose(bt.grad.data, b64.grad.data, rtol=1e-4, atol=1e-5)
     assert np.abs(bt.grad.data[1]).sum() > 0 and not np.allclose(bt.grad.data[0, 10:], bt.grad.data[1, 10:])
+
+
+@pytest.mark.parametrize("kind", ["lstm", "gru", "rnn"])
+def test_keras3_hard_sigmoid_recurrence_rebuilt_from_ops_gives_the_fused_gradients(kind):
+    """create_graph=True differentiates the recurrence rebuilt from autograd ops (relu6(z + 3) / 6 as an add, a relu,
+    a clip and a division): the same gradients as the fused backward."""
+    x, states = case(kind)
+    x = x * 3.0
+    W, R, b = weights(kind, 4, 3)
+    kw = {"activation": "keras3_hard_sigmoid"} if kind == "rnn" else {"recurrent_activation": "keras3_hard_sigmoid"}
+    grads = []
+    for create_graph in (False, True):
+        xt, Rt = ag.tensor(x, requires_grad=True), ag.tensor(R, requires_grad=True)
+        outs = run_fused(kind, xt, states, W, Rt, b, mask=MASK, **kw)
+        loss = sum((o ** 2).sum() for o in outs)
+        grads.append([g.data for g in ag.gradients(loss, [xt, Rt], create_graph=create_graph)])
+    for a, b_ in zip(*grads):
+        np.testing.assert_allclose(b_, a, atol=1e-12)

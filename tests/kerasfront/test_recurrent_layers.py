@@ -237,12 +237,19 @@ def test_simple_rnn_matches_numpy_formula():
     (layers.SimpleRNNCell, LoopSimpleRNNCell, {}),
     (layers.LSTMCell, LoopLSTMCell, {"activation": "relu", "recurrent_activation": "hard_sigmoid", "use_bias": False}),
     (layers.GRUCell, LoopGRUCell, {"use_bias": False, "recurrent_activation": "linear"}),
+    # Keras 3's hard_sigmoid (what a Keras 3 file's 'hard_sigmoid' is): both branches of its saturation are reached
+    (layers.LSTMCell, LoopLSTMCell, {"recurrent_activation": "keras3_hard_sigmoid"}),
+    (layers.GRUCell, LoopGRUCell, {"recurrent_activation": "keras3_hard_sigmoid"}),
+    (layers.GRUCell, LoopGRUCell, {"recurrent_activation": "keras3_hard_sigmoid", "reset_after": False}),
+    (layers.SimpleRNNCell, LoopSimpleRNNCell, {"activation": "keras3_hard_sigmoid"}),
 ])
 @pytest.mark.parametrize("go_backwards,zero_output", [(False, False), (True, False), (True, True)])
 def test_fused_path_equals_step_loop(fused_cls, loop_cls, kwargs, go_backwards, zero_output):
     """Outputs, final states and gradients agree between the fused primitive and the cell stepped in a loop,
     with a mask that skips steps at the start, middle and end."""
     x = _x(3, 6, 4)
+    if "keras3_hard_sigmoid" in kwargs.values():
+        x *= 4.0                                # pre-activations beyond +-3 too: both saturations are reached
     mask = np.ones((3, 6), bool)
     mask[0, :2] = False
     mask[1, 3] = False
@@ -279,6 +286,26 @@ def test_lstm_layer_takes_the_fused_primitive():
         stack.extend(a for a in args if isinstance(a, ag.Tensor))
     assert "lstm_fused_sequence" in names
     assert len(names) < 12, f"{len(names)} graph nodes for one LSTM call over 30 steps: {names}"
+
+
+@pytest.mark.parametrize("layer, fused", [
+    (lambda: layers.LSTM(4, recurrent_activation="keras3_hard_sigmoid"), "lstm_sequence"),
+    (lambda: layers.GRU(4, recurrent_activation="keras3_hard_sigmoid"), "gru_sequence"),
+    (lambda: layers.SimpleRNN(4, activation="keras3_hard_sigmoid"), "simple_rnn_sequence"),
+])
+def test_keras3_hard_sigmoid_takes_the_fused_recurrence(layer, fused):
+    """Keras 3's hard_sigmoid (a Keras 3 file's 'hard_sigmoid') runs in the fused recurrences, not step by step."""
+    out = layer()(ag.Tensor(_x(2, 30, 3), requires_grad=True))
+    names, stack, seen = [], [out], set()
+    while stack:
+        t = stack.pop()
+        if id(t) in seen or t._ctx is None:
+            continue
+        seen.add(id(t))
+        names.append(t._ctx[0].name)
+        stack.extend(a for a in t._ctx[1] if isinstance(a, ag.Tensor))
+    assert fused in names
+    assert len(names) < 12, f"{len(names)} graph nodes for one call over 30 steps: {names}"
 
 
 # -- masks, direction and states ------------------------------------------------------------------------------
