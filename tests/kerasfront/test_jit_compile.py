@@ -332,8 +332,11 @@ def test_a_step_with_python_effects_stays_eager_and_add_loss_is_replayed():
                               L.Dense(3)]),
     # an activation the fused recurrences lack: the steps run one by one (K.rnn), the mask read with ops
     lambda: keras.Sequential([keras.Input((7,)), L.Embedding(20, 4, mask_zero=True),
+                              L.LSTM(5, activation="softsign"), L.Dense(3)]),
+    lambda: keras.Sequential([keras.Input((7,)), L.Embedding(20, 4, mask_zero=True),
                               L.LSTM(5, recurrent_activation="keras3_hard_sigmoid"), L.Dense(3)]),
-], ids=["embedding_mask_lstm", "embedding_mask_bidirectional_gru", "embedding_mask_stepwise_lstm"])
+], ids=["embedding_mask_lstm", "embedding_mask_bidirectional_gru", "embedding_mask_stepwise_lstm",
+        "embedding_mask_keras3_hard_sigmoid_lstm"])
 def test_masks_computed_from_each_batch_are_replayed_exactly(make):
     rng = np.random.default_rng(0)
     tokens = rng.integers(1, 20, (40, 7))

@@ -129,7 +129,7 @@ LAYERS = {
                                  L.GRU(2)), "padded_ids"),
     "masked_SimpleRNN": (lambda: _seq((6, 3), L.Masking(0.0), L.SimpleRNN(2)), "padded"),
     # Keras 3's hard_sigmoid: an activation, a Dense / Conv activation (the scalings reach both saturations), and
-    # in recurrent layers, where it runs step by step (K.rnn) rather than as a fused recurrence
+    # in the fused recurrences (unrolled with its own formula)
     "keras3_hard_sigmoid": (lambda: _seq((6,), L.Rescaling(4.0), L.Activation(H3), L.Rescaling(8.0, offset=-4.0),
                                          L.Dense(5, activation=H3, bias_initializer="glorot_uniform"),
                                          L.Dense(3, activation="hard_sigmoid")), "normal"),
@@ -142,13 +142,14 @@ LAYERS = {
                                              L.GRU(3, recurrent_activation=H3, reset_after=False,
                                                    return_sequences=True),
                                              L.SimpleRNN(2, activation=H3)), "normal"),
-    # masks read step by step (K.rnn): the exported graph applies the mask of its own input
+    # the fused recurrences with Keras 3's hard_sigmoid over a mask: the exported graph applies its input's mask
     "masked_RNN_keras3_hard_sigmoid": (lambda: _seq((7,), L.Embedding(10, 4, mask_zero=True),
                                                     L.LSTM(3, recurrent_activation=H3, return_sequences=True),
                                                     L.GRU(2, recurrent_activation=H3)), "padded_ids"),
+    # masks read step by step (K.rnn, for an activation the fused recurrences lack): the graph applies its input's mask
     "masked_RNN_stepwise": (lambda: _seq((6, 3), L.Masking(0.0), L.SimpleRNN(3, activation="softsign",
                                                                              return_sequences=True),
-                                         L.Bidirectional(L.LSTM(2, recurrent_activation=H3, return_sequences=True)),
+                                         L.Bidirectional(L.LSTM(2, activation="softsign", return_sequences=True)),
                                          L.SimpleRNN(2, activation=H3, zero_output_for_mask=True,
                                                      return_sequences=True)), "padded"),
     # float64: relu6 and Keras 3's hard_sigmoid are a relu then a clip, which ONNX Runtime's fusion refuses in float64
