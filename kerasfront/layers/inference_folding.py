@@ -222,15 +222,21 @@ def _slots_read(step):
     return found
 
 
-def fold_plan(plan, output_slots):
-    """The plan with every foldable ``[zero padding ->] conv -> bn [-> relu]`` chain replaced by one
-    FoldedConvBatchNorm step."""
+def _readers_and_producers(plan):
+    """``({slot: [indices of the steps reading it]}, {slot: index of the step writing it})`` of a plan."""
     readers, producer = {}, {}
     for i, step in enumerate(plan):
         for slot in _slots_read(step):
             readers.setdefault(slot, []).append(i)
         for slot in step[4]:
             producer[slot] = i
+    return readers, producer
+
+
+def fold_plan(plan, output_slots):
+    """The plan with every foldable ``[zero padding ->] conv -> bn [-> relu]`` chain replaced by one
+    FoldedConvBatchNorm step."""
+    readers, producer = _readers_and_producers(plan)
     outputs = set(output_slots)
 
     def only_reader(slot):
@@ -270,12 +276,7 @@ def fold_plan(plan, output_slots):
 def _fold_scaling(plan, outputs):
     """The plan with every ``multiply -> folded 1x1 convolution`` pair, where the product is read by the convolution
     alone, replaced by one FoldedScaledPointwiseConv step (see its docstring)."""
-    readers, producer = {}, {}
-    for i, step in enumerate(plan):
-        for slot in _slots_read(step):
-            readers.setdefault(slot, []).append(i)
-        for slot in step[4]:
-            producer[slot] = i
+    readers, producer = _readers_and_producers(plan)
     merged, dropped = {}, set()
     for i, step in enumerate(plan):
         fused = step[0]
