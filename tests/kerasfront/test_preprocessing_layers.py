@@ -487,3 +487,16 @@ def test_normalization_of_a_few_channels_is_the_per_channel_formula_exactly(shap
     (g,) = ag.gradients(ag.sum(y * np.arange(y.size, dtype=np.float32).reshape(shape)), [xt])
     np.testing.assert_allclose(g.data, np.arange(y.size, dtype=np.float32).reshape(shape) * (sd if invert else 1 / sd),
                                rtol=1e-6)
+
+
+@pytest.mark.parametrize("axis", [None, 1, (1, 3)])
+def test_normalization_over_other_axes_of_images_keeps_its_broadcast(axis):
+    # only statistics of the last axis alone take the row loop; a scalar or other axes broadcast as given
+    x = (np.random.default_rng(4).random((2, 5, 4, 3)) * 10).astype(np.float32)
+    layer = L.Normalization(axis=axis)
+    layer.adapt(x)
+    keep = () if axis is None else ((axis,) if isinstance(axis, int) else axis)
+    reduce = tuple(a for a in range(4) if a not in keep)
+    x64 = x.astype(np.float64)
+    mean, var = x64.mean(axis=reduce, keepdims=True), x64.var(axis=reduce, keepdims=True)
+    np.testing.assert_allclose(arr(layer(x)), (x - mean) / np.sqrt(var), rtol=2e-5, atol=2e-5)

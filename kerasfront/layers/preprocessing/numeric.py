@@ -211,7 +211,7 @@ class Normalization(PreprocessingLayer):
             x = ag.astype(x, self._np_dtype)
         mean, _, scale = self._current()
         shape = x.shape
-        if (len(shape) >= 3 and mean.shape[:-1] == (1,) * (len(shape) - 1) and 1 < shape[-1] < 16
+        if (len(shape) >= 3 and mean.shape == (1,) * (len(shape) - 1) + (shape[-1],) and 1 < shape[-1] < 16
                 and shape[-2] > 1 and None not in shape):
             # NOTE: a few channels normalized on the last axis (an image's 3): numpy's loop over a (..., w, 3)
             # array broadcast against (3,) runs 3 values at a time (~7 ms for a batch of 8 224x224 images). The
