@@ -798,20 +798,77 @@ def _vars_of(f, path, file_path, alias=None):
     return [dataset_shape(group, k, file_path)[0] for k in keys]
 
 
-def _plan_keras3(f, model, file_path, skip_mismatch):
+def _has_vars_group(f, path):
+    name = f"{path}/vars" if path else "vars"
+    return name in f and is_group(f[name])
+
+
+def _layout_of(f, model, file_path, skip_mismatch=False):
+    """``(entries, metrics)``: ``entries`` pairs each layer with the paths its variables may sit at, ``metrics`` pairs
+    metrics with their paths (tf.keras 2's layout only: Keras 3 saves none).
+
+    The layout kerasfront writes is tried first, then Keras 3's own (a subclassed model's attribute named after
+    ``"layers"``, such as ``out``, under ``layers/dense_3``), then tf.keras 2.21's (``layers/dense`` for ``d1``): the
+    first whose groups are all in the file is read. When none fits, a ValueError says which group each layout
+    expected and what the file holds, and nothing is loaded (with ``skip_mismatch``: kerasfront's layout, the
+    layers it misses skipped with a warning)."""
+    from ..metrics import Metric
+    from .weights_h5_layouts import keras3_paths, tf_keras_paths
+
+    def needs_group(layer):
+        return not hasattr(layer, "_load_own_variables") and bool(_own_variables(layer))
+
+    def first_missing(entries):
+        placed = {id(layer): paths for paths, layer in entries}
+        for path, layer in walk_layers(model):
+            if needs_group(layer) and not any(_has_vars_group(f, p) for p in placed.get(id(layer), ())):
+                return placed.get(id(layer), (None,))[0], layer
+        return None
+
+    own = [((path, alias), layer) for path, alias, layer in walk_layers(model, aliases=True)]
+    tried = {}
+    for label, entries, metrics in (
+            ("kerasfront's", own, []),
+            ("Keras 3's", [((p,), o) for p, o in keras3_paths(model)], []),
+            ("tf.keras 2.21's", *_split_metrics(tf_keras_paths(model), Metric))):
+        missing = first_missing(entries)
+        if missing is None:
+            return entries, metrics
+        tried.setdefault((missing[0], id(missing[1])), ([], missing))[0].append(label)
+    if skip_mismatch:
+        return own, []
+    expected = "; ".join(
+        " and ".join(labels) + (" layouts expect " if len(labels) > 1 else " layout expects ")
+        + (f"the group '{path + '/vars' if path else 'vars'}'" if path is not None else "no group (it does not "
+           "reach it)") + f" for layer '{layer.name}'" for labels, (path, layer) in tried.values())
+    raise ValueError(
+        f"Cannot load the weights in '{file_path}' into model '{model.name}': the file fits no layout of a "
+        f"'.weights.h5' file for this model. {expected}. The file's top-level groups are {sorted(f.keys())}. Nothing "
+        f"was loaded; check that the model is built like the one that saved the file.")
+
+
+def _split_metrics(placed, metric_class):
+    return ([((path,), obj) for path, obj in placed if not isinstance(obj, metric_class)],
+            [(path, obj) for path, obj in placed if isinstance(obj, metric_class)])
+
+
+def _plan_keras3(f, model, file_path, skip_mismatch, entries=None):
     """``(pairs, skipped)``: every (variable, dataset) assignment, checked for count and shape first."""
     pairs, skipped = [], []
+    if entries is None:
+        entries = [((path, alias), layer) for path, alias, layer in walk_layers(model, aliases=True)]
 
     def mismatch(msg):
         if not skip_mismatch:
             raise ValueError(msg)
         skipped.append(msg)
 
-    for path, alias, layer in walk_layers(model, aliases=True):
+    for paths, layer in entries:
         if hasattr(layer, "_load_own_variables"):
             continue    # read by name in _load_named_variables
+        path = paths[0]
         variables = _own_variables(layer)
-        datasets = _vars_of(f, path, file_path, alias)
+        datasets = _vars_of(f, path, file_path, paths[-1])
         where = f"layer '{layer.name}' (at '{path or '/'}' in the file '{file_path}')"
         if len(datasets) != len(variables):
             mismatch(f"Weight count mismatch for {where}: the layer has {len(variables)} variable(s) "
@@ -830,12 +887,30 @@ def _plan_keras3(f, model, file_path, skip_mismatch):
     return pairs, skipped
 
 
-def _load_named_variables(f, model, file_path, size):
+def _plan_metrics(f, metrics, file_path):
+    """The (variable, dataset) pairs of the metrics whose state the file holds with the same count and shapes
+    (tf.keras 2 saves a tracker's ``total`` / ``count``; a metric the file lacks or holds otherwise keeps its own)."""
+    pairs = []
+    for path, metric in metrics:
+        if not _has_vars_group(f, path):
+            continue
+        variables = list(metric.variables)
+        datasets = _vars_of(f, path, file_path)
+        if len(datasets) == len(variables) and all(
+                is_dataset(d) and tuple(d.shape or ()) == tuple(v.shape) for v, d in zip(variables, datasets)):
+            pairs.extend(zip(variables, datasets))
+    return pairs
+
+
+def _load_named_variables(f, model, file_path, size, entries=None):
     """Layers that name their variables as Keras does get them as a dict (``{"idf_weights": array}``)."""
     from .h5_utils import get_internal
-    for path, layer in walk_layers(model):
+    if entries is None:
+        entries = [((path,), layer) for path, layer in walk_layers(model)]
+    for paths, layer in entries:
         if not hasattr(layer, "_load_own_variables"):
             continue
+        path = paths[0]
         group = get_internal(f, f"{path}/vars" if path else "vars", file_path)
         if group is None or not is_group(group):
             continue
@@ -878,9 +953,10 @@ def load_weights_from_keras3_h5(model, f, file_path, skip_mismatch=False, size=N
     if not model._holds_layer_weights() and "layers" in f:
         raise ValueError(f"Cannot load the weights in '{file_path}' into model '{model.name}': the model has no "
                          f"weights yet (it is not built). Call it on data or call model.build(input_shape) first.")
-    pairs, skipped = _plan_keras3(f, model, file_path, skip_mismatch)
-    _assign(pairs, file_path, size)
-    _load_named_variables(f, model, file_path, size)
+    entries, metrics = _layout_of(f, model, file_path, skip_mismatch)
+    pairs, skipped = _plan_keras3(f, model, file_path, skip_mismatch, entries)
+    _assign(pairs + _plan_metrics(f, metrics, file_path), file_path, size)
+    _load_named_variables(f, model, file_path, size, entries)
     if "optimizer" in f and getattr(model, "optimizer", None) is not None:
         _restore_optimizer(model, f, file_path, size)
     if skipped:
@@ -1008,9 +1084,10 @@ def load_model_from_keras_file(filepath, custom_objects=None, compile=True, safe
             model = model_from_saved_config(config, path, custom_objects, bool(safe_mode), stored)
             with limits.weight_allocation_budget(path, stored):
                 _build_from_config(model, raw.get("build_config"), path)
-            pairs, _ = _plan_keras3(weights.f, model, path, False)
-            _assign(pairs, path, weights.size)
-            _load_named_variables(weights.f, model, path, weights.size)
+            entries, metrics = _layout_of(weights.f, model, path)
+            pairs, _ = _plan_keras3(weights.f, model, path, False, entries)
+            _assign(pairs + _plan_metrics(weights.f, metrics, path), path, weights.size)
+            _load_named_variables(weights.f, model, path, weights.size, entries)
             _load_assets(zf, model, path)
             if not compile or not hasattr(model, "compile"):
                 return model        # a FeatureSpace has nothing to compile
